@@ -1,0 +1,176 @@
+"""The store's tables (SQLAlchemy Core). Identifiers are UUID strings so that stores from
+several laptops merge without clashes; answers are an append-only log."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+SCHEMA_VERSION = 1
+
+metadata = sa.MetaData()
+
+
+def _id() -> sa.Column:
+    return sa.Column("id", sa.String(36), primary_key=True)
+
+
+def _when(name: str, nullable: bool = True) -> sa.Column:
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+
+
+store_info = sa.Table(
+    "store_info",
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
+)
+
+banks = sa.Table(
+    "banks",
+    metadata,
+    sa.Column("hash", sa.String(64), primary_key=True),
+    sa.Column("bank_id", sa.String(200), nullable=False),
+    sa.Column("title", sa.String(500), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("content", sa.JSON, nullable=False),
+    _when("added_at", nullable=False),
+)
+
+workshops = sa.Table(
+    "workshops",
+    metadata,
+    _id(),
+    sa.Column("title", sa.String(500), nullable=False),
+    sa.Column("place", sa.String(200)),
+    sa.Column("starts_on", sa.Date),
+    sa.Column("ends_on", sa.Date),
+    sa.Column("organiser", sa.String(300)),
+    sa.Column("cohort", sa.String(200)),
+    # which profile questions are asked: {"sex": "required"|"optional"|"off", ...}
+    sa.Column("profile_fields", sa.JSON, nullable=False),
+    _when("created_at", nullable=False),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    _id(),
+    sa.Column("workshop_id", sa.String(36), sa.ForeignKey("workshops.id"), nullable=False, index=True),
+    sa.Column("title", sa.String(500), nullable=False),
+    sa.Column("join_code", sa.String(12), nullable=False, index=True),
+    sa.Column("state", sa.String(10), nullable=False),  # open | closed
+    _when("created_at", nullable=False),
+)
+
+activities = sa.Table(
+    "activities",
+    metadata,
+    _id(),
+    sa.Column("session_id", sa.String(36), sa.ForeignKey("sessions.id"), nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),  # pretest, posttest, check, survey, confidence, case_study
+    sa.Column("title", sa.String(500), nullable=False),
+    sa.Column("bank_hash", sa.String(64), sa.ForeignKey("banks.hash"), nullable=False),
+    sa.Column("case_study_id", sa.String(200)),
+    sa.Column("state", sa.String(10), nullable=False),  # draft | open | closed | revealed
+    sa.Column("time_limit_s", sa.Integer),
+    _when("opened_at"),
+    _when("closed_at"),
+    _when("revealed_at"),
+    _when("created_at", nullable=False),
+)
+
+participants = sa.Table(
+    "participants",
+    metadata,
+    _id(),
+    sa.Column("workshop_id", sa.String(36), sa.ForeignKey("workshops.id"), nullable=False, index=True),
+    sa.Column("token", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(200)),
+    sa.Column("match_code_hash", sa.String(64), index=True),
+    sa.Column("sex", sa.String(20)),
+    sa.Column("organisation", sa.String(200)),
+    sa.Column("rank", sa.String(100)),
+    sa.Column("province", sa.String(100)),
+    sa.Column("language", sa.String(5), nullable=False),
+    _when("consent_at"),
+    _when("created_at", nullable=False),
+)
+
+attendance = sa.Table(
+    "attendance",
+    metadata,
+    sa.Column("session_id", sa.String(36), sa.ForeignKey("sessions.id"), primary_key=True),
+    sa.Column("participant_id", sa.String(36), sa.ForeignKey("participants.id"), primary_key=True),
+    _when("joined_at", nullable=False),
+)
+
+attempts = sa.Table(
+    "attempts",
+    metadata,
+    _id(),
+    sa.Column("activity_id", sa.String(36), sa.ForeignKey("activities.id"), nullable=False, index=True),
+    sa.Column("participant_id", sa.String(36), sa.ForeignKey("participants.id"), nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False, default=0),  # the question on screen, for resume
+    _when("started_at", nullable=False),
+    _when("submitted_at"),
+    sa.UniqueConstraint("activity_id", "participant_id", name="one_attempt_per_activity"),
+)
+
+answers = sa.Table(
+    "answers",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("uid", sa.String(64), nullable=False, unique=True),  # the client's id: a retry is stored once
+    sa.Column("attempt_id", sa.String(36), sa.ForeignKey("attempts.id"), nullable=False, index=True),
+    sa.Column("question_id", sa.String(200), nullable=False),
+    sa.Column("response", sa.JSON),
+    _when("saved_at", nullable=False),
+)
+
+groups = sa.Table(
+    "groups",
+    metadata,
+    _id(),
+    sa.Column("activity_id", sa.String(36), sa.ForeignKey("activities.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(100), nullable=False),
+)
+
+group_members = sa.Table(
+    "group_members",
+    metadata,
+    sa.Column("group_id", sa.String(36), sa.ForeignKey("groups.id"), primary_key=True),
+    sa.Column("participant_id", sa.String(36), sa.ForeignKey("participants.id"), primary_key=True),
+)
+
+group_answers = sa.Table(
+    "group_answers",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("uid", sa.String(64), nullable=False, unique=True),
+    sa.Column("group_id", sa.String(36), sa.ForeignKey("groups.id"), nullable=False, index=True),
+    sa.Column("participant_id", sa.String(36), sa.ForeignKey("participants.id"), nullable=False),
+    sa.Column("prompt_id", sa.String(200), nullable=False),
+    sa.Column("response", sa.JSON),
+    _when("saved_at", nullable=False),
+)
+
+audience_questions = sa.Table(
+    "audience_questions",
+    metadata,
+    _id(),
+    sa.Column("session_id", sa.String(36), sa.ForeignKey("sessions.id"), nullable=False, index=True),
+    sa.Column("participant_id", sa.String(36), sa.ForeignKey("participants.id"), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("anonymous", sa.Boolean, nullable=False),
+    sa.Column("state", sa.String(10), nullable=False),  # open | answered | hidden
+    _when("asked_at", nullable=False),
+)
+
+votes = sa.Table(
+    "votes",
+    metadata,
+    sa.Column("question_id", sa.String(36), sa.ForeignKey("audience_questions.id"), primary_key=True),
+    sa.Column("participant_id", sa.String(36), sa.ForeignKey("participants.id"), primary_key=True),
+    _when("voted_at", nullable=False),
+)

@@ -1,0 +1,488 @@
+"""The store: the one place where the room meets. Apps call these verbs; they never write SQL.
+
+Every verb returns plain dicts and raises a named error that the apps turn into a message.
+SQLite (a file in the data folder, WAL) by default; PostgreSQL by URL.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from . import schema as t
+from .bank import Bank, bank_from_store
+
+# Join codes avoid letters and digits people confuse on a phone: O/0, I/1/L.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 6
+ACTIVITY_STATES = ("draft", "open", "closed", "revealed")
+ACTIVITY_KINDS = ("pretest", "posttest", "check", "survey", "confidence", "case_study")
+PROFILE_FIELDS = ("sex", "organisation", "rank", "province")
+PROFILE_CHOICES = ("required", "optional", "off")
+DEFAULT_PROFILE = {"sex": "optional", "organisation": "optional", "rank": "optional", "province": "off"}
+
+
+class StoreError(Exception):
+    """Something the person can fix or must know; the message says what."""
+
+
+class NotFound(StoreError):
+    pass
+
+
+class UnknownJoinCode(NotFound):
+    pass
+
+
+class UnknownParticipant(NotFound):
+    pass
+
+
+class NotAllowed(StoreError):
+    pass
+
+
+class ActivityNotOpen(NotAllowed):
+    pass
+
+
+class AlreadySubmitted(NotAllowed):
+    pass
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def normalise_join_code(code: str) -> str:
+    """What a person typed, as a join code: case, spaces and dashes forgiven."""
+    return "".join(str(code).split()).upper().replace("-", "")
+
+
+def _row(r: sa.Row | None) -> dict | None:
+    return dict(r._mapping) if r is not None else None
+
+
+def make_engine(url: str) -> sa.Engine:
+    """An engine set up for many writer processes: WAL and a busy timeout on SQLite."""
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _connect(dbapi_conn, _record):
+            # Let SQLAlchemy's "begin" below decide how a transaction starts (pysqlite's own is lazy).
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")  # a laptop on battery: a saved answer survives power loss
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(conn):
+            # Writers take the lock up front so that two writers never deadlock upgrading a read lock.
+            immediate = conn.get_execution_options().get("write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+class Store:
+    """The service the apps call."""
+
+    def __init__(self, url: str, create: bool = True):
+        self.url = url
+        self.engine = make_engine(url)
+        self._writer = self.engine.execution_options(write=True)
+        self._banks: dict[str, Bank] = {}
+        if create:
+            self.create()
+
+    def create(self) -> None:
+        with self._write() as c:
+            t.metadata.create_all(c)
+            if c.execute(sa.select(t.store_info.c.value).where(t.store_info.c.name == "schema_version")).first() is None:
+                c.execute(t.store_info.insert().values(name="schema_version", value=str(t.SCHEMA_VERSION)))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        with self._writer.begin() as c:
+            yield c
+
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        with self.engine.connect() as c:
+            yield c
+
+    def _insert_ignoring_duplicates(self, table: sa.Table, values: dict) -> sa.Executable:
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        elif self.dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:  # pragma: no cover - only the two dialects are supported
+            raise StoreError(f"unsupported database: {self.dialect}")
+        return insert(table).values(**values).on_conflict_do_nothing()
+
+    # ------------------------------------------------------------ banks
+
+    def add_bank(self, bank: Bank) -> str:
+        """Keep the exact content of a bank; activities point at it by hash."""
+        with self._write() as c:
+            c.execute(
+                self._insert_ignoring_duplicates(
+                    t.banks,
+                    dict(hash=bank.hash, bank_id=bank.id, title=bank.title.get("en", bank.id), kind=bank.kind,
+                         content=bank.content, added_at=now()),
+                )
+            )
+        self._banks[bank.hash] = bank
+        return bank.hash
+
+    def get_bank(self, bank_hash: str) -> Bank:
+        if bank_hash not in self._banks:
+            with self._read() as c:
+                content = c.execute(sa.select(t.banks.c.content).where(t.banks.c.hash == bank_hash)).scalar()
+            if content is None:
+                raise NotFound(f"no bank with hash {bank_hash[:12]} in this store")
+            self._banks[bank_hash] = bank_from_store(content, bank_hash)
+        return self._banks[bank_hash]
+
+    # ------------------------------------------------------------ workshops and sessions
+
+    def add_workshop(self, title: str, place: str | None = None, starts_on: date | None = None,
+                     ends_on: date | None = None, organiser: str | None = None, cohort: str | None = None,
+                     profile_fields: dict[str, str] | None = None) -> dict:
+        if not title or not title.strip():
+            raise StoreError("A workshop needs a title.")
+        fields = dict(DEFAULT_PROFILE)
+        for k, v in (profile_fields or {}).items():
+            if k not in PROFILE_FIELDS or v not in PROFILE_CHOICES:
+                raise StoreError(f"Profile field {k!r} can be {', '.join(PROFILE_CHOICES)}; fields are {', '.join(PROFILE_FIELDS)}.")
+            fields[k] = v
+        row = dict(id=new_id(), title=title.strip(), place=place, starts_on=starts_on, ends_on=ends_on,
+                   organiser=organiser, cohort=cohort, profile_fields=fields, created_at=now())
+        with self._write() as c:
+            c.execute(t.workshops.insert().values(**row))
+        return row
+
+    def get_workshop(self, workshop_id: str) -> dict:
+        with self._read() as c:
+            row = _row(c.execute(sa.select(t.workshops).where(t.workshops.c.id == workshop_id)).first())
+        if row is None:
+            raise NotFound("That workshop is not in this store.")
+        return row
+
+    def list_workshops(self) -> list[dict]:
+        with self._read() as c:
+            return [_row(r) for r in c.execute(sa.select(t.workshops).order_by(t.workshops.c.created_at.desc()))]
+
+    def add_session(self, workshop_id: str, title: str) -> dict:
+        """A live run of the workshop with a join code unique among open sessions."""
+        self.get_workshop(workshop_id)
+        with self._write() as c:
+            for _ in range(50):
+                code = new_join_code()
+                clash = c.execute(
+                    sa.select(t.sessions.c.id).where(t.sessions.c.join_code == code, t.sessions.c.state == "open")
+                ).first()
+                if clash is None:
+                    break
+            else:  # pragma: no cover - 887 million codes
+                raise StoreError("Could not find a free join code; close some old sessions.")
+            row = dict(id=new_id(), workshop_id=workshop_id, title=title.strip() or "Session", join_code=code,
+                       state="open", created_at=now())
+            c.execute(t.sessions.insert().values(**row))
+        return row
+
+    def get_session(self, session_id: str) -> dict:
+        with self._read() as c:
+            row = _row(c.execute(sa.select(t.sessions).where(t.sessions.c.id == session_id)).first())
+        if row is None:
+            raise NotFound("That session is not in this store.")
+        return row
+
+    def find_session(self, join_code: str) -> dict:
+        code = normalise_join_code(join_code)
+        with self._read() as c:
+            row = _row(c.execute(
+                sa.select(t.sessions).where(t.sessions.c.join_code == code, t.sessions.c.state == "open")
+                .order_by(t.sessions.c.created_at.desc())
+            ).first())
+        if row is None:
+            raise UnknownJoinCode(f"No open session has the code {code or '(empty)'}. Check the code on the screen.")
+        return row
+
+    def list_sessions(self, workshop_id: str | None = None) -> list[dict]:
+        q = sa.select(t.sessions).order_by(t.sessions.c.created_at.desc())
+        if workshop_id:
+            q = q.where(t.sessions.c.workshop_id == workshop_id)
+        with self._read() as c:
+            return [_row(r) for r in c.execute(q)]
+
+    # ------------------------------------------------------------ activities
+
+    def add_activity(self, session_id: str, bank: Bank, kind: str, title: str | None = None,
+                     case_study_id: str | None = None, time_limit_s: int | None = None) -> dict:
+        if kind not in ACTIVITY_KINDS:
+            raise StoreError(f"Activity kind must be one of {', '.join(ACTIVITY_KINDS)}.")
+        if case_study_id is not None:
+            bank.case_study(case_study_id)
+        self.add_bank(bank)
+        with self._write() as c:
+            position = c.execute(
+                sa.select(sa.func.count()).select_from(t.activities).where(t.activities.c.session_id == session_id)
+            ).scalar()
+            row = dict(id=new_id(), session_id=session_id, position=position, kind=kind,
+                       title=title or bank.title.get("en", bank.id), bank_hash=bank.hash, case_study_id=case_study_id,
+                       state="draft", time_limit_s=time_limit_s, opened_at=None, closed_at=None, revealed_at=None,
+                       created_at=now())
+            c.execute(t.activities.insert().values(**row))
+        return row
+
+    def get_activity(self, activity_id: str) -> dict:
+        with self._read() as c:
+            row = _row(c.execute(sa.select(t.activities).where(t.activities.c.id == activity_id)).first())
+        if row is None:
+            raise NotFound("That activity is not in this store.")
+        return row
+
+    def list_activities(self, session_id: str) -> list[dict]:
+        with self._read() as c:
+            rows = c.execute(
+                sa.select(t.activities).where(t.activities.c.session_id == session_id).order_by(t.activities.c.position)
+            )
+            return [_row(r) for r in rows]
+
+    def set_activity_state(self, activity_id: str, state: str) -> dict:
+        """Open, close or reveal an activity; opening one closes the other open activities of its session."""
+        if state not in ACTIVITY_STATES:
+            raise StoreError(f"An activity's state is one of {', '.join(ACTIVITY_STATES)}.")
+        stamp = {"open": "opened_at", "closed": "closed_at", "revealed": "revealed_at"}.get(state)
+        with self._write() as c:
+            activity = _row(c.execute(sa.select(t.activities).where(t.activities.c.id == activity_id)).first())
+            if activity is None:
+                raise NotFound("That activity is not in this store.")
+            if state == "open":
+                c.execute(
+                    t.activities.update()
+                    .where(t.activities.c.session_id == activity["session_id"], t.activities.c.state == "open",
+                           t.activities.c.id != activity_id)
+                    .values(state="closed", closed_at=now())
+                )
+            values: dict[str, Any] = {"state": state}
+            if stamp:
+                values[stamp] = now()
+            c.execute(t.activities.update().where(t.activities.c.id == activity_id).values(**values))
+        return self.get_activity(activity_id)
+
+    def open_activity(self, activity_id: str) -> dict:
+        return self.set_activity_state(activity_id, "open")
+
+    def close_activity(self, activity_id: str) -> dict:
+        return self.set_activity_state(activity_id, "closed")
+
+    def reveal_activity(self, activity_id: str) -> dict:
+        return self.set_activity_state(activity_id, "revealed")
+
+    def current_activity(self, session_id: str) -> dict | None:
+        """What participants should see now: the open activity, else the last one revealed, else none."""
+        with self._read() as c:
+            rows = [_row(r) for r in c.execute(
+                sa.select(t.activities).where(t.activities.c.session_id == session_id,
+                                              t.activities.c.state.in_(("open", "revealed")))
+            )]
+        open_ = [a for a in rows if a["state"] == "open"]
+        if open_:
+            return max(open_, key=lambda a: a["opened_at"])
+        revealed = [a for a in rows if a["revealed_at"] is not None]
+        return max(revealed, key=lambda a: a["revealed_at"]) if revealed else None
+
+    # ------------------------------------------------------------ participants
+
+    def join(self, join_code: str, display_name: str | None = None, language: str = "en",
+             consent: bool = True, **profile: str | None) -> dict:
+        """A new participant of the session's workshop, with the token that brings them back."""
+        session = self.find_session(join_code)
+        workshop = self.get_workshop(session["workshop_id"])
+        unknown = set(profile) - set(PROFILE_FIELDS) - {"match_code_hash"}
+        if unknown:
+            raise StoreError(f"Unknown profile field(s): {', '.join(sorted(unknown))}.")
+        for name, rule in workshop["profile_fields"].items():
+            if rule == "required" and not (profile.get(name) or "").strip():
+                raise StoreError(f"Please answer: {name}.")
+        if not consent:
+            raise NotAllowed("You can join once you have read and accepted the notice.")
+        name = (display_name or "").strip()[:200] or None
+        row = dict(id=new_id(), workshop_id=workshop["id"], token=secrets.token_urlsafe(16), display_name=name,
+                   language=language if language in ("en", "ur") else "en", consent_at=now(), created_at=now(),
+                   **{k: (v.strip()[:200] or None) if isinstance(v, str) else v for k, v in profile.items()})
+        with self._write() as c:
+            c.execute(t.participants.insert().values(**row))
+            c.execute(t.attendance.insert().values(session_id=session["id"], participant_id=row["id"], joined_at=now()))
+        return row
+
+    def find_participant(self, token: str) -> dict:
+        with self._read() as c:
+            row = _row(c.execute(sa.select(t.participants).where(t.participants.c.token == token)).first())
+        if row is None:
+            raise UnknownParticipant("This link is not known here. Join again with the code on the screen.")
+        return row
+
+    def attend(self, session_id: str, participant_id: str) -> None:
+        """Record that a participant is in this session (a returning member of the cohort)."""
+        with self._write() as c:
+            c.execute(self._insert_ignoring_duplicates(
+                t.attendance, dict(session_id=session_id, participant_id=participant_id, joined_at=now())))
+
+    def set_language(self, participant_id: str, language: str) -> None:
+        with self._write() as c:
+            c.execute(t.participants.update().where(t.participants.c.id == participant_id).values(language=language))
+
+    def session_participants(self, session_id: str) -> list[dict]:
+        with self._read() as c:
+            rows = c.execute(
+                sa.select(t.participants, t.attendance.c.joined_at)
+                .join(t.attendance, t.attendance.c.participant_id == t.participants.c.id)
+                .where(t.attendance.c.session_id == session_id)
+                .order_by(t.attendance.c.joined_at)
+            )
+            return [_row(r) for r in rows]
+
+    # ------------------------------------------------------------ attempts and answers
+
+    def start_attempt(self, activity_id: str, participant_id: str) -> dict:
+        """The participant's attempt at the activity, created on first use."""
+        with self._write() as c:
+            c.execute(self._insert_ignoring_duplicates(
+                t.attempts, dict(id=new_id(), activity_id=activity_id, participant_id=participant_id, position=0,
+                                 started_at=now(), submitted_at=None)))
+            return _row(c.execute(sa.select(t.attempts).where(
+                t.attempts.c.activity_id == activity_id, t.attempts.c.participant_id == participant_id)).first())
+
+    def get_attempt(self, attempt_id: str) -> dict:
+        with self._read() as c:
+            row = _row(c.execute(sa.select(t.attempts).where(t.attempts.c.id == attempt_id)).first())
+        if row is None:
+            raise NotFound("That attempt is not in this store.")
+        return row
+
+    def save_answer(self, attempt_id: str, question_id: str, response: Any, uid: str | None = None) -> dict:
+        """Append an answer; the same uid sent twice (a retry) is stored once."""
+        uid = uid or new_id()
+        with self._write() as c:
+            state = c.execute(
+                sa.select(t.activities.c.state, t.attempts.c.submitted_at)
+                .join(t.attempts, t.attempts.c.activity_id == t.activities.c.id)
+                .where(t.attempts.c.id == attempt_id)
+            ).first()
+            if state is None:
+                raise NotFound("That attempt is not in this store.")
+            if state.submitted_at is not None:
+                raise AlreadySubmitted("Your answers were already submitted.")
+            if state.state != "open":
+                raise ActivityNotOpen("The coach has closed this activity; your earlier answers are kept.")
+            c.execute(self._insert_ignoring_duplicates(
+                t.answers, dict(uid=uid, attempt_id=attempt_id, question_id=question_id, response=response,
+                                saved_at=now())))
+        return {"uid": uid, "attempt_id": attempt_id, "question_id": question_id, "response": response}
+
+    def latest_answers(self, attempt_id: str) -> dict[str, Any]:
+        """The answer that counts for each question: the latest one saved."""
+        with self._read() as c:
+            rows = c.execute(
+                sa.select(t.answers.c.question_id, t.answers.c.response)
+                .where(t.answers.c.attempt_id == attempt_id).order_by(t.answers.c.seq)
+            )
+            return {r.question_id: r.response for r in rows}
+
+    def answer_history(self, attempt_id: str) -> list[dict]:
+        with self._read() as c:
+            rows = c.execute(sa.select(t.answers).where(t.answers.c.attempt_id == attempt_id).order_by(t.answers.c.seq))
+            return [_row(r) for r in rows]
+
+    def set_position(self, attempt_id: str, position: int) -> None:
+        with self._write() as c:
+            c.execute(t.attempts.update().where(t.attempts.c.id == attempt_id).values(position=max(0, int(position))))
+
+    def submit_attempt(self, attempt_id: str) -> dict:
+        with self._write() as c:
+            c.execute(t.attempts.update().where(t.attempts.c.id == attempt_id, t.attempts.c.submitted_at.is_(None))
+                      .values(submitted_at=now()))
+        return self.get_attempt(attempt_id)
+
+    # ------------------------------------------------------------ what the coach watches
+
+    def pulse(self, session_id: str) -> tuple:
+        """A cheap marker that changes whenever something the coach sees changes."""
+        with self._read() as c:
+            people = c.execute(sa.select(sa.func.count()).select_from(t.attendance)
+                               .where(t.attendance.c.session_id == session_id)).scalar()
+            activity_ids = sa.select(t.activities.c.id).where(t.activities.c.session_id == session_id)
+            attempt_ids = sa.select(t.attempts.c.id).where(t.attempts.c.activity_id.in_(activity_ids))
+            last_answer = c.execute(sa.select(sa.func.max(t.answers.c.seq))
+                                    .where(t.answers.c.attempt_id.in_(attempt_ids))).scalar()
+            attempts = c.execute(sa.select(sa.func.count(), sa.func.count(t.attempts.c.submitted_at))
+                                 .where(t.attempts.c.activity_id.in_(activity_ids))).first()
+            states = tuple(c.execute(sa.select(t.activities.c.state).where(t.activities.c.session_id == session_id)
+                                     .order_by(t.activities.c.position)).scalars())
+        return (people, last_answer or 0, tuple(attempts), states)
+
+    def activity_progress(self, activity_id: str) -> dict:
+        """Who started and submitted, and per question how many answered and what they chose."""
+        with self._read() as c:
+            attempts = [_row(r) for r in c.execute(sa.select(t.attempts).where(t.attempts.c.activity_id == activity_id))]
+            latest = c.execute(
+                sa.select(t.answers.c.attempt_id, t.answers.c.question_id, t.answers.c.response)
+                .join(t.attempts, t.attempts.c.id == t.answers.c.attempt_id)
+                .where(t.attempts.c.activity_id == activity_id)
+                .order_by(t.answers.c.seq)
+            )
+            final: dict[tuple[str, str], Any] = {}
+            for r in latest:
+                final[(r.attempt_id, r.question_id)] = r.response
+        answered: Counter = Counter()
+        choices: dict[str, Counter] = {}
+        for (_attempt, qid), response in final.items():
+            if response is None or response == "" or response == []:
+                continue
+            answered[qid] += 1
+            counter = choices.setdefault(qid, Counter())
+            if isinstance(response, list):
+                counter.update(str(x) for x in response)
+            elif isinstance(response, (str, bool, int, float)):
+                counter[str(response)] += 1
+        return {
+            "started": len(attempts),
+            "submitted": sum(1 for a in attempts if a["submitted_at"] is not None),
+            "answered": dict(answered),
+            "choices": {q: dict(cnt) for q, cnt in choices.items()},
+            "answers": {k: v for k, v in final.items()},
+        }

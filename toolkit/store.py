@@ -387,6 +387,11 @@ class Store:
             return _row(c.execute(sa.select(t.attempts).where(
                 t.attempts.c.activity_id == activity_id, t.attempts.c.participant_id == participant_id)).first())
 
+    def find_attempt(self, activity_id: str, participant_id: str) -> dict | None:
+        with self._read() as c:
+            return _row(c.execute(sa.select(t.attempts).where(
+                t.attempts.c.activity_id == activity_id, t.attempts.c.participant_id == participant_id)).first())
+
     def get_attempt(self, attempt_id: str) -> dict:
         with self._read() as c:
             row = _row(c.execute(sa.select(t.attempts).where(t.attempts.c.id == attempt_id)).first())

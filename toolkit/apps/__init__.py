@@ -1,0 +1,1 @@
+"""The widget apps that the notebooks display: participant and coach."""

@@ -1,0 +1,256 @@
+"""One answer widget per question type, sized for a thumb on a phone.
+
+Each input holds the participant's answer in its `response` trait (JSON-ready, the shape that
+`toolkit.scoring` reads). Setting `response` redraws the input; a tap sets `response`.
+Texts are passed as widget descriptions and option labels, which the browser shows as text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as w
+import traitlets
+
+from ..bank import Question, tr
+
+TRUE_FALSE = {"en": ("True", "False"), "ur": ("درست", "غلط")}
+CHOOSE = {"en": "Choose…", "ur": "منتخب کریں…"}
+START_AGAIN = {"en": "Start again", "ur": "دوبارہ شروع کریں"}
+TAP_IN_ORDER = {"en": "Tap the items in the right order, first to last.", "ur": "ترتیب سے ایک ایک کر کے ٹیپ کریں، پہلے سے آخری تک۔"}
+YOUR_ORDER = {"en": "Your order:", "ur": "آپ کی ترتیب:"}
+TYPE_NUMBER = {"en": "Type a number", "ur": "عدد لکھیں"}
+NOT_A_NUMBER = {"en": "Please type a number, e.g. 18.", "ur": "براہِ کرم عدد لکھیں، مثلاً 18۔"}
+TYPE_ANSWER = {"en": "Type your answer", "ur": "اپنا جواب لکھیں"}
+SAVE = {"en": "Save", "ur": "محفوظ کریں"}
+
+
+def _label(text: dict, lang: str) -> str:
+    return tr(text, lang)
+
+
+class AnswerInput(w.VBox):
+    """The base of every answer widget."""
+
+    response = traitlets.Any(None, allow_none=True, help="The answer, in the shape the scorer reads.")
+
+    def __init__(self, question: Question, lang: str = "en", **kwargs):
+        super().__init__(**kwargs)
+        self.question = question
+        self.lang = lang
+        self.add_class("tk-input")
+        self._redrawing = False
+
+    @property
+    def answered(self) -> bool:
+        return is_answered(self.question, self.response)
+
+
+def is_answered(question: Question, response: Any) -> bool:
+    if response is None or response == "" or response == [] or response == {}:
+        return False
+    if question.type == "ordering":
+        return isinstance(response, list) and len(response) == len(question.options)
+    if question.type == "matching":
+        return isinstance(response, dict) and len(response) == len(question.items)
+    return True
+
+
+class ChoiceInput(AnswerInput):
+    """single, classification, likert and true/false: one large button per option."""
+
+    def __init__(self, question: Question, lang: str = "en", multiple: bool = False, **kwargs):
+        super().__init__(question, lang, **kwargs)
+        self.multiple = multiple
+        if question.type == "truefalse":
+            labels = TRUE_FALSE.get(lang, TRUE_FALSE["en"])
+            self._choices: list[tuple[Any, str]] = [(True, labels[0]), (False, labels[1])]
+        else:
+            self._choices = [(o.id, _label(o.text, lang)) for o in question.options]
+        self.buttons = [
+            w.ToggleButton(description=label, value=False, layout=w.Layout(width="100%", height="auto"))
+            for _, label in self._choices
+        ]
+        for b in self.buttons:
+            b.add_class("tk-choice")
+            b.observe(self._on_tap, "value")
+        if question.type == "likert" and len(self._choices) > 6:
+            self.children = [w.HBox(self.buttons, layout=w.Layout(flex_flow="row wrap"))]
+            for b in self.buttons:
+                b.layout.width = "3.2em"
+        else:
+            self.children = self.buttons
+        self.observe(self._redraw, "response")
+
+    def _on_tap(self, change) -> None:
+        if self._redrawing:
+            return
+        index = self.buttons.index(change["owner"])
+        value = self._choices[index][0]
+        if self.multiple:
+            chosen = [v for (v, _), b in zip(self._choices, self.buttons) if b.value]
+            self.response = chosen or None
+        elif change["new"]:
+            self.response = value
+        elif self.response == value:
+            # tapping the chosen option again keeps it chosen: an answer is never lost by a stray tap
+            self._set_buttons()
+
+    def _set_buttons(self) -> None:
+        self._redrawing = True
+        try:
+            chosen = self.response if isinstance(self.response, list) else [self.response]
+            for (v, _), b in zip(self._choices, self.buttons):
+                b.value = any(v == c and type(v) is type(c) for c in chosen)
+        finally:
+            self._redrawing = False
+
+    def _redraw(self, _change=None) -> None:
+        self._set_buttons()
+
+    def choose(self, option_id: Any) -> None:
+        """Tap the option with this id (as a participant would)."""
+        index = [v for v, _ in self._choices].index(option_id)
+        self.buttons[index].value = not self.buttons[index].value if self.multiple else True
+
+
+class OrderingInput(AnswerInput):
+    """Tap the items in order; the chosen order builds up underneath."""
+
+    def __init__(self, question: Question, lang: str = "en", **kwargs):
+        super().__init__(question, lang, **kwargs)
+        self._labels = {o.id: _label(o.text, lang) for o in question.options}
+        self.remaining = w.VBox()
+        self.placed = w.VBox()
+        self.reset = w.Button(description=tr(START_AGAIN, lang), icon="undo")
+        self.reset.add_class("tk-secondary")
+        self.reset.on_click(lambda _b: setattr(self, "response", None))
+        self.children = [
+            w.HTML(f"<div class='tk-hint'>{tr(TAP_IN_ORDER, lang)}</div>"),
+            self.remaining,
+            w.HTML(f"<div class='tk-hint'>{tr(YOUR_ORDER, lang)}</div>"),
+            self.placed,
+            self.reset,
+        ]
+        self.observe(self._redraw, "response")
+        self._redraw()
+
+    def _order(self) -> list[str]:
+        return [str(x) for x in self.response] if isinstance(self.response, list) else []
+
+    def tap(self, option_id: str) -> None:
+        order = self._order()
+        if option_id not in order:
+            self.response = [*order, option_id]
+
+    def _redraw(self, _change=None) -> None:
+        order = self._order()
+        buttons = []
+        for o in self.question.options:
+            if o.id in order:
+                continue
+            b = w.Button(description=self._labels[o.id], layout=w.Layout(width="100%", height="auto"))
+            b.add_class("tk-choice")
+            b.on_click(lambda _b, oid=o.id: self.tap(oid))
+            buttons.append(b)
+        self.remaining.children = buttons
+        self.placed.children = [
+            w.Label(f"{i}. {self._labels.get(oid, oid)}", layout=w.Layout(width="100%")) for i, oid in enumerate(order, 1)
+        ]
+        self.reset.layout.display = None if order else "none"
+
+
+class MatchingInput(AnswerInput):
+    """For each item, choose its match from a list."""
+
+    def __init__(self, question: Question, lang: str = "en", **kwargs):
+        super().__init__(question, lang, **kwargs)
+        choices = [(tr(CHOOSE, lang), "")] + [(_label(o.text, lang), o.id) for o in question.options]
+        self.dropdowns: dict[str, w.Dropdown] = {}
+        rows = []
+        for item in question.items:
+            dd = w.Dropdown(options=choices, value="", layout=w.Layout(width="100%"))
+            dd.observe(self._on_choose, "value")
+            self.dropdowns[item.id] = dd
+            rows.append(w.VBox([w.Label(_label(item.text, lang)), dd], layout=w.Layout(margin="0 0 12px 0")))
+        self.children = rows
+        self.observe(self._redraw, "response")
+
+    def _on_choose(self, _change) -> None:
+        if self._redrawing:
+            return
+        chosen = {item: dd.value for item, dd in self.dropdowns.items() if dd.value}
+        self.response = chosen or None
+
+    def _redraw(self, _change=None) -> None:
+        self._redrawing = True
+        try:
+            current = self.response if isinstance(self.response, dict) else {}
+            for item, dd in self.dropdowns.items():
+                dd.value = current.get(item, "") if current.get(item, "") in [v for _, v in dd.options] else ""
+        finally:
+            self._redrawing = False
+
+
+class TextInput(AnswerInput):
+    """numeric and open: a box to type in, saved on Enter, on leaving the box, or with Save."""
+
+    def __init__(self, question: Question, lang: str = "en", **kwargs):
+        super().__init__(question, lang, **kwargs)
+        numeric = question.type == "numeric"
+        if numeric:
+            self.box = w.Text(placeholder=tr(TYPE_NUMBER, lang), continuous_update=False,
+                              layout=w.Layout(width="12em"))
+            unit = tr(question.unit, lang)
+            row: list[w.Widget] = [self.box] + ([w.Label(unit)] if unit else [])
+            self.field = w.HBox(row)
+        else:
+            self.box = w.Textarea(placeholder=tr(TYPE_ANSWER, lang), continuous_update=False,
+                                  layout=w.Layout(width="100%", height="8em"))
+            self.field = self.box
+        self.save = w.Button(description=tr(SAVE, lang), icon="check")
+        self.save.add_class("tk-secondary")
+        self.save.on_click(lambda _b: self._commit(self.box.value))
+        self.problem = w.HTML()
+        self.box.observe(lambda ch: self._commit(ch["new"]), "value")
+        self.children = [self.field, self.save, self.problem]
+        self.observe(self._redraw, "response")
+
+    def _commit(self, text: str) -> None:
+        if self._redrawing:
+            return
+        text = (text or "").strip()
+        self.problem.value = ""
+        if self.question.type == "numeric":
+            if not text:
+                self.response = None
+                return
+            try:
+                value = float(text.replace(",", "."))
+            except ValueError:
+                self.problem.value = f"<div class='tk-problem'>{tr(NOT_A_NUMBER, self.lang)}</div>"
+                return
+            self.response = int(value) if value.is_integer() else value
+        else:
+            self.response = text or None
+
+    def _redraw(self, _change=None) -> None:
+        self._redrawing = True
+        try:
+            self.box.value = "" if self.response is None else str(self.response)
+        finally:
+            self._redrawing = False
+
+
+def make_input(question: Question, lang: str = "en") -> AnswerInput:
+    """The answer widget for a question of any type."""
+    t = question.type
+    if t in ("single", "classification", "truefalse", "likert"):
+        return ChoiceInput(question, lang)
+    if t == "multiple":
+        return ChoiceInput(question, lang, multiple=True)
+    if t == "ordering":
+        return OrderingInput(question, lang)
+    if t == "matching":
+        return MatchingInput(question, lang)
+    return TextInput(question, lang)

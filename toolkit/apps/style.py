@@ -1,0 +1,48 @@
+"""The look of both apps: large tap targets on a phone, readable from the back row on a projector."""
+
+STYLE = """<style>
+.tk-app { max-width: 640px; margin: 0 auto; padding: 8px; font-size: 18px; line-height: 1.45;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif; color: #1d2330; }
+.tk-app h2 { font-size: 1.3em; margin: 0.4em 0; }
+.tk-app .widget-html-content, .tk-app .widget-label { font-size: 18px; white-space: normal; line-height: 1.45; }
+.tk-app label { font-weight: 600; display: block; margin-top: 0.6em; }
+.tk-app input[type=text], .tk-app textarea, .tk-app select { font-size: 18px; min-height: 44px; }
+.tk-app .widget-text, .tk-app .widget-dropdown, .tk-app .widget-textarea { width: 100%; height: auto; }
+.tk-app button.jupyter-button { font-size: 18px; min-height: 48px; height: auto; padding: 8px 14px;
+  border-radius: 8px; white-space: normal; text-align: start; margin: 4px 0; }
+.tk-app .tk-choice { width: 100%; background: #f3f5f9; border: 2px solid #c9d1e0; }
+.tk-app .tk-choice.mod-active { background: #1f5fbf; color: #fff; border-color: #1f5fbf; }
+.tk-app .tk-primary { background: #1f5fbf; color: #fff; font-weight: 600; min-width: 8em; }
+.tk-app .tk-secondary { background: #fff; border: 2px solid #c9d1e0; min-width: 6em; }
+.tk-app .tk-language { margin-bottom: 4px; }
+.tk-app .tk-language button { min-height: 36px; font-size: 15px; width: auto; }
+.tk-app .tk-question { font-size: 1.15em; font-weight: 600; margin: 0.6em 0; }
+.tk-app .tk-activity { color: #4a5468; font-size: 0.9em; }
+.tk-app .tk-counter { font-weight: 600; }
+.tk-app .tk-hint { color: #4a5468; font-size: 0.9em; }
+.tk-app .tk-saved { color: #17763a; font-weight: 600; }
+.tk-app .tk-problem { color: #a4161a; font-weight: 600; background: #fdecea; padding: 8px; border-radius: 6px; }
+.tk-app .tk-notice { background: #eef3fb; padding: 10px; border-radius: 6px; margin: 0.6em 0; font-size: 0.95em; }
+.tk-app .tk-card { background: #fff; border: 1px solid #dde3ee; border-radius: 10px; padding: 12px; margin: 8px 0; }
+.tk-app .tk-scenario { background: #fffbea; border-left: 4px solid #e0b100; padding: 8px; margin: 6px 0; }
+.tk-app .tk-verdict { padding: 2px 8px; border-radius: 10px; font-size: 0.85em; }
+.tk-app .tk-right { background: #dff3e4; color: #17763a; }
+.tk-app .tk-wrong { background: #fdecea; color: #a4161a; }
+.tk-app .tk-partly { background: #fff4d6; color: #7a5a00; }
+.tk-app .tk-progress .progress-bar { background: #1f5fbf; }
+.tk-rtl { direction: rtl; }
+.tk-rtl .widget-html-content, .tk-rtl .widget-label, .tk-rtl button, .tk-rtl input, .tk-rtl textarea, .tk-rtl select {
+  font-family: "Noto Nastaliq Urdu", "Noto Naskh Arabic", "Noto Sans Arabic", "Jameel Noori Nastaleeq", serif;
+  direction: rtl; line-height: 2; }
+.tk-coach { max-width: 1240px; font-size: 18px; }
+.tk-coach .tk-joincode { font-size: 64px; font-weight: 800; letter-spacing: 0.12em; font-family: ui-monospace, monospace; }
+.tk-coach .tk-address { font-size: 22px; font-family: ui-monospace, monospace; }
+.tk-coach .tk-big { font-size: 40px; font-weight: 700; }
+.tk-coach .tk-stat { display: inline-block; margin-right: 2em; }
+.tk-coach table.tk-table { border-collapse: collapse; width: 100%; }
+.tk-coach table.tk-table td, .tk-coach table.tk-table th { padding: 4px 8px; border-bottom: 1px solid #e3e7ef; text-align: left; vertical-align: top; }
+.tk-coach .tk-bar { background: #1f5fbf; height: 18px; border-radius: 3px; display: inline-block; vertical-align: middle; }
+.tk-coach .tk-bar.tk-key { background: #17763a; }
+.tk-coach .tk-state { font-weight: 700; text-transform: uppercase; font-size: 0.8em; padding: 2px 6px; border-radius: 4px; background: #eef1f6; }
+.tk-coach .tk-state-open { background: #dff3e4; color: #17763a; }
+</style>"""

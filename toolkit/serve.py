@@ -31,7 +31,6 @@ def voila_command(notebook: Path, port: int, ip: str) -> list[str]:
     return [
         sys.executable, "-m", "voila", str(notebook),
         f"--port={port}", f"--Voila.ip={ip}", "--no-browser",
-        "--Voila.tornado_settings={'allow_origin': ''}",
         "--VoilaConfiguration.show_tracebacks=False",
     ]
 

@@ -81,6 +81,7 @@ def _row(r: sa.Row | None) -> dict | None:
 
 def make_engine(url: str) -> sa.Engine:
     """An engine set up for many writer processes: WAL and a busy timeout on SQLite."""
+    url = normalise_url(url)
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
         if path and path != ":memory:":
@@ -106,6 +107,13 @@ def make_engine(url: str) -> sa.Engine:
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+def normalise_url(url: str) -> str:
+    """A database URL as people write it; `postgresql://` means the psycopg 3 driver shipped with the toolkit."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
 
 
 class Store:

@@ -1,0 +1,65 @@
+"""Shared fixtures: a store on SQLite (and on PostgreSQL when TOOLKIT_TEST_POSTGRES names one), banks, a served app."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from toolkit import schema
+from toolkit.bank import load_bank
+from toolkit.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_BANKS = Path(__file__).resolve().parent / "banks"
+POSTGRES_URL = os.environ.get("TOOLKIT_TEST_POSTGRES")
+
+# The notebooks run under nbval in kernels that inherit this environment: give them a store of their own.
+_NOTEBOOK_DATA = tempfile.mkdtemp(prefix="toolkit-nbval-")
+os.environ.setdefault("TOOLKIT_DB", f"sqlite:///{_NOTEBOOK_DATA}/toolkit.db")
+
+
+@pytest.fixture
+def all_types_bank():
+    return load_bank(TEST_BANKS / "all-types.yaml")
+
+
+def _fresh_postgres() -> Store:
+    engine = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as c:
+        schema.metadata.drop_all(c)
+    engine.dispose()
+    return Store(POSTGRES_URL)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request, tmp_path):
+    """The same tests on both databases; PostgreSQL runs when TOOLKIT_TEST_POSTGRES is set (CI sets it)."""
+    if request.param == "sqlite":
+        s = Store(f"sqlite:///{tmp_path}/toolkit.db")
+    else:
+        if not POSTGRES_URL:
+            pytest.skip("set TOOLKIT_TEST_POSTGRES=postgresql://… to run the store's tests on PostgreSQL")
+        s = _fresh_postgres()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    s = Store(f"sqlite:///{tmp_path}/toolkit.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def session_with_pretest(store, all_types_bank):
+    """A workshop whose session has the all-types pre-test open; returns (store, session, activity)."""
+    workshop = store.add_workshop("Test workshop", place="Quetta")
+    session = store.add_session(workshop["id"], "Day 1")
+    activity = store.add_activity(session["id"], all_types_bank, "pretest")
+    store.open_activity(activity["id"])
+    return store, session, store.get_activity(activity["id"])

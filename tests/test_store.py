@@ -1,0 +1,132 @@
+"""The store's service: round trips, idempotent writes, activity states, join codes. Runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from toolkit.store import (
+    JOIN_CODE_ALPHABET,
+    ActivityNotOpen,
+    AlreadySubmitted,
+    StoreError,
+    UnknownJoinCode,
+    UnknownParticipant,
+)
+
+
+def test_join_and_answer_round_trip(session_with_pretest, all_types_bank):
+    store, session, activity = session_with_pretest
+    p = store.join(session["join_code"].lower(), "  Ayesha Khan ", sex="female", organisation="Punjab Police")
+    assert p["display_name"] == "Ayesha Khan"
+    assert store.find_participant(p["token"])["id"] == p["id"]
+    assert [x["id"] for x in store.session_participants(session["id"])] == [p["id"]]
+    attempt = store.start_attempt(activity["id"], p["id"])
+    assert store.start_attempt(activity["id"], p["id"])["id"] == attempt["id"]  # one attempt per activity
+    store.save_answer(attempt["id"], "elements", ["act", "means"])
+    store.save_answer(attempt["id"], "agencies", {"internal": "police"})
+    store.save_answer(attempt["id"], "elements", ["act", "means", "purpose"])
+    assert store.latest_answers(attempt["id"]) == {"elements": ["act", "means", "purpose"],
+                                                   "agencies": {"internal": "police"}}
+    assert [a["response"] for a in store.answer_history(attempt["id"])][0] == ["act", "means"]  # history kept
+    assert store.get_bank(activity["bank_hash"]).question("nrm").key == all_types_bank.question("nrm").key
+
+
+def test_the_same_answer_sent_twice_is_stored_once(session_with_pretest):
+    store, session, activity = session_with_pretest
+    p = store.join(session["join_code"])
+    attempt = store.start_attempt(activity["id"], p["id"])
+    store.save_answer(attempt["id"], "consent", True, uid="retry-1")
+    store.save_answer(attempt["id"], "consent", True, uid="retry-1")
+    assert len(store.answer_history(attempt["id"])) == 1
+
+
+def test_answers_are_refused_once_closed_or_submitted_and_nothing_is_lost(session_with_pretest):
+    store, session, activity = session_with_pretest
+    p = store.join(session["join_code"])
+    attempt = store.start_attempt(activity["id"], p["id"])
+    store.save_answer(attempt["id"], "consent", True)
+    store.close_activity(activity["id"])
+    with pytest.raises(ActivityNotOpen):
+        store.save_answer(attempt["id"], "kiln", "tip")
+    store.open_activity(activity["id"])
+    store.submit_attempt(attempt["id"])
+    with pytest.raises(AlreadySubmitted):
+        store.save_answer(attempt["id"], "kiln", "tip")
+    assert store.latest_answers(attempt["id"]) == {"consent": True}
+
+
+def test_opening_an_activity_closes_the_other_open_one(session_with_pretest, all_types_bank):
+    store, session, pre = session_with_pretest
+    post = store.add_activity(session["id"], all_types_bank, "posttest")
+    assert store.current_activity(session["id"])["id"] == pre["id"]
+    store.open_activity(post["id"])
+    assert store.get_activity(pre["id"])["state"] == "closed"
+    assert store.current_activity(session["id"])["id"] == post["id"]
+    store.close_activity(post["id"])
+    assert store.current_activity(session["id"]) is None
+    store.reveal_activity(pre["id"])
+    assert store.current_activity(session["id"])["id"] == pre["id"]
+
+
+def test_join_codes_are_short_unambiguous_and_unique_among_open_sessions(store):
+    workshop = store.add_workshop("W")
+    codes = [store.add_session(workshop["id"], f"S{i}")["join_code"] for i in range(30)]
+    assert len(set(codes)) == 30
+    for code in codes:
+        assert len(code) == 6 and set(code) <= set(JOIN_CODE_ALPHABET)
+        assert not set(code) & set("O0I1L")
+
+
+def test_unknown_codes_and_tokens_are_named_errors(store):
+    with pytest.raises(UnknownJoinCode, match="No open session has the code ZZZZZZ"):
+        store.find_session("zzz zzz")
+    with pytest.raises(UnknownParticipant):
+        store.find_participant("nope")
+
+
+def test_required_profile_fields_and_consent_are_enforced(store):
+    workshop = store.add_workshop("W", profile_fields={"sex": "required"})
+    session = store.add_session(workshop["id"], "S")
+    with pytest.raises(StoreError, match="Please answer: sex"):
+        store.join(session["join_code"], "A")
+    with pytest.raises(StoreError, match="accepted the notice"):
+        store.join(session["join_code"], "A", sex="female", consent=False)
+    assert store.join(session["join_code"], "A", sex="female")["sex"] == "female"
+
+
+def test_progress_counts_latest_answers_per_question(session_with_pretest):
+    store, session, activity = session_with_pretest
+    for i, choice in enumerate(["tip", "tip", "som"]):
+        p = store.join(session["join_code"], f"P{i}")
+        a = store.start_attempt(activity["id"], p["id"])
+        store.save_answer(a["id"], "kiln", "som")
+        store.save_answer(a["id"], "kiln", choice)  # the latest answer counts
+        store.save_answer(a["id"], "elements", ["act", "means"])
+        if i == 0:
+            store.submit_attempt(a["id"])
+    progress = store.activity_progress(activity["id"])
+    assert progress["started"] == 3 and progress["submitted"] == 1
+    assert progress["answered"] == {"kiln": 3, "elements": 3}
+    assert progress["choices"]["kiln"] == {"tip": 2, "som": 1}
+    assert progress["choices"]["elements"] == {"act": 3, "means": 3}
+
+
+def test_pulse_changes_when_the_room_does(session_with_pretest):
+    store, session, activity = session_with_pretest
+    before = store.pulse(session["id"])
+    p = store.join(session["join_code"])
+    after_join = store.pulse(session["id"])
+    a = store.start_attempt(activity["id"], p["id"])
+    store.save_answer(a["id"], "consent", True)
+    after_answer = store.pulse(session["id"])
+    assert len({before, after_join, after_answer}) == 3
+
+
+def test_a_returning_participant_attends_the_next_session_of_the_cohort(store):
+    workshop = store.add_workshop("Coaching series", cohort="Islamabad women officers")
+    s1 = store.add_session(workshop["id"], "Coaching 1")
+    s2 = store.add_session(workshop["id"], "Coaching 2")
+    p = store.join(s1["join_code"], "Sana")
+    store.attend(s2["id"], p["id"])
+    store.attend(s2["id"], p["id"])
+    assert [x["display_name"] for x in store.session_participants(s2["id"])] == ["Sana"]

@@ -85,7 +85,7 @@ T = {
 }
 
 LANG_LABELS = (("English", "en"), ("اردو", "ur"))
-QUIZ_KINDS = ("pretest", "posttest", "check", "survey", "confidence", "case_study")
+_NOTHING_SHOWN = object()  # differs from every activity signature, None ("nothing open") included
 
 
 def t(key: str, lang: str, **kw: Any) -> str:
@@ -122,7 +122,7 @@ class ParticipantApp(w.VBox):
         self.answers: dict[str, Any] = {}
         self.index = 0
         self.input: AnswerInput | None = None
-        self._shown: tuple | None = None
+        self._shown: object = _NOTHING_SHOWN
         self._task: asyncio.Task | None = None
 
         self.language = w.ToggleButtons(options=LANG_LABELS, value=self.lang)
@@ -298,11 +298,14 @@ class ParticipantApp(w.VBox):
 
     def _show_activity(self, activity: dict | None) -> None:
         self._shown = (activity["id"], activity["state"]) if activity else None
-        self.activity = activity
+        previous, self.activity = self.activity, activity
         if activity is None:
             name = self.participant.get("display_name") or ""
+            closed = ""
+            if previous is not None and self.store.get_activity(previous["id"])["state"] == "closed":
+                closed = f"<p><b>{t('closed', self.lang)}</b></p>"
             self.body.children = [w.HTML(
-                f"<div class='tk-card'><h2>{t('welcome', self.lang)} {esc(name)}</h2>"
+                f"<div class='tk-card'><h2>{t('welcome', self.lang)} {esc(name)}</h2>{closed}"
                 f"<p>{t('waiting', self.lang)}</p></div>")]
             self.body.children[0].add_class("tk-waiting")
             return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 
 from toolkit import schema
 from toolkit.bank import load_bank
-from toolkit.store import Store
+from toolkit.store import Store, normalise_url
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_BANKS = Path(__file__).resolve().parent / "banks"
@@ -27,12 +28,20 @@ def all_types_bank():
     return load_bank(TEST_BANKS / "all-types.yaml")
 
 
-def _fresh_postgres() -> Store:
-    engine = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A schema of this test run's own in the PostgreSQL database, so that concurrent runs never meet."""
+    if not POSTGRES_URL:
+        pytest.skip("set TOOLKIT_TEST_POSTGRES=postgresql://… to run the store's tests on PostgreSQL")
+    name = f"toolkit_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(normalise_url(POSTGRES_URL))
     with engine.begin() as c:
-        schema.metadata.drop_all(c)
+        c.execute(sa.text(f'CREATE SCHEMA "{name}"'))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{name}"
+    with engine.begin() as c:
+        c.execute(sa.text(f'DROP SCHEMA "{name}" CASCADE'))
     engine.dispose()
-    return Store(POSTGRES_URL)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -41,9 +50,12 @@ def store(request, tmp_path):
     if request.param == "sqlite":
         s = Store(f"sqlite:///{tmp_path}/toolkit.db")
     else:
-        if not POSTGRES_URL:
-            pytest.skip("set TOOLKIT_TEST_POSTGRES=postgresql://… to run the store's tests on PostgreSQL")
-        s = _fresh_postgres()
+        url = request.getfixturevalue("postgres_url")
+        engine = sa.create_engine(normalise_url(url))
+        with engine.begin() as c:
+            schema.metadata.drop_all(c)
+        engine.dispose()
+        s = Store(url)
     yield s
     s.close()
 

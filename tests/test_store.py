@@ -130,3 +130,52 @@ def test_a_returning_participant_attends_the_next_session_of_the_cohort(store):
     store.attend(s2["id"], p["id"])
     store.attend(s2["id"], p["id"])
     assert [x["display_name"] for x in store.session_participants(s2["id"])] == ["Sana"]
+
+
+def test_groups_share_one_answer_per_prompt_with_who_saved_it(store, all_types_bank):
+    workshop = store.add_workshop("W")
+    session = store.add_session(workshop["id"], "S")
+    activity = store.add_activity(session["id"], all_types_bank, "check")
+    a, b, c = (store.join(session["join_code"], n) for n in ("Amna", "Bushra", "Chand"))
+    g1 = store.add_group(activity["id"], "Group 1", [a["id"], b["id"]])
+    g2 = store.add_group(activity["id"], "Group 2", [c["id"]])
+    store.set_group_members(g2["id"], [c["id"], b["id"]])  # Bushra moves to group 2
+    assert {g["name"]: sorted(g["members"]) for g in store.list_groups(activity["id"])} == {
+        "Group 1": [a["id"]], "Group 2": sorted([b["id"], c["id"]])}
+    assert store.find_group(activity["id"], b["id"])["id"] == g2["id"]
+    with pytest.raises(ActivityNotOpen):
+        store.save_group_answer(g2["id"], b["id"], "kiln", "som")
+    store.open_activity(activity["id"])
+    store.save_group_answer(g2["id"], b["id"], "kiln", "som")
+    store.save_group_answer(g2["id"], c["id"], "kiln", "tip", uid="edit-1")
+    store.save_group_answer(g2["id"], c["id"], "kiln", "tip", uid="edit-1")
+    latest = store.group_answers(g2["id"])
+    assert latest["kiln"]["response"] == "tip" and latest["kiln"]["display_name"] == "Chand"
+    with pytest.raises(StoreError, match="not a member"):
+        store.save_group_answer(g2["id"], a["id"], "kiln", "som")
+    assert store.group_answers(g1["id"]) == {}
+
+
+def test_questions_from_the_room_sorted_by_votes_and_anonymous_when_asked(store):
+    workshop = store.add_workshop("W")
+    session = store.add_session(workshop["id"], "S")
+    a, b, c = (store.join(session["join_code"], n) for n in ("Amna", "Bushra", "Chand"))
+    first = store.ask(session["id"], a["id"], "Who leads on internal trafficking?")
+    second = store.ask(session["id"], b["id"], "Is a relative helping for free smuggling?", anonymous=True)
+    with pytest.raises(StoreError, match="Type your question"):
+        store.ask(session["id"], a["id"], "   ")
+    for voter in (a, c, c):
+        store.vote(second["id"], voter["id"])
+    pulse = store.pulse(session["id"])
+    store.vote(first["id"], b["id"])
+    assert store.pulse(session["id"]) != pulse
+    listed = store.room_questions(session["id"], participant_id=c["id"])
+    assert [(q["text"], q["votes"], q["asker"], q["voted"]) for q in listed] == [
+        ("Is a relative helping for free smuggling?", 2, None, True),
+        ("Who leads on internal trafficking?", 1, "Amna", False),
+    ]
+    store.vote(second["id"], c["id"], up=False)
+    store.set_question_state(first["id"], "answered")
+    store.set_question_state(second["id"], "hidden")
+    assert [q["state"] for q in store.room_questions(session["id"])] == ["answered"]
+    assert len(store.room_questions(session["id"], include_hidden=True)) == 2

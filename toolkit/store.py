@@ -451,6 +451,134 @@ class Store:
                       .values(submitted_at=now()))
         return self.get_attempt(attempt_id)
 
+    # ------------------------------------------------------------ groups (case-study exercises)
+
+    def add_group(self, activity_id: str, name: str, participant_ids: list[str] = ()) -> dict:
+        """A group of an activity; a participant belongs to one group per activity."""
+        self.get_activity(activity_id)
+        row = dict(id=new_id(), activity_id=activity_id, name=name.strip() or "Group")
+        with self._write() as c:
+            c.execute(t.groups.insert().values(**row))
+        if participant_ids:
+            self.set_group_members(row["id"], list(participant_ids))
+        return {**row, "members": list(participant_ids)}
+
+    def set_group_members(self, group_id: str, participant_ids: list[str]) -> None:
+        """Put these participants in this group, taking them out of the activity's other groups."""
+        with self._write() as c:
+            group = c.execute(sa.select(t.groups).where(t.groups.c.id == group_id)).first()
+            if group is None:
+                raise NotFound("That group is not in this store.")
+            siblings = sa.select(t.groups.c.id).where(t.groups.c.activity_id == group.activity_id)
+            if participant_ids:
+                c.execute(t.group_members.delete().where(t.group_members.c.group_id.in_(siblings),
+                                                         t.group_members.c.participant_id.in_(participant_ids)))
+            c.execute(t.group_members.delete().where(t.group_members.c.group_id == group_id,
+                                                     t.group_members.c.participant_id.not_in(participant_ids or [""])))
+            for pid in participant_ids:
+                c.execute(self._insert_ignoring_duplicates(t.group_members, dict(group_id=group_id, participant_id=pid)))
+
+    def list_groups(self, activity_id: str) -> list[dict]:
+        with self._read() as c:
+            groups = [_row(r) for r in c.execute(sa.select(t.groups).where(t.groups.c.activity_id == activity_id)
+                                                  .order_by(t.groups.c.name))]
+            members = c.execute(sa.select(t.group_members).where(t.group_members.c.group_id.in_([g["id"] for g in groups])))
+            by_group: dict[str, list[str]] = {}
+            for m in members:
+                by_group.setdefault(m.group_id, []).append(m.participant_id)
+        return [{**g, "members": by_group.get(g["id"], [])} for g in groups]
+
+    def find_group(self, activity_id: str, participant_id: str) -> dict | None:
+        return next((g for g in self.list_groups(activity_id) if participant_id in g["members"]), None)
+
+    def save_group_answer(self, group_id: str, participant_id: str, prompt_id: str, response: Any,
+                          uid: str | None = None) -> dict:
+        """Append a member's edit of the group's shared answer; a retry with the same uid is stored once."""
+        uid = uid or new_id()
+        with self._write() as c:
+            row = c.execute(
+                sa.select(t.activities.c.state)
+                .join(t.groups, t.groups.c.activity_id == t.activities.c.id)
+                .join(t.group_members, t.group_members.c.group_id == t.groups.c.id)
+                .where(t.groups.c.id == group_id, t.group_members.c.participant_id == participant_id)
+            ).first()
+            if row is None:
+                raise NotAllowed("You are not a member of this group.")
+            if row.state != "open":
+                raise ActivityNotOpen("The coach has closed this exercise; your group's answers are kept.")
+            saved_at = now()
+            c.execute(self._insert_ignoring_duplicates(
+                t.group_answers, dict(uid=uid, group_id=group_id, participant_id=participant_id, prompt_id=prompt_id,
+                                      response=response, saved_at=saved_at)))
+        return {"uid": uid, "group_id": group_id, "prompt_id": prompt_id, "response": response,
+                "participant_id": participant_id, "saved_at": saved_at}
+
+    def group_answers(self, group_id: str) -> dict[str, dict]:
+        """The latest answer per prompt, with who saved it and when."""
+        with self._read() as c:
+            rows = c.execute(
+                sa.select(t.group_answers.c.prompt_id, t.group_answers.c.response, t.group_answers.c.saved_at,
+                          t.group_answers.c.participant_id, t.participants.c.display_name)
+                .join(t.participants, t.participants.c.id == t.group_answers.c.participant_id)
+                .where(t.group_answers.c.group_id == group_id).order_by(t.group_answers.c.seq)
+            )
+            return {r.prompt_id: dict(r._mapping) for r in rows}
+
+    # ------------------------------------------------------------ questions from the room
+
+    def ask(self, session_id: str, participant_id: str, text: str, anonymous: bool = False) -> dict:
+        text = (text or "").strip()
+        if not text:
+            raise StoreError("Type your question first.")
+        if len(text) > 1000:
+            raise StoreError("Please keep your question under 1000 characters.")
+        row = dict(id=new_id(), session_id=session_id, participant_id=participant_id, text=text,
+                   anonymous=bool(anonymous), state="open", asked_at=now())
+        with self._write() as c:
+            c.execute(t.audience_questions.insert().values(**row))
+        return row
+
+    def vote(self, question_id: str, participant_id: str, up: bool = True) -> None:
+        """One vote per person and question; voting twice counts once, `up=False` takes it back."""
+        with self._write() as c:
+            if up:
+                c.execute(self._insert_ignoring_duplicates(
+                    t.votes, dict(question_id=question_id, participant_id=participant_id, voted_at=now())))
+            else:
+                c.execute(t.votes.delete().where(t.votes.c.question_id == question_id,
+                                                 t.votes.c.participant_id == participant_id))
+
+    def set_question_state(self, question_id: str, state: str) -> None:
+        if state not in ("open", "answered", "hidden"):
+            raise StoreError("A question from the room is open, answered or hidden.")
+        with self._write() as c:
+            c.execute(t.audience_questions.update().where(t.audience_questions.c.id == question_id).values(state=state))
+
+    def room_questions(self, session_id: str, participant_id: str | None = None,
+                       include_hidden: bool = False) -> list[dict]:
+        """Questions from the room, most votes first; the asker's name only where they gave it."""
+        votes = (sa.select(t.votes.c.question_id, sa.func.count().label("votes"))
+                 .group_by(t.votes.c.question_id).subquery())
+        q = (sa.select(t.audience_questions, t.participants.c.display_name, sa.func.coalesce(votes.c.votes, 0).label("votes"))
+             .join(t.participants, t.participants.c.id == t.audience_questions.c.participant_id)
+             .outerjoin(votes, votes.c.question_id == t.audience_questions.c.id)
+             .where(t.audience_questions.c.session_id == session_id))
+        if not include_hidden:
+            q = q.where(t.audience_questions.c.state != "hidden")
+        with self._read() as c:
+            rows = [_row(r) for r in c.execute(q)]
+            mine = set()
+            if participant_id:
+                mine = set(c.execute(sa.select(t.votes.c.question_id).where(t.votes.c.participant_id == participant_id))
+                           .scalars())
+        for r in rows:
+            r["asker"] = None if r["anonymous"] else r["display_name"]
+            r["voted"] = r["id"] in mine
+            r["mine"] = r["participant_id"] == participant_id
+            del r["display_name"]
+        rows.sort(key=lambda r: (r["state"] == "answered", -r["votes"], r["asked_at"]))
+        return rows
+
     # ------------------------------------------------------------ what the coach watches
 
     def pulse(self, session_id: str) -> tuple:
@@ -466,7 +594,19 @@ class Store:
                                  .where(t.attempts.c.activity_id.in_(activity_ids))).first()
             states = tuple(c.execute(sa.select(t.activities.c.state).where(t.activities.c.session_id == session_id)
                                      .order_by(t.activities.c.position)).scalars())
-        return (people, last_answer or 0, tuple(attempts), states)
+            group_ids = sa.select(t.groups.c.id).where(t.groups.c.activity_id.in_(activity_ids))
+            last_group_answer = c.execute(sa.select(sa.func.max(t.group_answers.c.seq))
+                                          .where(t.group_answers.c.group_id.in_(group_ids))).scalar()
+            members = c.execute(sa.select(sa.func.count()).select_from(t.group_members)
+                                .where(t.group_members.c.group_id.in_(group_ids))).scalar()
+            question_ids = sa.select(t.audience_questions.c.id).where(t.audience_questions.c.session_id == session_id)
+            state = t.audience_questions.c.state
+            room = c.execute(sa.select(sa.func.count(), sa.func.count(sa.case((state == "answered", 1))),
+                                       sa.func.count(sa.case((state == "hidden", 1))))
+                             .where(t.audience_questions.c.session_id == session_id)).first()
+            room_votes = c.execute(sa.select(sa.func.count()).select_from(t.votes)
+                                   .where(t.votes.c.question_id.in_(question_ids))).scalar()
+        return (people, last_answer or 0, tuple(attempts), states, last_group_answer or 0, members, tuple(room), room_votes)
 
     def activity_progress(self, activity_id: str) -> dict:
         """Who started and submitted, and per question how many answered and what they chose."""

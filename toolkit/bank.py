@@ -32,7 +32,7 @@ LANGUAGES = {"en": "English", "ur": "Urdu"}
 # Presets are written in English and Urdu so that a bank using them is bilingual for free.
 PRESET_OPTIONS: dict[str, list[tuple[str, dict[str, str]]]] = {
     "tip-som": [
-        ("tip", {"en": "Trafficking in persons (TIP)", "ur": "انسانی اسمگلنگ (TIP)"}),
+        ("tip", {"en": "Trafficking in persons (TIP)", "ur": "انسانی تجارت (TIP)"}),
         ("som", {"en": "Smuggling of migrants (SOM)", "ur": "تارکینِ وطن کی اسمگلنگ (SOM)"}),
         ("both", {"en": "Both", "ur": "دونوں"}),
         ("neither", {"en": "Neither", "ur": "دونوں میں سے کوئی نہیں"}),

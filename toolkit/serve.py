@@ -27,12 +27,24 @@ def lan_address() -> str:
         s.close()
 
 
+TEMPLATE = "toolkit"
+
+
 def voila_command(notebook: Path, port: int, ip: str) -> list[str]:
     return [
         sys.executable, "-m", "voila", str(notebook),
         f"--port={port}", f"--Voila.ip={ip}", "--no-browser",
+        f"--template={TEMPLATE}",
         "--VoilaConfiguration.show_tracebacks=False",
     ]
+
+
+def voila_environment(base: dict[str, str]) -> dict[str, str]:
+    """The environment for Voila: the toolkit's template found through JUPYTER_PATH."""
+    env = dict(base)
+    share = str(config.PACKAGE_DIR / "share" / "jupyter")
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (share, base.get("JUPYTER_PATH", "")) if p)
+    return env
 
 
 def wait_for_port(port: int, seconds: float = 60) -> bool:
@@ -61,7 +73,7 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
 
     shown_host = lan_address() if host in ("0.0.0.0", "") else host
     join_url = f"http://{shown_host}:{port}/"
-    env = dict(os.environ)
+    env = voila_environment(dict(os.environ))
     env.update({config.ENV_DB: url, config.ENV_DATA: str(data_dir.resolve()), config.ENV_JOIN_URL: join_url})
     if banks_dir:
         env[config.ENV_BANKS] = str(banks_dir.resolve())

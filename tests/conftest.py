@@ -23,6 +23,12 @@ _NOTEBOOK_DATA = tempfile.mkdtemp(prefix="toolkit-nbval-")
 os.environ.setdefault("TOOLKIT_DB", f"sqlite:///{_NOTEBOOK_DATA}/toolkit.db")
 
 
+@pytest.fixture(scope="session")
+def case_bank():
+    """The shipped case studies (English and Urdu), as groups work on them."""
+    return load_bank(ROOT / "question_banks" / "case-studies.yaml")
+
+
 @pytest.fixture
 def all_types_bank():
     return load_bank(TEST_BANKS / "all-types.yaml")

@@ -52,9 +52,9 @@ def test_open_the_pretest_and_watch_answers_arrive(store):
     phones = []
     for name, answer in (("Ayesha", "tip"), ("Bilal", "tip"), ("<i>Chand</i>", "som")):
         p = ParticipantApp(store=store, query=f"code={session['join_code']}", start_polling=False)
-        p.name_box.value = name
-        p.consent_box.value = True
-        p.join_button.click()
+        p.join_form.name_box.value = name
+        p.join_form.consent_box.value = True
+        p.join_form.join_button.click()
         p.input.choose(True)
         p.next.click()
         p.input.choose(answer)

@@ -11,9 +11,10 @@ from toolkit.apps.participant import ParticipantApp
 
 def join(store, session, name="Ayesha", query=None):
     app = ParticipantApp(store=store, query=query or f"code={session['join_code']}", start_polling=False)
-    app.name_box.value = name
-    app.consent_box.value = True
-    app.join_button.click()
+    form = app.join_form
+    form.name_box.value = name
+    form.consent_box.value = True
+    form.join_button.click()
     return app
 
 
@@ -58,19 +59,24 @@ def test_join_with_the_code_in_the_address_then_answer_every_type(session_with_p
 def test_typing_the_code_works_and_a_wrong_code_says_what_to_do(session_with_pretest):
     store, session, _ = session_with_pretest
     app = ParticipantApp(store=store, query="", start_polling=False)
-    app.code_box.value = "NOPE22"
-    app.continue_button.click()
-    assert "No open session has the code NOPE22" in app.message.value
-    app.code_box.value = " " + session["join_code"].lower()
-    app.continue_button.click()
-    assert app.session["id"] == session["id"] and app.message.value == ""
+    form = app.join_form
+    form.code_box.value = "NOPE22"
+    form.continue_button.click()
+    assert "No open session has the code NOPE22" in form.message.value
+    form.code_box.value = " " + session["join_code"].lower()
+    form.continue_button.click()
+    assert form.session["id"] == session["id"] and form.message.value == ""
+    form.name_box.value = "Dua"
+    form.consent_box.value = True
+    form.join_button.click()
+    assert app.session["id"] == session["id"] and app.participant["display_name"] == "Dua"
 
 
 def test_joining_needs_the_notice_accepted(session_with_pretest):
     store, session, _ = session_with_pretest
     app = ParticipantApp(store=store, query=f"code={session['join_code']}", start_polling=False)
-    app.join_button.click()
-    assert "Please tick" in app.message.value
+    app.join_form.join_button.click()
+    assert "Please tick" in app.join_form.message.value
     assert store.session_participants(session["id"]) == []
 
 
@@ -146,8 +152,8 @@ def test_what_a_participant_types_is_shown_as_text(store, all_types_bank):
     workshop = store.add_workshop("W <script>alert(1)</script>")
     session = store.add_session(workshop["id"], "S")
     app = ParticipantApp(store=store, query=f"code={session['join_code']}", start_polling=False)
-    assert "<script>" not in app.body.children[0].value
-    assert "&lt;script&gt;" in app.body.children[0].value
+    heading = app.join_form.step.children[0].value
+    assert "<script>" not in heading and "&lt;script&gt;" in heading
 
 
 def _widget_states(widget, seen=None) -> list[dict]:
@@ -181,3 +187,124 @@ def test_the_page_receives_no_key_or_feedback_before_reveal(session_with_pretest
     for text in q.feedback.values():
         assert text not in sent
     assert all("key" not in state for state in _widget_states(app))
+
+
+def test_a_self_generated_code_is_stored_only_as_its_hash(session_with_pretest):
+    store, session, _ = session_with_pretest
+    app = ParticipantApp(store=store, query=f"code={session['join_code']}", start_polling=False)
+    form = app.join_form
+    answers = {"mother": "Rukhsana", "birthday": "14", "district": "Quetta", "siblings": "2"}
+    form.code_boxes["mother"].value = "R"
+    form.consent_box.value = True
+    form.join_button.click()
+    assert "please answer all four" in form.message.value  # half a code cannot match anything
+    for field, value in answers.items():
+        form.code_boxes[field].value = value
+    form.join_button.click()
+    from toolkit.matchcode import match_code_hash
+
+    stored = store.find_participant(app.participant["token"])
+    assert stored["match_code_hash"] == match_code_hash(answers)
+    assert "Rukhsana" not in json.dumps(stored, default=str)
+
+
+def test_a_time_limit_counts_down_and_ends_at_the_review(store, all_types_bank):
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from toolkit import schema
+
+    workshop = store.add_workshop("W")
+    session = store.add_session(workshop["id"], "S")
+    activity = store.add_activity(session["id"], all_types_bank, "pretest", time_limit_s=300)
+    store.open_activity(activity["id"])
+    app = join(store, session)
+    assert 295 <= app.seconds_left() <= 300
+    assert "left" in app.clock.value
+    with store.engine.begin() as c:  # the coach opened it six minutes ago
+        opened = store.get_activity(activity["id"])["opened_at"] - timedelta(minutes=6)
+        c.execute(sa.update(schema.activities).where(schema.activities.c.id == activity["id"]).values(opened_at=opened))
+    app.activity = store.get_activity(activity["id"])
+    app.refresh()
+    assert app.seconds_left() == 0
+    assert "Time is up" in app.clock.value
+    assert "You answered 0 of 9 questions." in app.body.children[0].value
+
+
+def test_waiting_says_what_comes_next_and_a_shared_phone_can_change_person(store, all_types_bank):
+    workshop = store.add_workshop("W")
+    session = store.add_session(workshop["id"], "S")
+    store.add_activity(session["id"], all_types_bank, "posttest")
+    app = join(store, session, name="Gul")
+    assert "Next: Post-test: Every question type" in app.body.children[0].value
+    app.not_you.click()
+    assert app.participant is None and app.join_form is not None
+    app.join_form.name_box.value = "Huma"
+    app.join_form.consent_box.value = True
+    app.join_form.join_button.click()
+    assert [p["display_name"] for p in store.session_participants(session["id"])] == ["Gul", "Huma"]
+
+
+def test_a_token_from_another_workshop_joins_this_one_afresh(store):
+    old = store.add_workshop("Last year")
+    old_session = store.add_session(old["id"], "S")
+    person = store.join(old_session["join_code"], "Iqra")
+    new = store.add_workshop("This year")
+    new_session = store.add_session(new["id"], "S")
+    app = ParticipantApp(store=store, query=f"code={new_session['join_code']}&token={person['token']}",
+                         start_polling=False)
+    assert app.participant is None and app.join_form.session["id"] == new_session["id"]
+
+
+def case_activity(store, case_bank):
+    workshop = store.add_workshop("W")
+    session = store.add_session(workshop["id"], "S")
+    activity = store.add_activity(session["id"], case_bank, "case_study", case_study_id=case_bank.case_studies[0].id)
+    return session, activity
+
+
+def test_two_members_edit_one_group_answer_and_see_each_other(store, case_bank):
+    session, activity = case_activity(store, case_bank)
+    amna, bilal = join(store, session, "Amna"), join(store, session, "Bilal")
+    store.open_activity(activity["id"])
+    amna.refresh()
+    assert "The coach will put you in a group" in amna.body.children[0].value
+    store.add_group(activity["id"], "Group 1", [amna.participant["id"], bilal.participant["id"]])
+    amna.refresh()
+    bilal.refresh()
+    view_a, view_b = amna.group_view, bilal.group_view
+    view_a.inputs["classification"].choose("tip")
+    assert "Saved by you" in view_a.saved_lines["classification"].value
+    bilal.refresh()
+    assert view_b.inputs["classification"].response == "tip"
+    assert "Saved by Amna" in view_b.saved_lines["classification"].value
+    view_b.inputs["reasoning"].box.value = "Debt bondage: the debt keeps growing."
+    view_b.inputs["classification"].choose("both")
+    amna.refresh()
+    assert view_a.inputs["classification"].response == "both"
+    assert view_a.inputs["reasoning"].response == "Debt bondage: the debt keeps growing."
+    group = store.find_group(activity["id"], amna.participant["id"])
+    assert store.group_answers(group["id"])["classification"]["response"] == "both"
+    store.reveal_activity(activity["id"])
+    amna.refresh()
+    debrief = amna.group_view.debrief.value
+    assert "Debrief" in debrief and case_bank.case_studies[0].debrief["en"][:40] in debrief.replace("&#x27;", "'")
+
+
+def test_questions_to_the_coach_can_be_sent_anonymously_and_voted(session_with_pretest):
+    store, session, _ = session_with_pretest
+    amna, bilal = join(store, session, "Amna"), join(store, session, "Bilal")
+    amna.tabs.value = "room"
+    amna.room.box.value = "Can a <b>relative</b> be a smuggler?"
+    amna.room.anonymous.value = True
+    amna.room.send.click()
+    assert "Sent" in amna.room.status.value
+    bilal.tabs.value = "room"
+    listed = bilal.room.listing.children[0].children[1].value
+    assert "&lt;b&gt;relative&lt;/b&gt;" in listed and "Anonymous" in listed and "Amna" not in listed
+    (question_id,) = bilal.room.vote_buttons
+    bilal.room.vote_buttons[question_id].value = True
+    assert store.room_questions(session["id"])[0]["votes"] == 1
+    amna.refresh()
+    assert amna.room.vote_buttons[question_id].description == "▲ 1"

@@ -7,10 +7,10 @@ until the coach reveals results. Everything a person typed is shown as text.
 from __future__ import annotations
 
 import asyncio
-import html
 import json
 import os
 import uuid
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -21,80 +21,16 @@ from .. import config
 from ..bank import Question, tr
 from ..scoring import score, score_attempt
 from ..store import Store, StoreError, UnknownJoinCode, UnknownParticipant
+from .groupwork import GroupExercise
 from .inputs import TRUE_FALSE, AnswerInput, is_answered, make_input
+from .join import JoinForm
+from .room import RoomQuestions
 from .style import STYLE
-
-# Every text a participant reads, in English and Urdu.
-T = {
-    "join_title": {"en": "Join the session", "ur": "سیشن میں شامل ہوں"},
-    "code": {"en": "Join code", "ur": "جوائن کوڈ"},
-    "code_help": {"en": "The code on the coach's screen, e.g. K7QM4P", "ur": "کوچ کی اسکرین پر لکھا کوڈ، مثلاً K7QM4P"},
-    "continue": {"en": "Continue", "ur": "آگے"},
-    "name": {"en": "Your name (optional)", "ur": "آپ کا نام (اختیاری)"},
-    "name_help": {"en": "Leave empty to stay anonymous", "ur": "گمنام رہنے کے لیے خالی چھوڑ دیں"},
-    "sex": {"en": "Sex", "ur": "جنس"},
-    "organisation": {"en": "Organisation", "ur": "ادارہ"},
-    "rank": {"en": "Rank or position", "ur": "عہدہ"},
-    "province": {"en": "Province", "ur": "صوبہ"},
-    "optional": {"en": "(optional)", "ur": "(اختیاری)"},
-    "required": {"en": "(required)", "ur": "(لازمی)"},
-    "female": {"en": "Female", "ur": "خاتون"},
-    "male": {"en": "Male", "ur": "مرد"},
-    "no_say": {"en": "Prefer not to say", "ur": "بتانا نہیں چاہتے"},
-    "consent": {
-        "en": "What is stored: your answers, the name you give (or none) and the profile answers you choose "
-              "to give. Who sees them: the coaches of this workshop. Reports show group figures only. "
-              "Everything stays on the coach's laptop.",
-        "ur": "کیا محفوظ ہوتا ہے: آپ کے جوابات، آپ کا دیا ہوا نام (یا کوئی نہیں) اور پروفائل کے وہ جوابات جو آپ دینا "
-              "چاہیں۔ کون دیکھتا ہے: اس ورکشاپ کے کوچ۔ رپورٹوں میں صرف مجموعی اعداد ہوتے ہیں۔ سب کچھ کوچ کے لیپ ٹاپ پر رہتا ہے۔",
-    },
-    "agree": {"en": "I understand and agree", "ur": "میں سمجھ گیا/گئی اور متفق ہوں"},
-    "join": {"en": "Join", "ur": "شامل ہوں"},
-    "must_agree": {"en": "Please tick “I understand and agree” to join.", "ur": "شامل ہونے کے لیے “میں متفق ہوں” پر نشان لگائیں۔"},
-    "welcome": {"en": "Welcome", "ur": "خوش آمدید"},
-    "waiting": {"en": "Nothing is open yet. This page moves on by itself when the coach opens an activity.",
-                "ur": "ابھی کچھ شروع نہیں ہوا۔ کوچ کے سرگرمی شروع کرتے ہی یہ صفحہ خود آگے بڑھ جائے گا۔"},
-    "question_of": {"en": "Question {i} of {n}", "ur": "سوال {i} از {n}"},
-    "back": {"en": "Back", "ur": "پیچھے"},
-    "next": {"en": "Next", "ur": "اگلا"},
-    "review": {"en": "Review", "ur": "جائزہ"},
-    "saved": {"en": "✓ Saved", "ur": "✓ محفوظ ہو گیا"},
-    "not_answered": {"en": "Not answered yet", "ur": "ابھی جواب نہیں دیا"},
-    "not_saved": {"en": "Not saved: {msg}", "ur": "محفوظ نہیں ہوا: {msg}"},
-    "answered_n": {"en": "You answered {a} of {n} questions.", "ur": "آپ نے {n} میں سے {a} سوالات کے جواب دیے۔"},
-    "unanswered": {"en": "Not answered yet:", "ur": "جن کا جواب ابھی نہیں دیا:"},
-    "go_to": {"en": "Question {i}", "ur": "سوال {i}"},
-    "submit": {"en": "Submit my answers", "ur": "میرے جوابات جمع کریں"},
-    "submit_sure": {"en": "After submitting you cannot change your answers. Submit now?",
-                    "ur": "جمع کرنے کے بعد آپ جوابات تبدیل نہیں کر سکیں گے۔ ابھی جمع کریں؟"},
-    "yes_submit": {"en": "Yes, submit", "ur": "ہاں، جمع کریں"},
-    "not_yet": {"en": "Not yet", "ur": "ابھی نہیں"},
-    "submitted": {"en": "Thank you. Your answers are submitted.", "ur": "شکریہ۔ آپ کے جوابات جمع ہو گئے ہیں۔"},
-    "wait_reveal": {"en": "Your results appear here when the coach reveals them.",
-                    "ur": "کوچ کے نتائج ظاہر کرنے پر آپ کے نتائج یہاں نظر آئیں گے۔"},
-    "your_score": {"en": "Your score: {p} of {m} ({pct}%)", "ur": "آپ کا اسکور: {m} میں سے {p} ({pct}%)"},
-    "right": {"en": "Right", "ur": "درست"},
-    "wrong": {"en": "Not right", "ur": "درست نہیں"},
-    "partly": {"en": "Partly right", "ur": "جزوی طور پر درست"},
-    "your_answer": {"en": "Your answer", "ur": "آپ کا جواب"},
-    "no_answer": {"en": "(no answer)", "ur": "(کوئی جواب نہیں)"},
-    "closed": {"en": "The coach has closed this activity. Your saved answers are kept.",
-               "ur": "کوچ نے یہ سرگرمی بند کر دی ہے۔ آپ کے محفوظ جوابات برقرار ہیں۔"},
-    "unknown_link": {"en": "This link is not known here. Join with the code on the coach's screen.",
-                     "ur": "یہ لنک یہاں معلوم نہیں۔ کوچ کی اسکرین پر دیے گئے کوڈ سے شامل ہوں۔"},
-}
+from .texts import esc, t
 
 LANG_LABELS = (("English", "en"), ("اردو", "ur"))
+TOKEN_KEY = "toolkit.participant"  # where the browser keeps the personal link, for the next session of the cohort
 _NOTHING_SHOWN = object()  # differs from every activity signature, None ("nothing open") included
-
-
-def t(key: str, lang: str, **kw: Any) -> str:
-    text = tr(T[key], lang)
-    return text.format(**kw) if kw else text
-
-
-def esc(text: str) -> str:
-    return html.escape(text or "", quote=True)
 
 
 def query_params(query: str | None = None) -> dict[str, str]:
@@ -128,14 +64,38 @@ class ParticipantApp(w.VBox):
         self.language = w.ToggleButtons(options=LANG_LABELS, value=self.lang)
         self.language.add_class("tk-language")
         self.language.observe(self._on_language, "value")
+        self.tabs = w.ToggleButtons(options=self._tab_options(), value="activity",
+                                    layout=w.Layout(display="none"))
+        self.tabs.add_class("tk-tabs")
+        self.tabs.observe(lambda _ch: self._show_tab(), "value")
         self.script = w.Output(layout=w.Layout(display="none"))
         self.body = w.VBox()
         self.body.add_class("tk-body")
+        self.room_panel = w.VBox(layout=w.Layout(display="none"))
+        self.room: RoomQuestions | None = None
+        self.group_view: GroupExercise | None = None
+        self.clock = w.HTML()
         self.message = w.HTML()
-        self.children = [w.HTML(STYLE), self.language, self.message, self.body, self.script]
+        self.join_form: JoinForm | None = None
+        self.children = [w.HTML(STYLE), self.language, self.tabs, self.message, self.body, self.room_panel, self.script]
+        self._apply_direction()
         self._resume_or_join()
         if start_polling:
             self.start()
+
+    def _tab_options(self) -> list[tuple[str, str]]:
+        return [(t("tab_activity", self.lang), "activity"), (t("tab_room", self.lang), "room")]
+
+    def _show_tab(self) -> None:
+        room = self.tabs.value == "room"
+        self.body.layout.display = "none" if room else None
+        self.room_panel.layout.display = None if room else "none"
+        if room and self.participant is not None and self.session is not None:
+            if self.room is None or self.room.lang != self.lang:
+                self.room = RoomQuestions(self.store, self.session, self.participant, self.lang)
+                self.room_panel.children = [self.room]
+            else:
+                self.room.refresh()
 
     # ------------------------------------------------------------ polling
 
@@ -160,13 +120,54 @@ class ParticipantApp(w.VBox):
                 self.message.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
 
     def refresh(self) -> None:
-        """Show what the coach has opened, if it changed since the last look."""
+        """Show what the coach has opened, if it changed since the last look; keep the clock and lists live."""
         if self.participant is None or self.session is None:
             return
         activity = self.store.current_activity(self.session["id"])
-        signature = (activity["id"], activity["state"]) if activity else None
+        signature = self._signature(activity)
         if signature != self._shown:
             self._show_activity(activity)
+        elif self.group_view is not None:
+            self.group_view.refresh()
+        self._tick()
+        if self.room is not None and self.tabs.value == "room":
+            self.room.refresh()
+
+    def _signature(self, activity: dict | None) -> tuple | None:
+        if activity is None:
+            return None
+        group = None
+        if activity["case_study_id"]:
+            found = self.store.find_group(activity["id"], self.participant["id"])
+            group = (found["id"], tuple(found["members"])) if found else None
+        return (activity["id"], activity["state"], activity["time_limit_s"], group)
+
+    def _deadline(self) -> float | None:
+        a = self.activity
+        if not a or not a.get("time_limit_s") or not a.get("opened_at"):
+            return None
+        opened = a["opened_at"] if a["opened_at"].tzinfo else a["opened_at"].replace(tzinfo=timezone.utc)
+        return opened.timestamp() + a["time_limit_s"]
+
+    def seconds_left(self) -> int | None:
+        deadline = self._deadline()
+        if deadline is None:
+            return None
+        return max(0, int(round(deadline - datetime.now(timezone.utc).timestamp())))
+
+    def _tick(self) -> None:
+        """The countdown, when the coach set a time limit."""
+        left = self.seconds_left()
+        if left is None or self.activity is None or self.activity["state"] != "open":
+            self.clock.value = ""
+            return
+        if left > 0:
+            self.clock.value = f"<div class='tk-clock'>{t('time_left', self.lang, time=f'{left // 60}:{left % 60:02d}')}</div>"
+        else:
+            self.clock.value = f"<div class='tk-problem'>{t('time_up', self.lang)}</div>"
+            if self.input is not None and not getattr(self, "_locked_for_time", False):
+                self._locked_for_time = True
+                self.go(len(self._questions()))
 
     # ------------------------------------------------------------ join and resume
 
@@ -177,116 +178,89 @@ class ParticipantApp(w.VBox):
                 self.participant = self.store.find_participant(token)
             except UnknownParticipant:
                 self.message.value = f"<div class='tk-problem'>{t('unknown_link', self.lang)}</div>"
+                self._forget_in_browser()
             else:
-                self.lang = self.participant["language"]
-                self._set_language_widget()
-                self._enter_session(self.params.get("code"))
-                return
-        code = self.params.get("code", "")
-        if code:
-            try:
-                self.session = self.store.find_session(code)
-            except UnknownJoinCode as e:
-                self.message.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
-                self._show_code_step(code)
-                return
-            self._show_profile_step()
+                if self._enter_session(self.params.get("code")):
+                    return
+                self.participant = None
         else:
-            self._show_code_step("")
+            self._recall_from_browser()
+        self.join_form = JoinForm(self.store, self.lang, self.params.get("code", ""), self._joined)
+        self.body.children = [self.join_form]
 
-    def _enter_session(self, code: str | None) -> None:
-        """A known participant: back into the session in the address, or the latest of their workshop."""
+    def _joined(self, participant: dict, session: dict) -> None:
+        self.participant, self.session = participant, session
+        self.join_form = None
+        self.message.value = ""
+        self._remember_in_address()
+        self.refresh()
+
+    def _enter_session(self, code: str | None) -> bool:
+        """A known participant: back into the session in the address, or the latest open one of their workshop.
+
+        False when the address names a session of another workshop: they join that one afresh."""
         session = None
         if code:
             try:
                 session = self.store.find_session(code)
             except UnknownJoinCode:
                 session = None
-        if session is None or session["workshop_id"] != self.participant["workshop_id"]:
+            if session is not None and session["workshop_id"] != self.participant["workshop_id"]:
+                self._forget_in_browser()
+                return False
+        if session is None:
             sessions = [s for s in self.store.list_sessions(self.participant["workshop_id"]) if s["state"] == "open"]
             session = sessions[0] if sessions else None
+        self.lang = self.participant["language"]
+        self._set_language_widget()
         if session is None:
             self.body.children = [w.HTML(f"<div class='tk-card'>{t('waiting', self.lang)}</div>")]
-            return
+            return True
         self.session = session
         self.store.attend(session["id"], self.participant["id"])
         self._remember_in_address()
         self.refresh()
+        return True
 
-    def _show_code_step(self, code: str) -> None:
-        self.code_box = w.Text(value=code, placeholder=t("code_help", self.lang), layout=w.Layout(width="100%"))
-        self.code_box.add_class("tk-code")
-        go = w.Button(description=t("continue", self.lang), icon="arrow-right")
-        go.add_class("tk-primary")
-
-        def on_go(_b=None):
-            try:
-                self.session = self.store.find_session(self.code_box.value)
-            except UnknownJoinCode as e:
-                self.message.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
-                return
-            self.message.value = ""
-            self._show_profile_step()
-
-        go.on_click(on_go)
-        self.continue_button = go
-        self.body.children = [
-            w.HTML(f"<h2>{t('join_title', self.lang)}</h2><label>{t('code', self.lang)}</label>"),
-            self.code_box,
-            go,
-        ]
-
-    def _show_profile_step(self) -> None:
-        workshop = self.store.get_workshop(self.session["workshop_id"])
-        rules = workshop["profile_fields"]
-        lang = self.lang
-        self.name_box = w.Text(placeholder=t("name_help", lang), layout=w.Layout(width="100%"))
-        self.profile_boxes: dict[str, w.Widget] = {}
-        rows: list[w.Widget] = [
-            w.HTML(f"<h2>{esc(workshop['title'])}</h2><div class='tk-hint'>{esc(self.session['title'])}</div>"),
-            w.HTML(f"<label>{t('name', lang)}</label>"),
-            self.name_box,
-        ]
-        for field in ("sex", "organisation", "rank", "province"):
-            rule = rules.get(field, "off")
-            if rule == "off":
-                continue
-            if field == "sex":
-                box = w.Dropdown(options=[("—", ""), (t("female", lang), "female"), (t("male", lang), "male"),
-                                          (t("no_say", lang), "undisclosed")], value="", layout=w.Layout(width="100%"))
-            else:
-                box = w.Text(layout=w.Layout(width="100%"))
-            self.profile_boxes[field] = box
-            rows += [w.HTML(f"<label>{t(field, lang)} {t(rule, lang)}</label>"), box]
-        self.consent_box = w.Checkbox(value=False, description=t("agree", lang), indent=False)
-        self.join_button = w.Button(description=t("join", lang), icon="check")
-        self.join_button.add_class("tk-primary")
-        self.join_button.on_click(self._on_join)
-        rows += [w.HTML(f"<div class='tk-notice'>{t('consent', lang)}</div>"), self.consent_box, self.join_button]
-        self.body.children = rows
-
-    def _on_join(self, _b=None) -> None:
-        if not self.consent_box.value:
-            self.message.value = f"<div class='tk-problem'>{t('must_agree', self.lang)}</div>"
-            return
-        profile = {k: (b.value or None) for k, b in self.profile_boxes.items()}
-        try:
-            self.participant = self.store.join(self.session["join_code"], self.name_box.value, language=self.lang,
-                                               consent=True, **profile)
-        except StoreError as e:
-            self.message.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
-            return
-        self.message.value = ""
-        self._remember_in_address()
-        self.refresh()
-
-    def _remember_in_address(self) -> None:
-        """Put the token in the page address, so that a reload or a new tab comes back here."""
-        query = urlencode({"code": self.session["join_code"], "token": self.participant["token"]})
-        self.params.update(code=self.session["join_code"], token=self.participant["token"])
+    def _run_js(self, code: str) -> None:
         with self.script:
             self.script.clear_output()
-            display(Javascript(f"window.history.replaceState(null, '', '?' + {json.dumps(query)});"))
+            display(Javascript(code))
+
+    def _remember_in_address(self) -> None:
+        """Put the token in the page address (a reload comes back here) and in the browser (the next session does)."""
+        query = urlencode({"code": self.session["join_code"], "token": self.participant["token"]})
+        self.params.update(code=self.session["join_code"], token=self.participant["token"])
+        self.tabs.layout.display = None
+        self._run_js(f"window.history.replaceState(null, '', '?' + {json.dumps(query)});"
+                     f"try {{ localStorage.setItem({json.dumps(TOKEN_KEY)}, {json.dumps(self.participant['token'])}); }}"
+                     " catch (e) {}")
+
+    def _recall_from_browser(self) -> None:
+        """A phone that joined an earlier session of the cohort comes back as the same participant."""
+        self._run_js(
+            f"try {{ const token = localStorage.getItem({json.dumps(TOKEN_KEY)});"
+            " const here = new URLSearchParams(window.location.search);"
+            " if (token && !here.has('token')) { here.set('token', token);"
+            " window.location.replace(window.location.pathname + '?' + here.toString()); } } catch (e) {}")
+
+    def _forget_in_browser(self) -> None:
+        self._run_js(f"try {{ localStorage.removeItem({json.dumps(TOKEN_KEY)}); }} catch (e) {{}}")
+
+    def join_as_someone_else(self) -> None:
+        """A shared phone: forget this participant here and show the join form for the same session."""
+        code = self.session["join_code"] if self.session else ""
+        self._run_js(f"try {{ localStorage.removeItem({json.dumps(TOKEN_KEY)}); }} catch (e) {{}}"
+                     f"window.history.replaceState(null, '', '?' + {json.dumps(urlencode({'code': code}))});")
+        self.participant = self.session = self.activity = self.attempt = None
+        self.params = {"code": code}
+        self._shown = _NOTHING_SHOWN
+        self.tabs.layout.display = "none"
+        self.tabs.value = "activity"
+        self.room = None
+        self.group_view = None
+        self.join_form = JoinForm(self.store, self.lang, code, self._joined)
+        self.body.children = [self.join_form]
 
     # ------------------------------------------------------------ activities
 
@@ -296,18 +270,23 @@ class ParticipantApp(w.VBox):
             return bank.case_study(self.activity["case_study_id"]).prompts
         return bank.questions
 
+    def _title(self) -> str:
+        """The activity's name in the participant's language: its kind and its bank's title."""
+        bank = self.store.get_bank(self.activity["bank_hash"])
+        kind = t(f"kind_{self.activity['kind']}", self.lang)
+        return f"{kind}: {tr(bank.title, self.lang)}" if self.lang != "en" else self.activity["title"]
+
     def _show_activity(self, activity: dict | None) -> None:
-        self._shown = (activity["id"], activity["state"]) if activity else None
+        self._shown = self._signature(activity)
         previous, self.activity = self.activity, activity
+        self.input = None
+        self.group_view = None
+        self._locked_for_time = False
         if activity is None:
-            name = self.participant.get("display_name") or ""
-            closed = ""
-            if previous is not None and self.store.get_activity(previous["id"])["state"] == "closed":
-                closed = f"<p><b>{t('closed', self.lang)}</b></p>"
-            self.body.children = [w.HTML(
-                f"<div class='tk-card'><h2>{t('welcome', self.lang)} {esc(name)}</h2>{closed}"
-                f"<p>{t('waiting', self.lang)}</p></div>")]
-            self.body.children[0].add_class("tk-waiting")
+            self._show_waiting(previous)
+            return
+        if activity["case_study_id"]:
+            self._show_group_exercise()
             return
         if activity["state"] == "open":
             self.attempt = self.store.start_attempt(activity["id"], self.participant["id"])
@@ -323,20 +302,48 @@ class ParticipantApp(w.VBox):
             self.index = min(self.attempt["position"], n)
             self._show_question() if self.index < n else self._show_review()
 
+    def _show_waiting(self, previous: dict | None) -> None:
+        name = self.participant.get("display_name") or ""
+        closed = ""
+        if previous is not None and self.store.get_activity(previous["id"])["state"] == "closed":
+            closed = f"<p><b>{t('closed', self.lang)}</b></p>"
+        upcoming = [a for a in self.store.list_activities(self.session["id"]) if a["state"] == "draft"]
+        next_up = ""
+        if upcoming:
+            bank = self.store.get_bank(upcoming[0]["bank_hash"])
+            title = f"{t('kind_' + upcoming[0]['kind'], self.lang)}: {tr(bank.title, self.lang)}"
+            next_up = f"<p class='tk-hint'>{esc(t('next_up', self.lang, title=title))}</p>"
+        card = w.HTML(f"<div class='tk-card'><h2>{t('welcome', self.lang)} {esc(name)}</h2>{closed}"
+                      f"<p>{t('waiting', self.lang)}</p>{next_up}</div>")
+        card.add_class("tk-waiting")
+        other = w.Button(description=t("not_you", self.lang, name=name or "?"), layout=w.Layout(width="auto"))
+        other.add_class("tk-link")
+        other.on_click(lambda _b: self.join_as_someone_else())
+        self.not_you = other
+        self.body.children = [card, other] if name else [card]
+
+    def _show_group_exercise(self) -> None:
+        activity = self.activity
+        group = self.store.find_group(activity["id"], self.participant["id"])
+        case = self.store.get_bank(activity["bank_hash"]).case_study(activity["case_study_id"])
+        if group is None:
+            self.body.children = [w.HTML(
+                f"<div class='tk-card'><div class='tk-activity'>{t('kind_case_study', self.lang)}</div>"
+                f"<h2>{esc(tr(case.title, self.lang))}</h2><p>{t('no_group', self.lang)}</p></div>")]
+            return
+        self.group_view = GroupExercise(self.store, activity, case, group, self.participant, self.lang)
+        self.body.children = [self.group_view]
+
     def _header(self) -> w.Widget:
         questions = self._questions()
         n = len(questions)
         shown = min(self.index + 1, n)
         progress = w.IntProgress(value=shown, min=0, max=n, layout=w.Layout(width="100%"))
         progress.add_class("tk-progress")
-        title = esc(self.activity["title"])
-        case = ""
-        if self.activity["case_study_id"]:
-            cs = self.store.get_bank(self.activity["bank_hash"]).case_study(self.activity["case_study_id"])
-            case = f"<div class='tk-scenario'><b>{esc(tr(cs.title, self.lang))}</b><p>{esc(tr(cs.scenario, self.lang))}</p></div>"
-        counter = w.HTML(f"<div class='tk-activity'>{title}</div><div class='tk-counter'>"
-                         f"{t('question_of', self.lang, i=shown, n=n)}</div>{case}")
-        return w.VBox([counter, progress])
+        counter = w.HTML(f"<div class='tk-activity'>{esc(self._title())}</div><div class='tk-counter'>"
+                         f"{t('question_of', self.lang, i=shown, n=n)}</div>")
+        self._tick()
+        return w.VBox([counter, self.clock, progress])
 
     def _show_question(self) -> None:
         questions = self._questions()
@@ -346,10 +353,11 @@ class ParticipantApp(w.VBox):
             self.input.response = self.answers[q.id]
         self.status = w.HTML(self._status_text(q))
         self.input.observe(lambda ch, q=q: self._save(q, ch["new"]), "response")
-        self.back = w.Button(description=t("back", self.lang), icon="arrow-left", disabled=self.index == 0)
+        forward, backward = ("arrow-left", "arrow-right") if self.lang == "ur" else ("arrow-right", "arrow-left")
+        self.back = w.Button(description=t("back", self.lang), icon=backward, disabled=self.index == 0)
         self.back.add_class("tk-secondary")
         last = self.index == len(questions) - 1
-        self.next = w.Button(description=t("review" if last else "next", self.lang), icon="arrow-right")
+        self.next = w.Button(description=t("review" if last else "next", self.lang), icon=forward)
         self.next.add_class("tk-primary")
         self.back.on_click(lambda _b: self.go(self.index - 1))
         self.next.on_click(lambda _b: self.go(self.index + 1))
@@ -383,7 +391,7 @@ class ParticipantApp(w.VBox):
         questions = self._questions()
         missing = [(i, q) for i, q in enumerate(questions) if not is_answered(q, self.answers.get(q.id))]
         lang = self.lang
-        rows: list[w.Widget] = [w.HTML(f"<div class='tk-activity'>{esc(self.activity['title'])}</div>"
+        rows: list[w.Widget] = [w.HTML(f"<div class='tk-activity'>{esc(self._title())}</div>"
                                        f"<h2>{t('answered_n', lang, a=len(questions) - len(missing), n=len(questions))}</h2>")]
         if missing:
             rows.append(w.HTML(f"<div class='tk-hint'>{t('unanswered', lang)}</div>"))
@@ -474,17 +482,19 @@ class ParticipantApp(w.VBox):
     def _on_language(self, change) -> None:
         self.lang = change["new"]
         self._apply_direction()
+        self.tabs.unobserve_all("value")
+        self.tabs.options = self._tab_options()
+        self.tabs.observe(lambda _ch: self._show_tab(), "value")
         if self.participant is not None:
             self.store.set_language(self.participant["id"], self.lang)
-            if self.activity is not None and self.activity["state"] == "open" and self.attempt \
-                    and self.attempt["submitted_at"] is None:
+            if self.activity is not None and not self.activity["case_study_id"] and self.activity["state"] == "open" \
+                    and self.attempt and self.attempt["submitted_at"] is None:
                 self.go(self.index)
             else:
                 self._show_activity(self.activity)
-        elif self.session is not None:
-            self._show_profile_step()
-        else:
-            self._show_code_step(getattr(self, "code_box", w.Text()).value)
+            self._show_tab()
+        elif self.join_form is not None:
+            self.join_form.set_language(self.lang)
 
 
 def _num(x: float) -> str:

@@ -30,6 +30,14 @@ STYLE = """<style>
 .tk-app .tk-wrong { background: #fdecea; color: #a4161a; }
 .tk-app .tk-partly { background: #fff4d6; color: #7a5a00; }
 .tk-app .tk-progress .progress-bar { background: #1f5fbf; }
+.tk-app .tk-clock { font-weight: 700; color: #7a5a00; background: #fff4d6; padding: 4px 10px; border-radius: 6px; display: inline-block; }
+.tk-app .tk-tabs { margin-bottom: 8px; }
+.tk-app .tk-tabs button { min-height: 40px; font-size: 16px; width: auto; }
+.tk-app .tk-link { background: none; border: none; color: #1f5fbf; text-decoration: underline; font-size: 15px; min-height: 36px; }
+.tk-app .tk-vote { min-height: 44px; font-weight: 700; }
+.tk-app .tk-vote.mod-active { background: #1f5fbf; color: #fff; }
+.tk-app .tk-room-text { font-weight: 600; }
+.tk-app .widget-accordion { margin: 8px 0; }
 .tk-rtl { direction: rtl; }
 .tk-rtl .widget-html-content, .tk-rtl .widget-label, .tk-rtl button, .tk-rtl input, .tk-rtl textarea, .tk-rtl select {
   font-family: "Noto Nastaliq Urdu", "Noto Naskh Arabic", "Noto Sans Arabic", "Jameel Noori Nastaleeq", serif;

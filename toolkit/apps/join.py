@@ -1,0 +1,126 @@
+"""Joining a session from a phone: the code, a name or none, the workshop's profile questions,
+an optional self-generated matching code, and the consent notice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ipywidgets as w
+
+from ..matchcode import ELEMENTS, MatchCodeError, match_code_hash
+from ..store import Store, StoreError, UnknownJoinCode
+from .texts import esc, t
+
+
+class JoinForm(w.VBox):
+    """Two steps: the join code (skipped when the address carries it), then who you are."""
+
+    def __init__(self, store: Store, lang: str, code: str, on_joined: Callable[[dict, dict], None]):
+        super().__init__()
+        self.store, self.lang, self.on_joined = store, lang, on_joined
+        self.session: dict | None = None
+        self.message = w.HTML()
+        self.step = w.VBox()
+        self.children = [self.message, self.step]
+        self.code_box = w.Text(value=code, layout=w.Layout(width="100%"))
+        if code:
+            try:
+                self.session = store.find_session(code)
+            except UnknownJoinCode as e:
+                self.message.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
+        self.draw()
+
+    def draw(self) -> None:
+        self.show_profile_step() if self.session else self.show_code_step()
+
+    def set_language(self, lang: str) -> None:
+        self.lang = lang
+        self.draw()
+
+    def show_code_step(self) -> None:
+        lang = self.lang
+        self.code_box.placeholder = t("code_help", lang)
+        self.code_box.add_class("tk-code")
+        self.continue_button = w.Button(description=t("continue", lang), icon="arrow-right")
+        self.continue_button.add_class("tk-primary")
+        self.continue_button.on_click(lambda _b: self.check_code())
+        self.step.children = [w.HTML(f"<h2>{t('join_title', lang)}</h2><label>{t('code', lang)}</label>"),
+                              self.code_box, self.continue_button]
+
+    def check_code(self) -> None:
+        try:
+            self.session = self.store.find_session(self.code_box.value)
+        except UnknownJoinCode as e:
+            self.message.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
+            return
+        self.message.value = ""
+        self.show_profile_step()
+
+    def show_profile_step(self) -> None:
+        workshop = self.store.get_workshop(self.session["workshop_id"])
+        rules = workshop["profile_fields"]
+        lang = self.lang
+        keep = {k: b.value for k, b in getattr(self, "profile_boxes", {}).items()}
+        self.name_box = w.Text(value=getattr(self, "name_box", w.Text()).value, placeholder=t("name_help", lang),
+                               layout=w.Layout(width="100%"))
+        self.profile_boxes: dict[str, w.Widget] = {}
+        rows: list[w.Widget] = [
+            w.HTML(f"<h2>{esc(workshop['title'])}</h2><div class='tk-hint'>{esc(self.session['title'])}</div>"),
+            w.HTML(f"<label>{t('name', lang)}</label>"), self.name_box,
+        ]
+        for field in ("sex", "organisation", "rank", "province"):
+            rule = rules.get(field, "off")
+            if rule == "off":
+                continue
+            if field == "sex":
+                box = w.Dropdown(options=[("—", ""), (t("female", lang), "female"), (t("male", lang), "male"),
+                                          (t("no_say", lang), "undisclosed")], layout=w.Layout(width="100%"))
+            else:
+                box = w.Text(layout=w.Layout(width="100%"))
+            box.value = keep.get(field, box.value)
+            self.profile_boxes[field] = box
+            rows += [w.HTML(f"<label>{t(field, lang)} {t(rule, lang)}</label>"), box]
+        self.code_boxes = {}
+        code_rows: list[w.Widget] = [w.HTML(f"<div class='tk-hint'>{t('code_explain', lang)}</div>")]
+        for field, en, ur, kind in ELEMENTS:
+            box = w.Text(layout=w.Layout(width="6em" if kind != "letter" else "4em"))
+            self.code_boxes[field] = box
+            code_rows.append(w.HBox([w.Label(ur if lang == "ur" else en, layout=w.Layout(flex="1")), box]))
+        self.code_panel = w.Accordion(children=[w.VBox(code_rows)], titles=(t("code_title", lang),), selected_index=None)
+        self.consent_box = w.Checkbox(value=False, description=t("agree", lang), indent=False)
+        self.join_button = w.Button(description=t("join", lang), icon="check")
+        self.join_button.add_class("tk-primary")
+        self.join_button.on_click(lambda _b: self.join())
+        rows += [self.code_panel, w.HTML(f"<div class='tk-notice'>{t('consent', lang)}</div>"), self.consent_box,
+                 self.join_button]
+        self.step.children = rows
+
+    def join(self) -> None:
+        if not self.consent_box.value:
+            self.message.value = f"<div class='tk-problem'>{t('must_agree', self.lang)}</div>"
+            return
+        profile = {k: (b.value or None) for k, b in self.profile_boxes.items()}
+        given = {k: b.value for k, b in self.code_boxes.items() if b.value.strip()}
+        if given:
+            if len(given) < len(ELEMENTS):
+                self.message.value = f"<div class='tk-problem'>{esc(t('code_title', self.lang))}: " \
+                                     f"{esc(_missing(self.lang))}</div>"
+                return
+            try:
+                profile["match_code_hash"] = match_code_hash(given)
+            except MatchCodeError as e:
+                self.message.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
+                return
+        try:
+            participant = self.store.join(self.session["join_code"], self.name_box.value, language=self.lang,
+                                          consent=True, **profile)
+        except StoreError as e:
+            self.message.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
+            return
+        self.message.value = ""
+        self.on_joined(participant, self.session)
+
+
+def _missing(lang: str) -> str:
+    return "براہِ کرم چاروں جواب دیں یا سب خالی چھوڑ دیں۔" if lang == "ur" else \
+        "please answer all four, or leave all four empty."

@@ -1,0 +1,64 @@
+"""Questions from the room, participant side: ask (with or without one's name), see the others, vote."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+from ..store import Store, StoreError
+from .texts import esc, t
+
+
+class RoomQuestions(w.VBox):
+    """Ask the coach a question; vote for the questions you also want answered."""
+
+    def __init__(self, store: Store, session: dict, participant: dict, lang: str = "en"):
+        super().__init__()
+        self.add_class("tk-room")
+        self.store, self.session, self.participant, self.lang = store, session, participant, lang
+        self.box = w.Textarea(placeholder=t("ask_placeholder", lang), layout=w.Layout(width="100%", height="6em"))
+        self.anonymous = w.Checkbox(value=False, description=t("anonymous", lang), indent=False)
+        self.send = w.Button(description=t("send", lang), icon="paper-plane")
+        self.send.add_class("tk-primary")
+        self.send.on_click(lambda _b: self.ask())
+        self.status = w.HTML()
+        self.listing = w.VBox()
+        self.vote_buttons: dict[str, w.ToggleButton] = {}
+        self._shown: list | None = None
+        self.children = [self.box, self.anonymous, self.send, self.status,
+                         w.HTML(f"<div class='tk-hint'>{t('room_hint', lang)}</div>"), self.listing]
+        self.refresh()
+
+    def ask(self) -> None:
+        try:
+            self.store.ask(self.session["id"], self.participant["id"], self.box.value, anonymous=self.anonymous.value)
+        except StoreError as e:
+            self.status.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
+            return
+        self.box.value = ""
+        self.status.value = f"<div class='tk-saved'>{t('sent', self.lang)}</div>"
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Redraw the list when a question, a vote or a state changed."""
+        questions = self.store.room_questions(self.session["id"], participant_id=self.participant["id"])
+        shown = [(q["id"], q["votes"], q["voted"], q["state"]) for q in questions]
+        if shown == self._shown:
+            return
+        self._shown = shown
+        rows = []
+        self.vote_buttons = {}
+        for q in questions:
+            asker = t("you", self.lang) if q["mine"] else (q["asker"] or t("anonymous_asker", self.lang))
+            done = f" · <b>{t('answered_by_coach', self.lang)}</b>" if q["state"] == "answered" else ""
+            vote = w.ToggleButton(value=q["voted"], description=f"▲ {q['votes']}", layout=w.Layout(width="5em"))
+            vote.add_class("tk-vote")
+            vote.observe(lambda ch, qid=q["id"]: self._vote(qid, ch["new"]), "value")
+            self.vote_buttons[q["id"]] = vote
+            text = w.HTML(f"<div class='tk-room-text'>{esc(q['text'])}</div>"
+                          f"<div class='tk-hint'>{esc(asker)}{done}</div>", layout=w.Layout(flex="1"))
+            rows.append(w.HBox([vote, text], layout=w.Layout(align_items="center")))
+        self.listing.children = rows or [w.HTML(f"<div class='tk-hint'>{t('no_room_questions', self.lang)}</div>")]
+
+    def _vote(self, question_id: str, up: bool) -> None:
+        self.store.vote(question_id, self.participant["id"], up=up)
+        self.refresh()

@@ -1,0 +1,113 @@
+"""Every text a participant reads, in English and Urdu."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from ..bank import tr
+
+# Every text a participant reads, in English and Urdu.
+T = {
+    "join_title": {"en": "Join the session", "ur": "سیشن میں شامل ہوں"},
+    "code": {"en": "Join code", "ur": "جوائن کوڈ"},
+    "code_help": {"en": "The code on the coach's screen, e.g. K7QM4P", "ur": "کوچ کی اسکرین پر لکھا کوڈ، مثلاً K7QM4P"},
+    "continue": {"en": "Continue", "ur": "آگے"},
+    "name": {"en": "Your name (optional)", "ur": "آپ کا نام (اختیاری)"},
+    "name_help": {"en": "Leave empty to stay anonymous", "ur": "گمنام رہنے کے لیے خالی چھوڑ دیں"},
+    "sex": {"en": "Sex", "ur": "جنس"},
+    "organisation": {"en": "Organisation", "ur": "ادارہ"},
+    "rank": {"en": "Rank or position", "ur": "عہدہ"},
+    "province": {"en": "Province", "ur": "صوبہ"},
+    "optional": {"en": "(optional)", "ur": "(اختیاری)"},
+    "required": {"en": "(required)", "ur": "(لازمی)"},
+    "female": {"en": "Female", "ur": "خاتون"},
+    "male": {"en": "Male", "ur": "مرد"},
+    "no_say": {"en": "Prefer not to say", "ur": "بتانا نہیں چاہتے"},
+    "consent": {
+        "en": "What is stored: your answers, the name you give (or none) and the profile answers you choose "
+              "to give. Who sees them: the coaches of this workshop. Reports show group figures only. "
+              "Everything stays on the coach's laptop.",
+        "ur": "کیا محفوظ ہوتا ہے: آپ کے جوابات، آپ کا دیا ہوا نام (یا کوئی نہیں) اور پروفائل کے وہ جوابات جو آپ دینا "
+              "چاہیں۔ کون دیکھتا ہے: اس ورکشاپ کے کوچ۔ رپورٹوں میں صرف مجموعی اعداد ہوتے ہیں۔ سب کچھ کوچ کے لیپ ٹاپ پر رہتا ہے۔",
+    },
+    "agree": {"en": "I understand and agree", "ur": "میں سمجھ گیا/گئی اور متفق ہوں"},
+    "join": {"en": "Join", "ur": "شامل ہوں"},
+    "must_agree": {"en": "Please tick “I understand and agree” to join.", "ur": "شامل ہونے کے لیے “میں متفق ہوں” پر نشان لگائیں۔"},
+    "welcome": {"en": "Welcome", "ur": "خوش آمدید"},
+    "waiting": {"en": "Nothing is open yet. This page moves on by itself when the coach opens an activity.",
+                "ur": "ابھی کچھ شروع نہیں ہوا۔ کوچ کے سرگرمی شروع کرتے ہی یہ صفحہ خود آگے بڑھ جائے گا۔"},
+    "question_of": {"en": "Question {i} of {n}", "ur": "سوال {i} از {n}"},
+    "back": {"en": "Back", "ur": "پیچھے"},
+    "next": {"en": "Next", "ur": "اگلا"},
+    "review": {"en": "Review", "ur": "جائزہ"},
+    "saved": {"en": "✓ Saved", "ur": "✓ محفوظ ہو گیا"},
+    "not_answered": {"en": "Not answered yet", "ur": "ابھی جواب نہیں دیا"},
+    "not_saved": {"en": "Not saved: {msg}", "ur": "محفوظ نہیں ہوا: {msg}"},
+    "answered_n": {"en": "You answered {a} of {n} questions.", "ur": "آپ نے {n} میں سے {a} سوالات کے جواب دیے۔"},
+    "unanswered": {"en": "Not answered yet:", "ur": "جن کا جواب ابھی نہیں دیا:"},
+    "go_to": {"en": "Question {i}", "ur": "سوال {i}"},
+    "submit": {"en": "Submit my answers", "ur": "میرے جوابات جمع کریں"},
+    "submit_sure": {"en": "After submitting you cannot change your answers. Submit now?",
+                    "ur": "جمع کرنے کے بعد آپ جوابات تبدیل نہیں کر سکیں گے۔ ابھی جمع کریں؟"},
+    "yes_submit": {"en": "Yes, submit", "ur": "ہاں، جمع کریں"},
+    "not_yet": {"en": "Not yet", "ur": "ابھی نہیں"},
+    "submitted": {"en": "Thank you. Your answers are submitted.", "ur": "شکریہ۔ آپ کے جوابات جمع ہو گئے ہیں۔"},
+    "wait_reveal": {"en": "Your results appear here when the coach reveals them.",
+                    "ur": "کوچ کے نتائج ظاہر کرنے پر آپ کے نتائج یہاں نظر آئیں گے۔"},
+    "your_score": {"en": "Your score: {p} of {m} ({pct}%)", "ur": "آپ کا اسکور: {m} میں سے {p} ({pct}%)"},
+    "right": {"en": "Right", "ur": "درست"},
+    "wrong": {"en": "Not right", "ur": "درست نہیں"},
+    "partly": {"en": "Partly right", "ur": "جزوی طور پر درست"},
+    "your_answer": {"en": "Your answer", "ur": "آپ کا جواب"},
+    "no_answer": {"en": "(no answer)", "ur": "(کوئی جواب نہیں)"},
+    "closed": {"en": "The coach has closed this activity. Your saved answers are kept.",
+               "ur": "کوچ نے یہ سرگرمی بند کر دی ہے۔ آپ کے محفوظ جوابات برقرار ہیں۔"},
+    "unknown_link": {"en": "This link is not known here. Join with the code on the coach's screen.",
+                     "ur": "یہ لنک یہاں معلوم نہیں۔ کوچ کی اسکرین پر دیے گئے کوڈ سے شامل ہوں۔"},
+    "kind_pretest": {"en": "Pre-test", "ur": "ابتدائی جائزہ"},
+    "kind_posttest": {"en": "Post-test", "ur": "اختتامی جائزہ"},
+    "kind_check": {"en": "Quick check", "ur": "مختصر جائزہ"},
+    "kind_survey": {"en": "Feedback survey", "ur": "رائے کا سروے"},
+    "kind_confidence": {"en": "Confidence", "ur": "اعتماد کا جائزہ"},
+    "kind_case_study": {"en": "Group exercise", "ur": "گروپ مشق"},
+    "next_up": {"en": "Next: {title}", "ur": "اگلا مرحلہ: {title}"},
+    "not_you": {"en": "Not {name}? Join as someone else", "ur": "آپ {name} نہیں؟ کسی اور نام سے شامل ہوں"},
+    "time_left": {"en": "⏱ {time} left", "ur": "⏱ {time} باقی"},
+    "time_up": {"en": "Time is up. Your saved answers are kept; please submit.",
+                "ur": "وقت ختم ہو گیا۔ آپ کے محفوظ جوابات برقرار ہیں؛ براہِ کرم جمع کریں۔"},
+    "tab_activity": {"en": "Activity", "ur": "سرگرمی"},
+    "tab_room": {"en": "Ask the coach", "ur": "کوچ سے سوال"},
+    "ask_placeholder": {"en": "Type a question for the coach", "ur": "کوچ کے لیے اپنا سوال لکھیں"},
+    "anonymous": {"en": "Ask without my name", "ur": "میرے نام کے بغیر پوچھیں"},
+    "send": {"en": "Send", "ur": "بھیجیں"},
+    "sent": {"en": "✓ Sent. Others can now vote for it.", "ur": "✓ بھیج دیا گیا۔ دوسرے اب اس کے حق میں ووٹ دے سکتے ہیں۔"},
+    "no_room_questions": {"en": "No questions yet. Be the first to ask.", "ur": "ابھی کوئی سوال نہیں۔ پہلا سوال آپ پوچھیں۔"},
+    "room_hint": {"en": "Tap ▲ on the questions you also want answered.",
+                  "ur": "جن سوالوں کا جواب آپ بھی چاہتے ہیں ان پر ▲ دبائیں۔"},
+    "answered_by_coach": {"en": "answered", "ur": "جواب دیا جا چکا"},
+    "anonymous_asker": {"en": "Anonymous", "ur": "گمنام"},
+    "you": {"en": "you", "ur": "آپ"},
+    "your_group": {"en": "Your group: {name}", "ur": "آپ کا گروپ: {name}"},
+    "members": {"en": "Members: {names}", "ur": "اراکین: {names}"},
+    "no_group": {"en": "The coach will put you in a group in a moment.", "ur": "کوچ ابھی آپ کو کسی گروپ میں شامل کریں گے۔"},
+    "group_hint": {"en": "This is your group's shared answer: anyone in the group can change it.",
+                   "ur": "یہ آپ کے گروپ کا مشترکہ جواب ہے: گروپ کا کوئی بھی رکن اسے بدل سکتا ہے۔"},
+    "saved_by": {"en": "Saved by {name} at {time}", "ur": "{name} نے {time} پر محفوظ کیا"},
+    "debrief": {"en": "Debrief", "ur": "خلاصہ و تبادلۂ خیال"},
+    "group_score": {"en": "Your group's score: {p} of {m}", "ur": "آپ کے گروپ کا اسکور: {m} میں سے {p}"},
+    "code_title": {"en": "Your private matching code (optional)", "ur": "آپ کا نجی ملانے والا کوڈ (اختیاری)"},
+    "code_explain": {"en": "These answers let the trainers match your first and last test without your name. "
+                           "Only a scrambled form is stored; nobody can read your answers back.",
+                     "ur": "ان جوابات سے تربیت کار آپ کے نام کے بغیر آپ کا پہلا اور آخری ٹیسٹ ملا سکتے ہیں۔ "
+                           "صرف ایک بدلی ہوئی شکل محفوظ ہوتی ہے؛ کوئی آپ کے جوابات واپس نہیں پڑھ سکتا۔"},
+}
+
+
+def t(key: str, lang: str, **kw: Any) -> str:
+    text = tr(T[key], lang)
+    return text.format(**kw) if kw else text
+
+
+def esc(text: str | None) -> str:
+    return html.escape(text or "", quote=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -10,9 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import TEST_BANKS
+from conftest import ROOT, TEST_BANKS
 
 from toolkit import config
+from toolkit.bank import load_bank
 from toolkit.demo import seed_demo
 from toolkit.serve import wait_for_port
 from toolkit.store import Store
@@ -67,6 +70,28 @@ def browser():
         b.close()
 
 
+def phone(browser):
+    """A phone of its own: a separate browser context, so that no personal link is shared."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    return context.new_page()
+
+
+def join_as(page, address: str, name: str) -> None:
+    page.goto(address)
+    page.get_by_placeholder("Leave empty to stay anonymous").fill(name)
+    page.get_by_text("I understand and agree").click()
+    page.get_by_role("button", name="Join").click()
+
+
+def new_session(served, *activities):
+    """A workshop and session of the test's own on the served store, with (bank, kind, case_study_id) activities."""
+    store = Store(served["db"])
+    workshop = store.add_workshop("Browser workshop")
+    session = store.add_session(workshop["id"], "Day 1")
+    made = [store.add_activity(session["id"], bank, kind, case_study_id=case) for bank, kind, case in activities]
+    return store, session, made
+
+
 def test_a_phone_joins_and_answers_and_the_coach_sees_the_count_change(served, browser):
     code = served["session"]["join_code"]
     coach = browser.new_page(viewport={"width": 1280, "height": 720})
@@ -101,3 +126,122 @@ def test_a_phone_joins_and_answers_and_the_coach_sees_the_count_change(served, b
     participant = store.session_participants(served["session"]["id"])[0]
     attempt = store.find_attempt(store.current_activity(served["session"]["id"])["id"], participant["id"])
     assert store.latest_answers(attempt["id"]) == {"consent": True, "kiln": "tip"}
+
+
+def test_every_question_type_then_submit_in_urdu_and_nothing_secret_reaches_the_page(served, browser):
+    bank = load_bank(TEST_BANKS / "all-types.yaml")
+    store, session, (quiz,) = new_session(served, (bank, "pretest", None))
+    store.open_activity(quiz["id"])
+    page = phone(browser)
+    received: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.append(
+        payload if isinstance(payload, str) else payload.decode("utf-8", "replace"))))
+    join_as(page, f"{served['participant']}?code={session['join_code']}", "Zara")
+    expect(page.get_by_text("Question 1 of 9")).to_be_visible(timeout=30_000)
+
+    shown = iter(range(2, 10))
+
+    def saved_then_next():
+        expect(page.get_by_text("✓ Saved")).to_be_visible()
+        page.get_by_role("button", name="Next").click()
+        expect(page.get_by_text(f"Question {next(shown)} of 9")).to_be_visible()
+
+    page.get_by_role("button", name="True", exact=True).click()
+    saved_then_next()
+    page.get_by_role("button", name="Trafficking in persons (TIP)").click()
+    saved_then_next()
+    page.get_by_role("button", name="Smuggling of migrants").click()
+    saved_then_next()
+    for label in ("Act", "Means", "Purpose"):
+        page.get_by_role("button", name=label, exact=True).click()
+    saved_then_next()
+    for label in ("Identify", "Screen", "Refer", "Protect and assist"):
+        page.get_by_role("button", name=label, exact=True).click()
+    expect(page.get_by_text("4. Protect and assist")).to_be_visible()
+    saved_then_next()
+    page.locator("select").nth(0).select_option(label="Provincial police")
+    page.locator("select").nth(1).select_option(label="FIA")
+    saved_then_next()
+    page.get_by_placeholder("Type a number").fill("18")
+    page.get_by_placeholder("Type a number").press("Enter")
+    saved_then_next()
+    page.get_by_role("button", name="Fairly confident").click()
+    saved_then_next()
+    page.get_by_placeholder("Type your answer").fill("More on <script>alert(1)</script> interviews")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("✓ Saved")).to_be_visible()
+    page.get_by_role("button", name="Review").click()
+    expect(page.get_by_text("You answered 9 of 9 questions.")).to_be_visible()
+
+    page.get_by_role("button", name="اردو").click()  # switch to Urdu on the review screen
+    expect(page.get_by_text("آپ نے 9 میں سے 9 سوالات کے جواب دیے۔")).to_be_visible()
+    assert page.evaluate("getComputedStyle(document.querySelector('.tk-rtl')).direction") == "rtl"
+    page.wait_for_function("document.fonts.check('20px \"Noto Nastaliq Urdu\"', 'سوال')", timeout=10_000)
+    page.get_by_role("button", name="میرے جوابات جمع کریں").click()
+    page.get_by_role("button", name="ہاں، جمع کریں").click()
+    expect(page.get_by_text("شکریہ۔ آپ کے جوابات جمع ہو گئے ہیں۔")).to_be_visible()
+
+    attempt = store.find_attempt(quiz["id"], store.session_participants(session["id"])[0]["id"])
+    assert attempt["submitted_at"] is not None
+    assert store.latest_answers(attempt["id"]) == {
+        "consent": True, "kiln": "tip", "border": "som", "elements": ["act", "means", "purpose"],
+        "nrm": ["identify", "screen", "refer", "protect"], "agencies": {"internal": "police", "smuggling": "fia"},
+        "age": 18, "confident": "4", "comment": "More on <script>alert(1)</script> interviews"}
+
+    # Everything the page received before the reveal: no key, no feedback, no score.
+    everything = page.content() + "".join(received)
+    secrets = [text for q in bank.questions for text in q.feedback.values()]
+    secrets += [text for q in bank.questions for o in q.options for text in o.feedback.values()]
+    assert len(received) > 20 and secrets
+    leaked = [text for text in secrets if text in everything or json.dumps(text)[1:-1] in everything]
+    assert leaked == []
+    assert '"key"' not in everything and "آپ کا اسکور" not in everything
+
+
+def test_two_phones_edit_one_group_answer_and_see_each_other(served, browser):
+    cases = load_bank(ROOT / "question_banks" / "case-studies.yaml")
+    kiln = cases.case_studies[0]
+    store, session, (exercise,) = new_session(served, (cases, "case_study", kiln.id))
+    address = f"{served['participant']}?code={session['join_code']}"
+    amna, bilal = phone(browser), phone(browser)
+    join_as(amna, address, "Amna")
+    join_as(bilal, address, "Bilal")
+    expect(bilal.get_by_text("Nothing is open yet")).to_be_visible(timeout=30_000)
+    people = {p["display_name"]: p["id"] for p in store.session_participants(session["id"])}
+    store.add_group(exercise["id"], "Group 1", [people["Amna"], people["Bilal"]])
+    store.open_activity(exercise["id"])
+    expect(amna.get_by_text("Your group: Group 1")).to_be_visible(timeout=10_000)
+    expect(bilal.get_by_text("Your group: Group 1")).to_be_visible(timeout=10_000)
+
+    tip = kiln.prompts[0].option("tip").text["en"]
+    amna.get_by_role("button", name=tip).first.click()
+    expect(bilal.get_by_text("Saved by Amna")).to_be_visible(timeout=10_000)
+    expect(bilal.get_by_role("button", name=tip).first).to_have_class(re.compile("mod-active"))
+    bilal.get_by_placeholder("Type your answer").fill("The advance grows and the family cannot leave: debt bondage.")
+    bilal.get_by_role("button", name="Save").click()
+    expect(amna.get_by_text("Saved by Bilal")).to_be_visible(timeout=10_000)
+    expect(amna.get_by_placeholder("Type your answer")).to_have_value(
+        "The advance grows and the family cannot leave: debt bondage.", timeout=10_000)
+    group = store.find_group(exercise["id"], people["Amna"])
+    latest = store.group_answers(group["id"])
+    assert latest["classification"]["response"] == "tip" and latest["classification"]["display_name"] == "Amna"
+    assert latest["reasoning"]["display_name"] == "Bilal"
+
+
+def test_a_question_to_the_coach_is_sent_and_voted_from_another_phone(served, browser):
+    store, session, _ = new_session(served)
+    address = f"{served['participant']}?code={session['join_code']}"
+    asker, voter = phone(browser), phone(browser)
+    join_as(asker, address, "Sana")
+    join_as(voter, address, "Tariq")
+    asker.get_by_role("button", name="Ask the coach").click()
+    asker.get_by_placeholder("Type a question for the coach").fill("Does a cousin's free help count as smuggling?")
+    asker.get_by_text("Ask without my name").click()
+    asker.get_by_role("button", name="Send").click()
+    expect(asker.get_by_text("Sent.")).to_be_visible(timeout=10_000)
+    voter.get_by_role("button", name="Ask the coach").click()
+    expect(voter.get_by_text("Does a cousin's free help count as smuggling?")).to_be_visible(timeout=10_000)
+    expect(voter.get_by_text("Anonymous")).to_be_visible()
+    voter.get_by_role("button", name="▲ 0").click()
+    expect(asker.get_by_role("button", name="▲ 1")).to_be_visible(timeout=10_000)
+    assert store.room_questions(session["id"])[0]["votes"] == 1

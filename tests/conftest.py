@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -10,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from toolkit import schema
+from toolkit import config, schema
 from toolkit.bank import load_bank
 from toolkit.store import Store, normalise_url
 
@@ -81,3 +85,59 @@ def session_with_pretest(store, all_types_bank):
     activity = store.add_activity(session["id"], all_types_bank, "pretest")
     store.open_activity(activity["id"])
     return store, session, store.get_activity(activity["id"])
+
+
+# ---------------------------------------------------------------- a real `toolkit serve` and a real browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """`toolkit serve` on free ports, on a store seeded with the demo built from the test bank."""
+    from toolkit.demo import seed_demo
+    from toolkit.serve import wait_for_port
+
+    data = tmp_path_factory.mktemp("served")
+    store = Store(config.sqlite_url(data))
+    session = seed_demo(store, TEST_BANKS)
+    store.close()
+    port, coach_port = free_port(), free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "toolkit", "serve", "--data", str(data), "--banks", str(TEST_BANKS),
+         "--port", str(port), "--coach-port", str(coach_port), "--host", "127.0.0.1"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert wait_for_port(port, 90) and wait_for_port(coach_port, 90), "toolkit serve did not start"
+        token = (data / "coach-token").read_text().strip()
+        yield {"participant": f"http://127.0.0.1:{port}/", "coach": f"http://127.0.0.1:{coach_port}/?token={token}",
+               "coach_bare": f"http://127.0.0.1:{coach_port}/", "session": session, "db": config.sqlite_url(data),
+               "port": port, "coach_port": coach_port, "data": data, "process": proc}
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """The system Chromium, driven by Playwright. In CI a missing Chromium fails: .ci/run installs it."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            raise RuntimeError("/usr/bin/chromium is missing; the browser journeys must run in CI")
+        pytest.skip("the browser journeys need /usr/bin/chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM),
+                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()

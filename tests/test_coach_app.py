@@ -3,84 +3,268 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
-from conftest import TEST_BANKS
+import pytest
+from conftest import ROOT, TEST_BANKS
 
 from toolkit.apps.coach import CoachApp
+from toolkit.apps.coach_groups import split_into_groups
 from toolkit.apps.participant import ParticipantApp
 
 
-def coach(store) -> CoachApp:
-    return CoachApp(store=store, banks_dir=TEST_BANKS, join_url="http://192.168.43.1:8866/", start_polling=False)
+def coach(store, banks=TEST_BANKS) -> CoachApp:
+    return CoachApp(store=store, banks_dir=banks, join_url="http://192.168.43.1:8866/", start_polling=False)
 
 
 def figure(html: str, name: str) -> int:
     return int(re.search(rf"id='tk-{name}'>(\d+)<", html).group(1))
 
 
-def test_create_a_session_from_a_bank_and_show_the_join_code(store):
-    app = coach(store)
-    app.workshop_title.value = "Victim identification, Quetta"
-    app.place.value = "Quetta"
-    app.session_title.value = "Day 1"
-    session = app.create_session()
-    assert store.get_workshop(session["workshop_id"])["place"] == "Quetta"
+def phone(store, session, name, **profile) -> ParticipantApp:
+    p = ParticipantApp(store=store, query=f"code={session['join_code']}", start_polling=False)
+    p.join_form.name_box.value = name
+    for field, value in profile.items():
+        p.join_form.profile_boxes[field].value = value
+    p.join_form.consent_box.value = True
+    p.join_form.join_button.click()
+    return p
+
+
+def new_session(store, banks=TEST_BANKS, **choices) -> tuple[CoachApp, dict]:
+    app = coach(store, banks)
+    prep = app.prepare
+    prep.workshop_title.value = "Victim identification, Quetta"
+    for name, value in choices.items():
+        getattr(prep, name).value = value
+    return app, prep.create()
+
+
+def test_prepare_a_workshop_with_its_profile_questions_activities_and_time_limit(store):
+    app = coach(store, ROOT / "question_banks")
+    prep = app.prepare
+    prep.workshop_title.value = "Identification and referral"
+    prep.place.value = "Quetta"
+    prep.starts_on.value, prep.ends_on.value = date(2026, 11, 24), date(2026, 11, 25)
+    prep.organiser.value = "Provincial training college"
+    prep.cohort.value = "Balochistan 2026"
+    prep.profile["sex"].value = "required"
+    prep.profile["province"].value = "optional"
+    prep.test_minutes.value = 20
+    kiln = next(k for k in prep.cases if k[1] == "kiln-kasur")
+    prep.cases[kiln].value = True
+    session = prep.create()
+    workshop = store.get_workshop(session["workshop_id"])
+    assert (workshop["place"], workshop["starts_on"], workshop["cohort"]) == ("Quetta", date(2026, 11, 24), "Balochistan 2026")
+    assert workshop["profile_fields"] == {"sex": "required", "organisation": "optional", "rank": "optional",
+                                          "province": "optional"}
     activities = store.list_activities(session["id"])
-    assert [a["kind"] for a in activities] == ["pretest"]  # one test bank in the folder: no post-test chosen
-    assert activities[0]["state"] == "draft"
+    assert [a["kind"] for a in activities] == ["confidence", "pretest", "case_study", "posttest", "confidence", "survey"]
+    assert [a["time_limit_s"] for a in activities if a["kind"] in ("pretest", "posttest")] == [1200, 1200]
+    assert activities[2]["case_study_id"] == "kiln-kasur"
+    assert {store.get_bank(a["bank_hash"]).id for a in activities[1::2]} >= {"tip-som-prepost-a"}
     assert session["join_code"] in app.join_panel.value
     assert f"http://192.168.43.1:8866/?code={session['join_code']}" in app.join_panel.value
     assert "<svg" in app.join_panel.value  # the QR code, drawn inline
 
 
+def test_the_next_session_of_a_cohort_reuses_its_workshop(store):
+    app, first = new_session(store)
+    app.show_prepare()
+    app.prepare.workshop_picker.value = first["workshop_id"]
+    assert app.prepare.session_title.value == "Session 2"
+    second = app.prepare.create()
+    assert second["workshop_id"] == first["workshop_id"] and second["join_code"] != first["join_code"]
+
+
 def test_a_session_needs_a_workshop_title(store):
     app = coach(store)
-    assert app.create_session() is None
+    assert app.prepare.create() is None
     assert "Give the workshop a title" in app.message.value
     assert store.list_sessions() == []
 
 
-def test_open_the_pretest_and_watch_answers_arrive(store):
-    app = coach(store)
-    app.workshop_title.value = "W"
-    session = app.create_session()
-    activity = store.list_activities(session["id"])[0]
-    app.activity_buttons[activity["id"]]["open"].click()
-    assert store.get_activity(activity["id"])["state"] == "open"
-    assert figure(app.joined.value, "joined") == 0
-
-    phones = []
-    for name, answer in (("Ayesha", "tip"), ("Bilal", "tip"), ("<i>Chand</i>", "som")):
-        p = ParticipantApp(store=store, query=f"code={session['join_code']}", start_polling=False)
-        p.join_form.name_box.value = name
-        p.join_form.consent_box.value = True
-        p.join_form.join_button.click()
+def test_open_the_pretest_and_watch_answers_and_status_arrive(store):
+    app, session = new_session(store)
+    pre = store.list_activities(session["id"])[0]
+    app.nav.value = "run"
+    app.panels["run"].buttons[pre["id"]]["open"].click()
+    assert store.get_activity(pre["id"])["state"] == "open"
+    phones = [phone(store, session, name) for name in ("Ayesha", "Bilal", "<i>Chand</i>")]
+    for p, answer in zip(phones, ("tip", "tip", "som")):
         p.input.choose(True)
         p.next.click()
         p.input.choose(answer)
-        phones.append(p)
-    app.refresh()
-    assert figure(app.joined.value, "joined") == 3
-    assert "&lt;i&gt;Chand&lt;/i&gt;" in app.joined.value and "<i>Chand" not in app.joined.value
-    assert figure(app.live.value, "started") == 3
-    assert re.search(r"data-question='kiln'><b>3</b>", app.live.value)
-    assert "<b>2</b> Trafficking in persons (TIP)</div>" in app.live.value
-    assert "✓" not in app.live.value  # the right answer is marked only after reveal
-
     phones[0].go(9)
     phones[0].submit_button.click()
     phones[0].confirm_yes.click()
+    late = phone(store, session, "Dua")
     app.refresh()
-    assert figure(app.live.value, "submitted") == 1
+    board = app.panels["run"].board.value
+    assert (figure(board, "status-submitted"), figure(board, "status-answering"),
+            figure(board, "status-not-started")) == (1, 3, 0)  # Dua's page opened the pre-test: she has started
+    assert "question 1 of 9" in board and "&lt;i&gt;Chand&lt;/i&gt;" in board and "<i>Chand" not in board
+    run = app.panels["run"]
+    run.move_along.value = late.participant["id"]
+    run.board_actions.children[0].children[1].click()  # submit what Dua saved so far
+    assert store.find_attempt(pre["id"], late.participant["id"])["submitted_at"] is not None
 
-    app.activity_buttons[activity["id"]]["revealed"].click()
-    assert "<b>2</b> Trafficking in persons (TIP) ✓" in app.live.value
+    app.nav.value = "results"
+    results = app.panels["results"]
+    assert figure(results.summary.value, "started") == 4 and figure(results.summary.value, "submitted") == 2
+    kiln = re.search(r"class='tk-dist' data-question='kiln'>(.*?)</td>", results.questions.value).group(1)
+    assert re.search(r"data-option='tip'>.*?<b class='tk-count'>2</b>", kiln)
+    assert re.search(r"data-option='som'>.*?<b class='tk-count'>1</b>", kiln)
+    assert "✓" not in results.questions.value  # the right answer is marked only after reveal
+    assert "4 people, mean" in results.scores.value
+    app.set_state(pre["id"], "revealed")
+    assert "Trafficking in persons (TIP) ✓" in results.questions.value
+
+
+def test_the_timer_can_be_extended_and_stopped(store):
+    app, session = new_session(store, test_minutes=10)
+    pre = store.list_activities(session["id"])[0]
+    app.nav.value = "run"
+    run = app.panels["run"]
+    run.buttons[pre["id"]]["open"].click()
+    assert "⏱ 9:5" in run.clocks[pre["id"]].value or "⏱ 10:00" in run.clocks[pre["id"]].value
+    run.buttons[pre["id"]]["extend"].click()
+    assert store.get_activity(pre["id"])["time_limit_s"] == 900
+    run.buttons[pre["id"]]["stop_timer"].click()
+    assert store.get_activity(pre["id"])["time_limit_s"] is None
+    run.buttons[pre["id"]]["extend"].click()  # no limit: five minutes from now
+    assert 295 <= store.get_activity(pre["id"])["time_limit_s"] <= 305
+
+
+def test_pre_vs_post_side_by_side_with_the_class_gain(store):
+    app, session = new_session(store)
+    pre, post = store.list_activities(session["id"])[:2]
+    people = [phone(store, session, n) for n in ("A", "B")]
+    store.open_activity(pre["id"])
+    for p in people:  # pre: consent right only → 1 of 7 scored points
+        p.refresh()
+        p.input.choose(True)
+    store.open_activity(post["id"])
+    for p, kiln in zip(people, ("tip", "som")):  # post: A gets 2 of 7, B 1 of 7
+        p.refresh()
+        p.input.choose(True)
+        p.next.click()
+        p.input.choose(kiln)
+    app.nav.value = "results"
+    comparison = app.panels["results"].comparison.value
+    # pre mean 100/7 = 14.3%, post mean (200/7 + 100/7)/2 = 21.4%: <g> = (21.4 - 14.3)/(100 - 14.3) = 0.083
+    assert "<span class='tk-big' id='tk-gain'>0.08</span>" in comparison
+    assert re.search(r"2\. A kiln family.*?<b>0%</b>.*?<b>50%</b>.*?<b>\+50</b>", comparison)
+
+
+@pytest.mark.parametrize("method", ["random", "organisation"])
+def test_groups_are_made_and_every_group_answer_shows_side_by_side(store, method):
+    app, session = new_session(store, ROOT / "question_banks")
+    kiln = next(k for k in app.prepare.cases)  # not chosen at creation: add it now through the store
+    bank = next(b for b in app.banks if b.hash == kiln[0])
+    exercise = store.add_activity(session["id"], bank, "case_study", case_study_id=kiln[1])
+    people = [phone(store, session, n, organisation=o) for n, o in
+              (("Amna", "Punjab Police"), ("Bilal", "FIA"), ("Chand", "Punjab Police"), ("Dua", "FIA"))]
+    app.nav.value = "groups"
+    groups = app.panels["groups"]
+    groups.activity_picker.value = exercise["id"]
+    groups.method.value = method
+    groups.count.value = 2
+    groups.make_groups(seed=3)
+    made = store.list_groups(exercise["id"])
+    assert sorted(len(g["members"]) for g in made) == [2, 2]
+    if method == "organisation":
+        orgs = {p.participant["id"]: p.participant["organisation"] for p in people}
+        assert all({orgs[m] for m in g["members"]} == {"Punjab Police", "FIA"} for g in made)
+    store.open_activity(exercise["id"])
+    first = next(p for p in people if p.participant["id"] in made[0]["members"])
+    first.refresh()
+    first.group_view.inputs["classification"].choose("tip")
+    app.refresh()
+    card = re.search(r"data-group='Group 1'>(.*?)</div></div>", groups.board.value, re.S).group(1)
+    assert "Trafficking in persons (TIP) ✓" in card and "score 1.0 of" in card
+    assert "Debrief" not in groups.board.value.split("</h2>")[-1].split("Reveal")[0]
+    app.set_state(exercise["id"], "revealed")
+    assert "<h3>Debrief</h3>" in groups.board.value
+
+
+def test_groups_by_hand(store):
+    app, session = new_session(store, ROOT / "question_banks")
+    bank = next(b for b in app.banks if b.kind == "case-studies")
+    exercise = store.add_activity(session["id"], bank, "case_study", case_study_id=bank.case_studies[1].id)
+    a, b = phone(store, session, "Amna"), phone(store, session, "Bilal")
+    app.nav.value = "groups"
+    groups = app.panels["groups"]
+    groups.activity_picker.value = exercise["id"]
+    groups.count.value = 2
+    groups.method.value = "hand"
+    groups.hand_picks[a.participant["id"]].value = "Group 2"
+    groups.hand_picks[b.participant["id"]].value = "Group 2"
+    groups.make.click()
+    assert {g["name"]: len(g["members"]) for g in store.list_groups(exercise["id"])} == {"Group 2": 2}
+
+
+def test_split_into_groups_is_balanced():
+    people = [{"id": str(i), "organisation": "FIA" if i % 3 else "Levies"} for i in range(22)]
+    groups = split_into_groups(people, 5, "random", seed=1)
+    assert sorted(len(g) for g in groups) == [4, 4, 4, 5, 5]
+    assert sorted(x for g in groups for x in g) == sorted(p["id"] for p in people)
+
+
+def test_questions_from_the_room_by_votes_marked_answered_or_hidden(store):
+    app, session = new_session(store)
+    a, b, c = (phone(store, session, n) for n in ("Amna", "Bilal", "Chand"))
+    first = store.ask(session["id"], a.participant["id"], "Who leads on <b>internal</b> trafficking?")
+    second = store.ask(session["id"], b.participant["id"], "Is free help by a cousin smuggling?", anonymous=True)
+    store.vote(second["id"], c.participant["id"])
+    app.nav.value = "room"
+    room = app.panels["room"]
+    rows = [r.children[0].value for r in room.children[1:]]
+    assert "Is free help by a cousin smuggling?" in rows[0] and "Anonymous" in rows[0]
+    assert "&lt;b&gt;internal&lt;/b&gt;" in rows[1] and "Amna" in rows[1]
+    room.buttons[first["id"]]["answered"].click()
+    room.buttons[second["id"]]["hide"].click()
+    states = {q["id"]: q["state"] for q in store.room_questions(session["id"], include_hidden=True)}
+    assert states == {first["id"]: "answered", second["id"]: "hidden"}
+    assert len(room.children) == 2 and "tk-done" in room.children[1].children[0].value
+
+
+def test_pseudonyms_hide_every_name_on_the_projector(store):
+    app, session = new_session(store)
+    pre = store.list_activities(session["id"])[0]
+    store.open_activity(pre["id"])
+    phone(store, session, "Ayesha Khan")
+    app.refresh(force=True)
+    assert "Ayesha Khan" in app.joined.value
+    app.names_toggle.value = True
+    assert "Ayesha Khan" not in app.joined.value and "Participant 1" in app.joined.value
+    app.nav.value = "run"
+    assert "Ayesha Khan" not in app.panels["run"].board.value
+
+
+def test_presenter_steps_through_questions_and_shows_feedback_after_reveal(store):
+    app, session = new_session(store)
+    pre = store.list_activities(session["id"])[0]
+    store.open_activity(pre["id"])
+    p = phone(store, session, "Ayesha")
+    p.input.choose(True)
+    app.selected_activity = pre["id"]
+    app.nav.value = "presenter"
+    presenter = app.panels["presenter"]
+    assert "question 1 of 9, 1 answered" in presenter.view.value
+    assert "Once any of the means was used" not in presenter.view.value
+    presenter.next.click()
+    assert "A kiln family" in presenter.view.value
+    presenter.back.click()
+    presenter.reveal.click()
+    assert store.get_activity(pre["id"])["state"] == "revealed"
+    assert "Once any of the means was used, consent does not matter." in presenter.view.value
 
 
 def test_continue_an_open_session(session_with_pretest):
     store, session, activity = session_with_pretest
     app = coach(store)
-    assert session["join_code"] in app.session_picker.options[0][0]
-    app.continue_button.click()
+    assert session["join_code"] in app.prepare.session_picker.options[0][0]
+    app.prepare.continue_button.click()
     assert app.session["id"] == session["id"]
     assert app.selected_activity == activity["id"]

@@ -1,18 +1,37 @@
-"""`toolkit serve`: the participant app and the coach app as two Voila servers on one store."""
+"""`toolkit serve`: the participant app and the coach app as two Voila servers on one store.
+
+What a plain Voila setup gets wrong in a workshop, and what is done about it here:
+- assets from a CDN: the toolkit's own template serves everything from this laptop;
+- a cold kernel per page load: a pool of preheated kernels sized for the room (`--expect`);
+  the work that depends on the request (who is joining) happens once the request arrives;
+- kernels left running: a closed or reloaded page shuts its kernel down (the template's
+  `pagehide` beacon) and kernels with no connection are culled after `--cull-after` seconds;
+- large first loads: responses are compressed; static assets are cached by the browser;
+- exposure: the participant server serves the participant notebook and nothing else, and the
+  coach app listens on this laptop only unless given `--coach-host`, always behind a secret.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from . import config
+
+TEMPLATE = "toolkit"
+KERNEL_MB = 110  # resident memory of one participant kernel after a full quiz (benchmarks/participant_memory.py)
+SERVER_MB = 250  # the two Voila servers themselves
+RESERVE_MB = 1024  # left for the operating system, the browser on the projector and everything else
 
 
 def lan_address() -> str:
@@ -27,16 +46,68 @@ def lan_address() -> str:
         s.close()
 
 
-TEMPLATE = "toolkit"
+def coach_token(data_dir: Path) -> str:
+    """The coach app's secret, kept in the data folder so that the coach's address survives a restart."""
+    path = data_dir / "coach-token"
+    if path.exists():
+        token = path.read_text().strip()
+        if token:
+            return token
+    token = secrets.token_urlsafe(18)
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    return token
 
 
-def voila_command(notebook: Path, port: int, ip: str) -> list[str]:
-    return [
-        sys.executable, "-m", "voila", str(notebook),
-        f"--port={port}", f"--Voila.ip={ip}", "--no-browser",
-        f"--template={TEMPLATE}",
-        "--VoilaConfiguration.show_tracebacks=False",
-    ]
+@dataclass(frozen=True)
+class Capacity:
+    available_mb: int
+    participants: int
+    pool: int
+
+
+def capacity(expect: int, available_mb: int | None = None) -> Capacity:
+    """How many participants this machine can hold, and how many kernels to keep warm for the room."""
+    if available_mb is None:
+        import psutil
+
+        available_mb = int(psutil.virtual_memory().available / 2**20)
+    holdable = max(0, (available_mb - SERVER_MB - RESERVE_MB) // KERNEL_MB)
+    # Warm kernels for everyone expected to join at once, never more than memory allows.
+    pool = max(1, min(expect, holdable))
+    return Capacity(available_mb, int(holdable), int(pool))
+
+
+def voila_config(port: int, ip: str, pool: int = 0, token: str | None = None, cull_after: int = 300) -> dict:
+    """The configuration of one of the two Voila servers."""
+    return {
+        "WorkshopVoila": {
+            "port": port, "port_retries": 0, "ip": ip, "open_browser": False,
+            "token": token or "",
+            "tornado_settings": {"compress_response": True},
+        },
+        "VoilaConfiguration": {
+            "template": TEMPLATE,
+            "allow_template_override": "NO",  # nobody changes the page from its address
+            "allow_theme_override": "NO",
+            "show_tracebacks": False,
+            "file_allowlist": [],  # serve no file from the notebook's folder: the page needs none
+            "preheat_kernel": pool > 0,
+            "default_pool_size": max(pool, 0),
+        },
+        "VoilaKernelManager": {"fill_delay": 0},
+        # kernels whose pages are gone (no connection) are shut down after a while
+        "MappingKernelManager": {"cull_idle_timeout": cull_after, "cull_interval": 30, "cull_connected": False},
+    }
+
+
+def voila_process(name: str, notebook: Path, data_dir: Path, settings: dict, env: dict) -> subprocess.Popen:
+    """Start one Voila server; it reads voila.json from a working folder of its own."""
+    folder = data_dir / f".voila-{name}"
+    folder.mkdir(exist_ok=True)
+    (folder / "voila.json").write_text(json.dumps(settings, indent=2))
+    (folder / "voila.json").chmod(0o600)  # it holds the coach's secret
+    return subprocess.Popen([sys.executable, "-m", "toolkit.voila_app", str(notebook)], env=env, cwd=folder)
 
 
 def voila_environment(base: dict[str, str]) -> dict[str, str]:
@@ -47,18 +118,19 @@ def voila_environment(base: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def wait_for_port(port: int, seconds: float = 60) -> bool:
+def wait_for_port(port: int, seconds: float = 60, host: str = "127.0.0.1") -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
+            if s.connect_ex((host, port)) == 0:
                 return True
         time.sleep(0.2)
     return False
 
 
 def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: int = 8866,
-          coach_port: int = 8867, host: str = "0.0.0.0", banks_dir: Path | None = None) -> None:
+          coach_port: int = 8867, host: str = "0.0.0.0", banks_dir: Path | None = None, expect: int = 25,
+          coach_host: str = "127.0.0.1", cull_after: int = 300) -> None:
     from .store import Store
 
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -71,25 +143,39 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
         click.echo(f"Seeded a demo session; join code {session['join_code']}.")
     store.close()
 
+    room = capacity(expect)
+    token = coach_token(data_dir)
     shown_host = lan_address() if host in ("0.0.0.0", "") else host
     join_url = f"http://{shown_host}:{port}/"
+    coach_shown = lan_address() if coach_host in ("0.0.0.0", "") else coach_host
+    coach_url = f"http://{coach_shown}:{coach_port}/?token={token}"
     env = voila_environment(dict(os.environ))
     env.update({config.ENV_DB: url, config.ENV_DATA: str(data_dir.resolve()), config.ENV_JOIN_URL: join_url})
     if banks_dir:
         env[config.ENV_BANKS] = str(banks_dir.resolve())
     notebooks = config.notebooks_dir()
+    # A stop by SIGTERM (a service manager, `kill`) takes the same clean path as Ctrl+C: no server left behind.
+    signal.signal(signal.SIGTERM, _stop)
     procs = [
-        subprocess.Popen(voila_command(notebooks / "participant.ipynb", port, host), env=env, cwd=data_dir),
-        subprocess.Popen(voila_command(notebooks / "coach.ipynb", coach_port, "127.0.0.1"), env=env, cwd=data_dir),
+        voila_process("participant", notebooks / "participant.ipynb", data_dir,
+                      voila_config(port, host, pool=room.pool, cull_after=cull_after), env),
+        voila_process("coach", notebooks / "coach.ipynb", data_dir,
+                      voila_config(coach_port, coach_host, token=token, cull_after=cull_after), env),
     ]
     try:
         for p, name in ((port, "participant"), (coach_port, "coach")):
-            if not wait_for_port(p):
+            if not wait_for_port(p, 90) or any(proc.poll() is not None for proc in procs):
                 raise click.ClickException(f"The {name} app did not start on port {p}; is the port in use?")
         click.echo("")
         click.echo(f"Participants (phones on this network): {join_url}")
-        click.echo(f"Coach (this laptop only):              http://127.0.0.1:{coach_port}/")
+        where = "this laptop only" if coach_host in ("127.0.0.1", "localhost") else "keep this address secret"
+        click.echo(f"Coach ({where}): {coach_url}")
         click.echo(f"Store: {url}")
+        click.echo(f"Room: {room.pool} kernels kept warm for {expect} expected participants; with "
+                   f"{room.available_mb} MB free this laptop can hold about {room.participants} participants at once.")
+        if room.participants < expect:
+            click.echo(f"Warning: {expect} participants expected but memory for about {room.participants}: "
+                       "close other programs, or run `toolkit rehearse` to check.")
         click.echo("Press Ctrl+C to stop. Every answer is already saved.")
         _show_qr(join_url)
         while all(p.poll() is None for p in procs):
@@ -103,9 +189,13 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
                 p.send_signal(signal.SIGINT)
         for p in procs:
             try:
-                p.wait(timeout=10)
+                p.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+def _stop(*_args) -> None:
+    raise KeyboardInterrupt
 
 
 def _show_qr(url: str) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import uuid
 from datetime import datetime, timezone
 from typing import Any
@@ -24,6 +23,7 @@ from ..store import Store, StoreError, UnknownJoinCode, UnknownParticipant
 from .groupwork import GroupExercise
 from .inputs import TRUE_FALSE, AnswerInput, is_answered, make_input
 from .join import JoinForm
+from .request import page_query_string
 from .room import RoomQuestions
 from .style import STYLE
 from .texts import esc, t
@@ -35,7 +35,7 @@ _NOTHING_SHOWN = object()  # differs from every activity signature, None ("nothi
 
 def query_params(query: str | None = None) -> dict[str, str]:
     """The page address's parameters (Voila passes the query string to the kernel)."""
-    query = os.environ.get("QUERY_STRING", "") if query is None else query
+    query = page_query_string() if query is None else query
     return {k: v[-1] for k, v in parse_qs(query.lstrip("?")).items()}
 
 

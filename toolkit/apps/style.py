@@ -53,4 +53,27 @@ STYLE = """<style>
 .tk-coach .tk-bar.tk-key { background: #17763a; }
 .tk-coach .tk-state { font-weight: 700; text-transform: uppercase; font-size: 0.8em; padding: 2px 6px; border-radius: 4px; background: #eef1f6; }
 .tk-coach .tk-state-open { background: #dff3e4; color: #17763a; }
+.tk-coach .tk-state-revealed { background: #e7ecfb; color: #1f5fbf; }
+.tk-coach .tk-join { display: flex; gap: 32px; align-items: center; flex-wrap: wrap; }
+.tk-coach .tk-chips { margin-top: 6px; }
+.tk-coach .tk-chip { display: inline-block; background: #eef1f6; border-radius: 14px; padding: 2px 10px; margin: 3px; font-size: 16px; }
+.tk-coach .tk-nav button { font-size: 17px; min-height: 42px; width: auto; }
+.tk-coach .tk-dist-row { white-space: nowrap; margin: 2px 0; }
+.tk-coach .tk-dist-label { display: inline-block; min-width: 14em; max-width: 24em; white-space: normal; vertical-align: middle; }
+.tk-coach .tk-right-row .tk-dist-label { font-weight: 700; color: #17763a; }
+.tk-coach .tk-count { display: inline-block; min-width: 2em; text-align: right; }
+.tk-coach .tk-bar.tk-pre { background: #8aa4cf; }
+.tk-coach .tk-bar.tk-post { background: #1f5fbf; }
+.tk-coach .tk-qtext { max-width: 36em; }
+.tk-coach .tk-selected { border-left: 5px solid #1f5fbf; padding-left: 6px; }
+.tk-coach .tk-status-submitted td { color: #17763a; }
+.tk-coach .tk-status-idle td { color: #a4161a; }
+.tk-coach .tk-groups { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 12px; }
+.tk-coach .tk-group-line { font-size: 16px; margin: 2px 0; }
+.tk-coach .tk-room-row { font-size: 20px; }
+.tk-coach .tk-room-row.tk-done { opacity: 0.55; }
+.tk-coach .tk-present-q { font-size: 34px; font-weight: 700; margin: 16px 0; line-height: 1.3; }
+.tk-coach .tk-present-dist { font-size: 26px; }
+.tk-coach .tk-present-dist .tk-bar { height: 30px; }
+.tk-coach .tk-present-dist .tk-dist-label { min-width: 18em; }
 </style>"""

@@ -1,0 +1,83 @@
+"""Charts for the projector, drawn as plain HTML and CSS: nothing to download, readable from the back row,
+and updated in place by changing one widget's value (no flicker, no plotting library in the kernel)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..bank import Question, tr
+from .texts import esc
+
+BAR_PX = 320
+
+
+def _bar(count: float, most: float, css: str = "") -> str:
+    width = int(BAR_PX * count / most) if most else 0
+    return f"<span class='tk-bar {css}' style='width:{width}px'></span>"
+
+
+def answer_options(q: Question) -> list[tuple[str, str]]:
+    """(choice as stored by the progress count, label) for the question's options."""
+    if q.type == "truefalse":
+        return [("True", "True"), ("False", "False")]
+    return [(o.id, tr(o.text)) for o in q.options]
+
+
+def key_choices(q: Question) -> set[str]:
+    if q.type == "truefalse":
+        return {str(q.key)}
+    if q.type == "multiple":
+        return set(q.key or ())
+    if q.type in ("single", "classification"):
+        return {q.key}
+    return set()
+
+
+def distribution(q: Question, choices: dict[str, int], answered: int, revealed: bool) -> str:
+    """Bars of how many chose each option; the right options are marked only once revealed."""
+    if q.type not in ("single", "classification", "multiple", "likert", "truefalse"):
+        return f"<div class='tk-hint'>{answered} answered</div>"
+    keys = key_choices(q) if revealed else set()
+    most = max(choices.values(), default=0)
+    rows = []
+    for oid, label in answer_options(q):
+        count = choices.get(oid, 0)
+        right = oid in keys
+        pct = f"{round(100 * count / answered)}%" if answered else "–"
+        rows.append(
+            f"<div class='tk-dist-row{' tk-right-row' if right else ''}' data-option='{esc(oid)}'>"
+            f"<span class='tk-dist-label'>{esc(label)}{' ✓' if right else ''}</span>"
+            f"{_bar(count, most, 'tk-key' if right else '')}<b class='tk-count'>{count}</b> "
+            f"<span class='tk-hint'>{pct}</span></div>")
+    return "".join(rows)
+
+
+def histogram(percentages: Sequence[float], bins: int = 5) -> str:
+    """The class's score distribution in bands of 20 percentage points."""
+    if not percentages:
+        return "<div class='tk-hint'>No scores yet.</div>"
+    width = 100 / bins
+    counts = [0] * bins
+    for p in percentages:
+        counts[min(bins - 1, int(p // width))] += 1
+    most = max(counts)
+    rows = []
+    for i, n in enumerate(counts):
+        low, high = int(i * width), int((i + 1) * width)
+        rows.append(f"<div class='tk-dist-row'><span class='tk-dist-label'>{low}–{high}%</span>"
+                    f"{_bar(n, most)}<b class='tk-count'>{n}</b></div>")
+    mean = sum(percentages) / len(percentages)
+    return f"<div class='tk-hint'>{len(percentages)} people, mean {mean:.0f}%</div>" + "".join(rows)
+
+
+def pre_post_rows(rows: Sequence[tuple[str, float | None, float | None]]) -> str:
+    """Side-by-side bars of percent right before and after, one row per question or objective."""
+    out = ["<table class='tk-table tk-prepost'><tr><th></th><th>Pre</th><th>Post</th><th>Change</th></tr>"]
+    for label, pre, post in rows:
+        def cell(v: float | None, css: str) -> str:
+            return "<td>–</td>" if v is None else f"<td>{_bar(v, 100, css)} <b>{v:.0f}%</b></td>"
+
+        change = "" if pre is None or post is None else f"{post - pre:+.0f}"
+        out.append(f"<tr><td>{esc(label)}</td>{cell(pre, 'tk-pre')}{cell(post, 'tk-post')}<td><b>{change}</b></td></tr>")
+    out.append("</table>")
+    return "".join(out)

@@ -1,0 +1,152 @@
+"""Group exercises: make groups (random, by organisation, by hand), watch every group's answer, score it, debrief."""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING
+
+import ipywidgets as w
+
+from ..bank import tr
+from ..live import activity_questions, display_names
+from ..scoring import score
+from .texts import esc
+
+if TYPE_CHECKING:
+    from .coach import CoachApp
+
+
+def split_into_groups(people: list[dict], count: int, method: str, seed: int | None = None) -> list[list[str]]:
+    """Participant ids in `count` groups: shuffled at random, or mixing organisations across groups."""
+    count = max(1, min(count, len(people) or 1))
+    ordered = list(people)
+    random.Random(seed).shuffle(ordered)
+    if method == "organisation":
+        # Deal people out organisation by organisation so that every group mixes agencies.
+        ordered.sort(key=lambda p: (p.get("organisation") or "").strip().lower())
+    groups: list[list[str]] = [[] for _ in range(count)]
+    for i, p in enumerate(ordered):
+        groups[i % count].append(p["id"])
+    return groups
+
+
+def answer_text(q, response) -> str:
+    if response is None:
+        return "–"
+    labels = {o.id: tr(o.text) for o in q.options}
+    if isinstance(response, list):
+        return ", ".join(labels.get(str(r), str(r)) for r in response)
+    if isinstance(response, dict):
+        items = {i.id: tr(i.text) for i in q.items}
+        return "; ".join(f"{items.get(k, k)} → {labels.get(v, v)}" for k, v in response.items())
+    return labels.get(str(response), str(response))
+
+
+class GroupsPanel(w.VBox):
+    """The case-study activities of the session, their groups and every group's answer side by side."""
+
+    def __init__(self, app: CoachApp):
+        super().__init__()
+        self.app = app
+        self.activity_picker = w.Dropdown(layout=w.Layout(width="100%"), description="Exercise")
+        self.method = w.ToggleButtons(options=[("At random", "random"), ("Mix organisations", "organisation"),
+                                               ("By hand", "hand")], value="random")
+        self.count = w.BoundedIntText(value=4, min=1, max=30, description="Groups")
+        self.make = w.Button(description="Make groups", icon="users")
+        self.make.add_class("tk-primary")
+        self.make.on_click(lambda _b: self.make_groups())
+        self.by_hand = w.VBox()
+        self.board = w.HTML()
+        self.activity_picker.observe(lambda _c: self.refresh(force=True), "value")
+        self.method.observe(lambda _c: self._draw_by_hand(), "value")
+        self.children = [self.activity_picker, w.HBox([self.method, self.count, self.make]), self.by_hand, self.board]
+        self._choices: tuple = ()
+
+    def refresh(self, force: bool = False) -> None:
+        store = self.app.store
+        cases = [a for a in store.list_activities(self.app.session["id"]) if a["case_study_id"]]
+        choices = tuple((a["title"], a["id"]) for a in cases)
+        if choices != self._choices:
+            self._choices = choices
+            self.activity_picker.options = choices
+        if not cases:
+            self.board.value = "<div class='tk-hint'>This session has no case study. Add one when preparing a session.</div>"
+            return
+        if self.activity_picker.value:  # None for a moment while the options change
+            self._draw_board()
+
+    def _people(self) -> list[dict]:
+        return self.app.store.session_participants(self.app.session["id"])
+
+    def _draw_by_hand(self) -> None:
+        if self.method.value != "hand" or not self.activity_picker.value:
+            self.by_hand.children = []
+            return
+        current = {m: g["name"] for g in self.app.store.list_groups(self.activity_picker.value) for m in g["members"]}
+        names = display_names(self.app.store, self.app.session["id"], self.app.pseudonyms)
+        options = [f"Group {i}" for i in range(1, self.count.value + 1)]
+        self.hand_picks = {}
+        rows = []
+        for p in self._people():
+            pick = w.Dropdown(options=options, value=current.get(p["id"]) if current.get(p["id"]) in options
+                              else options[0], description=names[p["id"]], style={"description_width": "14em"})
+            self.hand_picks[p["id"]] = pick
+            rows.append(pick)
+        self.by_hand.children = rows
+
+    def make_groups(self, seed: int | None = None) -> None:
+        """Replace the exercise's groups with new ones (answers already saved stay with their group)."""
+        activity_id = self.activity_picker.value
+        if not activity_id:
+            return
+        store = self.app.store
+        if self.method.value == "hand":
+            if not getattr(self, "hand_picks", None):
+                self._draw_by_hand()
+            named: dict[str, list[str]] = {}
+            for pid, pick in self.hand_picks.items():
+                named.setdefault(pick.value, []).append(pid)
+            wanted = sorted(named.items())
+        else:
+            split = split_into_groups(self._people(), self.count.value, self.method.value, seed)
+            wanted = [(f"Group {i}", members) for i, members in enumerate(split, 1)]
+        existing = {g["name"]: g for g in store.list_groups(activity_id)}
+        for name, members in wanted:
+            group = existing.get(name) or store.add_group(activity_id, name)
+            store.set_group_members(group["id"], members)
+        for name, group in existing.items():
+            if name not in dict(wanted):
+                store.set_group_members(group["id"], [])
+        self.app.refresh(force=True)
+
+    def _draw_board(self) -> None:
+        store = self.app.store
+        activity = store.get_activity(self.activity_picker.value)
+        prompts = activity_questions(store, activity)
+        revealed = activity["state"] == "revealed"
+        names = display_names(store, self.app.session["id"], self.app.pseudonyms)
+        cards = []
+        for g in store.list_groups(activity["id"]):
+            if not g["members"]:
+                continue
+            answers = store.group_answers(g["id"])
+            scores = [s for s in (score(p, answers.get(p.id, {}).get("response")) for p in prompts) if s is not None]
+            total = f"{sum(s.points for s in scores):.1f} of {sum(s.max_points for s in scores):.0f}"
+            lines = []
+            for p in prompts:
+                a = answers.get(p.id)
+                s = score(p, a["response"]) if a else None
+                mark = "" if s is None else (" ✓" if s.correct else (" ½" if s.points else " ✗"))
+                who = f" <span class='tk-hint'>({esc(names.get(a['participant_id'], '?'))})</span>" if a else ""
+                lines.append(f"<div class='tk-group-line' data-prompt='{esc(p.id)}'><b>{esc(p.id)}</b>: "
+                             f"{esc(answer_text(p, a['response'] if a else None))}{mark}{who}</div>")
+            members = ", ".join(esc(names.get(m, "?")) for m in g["members"])
+            cards.append(f"<div class='tk-card tk-group-card' data-group='{esc(g['name'])}'><h3>{esc(g['name'])} "
+                         f"<span class='tk-hint'>score {total}</span></h3><div class='tk-hint'>{members}</div>"
+                         + "".join(lines) + "</div>")
+        case = store.get_bank(activity["bank_hash"]).case_study(activity["case_study_id"])
+        debrief = f"<div class='tk-card'><h3>Debrief</h3><p>{esc(tr(case.debrief))}</p></div>" if revealed else \
+            "<div class='tk-hint'>Reveal the exercise (Run tab) to show the debrief on the participants' phones.</div>"
+        self.board.value = (f"<h2>{esc(tr(case.title))} <span class='tk-state tk-state-{activity['state']}'>"
+                            f"{activity['state']}</span></h2><div class='tk-groups'>" + "".join(cards)
+                            + "</div>" + debrief)

@@ -1,0 +1,148 @@
+"""Prepare: choose or create a workshop, create a session, pick its activities, profile questions and time limits."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import ipywidgets as w
+
+from ..bank import Bank, tr
+from ..store import PROFILE_FIELDS, StoreError
+from .texts import esc
+
+if TYPE_CHECKING:
+    from .coach import CoachApp
+
+NEW = "__new__"
+WIDE = w.Layout(width="100%")
+
+
+def _labelled(widget: w.Widget, label: str) -> w.Widget:
+    widget.description = label
+    widget.style.description_width = "10em"
+    widget.layout.width = "100%"
+    return widget
+
+
+class PreparePanel(w.VBox):
+    """Everything the coach sets up before the room arrives."""
+
+    def __init__(self, app: CoachApp):
+        super().__init__()
+        self.app = app
+        self.draw()
+
+    def _banks(self, kind: str) -> list[Bank]:
+        return sorted((b for b in self.app.banks if b.kind == kind), key=lambda b: (b.form or "", b.id))
+
+    def draw(self) -> None:
+        store = self.app.store
+        workshops = store.list_workshops()
+        open_sessions = [s for s in store.list_sessions() if s["state"] == "open"]
+        titles = {x["id"]: x["title"] for x in workshops}
+        self.session_picker = w.Dropdown(
+            options=[(f"{s['title']} — {titles.get(s['workshop_id'], '?')} — code {s['join_code']}", s["id"])
+                     for s in open_sessions], layout=WIDE)
+        self.continue_button = w.Button(description="Continue this session", icon="play", disabled=not open_sessions)
+        self.continue_button.add_class("tk-primary")
+        self.continue_button.on_click(lambda _b: self.app.show_session(self.session_picker.value))
+
+        self.workshop_picker = _labelled(w.Dropdown(options=[("New workshop…", NEW)] + [
+            (f"{x['title']} ({x['place'] or 'no place'})", x["id"]) for x in workshops]), "Workshop")
+        self.workshop_title = _labelled(w.Text(placeholder="e.g. Identifying and referring victims of trafficking"),
+                                        "Title")
+        self.place = _labelled(w.Text(placeholder="e.g. Quetta"), "Place")
+        self.starts_on = _labelled(w.DatePicker(), "Starts")
+        self.ends_on = _labelled(w.DatePicker(), "Ends")
+        self.organiser = _labelled(w.Text(placeholder="e.g. the organising agency"), "Organiser")
+        self.cohort = _labelled(w.Text(placeholder="e.g. Women officers, Islamabad 2026"), "Cohort")
+        self.profile = {f: _labelled(w.ToggleButtons(options=["off", "optional", "required"],
+                                                     value="off" if f == "province" else "optional"), f.capitalize())
+                        for f in PROFILE_FIELDS}
+        self.new_workshop = w.VBox([self.workshop_title, self.place, self.starts_on, self.ends_on, self.organiser,
+                                    self.cohort, w.HTML("<b>Profile questions asked at join</b>"),
+                                    *self.profile.values()])
+        self.workshop_picker.observe(self._on_workshop, "value")
+
+        self.session_title = _labelled(w.Text(value="Day 1"), "Session")
+        tests = [("(none)", "")] + [(f"{tr(b.title)}", b.hash) for b in self._banks("test")]
+        self.pretest = _labelled(w.Dropdown(options=tests, value=tests[1][1] if len(tests) > 1 else ""), "Pre-test")
+        # the parallel form B when there is one, else the same form again
+        self.posttest = _labelled(w.Dropdown(options=tests, value=tests[min(2, len(tests) - 1)][1]), "Post-test")
+        self.test_minutes = _labelled(w.BoundedIntText(value=0, min=0, max=240), "Time limit (min, 0 = none)")
+        self.confidence = w.Checkbox(value=bool(self._banks("confidence")), indent=False,
+                                     description="Confidence self-assessment before the pre-test and after the post-test",
+                                     disabled=not self._banks("confidence"), layout=WIDE)
+        self.survey = w.Checkbox(value=bool(self._banks("survey")), indent=False, layout=WIDE,
+                                 description="Reaction survey at the end", disabled=not self._banks("survey"))
+        self.checks = {b.hash: w.Checkbox(value=False, indent=False, description=f"Quick check: {tr(b.title)}",
+                                          layout=WIDE) for b in self._banks("check")}
+        self.cases = {(b.hash, c.id): w.Checkbox(value=False, indent=False, layout=WIDE,
+                                                 description=f"Case study: {tr(c.title)}")
+                      for b in self._banks("case-studies") for c in b.case_studies}
+        self.create_button = w.Button(description="Create session", icon="plus")
+        self.create_button.add_class("tk-primary")
+        self.create_button.on_click(lambda _b: self.create())
+        problems = ""
+        if self.app.bank_problems:
+            problems = ("<div class='tk-problem'>Some banks could not be loaded:<br>"
+                        + "<br>".join(esc(p) for p in self.app.bank_problems[:10]) + "</div>")
+        self.children = [
+            w.HTML("<h2>Continue a session</h2>"), self.session_picker, self.continue_button,
+            w.HTML("<h2>New session</h2>" + problems), self.workshop_picker, self.new_workshop, self.session_title,
+            w.HTML("<b>Activities, in this order</b>"), self.confidence, self.pretest, self.test_minutes,
+            *self.cases.values(), *self.checks.values(), self.posttest, self.survey, self.create_button,
+        ]
+
+    def _on_workshop(self, change) -> None:
+        self.new_workshop.layout.display = None if change["new"] == NEW else "none"
+        if change["new"] != NEW:
+            n = len(self.app.store.list_sessions(change["new"]))
+            self.session_title.value = f"Session {n + 1}"
+
+    def create(self) -> dict | None:
+        """Create (or reuse) the workshop, the session and its activities, and go to the join screen."""
+        store = self.app.store
+        by_hash = {b.hash: b for b in self.app.banks}
+        limit = self.test_minutes.value * 60 or None
+        try:
+            if self.workshop_picker.value == NEW:
+                if not self.workshop_title.value.strip():
+                    raise StoreError("Give the workshop a title.")
+                workshop = store.add_workshop(
+                    self.workshop_title.value, place=self.place.value.strip() or None,
+                    starts_on=self.starts_on.value, ends_on=self.ends_on.value,
+                    organiser=self.organiser.value.strip() or None, cohort=self.cohort.value.strip() or None,
+                    profile_fields={f: b.value for f, b in self.profile.items()})
+            else:
+                workshop = store.get_workshop(self.workshop_picker.value)
+            session = store.add_session(workshop["id"], self.session_title.value.strip() or "Session")
+            confidence = self._banks("confidence")[0] if self.confidence.value else None
+            if confidence:
+                store.add_activity(session["id"], confidence, "confidence", title="Confidence (before)")
+            if self.pretest.value:
+                bank = by_hash[self.pretest.value]
+                store.add_activity(session["id"], bank, "pretest", title=f"Pre-test: {tr(bank.title)}",
+                                   time_limit_s=limit)
+            for (bank_hash, case_id), box in self.cases.items():
+                if box.value:
+                    case = by_hash[bank_hash].case_study(case_id)
+                    store.add_activity(session["id"], by_hash[bank_hash], "case_study", case_study_id=case_id,
+                                       title=f"Case study: {tr(case.title)}")
+            for bank_hash, box in self.checks.items():
+                if box.value:
+                    store.add_activity(session["id"], by_hash[bank_hash], "check")
+            if self.posttest.value:
+                bank = by_hash[self.posttest.value]
+                store.add_activity(session["id"], bank, "posttest", title=f"Post-test: {tr(bank.title)}",
+                                   time_limit_s=limit)
+            if confidence:
+                store.add_activity(session["id"], confidence, "confidence", title="Confidence (after)")
+            if self.survey.value:
+                store.add_activity(session["id"], self._banks("survey")[0], "survey")
+        except StoreError as e:
+            self.app.say(str(e))
+            return None
+        self.app.say("")
+        self.app.show_session(session["id"])
+        return session

@@ -1,0 +1,140 @@
+"""Run: open, close and reveal each activity, change its timer, and see where everyone is."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+import ipywidgets as w
+
+from ..live import status_board
+from .texts import esc
+
+if TYPE_CHECKING:
+    from .coach import CoachApp
+
+KIND_LABELS = {"pretest": "Pre-test", "posttest": "Post-test", "check": "Quick check", "survey": "Survey",
+               "confidence": "Confidence", "case_study": "Case study"}
+
+
+def seconds_left(activity: dict, now: datetime | None = None) -> int | None:
+    if not activity.get("time_limit_s") or not activity.get("opened_at") or activity["state"] != "open":
+        return None
+    opened = activity["opened_at"]
+    opened = opened if opened.tzinfo else opened.replace(tzinfo=timezone.utc)
+    now = now or datetime.now(timezone.utc)
+    return max(0, int(opened.timestamp() + activity["time_limit_s"] - now.timestamp()))
+
+
+class RunPanel(w.VBox):
+    """The activities of the session with their controls, and the status board of the selected one."""
+
+    def __init__(self, app: CoachApp):
+        super().__init__()
+        self.app = app
+        self.rows = w.VBox()
+        self.board = w.HTML()
+        self.board_actions = w.VBox()
+        self.children = [w.HTML("<h2>Activities</h2>"), self.rows, self.board, self.board_actions]
+        self.buttons: dict[str, dict[str, w.Button]] = {}
+        self._drawn: tuple | None = None
+
+    def refresh(self) -> None:
+        activities = self.app.store.list_activities(self.app.session["id"])
+        drawn = tuple((a["id"], a["state"], a["time_limit_s"]) for a in activities)
+        if drawn != self._drawn:
+            self._drawn = drawn
+            self._draw_rows(activities)
+        self._update_clocks(activities)
+        self._draw_board()
+
+    def _draw_rows(self, activities: list[dict]) -> None:
+        rows = []
+        self.buttons = {}
+        self.clocks: dict[str, w.HTML] = {}
+        for a in activities:
+            buttons = {}
+            for action, label, icon in (("open", "Open", "play"), ("closed", "Close", "stop"),
+                                        ("revealed", "Reveal", "eye")):
+                b = w.Button(description=label, icon=icon, disabled=a["state"] == action, layout=w.Layout(width="auto"))
+                b.add_class("tk-secondary")
+                b.on_click(lambda _b, aid=a["id"], s=action: self.app.set_state(aid, s))
+                buttons[action] = b
+            for action, label, icon in (("extend", "+5 min", "clock-o"), ("stop_timer", "No time limit", "ban")):
+                b = w.Button(description=label, icon=icon, layout=w.Layout(width="auto"),
+                             disabled=a["state"] != "open" or (action == "stop_timer" and not a["time_limit_s"]))
+                b.add_class("tk-secondary")
+                b.on_click(lambda _b, act=a, s=action: self.change_timer(act, s))
+                buttons[action] = b
+            self.buttons[a["id"]] = buttons
+            self.clocks[a["id"]] = w.HTML()
+            selected = " tk-selected" if a["id"] == self.app.selected_activity else ""
+            label = w.HTML(f"<div class='tk-activity-row{selected}'><b>{esc(a['title'])}</b> "
+                           f"<span class='tk-hint'>{KIND_LABELS.get(a['kind'], a['kind'])}</span> "
+                           f"<span class='tk-state tk-state-{a['state']}'>{a['state']}</span></div>",
+                           layout=w.Layout(flex="1"))
+            pick = w.Button(description="Watch", icon="bar-chart", layout=w.Layout(width="auto"))
+            pick.add_class("tk-secondary")
+            pick.on_click(lambda _b, aid=a["id"]: self.app.select(aid))
+            rows.append(w.HBox([label, self.clocks[a["id"]], *buttons.values(), pick],
+                               layout=w.Layout(align_items="center", flex_flow="row wrap")))
+        self.rows.children = rows or [w.HTML("<div class='tk-hint'>No activities in this session.</div>")]
+
+    def _update_clocks(self, activities: list[dict]) -> None:
+        for a in activities:
+            left = seconds_left(a)
+            clock = self.clocks.get(a["id"])
+            if clock is not None:
+                clock.value = "" if left is None else f"<span class='tk-clock'>⏱ {left // 60}:{left % 60:02d}</span>"
+
+    def change_timer(self, activity: dict, action: str) -> None:
+        """Give five more minutes (five from now if there was no limit), or take the time limit away."""
+        current = self.app.store.get_activity(activity["id"])
+        if action == "stop_timer":
+            limit = None
+        elif current["time_limit_s"]:
+            limit = current["time_limit_s"] + 300
+        else:
+            opened = current["opened_at"] if current["opened_at"].tzinfo else \
+                current["opened_at"].replace(tzinfo=timezone.utc)
+            limit = int(datetime.now(timezone.utc).timestamp() - opened.timestamp()) + 300
+        self.app.store.set_time_limit(activity["id"], limit)
+        self.app.refresh(force=True)
+
+    def _draw_board(self) -> None:
+        activity_id = self.app.selected_activity
+        if not activity_id:
+            self.board.value = ""
+            self.board_actions.children = []
+            return
+        activity = self.app.store.get_activity(activity_id)
+        if activity["case_study_id"]:
+            self.board.value = "<div class='tk-hint'>Group exercise: see the Groups tab.</div>"
+            self.board_actions.children = []
+            return
+        statuses = status_board(self.app.store, self.app.session["id"], activity, pseudonyms=self.app.pseudonyms)
+        counts = {s: sum(1 for x in statuses if x.state == s) for s in ("not started", "answering", "idle", "submitted")}
+        cells = "".join(f"<tr class='tk-status-{x.state.replace(' ', '-')}'><td>{esc(x.name)}</td>"
+                        f"<td>{esc(x.describe())}</td><td>{x.answered} of {x.total} answered</td></tr>"
+                        for x in statuses)
+        self.board.value = (
+            f"<h2>Who is where: {esc(activity['title'])}</h2><div class='tk-card'>"
+            + "".join(f"<span class='tk-stat'><span class='tk-big' id='tk-status-{k.replace(' ', '-')}'>{v}</span> "
+                      f"{k}</span>" for k, v in counts.items())
+            + f"</div><table class='tk-table'>{cells}</table>")
+        # Move a late or stuck participant along: submit what they have saved so far.
+        waiting = [x for x in statuses if x.state in ("answering", "idle")]
+        self.move_along = w.Dropdown(options=[(x.name, x.participant_id) for x in waiting],
+                                     layout=w.Layout(width="20em"))
+        button = w.Button(description="Submit their saved answers", icon="forward", disabled=not waiting)
+        button.add_class("tk-secondary")
+        button.on_click(lambda _b: self.submit_for(activity_id, self.move_along.value))
+        self.board_actions.children = [w.HBox([self.move_along, button])] if waiting else []
+
+    def submit_for(self, activity_id: str, participant_id: str | None) -> None:
+        if not participant_id:
+            return
+        attempt = self.app.store.find_attempt(activity_id, participant_id)
+        if attempt is not None:
+            self.app.store.submit_attempt(attempt["id"])
+        self.app.refresh(force=True)

@@ -1,0 +1,156 @@
+"""What the coach sees live: scores, who is where, and pre vs post, computed in plain Python from the store.
+
+(The facilitator's analysis after the workshop lives in toolkit.analysis; this module stays light so the
+coach's screen updates in a fraction of a second.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from .bank import Question, tr
+from .scoring import score, score_attempt
+from .store import Store
+
+IDLE_AFTER_S = 120
+
+
+def activity_questions(store: Store, activity: dict) -> tuple[Question, ...]:
+    bank = store.get_bank(activity["bank_hash"])
+    if activity["case_study_id"]:
+        return bank.case_study(activity["case_study_id"]).prompts
+    return bank.questions
+
+
+def pseudonym(index: int) -> str:
+    """A name for the projector that identifies nobody: the order of joining."""
+    return f"Participant {index + 1}"
+
+
+def display_names(store: Store, session_id: str, pseudonyms: bool) -> dict[str, str]:
+    people = store.session_participants(session_id)
+    if pseudonyms:
+        return {p["id"]: pseudonym(i) for i, p in enumerate(people)}
+    return {p["id"]: p["display_name"] or f"{pseudonym(i)} (no name)" for i, p in enumerate(people)}
+
+
+@dataclass(frozen=True)
+class Status:
+    participant_id: str
+    name: str
+    state: str  # not started | answering | idle | submitted
+    position: int
+    answered: int
+    total: int
+
+    def describe(self) -> str:
+        if self.state == "submitted":
+            return "submitted"
+        if self.state == "not started":
+            return "not started"
+        where = f"question {min(self.position + 1, self.total)} of {self.total}"
+        return f"{where}, idle" if self.state == "idle" else where
+
+
+def status_board(store: Store, session_id: str, activity: dict, pseudonyms: bool = False,
+                 now: datetime | None = None) -> list[Status]:
+    """Each person of the session: not started, answering question k of n, idle, or submitted."""
+    now = now or datetime.now(timezone.utc)
+    names = display_names(store, session_id, pseudonyms)
+    total = len(activity_questions(store, activity))
+    attempts = {a["participant_id"]: a for a in store.list_attempts(activity["id"])}
+    result = []
+    for pid, name in names.items():
+        a = attempts.get(pid)
+        if a is None:
+            result.append(Status(pid, name, "not started", 0, 0, total))
+            continue
+        last = a["last_saved_at"] or a["started_at"]
+        if last.tzinfo is None:
+            last = last.replace(tzinfo=timezone.utc)
+        if a["submitted_at"] is not None:
+            state = "submitted"
+        elif (now - last).total_seconds() > IDLE_AFTER_S:
+            state = "idle"
+        else:
+            state = "answering"
+        result.append(Status(pid, name, state, a["position"], a["answered"], total))
+    return result
+
+
+def attempt_scores(store: Store, activity: dict) -> dict[str, float]:
+    """Percent score of each participant's attempt (answers so far; unanswered count as wrong)."""
+    questions = activity_questions(store, activity)
+    progress = store.activity_progress(activity["id"])
+    by_attempt: dict[str, dict] = {}
+    for (attempt_id, qid), response in progress["answers"].items():
+        by_attempt.setdefault(attempt_id, {})[qid] = response
+    owners = {a["id"]: a["participant_id"] for a in store.list_attempts(activity["id"])}
+    result = {}
+    for attempt_id, pid in owners.items():
+        s = score_attempt(questions, by_attempt.get(attempt_id, {}))
+        if s.max_points:
+            result[pid] = 100 * s.fraction
+    return result
+
+
+def percent_right(store: Store, activity: dict) -> dict[str, float]:
+    """Per scored question: the class's mean score in percent over everyone who started (unanswered = 0),
+    so that it agrees with the class score."""
+    questions = [q for q in activity_questions(store, activity) if q.scored]
+    progress = store.activity_progress(activity["id"])
+    if not progress["started"]:
+        return {}
+    totals = dict.fromkeys((q.id for q in questions), 0.0)
+    by_id = {q.id: q for q in questions}
+    for (_attempt, qid), response in progress["answers"].items():
+        if qid in by_id:
+            totals[qid] += score(by_id[qid], response).fraction
+    return {qid: 100 * v / progress["started"] for qid, v in totals.items()}
+
+
+def normalized_gain(pre: float, post: float) -> float | None:
+    """Hake's class-average normalized gain <g> from class means in percent."""
+    return None if pre >= 100 else (post - pre) / (100 - pre)
+
+
+@dataclass(frozen=True)
+class PrePost:
+    by_question: list[tuple[str, float | None, float | None]]
+    by_objective: list[tuple[str, float | None, float | None]]
+    pre_mean: float | None
+    post_mean: float | None
+    gain: float | None
+    n_pre: int
+    n_post: int
+
+
+def pre_post(store: Store, pre: dict, post: dict) -> PrePost:
+    """Pre vs post side by side: per question (same form) or per position (parallel forms), and per objective."""
+    pre_q, post_q = activity_questions(store, pre), activity_questions(store, post)
+    pre_right, post_right = percent_right(store, pre), percent_right(store, post)
+    same_form = [q.id for q in pre_q] == [q.id for q in post_q]
+    rows = []
+    for i in range(max(len(pre_q), len(post_q))):
+        a = pre_q[i] if i < len(pre_q) else None
+        b = post_q[i] if i < len(post_q) else None
+        if (a and not a.scored) or (b and not b.scored):
+            continue
+        label = f"{i + 1}. {tr((a or b).text)[:70]}" if same_form else f"{i + 1}. {a.id if a else '–'} / {b.id if b else '–'}"
+        rows.append((label, pre_right.get(a.id) if a else None, post_right.get(b.id) if b else None))
+    bank = store.get_bank(pre["bank_hash"])
+    objectives = []
+    for o in bank.objectives:
+        def mean_for(questions, right):
+            values = [right[q.id] for q in questions if o.id in q.objectives and q.id in right]
+            return sum(values) / len(values) if values else None
+
+        before, after = mean_for(pre_q, pre_right), mean_for(post_q, post_right)
+        if before is not None or after is not None:
+            objectives.append((f"{o.id}. {tr(o.text)}", before, after))
+    pre_scores, post_scores = attempt_scores(store, pre), attempt_scores(store, post)
+    pre_mean = sum(pre_scores.values()) / len(pre_scores) if pre_scores else None
+    post_mean = sum(post_scores.values()) / len(post_scores) if post_scores else None
+    gain = normalized_gain(pre_mean, post_mean) if pre_mean is not None and post_mean is not None else None
+    return PrePost(rows, objectives, pre_mean, post_mean, gain, len(pre_scores), len(post_scores))

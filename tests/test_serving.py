@@ -1,0 +1,176 @@
+"""Serving a workshop: nothing but the participant page is reachable, no code runs from a page, the coach app
+is behind its secret, pages load with no internet, and kernels do not pile up."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+import uuid
+from datetime import datetime, timezone
+
+import psutil
+import pytest
+
+from toolkit.serve import capacity, lan_address, voila_config
+from toolkit.voila_app import PageLoadLimit
+
+
+def fetch(url: str, follow: bool = True) -> tuple[int, str]:
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(*([] if follow else [NoRedirect]))
+    try:
+        with opener.open(url, timeout=30) as r:
+            return r.status, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8", "replace")
+
+
+def kernel_id(page: str) -> str:
+    return json.loads(page.split('<script id="jupyter-config-data" type="application/json">')[1]
+                      .split("</script>")[0])["kernelId"]
+
+
+def participant_kernels(served) -> int:
+    """Kernels started by the participant server (the warm pool included)."""
+    server = next(p for p in psutil.Process(served["process"].pid).children()
+                  if "participant.ipynb" in " ".join(p.cmdline()))
+    return sum(1 for c in server.children(recursive=True) if "ipykernel" in " ".join(c.cmdline()))
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", [
+    "tree", "tree/coach.ipynb", "voila/render/coach.ipynb", "voila/files/coach.ipynb",
+    "voila/files/participant.ipynb", "api/contents", "api/contents/coach.ipynb", "notebooks/coach.ipynb",
+    "files/coach.ipynb", "voila/api/contents", "api/kernels", "api/sessions", "lab", "edit/coach.ipynb",
+    "voila/static/../../../coach.ipynb",
+])
+def test_a_participant_reaches_no_other_notebook_file_or_api(served, path):
+    status, body = fetch(served["participant"] + path)
+    assert status in (403, 404, 405), (path, status)
+    assert "CoachApp" not in body and "ParticipantApp" not in body and '"cells"' not in body
+
+
+@pytest.mark.browser
+def test_the_page_keeps_its_template_whatever_the_address_says(served):
+    status, body = fetch(served["participant"] + "?voila-template=classic&voila-theme=dark")
+    assert status == 200
+    assert "NotoNastaliqUrdu-Regular.woff2" in body  # the toolkit's own template
+    assert "cdn.jsdelivr.net" not in body
+
+
+@pytest.mark.browser
+def test_the_coach_app_needs_its_secret_and_listens_on_this_laptop_only(served):
+    status, body = fetch(served["coach_bare"], follow=False)
+    assert status in (302, 403) and "CoachApp" not in body
+    status, _ = fetch(served["coach"])
+    assert status == 200
+    address = lan_address()
+    if address.startswith("127."):
+        pytest.skip("this machine has no network address besides loopback")
+    import socket
+
+    with socket.socket() as s:
+        assert s.connect_ex((address, served["coach_port"])) != 0  # refused from the network
+
+
+@pytest.mark.browser
+def test_a_page_cannot_run_code_in_its_kernel(served, tmp_path):
+    import websocket
+
+    status, page = fetch(served["participant"])
+    assert status == 200
+    marker = tmp_path / "ran"
+    url = f"ws://127.0.0.1:{served['port']}/api/kernels/{kernel_id(page)}/channels?session_id={uuid.uuid4()}"
+    ws = websocket.create_connection(url, timeout=10)
+    message = {
+        "header": {"msg_id": uuid.uuid4().hex, "msg_type": "execute_request", "username": "", "version": "5.3",
+                   "session": uuid.uuid4().hex, "date": datetime.now(timezone.utc).isoformat()},
+        "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+        "content": {"code": f"open({str(marker)!r}, 'w').write('ran')", "silent": False, "store_history": False,
+                    "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
+    }
+    ws.send(json.dumps(message))
+    replies = []
+    ws.settimeout(1)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            replies.append(json.loads(ws.recv())["header"]["msg_type"])
+        except (websocket.WebSocketTimeoutException, ValueError, KeyError):
+            pass
+    ws.close()
+    assert not marker.exists()
+    assert "execute_reply" not in replies
+
+
+@pytest.mark.browser
+def test_pages_load_completely_with_no_internet(served, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    beyond = []
+
+    def only_this_laptop(route):
+        if route.request.url.startswith("http://127.0.0.1") or route.request.url.startswith("ws://127.0.0.1"):
+            route.continue_()
+        else:
+            beyond.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_this_laptop)
+    phone = context.new_page()
+    phone.goto(f"{served['participant']}?code={served['session']['join_code']}")
+    phone.get_by_placeholder("Leave empty to stay anonymous").wait_for(timeout=60_000)
+    assert phone.evaluate("document.fonts.check('20px \"Noto Nastaliq Urdu\"')") in (True, False)
+    laptop = context.new_page()
+    laptop.goto(served["coach"])
+    laptop.get_by_role("button", name="Continue this session").wait_for(timeout=60_000)
+    assert beyond == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_closing_or_reloading_a_page_shuts_its_kernel_down(served, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{served['participant']}?code={served['session']['join_code']}")
+    page.get_by_placeholder("Leave empty to stay anonymous").wait_for(timeout=60_000)
+    time.sleep(3)  # the pool refills behind the page that took a kernel
+    settled = participant_kernels(served)
+    for _ in range(3):
+        page.reload()
+        page.get_by_placeholder("Leave empty to stay anonymous").wait_for(timeout=60_000)
+    page.close()
+    deadline = time.monotonic() + 30
+    while participant_kernels(served) > settled - 1 and time.monotonic() < deadline:
+        time.sleep(1)
+    assert participant_kernels(served) <= settled - 1  # the page's own kernel is gone; the pool stays
+    context.close()
+
+
+def test_page_loads_per_address_are_limited_over_a_sliding_minute():
+    now = [0.0]
+    limit = PageLoadLimit(per_minute=3, clock=lambda: now[0])
+    assert [limit.allow("10.0.0.7") for _ in range(4)] == [True, True, True, False]
+    assert limit.allow("10.0.0.8")  # another phone is not affected
+    now[0] = 61
+    assert limit.allow("10.0.0.7")
+
+
+def test_the_room_is_sized_from_memory_and_the_expected_participants():
+    assert capacity(30, available_mb=8000).pool == 30
+    small = capacity(30, available_mb=2000)
+    assert small.participants == (2000 - 250 - 1024) // 110 and small.pool == small.participants
+    assert capacity(30, available_mb=500).pool == 1
+
+
+def test_the_participant_server_is_configured_to_expose_nothing_else():
+    settings = voila_config(8866, "0.0.0.0", pool=10)
+    assert settings["VoilaConfiguration"]["file_allowlist"] == []
+    assert settings["VoilaConfiguration"]["allow_template_override"] == "NO"
+    assert settings["VoilaConfiguration"]["allow_theme_override"] == "NO"
+    assert settings["MappingKernelManager"]["cull_connected"] is False
+    assert settings["VoilaConfiguration"]["default_pool_size"] == 10

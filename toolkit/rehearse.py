@@ -1,0 +1,283 @@
+"""`toolkit rehearse`: play N participants against a running participant app, the way phones would.
+
+Each simulated participant loads the page over HTTP, connects to its kernel's WebSocket and speaks the
+Jupyter widget protocol as the browser does: it asks for the widgets' state, fills in the join form,
+taps an answer to every question, moves on and submits. No browser is needed, so a laptop can play a
+whole room against itself before the workshop. It prints the time to the first question, the time to
+see an answer saved, and every failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import statistics
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode, urlsplit
+
+from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+from tornado.websocket import websocket_connect
+
+
+class RehearsalError(Exception):
+    pass
+
+
+@dataclass
+class Outcome:
+    first_question_s: float | None = None
+    save_latencies_s: list[float] = field(default_factory=list)
+    answered: int = 0
+    submitted: bool = False
+    error: str | None = None
+
+
+class WidgetClient:
+    """One page's widgets as the browser sees them, kept up to date from the kernel's messages."""
+
+    def __init__(self, ws, session: str):
+        self.ws = ws
+        self.session = session
+        self.models: dict[str, dict] = {}
+        self.changed = asyncio.Event()
+        self.reader: asyncio.Task | None = None
+
+    def _message(self, channel: str, msg_type: str, content: dict, metadata: dict | None = None) -> str:
+        header = {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "username": "rehearsal", "version": "5.3",
+                  "session": self.session, "date": datetime.now(timezone.utc).isoformat()}
+        return json.dumps({"header": header, "parent_header": {}, "metadata": metadata or {}, "content": content,
+                           "channel": channel, "buffers": []})
+
+    async def start(self) -> None:
+        self.reader = asyncio.ensure_future(self._read())
+        control = uuid.uuid4().hex
+        await self.ws.write_message(self._message("shell", "comm_open", {
+            "comm_id": control, "target_name": "jupyter.widget.control", "data": {}}, {"version": "1.0.0"}))
+        await self.ws.write_message(self._message("shell", "comm_msg", {
+            "comm_id": control, "data": {"method": "request_states"}}))
+
+    async def _read(self) -> None:
+        while True:
+            raw = await self.ws.read_message()
+            if raw is None:
+                return
+            if isinstance(raw, bytes):  # binary buffers: not used by the toolkit's widgets
+                continue
+            msg = json.loads(raw)
+            kind, content = msg["header"]["msg_type"], msg.get("content", {})
+            data = content.get("data", {})
+            if kind == "comm_open" and content.get("target_name") == "jupyter.widget":
+                self.models[content["comm_id"]] = dict(data.get("state", {}))
+            elif kind == "comm_msg":
+                if data.get("method") == "update_states":
+                    for model_id, state in data.get("states", {}).items():
+                        self.models.setdefault(model_id, {}).update(state.get("state", state))
+                elif data.get("method") == "update":
+                    self.models.setdefault(content["comm_id"], {}).update(data.get("state", {}))
+            elif kind == "comm_close":
+                self.models.pop(content.get("comm_id"), None)
+            self.changed.set()
+
+    async def set(self, model_id: str, **state) -> None:
+        self.models[model_id].update(state)
+        await self.ws.write_message(self._message("shell", "comm_msg", {
+            "comm_id": model_id, "data": {"method": "update", "state": state, "buffer_paths": []}}))
+
+    async def click(self, model_id: str) -> None:
+        await self.ws.write_message(self._message("shell", "comm_msg", {
+            "comm_id": model_id, "data": {"method": "custom", "content": {"event": "click"}}}))
+
+    def children(self, model_id: str) -> list[str]:
+        return [c.removeprefix("IPY_MODEL_") for c in self.models.get(model_id, {}).get("children", [])]
+
+    def find(self, model: str | None = None, css: str | None = None, **match) -> list[str]:
+        found = []
+        for model_id, state in self.models.items():
+            if model and state.get("_model_name") != model:
+                continue
+            if css and css not in state.get("_dom_classes", ()):
+                continue
+            if all(str(v) in str(state.get(k, "")) for k, v in match.items()):
+                found.append(model_id)
+        return found
+
+    def body(self) -> str | None:
+        found = self.find("VBoxModel", css="tk-body")
+        return found[0] if found else None
+
+    def page_text(self) -> str:
+        """The text of the HTML widgets on screen now (under the page's body)."""
+        root = self.body()
+        out, stack = [], [root] if root else []
+        while stack:
+            model_id = stack.pop()
+            state = self.models.get(model_id, {})
+            if state.get("_model_name") == "HTMLModel":
+                out.append(state.get("value", ""))
+            stack.extend(self.children(model_id))
+        return "\n".join(out)
+
+    async def wait_for(self, predicate, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RehearsalError("the page did not change in time")
+            self.changed.clear()
+            try:
+                await asyncio.wait_for(self.changed.wait(), min(left, 1.0))
+            except asyncio.TimeoutError:
+                pass
+
+
+def _question_position(text: str) -> tuple[int, int] | None:
+    import re
+
+    m = re.search(r"Question (\d+) of (\d+)", text)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+async def _answer(client: WidgetClient, rng: random.Random) -> None:
+    """Tap an answer to the question on screen, whatever its type."""
+    body = client.body()
+    inputs = [m for m in _descendants(client, body) if "tk-input" in client.models[m].get("_dom_classes", ())]
+    if not inputs:
+        raise RehearsalError("no answer widget on the question screen")
+    parts = _descendants(client, inputs[0])
+    toggles = [m for m in parts if client.models[m].get("_model_name") == "ToggleButtonModel"]
+    buttons = [m for m in parts if client.models[m].get("_model_name") == "ButtonModel"
+               and "tk-choice" in client.models[m].get("_dom_classes", ())]
+    dropdowns = [m for m in parts if client.models[m].get("_model_name") == "DropdownModel"]
+    texts = [m for m in parts if client.models[m].get("_model_name") in ("TextModel", "TextareaModel")]
+    if toggles:
+        await client.set(rng.choice(toggles), value=True)
+    elif buttons:
+        for b in buttons:  # ordering: tap the items one after the other
+            await client.click(b)
+    elif dropdowns:
+        for d in dropdowns:
+            await client.set(d, index=1)
+    elif texts:
+        await client.set(texts[0], value="18")
+    else:
+        raise RehearsalError("an answer widget the rehearsal does not know")
+
+
+def _descendants(client: WidgetClient, root: str | None) -> list[str]:
+    out, stack = [], [root] if root else []
+    while stack:
+        model_id = stack.pop(0)
+        out.append(model_id)
+        stack.extend(client.children(model_id))
+    return out
+
+
+async def play_participant(address: str, code: str, number: int, think_s: float = 0.0, timeout: float = 120,
+                           seed: int | None = None) -> Outcome:
+    """One simulated participant: join, answer every question, submit."""
+    outcome = Outcome()
+    rng = random.Random(seed if seed is not None else number)
+    base = address.rstrip("/") + "/"
+    started = time.monotonic()
+    try:
+        http = AsyncHTTPClient()
+        response = await http.fetch(f"{base}?{urlencode({'code': code})}", request_timeout=timeout)
+        page = response.body.decode("utf-8", "replace")
+        marker = '<script id="jupyter-config-data" type="application/json">'
+        kernel = json.loads(page.split(marker)[1].split("</script>")[0])["kernelId"]
+        cookies = SimpleCookie()
+        for header in response.headers.get_list("Set-Cookie"):
+            cookies.load(header)
+        parts = urlsplit(base)
+        ws_url = f"ws://{parts.netloc}{parts.path}api/kernels/{kernel}/channels?session_id={uuid.uuid4().hex}"
+        request = HTTPRequest(ws_url, headers={"Cookie": "; ".join(f"{k}={v.value}" for k, v in cookies.items())},
+                              request_timeout=timeout)
+        ws = await websocket_connect(request, max_message_size=64 * 2**20)
+        client = WidgetClient(ws, uuid.uuid4().hex)
+        await client.start()
+        await client.wait_for(lambda: client.find("CheckboxModel", description="I understand"), timeout)
+        name = client.find("TextModel", placeholder="anonymous")
+        await client.set(name[0], value=f"Rehearsal {number}")
+        await client.set(client.find("CheckboxModel", description="I understand")[0], value=True)
+        await client.click(client.find("ButtonModel", description="Join")[0])
+        await client.wait_for(lambda: _question_position(client.page_text()), timeout)
+        outcome.first_question_s = time.monotonic() - started
+        while True:
+            position = _question_position(client.page_text())
+            if position is None:
+                break
+            if think_s:
+                await asyncio.sleep(rng.uniform(0.5, 1.5) * think_s)
+            sent = time.monotonic()
+            await _answer(client, rng)
+            await client.wait_for(lambda: "✓ Saved" in client.page_text(), timeout)
+            outcome.save_latencies_s.append(time.monotonic() - sent)
+            outcome.answered += 1
+            forward = [m for m in client.find("ButtonModel") if client.models[m].get("description") in ("Next", "Review")
+                       and m in _descendants(client, client.body())]
+            await client.click(forward[0])
+            current = position
+            await client.wait_for(lambda current=current: _question_position(client.page_text()) != current, timeout)
+        await client.click(client.find("ButtonModel", description="Submit my answers")[0])
+        await client.wait_for(lambda: client.find("ButtonModel", description="Yes, submit"), timeout)
+        await client.click(client.find("ButtonModel", description="Yes, submit")[0])
+        await client.wait_for(lambda: "answers are submitted" in client.page_text(), timeout)
+        outcome.submitted = True
+        ws.close()
+    except Exception as e:  # a rehearsal reports every failure and goes on with the others
+        outcome.error = f"participant {number}: {type(e).__name__}: {e}"
+    return outcome
+
+
+@dataclass
+class Report:
+    participants: int
+    outcomes: list[Outcome]
+    wall_s: float
+
+    @property
+    def failures(self) -> list[str]:
+        return [o.error for o in self.outcomes if o.error]
+
+    def _summary(self, values: list[float]) -> str:
+        if not values:
+            return "–"
+        values = sorted(values)
+        p95 = values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+        return f"median {statistics.median(values):.2f} s, p95 {p95:.2f} s, max {values[-1]:.2f} s"
+
+    def lines(self) -> list[str]:
+        first = [o.first_question_s for o in self.outcomes if o.first_question_s is not None]
+        saves = [s for o in self.outcomes for s in o.save_latencies_s]
+        done = sum(1 for o in self.outcomes if o.submitted)
+        return [
+            f"{self.participants} simulated participants, {done} submitted, {len(self.failures)} failed, "
+            f"{self.wall_s:.1f} s in all",
+            f"time to first question: {self._summary(first)}",
+            f"answer saved (tap to ✓ Saved): {self._summary(saves)} over {len(saves)} answers",
+            *self.failures,
+        ]
+
+
+async def rehearse_async(address: str, code: str, participants: int, think_s: float = 3.0, stagger_s: float = 0.0,
+                         timeout: float = 180) -> Report:
+    started = time.monotonic()
+
+    async def one(i: int) -> Outcome:
+        await asyncio.sleep(i * stagger_s)
+        return await play_participant(address, code, i + 1, think_s=think_s, timeout=timeout)
+
+    outcomes = await asyncio.gather(*(one(i) for i in range(participants)))
+    return Report(participants, list(outcomes), time.monotonic() - started)
+
+
+def rehearse(address: str, code: str, participants: int, think_s: float = 3.0, stagger_s: float = 0.0,
+             timeout: float = 180) -> Report:
+    """Play `participants` participants against the participant app at `address`, all joining `code`."""
+    AsyncHTTPClient.configure(None, max_clients=max(10, participants))
+    return asyncio.run(rehearse_async(address, code, participants, think_s, stagger_s, timeout))

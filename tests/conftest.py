@@ -111,7 +111,7 @@ def served(tmp_path_factory):
     port, coach_port = free_port(), free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "toolkit", "serve", "--data", str(data), "--banks", str(TEST_BANKS),
-         "--port", str(port), "--coach-port", str(coach_port), "--host", "127.0.0.1"],
+         "--port", str(port), "--coach-port", str(coach_port), "--host", "127.0.0.1", "--expect", "3"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert wait_for_port(port, 90) and wait_for_port(coach_port, 90), "toolkit serve did not start"

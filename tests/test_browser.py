@@ -191,3 +191,51 @@ def test_a_question_to_the_coach_is_sent_and_voted_from_another_phone(served, br
     voter.get_by_role("button", name="▲ 0").click()
     expect(asker.get_by_role("button", name="▲ 1")).to_be_visible(timeout=10_000)
     assert store.room_questions(session["id"])[0]["votes"] == 1
+
+
+def open_session_on_coach(browser, served, session):
+    """The coach page at 1280×720 following this session."""
+    coach = browser.new_page(viewport={"width": 1280, "height": 720})
+    coach.goto(served["coach"])
+    picker = coach.locator("select").first
+    picker.wait_for(timeout=60_000)
+    labels = picker.evaluate("s => Array.from(s.options).map(o => o.textContent)")
+    picker.select_option(index=next(i for i, text in enumerate(labels) if session["join_code"] in text))
+    coach.get_by_role("button", name="Continue this session").click()
+    expect(coach.locator("h1")).to_contain_text(f"code {session['join_code']}", timeout=30_000)
+    return coach
+
+
+def test_ten_phones_answer_and_the_coach_counts_and_charts_match_the_store(served, browser):
+    bank = load_bank(TEST_BANKS / "all-types.yaml")
+    store, session, (quiz,) = new_session(served, (bank, "pretest", None))
+    store.open_activity(quiz["id"])
+    coach = open_session_on_coach(browser, served, session)
+    coach.get_by_role("button", name="Results").click()
+    address = f"{served['participant']}?code={session['join_code']}"
+    choices = []
+    for i in range(10):
+        page = phone(browser)
+        join_as(page, address, f"Officer {i + 1}")
+        expect(page.get_by_text("Question 1 of 9")).to_be_visible(timeout=30_000)
+        page.get_by_role("button", name="True" if i % 3 else "False", exact=True).click()
+        expect(page.get_by_text("✓ Saved")).to_be_visible()
+        page.get_by_role("button", name="Next").click()
+        expect(page.get_by_text("Question 2 of 9")).to_be_visible()
+        kiln = ["Trafficking in persons (TIP)", "Smuggling of migrants (SOM)", "Both"][i % 3]
+        page.get_by_role("button", name=kiln).click()
+        expect(page.get_by_text("✓ Saved")).to_be_visible()
+        choices.append(kiln)
+
+    expect(coach.locator("#tk-started")).to_have_text("10", timeout=15_000)
+    expect(coach.locator("td.tk-answered[data-question=kiln]")).to_have_text("10", timeout=15_000)
+    progress = store.activity_progress(quiz["id"])
+    for question_id in ("consent", "kiln"):
+        expect(coach.locator(f"td.tk-answered[data-question={question_id}]")).to_have_text(
+            str(progress["answered"][question_id]))
+        for option, count in progress["choices"][question_id].items():
+            shown = coach.locator(f"td.tk-dist[data-question={question_id}] [data-option='{option}'] .tk-count")
+            expect(shown).to_have_text(str(count))
+    assert progress["choices"]["kiln"] == {"tip": 4, "som": 3, "both": 3}
+    assert progress["choices"]["consent"] == {"True": 6, "False": 4}
+    coach.screenshot(path=str(served["data"] / "coach-results.png"), full_page=True)

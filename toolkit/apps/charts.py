@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from ..bank import Question, tr
 from .texts import esc
 
-BAR_PX = 320
 
 
 def _bar(count: float, most: float, css: str = "") -> str:
-    width = int(BAR_PX * count / most) if most else 0
-    return f"<span class='tk-bar {css}' style='width:{width}px'></span>"
+    """A bar in a track of fixed width, so that long labels never push it off the screen."""
+    width = round(100 * count / most) if most else 0
+    return f"<span class='tk-track'><span class='tk-bar {css}' style='width:{width}%'></span></span>"
 
 
 def answer_options(q: Question) -> list[tuple[str, str]]:

@@ -58,8 +58,11 @@ STYLE = """<style>
 .tk-coach .tk-chips { margin-top: 6px; }
 .tk-coach .tk-chip { display: inline-block; background: #eef1f6; border-radius: 14px; padding: 2px 10px; margin: 3px; font-size: 16px; }
 .tk-coach .tk-nav button { font-size: 17px; min-height: 42px; width: auto; }
-.tk-coach .tk-dist-row { white-space: nowrap; margin: 2px 0; }
-.tk-coach .tk-dist-label { display: inline-block; min-width: 14em; max-width: 24em; white-space: normal; vertical-align: middle; }
+.tk-coach .tk-dist-row { display: flex; align-items: center; gap: 10px; margin: 3px 0; }
+.tk-coach .tk-dist-label { flex: 1 1 0; min-width: 8em; }
+.tk-coach .tk-track { flex: 0 0 220px; display: inline-block; background: #eef1f6; border-radius: 3px; height: 18px; vertical-align: middle; }
+.tk-coach .tk-track .tk-bar { display: block; height: 100%; }
+.tk-coach table.tk-prepost .tk-track { width: 220px; }
 .tk-coach .tk-right-row .tk-dist-label { font-weight: 700; color: #17763a; }
 .tk-coach .tk-count { display: inline-block; min-width: 2em; text-align: right; }
 .tk-coach .tk-bar.tk-pre { background: #8aa4cf; }
@@ -74,6 +77,6 @@ STYLE = """<style>
 .tk-coach .tk-room-row.tk-done { opacity: 0.55; }
 .tk-coach .tk-present-q { font-size: 34px; font-weight: 700; margin: 16px 0; line-height: 1.3; }
 .tk-coach .tk-present-dist { font-size: 26px; }
-.tk-coach .tk-present-dist .tk-bar { height: 30px; }
+.tk-coach .tk-present-dist .tk-track { height: 30px; flex-basis: 420px; }
 .tk-coach .tk-present-dist .tk-dist-label { min-width: 18em; }
 </style>"""

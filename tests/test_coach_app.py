@@ -91,7 +91,7 @@ def test_open_the_pretest_and_watch_answers_and_status_arrive(store):
     app.panels["run"].buttons[pre["id"]]["open"].click()
     assert store.get_activity(pre["id"])["state"] == "open"
     phones = [phone(store, session, name) for name in ("Ayesha", "Bilal", "<i>Chand</i>")]
-    for p, answer in zip(phones, ("tip", "tip", "som")):
+    for p, answer in zip(phones, ("tip", "tip", "som"), strict=True):
         p.input.choose(True)
         p.next.click()
         p.input.choose(answer)
@@ -145,7 +145,7 @@ def test_pre_vs_post_side_by_side_with_the_class_gain(store):
         p.refresh()
         p.input.choose(True)
     store.open_activity(post["id"])
-    for p, kiln in zip(people, ("tip", "som")):  # post: A gets 2 of 7, B 1 of 7
+    for p, kiln in zip(people, ("tip", "som"), strict=True):  # post: A gets 2 of 7, B 1 of 7
         p.refresh()
         p.input.choose(True)
         p.next.click()

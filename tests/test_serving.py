@@ -3,6 +3,7 @@ is behind its secret, pages load with no internet, and kernels do not pile up.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import urllib.error
@@ -99,10 +100,8 @@ def test_a_page_cannot_run_code_in_its_kernel(served, tmp_path):
     ws.settimeout(1)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        try:
+        with contextlib.suppress(websocket.WebSocketTimeoutException, ValueError, KeyError):
             replies.append(json.loads(ws.recv())["header"]["msg_type"])
-        except (websocket.WebSocketTimeoutException, ValueError, KeyError):
-            pass
     ws.close()
     assert not marker.exists()
     assert "execute_reply" not in replies

@@ -141,12 +141,12 @@ def pre_post(store: Store, pre: dict, post: dict) -> PrePost:
         rows.append((label, pre_right.get(a.id) if a else None, post_right.get(b.id) if b else None))
     bank = store.get_bank(pre["bank_hash"])
     objectives = []
-    for o in bank.objectives:
-        def mean_for(questions, right):
-            values = [right[q.id] for q in questions if o.id in q.objectives and q.id in right]
-            return sum(values) / len(values) if values else None
+    def mean_for(objective: str, questions, right) -> float | None:
+        values = [right[q.id] for q in questions if objective in q.objectives and q.id in right]
+        return sum(values) / len(values) if values else None
 
-        before, after = mean_for(pre_q, pre_right), mean_for(post_q, post_right)
+    for o in bank.objectives:
+        before, after = mean_for(o.id, pre_q, pre_right), mean_for(o.id, post_q, post_right)
         if before is not None or after is not None:
             objectives.append((f"{o.id}. {tr(o.text)}", before, after))
     pre_scores, post_scores = attempt_scores(store, pre), attempt_scores(store, post)

@@ -64,4 +64,4 @@ def same_code(a: str, b: str) -> bool:
 def differ_in_at_most_one(a: str, b: str) -> bool:
     """True when the two codes are equal, or equal but for one element."""
     da, db = a.split("."), b.split(".")
-    return da[0] == db[0] or any(x == y for x, y in zip(da[1:], db[1:]))
+    return da[0] == db[0] or any(x == y for x, y in zip(da[1:], db[1:], strict=True))

@@ -10,6 +10,7 @@ see an answer saved, and every failure.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import statistics
@@ -129,10 +130,8 @@ class WidgetClient:
             if left <= 0:
                 raise RehearsalError("the page did not change in time")
             self.changed.clear()
-            try:
+            with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.changed.wait(), min(left, 1.0))
-            except asyncio.TimeoutError:
-                pass
 
 
 def _question_position(text: str) -> tuple[int, int] | None:

@@ -43,7 +43,7 @@ def fraction_right(question: Question, response: Any) -> float:
         if not isinstance(response, (list, tuple)):
             return 0.0
         given = [str(r) for r in response]
-        return sum(1 for a, b in zip(given, key) if a == b) / len(key)
+        return sum(1 for a, b in zip(given, key, strict=False) if a == b) / len(key)
     if t == "matching":
         if not isinstance(response, dict):
             return 0.0

@@ -9,7 +9,6 @@ from ..bank import Question, tr
 from .texts import esc
 
 
-
 def _bar(count: float, most: float, css: str = "") -> str:
     """A bar in a track of fixed width, so that long labels never push it off the screen."""
     width = round(100 * count / most) if most else 0

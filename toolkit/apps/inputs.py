@@ -88,7 +88,7 @@ class ChoiceInput(AnswerInput):
         index = self.buttons.index(change["owner"])
         value = self._choices[index][0]
         if self.multiple:
-            chosen = [v for (v, _), b in zip(self._choices, self.buttons) if b.value]
+            chosen = [v for (v, _), b in zip(self._choices, self.buttons, strict=True) if b.value]
             self.response = chosen or None
         elif change["new"]:
             self.response = value
@@ -100,7 +100,7 @@ class ChoiceInput(AnswerInput):
         self._redrawing = True
         try:
             chosen = self.response if isinstance(self.response, list) else [self.response]
-            for (v, _), b in zip(self._choices, self.buttons):
+            for (v, _), b in zip(self._choices, self.buttons, strict=True):
                 b.value = any(v == c and type(v) is type(c) for c in chosen)
         finally:
             self._redrawing = False

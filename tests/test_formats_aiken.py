@@ -1,0 +1,97 @@
+"""Aiken: the format trainers type in Word; every question read, or reported with its line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from toolkit.formats import FormatError, import_bank
+
+FIXTURES = Path(__file__).parent / "fixtures" / "formats"
+
+
+def aiken(tmp_path, text: str):
+    path = tmp_path / "quiz.txt"
+    path.write_text(text, encoding="utf-8")
+    content, reports = import_bank(path, "aiken")
+    return content, reports, path
+
+
+def test_the_sample_reads_both_letter_styles_and_several_answers():
+    content, reports = import_bank(FIXTURES / "aiken-sample.txt", "aiken")
+    q = content["questions"]
+    assert [x["type"] for x in q] == ["single", "single", "multiple", "single"]
+    assert q[0]["options"][1] == {"id": "b", "text": "The means (threat, force, deception, abuse of vulnerability)"}
+    assert q[0]["key"] == "b"
+    assert [o["text"] for o in q[1]["options"]] == ["Trafficking in persons", "Smuggling of migrants", "Both", "Neither"]
+    assert q[2]["key"] == ["a", "b"]  # ANSWER: A, B
+    assert q[3]["key"] == "c"  # no blank line before this question: its ANSWER line ended the one before
+    assert all(x["objectives"] == ["O1"] for x in q)
+    assert [r.level for r in reports] == ["todo"]
+
+
+def test_a_question_text_on_several_lines_is_joined_and_reported(tmp_path):
+    content, reports, _ = aiken(tmp_path, "Which is right?\nThink first.\nA. This\nB. That\nANSWER: A\n")
+    assert content["questions"][0]["text"] == "Which is right?\nThink first."
+    assert "Moodle would keep only the last one" in reports[0].message and reports[0].where == 1
+
+
+def test_broken_questions_are_reported_with_their_line_and_the_rest_is_imported(tmp_path):
+    text = ("A. A choice before any question\n"
+            "Good one?\nA. Yes\nB. No\nANSWER: A\n\n"
+            "No answer line?\nA. Yes\nB. No\n\n"
+            "Next question starts here\nA. One\nB. Two\nANSWER: C\n\n"
+            "Only one choice?\nA. Alone\nANSWER: A\n\n"
+            "Twice?\nA. Yes\nA. No\nANSWER: A\n\n"
+            "ANSWER: B\n"
+            "Last one without choices\n")
+    content, reports, path = aiken(tmp_path, text)
+    assert [q["text"] for q in content["questions"]] == ["Good one?"]
+    errors = [str(r).replace(f"{path}:", "") for r in reports if r.level == "error"]
+    assert errors == [
+        "1: not imported: the choice 'A. A choice before any question' comes before any question text",
+        "7: question 'No answer line?': not imported: no 'ANSWER: X' line after its choices (the next question "
+        "starts on line 11)",
+        "14: question 'Next question starts here': not imported: ANSWER C is not among the choices (A, B)",
+        "16: question 'Only one choice?': not imported: a question needs at least two choices 'A. …', 'B. …'",
+        "22: question 'Twice?': not imported: the letter A is used twice",
+        "25: not imported: an ANSWER line without a question before it",
+        "26: question 'Last one without choices': not imported: no choices 'A. …' and no 'ANSWER: X' line "
+        "(choices start with a capital letter and '.' or ')')",
+    ]
+
+
+def test_lower_case_letters_are_not_choices_and_the_message_says_how_to_write_them(tmp_path):
+    path = tmp_path / "lower.txt"
+    path.write_text("Which?\na) yes\nb) no\nANSWER: A\n", encoding="utf-8")
+    with pytest.raises(FormatError) as e:
+        import_bank(path, "aiken")
+    assert "choices start with a capital letter and '.' or ')', then a space" in str(e.value)
+
+
+def test_a_file_that_is_not_aiken(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("Just some notes\nwithout any questions\n", encoding="utf-8")
+    with pytest.raises(FormatError) as e:
+        import_bank(path, "aiken")
+    assert "no choices" in str(e.value) and "no question could be imported" in str(e.value)
+
+
+def test_empty_and_badly_encoded_files(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"empty.txt:1: the file is empty"):
+        import_bank(empty, "aiken")
+    word = tmp_path / "word.txt"
+    word.write_bytes("Caf\u00e9 question?\nA. Oui\nB. Non\nANSWER: A\n".encode("cp1252"))
+    with pytest.raises(FormatError, match=r"word.txt:1: the file is not UTF-8 text \(byte 0xE9 in column 4"):
+        import_bank(word, "aiken")
+
+
+def test_windows_line_ends_tabs_and_non_breaking_spaces_from_word(tmp_path):
+    path = tmp_path / "word.txt"
+    path.write_bytes("Which?\r\nA.\tYes\r\nB.\u00a0No\r\nANSWER:\u00a0B\r\n".encode())
+    content, _ = import_bank(path, "aiken")
+    assert content["questions"][0]["options"] == [{"id": "a", "text": "Yes"}, {"id": "b", "text": "No"}]
+    assert content["questions"][0]["key"] == "b"

@@ -1,0 +1,134 @@
+"""CSV: one question per row, every type in English and Urdu; encodings, separators and bad rows with their line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from toolkit.bank import load_bank
+from toolkit.formats import FormatError, dump_bank_yaml, export_bank, import_bank
+
+FIXTURES = Path(__file__).parent / "fixtures" / "formats"
+HEADER = "id,type,objectives,text_en,options_en,key\n"
+
+
+def csv_file(tmp_path, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / "bank.csv"
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.fixture(scope="module")
+def sample():
+    content, reports = import_bank(FIXTURES / "bank-sample.csv", "csv")
+    return {q["id"]: q for q in content["questions"]}, reports, content
+
+
+def test_the_sample_holds_every_column(sample, tmp_path):
+    q, reports, content = sample
+    assert (content["id"], content["kind"]) == ("csv-sample", "check")
+    assert content["title"] == {"en": "Spreadsheet bank: every column", "ur": "اسپریڈشیٹ بینک"}
+    assert [o["id"] for o in content["objectives"]] == ["O1", "O5"]
+    assert q["kiln"]["options"] == "tip-som" and q["kiln"]["option_feedback"] == {
+        "som": "Nobody crossed a border or paid to be moved."}
+    assert q["border"]["points"] == 2 and q["border"]["options"][0]["text"] == {
+        "en": "Smuggling of migrants", "ur": "تارکینِ وطن کی اسمگلنگ"}
+    assert q["nrm"]["key"] == ["identify", "screen", "refer", "protect"]
+    assert q["agencies"]["items"][0] == {"id": "internal", "text": "Internal trafficking", "feedback": "Inside Pakistan."}
+    assert q["agencies"]["key"] == {"internal": "police", "smuggling": "fia"}
+    assert q["age"]["unit"] == {"en": "years", "ur": "سال"} and q["hours"]["key"] == {"value": 24, "tolerance": 0}
+    assert q["confident"]["scale"] == "confidence5"
+    assert q["pipes"]["options"][0]["text"] == "either | or"
+    assert q["minus"]["text"] == "- a text that starts with a minus sign (kept from Excel by the quote)"
+    assert reports == []
+    path = tmp_path / "sample.yaml"
+    path.write_text(dump_bank_yaml(content), encoding="utf-8")
+    assert len(load_bank(path).questions) == 12
+
+
+def test_bad_rows_are_reported_with_their_line_and_the_rest_is_imported(tmp_path):
+    path = csv_file(tmp_path, HEADER + "ok,truefalse,O1,Fine?,,true\n"
+                    "tf,truefalse,O1,Maybe?,,maybe\n"
+                    "s,single,O1,Which?,a=A|b=B,c\n"
+                    '"m",multiple,O1,"Two\nlines",a=A|b,a\n'
+                    "x,essay,,Tell me,,\n"
+                    "n,numeric,O1,How many?,,ten\n")
+    content, reports = import_bank(path, "csv")
+    assert [q["id"] for q in content["questions"]] == ["ok"]
+    errors = [str(r).replace(f"{path}:", "") for r in reports if r.level == "error"]
+    assert errors == [
+        "3: question 'tf': not imported: key must be true or false, not 'maybe'",
+        "4: question 's': not imported: key 'c' is not among the options (a, b)",
+        "5: question 'm': not imported: 'options_en' must be written id=text|id=text, not 'a=A|b'",
+        "7: question 'x': not imported: unknown type 'essay' (use one of single, multiple, truefalse, "
+        "classification, ordering, matching, likert, numeric, open)",
+        "8: question 'n': not imported: a numeric key is a number or number:tolerance (e.g. 18:0.5), not 'ten'",
+    ]
+
+
+def test_undeclared_objectives_are_declared_as_to_do(tmp_path):
+    content, reports = import_bank(csv_file(tmp_path, HEADER + "q,truefalse,O7,Fine?,,false\n"), "csv")
+    assert content["objectives"] == [{"id": "O7", "text": "Objective O7 (imported from bank.csv: write its text)"}]
+    assert reports[0].level == "todo" and reports[0].where == 2
+
+
+def test_excel_separators_bom_and_header_aliases(tmp_path):
+    path = csv_file(tmp_path, "\ufeffID;Type;Text;Options;Key\nq;single;Which?;a=A|b=B;b\n")
+    content, _ = import_bank(path, "csv")
+    assert content["questions"][0]["key"] == "b" and content["questions"][0]["objectives"] == ["O1"]
+    tabs = csv_file(tmp_path, "id\ttype\ttext_en\nq\topen\tWhy?\n", "utf-16")
+    content, _ = import_bank(tabs, "csv")
+    assert content["questions"][0]["text"] == "Why?"
+
+
+def test_a_windows_1252_file_from_excel_gets_its_line(tmp_path):
+    path = csv_file(tmp_path, HEADER + "a,open,,Fine,,\nb,open,,Caf\u00e9 or \u201cquotes\u201d,,\n", "cp1252")
+    with pytest.raises(FormatError) as e:
+        import_bank(path, "csv")
+    [message] = [str(r) for r in e.value.reports]
+    assert message.startswith(f"{path}:3: the file is not UTF-8 text (byte 0xE9 in column 12, which Windows "
+                              "(cp1252) reads as 'é'); save it as UTF-8 (Excel: Save As, 'CSV UTF-8'")
+    content, _ = import_bank(path, "csv", encoding="cp1252")
+    assert content["questions"][1]["text"] == "Caf\u00e9 or \u201cquotes\u201d"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("", "1: the file is empty"),
+    ("id,type\n", "2: no rows under the header"),
+    ("question,answer\nA?,B\n", "1: the first row must name the columns, with at least 'id' and 'type'"),
+    ('id,type,text_en\nq,open,"never closed\nr,open,Why?\n', '2: a quote (") opened on this line is never closed'),
+])
+def test_files_that_are_not_banks(tmp_path, text, message):
+    path = csv_file(tmp_path, text)
+    with pytest.raises(FormatError) as e:
+        import_bank(path, "csv")
+    assert str(e.value.reports[0]).startswith(f"{path}:{message}")
+
+
+def test_export_writes_utf8_with_bom_and_guards_formulas(tmp_path):
+    out = tmp_path / "all.csv"
+    reports = export_bank(ROOT / "tests" / "banks" / "all-types.yaml", "csv", out)
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and reports == []
+    text = raw.decode("utf-8-sig")
+    assert "all-types,bank,,,,Every question type,ہر قسم کا سوال" in text
+    assert "kiln,classification,O1,easy,," in text and ",tip-som,," in text
+    assert "agencies,matching,O5,hard,," in text and "internal=police|smuggling=fia" in text
+    content = {"format": 1, "id": "x", "title": "x", "kind": "survey", "objectives": [{"id": "O", "text": "o"}],
+               "questions": [{"id": "q", "type": "open", "text": "=HYPERLINK(\"http://evil\")"}]}
+    from toolkit.bank import parse_bank
+
+    export_bank(parse_bank(content, "<x>"), "csv", out)
+    assert "'=HYPERLINK" in out.read_text(encoding="utf-8-sig")
+    back, _ = import_bank(out, "csv")
+    assert back["questions"][0]["text"] == '=HYPERLINK("http://evil")'
+
+
+def test_a_question_without_objectives_gets_a_placeholder_that_is_not_the_files_own_o1(tmp_path):
+    path = csv_file(tmp_path, HEADER + "O1,objective,,Know the law,,\nq,truefalse,,Fine?,,true\n")
+    content, reports = import_bank(path, "csv")
+    assert [o["id"] for o in content["objectives"]] == ["O1", "O-todo"]
+    assert content["questions"][0]["objectives"] == ["O-todo"]
+    assert "1 question(s) got the placeholder objective O-todo" in reports[-1].message

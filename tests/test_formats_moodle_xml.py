@@ -1,0 +1,153 @@
+"""Moodle XML: every question type Moodle exports, texts in HTML and Urdu, broken files, and export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from toolkit.bank import load_bank
+from toolkit.formats import FormatError, export_bank, import_bank
+
+FIXTURES = Path(__file__).parent / "fixtures" / "formats"
+
+
+@pytest.fixture(scope="module")
+def imported():
+    content, reports = import_bank(FIXTURES / "moodle-all-types.xml", "moodle-xml")
+    return {q["id"]: q for q in content["questions"]}, reports, content
+
+
+def said(reports, qid):
+    return " | ".join(r.message for r in reports if r.question == qid)
+
+
+def test_every_type_becomes_its_bank_type(imported):
+    q, _reports, _ = imported
+    assert {k: v["type"] for k, v in q.items()} == {
+        "consent-deception": "single", "elements-of-trafficking": "multiple", "border-needed": "truefalse",
+        "agencies": "matching", "age": "numeric", "shelter-days": "numeric", "lead-agency": "open",
+        "reflection": "open", "referral-steps": "ordering"}
+
+
+def test_categories_become_objectives_but_not_moodles_default_category(imported):
+    q, reports, content = imported
+    assert [o["id"] for o in content["objectives"]] == ["definitions", "referral"]
+    assert q["consent-deception"]["objectives"] == ["definitions"] and q["age"]["objectives"] == ["referral"]
+
+
+def test_multichoice_with_partial_credit_penalties_points_and_urdu(imported):
+    q, reports, _ = imported
+    c = q["consent-deception"]
+    assert c["points"] == 2 and c["key"] == "a"
+    assert c["text"] == {"en": "A recruiter lied about the job and she agreed to go. What is the effect of her consent?",
+                         "ur": "بھرتی کرنے والے نے ملازمت کے بارے میں جھوٹ بولا اور وہ جانے پر راضی ہو گئی۔ اس کی رضامندی کا کیا اثر ہے؟"}
+    assert c["options"][0] == {"id": "a", "text": "None: her consent is irrelevant",
+                               "feedback": "Right: article 3(b) of the Protocol."}
+    assert c["feedback"] == "Consent is irrelevant once any of the means was used."  # <b> gone
+    assert "'It reduces the sentence' (50%)" in said(reports, "consent-deception")
+    assert "'It makes the case smuggling' (-25%)" in said(reports, "consent-deception")
+
+
+def test_multiple_answers_with_exact_weights_and_moodle_auto_format_line_breaks(imported):
+    q, reports, _ = imported
+    e = q["elements-of-trafficking"]
+    assert e["key"] == ["a", "b", "c"] and e["text"] == "Which are elements of trafficking of an adult?\nChoose all that apply."
+    assert e["options"][3]["feedback"] == "Only smuggling needs one."
+    assert not said(reports, "elements-of-trafficking")
+
+
+def test_truefalse_images_and_links(imported):
+    q, reports, _ = imported
+    b = q["border-needed"]
+    assert b["key"] is False and b["text"] == "Trafficking can only happen across an international border."
+    assert b["feedback"] == ("See the UNODC (https://www.unodc.org/) model law.\n\n"
+                             "If you answered true: No: it can happen inside Pakistan.")
+    messages = said(reports, "border-needed")
+    assert "the embedded file 'map.png' was left out" in messages and "('Map of Pakistan') was left out" in messages
+
+
+def test_matching_numeric_units_and_other_answers(imported):
+    q, reports, _ = imported
+    a = q["agencies"]
+    assert [o["text"] for o in a["options"]] == ["Provincial police", "FIA", "Municipal committee"]
+    assert a["key"] == {"1": "a", "2": "b"}
+    age = q["age"]
+    assert age["key"] == {"value": 18, "tolerance": 0} and age["unit"] == "years"
+    assert age["feedback"] == "Any other answer: Look at article 3(d)."
+    assert "units other than the main one cannot be held: months" in said(reports, "age")
+    assert q["shelter-days"]["key"] == {"value": 30, "tolerance": 2}
+
+
+def test_shortanswer_essay_ordering_description_and_cloze(imported):
+    q, reports, _ = imported
+    assert q["lead-agency"]["feedback"] == "Accepted answers: FIA; Federal Investigation Agency"
+    assert q["reflection"]["text"] == "What would you do first when you meet a possible victim?"  # markdown
+    steps = q["referral-steps"]
+    assert steps["key"] == ["a", "b", "c", "d"] and [o["id"] for o in steps["options"]] != steps["key"]
+    assert steps["options"][0]["feedback"] == "First."
+    skipped = {r.question: r.where for r in reports if r.level == "skipped"}
+    assert skipped == {"case-of-asma": 282, "cloze": 328}
+
+
+def test_broken_xml_is_reported_with_its_line_and_nothing_is_imported(tmp_path):
+    path = tmp_path / "broken.xml"
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n  <question type="truefalse">\n'
+                    "    <name><text>x</text></nam>\n  </question>\n</quiz>\n", encoding="utf-8")
+    with pytest.raises(FormatError) as e:
+        import_bank(path, "moodle-xml")
+    assert [str(r) for r in e.value.reports] == [
+        f"{path}:4: not well-formed XML: mismatched tag (column 27); nothing was imported"]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("", "1: the file is empty"),
+    ('<?xml version="1.0"?>\n<html><body/></html>\n', "2: the root element is <html>, not <quiz>"),
+    ("<quiz>\n</quiz>\n", "1: no <question> in <quiz>"),
+    ('<!DOCTYPE quiz [<!ENTITY a "aaaa">]>\n<quiz/>\n', "1: not imported: a DTD or entity declaration"),
+    ("<quiz>\n<question type='truefalse'>\n", "3: not well-formed XML: no element found"),
+])
+def test_files_that_are_not_moodle_xml(tmp_path, text, message):
+    path = tmp_path / "bad.xml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(FormatError) as e:
+        import_bank(path, "moodle-xml")
+    assert str(e.value.reports[0]).startswith(f"{path}:{message}")
+
+
+def test_a_file_that_is_not_utf8_gets_its_line(tmp_path):
+    path = tmp_path / "latin.xml"
+    path.write_bytes('<quiz>\n<question type="essay"><name><text>Caf\u00e9</text></name></question>\n</quiz>'
+                     .encode("cp1252"))
+    with pytest.raises(FormatError, match=r"latin.xml:2: the file is not UTF-8 text"):
+        import_bank(path, "moodle-xml")
+
+
+def test_a_declared_latin1_file_is_read(tmp_path):
+    path = tmp_path / "latin.xml"
+    path.write_bytes('<?xml version="1.0" encoding="ISO-8859-1"?>\n<quiz><question type="essay"><name><text>e'
+                     '</text></name><questiontext format="html"><text>Caf\u00e9?</text></questiontext></question>'
+                     '</quiz>'.encode("latin-1"))
+    content, _ = import_bank(path, "moodle-xml")
+    assert content["questions"][0]["text"] == "Café?"
+
+
+def test_export_writes_every_type_moodle_has_with_urdu_as_multilang(tmp_path):
+    bank = load_bank(ROOT / "tests" / "banks" / "all-types.yaml")
+    out = tmp_path / "all.xml"
+    reports = export_bank(bank, "moodle-xml", out)
+    xml = out.read_text(encoding="utf-8")
+    assert '<question type="ordering">' in xml and "<gradingtype>ABSOLUTE_POSITION</gradingtype>" in xml
+    assert '<span lang="ur" class="multilang">انسانی تجارت</span>' in xml
+    assert "<idnumber>kiln</idnumber>" in xml and "<single>false</single>" in xml
+    assert '<answer fraction="-33.33333" format="html">' in xml
+    assert "<tolerance>0</tolerance>" in xml and "<unit_name>years</unit_name>" in xml
+    assert [(r.question, r.level) for r in reports] == [("confident", "skipped")]
+
+
+def test_export_of_a_bank_with_feedback_on_matching_items_reports_it(tmp_path):
+    reports = export_bank(ROOT / "question_banks" / "prepost-form-a.yaml", "moodle-xml", tmp_path / "a.xml")
+    assert [str(r).split(": ", 1)[1] for r in reports] == [
+        "question 'a-match-differences': feedback on matching items and options is not exported: Moodle has no "
+        "place for it"]

@@ -1,0 +1,172 @@
+"""XLSForm: a bank exported for KoboToolbox/ODK keeps its ids as names; a form imported back is unscored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import ROOT
+
+from toolkit.bank import load_bank
+from toolkit.formats import FormatError, dump_bank_yaml, export_bank, import_bank
+
+FIXTURES = Path(__file__).parent / "fixtures" / "formats"
+
+
+def sheet(path: Path, name: str) -> list[tuple]:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    rows = [tuple(r) for r in wb[name].iter_rows(values_only=True)]
+    wb.close()
+    return rows
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    bank = load_bank(ROOT / "tests" / "banks" / "all-types.yaml")
+    out = tmp_path_factory.mktemp("xlsform") / "all-types.xlsx"
+    return bank, out, export_bank(bank, "xlsform", out)
+
+
+def test_export_has_the_three_sheets_with_english_and_urdu_labels(exported):
+    _bank, out, _ = exported
+    survey, choices, settings = sheet(out, "survey"), sheet(out, "choices"), sheet(out, "settings")
+    assert survey[0] == ("type", "name", "label::English (en)", "label::Urdu (ur)", "hint::English (en)",
+                         "hint::Urdu (ur)", "appearance")
+    assert choices[0] == ("list_name", "name", "label::English (en)", "label::Urdu (ur)")
+    assert settings[0] == ("form_title", "form_id", "version", "default_language")
+    assert settings[1][:2] == ("Every question type", "all-types") and settings[1][3] == "English (en)"
+
+
+def test_export_maps_every_type_and_keeps_the_bank_ids_as_names(exported):
+    _bank, out, _ = exported
+    rows = {r[1]: (r[0], r[6]) for r in sheet(out, "survey")[1:]}
+    assert rows == {
+        "consent": ("select_one true_false", None), "kiln": ("select_one tip-som", None),
+        "border": ("select_one border", None), "elements": ("select_multiple elements", None),
+        "nrm": ("rank nrm", None), "agencies": ("end_group", None), "agencies__internal": ("select_one agencies", None),
+        "agencies__smuggling": ("select_one agencies", None), "age": ("integer", None),
+        "confident": ("select_one confidence5", "likert"), "comment": ("text", None)}
+    choices = sheet(out, "choices")
+    assert ("border", "som", "Smuggling of migrants", "تارکینِ وطن کی اسمگلنگ") in choices
+    assert ("true_false", "true", "True", "درست") in choices
+    assert [r for r in sheet(out, "survey") if r[1] == "age"][0][4:6] == ("years", "سال")  # the unit as hint
+
+
+def test_export_reports_that_keys_and_feedback_are_not_in_the_form(exported):
+    bank, _out, reports = exported
+    assert [r.message.split(" (")[0] for r in reports] == [
+        "the answer keys of 7 scored questions are not in the form",
+        "the feedback of 3 questions is not in the form"]
+    assert all(str(r).startswith(f"{bank.path}:1: ") for r in reports)
+
+
+def test_the_exported_form_comes_back_with_its_names_as_ids(exported):
+    bank, out, _ = exported
+    content, reports = import_bank(out, "xlsform")
+    assert content["id"] == "all-types" and content["title"] == "Every question type" and content["kind"] == "survey"
+    ids = [q["id"] for q in content["questions"]]
+    assert ids == ["consent", "kiln", "border", "elements", "nrm", "agencies__internal", "agencies__smuggling", "age",
+                   "confident", "comment"]
+    kiln = content["questions"][1]
+    assert kiln["type"] == "likert" and [o["id"] for o in kiln["options"]] == ["tip", "som", "both", "neither"]
+    assert sum(r.level == "todo" for r in reports) == 10  # nine rows without a key, and the placeholder objective
+
+
+@pytest.fixture(scope="module")
+def kobo():
+    content, reports = import_bank(FIXTURES / "kobo-form.xlsx", "xlsform")
+    return {q["id"]: q for q in content["questions"]}, reports, content
+
+
+def test_a_kobo_form_is_imported_unscored_with_settings_and_both_languages(kobo):
+    q, _reports, content = kobo
+    assert (content["id"], content["title"], content["kind"]) == ("police_followup_2026", "Police training follow-up",
+                                                                  "survey")
+    assert content["languages"] == ["en", "ur"]
+    assert list(q) == ["kiln", "elements", "years_service", "hours", "steps", "useful", "comment"]
+    assert q["kiln"]["text"] == {"en": "A kiln family's debt keeps growing. What is it?",
+                                 "ur": "بھٹے پر خاندان کا قرض بڑھتا رہتا ہے۔ یہ کیا ہے؟"}
+    assert q["kiln"]["options"][0] == {"id": "tip", "text": {"en": "Trafficking in persons", "ur": "انسانی تجارت"}}
+    assert q["elements"]["text"]["en"] == ("Which are elements of trafficking?\nChoose all that apply.\n- An act\n"
+                                           "- A means\n- A purpose")
+    assert q["years_service"]["type"] == "open" and q["useful"]["type"] == "likert"
+
+
+def test_every_row_that_does_not_become_a_question_is_reported_with_its_cell(kobo):
+    _q, reports, _ = kobo
+    where = {(str(r.where), r.level) for r in reports}
+    assert ("survey!E1", "changed") in where  # label::French (fr)
+    assert ("survey!A5", "skipped") in where  # note
+    assert ("survey!A8", "changed") in where  # the group is flattened
+    assert ("survey!G10", "changed") in where  # relevant
+    assert ("survey!A14", "skipped") in where  # calculate
+    assert ("survey!A16", "error") in where  # a list that is not on the choices sheet
+    assert ("survey", "skipped") in where  # start, end, deviceid
+    assert any(str(r).startswith(f"{FIXTURES / 'kobo-form.xlsx'}!survey!A16: question 'broken': not imported: the "
+                                 "list 'missing_list'") for r in reports)
+
+
+def test_the_committed_form_matches_its_rows(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("kobo_form", FIXTURES / "kobo_form.py")
+    kobo_form = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(kobo_form)
+    built = kobo_form.build(tmp_path / "kobo.xlsx")
+    for name in ("survey", "choices", "settings"):
+        assert sheet(built, name) == sheet(FIXTURES / "kobo-form.xlsx", name)
+
+
+def test_the_imported_form_is_a_valid_bank(kobo, tmp_path):
+    _q, _reports, content = kobo
+    path = tmp_path / "kobo.yaml"
+    path.write_text(dump_bank_yaml(content), encoding="utf-8")
+    assert len(load_bank(path).questions) == 7
+
+
+def _workbook(tmp_path, sheets: dict[str, list[list]]) -> Path:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+    path = tmp_path / "form.xlsx"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(("sheets", "message"), [
+    ({"Sheet1": [["a"]]}, "!survey: no 'survey' sheet"),
+    ({"survey": []}, "!survey!A1: the survey sheet is empty"),
+    ({"survey": [["type", "label"]]}, "!survey!A1: the survey sheet has no 'name' column"),
+    ({"survey": [["type", "name", "label"]]}, "!survey!A2: the survey sheet has no rows under its header"),
+    ({"survey": [["type", "name", "label"], ["note", "n", "Hello"]]}, "!survey!A2: question 'n': a note"),
+])
+def test_forms_without_questions_are_reported_with_the_cell(tmp_path, sheets, message):
+    path = _workbook(tmp_path, sheets)
+    with pytest.raises(FormatError) as e:
+        import_bank(path, "xlsform")
+    assert str(e.value.reports[0]).startswith(f"{path}{message}")
+
+
+def test_a_row_without_an_english_label_is_reported_with_its_cell(tmp_path):
+    path = _workbook(tmp_path, {"survey": [["type", "name", "label::Urdu (ur)", "label::English (en)"],
+                                           ["text", "a", "سوال", None], ["text", "b", "سوال", "Question"]]})
+    content, reports = import_bank(path, "xlsform")
+    assert [q["id"] for q in content["questions"]] == ["b"]
+    assert str(reports[0]) == f"{path}!survey!D2: question 'a': not imported: the row has no English label"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "1: the file is empty"),
+    (b"not a zip file at all", "1: not an Excel workbook (.xlsx)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "1: an old Excel 97-2003 (.xls) workbook: save it as .xlsx"),
+])
+def test_files_that_are_not_workbooks(tmp_path, data, message):
+    path = tmp_path / "form.xlsx"
+    path.write_bytes(data)
+    with pytest.raises(FormatError) as e:
+        import_bank(path, "xlsform")
+    assert str(e.value.reports[0]).startswith(f"{path}:{message}")

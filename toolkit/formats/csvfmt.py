@@ -1,0 +1,293 @@
+"""CSV: one question per row, for banks kept in a spreadsheet (Excel, LibreOffice, Google Sheets). Import and export.
+
+Columns (the first row names them; order does not matter; missing columns are empty):
+
+| column | holds |
+|---|---|
+| `id` | the question's id |
+| `type` | a bank question type (`single`, `multiple`, `truefalse`, `classification`, `ordering`, `matching`, `likert`, `numeric`, `open`), or `bank` / `objective` (below) |
+| `objectives` | objective ids, separated by `|` (e.g. `O1|O3`) |
+| `difficulty` | `easy`, `medium` or `hard` |
+| `points` | the maximum score (default 1) |
+| `text_en`, `text_ur` | the question in English and Urdu |
+| `options_en`, `options_ur` | `id=text|id=text`, e.g. `a=Trafficking|b=Smuggling`; or a preset: `tip-som`, or a likert scale `agree5`, `confidence5`, `recommend10` |
+| `option_feedback_en`, `option_feedback_ur` | `id=text|id=text`: why an option is right or wrong |
+| `items_en`, `items_ur` | matching: the items to match, `id=text|id=text` |
+| `item_feedback_en`, `item_feedback_ur` | matching: `id=text|id=text`, feedback on items |
+| `key` | single, classification: `b`; multiple: `a|c`; truefalse: `true` or `false`; ordering: `c|a|b` (all ids in order); matching: `item=option|item=option`; numeric: `18`, or `18:0.5` for 18 ± 0.5 |
+| `unit_en`, `unit_ur` | numeric: the unit, e.g. `years` |
+| `feedback_en`, `feedback_ur` | the question's feedback |
+
+A row of type `bank` gives the bank's `id`, its title (`text_en`, `text_ur`) and its kind (`key`, e.g. `test`);
+rows of type `objective` declare objectives (`id`, `text_en`, `text_ur`). Write `\\|` for a `|` inside a text.
+Excel's "CSV UTF-8" is read as written (a BOM is fine); `;` or tab as the separator is recognised. A file in
+another encoding (Excel's plain "CSV" on Windows is cp1252) is refused with the line of the first character
+that is not UTF-8. Export writes UTF-8 with a BOM (so that Excel shows Urdu) and puts `'` before a cell that
+starts with `=`, `+`, `-` or `@`, so that Excel does not run it as a formula; import takes that `'` away again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+from ..bank import KINDS, PRESET_OPTIONS, PRESET_SCALES, Bank
+from .common import ERROR, TODO, Draft, Export, FormatError, Report, Text, compact, num, read_text
+
+COLUMNS = ["id", "type", "objectives", "difficulty", "points", "text_en", "text_ur", "options_en", "options_ur",
+           "option_feedback_en", "option_feedback_ur", "items_en", "items_ur", "item_feedback_en",
+           "item_feedback_ur", "key", "unit_en", "unit_ur",
+           "feedback_en", "feedback_ur"]
+ALIASES = {"text": "text_en", "options": "options_en", "option_feedback": "option_feedback_en",
+           "items": "items_en", "unit": "unit_en", "feedback": "feedback_en", "question": "text_en"}
+FORMULA = ("=", "+", "-", "@")
+
+
+def _split(s: str, sep: str = "|") -> list[str]:
+    """Split on `sep` except where it is escaped with a backslash."""
+    parts, cur, i = [], [], 0
+    while i < len(s):
+        if s[i] == "\\" and i + 1 < len(s) and s[i + 1] in (sep, "\\"):
+            cur.append(s[i + 1])
+            i += 2
+            continue
+        if s[i] == sep:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(s[i])
+        i += 1
+    parts.append("".join(cur))
+    return [p.strip() for p in parts]
+
+
+def _pairs(s: str) -> list[tuple[str, str]] | None:
+    out = []
+    for part in _split(s):
+        if not part:
+            continue
+        if "=" not in part:
+            return None
+        k, v = part.split("=", 1)
+        out.append((k.strip(), v.strip()))
+    return out
+
+
+def _join(pairs: list[tuple[str, str]]) -> str:
+    return "|".join(f"{k}={v.replace(chr(92), chr(92) * 2).replace('|', chr(92) + '|')}" for k, v in pairs)
+
+
+def _cell(value: Any) -> str:
+    s = "" if value is None else str(value).strip()
+    return s[1:] if re.match(r"^'+[=+\-@]", s) else s
+
+
+def read(path: Path, draft: Draft, encoding: str | None = None) -> None:
+    """Read a CSV bank into `draft`, reporting each row that cannot become a question, with its line."""
+    text = read_text(path, draft.source, encoding)
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = [h.strip().lower().replace(" ", "_") for h in next(reader)]
+    except (StopIteration, csv.Error) as e:
+        raise FormatError([Report(draft.source, 1, f"no header row ({e})", level=ERROR)]) from None
+    header = [ALIASES.get(h, h) for h in header]
+    if "type" not in header or "id" not in header:
+        raise FormatError([Report(draft.source, 1, f"the first row must name the columns, with at least 'id' and "
+                                                   f"'type' (found: {', '.join(h for h in header if h) or 'nothing'})",
+                                  level=ERROR)])
+    unknown = [h for h in header if h and h not in COLUMNS]
+    if unknown:
+        draft.report(1, f"column(s) {', '.join(unknown)} are not part of the format; left out")
+    rows: list[tuple[int, dict[str, str]]] = []
+    line = reader.line_num + 1
+    try:
+        for values in reader:
+            row = {h: _cell(v) for h, v in zip(header, values, strict=False) if h in COLUMNS and _cell(v)}
+            if row:
+                rows.append((line, row))
+            line = reader.line_num + 1
+    except csv.Error as e:
+        message = ('a quote (") opened on this line is never closed' if "end of data" in str(e)
+                   else f"not valid CSV ({e}) in the row starting here")
+        raise FormatError([Report(draft.source, line, f"{message}; nothing was imported", level=ERROR)]) from None
+    if not rows:
+        raise FormatError([Report(draft.source, 2, "no rows under the header", level=ERROR)])
+    for _n, row in rows:
+        kind = row.get("type", "").lower()
+        if kind == "bank":
+            draft.overrides["id"] = draft.overrides["id"] or row.get("id")
+            title = compact({"en": row.get("text_en", ""), "ur": row.get("text_ur", "")})
+            draft.header["title"] = title
+            if row.get("key") in KINDS:
+                draft.header["kind"] = row["key"]
+        elif kind == "objective" and row.get("id"):
+            draft.objectives[row["id"]] = {k: row[f"text_{k}"] for k in ("en", "ur") if row.get(f"text_{k}")}
+    for n, row in rows:
+        if row.get("type", "").lower() not in ("bank", "objective"):
+            _question(n, row, draft)
+
+
+def _question(n: int, row: dict[str, str], draft: Draft) -> None:
+    qtype = row.get("type", "").strip().lower()
+    qid = draft.question_id(exact=row.get("id"), fallback_text=row.get("text_en", ""), where=n)
+    q: dict[str, Any] = {"id": qid, "type": qtype}
+    objectives = [o for o in re.split(r"[|,;\s]+", row.get("objectives", "")) if o]
+    for o in objectives:
+        if o not in draft.objectives:
+            draft.objectives[o] = {"en": f"Objective {o} (imported from {Path(draft.source).name}: write its text)"}
+            draft.report(n, f"objective '{o}' has no row of type 'objective': write its text", qid, TODO)
+    if not objectives and qtype not in ("likert", "open"):
+        objectives = [draft.placeholder()]
+    if objectives:
+        q["objectives"] = objectives
+    if row.get("difficulty"):
+        q["difficulty"] = row["difficulty"].lower()
+    if row.get("points"):
+        try:
+            q["points"] = num(float(row["points"]))
+        except ValueError:
+            q["points"] = row["points"]
+    q["text"] = compact(_texts(row, "text"))
+    problems: list[str] = []
+    options_en = row.get("options_en", "")
+    if options_en in PRESET_OPTIONS:
+        q["options"] = options_en
+        fb = {oid: compact(t) for oid, t in _by_id(row, "option_feedback", problems).items()}
+        if fb:
+            q["option_feedback"] = fb
+    elif options_en in PRESET_SCALES and qtype == "likert":
+        q["scale"] = options_en
+    elif options_en:
+        texts, feedback = _by_id(row, "options", problems), _by_id(row, "option_feedback", problems)
+        q["options"] = [{"id": oid, "text": compact(t) or "", **({"feedback": compact(feedback[oid])}
+                                                                 if feedback.get(oid) else {})}
+                        for oid, t in texts.items()]
+    if row.get("items_en"):
+        item_feedback = _by_id(row, "item_feedback", problems)
+        q["items"] = [{"id": iid, "text": compact(t), **({"feedback": compact(item_feedback[iid])}
+                                                          if item_feedback.get(iid) else {})}
+                      for iid, t in _by_id(row, "items", problems).items()]
+    if row.get("key"):
+        q["key"] = _key(qtype, row["key"], problems)
+    unit = compact(_texts(row, "unit"))
+    if unit:
+        q["unit"] = unit
+    feedback = compact(_texts(row, "feedback"))
+    if feedback:
+        q["feedback"] = feedback
+    for p in problems:
+        draft.report(n, f"not imported: {p}", qid, ERROR)
+    if problems:
+        draft.question_ids.discard(qid)
+    else:
+        draft.add({k: v for k, v in q.items() if v is not None}, n)
+
+
+def _texts(row: dict[str, str], base: str) -> Text:
+    return {lang: row[f"{base}_{lang}"] for lang in ("en", "ur") if row.get(f"{base}_{lang}")}
+
+
+def _by_id(row: dict[str, str], base: str, problems: list[str]) -> dict[str, Text]:
+    out: dict[str, Text] = {}
+    for lang in ("en", "ur"):
+        cell = row.get(f"{base}_{lang}")
+        if not cell:
+            continue
+        pairs = _pairs(cell)
+        if pairs is None:
+            problems.append(f"'{base}_{lang}' must be written id=text|id=text, not '{cell[:40]}'")
+            continue
+        for oid, t in pairs:
+            if lang != "en" and oid not in out:
+                problems.append(f"'{base}_{lang}' names '{oid}', which is not in '{base}_en'")
+                continue
+            out.setdefault(oid, {})[lang] = t
+    return out
+
+
+def _key(qtype: str, s: str, problems: list[str]) -> Any:
+    if qtype in ("multiple", "ordering"):
+        return [k for k in _split(s) if k]
+    if qtype == "truefalse":
+        v = {"true": True, "false": False, "t": True, "f": False, "yes": True, "no": False}.get(s.strip().lower())
+        if v is None:
+            problems.append(f"key must be true or false, not '{s}'")
+        return v
+    if qtype == "matching":
+        pairs = _pairs(s)
+        if pairs is None:
+            problems.append(f"a matching key is written item=option|item=option, not '{s[:40]}'")
+            return None
+        return dict(pairs)
+    if qtype == "numeric":
+        m = re.match(r"^\s*([-+]?[\d.]+(?:[eE][-+]?\d+)?)\s*(?:(?::|±|\+/-)\s*([\d.]+(?:[eE][-+]?\d+)?))?\s*$", s)
+        try:
+            if m:
+                return {"value": num(float(m.group(1))), "tolerance": num(float(m.group(2) or 0))}
+        except ValueError:
+            pass
+        problems.append(f"a numeric key is a number or number:tolerance (e.g. 18:0.5), not '{s}'")
+        return None
+    return s.strip()
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _safe(s: str) -> str:
+    return "'" + s if re.match(r"^'*[=+\-@]", s) else s
+
+
+def write(bank: Bank, path: Path) -> list[Report]:
+    """Write `bank` as CSV, one question per row; every question fits, case studies do not."""
+    export = Export(bank)
+    export.bank_level("CSV", urdu=True)
+    rows = [COLUMNS, _row(id=bank.id, type="bank", text_en=bank.title.get("en"), text_ur=bank.title.get("ur"),
+                          key=bank.kind)]
+    rows += [_row(id=o.id, type="objective", text_en=o.text.get("en"), text_ur=o.text.get("ur"))
+             for o in bank.objectives]
+    for q, raw, _line in export.items():
+        r: dict[str, Any] = dict(id=q.id, type=q.type, objectives="|".join(q.objectives), difficulty=q.difficulty,
+                                 points=num(q.points) if q.points != 1 else "")
+        for lang in ("en", "ur"):
+            r[f"text_{lang}"] = q.text.get(lang)
+            r[f"feedback_{lang}"] = q.feedback.get(lang)
+            r[f"unit_{lang}"] = q.unit.get(lang)
+            preset = raw.get("options") if isinstance(raw.get("options"), str) else raw.get("scale")
+            if preset:
+                r[f"options_{lang}"] = preset if lang == "en" else ""
+            elif q.options:
+                r[f"options_{lang}"] = _join([(o.id, o.text[lang]) for o in q.options if o.text.get(lang)])
+            r[f"option_feedback_{lang}"] = _join([(o.id, o.feedback[lang]) for o in q.options if o.feedback.get(lang)])
+            r[f"items_{lang}"] = _join([(i.id, i.text[lang]) for i in q.items if i.text.get(lang)])
+            r[f"item_feedback_{lang}"] = _join([(i.id, i.feedback[lang]) for i in q.items if i.feedback.get(lang)])
+        r["key"] = _key_text(q.type, q.key)
+        rows.append(_row(**r))
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer).writerows(rows)
+    export.write(path, "\ufeff" + buffer.getvalue(), len(bank.questions))
+    return export.reports
+
+
+def _row(**values: Any) -> list[str]:
+    return [_safe("" if values.get(c) is None else str(values[c])) for c in COLUMNS]
+
+
+def _key_text(qtype: str, key: Any) -> str:
+    if key is None:
+        return ""
+    if qtype == "truefalse":
+        return "true" if key else "false"
+    if qtype in ("multiple", "ordering"):
+        return "|".join(key)
+    if qtype == "matching":
+        return "|".join(f"{k}={v}" for k, v in key.items())
+    if qtype == "numeric":
+        value, tol = num(key["value"]), num(key["tolerance"])
+        return f"{value}:{tol}" if tol else str(value)
+    return str(key)

@@ -1,0 +1,433 @@
+"""Moodle's question model, shared by GIFT and Moodle XML: what each Moodle type becomes in a bank, and back.
+
+Moodle type      bank type                     what the bank cannot hold (reported per question)
+multichoice 1    single (classification*)      partial credit, penalties, several full-credit answers
+multichoice N    multiple                      weights other than 1/k per right option and -1/k per wrong one
+truefalse        truefalse                     feedback per answer (kept in the question's feedback)
+matching         matching                      -
+numerical        numeric                       further answers with partial credit, feedback per answer, units ≠ 1
+shortanswer      open, or numeric when exact   accepted answers (kept in the feedback): no scoring of typed text
+essay            open                          -
+ordering         ordering                      other grading types, showing only some of the items
+description      -                             skipped: there is no question to answer
+category         an objective                  -
+* with a toolkit comment, which also restores ids, objectives, difficulty, points and units.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ..bank import PRESET_OPTIONS, Question
+from .common import (
+    CHANGED,
+    ERROR,
+    SKIPPED,
+    Draft,
+    Export,
+    Text,
+    as_text,
+    compact,
+    join_texts,
+    letters,
+    num,
+    question_meta,
+    short,
+)
+
+NATURAL = {"single": "multichoice", "multiple": "multichoice", "truefalse": "truefalse", "matching": "matching",
+           "numeric": "numerical", "open": "essay", "ordering": "ordering", "classification": "multichoice"}
+# Moodle only accepts these grades (percent); 1/k of them for k = 1…10 all are.
+EPS = 1e-5
+
+
+@dataclass
+class Answer:
+    text: Text
+    fraction: float = 0.0
+    feedback: Text = field(default_factory=dict)
+    tolerance: float = 0.0
+    value: str = ""  # numerical: the number as written, '*' for any other answer
+
+
+@dataclass
+class MQuestion:
+    qtype: str
+    line: int
+    name: str = ""
+    idnumber: str = ""
+    text: Text = field(default_factory=dict)
+    general_feedback: Text = field(default_factory=dict)
+    answers: list[Answer] = field(default_factory=list)
+    single: bool = True
+    pairs: list[tuple[Text, Text]] = field(default_factory=list)  # matching: (sub-question, its answer)
+    units: list[tuple[str, float]] = field(default_factory=list)
+    grade: float | None = None
+    category: str | None = None
+    meta: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    settings: dict = field(default_factory=dict)  # ordering: gradingtype, selecttype
+
+
+def parse_number(s: str) -> Decimal | None:
+    try:
+        d = Decimal(s.strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return d if d.is_finite() else None
+
+
+def pct(fraction: float) -> str:
+    return f"{num(round(fraction * 100, 5))}%"
+
+
+# ---------------------------------------------------------------- Moodle → bank
+
+
+class Converter:
+    """Turns Moodle questions into bank questions, reporting what does not fit."""
+
+    def __init__(self, draft: Draft, what: str):
+        self.draft = draft
+        self.what = what  # "GIFT", "Moodle XML": how the file is named in reports
+        self.category: str | None = None
+
+    def add(self, mq: MQuestion) -> None:
+        d = self.draft
+        if mq.qtype == "category":
+            self.category = mq.category
+            return
+        qid = d.question_id(mq.name, exact=mq.idnumber, fallback_text=short(mq.text, 200), where=mq.line)
+        if not self._add(mq, qid):
+            d.question_ids.discard(qid)
+
+    def _add(self, mq: MQuestion, qid: str) -> bool:
+        d = self.draft
+        say = lambda msg, level=CHANGED: d.report(mq.line, msg, qid, level)  # noqa: E731
+        for note in mq.notes:
+            say(note)
+        if mq.qtype == "description":
+            say(f"not imported: a description (text without a question) has no place in a bank: "
+                f"'{short(mq.text)}'", SKIPPED)
+            return False
+        build = getattr(self, f"_{mq.qtype}", None)
+        if build is None:
+            say(f"not imported: Moodle's '{mq.qtype}' questions have no equivalent in a bank", SKIPPED)
+            return False
+        if not mq.text.get("en"):
+            say("not imported: the question has no English text", ERROR)
+            return False
+        q: dict[str, Any] = {"id": qid, "type": ""}
+        extra_feedback: list[Text] = []
+        body = build(mq, q, say, extra_feedback)
+        if body is None:
+            return False
+        meta = mq.meta
+        if meta.get("type") == "classification" and q["type"] == "single":
+            q["type"] = "classification"
+        scored = q["type"] not in ("open", "likert")
+        objectives = d.objectives_for(meta.get("objectives"), self.category, scored, mq.line, qid)
+        out: dict[str, Any] = {"id": qid, "type": q["type"]}
+        if objectives:
+            out["objectives"] = objectives
+        if meta.get("difficulty"):
+            out["difficulty"] = meta["difficulty"]
+        points = meta.get("points", mq.grade)
+        if isinstance(points, (int, float)) and points > 0 and points != 1 and scored:
+            out["points"] = num(points)
+        out["text"] = compact(mq.text)
+        out.update(body)
+        if meta.get("unit") and q["type"] == "numeric":
+            out["unit"] = compact(as_text(meta["unit"])) or out.get("unit")
+        feedback = compact(join_texts(mq.general_feedback, *extra_feedback))
+        if feedback:
+            out["feedback"] = feedback
+        return d.add({k: v for k, v in out.items() if v is not None}, mq.line)
+
+    # -- option ids: from the toolkit comment when it still fits the file, else a, b, c, …
+    def _ids(self, mq: MQuestion, key: str, n: int, default: list[str], say) -> list[str]:
+        ids = mq.meta.get(key)
+        if isinstance(ids, list) and len(ids) == n and len(set(map(str, ids))) == n:
+            return [str(i) for i in ids]
+        if ids is not None:
+            say(f"the toolkit comment lists {len(ids) if isinstance(ids, list) else 0} {key} but the question has {n}: "
+                "new ids were given")
+        return default
+
+    def _options(self, mq: MQuestion, texts: list[tuple[Text, Text]], say) -> tuple[list[dict] | str, list[str]]:
+        """Options from (text, feedback) pairs, or the preset named by the toolkit comment."""
+        ids = self._ids(mq, "options", len(texts), letters(len(texts)), say)
+        preset = PRESET_OPTIONS.get(mq.meta.get("preset") or "")
+        if preset and [t.get("en") for t, _fb in texts] == [t["en"] for _i, t in preset]:
+            ids = [i for i, _t in preset]
+        else:
+            mq.meta.pop("preset", None)
+        options = []
+        for oid, (text, fb) in zip(ids, texts, strict=True):
+            o: dict[str, Any] = {"id": oid, "text": compact(text) or "(no text)"}
+            if compact(fb):
+                o["feedback"] = compact(fb)
+            options.append(o)
+        return options, ids
+
+    def _ordered(self, mq: MQuestion, options: list[dict], say, *, mix: bool) -> list[dict]:
+        order = mq.meta.get("option_order")
+        by_id = {o["id"]: o for o in options}
+        if isinstance(order, list) and sorted(map(str, order)) == sorted(by_id):
+            return [by_id[str(i)] for i in order]
+        if mix and len(options) > 1:
+            mixed = options[:]
+            rng = random.Random(short(mq.text, 500))
+            while [o["id"] for o in mixed] == [o["id"] for o in options]:
+                rng.shuffle(mixed)
+            say("the items came in their right order; they were mixed so that the question does not give away "
+                "the answer")
+            return mixed
+        return options
+
+    def _with_preset(self, mq: MQuestion, body: dict) -> dict:
+        preset = mq.meta.get("preset")
+        if preset and isinstance(body.get("options"), list):
+            feedback = {o["id"]: o["feedback"] for o in body["options"] if o.get("feedback")}
+            body["options"] = preset
+            if feedback:
+                body["option_feedback"] = feedback
+        return body
+
+    def _multichoice(self, mq, q, say, extra):
+        answers = mq.answers
+        if len(answers) < 2:
+            say("not imported: a multiple-choice question needs at least two answers", ERROR)
+            return None
+        options, ids = self._options(mq, [(a.text, a.feedback) for a in answers], say)
+        for o, a in zip(options, answers, strict=True):
+            a.value = o["id"]
+        if mq.single:
+            q["type"] = "single"
+            best = max(answers, key=lambda a: a.fraction)
+            if best.fraction <= 0:
+                say("not imported: no answer gives any credit, so there is no right answer", ERROR)
+                return None
+            full = [a for a in answers if abs(a.fraction - 1) < EPS]
+            key = full[0] if full else best
+            if not full:
+                say(f"no answer gives full credit; the best one, '{short(best.text, 40)}' ({pct(best.fraction)}), "
+                    "is now the right answer and scores 100%")
+            for a in full[1:]:
+                say(f"'{short(a.text, 40)}' also gives full credit in {self.what}, but a single-choice question "
+                    f"has one right answer ('{short(key.text, 40)}'): it now scores 0")
+            partial = [a for a in answers if a is not key and a not in full and a.fraction > 0]
+            if partial:
+                say("partial credit cannot be held (a single-choice answer is right or wrong); now scoring 0: "
+                    + ", ".join(f"'{short(a.text, 30)}' ({pct(a.fraction)})" for a in partial))
+            negative = [a for a in answers if a.fraction < 0]
+            if negative:
+                say("penalties cannot be held; now scoring 0: "
+                    + ", ".join(f"'{short(a.text, 30)}' ({pct(a.fraction)})" for a in negative))
+            body = {"options": options, "key": key.value}
+        else:
+            q["type"] = "multiple"
+            right = [a for a in answers if a.fraction > 0]
+            if not right:
+                say("not imported: no answer gives any credit, so there is no right answer", ERROR)
+                return None
+            k = len(right)
+            if any(abs(a.fraction - 1 / k) > EPS for a in right):
+                say("these weights cannot be held: " + ", ".join(f"'{short(a.text, 30)}' {pct(a.fraction)}" for a in right)
+                    + f"; in the bank each of the {k} right answers is worth 1/{k} ({pct(1 / k)})")
+            free = [a for a in answers if a.fraction == 0]
+            if free:
+                say("choosing " + ", ".join(f"'{short(a.text, 30)}'" for a in free) + f" costs nothing in {self.what}; "
+                    f"in the bank each wrong choice takes away 1/{k} ({pct(1 / k)}), never below 0")
+            odd = [a for a in answers if a.fraction < 0 and abs(a.fraction + 1 / k) > EPS]
+            if odd:
+                say("these penalties cannot be held: " + ", ".join(f"'{short(a.text, 30)}' {pct(a.fraction)}" for a in odd)
+                    + f"; in the bank each wrong choice takes away 1/{k} ({pct(1 / k)})")
+            body = {"options": options, "key": [a.value for a in right]}
+        return self._with_preset(mq, body)
+
+    def _truefalse(self, mq, q, say, extra):
+        q["type"] = "truefalse"
+        by_text = {(a.text.get("en") or "").strip().lower(): a for a in mq.answers}
+        true, false = by_text.get("true"), by_text.get("false")
+        if true is None and false is None:
+            say("not imported: a true/false question needs the answers 'true' and 'false'", ERROR)
+            return None
+        key = bool(true and true.fraction > 0.5) if true else not (false and false.fraction > 0.5)
+        said = [(word, a.feedback) for word, a in (("true", true), ("false", false)) if a and compact(a.feedback)]
+        if said:
+            say(f"feedback on the answer{'s' if len(said) > 1 else ''} " + " and ".join(f"'{w}'" for w, _ in said)
+                + " has no place in the bank "
+                "(a true/false question has one feedback): it was added to the question's feedback, which everyone "
+                "sees once results are revealed")
+            for word, fb in said:
+                extra.append({lang: f"If you answered {word}: {s}" for lang, s in fb.items()})
+        return {"key": key}
+
+    def _matching(self, mq, q, say, extra):
+        items = [(t, a) for t, a in mq.pairs if t.get("en")]
+        if mq.meta.get("type") == "ordering":
+            body = self._ordering_from_matching(mq, q, items, say)
+            if body is not None:
+                return body
+        q["type"] = "matching"
+        answers: list[Text] = []
+        for _t, a in mq.pairs:
+            if a.get("en") and a not in answers:
+                answers.append(a)
+        if not items or len(answers) < 2:
+            say("not imported: a matching question needs at least one item and two different answers", ERROR)
+            return None
+        if any(not a.get("en") for _t, a in items):
+            say("not imported: an item has no answer to match", ERROR)
+            return None
+        item_ids = self._ids(mq, "items", len(items), [str(i) for i in range(1, len(items) + 1)], say)
+        option_ids = self._ids(mq, "options", len(answers), letters(len(answers)), say)
+        options = [{"id": oid, "text": compact(a)} for oid, a in zip(option_ids, answers, strict=True)]
+        key = {iid: option_ids[answers.index(a)] for iid, (_t, a) in zip(item_ids, items, strict=True)}
+        return {"options": self._ordered(mq, options, say, mix=False),
+                "items": [{"id": iid, "text": compact(t)} for iid, (t, _a) in zip(item_ids, items, strict=True)], "key": key}
+
+    def _ordering_from_matching(self, mq, q, items, say):
+        """GIFT has no ordering type: the toolkit writes one as its items matched to their positions 1, 2, …"""
+        positions = [a.get("en", "") for _t, a in items]
+        n = len(items)
+        if sorted(positions) != sorted(str(i) for i in range(1, n + 1)) or n < 2:
+            say("the toolkit comment says 'ordering' but the answers are not the positions 1 to N: read as matching")
+            return None
+        ids = self._ids(mq, "options", n, letters(n), say)
+        q["type"] = "ordering"
+        options = [{"id": ids[int(p) - 1], "text": compact(t)} for (t, _a), p in zip(items, positions, strict=True)]
+        return {"options": options, "key": ids}
+
+    def _ordering(self, mq, q, say, extra):
+        q["type"] = "ordering"
+        answers = sorted(mq.answers, key=lambda a: a.fraction)
+        if len(answers) < 2:
+            say("not imported: an ordering question needs at least two items", ERROR)
+            return None
+        grading = str(mq.settings.get("gradingtype") or "ABSOLUTE_POSITION").upper()
+        if grading not in ("ABSOLUTE_POSITION", "0"):
+            say(f"Moodle grades this question by '{grading}'; the bank gives the fraction of items in their right "
+                "position")
+        select = str(mq.settings.get("selecttype") or "ALL").upper()
+        if select not in ("ALL", "0"):
+            say("Moodle shows only some of the items; the bank shows all of them")
+        options, ids = self._options(mq, [(a.text, a.feedback) for a in answers], say)
+        return {"options": self._ordered(mq, options, say, mix=True), "key": ids}
+
+    def _numerical(self, mq, q, say, extra):
+        q["type"] = "numeric"
+        numbers = [a for a in mq.answers if a.value.strip() != "*"]
+        others = [a for a in mq.answers if a.value.strip() == "*"]
+        if not numbers:
+            say("not imported: a numerical question needs a number as its answer", ERROR)
+            return None
+        full = [a for a in numbers if abs(a.fraction - 1) < EPS] or [max(numbers, key=lambda a: a.fraction)]
+        key = full[0]
+        if key.fraction < 1 - EPS:
+            say(f"no answer gives full credit; {key.value} ({pct(key.fraction)}) is now the right answer")
+        value = parse_number(key.value)
+        if value is None:
+            say(f"not imported: '{key.value}' is not a number", ERROR)
+            return None
+        rest = [a for a in numbers if a is not key]
+        if rest:
+            say("only one right answer can be held; these now score 0: "
+                + ", ".join(f"{a.value} ± {num(a.tolerance)} ({pct(a.fraction)})" for a in rest))
+        told = [(f"{a.value} ± {num(a.tolerance)}" if a.value != "*" else "Any other answer", a.feedback)
+                for a in [key, *rest, *others] if compact(a.feedback)]
+        if told:
+            say("feedback per answer has no place in a numeric question: added to the question's feedback")
+            for what, fb in told:
+                extra.append({lang: f"{what}: {s}" for lang, s in fb.items()})
+        body: dict[str, Any] = {"key": {"value": num(float(value)), "tolerance": num(abs(key.tolerance))}}
+        base = [u for u, m in mq.units if abs(m - 1) < EPS]
+        if base:
+            body["unit"] = base[0]
+        if len(mq.units) > len(base[:1]):
+            say("units other than the main one cannot be held: " + ", ".join(u for u, _m in mq.units if u not in base[:1]))
+        return body
+
+    def _shortanswer(self, mq, q, say, extra):
+        accepted = [a for a in mq.answers if a.text.get("en")]
+        if not accepted:
+            say("not imported: a short-answer question needs at least one accepted answer", ERROR)
+            return None
+        numbers = {parse_number(a.text["en"]) for a in accepted}
+        if (all(abs(a.fraction - 1) < EPS for a in accepted) and len(numbers) == 1 and None not in numbers
+                and not any(compact(a.feedback) for a in accepted)):
+            q["type"] = "numeric"
+            say(f"a short answer that is a number ({accepted[0].text['en']}) was read as a numeric question")
+            return {"key": {"value": num(float(numbers.pop())), "tolerance": 0}}
+        q["type"] = "open"
+        listed = "; ".join(f"{a.text['en']}" + (f" ({pct(a.fraction)})" if abs(a.fraction - 1) > EPS else "")
+                           + (f" — {a.feedback.get('en')}" if a.feedback.get("en") else "") for a in accepted)
+        hint = ""
+        if len(accepted) == 1 and accepted[0].text["en"].lower() in ("t", "f", "true", "false"):
+            hint = " (for a true/false question write TRUE or FALSE in capitals)"
+        say("a short answer (typed text checked against accepted answers) has no equivalent in the bank: imported as "
+            f"an open question, not scored; its accepted answers are kept in its feedback: {listed}{hint}")
+        extra.append({"en": f"Accepted answers: {listed}"})
+        return {}
+
+    def _essay(self, mq, q, say, extra):
+        q["type"] = "open"
+        return {}
+
+
+# ---------------------------------------------------------------- bank → Moodle
+
+
+def from_bank(q: Question, raw: dict, line: int, export: Export, what: str) -> MQuestion | None:
+    """The Moodle question for a bank question; None (reported) for a type Moodle has no equivalent for."""
+    say = lambda msg, level=CHANGED: export.report(line, msg, q.id, level)  # noqa: E731
+    mq = MQuestion(qtype=NATURAL.get(q.type, ""), line=line, name=q.id, idnumber=q.id, text=dict(q.text),
+                   general_feedback=dict(q.feedback), grade=q.points)
+    if q.type == "likert":
+        say(f"not exported: {what} has no survey (likert) question", SKIPPED)
+        return None
+    if q.type in ("single", "classification", "multiple"):
+        k = len(q.key) if q.type == "multiple" else 1
+        right = set(q.key) if q.type == "multiple" else {q.key}
+        mq.single = q.type != "multiple"
+        for o in q.options:
+            fraction = (1 / k if o.id in right else -1 / k) if q.type == "multiple" else float(o.id in right)
+            mq.answers.append(Answer(dict(o.text), fraction, dict(o.feedback)))
+        natural = "single" if q.type == "classification" else q.type
+        mq.meta = question_meta(q, raw, options=[o.id for o in q.options], natural_type=natural)
+    elif q.type == "truefalse":
+        mq.answers = [Answer({"en": "true"}, float(q.key is True)), Answer({"en": "false"}, float(q.key is False))]
+        mq.meta = question_meta(q, raw, natural_type="truefalse")
+    elif q.type == "matching":
+        used = list(dict.fromkeys(q.key[i.id] for i in q.items))
+        order = used + [o.id for o in q.options if o.id not in used]
+        texts = {o.id: dict(o.text) for o in q.options}
+        seen: list[str] = []
+        for oid in order:
+            if texts[oid].get("en") in seen:
+                say(f"two options share the text '{texts[oid]['en']}': Moodle cannot tell them apart")
+            seen.append(texts[oid].get("en"))
+        mq.pairs = [(dict(i.text), texts[q.key[i.id]]) for i in q.items]
+        mq.pairs += [({}, texts[oid]) for oid in order if oid not in used]
+        if any(o.feedback for o in (*q.options, *q.items)):
+            say("feedback on matching items and options is not exported: Moodle has no place for it")
+        mq.meta = question_meta(q, raw, options=order, items=[i.id for i in q.items], natural_type="matching")
+    elif q.type == "ordering":
+        texts = {o.id: o for o in q.options}
+        mq.answers = [Answer(dict(texts[oid].text), float(pos), dict(texts[oid].feedback))
+                      for pos, oid in enumerate(q.key, 1)]
+        mq.meta = question_meta(q, raw, options=list(q.key), natural_type="ordering",
+                                extra={"option_order": [o.id for o in q.options]})
+    elif q.type == "numeric":
+        mq.answers = [Answer({"en": str(num(q.key["value"]))}, 1.0, {}, float(q.key["tolerance"]),
+                             str(num(q.key["value"])))]
+        if q.unit:
+            mq.units = [(q.unit.get("en", ""), 1.0)]
+        mq.meta = question_meta(q, raw, natural_type="numeric")
+    elif q.type == "open":
+        mq.meta = question_meta(q, raw, natural_type="open")
+    return mq

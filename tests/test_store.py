@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from toolkit import schema
 from toolkit.store import (
     JOIN_CODE_ALPHABET,
     ActivityNotOpen,
@@ -179,3 +180,104 @@ def test_questions_from_the_room_sorted_by_votes_and_anonymous_when_asked(store)
     store.set_question_state(second["id"], "hidden")
     assert [q["state"] for q in store.room_questions(session["id"])] == ["answered"]
     assert len(store.room_questions(session["id"], include_hidden=True)) == 2
+
+
+# ------------------------------------------------------------------ retries: every write a retry could repeat
+
+
+def test_a_retried_join_returns_the_participant_the_first_call_made(session_with_pretest):
+    store, session, _activity = session_with_pretest
+    first = store.join(session["join_code"], "Amna", sex="female", uid="join-form-1")
+    again = store.join(session["join_code"], "Amna", sex="female", uid="join-form-1")
+    assert (again["id"], again["token"]) == (first["id"], first["token"])
+    assert len(store.session_participants(session["id"])) == 1
+    store.close_session(session["id"])  # the retry arrives after the coach ended the session: still the same person
+    assert store.join(session["join_code"], "Amna", uid="join-form-1")["id"] == first["id"]
+    store.reopen_session(session["id"])
+    assert store.join(session["join_code"], "Amna")["id"] != first["id"]  # no uid: another person of that name
+
+
+def test_retried_answers_succeed_once_stored_even_after_close_or_submit(session_with_pretest):
+    store, session, activity = session_with_pretest
+    p = store.join(session["join_code"])
+    attempt = store.start_attempt(activity["id"], p["id"])
+    store.save_answer(attempt["id"], "kiln", "tip", uid="a1")
+    store.submit_attempt(attempt["id"])
+    assert store.save_answer(attempt["id"], "kiln", "tip", uid="a1")["response"] == "tip"
+    assert store.submit_attempt(attempt["id"])["submitted_at"] is not None  # submitting twice is harmless
+    store.close_activity(activity["id"])
+    assert store.save_answer(attempt["id"], "kiln", "tip", uid="a1")["uid"] == "a1"
+    with pytest.raises(AlreadySubmitted):
+        store.save_answer(attempt["id"], "kiln", "som", uid="a2")  # a new answer is still refused
+    assert [a["uid"] for a in store.answer_history(attempt["id"])] == ["a1"]
+
+
+def test_retried_group_answers_votes_and_questions_count_once(store, all_types_bank):
+    session = store.add_session(store.add_workshop("W")["id"], "S")
+    activity = store.add_activity(session["id"], all_types_bank, "case_study")
+    a, b = (store.join(session["join_code"], n) for n in ("Amna", "Bushra"))
+    group = store.add_group(activity["id"], "Group 1", [a["id"], b["id"]])
+    store.open_activity(activity["id"])
+    store.save_group_answer(group["id"], a["id"], "kiln", "tip", uid="g1")
+    store.close_activity(activity["id"])
+    assert store.save_group_answer(group["id"], a["id"], "kiln", "tip", uid="g1")["response"] == "tip"
+    with pytest.raises(ActivityNotOpen):
+        store.save_group_answer(group["id"], a["id"], "kiln", "som", uid="g2")
+    q1 = store.ask(session["id"], a["id"], "Who leads?", uid="ask-1")
+    q2 = store.ask(session["id"], a["id"], "Who leads?", uid="ask-1")
+    assert q1["id"] == q2["id"] and len(store.room_questions(session["id"])) == 1
+    for _ in range(2):
+        store.vote(q1["id"], b["id"])
+    assert store.room_questions(session["id"])[0]["votes"] == 1
+    assert store.start_attempt(activity["id"], a["id"])["id"] == store.start_attempt(activity["id"], a["id"])["id"]
+
+
+# ------------------------------------------------------------------ ending a session
+
+
+def test_ending_a_session_closes_its_activity_and_frees_its_code(session_with_pretest):
+    store, session, activity = session_with_pretest
+    closed = store.close_session(session["id"])
+    assert closed["state"] == "closed"
+    assert store.get_activity(activity["id"])["state"] == "closed"
+    with pytest.raises(UnknownJoinCode):
+        store.find_session(session["join_code"])
+    assert store.reopen_session(session["id"])["join_code"] == session["join_code"]  # still free: kept
+    assert store.find_session(session["join_code"])["id"] == session["id"]
+    with pytest.raises(StoreError, match="open, closed"):
+        store.set_session_state(session["id"], "paused")
+
+
+def test_a_reopened_session_whose_code_was_taken_meanwhile_gets_a_new_one(store):
+    workshop = store.add_workshop("W")
+    old = store.add_session(workshop["id"], "Monday")
+    store.close_session(old["id"])
+    new = store.add_session(workshop["id"], "Tuesday")
+    with store._write() as c:  # Tuesday happens to draw Monday's code, free since Monday ended
+        c.execute(schema.sessions.update().where(schema.sessions.c.id == new["id"]).values(join_code=old["join_code"]))
+    reopened = store.reopen_session(old["id"])
+    assert reopened["join_code"] != old["join_code"]
+    assert store.find_session(old["join_code"])["id"] == new["id"]
+    assert store.find_session(reopened["join_code"])["id"] == old["id"]
+
+
+def test_attempts_of_an_activity_say_how_far_each_person_got(session_with_pretest):
+    store, session, activity = session_with_pretest
+    a, b = store.join(session["join_code"], "Amna"), store.join(session["join_code"], "Bushra")
+    first = store.start_attempt(activity["id"], a["id"])
+    store.save_answer(first["id"], "kiln", "tip")
+    store.save_answer(first["id"], "kiln", "som")
+    store.save_answer(first["id"], "elements", ["act"])
+    store.save_answer(first["id"], "elements", [])  # cleared: no longer answered
+    store.start_attempt(activity["id"], b["id"])
+    listed = {x["participant_id"]: x for x in store.list_attempts(activity["id"])}
+    assert listed[a["id"]]["answered"] == 1 and listed[a["id"]]["last_saved_at"] is not None
+    assert listed[b["id"]]["answered"] == 0 and listed[b["id"]]["last_saved_at"] is None
+
+
+def test_the_coach_changes_an_activitys_time_limit(session_with_pretest):
+    store, _session, activity = session_with_pretest
+    assert store.set_time_limit(activity["id"], 600)["time_limit_s"] == 600
+    assert store.set_time_limit(activity["id"], None)["time_limit_s"] is None
+    with pytest.raises(StoreError, match="above zero"):
+        store.set_time_limit(activity["id"], 0)

@@ -1,13 +1,24 @@
-"""The store's tables (SQLAlchemy Core). Identifiers are UUID strings so that stores from
-several laptops merge without clashes; answers are an append-only log."""
+"""The store's tables (SQLAlchemy Core) at the newest revision. Identifiers are UUID strings so that stores
+from several laptops merge without clashes; answers are an append-only log.
+
+A change here is also a new revision in toolkit/migrations/versions/ (tests/test_migrations.py checks that
+the revisions build exactly these tables).
+"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 1
-
 metadata = sa.MetaData()
+
+# Alembic keeps the store's revision here. It is declared so that `metadata.drop_all` empties a store
+# completely: a version left behind without its tables would make the next open skip the migrations.
+alembic_version = sa.Table(
+    "alembic_version",
+    metadata,
+    sa.Column("version_num", sa.String(32), nullable=False),
+    sa.PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
 
 
 def _id() -> sa.Column:
@@ -18,6 +29,7 @@ def _when(name: str, nullable: bool = True) -> sa.Column:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
+# Written by toolkit 0.1.0 (schema_version 1) before the store had migrations; kept so such stores are recognised.
 store_info = sa.Table(
     "store_info",
     metadata,
@@ -60,6 +72,9 @@ sessions = sa.Table(
     sa.Column("join_code", sa.String(12), nullable=False, index=True),
     sa.Column("state", sa.String(10), nullable=False),  # open | closed
     _when("created_at", nullable=False),
+    # A code typed on a phone must lead to one session: the database refuses a second open one.
+    sa.Index("one_open_session_per_join_code", "join_code", unique=True,
+             sqlite_where=sa.text("state = 'open'"), postgresql_where=sa.text("state = 'open'")),
 )
 
 activities = sa.Table(

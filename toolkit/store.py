@@ -1,11 +1,14 @@
 """The store: the one place where the room meets. Apps call these verbs; they never write SQL.
 
 Every verb returns plain dicts and raises a named error that the apps turn into a message.
-SQLite (a file in the data folder, WAL) by default; PostgreSQL by URL.
+SQLite (a file in the data folder, WAL) by default; PostgreSQL by URL. Opening a store brings it to the
+current schema (toolkit/migrations/). A write that a retry could repeat (join, answer, group answer, vote,
+attempt, question from the room) is stored once: the caller passes the same `uid` again.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import uuid
 from collections import Counter
@@ -17,21 +20,39 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from . import migrations
 from . import schema as t
+from .backup import KEEP as KEEP_BACKUPS
+from .backup import backup_sqlite
 from .bank import Bank, bank_from_store
+from .database import WriterQueue, make_engine
+from .database import normalise_url as normalise_url  # re-exported: callers import it from here
+
+log = logging.getLogger(__name__)
 
 # Join codes avoid letters and digits people confuse on a phone: O/0, I/1/L.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 6
 ACTIVITY_STATES = ("draft", "open", "closed", "revealed")
+SESSION_STATES = ("open", "closed")
 ACTIVITY_KINDS = ("pretest", "posttest", "check", "survey", "confidence", "case_study")
 PROFILE_FIELDS = ("sex", "organisation", "rank", "province")
 PROFILE_CHOICES = ("required", "optional", "off")
 DEFAULT_PROFILE = {"sex": "optional", "organisation": "optional", "rank": "optional", "province": "off"}
+# Ids derived from a caller's uid (join, question from the room): a retry finds the row the first call made.
+_UID_NAMESPACE = uuid.UUID("6f1c2f0e-3b7a-4d4e-9a51-2c8d3f6b7e10")
 
 
 class StoreError(Exception):
     """Something the person can fix or must know; the message says what."""
+
+
+class StoreUnavailable(StoreError):
+    """The database did not answer (locked for too long, or the server is unreachable)."""
+
+
+class StoreTooNew(StoreError):
+    """The store was made by a newer version of the toolkit."""
 
 
 class NotFound(StoreError):
@@ -66,6 +87,11 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def id_from_uid(kind: str, uid: str) -> str:
+    """The id a row made for this uid gets: the same uid sent again names the same row."""
+    return str(uuid.uuid5(_UID_NAMESPACE, f"{kind}/{uid}"))
+
+
 def new_join_code() -> str:
     return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
 
@@ -75,89 +101,102 @@ def normalise_join_code(code: str) -> str:
     return "".join(str(code).split()).upper().replace("-", "")
 
 
+def free_join_code(c: sa.Connection) -> str:
+    """A new join code that no open session has, inside the caller's write transaction."""
+    for _ in range(50):
+        code = new_join_code()
+        clash = c.execute(
+            sa.select(t.sessions.c.id).where(t.sessions.c.join_code == code, t.sessions.c.state == "open")
+        ).first()
+        if clash is None:
+            return code
+    raise StoreError("Could not find a free join code; close some old sessions.")  # pragma: no cover - 887 million
+
+
 def _row(r: sa.Row | None) -> dict | None:
     return dict(r._mapping) if r is not None else None
-
-
-def make_engine(url: str) -> sa.Engine:
-    """An engine set up for many writer processes: WAL and a busy timeout on SQLite."""
-    url = normalise_url(url)
-    if url.startswith("sqlite"):
-        path = sa.engine.make_url(url).database
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
-
-        @sa.event.listens_for(engine, "connect")
-        def _connect(dbapi_conn, _record):
-            # Let SQLAlchemy's "begin" below decide how a transaction starts (pysqlite's own is lazy).
-            dbapi_conn.isolation_level = None
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=FULL")  # a laptop on battery: a saved answer survives power loss
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
-        @sa.event.listens_for(engine, "begin")
-        def _begin(conn):
-            # Writers take the lock up front so that two writers never deadlock upgrading a read lock.
-            immediate = conn.get_execution_options().get("write", False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True)
-
-
-def normalise_url(url: str) -> str:
-    """A database URL as people write it; `postgresql://` means the psycopg 3 driver shipped with the toolkit."""
-    if url.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
 
 
 class Store:
     """The service the apps call."""
 
-    def __init__(self, url: str, create: bool = True):
+    def __init__(self, url: str, create: bool = True, keep_backups: int = KEEP_BACKUPS):
         self.url = url
         self.engine = make_engine(url)
         self._writer = self.engine.execution_options(write=True)
+        self._queue = WriterQueue(self.sqlite_path)
         self._banks: dict[str, Bank] = {}
+        self.keep_backups = keep_backups
         if create:
             self.create()
 
     def create(self) -> None:
-        with self._write() as c:
-            t.metadata.create_all(c)
-            if c.execute(sa.select(t.store_info.c.value).where(t.store_info.c.name == "schema_version")).first() is None:
-                c.execute(t.store_info.insert().values(name="schema_version", value=str(t.SCHEMA_VERSION)))
+        """Create the store, or bring one made by an older toolkit to the current schema.
+
+        A participant kernel opens the store on every page load: when it is current this costs one query.
+        """
+        if migrations.revision_of(self.engine) == migrations.HEAD:
+            return
+        try:
+            migrations.upgrade(self._writer)
+        except migrations.UnknownRevision as e:
+            raise StoreTooNew(f"This store was made by a newer version of the toolkit (schema revision "
+                              f"{e.revision}); install that version to open it.") from None
+        except migrations.UnknownTables as e:
+            raise StoreError(f"This database already holds tables that are not a toolkit store ({e}); "
+                             f"use an empty database.") from None
+        except sa.exc.OperationalError as e:
+            raise StoreUnavailable(f"The store could not be opened: {e.orig}") from None
+
+    def revision(self) -> str | None:
+        """The schema revision the store is at (toolkit/migrations/versions/)."""
+        return migrations.revision_of(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
+        self._queue.close()
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The store's file, for a SQLite store on disk."""
+        if self.dialect != "sqlite":
+            return None
+        database = self.engine.url.database
+        return Path(database).resolve() if database and database != ":memory:" else None
+
     @contextmanager
     def _write(self) -> Iterator[sa.Connection]:
-        with self._writer.begin() as c:
-            yield c
+        try:
+            with self._queue.turn(), self._writer.begin() as c:
+                yield c
+        except sa.exc.OperationalError as e:
+            raise StoreUnavailable(f"The store did not save this, try again ({e.orig}).") from e
 
     @contextmanager
     def _read(self) -> Iterator[sa.Connection]:
-        with self.engine.connect() as c:
-            yield c
+        try:
+            with self.engine.connect() as c:
+                yield c
+        except sa.exc.OperationalError as e:
+            raise StoreUnavailable(f"The store could not be read, try again ({e.orig}).") from e
 
-    def _insert_ignoring_duplicates(self, table: sa.Table, values: dict) -> sa.Executable:
+    def _insert_ignoring_duplicates(self, table: sa.Table, values: dict | None = None,
+                                    on: list[str] | None = None) -> sa.Executable:
+        """INSERT that does nothing when the row is there already (on `on`'s unique columns, or any)."""
         if self.dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
         elif self.dialect == "sqlite":
             from sqlalchemy.dialects.sqlite import insert
         else:  # pragma: no cover - only the two dialects are supported
             raise StoreError(f"unsupported database: {self.dialect}")
-        return insert(table).values(**values).on_conflict_do_nothing()
+        stmt = insert(table)
+        if values is not None:
+            stmt = stmt.values(**values)
+        return stmt.on_conflict_do_nothing(index_elements=on)
 
     # ------------------------------------------------------------ banks
 
@@ -215,20 +254,17 @@ class Store:
     def add_session(self, workshop_id: str, title: str) -> dict:
         """A live run of the workshop with a join code unique among open sessions."""
         self.get_workshop(workshop_id)
-        with self._write() as c:
-            for _ in range(50):
-                code = new_join_code()
-                clash = c.execute(
-                    sa.select(t.sessions.c.id).where(t.sessions.c.join_code == code, t.sessions.c.state == "open")
-                ).first()
-                if clash is None:
-                    break
-            else:  # pragma: no cover - 887 million codes
-                raise StoreError("Could not find a free join code; close some old sessions.")
-            row = dict(id=new_id(), workshop_id=workshop_id, title=title.strip() or "Session", join_code=code,
-                       state="open", created_at=now())
-            c.execute(t.sessions.insert().values(**row))
-        return row
+        for tries_left in reversed(range(3)):
+            try:
+                with self._write() as c:
+                    row = dict(id=new_id(), workshop_id=workshop_id, title=title.strip() or "Session",
+                               join_code=free_join_code(c), state="open", created_at=now())
+                    c.execute(t.sessions.insert().values(**row))
+                return row
+            except sa.exc.IntegrityError:  # another server took the code meanwhile (PostgreSQL)
+                if not tries_left:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def get_session(self, session_id: str) -> dict:
         with self._read() as c:
@@ -254,6 +290,38 @@ class Store:
             q = q.where(t.sessions.c.workshop_id == workshop_id)
         with self._read() as c:
             return [_row(r) for r in c.execute(q)]
+
+    def set_session_state(self, session_id: str, state: str) -> dict:
+        """End a session (its open activity closes, its code is free again) or reopen it.
+
+        A reopened session whose code another open session has taken meanwhile gets a new code.
+        """
+        if state not in SESSION_STATES:
+            raise StoreError(f"A session's state is one of {', '.join(SESSION_STATES)}.")
+        closed_activity = False
+        with self._write() as c:
+            session = _row(c.execute(sa.select(t.sessions).where(t.sessions.c.id == session_id)).first())
+            if session is None:
+                raise NotFound("That session is not in this store.")
+            values: dict[str, Any] = {"state": state}
+            if state == "closed":
+                closed_activity = c.execute(
+                    t.activities.update().where(t.activities.c.session_id == session_id, t.activities.c.state == "open")
+                    .values(state="closed", closed_at=now())).rowcount > 0
+            elif session["state"] != "open" and c.execute(
+                    sa.select(t.sessions.c.id).where(t.sessions.c.join_code == session["join_code"],
+                                                     t.sessions.c.state == "open")).first() is not None:
+                values["join_code"] = free_join_code(c)
+            c.execute(t.sessions.update().where(t.sessions.c.id == session_id).values(**values))
+        if closed_activity:
+            self._backup_quietly()
+        return self.get_session(session_id)
+
+    def close_session(self, session_id: str) -> dict:
+        return self.set_session_state(session_id, "closed")
+
+    def reopen_session(self, session_id: str) -> dict:
+        return self.set_session_state(session_id, "open")
 
     # ------------------------------------------------------------ activities
 
@@ -290,7 +358,10 @@ class Store:
             return [_row(r) for r in rows]
 
     def set_activity_state(self, activity_id: str, state: str) -> dict:
-        """Open, close or reveal an activity; opening one closes the other open activities of its session."""
+        """Open, close or reveal an activity; opening one closes the other open activities of its session.
+
+        When an open activity ends, a SQLite store is copied into the data folder's backups/.
+        """
         if state not in ACTIVITY_STATES:
             raise StoreError(f"An activity's state is one of {', '.join(ACTIVITY_STATES)}.")
         stamp = {"open": "opened_at", "closed": "closed_at", "revealed": "revealed_at"}.get(state)
@@ -298,17 +369,45 @@ class Store:
             activity = _row(c.execute(sa.select(t.activities).where(t.activities.c.id == activity_id)).first())
             if activity is None:
                 raise NotFound("That activity is not in this store.")
+            closed_one = activity["state"] == "open" and state != "open"
             if state == "open":
-                c.execute(
+                closed_one = c.execute(
                     t.activities.update()
                     .where(t.activities.c.session_id == activity["session_id"], t.activities.c.state == "open",
                            t.activities.c.id != activity_id)
                     .values(state="closed", closed_at=now())
-                )
+                ).rowcount > 0
             values: dict[str, Any] = {"state": state}
             if stamp:
                 values[stamp] = now()
             c.execute(t.activities.update().where(t.activities.c.id == activity_id).values(**values))
+        if closed_one:
+            self._backup_quietly()
+        return self.get_activity(activity_id)
+
+    def backup(self, keep: int | None = None) -> Path | None:
+        """Copy a SQLite store into backups/ beside it, keeping the newest `keep`; None for PostgreSQL."""
+        path = self.sqlite_path
+        if path is None:
+            return None
+        return backup_sqlite(path, keep=self.keep_backups if keep is None else keep)
+
+    def _backup_quietly(self) -> None:
+        # A failed copy (disk full, read-only folder) must not stop the coach closing an activity.
+        try:
+            self.backup()
+        except Exception as e:
+            log.warning("could not back up the store: %s", e)
+
+    def set_time_limit(self, activity_id: str, time_limit_s: int | None) -> dict:
+        """Seconds from opening until the activity is due (None: no limit)."""
+        if time_limit_s is not None and (isinstance(time_limit_s, bool) or int(time_limit_s) <= 0):
+            raise StoreError("A time limit is a number of seconds above zero, or none.")
+        with self._write() as c:
+            done = c.execute(t.activities.update().where(t.activities.c.id == activity_id)
+                             .values(time_limit_s=None if time_limit_s is None else int(time_limit_s)))
+            if done.rowcount == 0:
+                raise NotFound("That activity is not in this store.")
         return self.get_activity(activity_id)
 
     def open_activity(self, activity_id: str) -> dict:
@@ -336,8 +435,17 @@ class Store:
     # ------------------------------------------------------------ participants
 
     def join(self, join_code: str, display_name: str | None = None, language: str = "en",
-             consent: bool = True, **profile: str | None) -> dict:
-        """A new participant of the session's workshop, with the token that brings them back."""
+             consent: bool = True, *, uid: str | None = None, **profile: str | None) -> dict:
+        """A new participant of the session's workshop, with the token that brings them back.
+
+        Pass a `uid` made once per join form: a retry with it returns the participant the first call made.
+        """
+        participant_id = id_from_uid("join", uid) if uid else new_id()
+        if uid:
+            with self._read() as c:
+                joined = _row(c.execute(sa.select(t.participants).where(t.participants.c.id == participant_id)).first())
+            if joined is not None:
+                return joined
         session = self.find_session(join_code)
         workshop = self.get_workshop(session["workshop_id"])
         unknown = set(profile) - set(PROFILE_FIELDS) - {"match_code_hash"}
@@ -349,11 +457,13 @@ class Store:
         if not consent:
             raise NotAllowed("You can join once you have read and accepted the notice.")
         name = (display_name or "").strip()[:200] or None
-        row = dict(id=new_id(), workshop_id=workshop["id"], token=secrets.token_urlsafe(16), display_name=name,
+        row = dict(id=participant_id, workshop_id=workshop["id"], token=secrets.token_urlsafe(16), display_name=name,
                    language=language if language in ("en", "ur") else "en", consent_at=now(), created_at=now(),
                    **{k: (v.strip()[:200] or None) if isinstance(v, str) else v for k, v in profile.items()})
         with self._write() as c:
-            c.execute(t.participants.insert().values(**row))
+            if c.execute(self._insert_ignoring_duplicates(t.participants, row, on=["id"])).rowcount == 0:
+                # the same uid raced in from another kernel: that call's participant is the one
+                return _row(c.execute(sa.select(t.participants).where(t.participants.c.id == participant_id)).first())
             c.execute(t.attendance.insert().values(session_id=session["id"], participant_id=row["id"], joined_at=now()))
         return row
 
@@ -400,6 +510,26 @@ class Store:
             return _row(c.execute(sa.select(t.attempts).where(
                 t.attempts.c.activity_id == activity_id, t.attempts.c.participant_id == participant_id)).first())
 
+    def list_attempts(self, activity_id: str) -> list[dict]:
+        """The activity's attempts, each with `answered` (questions with an answer now) and `last_saved_at`."""
+        with self._read() as c:
+            attempts = [_row(r) for r in c.execute(sa.select(t.attempts).where(t.attempts.c.activity_id == activity_id)
+                                                   .order_by(t.attempts.c.started_at, t.attempts.c.id))]
+            log = c.execute(
+                sa.select(t.answers.c.attempt_id, t.answers.c.question_id, t.answers.c.response, t.answers.c.saved_at)
+                .join(t.attempts, t.attempts.c.id == t.answers.c.attempt_id)
+                .where(t.attempts.c.activity_id == activity_id).order_by(t.answers.c.seq))
+            latest: dict[str, dict[str, Any]] = {}
+            last_saved: dict[str, Any] = {}
+            for r in log:
+                latest.setdefault(r.attempt_id, {})[r.question_id] = r.response
+                last_saved[r.attempt_id] = r.saved_at
+        for a in attempts:
+            given = latest.get(a["id"], {}).values()
+            a["answered"] = sum(1 for v in given if v is not None and v != "" and v != [])
+            a["last_saved_at"] = last_saved.get(a["id"])
+        return attempts
+
     def get_attempt(self, attempt_id: str) -> dict:
         with self._read() as c:
             row = _row(c.execute(sa.select(t.attempts).where(t.attempts.c.id == attempt_id)).first())
@@ -408,7 +538,10 @@ class Store:
         return row
 
     def save_answer(self, attempt_id: str, question_id: str, response: Any, uid: str | None = None) -> dict:
-        """Append an answer; the same uid sent twice (a retry) is stored once."""
+        """Append an answer; the same uid sent twice (a retry) is stored once.
+
+        A retry of an answer already stored succeeds even if the activity closed or the attempt was submitted since.
+        """
         uid = uid or new_id()
         with self._write() as c:
             state = c.execute(
@@ -418,6 +551,11 @@ class Store:
             ).first()
             if state is None:
                 raise NotFound("That attempt is not in this store.")
+            if state.submitted_at is not None or state.state != "open":
+                stored = c.execute(sa.select(t.answers).where(t.answers.c.uid == uid)).first()
+                if stored is not None:
+                    return {"uid": uid, "attempt_id": stored.attempt_id, "question_id": stored.question_id,
+                            "response": stored.response}
             if state.submitted_at is not None:
                 raise AlreadySubmitted("Your answers were already submitted.")
             if state.state != "open":
@@ -493,7 +631,8 @@ class Store:
 
     def save_group_answer(self, group_id: str, participant_id: str, prompt_id: str, response: Any,
                           uid: str | None = None) -> dict:
-        """Append a member's edit of the group's shared answer; a retry with the same uid is stored once."""
+        """Append a member's edit of the group's shared answer; a retry with the same uid is stored once
+        (and succeeds even if the exercise closed or the member moved to another group since)."""
         uid = uid or new_id()
         with self._write() as c:
             row = c.execute(
@@ -502,6 +641,12 @@ class Store:
                 .join(t.group_members, t.group_members.c.group_id == t.groups.c.id)
                 .where(t.groups.c.id == group_id, t.group_members.c.participant_id == participant_id)
             ).first()
+            if row is None or row.state != "open":
+                stored = c.execute(sa.select(t.group_answers).where(t.group_answers.c.uid == uid)).first()
+                if stored is not None:
+                    return {"uid": uid, "group_id": stored.group_id, "prompt_id": stored.prompt_id,
+                            "response": stored.response, "participant_id": stored.participant_id,
+                            "saved_at": stored.saved_at}
             if row is None:
                 raise NotAllowed("You are not a member of this group.")
             if row.state != "open":
@@ -526,16 +671,20 @@ class Store:
 
     # ------------------------------------------------------------ questions from the room
 
-    def ask(self, session_id: str, participant_id: str, text: str, anonymous: bool = False) -> dict:
+    def ask(self, session_id: str, participant_id: str, text: str, anonymous: bool = False,
+            uid: str | None = None) -> dict:
+        """A question from the room; a retry with the same uid returns the question the first call stored."""
         text = (text or "").strip()
         if not text:
             raise StoreError("Type your question first.")
         if len(text) > 1000:
             raise StoreError("Please keep your question under 1000 characters.")
-        row = dict(id=new_id(), session_id=session_id, participant_id=participant_id, text=text,
-                   anonymous=bool(anonymous), state="open", asked_at=now())
+        row = dict(id=id_from_uid("ask", uid) if uid else new_id(), session_id=session_id,
+                   participant_id=participant_id, text=text, anonymous=bool(anonymous), state="open", asked_at=now())
         with self._write() as c:
-            c.execute(t.audience_questions.insert().values(**row))
+            if c.execute(self._insert_ignoring_duplicates(t.audience_questions, row, on=["id"])).rowcount == 0:
+                return _row(c.execute(sa.select(t.audience_questions)
+                                      .where(t.audience_questions.c.id == row["id"])).first())
         return row
 
     def vote(self, question_id: str, participant_id: str, up: bool = True) -> None:

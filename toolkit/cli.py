@@ -23,7 +23,7 @@ def main() -> None:
 
 @main.group()
 def bank() -> None:
-    """Check question banks.
+    """Check, import and export question banks.
 
     \b
     Example:
@@ -63,6 +63,16 @@ def bank_check(paths: tuple[str, ...], quiet: bool) -> None:
         sys.exit(1)
 
 
+def _attach_format_commands() -> None:
+    from .cli_formats import bank_export, bank_import
+
+    bank.add_command(bank_import)
+    bank.add_command(bank_export)
+
+
+_attach_format_commands()
+
+
 @main.command()
 @click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
               help="The data folder holding the store (default: ./toolkit-data).")
@@ -88,25 +98,182 @@ def demo(data_dir: str | None, db_url: str | None) -> None:
 @click.option("--db", "db_url", default=None, help="A database URL instead of the SQLite file, e.g. postgresql://…")
 @click.option("--demo", "with_demo", is_flag=True, help="First seed a demo workshop so there is something to see.")
 @click.option("--port", default=8866, show_default=True, help="Port of the participant app (phones).")
-@click.option("--coach-port", default=8867, show_default=True, help="Port of the coach app (this laptop only).")
+@click.option("--coach-port", default=8867, show_default=True, help="Port of the coach app.")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address the participant app listens on.")
+@click.option("--coach-host", default="127.0.0.1", show_default=True,
+              help="Address the coach app listens on; 0.0.0.0 opens it to the network (always behind its secret).")
+@click.option("--expect", default=25, show_default=True, type=click.IntRange(1, 500),
+              help="How many participants you expect: that many kernels are kept warm (as memory allows).")
+@click.option("--cull-after", default=300, show_default=True, type=click.IntRange(30, 86400),
+              help="Seconds after which a kernel whose page is gone is shut down.")
 @click.option("--banks", "banks_dir", type=click.Path(exists=True, file_okay=False), default=None,
               help="A folder of question banks (default: the banks shipped with the toolkit).")
 def serve(data_dir: str | None, db_url: str | None, with_demo: bool, port: int, coach_port: int, host: str,
-          banks_dir: str | None) -> None:
-    """Start the participant app (for phones) and the coach app (this laptop), and print their addresses.
+          coach_host: str, expect: int, cull_after: int, banks_dir: str | None) -> None:
+    """Start the participant app (for phones) and the coach app, and print their addresses.
 
-    Stop both with Ctrl+C. Answers are saved as they are given: stopping loses nothing.
+    The coach address carries a secret (kept in the data folder). Stop both with Ctrl+C: answers are
+    saved as they are given, so stopping loses nothing.
 
     \b
     Example:
         toolkit serve --demo
-        toolkit serve --data ./quetta-2026 --port 8866
+        toolkit serve --data ./quetta-2026 --expect 30
     """
     from .serve import serve as run
 
     run(data_dir=Path(data_dir) if data_dir else config.default_data_dir(), db_url=db_url, demo=with_demo,
-        port=port, coach_port=coach_port, host=host, banks_dir=Path(banks_dir) if banks_dir else None)
+        port=port, coach_port=coach_port, host=host, banks_dir=Path(banks_dir) if banks_dir else None,
+        expect=expect, coach_host=coach_host, cull_after=cull_after)
+
+
+@main.command()
+@click.argument("address")
+@click.option("--code", required=True, help="The join code of the session to rehearse (shown on the coach app).")
+@click.option("--participants", "-n", default=25, show_default=True, type=click.IntRange(1, 200),
+              help="How many participants to play.")
+@click.option("--think", default=3.0, show_default=True, help="Seconds a participant thinks per question, on average.")
+@click.option("--stagger", default=0.0, show_default=True, help="Seconds between one participant joining and the next.")
+def rehearse(address: str, code: str, participants: int, think: float, stagger: float) -> None:
+    """Play simulated participants against a running participant app, and print how the laptop held up.
+
+    Each one joins, answers every question with a pause, and submits, speaking to the server exactly as a
+    phone does. Use a rehearsal session: its answers are stored like any others.
+
+    \b
+    Example:
+        toolkit rehearse http://127.0.0.1:8866/ --code K7QM4P --participants 30
+    """
+    from .rehearse import rehearse as run
+
+    report = run(address, code, participants, think_s=think, stagger_s=stagger)
+    for line in report.lines():
+        click.echo(line)
+    if report.failures:
+        sys.exit(1)
+
+
+# ------------------------------------------------------------------ bundles and backups
+
+
+def _store_url(data_dir: str | None, db_url: str | None) -> str:
+    return db_url or config.sqlite_url(Path(data_dir) if data_dir else config.default_data_dir())
+
+
+def _open_store(data_dir: str | None, db_url: str | None):
+    from .store import Store, StoreError
+
+    try:
+        return Store(_store_url(data_dir, db_url))
+    except StoreError as e:
+        raise click.ClickException(str(e)) from None
+
+
+_data_option = click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
+                            help="The data folder holding the store (default: ./toolkit-data).")
+_db_option = click.option("--db", "db_url", default=None,
+                          help="A database URL instead of the SQLite file, e.g. postgresql://…")
+
+
+@main.group()
+def bundle() -> None:
+    """Carry a session from one store to another in one file (e.g. from each laptop to the office).
+
+    \b
+    Example:
+        toolkit bundle export --session K7QX2M --out quetta-day1.bundle.json.gz
+        toolkit bundle import quetta-day1.bundle.json.gz --db postgresql://office-server/toolkit
+    """
+
+
+@bundle.command("export")
+@click.option("--session", "session", required=True, help="The session's join code (or its id).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The bundle file to write.")
+@_data_option
+@_db_option
+def bundle_export(session: str, out: str, data_dir: str | None, db_url: str | None) -> None:
+    """Write one session, with its answers, people and the banks it used, to a bundle file.
+
+    \b
+    Example:
+        toolkit bundle export --session K7QX2M --out quetta-day1.bundle.json.gz --data ./quetta-2026-11
+    """
+    from .bundle import export_bundle
+    from .store import StoreError
+
+    store = _open_store(data_dir, db_url)
+    try:
+        done = export_bundle(store, session, out)
+    except StoreError as e:
+        raise click.ClickException(str(e)) from None
+    finally:
+        store.close()
+    counts = done["counts"]
+    click.echo(f"Wrote {done['path']}: session '{done['title']}' (code {done['join_code']}), "
+               f"{counts['participants']} participants, {counts['answers']} answers, {len(done['counts'])} tables.")
+
+
+@bundle.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_data_option
+@_db_option
+def bundle_import(file: str, data_dir: str | None, db_url: str | None) -> None:
+    """Merge a bundle into this store; importing the same bundle again adds nothing.
+
+    An open session whose join code an open session here already has gets a new code (printed).
+
+    \b
+    Example:
+        toolkit bundle import quetta-day1.bundle.json.gz --db postgresql://office-server/toolkit
+        toolkit bundle import quetta-day1.bundle.json.gz --data ./office-store
+    """
+    from .bundle import import_bundle, read_bundle
+    from .store import StoreError
+
+    try:
+        read_bundle(file)  # a bad file is refused before the store is even opened
+    except StoreError as e:
+        raise click.ClickException(str(e)) from None
+    store = _open_store(data_dir, db_url)
+    try:
+        done = import_bundle(store, file)
+    except StoreError as e:
+        raise click.ClickException(str(e)) from None
+    finally:
+        store.close()
+    added = {k: v for k, v in done["added"].items() if v}
+    what = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in added.items()) or "nothing new"
+    click.echo(f"Imported session '{done['title']}': {what}.")
+    for change in done["changed"]:
+        click.echo(f"  {change}")
+    if done["recoded_from"]:
+        click.echo(f"  Join code {done['recoded_from']} is in use by another open session here: "
+                   f"this session's code is now {done['join_code']}.")
+
+
+@main.command()
+@_data_option
+@click.option("--keep", type=click.IntRange(min=1), default=None,
+              help="How many backups to keep (default 20); older ones are deleted.")
+def backup(data_dir: str | None, keep: int | None) -> None:
+    """Copy the store (safely, even while the apps are running) into the data folder's backups/.
+
+    The store also backs itself up whenever an activity closes. README.md says how to restore one.
+
+    \b
+    Example:
+        toolkit backup --data ./quetta-2026-11
+    """
+    from sqlalchemy.engine import make_url
+
+    from .backup import KEEP, BackupError, backup_sqlite
+
+    db = make_url(config.sqlite_url(Path(data_dir) if data_dir else config.default_data_dir())).database
+    try:
+        copy = backup_sqlite(db, keep=keep or KEEP)
+    except BackupError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Backed up to {copy}")
 
 
 if __name__ == "__main__":  # pragma: no cover

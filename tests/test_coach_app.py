@@ -268,3 +268,19 @@ def test_continue_an_open_session(session_with_pretest):
     app.prepare.continue_button.click()
     assert app.session["id"] == session["id"]
     assert app.selected_activity == activity["id"]
+
+
+def test_ending_a_session_frees_its_code_and_keeps_its_answers(session_with_pretest):
+    store, session, activity = session_with_pretest
+    p = phone(store, session, "Ayesha")
+    p.input.choose(True)
+    app = coach(store)
+    app.show_session(session["id"])
+    app.nav.value = "run"
+    run = app.panels["run"]
+    run.end_button.click()
+    assert store.get_session(session["id"])["state"] == "open"  # nothing happens before confirming
+    run.end_yes.click()
+    assert store.get_session(session["id"])["state"] == "closed"
+    assert app.session is None and session["join_code"] not in str(app.prepare.session_picker.options)
+    assert store.latest_answers(p.attempt["id"]) == {"consent": True}

@@ -308,3 +308,20 @@ def test_questions_to_the_coach_can_be_sent_anonymously_and_voted(session_with_p
     assert store.room_questions(session["id"])[0]["votes"] == 1
     amna.refresh()
     assert amna.room.vote_buttons[question_id].description == "▲ 1"
+
+
+def test_a_double_tap_on_join_and_send_stores_one_participant_and_one_question(session_with_pretest):
+    store, session, _ = session_with_pretest
+    app = ParticipantApp(store=store, query=f"code={session['join_code']}", start_polling=False)
+    form = app.join_form
+    form.name_box.value = "Ayesha"
+    form.consent_box.value = True
+    form.join()
+    form.join()  # the second tap arrives after the first was handled
+    assert len(store.session_participants(session["id"])) == 1
+    app.tabs.value = "room"
+    app.room.box.value = "Who pays for the shelter?"
+    app.room.send.click()
+    app.room.box.value = "Who pays for the shelter?"
+    app.room.send.click()  # a new question typed again is a new question
+    assert len(store.room_questions(session["id"])) == 2

@@ -35,7 +35,12 @@ class RunPanel(w.VBox):
         self.rows = w.VBox()
         self.board = w.HTML()
         self.board_actions = w.VBox()
-        self.children = [w.HTML("<h2>Activities</h2>"), self.rows, self.board, self.board_actions]
+        self.end_button = w.Button(description="End this session", icon="power-off")
+        self.end_button.add_class("tk-secondary")
+        self.end_button.on_click(lambda _b: self._ask_to_end())
+        self.end_confirm = w.HBox()
+        self.children = [w.HTML("<h2>Activities</h2>"), self.rows, self.board, self.board_actions,
+                         w.HBox([self.end_button, self.end_confirm])]
         self.buttons: dict[str, dict[str, w.Button]] = {}
         self._drawn: tuple | None = None
 
@@ -130,6 +135,21 @@ class RunPanel(w.VBox):
         button.add_class("tk-secondary")
         button.on_click(lambda _b: self.submit_for(activity_id, self.move_along.value))
         self.board_actions.children = [w.HBox([self.move_along, button])] if waiting else []
+
+    def _ask_to_end(self) -> None:
+        yes = w.Button(description="Yes, end it: nobody can join or answer any more", icon="check")
+        yes.add_class("tk-primary")
+        no = w.Button(description="Not yet")
+        no.add_class("tk-secondary")
+        yes.on_click(lambda _b: self.end_session())
+        no.on_click(lambda _b: setattr(self.end_confirm, "children", ()))
+        self.end_yes = yes
+        self.end_confirm.children = [no, yes]
+
+    def end_session(self) -> None:
+        """Close the session: its join code is freed, answers stay, and the coach goes back to the sessions."""
+        self.app.store.close_session(self.app.session["id"])
+        self.app.show_prepare()
 
     def submit_for(self, activity_id: str, participant_id: str | None) -> None:
         if not participant_id:

@@ -3,6 +3,7 @@ an optional self-generated matching code, and the consent notice."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 import ipywidgets as w
@@ -18,6 +19,7 @@ class JoinForm(w.VBox):
     def __init__(self, store: Store, lang: str, code: str, on_joined: Callable[[dict, dict], None]):
         super().__init__()
         self.store, self.lang, self.on_joined = store, lang, on_joined
+        self.uid = uuid.uuid4().hex  # a double tap or a retry joins once
         self.session: dict | None = None
         self.message = w.HTML()
         self.step = w.VBox()
@@ -113,7 +115,7 @@ class JoinForm(w.VBox):
                 return
         try:
             participant = self.store.join(self.session["join_code"], self.name_box.value, language=self.lang,
-                                          consent=True, **profile)
+                                          consent=True, uid=self.uid, **profile)
         except StoreError as e:
             self.message.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
             return

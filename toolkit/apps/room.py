@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import ipywidgets as w
 
 from ..store import Store, StoreError
@@ -15,6 +17,7 @@ class RoomQuestions(w.VBox):
         super().__init__()
         self.add_class("tk-room")
         self.store, self.session, self.participant, self.lang = store, session, participant, lang
+        self.uid = uuid.uuid4().hex  # the question being typed: sent twice, stored once
         self.box = w.Textarea(placeholder=t("ask_placeholder", lang), layout=w.Layout(width="100%", height="6em"))
         self.anonymous = w.Checkbox(value=False, description=t("anonymous", lang), indent=False)
         self.send = w.Button(description=t("send", lang), icon="paper-plane")
@@ -30,11 +33,13 @@ class RoomQuestions(w.VBox):
 
     def ask(self) -> None:
         try:
-            self.store.ask(self.session["id"], self.participant["id"], self.box.value, anonymous=self.anonymous.value)
+            self.store.ask(self.session["id"], self.participant["id"], self.box.value, anonymous=self.anonymous.value,
+                           uid=self.uid)
         except StoreError as e:
             self.status.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
             return
         self.box.value = ""
+        self.uid = uuid.uuid4().hex
         self.status.value = f"<div class='tk-saved'>{t('sent', self.lang)}</div>"
         self.refresh()
 

@@ -25,7 +25,7 @@ def fetch(url: str, follow: bool = True) -> tuple[int, str]:
 
     opener = urllib.request.build_opener(*([] if follow else [NoRedirect]))
     try:
-        with opener.open(url, timeout=30) as r:
+        with opener.open(url, timeout=180) as r:  # generous: the kernel pool may still be warming
             return r.status, r.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode("utf-8", "replace")

@@ -26,6 +26,7 @@ from ..report import (
     objective_figure,
     paired_bars,
     progress_figure,
+    shorten,
     slope_figure,
     table_html,
 )
@@ -71,8 +72,8 @@ class ExplorerApp(w.VBox):
         options = self._workshop_options()
         # the newest workshop first: most often the one just held
         self.workshop = w.Dropdown(description="Workshop", options=options, value=options[-1][1],
-                                   layout=w.Layout(width="460px"), style={"description_width": "80px"})
-        self.session = w.Dropdown(description="Session", layout=w.Layout(width="380px"),
+                                   layout=w.Layout(width="600px"), style={"description_width": "80px"})
+        self.session = w.Dropdown(description="Session", layout=w.Layout(width="440px"),
                                   style={"description_width": "70px"})
         self.activity = w.Dropdown(description="Test", layout=w.Layout(width="360px"),
                                    style={"description_width": "50px"})
@@ -147,7 +148,8 @@ class ExplorerApp(w.VBox):
         tests = self._scope().activities
         tests = tests[tests["activity_kind"].isin(KIND_NAMES)].drop_duplicates(["activity_kind", "form"])
         self.activity.options = [("All tests", ALL)] + [
-            (f"{KIND_NAMES[r.activity_kind]}: {r.form}", (r.activity_kind, r.form)) for r in tests.itertuples()]
+            (str(r.activity) or f"{KIND_NAMES[r.activity_kind]}: {r.form}", (r.activity_kind, r.form))
+            for r in tests.itertuples()]
         self.activity.index = 0
         self._fill_groups()
 
@@ -245,7 +247,7 @@ class ExplorerApp(w.VBox):
                                      ("pre_mean", "Pre", "pct"), ("post_mean", "Post", "pct"),
                                      ("gain_mean", "Gain", "pts"), ("class_g", "<g>", "num"), ("band", "Band", "text")]))
 
-    def test_items(self) -> pd.DataFrame:
+    def shown_items(self) -> pd.DataFrame:
         """The item statistics of the test the filter names (all tests by default)."""
         items = self.tables.get("item_statistics", pd.DataFrame())
         if self.activity.value == ALL or items.empty:
@@ -254,16 +256,18 @@ class ExplorerApp(w.VBox):
         return items[(items["activity_kind"] == kind) & (items["form"] == form)].reset_index(drop=True)
 
     def _questions(self, t: dict, results: Results) -> str:
-        items = self.test_items()
+        items = self.shown_items()
         if items.empty:
             return "<p class='muted'>No test questions here.</p>"
         self.figures["items"] = item_figure(items)
         texts = results.questions.drop_duplicates(["form", "question_id"]).set_index(["form", "question_id"])["text"]
+        names = results.activities.drop_duplicates(["activity_kind", "form"]).set_index(["activity_kind", "form"])
         shown = items.sort_values("discrimination").assign(
-            text=lambda f: [str(texts.get((a, b), ""))[:90] for a, b in zip(f["form"], f["question_id"], strict=True)])
+            text=lambda f: [shorten(texts.get((a, b), ""), 90) for a, b in zip(f["form"], f["question_id"], strict=True)],
+            test=lambda f: [names["activity"].get((k, a), k) for k, a in zip(f["activity_kind"], f["form"], strict=True)])
         return (figure_html(self.figures["items"], "Each point is a question: easy to the right, discriminating "
                                                    "at the top. Red: poor (below .20), yellow: revise.")
-                + table_html(shown, [("activity_kind", "Test", "text"), ("question_id", "Question", "text"),
+                + table_html(shown, [("test", "Test", "text"), ("question_id", "Question", "text"),
                                      ("text", "", "text"), ("n", "n", "int"), ("facility", "Facility", "num"),
                                      ("discrimination", "D", "num"), ("item_rest_r", "Item–rest r", "num"),
                                      ("discrimination_band", "Verdict", "text")]))

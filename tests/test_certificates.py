@@ -1,0 +1,149 @@
+"""Certificates: who gets one, the PDF's text (Urdu shaped and in order), ids and codes that verify."""
+
+from __future__ import annotations
+
+import csv
+import io
+import stat
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+from test_demo_series import by_place, open_series
+
+from toolkit.certificates import (
+    CertificateError,
+    certificate_id,
+    completed,
+    load_secret,
+    make_certificates,
+    verification_code,
+    verify,
+)
+from toolkit.cli_reports import certificates, verify_certificate
+from toolkit.results import load_results
+
+pypdf = pytest.importorskip("pypdf")
+URDU_NAME = "فرحانہ بی بی"
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory):
+    store = open_series(tmp_path_factory)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def workshop(sqlite_store, all_types_bank):
+    """Four joined: an Urdu name and a Latin one submit the post-test, one without a name too, one never submits."""
+    store = sqlite_store
+    w = store.add_workshop("Victim identification", place="Quetta", starts_on=date(2026, 11, 24),
+                           ends_on=date(2026, 11, 25), organiser="Provincial training college")
+    session = store.add_session(w["id"], "Day 1")
+    post = store.add_activity(session["id"], all_types_bank, "posttest")
+    people = {name: store.join(session["join_code"], name) for name in (URDU_NAME, "Bilal Ahmed", "", "Late Comer")}
+    store.open_activity(post["id"])
+    for name, p in people.items():
+        attempt = store.start_attempt(post["id"], p["id"])
+        store.save_answer(attempt["id"], "consent", True)
+        if name != "Late Comer":
+            store.submit_attempt(attempt["id"])
+    return store, session, people
+
+
+def read_register(path) -> list[dict]:
+    with open(path, encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+def pdf_text(path) -> str:
+    return " ".join(pypdf.PdfReader(path).pages[0].extract_text().split())
+
+
+def test_one_certificate_per_named_participant_who_submitted_the_post_test(workshop, tmp_path):
+    store, session, people = workshop
+    made = make_certificates(store, session["id"], tmp_path / "out", data_dir=tmp_path / "data")
+    assert sorted(c.name for c in made) == sorted(["Bilal Ahmed", URDU_NAME])  # no name: nothing to print on it
+    assert len(completed(store, session["workshop_id"])) == 3
+    assert {p.name for p in (tmp_path / "out").iterdir()} == {c.path.name for c in made} | {"certificates.csv"}
+    register = read_register(tmp_path / "out" / "certificates.csv")
+    assert {r["certificate_id"]: r["verification_code"] for r in register} == {c.certificate_id: c.code for c in made}
+    bilal = next(c for c in made if c.name == "Bilal Ahmed")
+    text = pdf_text(bilal.path)
+    for expected in ("Certificate of completion", "Bilal Ahmed", "Victim identification", "held in Quetta, 24–25 "
+                     "November 2026", "Organised by Provincial training college", bilal.certificate_id, bilal.code):
+        assert expected in text
+    assert "DEMO" not in text  # only demo workshops carry the mark
+
+
+def test_an_urdu_name_is_shaped_joined_and_in_reading_order(workshop, tmp_path):
+    from fontTools.ttLib import TTFont
+
+    store, session, _people = workshop
+    made = make_certificates(store, session["id"], tmp_path, data_dir=tmp_path)
+    urdu = next(c for c in made if c.name == URDU_NAME)
+    assert URDU_NAME in pdf_text(urdu.path)  # the text reads back in logical order, letter by letter
+    page = pypdf.PdfReader(urdu.path).pages[0]
+    fonts = {f.get_object()["/BaseFont"].split("+")[-1]: f.get_object() for f in page["/Resources"]["/Font"].values()}
+    bold = fonts["NotoNaskhArabicBold"]["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+    glyphs = set(TTFont(io.BytesIO(bold["/FontFile2"].get_object().get_data())).getGlyphOrder())
+    # HarfBuzz chose the joined forms: feh, hah, noon, beh initial; reh, alef, heh goal, farsi yeh final
+    joined = {"uniFED3", "uniFEA3", "uniFEE7", "uniFE91", "uniFEAE", "uniFE8E", "uniFBA7", "uniFBFD"}
+    assert joined <= glyphs
+    assert not {"uni0641", "uni062D", "uni0646", "uni0628"} & glyphs  # no letter left in its isolated form
+
+
+def test_ids_are_stable_and_codes_verify_with_the_data_folders_secret(workshop, tmp_path):
+    store, session, people = workshop
+    first = make_certificates(store, session["id"], tmp_path / "a", data_dir=tmp_path)
+    again = make_certificates(store, session["id"], tmp_path / "b", data_dir=tmp_path)
+    assert [(c.certificate_id, c.code) for c in first] == [(c.certificate_id, c.code) for c in again]
+    assert len({c.certificate_id for c in first}) == len(first)
+    secret_file = tmp_path / "certificate-secret"
+    assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+    cert = first[0]
+    assert cert.certificate_id == certificate_id(session["workshop_id"], cert.participant_id)
+    assert cert.code == verification_code(load_secret(tmp_path), cert.certificate_id, cert.participant_id)
+    ok = verify(store, cert.certificate_id.lower(), cert.code.replace("-", " "), tmp_path)  # as a person types it
+    assert ok["valid"] and ok["name"] == cert.name and ok["place"] == "Quetta"
+    assert not verify(store, cert.certificate_id, first[1].code, tmp_path)["valid"]
+    assert verify(store, "TK-AAAA-BBBB-CCCC", cert.code, tmp_path)["reason"].startswith("No certificate")
+    other = tmp_path / "elsewhere"
+    load_secret(other)  # another laptop's secret makes other codes
+    assert not verify(store, cert.certificate_id, cert.code, other)["valid"]
+    with pytest.raises(CertificateError):
+        verify(store, cert.certificate_id, cert.code, tmp_path / "no-secret-here")
+    with pytest.raises(CertificateError):
+        make_certificates(store, session["id"], tmp_path / "c", rule="finished-lunch", data_dir=tmp_path)
+
+
+def test_attended_rule_over_a_cohorts_sessions_and_the_demo_mark(series, tmp_path):
+    results = load_results(series)
+    cohort = by_place(results, "Islamabad")
+    workshop_id = cohort.workshops["workshop_id"].iloc[0]
+    all_three = set(cohort.participants.loc[cohort.participants["sessions_attended"] == 3, "participant_id"])
+    assert {p["id"] for p in completed(series, workshop_id, "attended-3")} == all_three and len(all_three) == 20
+    assert len(completed(series, workshop_id, "attended-2")) == 22
+    made = make_certificates(series, None, tmp_path, rule="attended-3", data_dir=tmp_path, workshop_id=workshop_id)
+    assert len(made) == 20
+    text = pdf_text(made[0].path)
+    assert "DEMO DATA: NOT A REAL CERTIFICATE" in text and "attending 3 of its 3 sessions" in text
+
+
+def test_certificates_and_verify_commands(series, tmp_path):
+    data = series.sqlite_path.parent
+    quetta = series.list_sessions()[-1]
+    out = tmp_path / "certs"
+    run = CliRunner().invoke(certificates, ["--session", quetta["join_code"], "--out", str(out), "--data", str(data)])
+    assert run.exit_code == 0, run.output
+    assert "Made 21 certificates" in run.output  # 24 came, 2 left before the post-test, 1 never submitted
+    assert f"{data / 'certificate-secret'}" in run.output
+    row = read_register(out / "certificates.csv")[0]
+    ok = CliRunner().invoke(verify_certificate, [row["certificate_id"], row["verification_code"], "--data", str(data)])
+    assert ok.exit_code == 0 and f"issued to {row['name']}" in ok.output
+    bad = CliRunner().invoke(verify_certificate, [row["certificate_id"], "AAAAA-AAAAA", "--data", str(data)])
+    assert bad.exit_code == 1 and "does not match" in bad.output
+    run = CliRunner().invoke(certificates, ["--workshop", "Coaching series", "--rule", "attended-3",
+                                            "--out", str(tmp_path / "cohort"), "--data", str(data)])
+    assert run.exit_code == 0 and "Made 20 certificates" in run.output

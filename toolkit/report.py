@@ -1,0 +1,587 @@
+"""What was learned, by whom: the facilitator's tables, charts and the self-contained HTML report.
+
+`analyse` runs toolkit.analysis on a Results (toolkit.results); the charts are matplotlib figures drawn without
+pyplot and embedded as inline SVG, so the report opens offline and asks nothing of the network.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import textwrap
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib import rc_context
+from matplotlib.figure import Figure
+
+from . import __version__
+from .analysis import (
+    ONE_GROUP_CAVEAT,
+    POST,
+    PRE,
+    compare_workshops,
+    confidence_change,
+    disaggregate,
+    distractor_analysis,
+    gain_by_objective,
+    gain_summary,
+    headcount_by,
+    item_mcnemar,
+    item_statistics,
+    likert_summary,
+    match_by_participant_id,
+    match_rate,
+    open_answers,
+    paired_tests,
+    pre_post_scores,
+    progress_over_sessions,
+    recommend_summary,
+    reliability,
+)
+from .analysis.gain import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
+from .results import Results
+
+PRE_COLOUR, POST_COLOUR, DOWN_COLOUR, INK = "#8a94a6", "#1f5fbf", "#d1495b", "#1d2330"
+GROUPS = ("sex", "organisation", "rank")
+REVISE_BANDS = ("negative: check the key", "poor", "revise")
+SEX_WORDS = {"female": "female", "male": "male", "undisclosed": "preferred not to say", "(not given)": "did not answer"}
+DEMO_PREFIX = "Demo:"
+
+
+# ---------------------------------------------------------------- the tables
+
+
+def tested_answers(results: Results) -> pd.DataFrame:
+    """Pre- and post-test rows of the attempts in which the person answered at least one question."""
+    a = results.answers
+    a = a[a["activity_kind"].isin((PRE, POST))]
+    took = a.groupby(["activity_id", "participant_id"])["answered"].transform("any").astype(bool)
+    return a[took].reset_index(drop=True)
+
+
+def analyse(results: Results, n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED) -> dict:
+    """Every table of the report, by name, each from toolkit.analysis on these results."""
+    answers = tested_answers(results)
+    people = results.participants
+    q = results.questions
+    pairs = match_by_participant_id(answers)
+    scores = pre_post_scores(answers, pairs)
+    scored = q[q["scored"].astype(bool)]
+    keys = {(r.question_id): r.key for r in scored.itertuples() if r.question_type in ("single", "classification")}
+    options = {r.question_id: r.options for r in scored.itertuples() if r.question_type in ("single", "classification")}
+    single = answers[answers["question_type"].isin(("single", "classification"))]
+    tables: dict[str, Any] = {
+        "answers": answers, "scores": scores, "match_rate": match_rate(pairs, answers),
+        "gain_summary": gain_summary(scores, n_resamples=n_resamples, seed=seed), "paired_tests": paired_tests(scores),
+        "gain_by_objective": gain_by_objective(answers, pairs) if len(answers) else pd.DataFrame(),
+        "item_mcnemar": item_mcnemar(answers, pairs) if len(answers) else pd.DataFrame(),
+        "item_statistics": item_statistics(answers, by=("activity_kind", "form")),
+        "reliability": reliability(answers, by=("activity_kind", "form")),
+        "distractors": distractor_analysis(single, key=keys, options=options, by=("activity_kind", "form"))
+        if len(single) else pd.DataFrame(),
+    }
+    for by in GROUPS:
+        tables[f"headcount_by_{by}"] = headcount_by(people, by, threshold=1)  # how many came: shown in full
+        tables[f"by_{by}"] = disaggregate(scores, people, by)  # how they did: small cells suppressed
+    tables["workshops"] = compare_workshops(scores, threshold=5) if results.workshops.shape[0] > 1 else None
+    tables["progress"] = _progress(results, answers)
+    five = q[(q["question_type"] == "likert") & (q["n_options"] == 5)]["question_id"].drop_duplicates().tolist()
+    eleven = q[(q["question_type"] == "likert") & (q["n_options"] == 11)]["question_id"].drop_duplicates().tolist()
+    survey = results.survey
+    tables["likert"] = likert_summary(survey, questions=[x for x in five if x in set(survey["question_id"])])
+    tables["recommend"] = recommend_summary(survey, eleven[0]) if eleven else None
+    tables["open_answers"] = open_answers(survey, q[q["question_type"] == "open"]["question_id"].drop_duplicates()
+                                          .tolist())
+    tables["confidence"] = confidence_change(results.confidence)
+    return tables
+
+
+def _progress(results: Results, answers: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Progress over sessions for each workshop (a cohort) that tested in more than one session."""
+    out = {}
+    for workshop_id, rows in answers.groupby("workshop_id", sort=False):
+        if rows["session_id"].nunique() > 1:
+            order = results.sessions[results.sessions["workshop_id"] == workshop_id].sort_values("position")
+            out[workshop_id] = progress_over_sessions(rows, session_order=order["session_id"].tolist())
+    return out
+
+
+# ---------------------------------------------------------------- the charts
+
+
+def svg(fig: Figure) -> str:
+    """The figure as inline SVG, with nothing that names an address (no XML prologue, metadata or namespaces)."""
+    buffer = io.StringIO()
+    with rc_context({"svg.fonttype": "path", "svg.hashsalt": "toolkit"}):
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    text = buffer.getvalue()
+    text = re.sub(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<metadata>.*?</metadata>", "", text, flags=re.S)
+    text = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", text)
+    return text.strip()
+
+
+def _wrap(text: str, width: int, lines: int = 2) -> str:
+    """A label on at most two lines, shortened with "…" when longer still."""
+    parts = textwrap.wrap(str(text), width)
+    return "\n".join(parts[:lines - 1] + [textwrap.shorten(" ".join(parts[lines - 1:]), width, placeholder=" …")]
+                     ) if len(parts) > lines else "\n".join(parts)
+
+
+def _figure(width: float = 8.0, height: float = 4.0) -> tuple[Figure, Any]:
+    fig = Figure(figsize=(width, height), dpi=100)
+    ax = fig.add_subplot()
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(labelsize=9)
+    return fig, ax
+
+
+def slope_figure(scores: pd.DataFrame) -> Figure:
+    """Pre vs post per person (one line each: blue up, red down) and the class means in black."""
+    fig, ax = _figure(6.5, 4.5)
+    for row in scores.itertuples():
+        colour = POST_COLOUR if row.post > row.pre else DOWN_COLOUR if row.post < row.pre else PRE_COLOUR
+        ax.plot([0, 1], [row.pre, row.post], color=colour, alpha=0.45, lw=1, marker="o", ms=3, label="_person")
+    if len(scores):
+        pre, post = scores["pre"].mean(), scores["post"].mean()
+        ax.plot([0, 1], [pre, post], color=INK, lw=3, marker="o", ms=7, label="Mean")
+        ax.annotate(f"{pre:.0f}%", (0, pre), xytext=(-12, 0), textcoords="offset points", ha="right", va="center",
+                    fontsize=10, fontweight="bold")
+        ax.annotate(f"{post:.0f}%", (1, post), xytext=(12, 0), textcoords="offset points", va="center",
+                    fontsize=10, fontweight="bold")
+    ax.set_xticks([0, 1], ["Pre-test", "Post-test"])
+    ax.set_xlim(-0.35, 1.35)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("Score (% of maximum)")
+    ax.set_title(f"Each participant before and after (n = {len(scores)})", fontsize=11)
+    return fig
+
+
+def paired_bars(labels: list[str], pre: list, post: list, title: str, notes: list[str] | None = None,
+                height: float | None = None) -> Figure:
+    """Horizontal pre/post bars per row; a row whose figures are suppressed shows its note ("<5") instead."""
+    fig, ax = _figure(8, height or max(2.2, 0.55 * len(labels) + 1))
+    y = np.arange(len(labels))[::-1]
+    for i, (p, q) in enumerate(zip(pre, post, strict=True)):
+        if isinstance(p, (int, float)) and isinstance(q, (int, float)):
+            ax.barh(y[i] + 0.18, p, height=0.34, color=PRE_COLOUR, label="Pre-test" if i == 0 else "_pre")
+            ax.barh(y[i] - 0.18, q, height=0.34, color=POST_COLOUR, label="Post-test" if i == 0 else "_post")
+            ax.text(q + 1, y[i] - 0.18, f"{q:.0f}%", va="center", fontsize=8)
+            ax.text(p + 1, y[i] + 0.18, f"{p:.0f}%", va="center", fontsize=8, color="#4a5468")
+        else:
+            ax.text(1, y[i], (notes or [None] * len(labels))[i] or str(p), va="center", fontsize=9, color="#4a5468")
+    ax.set_yticks(y, labels)
+    ax.set_xlim(0, 108)
+    ax.set_xlabel("Score (% of maximum)")
+    ax.set_title(title, fontsize=11)
+    handles, names = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(handles, names, fontsize=8, loc="lower right", frameon=False)
+    return fig
+
+
+def objective_figure(table: pd.DataFrame) -> Figure:
+    labels = [f"{r.objective} (<g> {r.class_g:.2f})" for r in table.itertuples()]
+    return paired_bars(labels, table["pre_mean"].tolist(), table["post_mean"].tolist(), "Gain by learning objective")
+
+
+def group_figure(table: pd.DataFrame, by: str) -> Figure:
+    """Pre/post by sex (organisation, rank); suppressed groups are named with "<5" and no bars."""
+    labels = [f"{SEX_WORDS.get(str(v), v) if by == 'sex' else v}" for v in table[by]]
+    pre, post = table["pre_mean"].tolist(), table["post_mean"].tolist()
+    notes = [str(p) if not isinstance(p, (int, float)) else None for p in pre]
+    return paired_bars(labels, pre, post, f"Results by {by}", notes=notes)
+
+
+def item_figure(items: pd.DataFrame) -> Figure:
+    """Difficulty (facility) against discrimination (upper-lower), with the bands of the methods marked."""
+    fig, ax = _figure(7.5, 4.8)
+    ax.axhspan(-1, 0.2, color="#fdecea", zorder=0)
+    ax.axhspan(0.2, 0.3, color="#fff4d6", zorder=0)
+    ax.axvspan(0.3, 0.7, color="#eef3fb", zorder=0)
+    kinds = {PRE: ("o", PRE_COLOUR, "Pre-test"), POST: ("s", POST_COLOUR, "Post-test")}
+    for kind, rows in items.groupby("activity_kind", sort=True):
+        marker, colour, name = kinds.get(kind, ("^", INK, kind))
+        ax.scatter(rows["facility"], rows["discrimination"], marker=marker, color=colour, s=28, label=name,
+                   edgecolor="white", linewidth=0.5, zorder=3)
+        # only the worst few are named (more would pile up; the table lists them all)
+        poor = rows[rows["discrimination"] < 0.2].nsmallest(6 if len(items) < 40 else 3, "discrimination")
+        poor = poor.sort_values("facility")
+        for i, r in enumerate(poor.itertuples()):  # three heights in turn: neighbours' labels do not collide
+            ax.annotate(str(r.question_id)[:22], (r.facility, r.discrimination), xytext=(4, (6, -11, 16)[i % 3]),
+                        fontsize=7, textcoords="offset points", color="#a4161a",
+                        arrowprops={"arrowstyle": "-", "color": "#a4161a", "lw": 0.4} if i % 3 == 2 else None)
+    ax.set_xlim(0, 1.02)
+    low = min(-0.1, float(items["discrimination"].min()) - 0.05) if len(items) else -0.1
+    ax.set_ylim(low, 1.02)
+    ax.set_xlabel("Facility (share of points earned): easy to the right")
+    ax.set_ylabel("Discrimination (top 27% − bottom 27%)")
+    ax.set_title("Item difficulty and discrimination (red: poor, below .20; yellow: revise)", fontsize=11)
+    if len(items):
+        ax.legend(fontsize=8, loc="upper left", frameon=False)
+    return fig
+
+
+def progress_figure(table: pd.DataFrame, names: list[str]) -> Figure:
+    fig, ax = _figure(8, 3.8)
+    x = table["position"].to_numpy()
+    ax.plot(x, table["pre_mean"], marker="o", color=PRE_COLOUR, lw=2, label="Pre-test")
+    ax.plot(x, table["post_mean"], marker="s", color=POST_COLOUR, lw=2, label="Post-test")
+    for xi, pre, post in zip(x, table["pre_mean"], table["post_mean"], strict=True):
+        ax.annotate(f"{post:.0f}%", (xi, post), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=8)
+        ax.annotate(f"{pre:.0f}%", (xi, pre), xytext=(0, -13), textcoords="offset points", ha="center", fontsize=8)
+    ax.set_xticks(x, [_wrap(n, 26) for n in names], fontsize=8)
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("Score (% of maximum)")
+    ax.set_title("The cohort's progress over sessions", fontsize=11)
+    ax.legend(fontsize=8, loc="lower right", frameon=False)
+    return fig
+
+
+def likert_figure(table: pd.DataFrame, labels: dict[str, str]) -> Figure:
+    """How many chose each point of the 5-point scale, per question, as 100% stacked bars."""
+    fig, ax = _figure(8, max(2.5, 0.5 * len(table) + 1.2))
+    colours = ["#a4161a", "#e07a5f", "#d9d9d9", "#7fa7e0", "#1f5fbf"]
+    names = ["Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree"]
+    y = np.arange(len(table))[::-1]
+    left = np.zeros(len(table))
+    for point, colour, name in zip("12345", colours, names, strict=True):
+        share = 100 * table[point].to_numpy(float) / table["n"].to_numpy(float).clip(min=1)
+        ax.barh(y, share, left=left, color=colour, label=name, height=0.7)
+        left += share
+    ax.set_yticks(y, [_wrap(labels.get(q, q), 48) for q in table["question_id"]], fontsize=8)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of answers")
+    ax.set_title("Reaction survey", fontsize=11)
+    ax.legend(fontsize=7, ncol=5, loc="upper center", bbox_to_anchor=(0.4, -0.12 - 0.5 / max(1, len(table))),
+              frameon=False)
+    return fig
+
+
+def confidence_figure(table: pd.DataFrame) -> Figure:
+    fig, ax = _figure(8, max(2.2, 0.5 * len(table) + 1))
+    y = np.arange(len(table))[::-1]
+    for yi, r in zip(y, table.itertuples(), strict=True):
+        ax.plot([r.before_mean, r.after_mean], [yi, yi], color="#c9d1e0", lw=3, zorder=1)
+    ax.scatter(table["before_mean"], y, color=PRE_COLOUR, s=50, zorder=2, label="Before")
+    ax.scatter(table["after_mean"], y, color=POST_COLOUR, s=50, zorder=2, label="After")
+    ax.set_yticks(y, table["objective"])
+    ax.set_xlim(1, 5)
+    ax.set_xlabel("Mean self-rated confidence (1 = not at all, 5 = very)")
+    ax.set_title("Confidence before and after, per objective", fontsize=11)
+    ax.legend(fontsize=8, loc="lower right", frameon=False)
+    return fig
+
+
+# ---------------------------------------------------------------- the HTML report
+
+
+def fmt(value: Any, kind: str = "num") -> str:
+    """A figure as the report prints it; suppressed cells ("<5") as they are."""
+    if value is None or isinstance(value, str):
+        return html.escape(value or "–")
+    if isinstance(value, (float, np.floating)) and not np.isfinite(value):
+        return "–"
+    if kind == "pct":
+        return f"{value:.1f}%"
+    if kind == "pts":
+        return f"{value:+.1f}"
+    if kind == "p":
+        return "< 0.001" if value < 0.001 else f"{value:.3f}"
+    if kind == "int":
+        return f"{int(value)}"
+    return f"{value:.2f}"
+
+
+def table_html(frame: pd.DataFrame, columns: list[tuple[str, str, str]], cls: str = "") -> str:
+    """columns: (column, heading, format kind). Cells carry data-col for the tests and for screen readers."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for _c, h, _k in columns)
+    body = []
+    for _, row in frame.iterrows():
+        cells = "".join(f"<td data-col='{c}'>{fmt(row[c], k) if k != 'text' else html.escape(str(row[c]))}</td>"
+                        for c, _h, k in columns)
+        body.append(f"<tr>{cells}</tr>")
+    return f"<table class='{cls}'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def headcount_sentence(table: pd.DataFrame) -> str:
+    """ "24 participants (3 female, 21 male)" from headcount_by(participants, "sex", threshold=1)."""
+    total = int(table["n"].sum()) if len(table) else 0
+    parts = [f"{int(r.n)} {SEX_WORDS.get(str(r.sex), r.sex)}" for r in table.itertuples()]
+    return f"{total} participant{'s' if total != 1 else ''}" + (f" ({', '.join(parts)})" if parts else "")
+
+
+def _dates(w: pd.Series) -> str:
+    start, end = w["starts_on"], w["ends_on"]
+    if not isinstance(start, date):
+        return ""
+    if isinstance(end, date) and end != start:
+        return f"{start.day} {start:%B %Y} – {end.day} {end:%B %Y}"
+    return f"{start.day} {start:%B %Y}"
+
+
+def figure_html(fig: Figure, caption: str) -> str:
+    return f"<figure>{svg(fig)}<figcaption>{html.escape(caption)}</figcaption></figure>"
+
+
+CSS = """
+body { font-family: system-ui, "Segoe UI", Roboto, "Noto Sans", sans-serif; color: #1d2330; margin: 0;
+  background: #f6f8fb; line-height: 1.45; }
+main { max-width: 980px; margin: 0 auto; background: #fff; padding: 24px 36px 48px; }
+h1 { font-size: 1.7em; margin: 0.2em 0; } h2 { border-bottom: 2px solid #dde3ee; padding-bottom: 4px; margin-top: 1.6em; }
+h3 { margin-bottom: 0.3em; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 0.92em; }
+th, td { border-bottom: 1px solid #dde3ee; padding: 4px 10px; text-align: left; vertical-align: top; }
+th { background: #eef3fb; } td[data-col] { font-variant-numeric: tabular-nums; }
+figure { margin: 12px 0; } figure svg { max-width: 100%; height: auto; }
+figcaption { color: #4a5468; font-size: 0.88em; }
+.lead { font-size: 1.15em; } .muted { color: #4a5468; font-size: 0.92em; }
+.demo { background: #fdecea; color: #a4161a; font-weight: 700; padding: 10px 14px; border-radius: 6px; }
+.caveat { background: #fff4d6; padding: 10px 14px; border-radius: 6px; }
+.figures { display: flex; flex-wrap: wrap; gap: 12px 32px; } .figures div { min-width: 200px; }
+.big { font-size: 1.6em; font-weight: 700; display: block; }
+ul.open li { margin: 2px 0; }
+@media print { body { background: #fff; } main { padding: 0; } }
+"""
+
+
+def _section_results(t: dict) -> str:
+    g = t["gain_summary"].set_index("statistic")
+    tests = t["paired_tests"].set_index("test")
+    rate = t["match_rate"].iloc[0]
+    n = int(g.at["pre_mean", "n"])
+    if n == 0:
+        return "<h2>Pre-test and post-test</h2><p>No participant took both the pre-test and the post-test.</p>"
+    t_row, w_row = tests.loc["paired t-test"], tests.loc["Wilcoxon signed-rank"]
+    figures = "".join(f"<div><span class='big' data-stat='{k}'>{v}</span>{label}</div>" for k, v, label in (
+        ("pre_mean", fmt(g.at["pre_mean", "value"], "pct"), "pre-test mean"),
+        ("post_mean", fmt(g.at["post_mean", "value"], "pct"), "post-test mean"),
+        ("mean_gain", fmt(g.at["mean_gain", "value"], "pts") + " points", "mean gain"),
+        ("class_g", fmt(g.at["class_g", "value"]), f"&lt;g&gt;, {html.escape(str(g.at['class_g', 'band']))}")))
+    ci = (f"95% bootstrap interval {fmt(g.at['mean_gain', 'ci_low'], 'pts')} to {fmt(g.at['mean_gain', 'ci_high'], 'pts')}"
+          f" points; &lt;g&gt; {fmt(g.at['class_g', 'ci_low'])} to {fmt(g.at['class_g', 'ci_high'])}")
+    rows = [("Pre-test mean", fmt(g.at["pre_mean", "value"], "pct"), ""),
+            ("Post-test mean", fmt(g.at["post_mean", "value"], "pct"), ""),
+            ("Mean gain (post − pre, percentage points)", fmt(g.at["mean_gain", "value"], "pts"),
+             f"95% CI {fmt(g.at['mean_gain', 'ci_low'], 'pts')} to {fmt(g.at['mean_gain', 'ci_high'], 'pts')}"),
+            ("&lt;g&gt;: class-average normalized gain (Hake)", fmt(g.at["class_g", "value"]),
+             f"95% CI {fmt(g.at['class_g', 'ci_low'])} to {fmt(g.at['class_g', 'ci_high'])}; band "
+             f"{html.escape(str(g.at['class_g', 'band']))}"),
+            ("g_avg: average of each person's gain (not &lt;g&gt;)", fmt(g.at["g_avg", "value"]),
+             f"n = {int(g.at['g_avg', 'n'])}"),
+            ("Paired t-test", f"t({fmt(t_row['df'], 'int')}) = {fmt(t_row['statistic'])}, p {fmt(t_row['p_value'], 'p')}"
+             if np.isfinite(t_row["statistic"]) else "–", ""),
+            ("Effect size d_z = mean(d)/SD(d) (SD of the differences; not d_av)", fmt(t_row["effect_size"]), ""),
+            ("Wilcoxon signed-rank (primary for small groups)",
+             f"W = {fmt(w_row['statistic'])}, p {fmt(w_row['p_value'], 'p')}" if np.isfinite(w_row["p_value"]) else "–",
+             f"rank-biserial r = {fmt(w_row['effect_size'])}; {html.escape(str(w_row['method']))}")]
+    table = "".join(f"<tr><td>{a}</td><td data-col='value'>{b}</td><td class='muted'>{c}</td></tr>" for a, b, c in rows)
+    pooled = ("<p class='muted'>Over all the sessions: each person's pre-tests together against their post-tests "
+              "together; the progress from session to session is shown further down.</p>"
+              if t["progress"] else "")
+    return (f"<h2>Pre-test and post-test</h2>{pooled}<div class='figures'>{figures}</div>"
+            f"<p class='muted'>{ci}. {n} participants took both tests (matched by participant; "
+            f"{int(rate['n_pretest'])} took the pre-test, {int(rate['n_posttest'])} the post-test, match rate "
+            f"{fmt(rate['match_rate_pct'], 'pct')}).</p>"
+            f"<table class='stats'><tbody>{table}</tbody></table>"
+            + figure_html(slope_figure(t["scores"]), "Each line is one participant (blue: improved, red: lower). "
+                                                       "The black line joins the means.")
+            + f"<p class='caveat'>{html.escape(ONE_GROUP_CAVEAT)}</p>")
+
+
+def _section_people(t: dict) -> str:
+    parts = [f"<h2>Participants</h2><p class='lead' data-stat='headcount'>{headcount_sentence(t['headcount_by_sex'])}.</p>"]
+    for by in ("organisation", "rank"):
+        table = t[f"headcount_by_{by}"]
+        parts.append(f"<h3>By {by}</h3>" + table_html(table, [(by, by.capitalize(), "text"), ("n", "n", "int"),
+                                                          ("pct", "%", "pct")]))
+    return "".join(parts)
+
+
+def _section_groups(t: dict) -> str:
+    parts = ["<h2>Did everyone benefit alike?</h2><p class='muted'>Pre, post and gain by group, over the participants "
+             "who took both tests. Figures for a group of fewer than 5 people are shown as “&lt;5” (and when only one "
+             "group is hidden, the next smallest is hidden too, as “suppressed”).</p>"]
+    columns = [("n", "n", "int"), ("pre_mean", "Pre", "pct"), ("post_mean", "Post", "pct"),
+               ("gain_mean", "Gain (points)", "pts"), ("class_g", "<g>", "num"), ("band", "Band", "text")]
+    for by in GROUPS:
+        table = t[f"by_{by}"]
+        shown = table.assign(**{by: [SEX_WORDS.get(str(v), v) for v in table[by]]}) if by == "sex" else table
+        parts.append(f"<h3>By {by}</h3>" + table_html(shown, [(by, by.capitalize(), "text"), *columns], cls=f"by-{by}"))
+        if by == "sex" and pd.to_numeric(table["pre_mean"], errors="coerce").notna().any():
+            parts.append(figure_html(group_figure(table, by), "Mean scores before and after, by sex."))
+    return "".join(parts)
+
+
+def _section_objectives(t: dict, results: Results) -> str:
+    table = t["gain_by_objective"]
+    if table is None or table.empty:
+        return ""
+    texts = results.objectives.drop_duplicates("objective").set_index("objective")["text"]
+    shown = table.assign(text=table["objective"].map(texts).fillna(""))
+    weak = shown[shown["band"] == "low"]["objective"].tolist()
+    note = (f"<p>Objectives that landed less well (&lt;g&gt; below 0.3): <b>{html.escape(', '.join(weak))}</b>.</p>"
+            if weak else "")
+    return ("<h2>Learning objectives</h2>" + note
+            + table_html(shown, [("objective", "Objective", "text"), ("text", "", "text"), ("pre_mean", "Pre", "pct"),
+                             ("post_mean", "Post", "pct"), ("gain_mean", "Gain", "pts"), ("class_g", "<g>", "num"),
+                             ("band", "Band", "text")], cls="objectives")
+            + figure_html(objective_figure(table), "Mean score on each objective's questions, before and after."))
+
+
+def _section_items(t: dict, results: Results) -> str:
+    items = t["item_statistics"]
+    if items.empty:
+        return ""
+    texts = results.questions.drop_duplicates(["form", "question_id"]).set_index(["form", "question_id"])["text"]
+    flagged = items[items["discrimination_band"].isin(REVISE_BANDS)].copy()
+    flagged["text"] = [shorten(texts.get((f, q), "")) for f, q in zip(flagged["form"], flagged["question_id"], strict=True)]
+    names = results.activities.drop_duplicates(["activity_kind", "form"]).set_index(["activity_kind", "form"])
+    flagged["test"] = [names["activity"].get((k, f), f) for k, f in zip(flagged["activity_kind"], flagged["form"],
+                                                                        strict=True)]
+    flagged = flagged.sort_values(["discrimination"])
+    rel = t["reliability"].assign(test=lambda r: [names["activity"].get((k, f), f) for k, f in
+                                                  zip(r["activity_kind"], r["form"], strict=True)])
+    few = int(items["n"].max()) < 30
+    parts = ["<h2>Questions to revise</h2>",
+             f"<p>{len(flagged)} of {len(items)} questions discriminate poorly or should be revised (upper–lower "
+             "discrimination below .30; below .20 is poor; negative: check the key).</p>",
+             "<p class='muted'>With fewer than 30 people per test these indices move a lot from one group to the next: "
+             "revise a question when it is flagged in several workshops (see the report of the series).</p>"
+             if few else "",
+             table_html(flagged, [("test", "Test", "text"), ("question_id", "Question", "text"), ("text", "", "text"),
+                              ("facility", "Facility", "num"), ("discrimination", "D", "num"),
+                              ("item_rest_r", "Item–rest r", "num"), ("discrimination_band", "Verdict", "text")],
+                    cls="items"),
+             figure_html(item_figure(items), "Each point is a question. Useful pre-test facility is 0.3–0.7 (blue band)."),
+             "<h3>Reliability</h3>",
+             table_html(rel, [("test", "Test", "text"), ("form", "Form", "text"), ("n", "n", "int"),
+                          ("k", "Questions", "int"), ("cronbach_alpha", "Cronbach's alpha", "num")])]
+    d = t["distractors"]
+    if isinstance(d, pd.DataFrame) and len(d):
+        dead = d[d["not_functioning"]]
+        odd = d[d["choosers_score_higher"]]
+        parts.append(f"<p>Options: {len(dead)} wrong options were chosen by fewer than 5% (they do not function); "
+                     f"{len(odd)} wrong options were chosen by people who scored higher than the rest (review them).</p>")
+    mc = t["item_mcnemar"]
+    if isinstance(mc, pd.DataFrame) and len(mc):
+        changed = mc[mc["p_adjusted"] < 0.05]
+        parts.append(f"<p>McNemar per question asked in both tests ({html.escape(str(mc['correction'].iloc[0]))} "
+                     f"correction): {len(changed)} of {len(mc)} questions changed significantly.</p>")
+    else:
+        parts.append("<p class='muted'>The pre-test and post-test were parallel forms (different questions), so "
+                     "per-question McNemar tests do not apply.</p>")
+    return "".join(parts)
+
+
+def _section_compare(t: dict, results: Results) -> str:
+    parts = []
+    names = results.workshops.set_index("workshop_id")
+    if t["workshops"] is not None and len(t["workshops"]):
+        table = t["workshops"].assign(workshop=lambda f: f["workshop_id"].map(names["place"].fillna(names["workshop"])))
+        parts += ["<h2>Workshops compared</h2>",
+                  table_html(table, [("workshop", "Workshop", "text"), ("n", "n", "int"), ("pre_mean", "Pre", "pct"),
+                                 ("post_mean", "Post", "pct"), ("gain_mean", "Gain", "pts"), ("class_g", "<g>", "num"),
+                                 ("band", "Band", "text")], cls="workshops"),
+                  figure_html(paired_bars(table["workshop"].astype(str).tolist(), table["pre_mean"].tolist(),
+                                           table["post_mean"].tolist(), "Workshops of the series"),
+                               "Mean scores before and after, per workshop.")]
+    sessions = results.sessions.set_index("session_id")["session"]
+    for workshop_id, table in t["progress"].items():
+        shown = table.assign(session=table["session_id"].map(sessions))
+        parts += [f"<h2>Progress over sessions: {html.escape(str(names.at[workshop_id, 'workshop']))}</h2>",
+                  table_html(shown, [("position", "#", "int"), ("session", "Session", "text"), ("n", "n", "int"),
+                                 ("pre_mean", "Pre", "pct"), ("post_mean", "Post", "pct"),
+                                 ("gain_mean", "Gain", "pts"), ("class_g", "<g>", "num")], cls="progress"),
+                  figure_html(progress_figure(table, shown["session"].astype(str).tolist()),
+                               "Pre- and post-test means in each session of the cohort.")]
+    return "".join(parts)
+
+
+def _section_reaction(t: dict, results: Results) -> str:
+    texts = results.questions.drop_duplicates("question_id").set_index("question_id")["text"].to_dict()
+    parts = []
+    likert = t["likert"]
+    if len(likert):
+        shown = likert.assign(text=likert["question_id"].map(texts))
+        parts += ["<h2>Reaction survey</h2>",
+                  table_html(shown, [("text", "Statement", "text"), ("n", "n", "int"), ("mean", "Mean (1–5)", "num"),
+                                 ("pct_agree", "Agree", "pct")], cls="likert"),
+                  figure_html(likert_figure(likert, texts), "Share of answers on each point of the scale.")]
+    rec = t["recommend"]
+    if rec is not None and rec["n"].iloc[0]:
+        r = rec.iloc[0]
+        parts.append(f"<p>Would recommend (0–10): mean {fmt(r['mean'])}, {fmt(r['pct_promoters'], 'pct')} promoters, "
+                     f"{fmt(r['pct_detractors'], 'pct')} detractors, net score <b data-stat='nps'>{fmt(r['nps'], 'int')}"
+                     f"</b> (n = {int(r['n'])}).</p>")
+    answers = t["open_answers"]
+    for qid, rows in answers.groupby("question_id", sort=False):
+        counts = rows["answer"].value_counts(sort=True)  # the same answer from several people: once, with a count
+        items = "".join(f"<li><span dir='auto'>{html.escape(a)}</span>{f' <b>(×{n})</b>' if n > 1 else ''}</li>"
+                        for a, n in counts.items())
+        parts.append(f"<h3>{html.escape(texts.get(qid, qid))}</h3><ul class='open'>{items}</ul>")
+    conf = t["confidence"]
+    if len(conf):
+        parts += ["<h2>Confidence before and after</h2>",
+                  table_html(conf, [("objective", "Objective", "text"), ("n", "n", "int"),
+                                ("before_mean", "Before (1–5)", "num"), ("after_mean", "After (1–5)", "num"),
+                                ("pct_confident_after", "Confident after (4–5)", "pct"),
+                                ("wilcoxon_p", "Wilcoxon p", "p"), ("rank_biserial_r", "r", "num")], cls="confidence"),
+                  figure_html(confidence_figure(conf), "Self-rated confidence, paired over those who answered both times.")]
+    return "".join(parts)
+
+
+def _session_list(names: list[str]) -> str:
+    if len(names) < 2:
+        return ""
+    return f"; {len(names)} sessions: " + "; ".join(html.escape(str(n)) for n in names)
+
+
+def shorten(text: str, limit: int = 110) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def render_report(results: Results, title: str | None = None, tables: dict | None = None) -> str:
+    """The report as one HTML page with everything inline (styles, charts): it fetches nothing."""
+    t = tables if tables is not None else analyse(results)
+    w = results.workshops
+    title = title or (w["workshop"].iloc[0] if len(w) == 1 else f"{w['cohort'].dropna().iloc[0]}"
+                      if w["cohort"].notna().any() and w["cohort"].nunique() == 1 else "Workshop results")
+    demo = any(str(x).startswith(DEMO_PREFIX) for x in w["workshop"])
+    sessions = results.sessions.groupby("workshop_id")["session"].agg(list)
+    where = "".join(f"<li><b>{html.escape(str(r['workshop']))}</b>: {html.escape(str(r['place'] or ''))}, {_dates(r)}"
+                    f"{', organised by ' + html.escape(str(r['organiser'])) if r['organiser'] else ''}"
+                    f"{_session_list(sessions.get(r['workshop_id'], []))}</li>" for _, r in w.iterrows())
+    banner = ("<p class='demo'>DEMO DATA: invented by toolkit's demo for trying the tools. These are not the "
+              "results of a real workshop.</p>") if demo else ""
+    body = "".join([
+        f"<h1>{html.escape(title)}</h1>", banner, f"<ul>{where}</ul>",
+        _section_people(t), _section_results(t), _section_groups(t), _section_objectives(t, results),
+        _section_items(t, results), _section_compare(t, results), _section_reaction(t, results),
+        "<h2>How these figures were made</h2><ul class='muted'>",
+        "<li>Scores are in percent of each test's maximum; a question left unanswered scores 0. A test counts for a "
+        "participant who answered at least one of its questions. Pre and post are matched by participant.</li>",
+        f"<li>Intervals: percentile bootstrap, {BOOTSTRAP_RESAMPLES} resamples, "
+        f"fixed seed {BOOTSTRAP_SEED}. d_z = mean(d)/SD(d) on the differences d = post − pre. Wilcoxon drops zero "
+        "differences; r is the rank-biserial correlation.</li>",
+        "<li>&lt;g&gt; = (&lt;post&gt; − &lt;pre&gt;)/(100 − &lt;pre&gt;) (Hake): low below 0.3, medium 0.3–0.7, "
+        "high above 0.7.</li>",
+        "<li>Counts of participants are shown in full; results for a group of fewer than 5 people are not shown.</li>",
+        f"<li>{html.escape(ONE_GROUP_CAVEAT)}</li></ul>",
+        f"<p class='muted'>Made with toolkit {html.escape(__version__)} on {date.today():%d %B %Y}.</p>"])
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' "
+            f"content='width=device-width, initial-scale=1'><title>{html.escape(title)}</title><style>{CSS}</style>"
+            f"</head><body><main>{body}</main></body></html>")
+
+
+def write_report(results: Results, out: str | Path, title: str | None = None) -> Path:
+    """Write the report of these results to `out` (an .html file); returns its path."""
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_report(results, title), encoding="utf-8")
+    return path

@@ -73,21 +73,43 @@ def _attach_format_commands() -> None:
 _attach_format_commands()
 
 
+def _attach_report_commands() -> None:
+    from .cli_reports import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_attach_report_commands()
+
+
 @main.command()
 @click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
               help="The data folder holding the store (default: ./toolkit-data).")
 @click.option("--db", "db_url", default=None, help="A database URL instead of the SQLite file, e.g. postgresql://…")
-def demo(data_dir: str | None, db_url: str | None) -> None:
+@click.option("--series", is_flag=True,
+              help="Seed the demo series instead: three past workshops and a coaching cohort, with answers, "
+                   "for reports, exports, certificates and the explorer.")
+def demo(data_dir: str | None, db_url: str | None, series: bool) -> None:
     """Seed a demo workshop and session with an open pre-test, and print its join code.
+
+    With --series, seed invented past results instead (every title starts with "Demo:").
 
     \b
     Example:
         toolkit demo --data ./toolkit-data
+        toolkit demo --series --data ./demo-series
     """
     from .demo import seed_demo
     from .store import Store
 
     store = Store(db_url or config.sqlite_url(Path(data_dir) if data_dir else config.default_data_dir()))
+    if series:
+        from .cli_reports import describe_series
+        from .demo import seed_series
+
+        click.echo(describe_series(seed_series(store)))
+        return
     session = seed_demo(store)
     click.echo(f"Demo session '{session['title']}' is open; join code {session['join_code']}.")
 

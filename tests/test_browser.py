@@ -18,6 +18,7 @@ pytestmark = pytest.mark.browser
 def phone(browser):
     """A phone of its own: a separate browser context, so that no personal link is shared."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context.set_default_navigation_timeout(120_000)  # a loaded laptop: the page waits for a kernel
     return context.new_page()
 
 
@@ -196,6 +197,7 @@ def test_a_question_to_the_coach_is_sent_and_voted_from_another_phone(served, br
 def open_session_on_coach(browser, served, session):
     """The coach page at 1280×720 following this session."""
     coach = browser.new_page(viewport={"width": 1280, "height": 720})
+    coach.set_default_navigation_timeout(120_000)
     coach.goto(served["coach"])
     picker = coach.locator("select").first
     picker.wait_for(timeout=60_000)

@@ -21,6 +21,7 @@ from .coach_prepare import PreparePanel
 from .coach_results import PresenterPanel, ResultsPanel
 from .coach_room import RoomPanel
 from .coach_run import RunPanel
+from .following import FollowsStore
 from .style import STYLE
 from .texts import esc
 
@@ -40,7 +41,7 @@ def join_address(join_url: str | None, code: str) -> str:
     return f"{base}/?code={code}"
 
 
-class CoachApp(w.VBox):
+class CoachApp(FollowsStore, w.VBox):
     """The whole coach page."""
 
     def __init__(self, store: Store | None = None, banks_dir: str | Path | None = None, join_url: str | None = None,
@@ -82,27 +83,6 @@ class CoachApp(w.VBox):
         if start_polling:
             self.start()
 
-    # ------------------------------------------------------------ polling
-
-    def start(self) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = asyncio.get_event_loop()
-        self._task = loop.create_task(self._poll())
-
-    def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-
-    async def _poll(self) -> None:
-        while True:
-            await asyncio.sleep(self.poll_seconds)
-            try:
-                self.refresh()
-            except Exception as e:  # keep following the room through a locked or restarting store
-                self.say(f"Could not read the store just now ({e}); trying again.")
-
     def refresh(self, force: bool = False) -> None:
         """Update the visible panel in place when something changed in the store (and the clocks every tick)."""
         if self.session is None:
@@ -117,6 +97,9 @@ class CoachApp(w.VBox):
                 self.panels[tab].refresh()
         elif tab == "run":
             self.panels["run"]._update_clocks(self.store.list_activities(self.session["id"]))
+
+    def show_problem(self, text: str) -> None:
+        self.say(text)
 
     def say(self, text: str) -> None:
         self.message.value = f"<div class='tk-problem'>{esc(text)}</div>" if text else ""

@@ -20,6 +20,7 @@ from .. import config
 from ..bank import Question, tr
 from ..scoring import score, score_attempt
 from ..store import Store, StoreError, UnknownJoinCode, UnknownParticipant
+from .following import FollowsStore
 from .groupwork import GroupExercise
 from .inputs import TRUE_FALSE, AnswerInput, is_answered, make_input
 from .join import JoinForm
@@ -39,7 +40,7 @@ def query_params(query: str | None = None) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(query.lstrip("?")).items()}
 
 
-class ParticipantApp(w.VBox):
+class ParticipantApp(FollowsStore, w.VBox):
     """The whole participant page: join, wait, quiz, review, submit, results."""
 
     def __init__(self, store: Store | None = None, query: str | None = None, poll_seconds: float = 1.0,
@@ -97,27 +98,8 @@ class ParticipantApp(w.VBox):
             else:
                 self.room.refresh()
 
-    # ------------------------------------------------------------ polling
-
-    def start(self) -> None:
-        """Follow the coach: move on by itself when an activity opens, closes or is revealed."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = asyncio.get_event_loop()
-        self._task = loop.create_task(self._poll())
-
-    def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-
-    async def _poll(self) -> None:
-        while True:
-            await asyncio.sleep(self.poll_seconds)
-            try:
-                self.refresh()
-            except Exception as e:  # the poller must survive a locked or restarting store
-                self.message.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
+    def show_problem(self, text: str) -> None:
+        self.message.value = f"<div class='tk-problem'>{esc(text)}</div>"
 
     def refresh(self) -> None:
         """Show what the coach has opened, if it changed since the last look; keep the clock and lists live."""

@@ -1,0 +1,337 @@
+"""Shared helpers of the serving benchmarks: start and stop the toolkit's participant and coach servers and
+plain Voila on loopback, count their kernels, play simulated participants, drive the system Chromium.
+
+Every server started here listens on 127.0.0.1 only and is stopped by `stop()` (called from `finally`
+blocks); every wait has a deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import contextvars
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from toolkit import config  # noqa: E402
+from toolkit.serve import capacity, voila_config, voila_environment, wait_for_port  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+# No name resolves in the browser: only loopback (an address, not a name) is reached. A page asking for a CDN
+# therefore sees the request fail at once, as offline; the request is still counted. (Playwright's routing
+# would do the same but turns the browser's cache off, and the second load measures that cache.)
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking",
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+HOST = "127.0.0.1"
+JOIN_PLACEHOLDER = "Leave empty to stay anonymous"
+
+
+# ------------------------------------------------------------------ small things
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} (1/5/15 min) on {os.cpu_count()} cores"
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The nearest-rank percentile (the same rule as toolkit.rehearse.Report)."""
+    if not values:
+        return None
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def summary(values: list[float], unit: str = "s", digits: int = 2) -> str:
+    if not values:
+        return "–"
+    return (f"median {statistics.median(values):.{digits}f} {unit}, p95 {percentile(values, 0.95):.{digits}f} {unit}, "
+            f"max {max(values):.{digits}f} {unit} (n={len(values)})")
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    if a is None or b is None or b == 0:
+        return "–"
+    return f"{a / b:.2f}×"
+
+
+def banner(title: str) -> None:
+    print(f"\n== {title}\n   {load_average()}", flush=True)
+
+
+# ------------------------------------------------------------------ servers
+
+
+@dataclass
+class Server:
+    """One Voila server process on loopback, with its log file and working folder."""
+
+    name: str
+    proc: subprocess.Popen
+    port: int
+    folder: Path
+    log: Path
+    token: str = ""
+    pool: int = 0
+    seen: dict[int, psutil.Process] = field(default_factory=dict)  # every process of its tree ever seen
+    known: dict[int, psutil.Process] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}/"
+
+    def descendants(self) -> list[psutil.Process]:
+        try:
+            found = psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+        for p in found:
+            self.seen.setdefault(p.pid, p)
+        return found
+
+    def kernels(self) -> list[psutil.Process]:
+        """The kernel processes this server started (the warm pool included)."""
+        out = []
+        for p in self.descendants():
+            try:
+                if "ipykernel" in " ".join(p.cmdline()):
+                    out.append(self.known.setdefault(p.pid, p))  # the same object: cpu_percent() needs it
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                pass
+        return out
+
+    def wait_started(self, seconds: float = 120) -> None:
+        if not wait_for_port(self.port, seconds) or self.proc.poll() is not None:
+            raise RuntimeError(f"{self.name} did not start on port {self.port}; see {self.log}")
+
+    def wait_warm(self, kernels: int, seconds: float = 600, quiet_cpu: float = 5.0) -> float:
+        """Wait until `kernels` kernels run and have all gone quiet for 3 s (the notebook ran up to the page
+        request): their CPU use together under `quiet_cpu` % plus 1 % per kernel."""
+        started = time.monotonic()
+        deadline = started + seconds
+        calm = 0
+        while time.monotonic() < deadline:
+            found = self.kernels()
+            if len(found) >= kernels:
+                busy = 0.0
+                for p in found:
+                    with contextlib.suppress(psutil.NoSuchProcess):
+                        busy += p.cpu_percent(interval=None)
+                calm = calm + 1 if busy < quiet_cpu + len(found) else 0
+                if calm >= 3:
+                    return time.monotonic() - started
+            time.sleep(1.0)
+        raise RuntimeError(f"{self.name}: {kernels} warm kernels not ready after {seconds:.0f} s "
+                           f"({len(self.kernels())} running); see {self.log}")
+
+    def stop(self, dump: bool = False) -> None:
+        """SIGINT (Voila shuts its kernels down), then kill whatever of this server's tree is left, by pid.
+
+        `dump`: first make the server write every thread's stack to its log (SIGABRT with faulthandler on,
+        which ends it), to see where a server that stopped answering is stuck."""
+        self.descendants()
+        if dump and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGABRT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=10)
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        for p in self.seen.values():
+            # the Process objects seen earlier: psutil refuses to signal a pid that has been reused since
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                if p.is_running():
+                    p.kill()
+
+
+def seed_store(data_dir: Path, banks_dir: Path | None) -> dict:
+    """A demo session with its pre-test open (toolkit.demo.seed_demo); returns the session."""
+    from toolkit.demo import seed_demo
+    from toolkit.store import Store
+
+    store = Store(config.sqlite_url(data_dir))
+    try:
+        return seed_demo(store, banks_dir)
+    finally:
+        store.close()
+
+
+def toolkit_env(data_dir: Path, banks_dir: Path | None, join_url: str) -> dict[str, str]:
+    """The environment `toolkit serve` gives its servers (toolkit.serve.serve)."""
+    env = voila_environment(dict(os.environ))
+    env.update({config.ENV_DB: config.sqlite_url(data_dir), config.ENV_DATA: str(data_dir.resolve()),
+                config.ENV_JOIN_URL: join_url})
+    if banks_dir:
+        env[config.ENV_BANKS] = str(Path(banks_dir).resolve())
+    return env
+
+
+def start_toolkit(name: str, data_dir: Path, banks_dir: Path | None, pool: int, notebook: str = "participant",
+                  token: str | None = None, cull_after: int = 300, port: int | None = None,
+                  join_url: str | None = None, fill_delay: float | None = None) -> Server:
+    """One of the two servers of `toolkit serve`, configured by toolkit.serve.voila_config (as serve() does).
+
+    `fill_delay` (seconds before a taken warm kernel is replaced) overrides the toolkit's setting, for
+    experiments only."""
+    port = port or free_port()
+    folder = data_dir / f".voila-{name}"
+    folder.mkdir(exist_ok=True)
+    settings = voila_config(port, HOST, pool=pool, token=token, cull_after=cull_after)
+    if fill_delay is not None:
+        settings.setdefault("VoilaKernelManager", {})["fill_delay"] = fill_delay
+    (folder / "voila.json").write_text(json.dumps(settings, indent=2))
+    log = data_dir / f"{name}.log"
+    env = toolkit_env(data_dir, banks_dir, join_url or f"http://{HOST}:{port}/")
+    env["PYTHONFAULTHANDLER"] = "1"  # see Server.stop(dump=True)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "toolkit.voila_app",
+                                 str(config.notebooks_dir() / f"{notebook}.ipynb")],
+                                env=env, cwd=folder, stdout=out, stderr=subprocess.STDOUT)
+    return Server(name, proc, port, folder, log, token or "", pool)
+
+
+def start_plain(name: str, notebook: Path, work_dir: Path, env_extra: dict[str, str] | None = None,
+                port: int | None = None) -> Server:
+    """Plain Voila: `voila NOTEBOOK --no-browser --port P` (lab template, no preheat, no culling)."""
+    port = port or free_port()
+    folder = work_dir / f".plain-{name}"
+    folder.mkdir(exist_ok=True)
+    log = work_dir / f"{name}.log"
+    env = dict(os.environ)
+    env.update(env_extra or {})
+    env["PYTHONFAULTHANDLER"] = "1"  # see Server.stop(dump=True)
+    voila = shutil.which("voila")
+    command = [voila] if voila else [sys.executable, "-m", "voila"]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([*command, str(notebook), "--no-browser", "--port", str(port),
+                                 f"--Voila.ip={HOST}"], env=env, cwd=folder, stdout=out, stderr=subprocess.STDOUT)
+    return Server(name, proc, port, folder, log)
+
+
+def pool_for(n: int) -> int:
+    """The pool `toolkit serve --expect n` keeps warm on this machine (capped by free memory)."""
+    return capacity(n).pool
+
+
+def work_dir(prefix: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+# ------------------------------------------------------------------ simulated participants
+
+
+# Each simulated participant loads its page from an address of its own (127.0.0.2, 127.0.0.3, …), as phones do:
+# the toolkit limits page loads per address (toolkit/voila_app.py, PAGE_LOADS_PER_MINUTE = 20).
+_SOURCE: contextvars.ContextVar[str | None] = contextvars.ContextVar("source_address", default=None)
+
+
+def loopback_source(i: int) -> str:
+    return f"127.0.{2 + i // 250}.{2 + i % 250}"
+
+
+def install_source_addresses() -> None:
+    """Make tornado's AsyncHTTPClient send each participant's page request from its own loopback address."""
+    from tornado.simple_httpclient import SimpleAsyncHTTPClient
+
+    class PerParticipantSource(SimpleAsyncHTTPClient):
+        def fetch_impl(self, request, callback):
+            source = _SOURCE.get()
+            if source:
+                request.request.network_interface = source
+            return super().fetch_impl(request, callback)
+
+    from tornado.httpclient import AsyncHTTPClient
+
+    AsyncHTTPClient.configure(PerParticipantSource, max_clients=1000)
+
+
+@dataclass
+class Run:
+    outcomes: list
+    wall_s: float
+    timed_out: int
+
+    @property
+    def first_question(self) -> list[float]:
+        return [o.first_question_s for o in self.outcomes if o is not None and o.first_question_s is not None]
+
+    @property
+    def saves(self) -> list[float]:
+        return [s for o in self.outcomes if o is not None for s in o.save_latencies_s]
+
+    @property
+    def errors(self) -> list[str]:
+        return [o.error for o in self.outcomes if o is not None and o.error]
+
+    @property
+    def failures(self) -> int:
+        return len(self.errors) + self.timed_out
+
+
+async def _play_all(address: str, code: str, n: int, think_s: float, stagger_s: float, timeout: float,
+                    cap_s: float, distinct: bool, first: int) -> Run:
+    from toolkit.rehearse import play_participant
+
+    # A request cut short at the cap would log "Exception after Future was cancelled" with a traceback.
+    logging.getLogger("tornado.application").setLevel(logging.CRITICAL)
+    started = time.monotonic()
+
+    async def one(i: int):
+        if distinct:
+            _SOURCE.set(loopback_source(first + i))
+        await asyncio.sleep(i * stagger_s)
+        return await play_participant(address, code, first + i + 1, think_s=think_s, timeout=timeout)
+
+    tasks = [asyncio.ensure_future(one(i)) for i in range(n)]
+    done, pending = await asyncio.wait(tasks, timeout=cap_s)
+    for t in pending:
+        t.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=10)
+    outcomes = [t.result() if t in done and not t.cancelled() else None for t in tasks]
+    return Run(outcomes, time.monotonic() - started, len(pending))
+
+
+def play(address: str, code: str, n: int, think_s: float = 0.0, stagger_s: float = 0.0, timeout: float = 180,
+         cap_s: float = 600, distinct: bool = True, first: int = 0) -> Run:
+    """`n` participants of toolkit.rehearse (play_participant) at once, the whole run capped at `cap_s`;
+    those still playing at the cap count as timed out."""
+    install_source_addresses()
+    # A thread of its own: the caller may be running an event loop already (Playwright's sync API does).
+    with concurrent.futures.ThreadPoolExecutor(1) as worker:
+        return worker.submit(asyncio.run, _play_all(address, code, n, think_s, stagger_s, timeout, cap_s,
+                                                    distinct, first)).result()
+
+
+# ------------------------------------------------------------------ the browser
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -1,0 +1,213 @@
+"""Resident memory of one participant kernel after a full quiz, against a plain Voila page that imports
+ipywidgets and pandas (measured in the same run).
+
+- toolkit: the participant server as `toolkit serve` runs it (pool of 1); one simulated participant
+  (toolkit.rehearse.play_participant) joins, answers every question of the pre-test and submits; then the
+  kernel that served it (the warm kernel it took from the pool) is measured. The kernel the pool refilled
+  with, which has run the notebook but served nobody, is measured too.
+- plain: `voila NOTEBOOK` on a notebook holding `import ipywidgets, pandas; ipywidgets.Button()`, after one
+  page load.
+- plain, participant notebook: plain Voila on the toolkit's participant notebook, after the same full quiz
+  (the same app without the toolkit's serving).
+
+RSS, and USS and PSS when psutil can read them (Linux: /proc/PID/smaps). toolkit.serve.capacity() sizes
+the room with KERNEL_MB per participant; that figure is printed beside the measurement.
+
+Not a test: `python benchmarks/participant_memory.py [--repeat 3]` (each repeat is one more participant).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+from _servers import (
+    banner,
+    load_average,
+    play,
+    ratio,
+    seed_store,
+    start_plain,
+    start_toolkit,
+    toolkit_env,
+    work_dir,
+)
+
+from toolkit import config
+from toolkit.serve import KERNEL_MB, SERVER_MB
+
+MB = 2**20
+PLAIN_NOTEBOOK = {
+    "cells": [{"cell_type": "code", "execution_count": None, "id": "a1", "metadata": {}, "outputs": [],
+               "source": ["import ipywidgets, pandas\n", "ipywidgets.Button()"]}],
+    "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}
+
+
+def memory(p: psutil.Process) -> dict[str, float | None]:
+    """RSS, USS and PSS in MiB (USS/PSS None when not readable)."""
+    out: dict[str, float | None] = {"rss": p.memory_info().rss / MB, "uss": None, "pss": None}
+    try:
+        full = p.memory_full_info()
+        out["uss"] = full.uss / MB
+        out["pss"] = getattr(full, "pss", 0) / MB or None
+    except (psutil.AccessDenied, AttributeError):
+        pass
+    return out
+
+
+def median_of(samples: list[dict], key: str) -> float | None:
+    values = [s[key] for s in samples if s.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(samples: list[dict]) -> str:
+    parts = []
+    for key in ("rss", "uss", "pss"):
+        v = median_of(samples, key)
+        parts.append(f"{key.upper()} {v:6.1f} MiB" if v is not None else f"{key.upper()} –")
+    return ", ".join(parts) + (f"  (median of {len(samples)})" if len(samples) > 1 else "")
+
+
+def settle(seconds: float = 3.0) -> None:
+    time.sleep(seconds)  # let the kernel finish what the last message started
+
+
+def toolkit_kernels(repeat: int, banks: Path | None, cap_s: float) -> tuple[list[dict], list[dict], dict, list[str]]:
+    data = work_dir("tk-memory-toolkit-")
+    code = seed_store(data, banks)["join_code"]
+    server = start_toolkit("participant", data, banks, pool=1)
+    served, warm, problems = [], [], []
+    try:
+        server.wait_started()
+        used: set[int] = set()
+        for i in range(repeat):
+            server.wait_warm(len(used) + 1)
+            before = {k.pid for k in server.kernels()} - used
+            if len(before) != 1:
+                raise RuntimeError(f"expected one warm kernel, found {len(before)}")
+            run = play(server.url, code, 1, cap_s=cap_s, timeout=cap_s, first=i)
+            outcome = run.outcomes[0]
+            if outcome is None or not outcome.submitted:
+                problems.append(f"participant {i + 1} did not finish: "
+                                f"{outcome.error if outcome else 'timed out'}")
+            settle()
+            pid = before.pop()
+            used.add(pid)
+            served.append(memory(psutil.Process(pid)) | {"answered": outcome.answered if outcome else 0})
+        server.wait_warm(len(used) + 1)
+        settle()
+        for k in server.kernels():
+            if k.pid not in used:
+                warm.append(memory(k))
+        server_mem = memory(psutil.Process(server.proc.pid))
+    finally:
+        server.stop()
+        shutil.rmtree(data, ignore_errors=True)
+    return served, warm, server_mem, problems
+
+
+def plain_widgets_kernels(repeat: int) -> list[dict]:
+    folder = work_dir("tk-memory-plain-")
+    notebook = folder / "widgets.ipynb"
+    notebook.write_text(json.dumps(PLAIN_NOTEBOOK))
+    server = start_plain("widgets", notebook, folder)
+    out = []
+    try:
+        server.wait_started()
+        for _ in range(repeat):
+            before = {k.pid for k in server.kernels()}
+            with urllib.request.urlopen(server.url, timeout=300) as r:  # the page load runs the notebook
+                r.read()
+            settle()
+            new = [k for k in server.kernels() if k.pid not in before]
+            if len(new) != 1:
+                raise RuntimeError(f"expected one new kernel, found {len(new)}")
+            out.append(memory(new[0]))
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    return out
+
+
+def plain_participant_kernels(repeat: int, banks: Path | None, cap_s: float) -> tuple[list[dict], list[str]]:
+    data = work_dir("tk-memory-plain-participant-")
+    code = seed_store(data, banks)["join_code"]
+    env = toolkit_env(data, banks, "http://127.0.0.1/")
+    server = start_plain("participant", config.notebooks_dir() / "participant.ipynb", data,
+                         {k: v for k, v in env.items() if k.startswith("TOOLKIT_")})
+    out, problems = [], []
+    try:
+        server.wait_started()
+        for i in range(repeat):
+            before = {k.pid for k in server.kernels()}
+            run = play(server.url, code, 1, cap_s=cap_s, timeout=cap_s, first=i)
+            outcome = run.outcomes[0]
+            if outcome is None or not outcome.submitted:
+                problems.append(f"plain participant {i + 1} did not finish: "
+                                f"{outcome.error if outcome else 'timed out'}")
+            settle()
+            new = [k for k in server.kernels() if k.pid not in before]
+            if len(new) != 1:
+                raise RuntimeError(f"expected one new kernel, found {len(new)}")
+            out.append(memory(new[0]))
+    finally:
+        server.stop()
+        shutil.rmtree(data, ignore_errors=True)
+    return out, problems
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=1, help="participants (page loads) measured per setup")
+    parser.add_argument("--banks", type=Path, default=None, help="question banks (default: the shipped ones)")
+    parser.add_argument("--cap", type=float, default=300, help="seconds one quiz may take (default 300)")
+    parser.add_argument("--skip-plain-participant", action="store_true",
+                        help="skip plain Voila on the participant notebook")
+    args = parser.parse_args()
+    banner("participant kernel memory: after a full quiz, against a plain ipywidgets + pandas page")
+
+    served, warm, server_mem, problems = toolkit_kernels(args.repeat, args.banks, args.cap)
+    plain = plain_widgets_kernels(args.repeat)
+    plain_participant: list[dict] = []
+    if not args.skip_plain_participant:
+        plain_participant, more = plain_participant_kernels(args.repeat, args.banks, args.cap)
+        problems += more
+
+    answered = served[0].get("answered", 0) if served else 0
+    print(f"   toolkit participant kernel after a full quiz ({answered} answers"
+          + (", submitted):" if not problems else "; see the problems below):"))
+    print(f"       {fmt(served)}")
+    print("   toolkit warm pool kernel (notebook run, nobody served yet):")
+    print(f"       {fmt(warm)}")
+    print("   plain Voila kernel, `import ipywidgets, pandas; ipywidgets.Button()`:")
+    print(f"       {fmt(plain)}")
+    if plain_participant:
+        print("   plain Voila kernel, the participant notebook after the same full quiz:")
+        print(f"       {fmt(plain_participant)}")
+    print("   ratio toolkit participant kernel / plain ipywidgets + pandas kernel: "
+          f"RSS {ratio(median_of(served, 'rss'), median_of(plain, 'rss'))}, "
+          f"USS {ratio(median_of(served, 'uss'), median_of(plain, 'uss'))}")
+    if plain_participant:
+        print("   ratio toolkit participant kernel / plain Voila on the participant notebook: "
+              f"RSS {ratio(median_of(served, 'rss'), median_of(plain_participant, 'rss'))}, "
+              f"USS {ratio(median_of(served, 'uss'), median_of(plain_participant, 'uss'))}")
+    rss = median_of(served, "rss")
+    print(f"   toolkit.serve.capacity() counts KERNEL_MB = {KERNEL_MB} MB per participant"
+          + (f" (measured RSS is {rss / KERNEL_MB:.2f}× that)" if rss else "")
+          + f"; the participant server itself: RSS {server_mem['rss']:.0f} MiB "
+          f"(SERVER_MB = {SERVER_MB} MB counts both servers)")
+    for p in problems:
+        print(f"   problem: {p}")
+    print(f"   {load_average()} (at the end)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,319 @@
+"""The participant page as `toolkit serve` serves it, against plain Voila measured in the same run.
+
+(a) A first page load of the participant page in Chromium (empty cache, a phone-sized window): requests,
+    bytes on the wire (CDP Network.loadingFinished encodedDataLength, headers included) and the time until
+    the join form shows; then a second load in the same browser (the browser's cache at work). Plain
+    Voila's lab template also asks a CDN for two stylesheets: those requests are counted as attempted and
+    fail at once (the browser resolves no name: only loopback is reached).
+(b) N simulated participants (toolkit.rehearse.play_participant, think time 0, all starting at once) join
+    and answer the whole pre-test: the time until each sees the first question (median, p95, max) and the
+    failures, for the toolkit with a pool of warm kernels sized for N (toolkit.serve.capacity, capped by
+    memory; the run starts once the pool is warm) and for plain Voila (no pool: every page load starts a
+    kernel). Each run is capped; participants still playing at the cap count as failures.
+
+Each simulated participant loads its page from a loopback address of its own (127.0.0.2, …), as phones on
+a network do; `--one-address` sends them all from 127.0.0.1 instead (the toolkit's limit of page loads
+per address then applies to all of them together).
+
+Not a test: `python benchmarks/serving.py` (N=10), `python benchmarks/serving.py --sizes 10,30,60` (full).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shutil
+import statistics
+import threading
+import time
+from pathlib import Path
+
+import psutil
+from _servers import (
+    JOIN_PLACEHOLDER,
+    ROOT,
+    banner,
+    launch_chromium,
+    load_average,
+    percentile,
+    play,
+    pool_for,
+    ratio,
+    seed_store,
+    start_plain,
+    start_toolkit,
+    summary,
+    toolkit_env,
+    work_dir,
+)
+
+from toolkit import config
+
+
+class TreeSampler(threading.Thread):
+    """Every second: the number of kernels of a server, and the CPU seconds its process tree used."""
+
+    def __init__(self, server):
+        super().__init__(daemon=True)
+        self.server = server
+        self.stop_event = threading.Event()
+        self.peak_kernels = 0
+        self.cpu: dict[int, float] = {}
+        self.procs: dict[int, psutil.Process] = {}
+
+    def sample(self) -> None:
+        tree = [psutil.Process(self.server.proc.pid), *self.server.descendants()]
+        for p in tree:
+            p = self.procs.setdefault(p.pid, p)
+            try:
+                t = p.cpu_times()
+                self.cpu[p.pid] = t.user + t.system
+            except psutil.NoSuchProcess:
+                pass
+        self.peak_kernels = max(self.peak_kernels, len(self.server.kernels()))
+
+    def run(self) -> None:
+        deadline = time.monotonic() + 24 * 3600
+        while not self.stop_event.is_set() and time.monotonic() < deadline:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                self.sample()
+            self.stop_event.wait(1.0)
+
+    def finish(self) -> float:
+        self.stop_event.set()
+        self.join(timeout=10)
+        return sum(self.cpu.values())
+
+
+# ------------------------------------------------------------------ (a) a first page load
+
+
+def page_load(browser, url: str, timeout_s: float) -> dict:
+    """Load `url` twice in one browser context (empty cache, then cached); figures of each load."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    current: dict = {}
+    urls: dict[str, str] = {}
+
+    def reset() -> None:
+        current.clear()
+        current.update(requests=0, bytes=0, failed=[], ws_bytes=0, cached=0, not_modified=0, by_url={})
+
+    def sent(e):
+        current["requests"] += 1
+        urls[e["requestId"]] = e["request"]["url"]
+
+    def received(e):
+        response = e.get("response", {})
+        if response.get("status") == 304:
+            current["not_modified"] += 1
+        if response.get("fromDiskCache") or response.get("fromPrefetchCache"):
+            current["cached"] += 1
+
+    def from_memory(e):
+        current["cached"] += 1
+
+    def finished(e):
+        size = e.get("encodedDataLength", 0)
+        current["bytes"] += size
+        url = urls.get(e["requestId"], "?").split("?")[0]
+        current["by_url"][url] = current["by_url"].get(url, 0) + size
+
+    def failed(e):
+        current["failed"].append(f"{e.get('errorText', '?')} {urls.get(e['requestId'], '?')}")
+
+    def ws_frame(e):
+        current["ws_bytes"] += len(e.get("response", {}).get("payloadData", ""))
+
+    cdp.on("Network.requestWillBeSent", sent)
+    cdp.on("Network.responseReceived", received)
+    cdp.on("Network.requestServedFromCache", from_memory)
+    cdp.on("Network.loadingFinished", finished)
+    cdp.on("Network.loadingFailed", failed)
+    cdp.on("Network.webSocketFrameReceived", ws_frame)
+    cdp.on("Network.webSocketFrameSent", ws_frame)
+    loads = []
+    try:
+        for _ in range(2):
+            reset()
+            started = time.monotonic()
+            if loads:
+                page.reload(wait_until="commit", timeout=timeout_s * 1000)
+            else:
+                page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
+            page.get_by_placeholder(JOIN_PLACEHOLDER).wait_for(timeout=timeout_s * 1000)
+            form_s = time.monotonic() - started
+            with contextlib.suppress(Exception):  # a page that keeps asking: take the figures as they are
+                page.wait_for_load_state("networkidle", timeout=30_000)
+            page.wait_for_timeout(1500)
+            loads.append(dict(current, failed=list(current["failed"]), by_url=dict(current["by_url"]), form_s=form_s))
+    finally:
+        context.close()
+    return {"first": loads[0] if loads else None, "second": loads[1] if len(loads) > 1 else None}
+
+
+def print_loads(results: dict[str, dict], detail: int = 0) -> None:
+    print("   (a) participant page in Chromium (390×844), until the join form shows and the network is quiet")
+    print(f"       {'':28} {'requests':>8} {'failed':>6} {'cached':>6} {'304':>4} {'HTTP bytes':>11} "
+          f"{'WebSocket':>10} {'form shown':>10}")
+    for label, r in results.items():
+        for which in ("first", "second"):
+            x = r.get(which)
+            if not x:
+                print(f"       {label + ', ' + which + ' load':28} did not load")
+                continue
+            print(f"       {label + ', ' + which + ' load':28} {x['requests']:>8} {len(x['failed']):>6} "
+                  f"{x['cached']:>6} {x['not_modified']:>4} {x['bytes']:>11,} {x['ws_bytes']:>10,} "
+                  f"{x['form_s']:>9.2f}s")
+            for url, size in sorted(x["by_url"].items(), key=lambda kv: -kv[1])[:detail]:
+                print(f"           {size:>10,}  {url[:110]}")
+    t, p = results.get("toolkit", {}).get("first"), results.get("plain Voila", {}).get("first")
+    if t and p:
+        print(f"       first load, toolkit / plain: HTTP bytes {ratio(t['bytes'], p['bytes'])}, "
+              f"requests {ratio(t['requests'], p['requests'])} ({t['requests']} vs {p['requests']}), "
+              f"join form shown {ratio(t['form_s'], p['form_s'])}")
+        for label, x in (("toolkit", t), ("plain Voila", p)):
+            print(f"       failed (offline), {label}: {x['failed'] or 'none'}")
+    t2, p2 = results.get("toolkit", {}).get("second"), results.get("plain Voila", {}).get("second")
+    if t2 and p2:
+        print(f"       second load, toolkit / plain: HTTP bytes {ratio(t2['bytes'], p2['bytes'])}, "
+              f"requests that reached the server {t2['requests'] - t2['cached']} vs {p2['requests'] - p2['cached']}")
+
+
+# ------------------------------------------------------------------ (b) N participants at once
+
+
+def one_run(kind: str, n: int, banks: Path | None, cap_s: float, distinct: bool, keep: bool,
+            fill_delay: float | None = None) -> dict:
+    data = work_dir(f"tk-serving-{kind}-{n}-")
+    session = seed_store(data, banks)
+    code = session["join_code"]
+    result: dict = {"kind": kind, "n": n, "cap": cap_s}
+    if kind == "toolkit":
+        result["pool"] = pool = pool_for(n)
+        server = start_toolkit("participant", data, banks, pool=pool, fill_delay=fill_delay)
+        result["fill_delay"] = fill_delay
+    else:
+        env = toolkit_env(data, banks, "http://127.0.0.1/")
+        server = start_plain("participant", config.notebooks_dir() / "participant.ipynb", data,
+                             {k: v for k, v in env.items() if k.startswith("TOOLKIT_")})
+    sampler = None
+    try:
+        server.wait_started()
+        if kind == "toolkit":
+            result["warm_s"] = server.wait_warm(result["pool"], seconds=max(600, 20 * result["pool"]))
+        result["load_before"] = load_average()
+        sampler = TreeSampler(server)
+        sampler.start()
+        run = play(server.url, code, n, think_s=0.0, cap_s=cap_s, timeout=cap_s, distinct=distinct)
+        result["cpu_s"] = sampler.finish()
+        result.update(run=run, peak_kernels=sampler.peak_kernels, kernels_after=len(server.kernels()))
+    finally:
+        if sampler is not None and sampler.is_alive():
+            sampler.finish()
+        run = result.get("run")
+        server.stop(dump=run is not None and run.timed_out > 0)
+        if keep or run is None or run.failures:
+            result["kept"] = str(data)  # the server's log, for a look at the failures
+        else:
+            shutil.rmtree(data, ignore_errors=True)
+    return result
+
+
+def describe(r: dict) -> list[str]:
+    run = r["run"]
+    first = run.first_question
+    delay = "" if r.get("fill_delay") is None else f", fill_delay {r['fill_delay']:g} s instead of the toolkit's"
+    head = f"toolkit (pool {r['pool']}{delay}, warm after {r['warm_s']:.0f} s)" if r["kind"] == "toolkit" \
+        else "plain Voila"
+    if first and len(first) == r["n"]:
+        everyone = f"all {r['n']} at their first question after {max(first):.1f} s"
+    else:
+        everyone = f"only {len(first)} of {r['n']} reached their first question within the cap"
+    lines = [
+        f"       {head}: {everyone}",
+        f"           first question: {summary(first)}; never reached: {r['n'] - len(first)}",
+        f"           failures (whole quiz): {run.failures} ({run.timed_out} still playing at the {r['cap']:.0f} s cap, "
+        f"{len(run.errors)} errors); submitted {sum(1 for o in run.outcomes if o is not None and o.submitted)}",
+        f"           answer saved: {summary(run.saves)}",
+        f"           kernels: peak {r['peak_kernels']}, at the end {r['kernels_after']}; "
+        f"CPU used by the server and its kernels {r['cpu_s']:.0f} s in {run.wall_s:.0f} s",
+        f"           {r['load_before']} (before the run)",
+    ]
+    errors = sorted({e.split(": ", 1)[1] if ": " in e else e for e in run.errors})
+    lines += [f"           error: {e[:160]}" for e in errors[:3]]
+    if r.get("kept"):
+        lines.append(f"           data folder and server log kept in {r['kept']}"
+                     + (" (the server's stacks at the cap are at the end of the log)" if run.timed_out else ""))
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10", help="participants at once, comma-separated (full: 10,30,60)")
+    parser.add_argument("--cap", type=float, default=300, help="seconds each run may take (default 300)")
+    parser.add_argument("--banks", type=Path, default=None, help="question banks (default: the shipped ones)")
+    parser.add_argument("--skip-page", action="store_true", help="skip (a), the page load in Chromium")
+    parser.add_argument("--servers", default="toolkit,plain", help="which servers (b) runs (default toolkit,plain)")
+    parser.add_argument("--one-address", action="store_true", help="all participants from 127.0.0.1")
+    parser.add_argument("--keep", action="store_true", help="keep the data folders and server logs")
+    parser.add_argument("--detail", type=int, default=0, help="in (a), list the N largest responses of each load")
+    parser.add_argument("--fill-delay", type=float, default=None,
+                        help="experiment: seconds before the toolkit replaces a taken warm kernel (toolkit: 0)")
+    args = parser.parse_args()
+    sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    banner(f"serving: `toolkit serve` vs plain Voila, participant page ({ROOT / 'notebooks' / 'participant.ipynb'})")
+
+    if not args.skip_page:
+        from playwright.sync_api import sync_playwright
+
+        loads: dict[str, dict] = {}
+        with sync_playwright() as pw:
+            browser = launch_chromium(pw)
+            try:
+                for kind in ("toolkit", "plain Voila"):
+                    data = work_dir("tk-serving-page-")
+                    session = seed_store(data, args.banks)
+                    if kind == "toolkit":
+                        server = start_toolkit("participant", data, args.banks, pool=1)
+                    else:
+                        env = toolkit_env(data, args.banks, "http://127.0.0.1/")
+                        server = start_plain("participant", config.notebooks_dir() / "participant.ipynb", data,
+                                             {k: v for k, v in env.items() if k.startswith("TOOLKIT_")})
+                    try:
+                        server.wait_started()
+                        if kind == "toolkit":
+                            server.wait_warm(1)
+                        loads[kind] = page_load(browser, f"{server.url}?code={session['join_code']}", args.cap)
+                    finally:
+                        server.stop()
+                        shutil.rmtree(data, ignore_errors=True)
+            finally:
+                browser.close()
+        print_loads(loads, args.detail)
+
+    print("   (b) N simulated participants at once (think 0), until each sees the first question"
+          + (" — all from 127.0.0.1" if args.one_address else " — one loopback address each"))
+    for n in sizes:
+        print(f"     N = {n}", flush=True)
+        results = {}
+        for kind in ("toolkit", "plain"):
+            if kind not in args.servers.split(","):
+                continue
+            results[kind] = one_run(kind, n, args.banks, args.cap, not args.one_address, args.keep,
+                                    args.fill_delay if kind == "toolkit" else None)
+            for line in describe(results[kind]):
+                print(line, flush=True)
+        if len(results) == 2:
+            t, p = results["toolkit"]["run"].first_question, results["plain"]["run"].first_question
+            if t and p:
+                print(f"       toolkit / plain: median {ratio(statistics.median(t), statistics.median(p))}, "
+                      f"p95 {ratio(percentile(t, 0.95), percentile(p, 0.95))}, max {ratio(max(t), max(p))}; "
+                      f"failures {results['toolkit']['run'].failures} vs {results['plain']['run'].failures}")
+    print(f"   {load_average()} (at the end)")
+
+
+if __name__ == "__main__":
+    main()

@@ -195,17 +195,19 @@ def toolkit_env(data_dir: Path, banks_dir: Path | None, join_url: str) -> dict[s
 
 def start_toolkit(name: str, data_dir: Path, banks_dir: Path | None, pool: int, notebook: str = "participant",
                   token: str | None = None, cull_after: int = 300, port: int | None = None,
-                  join_url: str | None = None, fill_delay: float | None = None) -> Server:
+                  join_url: str | None = None, fill_delay: float | None = None, calm_refill: bool = True) -> Server:
     """One of the two servers of `toolkit serve`, configured by toolkit.serve.voila_config (as serve() does).
 
-    `fill_delay` (seconds before a taken warm kernel is replaced) overrides the toolkit's setting, for
-    experiments only."""
+    For experiments only: `calm_refill=False` replaces each taken warm kernel at once, as Voila itself does
+    (toolkit.voila_app.CalmRefill off); `fill_delay` (seconds before that replacement starts) overrides 0."""
     port = port or free_port()
     folder = data_dir / f".voila-{name}"
     folder.mkdir(exist_ok=True)
     settings = voila_config(port, HOST, pool=pool, token=token, cull_after=cull_after)
     if fill_delay is not None:
         settings.setdefault("VoilaKernelManager", {})["fill_delay"] = fill_delay
+    if not calm_refill:
+        settings["WorkshopVoila"]["calm_refill"] = False
     (folder / "voila.json").write_text(json.dumps(settings, indent=2))
     log = data_dir / f"{name}.log"
     env = toolkit_env(data_dir, banks_dir, join_url or f"http://{HOST}:{port}/")
@@ -272,11 +274,48 @@ def install_source_addresses() -> None:
     AsyncHTTPClient.configure(PerParticipantSource, max_clients=1000)
 
 
+# Where each participant's time goes before the first question: the rehearsal's own steps, timed from outside
+# (toolkit.rehearse calls websocket_connect once the page arrived, and WidgetClient.wait_for first for the form).
+STAGES = ("page", "websocket", "join form")
+_STAGES: contextvars.ContextVar[dict | None] = contextvars.ContextVar("stages", default=None)
+
+
+def _time_stages() -> None:
+    import toolkit.rehearse as rehearse
+
+    if getattr(rehearse, "_benchmark_timed", False):
+        return
+    connect, wait_for = rehearse.websocket_connect, rehearse.WidgetClient.wait_for
+
+    async def timed_connect(*args, **kwargs):
+        stages = _STAGES.get()
+        if stages is not None:
+            stages["page"] = time.monotonic() - stages["start"]
+        connection = await connect(*args, **kwargs)
+        if stages is not None:
+            stages["websocket"] = time.monotonic() - stages["start"]
+        return connection
+
+    async def timed_wait_for(self, predicate, timeout):
+        await wait_for(self, predicate, timeout)
+        stages = _STAGES.get()
+        if stages is not None and "join form" not in stages:
+            stages["join form"] = time.monotonic() - stages["start"]
+
+    rehearse.websocket_connect = timed_connect
+    rehearse.WidgetClient.wait_for = timed_wait_for
+    rehearse._benchmark_timed = True
+
+
 @dataclass
 class Run:
     outcomes: list
     wall_s: float
     timed_out: int
+    stages: list[dict] = field(default_factory=list)
+
+    def stage(self, name: str) -> list[float]:
+        return [s[name] for s in self.stages if name in s]
 
     @property
     def first_question(self) -> list[float]:
@@ -301,12 +340,16 @@ async def _play_all(address: str, code: str, n: int, think_s: float, stagger_s: 
 
     # A request cut short at the cap would log "Exception after Future was cancelled" with a traceback.
     logging.getLogger("tornado.application").setLevel(logging.CRITICAL)
+    _time_stages()
     started = time.monotonic()
+    stages = [{} for _ in range(n)]
 
     async def one(i: int):
         if distinct:
             _SOURCE.set(loopback_source(first + i))
         await asyncio.sleep(i * stagger_s)
+        stages[i]["start"] = time.monotonic()
+        _STAGES.set(stages[i])
         return await play_participant(address, code, first + i + 1, think_s=think_s, timeout=timeout)
 
     tasks = [asyncio.ensure_future(one(i)) for i in range(n)]
@@ -316,7 +359,7 @@ async def _play_all(address: str, code: str, n: int, think_s: float, stagger_s: 
     if pending:
         await asyncio.wait(pending, timeout=10)
     outcomes = [t.result() if t in done and not t.cancelled() else None for t in tasks]
-    return Run(outcomes, time.monotonic() - started, len(pending))
+    return Run(outcomes, time.monotonic() - started, len(pending), stages)
 
 
 def play(address: str, code: str, n: int, think_s: float = 0.0, stagger_s: float = 0.0, timeout: float = 180,

@@ -32,6 +32,7 @@ import psutil
 from _servers import (
     JOIN_PLACEHOLDER,
     ROOT,
+    STAGES,
     banner,
     launch_chromium,
     load_average,
@@ -51,7 +52,8 @@ from toolkit import config
 
 
 class TreeSampler(threading.Thread):
-    """Every second: the number of kernels of a server, and the CPU seconds its process tree used."""
+    """Every second: the number of kernels of a server, and the CPU seconds its process tree used since the
+    sampler started (a process that ends between two samples loses its last second)."""
 
     def __init__(self, server):
         super().__init__(daemon=True)
@@ -59,9 +61,11 @@ class TreeSampler(threading.Thread):
         self.stop_event = threading.Event()
         self.peak_kernels = 0
         self.cpu: dict[int, float] = {}
+        self.before: dict[int, float] = {}
         self.procs: dict[int, psutil.Process] = {}
 
     def sample(self) -> None:
+        first = not self.procs
         tree = [psutil.Process(self.server.proc.pid), *self.server.descendants()]
         for p in tree:
             p = self.procs.setdefault(p.pid, p)
@@ -69,7 +73,9 @@ class TreeSampler(threading.Thread):
                 t = p.cpu_times()
                 self.cpu[p.pid] = t.user + t.system
             except psutil.NoSuchProcess:
-                pass
+                continue
+            if first:  # what the processes running at the start had used before: not part of the run
+                self.before[p.pid] = self.cpu[p.pid]
         self.peak_kernels = max(self.peak_kernels, len(self.server.kernels()))
 
     def run(self) -> None:
@@ -82,7 +88,11 @@ class TreeSampler(threading.Thread):
     def finish(self) -> float:
         self.stop_event.set()
         self.join(timeout=10)
-        return sum(self.cpu.values())
+        return sum(self.cpu.values()) - sum(self.before.values())
+
+    def server_cpu(self) -> float:
+        pid = self.server.proc.pid
+        return self.cpu.get(pid, 0.0) - self.before.get(pid, 0.0)
 
 
 # ------------------------------------------------------------------ (a) a first page load
@@ -191,9 +201,10 @@ def one_run(kind: str, n: int, banks: Path | None, cap_s: float, distinct: bool,
     session = seed_store(data, banks)
     code = session["join_code"]
     result: dict = {"kind": kind, "n": n, "cap": cap_s}
-    if kind == "toolkit":
+    if kind in ("toolkit", "eager"):
         result["pool"] = pool = pool_for(n)
-        server = start_toolkit("participant", data, banks, pool=pool, fill_delay=fill_delay)
+        server = start_toolkit("participant", data, banks, pool=pool, fill_delay=fill_delay,
+                               calm_refill=kind == "toolkit")
         result["fill_delay"] = fill_delay
     else:
         env = toolkit_env(data, banks, "http://127.0.0.1/")
@@ -202,13 +213,14 @@ def one_run(kind: str, n: int, banks: Path | None, cap_s: float, distinct: bool,
     sampler = None
     try:
         server.wait_started()
-        if kind == "toolkit":
+        if kind in ("toolkit", "eager"):
             result["warm_s"] = server.wait_warm(result["pool"], seconds=max(600, 20 * result["pool"]))
         result["load_before"] = load_average()
         sampler = TreeSampler(server)
         sampler.start()
         run = play(server.url, code, n, think_s=0.0, cap_s=cap_s, timeout=cap_s, distinct=distinct)
         result["cpu_s"] = sampler.finish()
+        result["server_cpu_s"] = sampler.server_cpu()
         result.update(run=run, peak_kernels=sampler.peak_kernels, kernels_after=len(server.kernels()))
     finally:
         if sampler is not None and sampler.is_alive():
@@ -226,8 +238,9 @@ def describe(r: dict) -> list[str]:
     run = r["run"]
     first = run.first_question
     delay = "" if r.get("fill_delay") is None else f", fill_delay {r['fill_delay']:g} s instead of the toolkit's"
-    head = f"toolkit (pool {r['pool']}{delay}, warm after {r['warm_s']:.0f} s)" if r["kind"] == "toolkit" \
-        else "plain Voila"
+    refill = "" if r["kind"] == "toolkit" else ", each taken kernel replaced at once as Voila does"
+    head = f"toolkit (pool {r['pool']}{refill}{delay}, warm after {r['warm_s']:.0f} s)" \
+        if r["kind"] in ("toolkit", "eager") else "plain Voila"
     if first and len(first) == r["n"]:
         everyone = f"all {r['n']} at their first question after {max(first):.1f} s"
     else:
@@ -237,9 +250,14 @@ def describe(r: dict) -> list[str]:
         f"           first question: {summary(first)}; never reached: {r['n'] - len(first)}",
         f"           failures (whole quiz): {run.failures} ({run.timed_out} still playing at the {r['cap']:.0f} s cap, "
         f"{len(run.errors)} errors); submitted {sum(1 for o in run.outcomes if o is not None and o.submitted)}",
+        "           before the first question (each from the participant's start): " + "; ".join(
+            f"{name} {len(run.stage(name))}/{r['n']}"
+            + (f" median {statistics.median(run.stage(name)):.1f} s" if run.stage(name) else "")
+            for name in STAGES),
         f"           answer saved: {summary(run.saves)}",
         f"           kernels: peak {r['peak_kernels']}, at the end {r['kernels_after']}; "
-        f"CPU used by the server and its kernels {r['cpu_s']:.0f} s in {run.wall_s:.0f} s",
+        f"CPU used by the server and its kernels {r['cpu_s']:.0f} s (the server process alone "
+        f"{r['server_cpu_s']:.0f} s) in {run.wall_s:.0f} s",
         f"           {r['load_before']} (before the run)",
     ]
     errors = sorted({e.split(": ", 1)[1] if ": " in e else e for e in run.errors})
@@ -256,7 +274,9 @@ def main() -> None:
     parser.add_argument("--cap", type=float, default=300, help="seconds each run may take (default 300)")
     parser.add_argument("--banks", type=Path, default=None, help="question banks (default: the shipped ones)")
     parser.add_argument("--skip-page", action="store_true", help="skip (a), the page load in Chromium")
-    parser.add_argument("--servers", default="toolkit,plain", help="which servers (b) runs (default toolkit,plain)")
+    parser.add_argument("--servers", default="toolkit,plain",
+                        help="which servers (b) runs: toolkit, plain, and eager (the toolkit with Voila's own "
+                             "refill of the pool, at once; an experiment) (default toolkit,plain)")
     parser.add_argument("--one-address", action="store_true", help="all participants from 127.0.0.1")
     parser.add_argument("--keep", action="store_true", help="keep the data folders and server logs")
     parser.add_argument("--detail", type=int, default=0, help="in (a), list the N largest responses of each load")
@@ -299,14 +319,14 @@ def main() -> None:
     for n in sizes:
         print(f"     N = {n}", flush=True)
         results = {}
-        for kind in ("toolkit", "plain"):
+        for kind in ("toolkit", "eager", "plain"):
             if kind not in args.servers.split(","):
                 continue
             results[kind] = one_run(kind, n, args.banks, args.cap, not args.one_address, args.keep,
-                                    args.fill_delay if kind == "toolkit" else None)
+                                    args.fill_delay if kind != "plain" else None)
             for line in describe(results[kind]):
                 print(line, flush=True)
-        if len(results) == 2:
+        if "toolkit" in results and "plain" in results:
             t, p = results["toolkit"]["run"].first_question, results["plain"]["run"].first_question
             if t and p:
                 print(f"       toolkit / plain: median {ratio(statistics.median(t), statistics.median(p))}, "

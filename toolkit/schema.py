@@ -108,8 +108,11 @@ participants = sa.Table(
     sa.Column("rank", sa.String(100)),
     sa.Column("province", sa.String(100)),
     sa.Column("language", sa.String(5), nullable=False),
-    _when("consent_at"),
+    _when("consent_at"),  # None for a rostered participant until their phone accepts the notice
     _when("created_at", nullable=False),
+    sa.Column("contact", sa.String(200)),  # from a roster: a phone number or an e-mail
+    sa.Column("personal_code", sa.String(12), unique=True, index=True),  # on a rostered participant's card
+    _when("rostered_at"),
 )
 
 attendance = sa.Table(

@@ -95,9 +95,13 @@ def voila_config(port: int, ip: str, pool: int = 0, token: str | None = None, cu
             "preheat_kernel": pool > 0,
             "default_pool_size": max(pool, 0),
         },
+        # CalmRefill (toolkit.voila_app) decides when a taken warm kernel is replaced
         "VoilaKernelManager": {"fill_delay": 0},
         # kernels whose pages are gone (no connection) are shut down after a while
         "MappingKernelManager": {"cull_idle_timeout": cull_after, "cull_interval": 30, "cull_connected": False},
+        # Kernels talk to the server over Unix sockets where there are some: many kernels starting at once
+        # over TCP can pick the same free port, and one of them dies (seen with 10 at once on 2 cores).
+        **({"KernelManager": {"transport": "ipc"}} if os.name == "posix" else {}),
     }
 
 

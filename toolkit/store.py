@@ -96,6 +96,18 @@ def new_join_code() -> str:
     return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
 
 
+PERSONAL_CODE_LENGTH = 8  # longer than a join code, so one box can take either
+
+
+def new_personal_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(PERSONAL_CODE_LENGTH))
+
+
+def normal_code(code: str) -> str:
+    """A code as typed on a phone: any case, spaces and dashes left out."""
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
 def normalise_join_code(code: str) -> str:
     """What a person typed, as a join code: case, spaces and dashes forgiven."""
     return "".join(str(code).split()).upper().replace("-", "")
@@ -493,6 +505,77 @@ class Store:
                 .order_by(t.attendance.c.joined_at)
             )
             return [_row(r) for r in rows]
+
+    # ------------------------------------------------------------ rosters
+
+    def add_rostered(self, workshop_id: str, people: list[dict]) -> list[dict]:
+        """Participants from a trainer's list (toolkit.roster), each with a personal code for their card.
+
+        `people` are dicts with name, sex, organisation, rank and contact. All are written in one transaction,
+        or none. They have not accepted the notice yet: their phone does that when it claims the card.
+        """
+        self.get_workshop(workshop_id)
+        rows = []
+        with self._write() as c:
+            taken = set(c.execute(sa.select(t.participants.c.personal_code)
+                                  .where(t.participants.c.personal_code.is_not(None))).scalars())
+            for person in people:
+                code = new_personal_code()
+                while code in taken:
+                    code = new_personal_code()
+                taken.add(code)
+                rows.append(dict(
+                    id=new_id(), workshop_id=workshop_id, token=secrets.token_urlsafe(16),
+                    display_name=(person.get("name") or "").strip()[:200] or None,
+                    sex=person.get("sex"), organisation=person.get("organisation"), rank=person.get("rank"),
+                    contact=person.get("contact"), language="en", consent_at=None, created_at=now(),
+                    rostered_at=now(), personal_code=code))
+            if rows:
+                c.execute(t.participants.insert(), rows)
+        return rows
+
+    def roster(self, workshop_id: str) -> list[dict]:
+        """The workshop's rostered participants, by name; `consent_at` tells who has claimed their card."""
+        with self._read() as c:
+            rows = c.execute(sa.select(t.participants).where(t.participants.c.workshop_id == workshop_id,
+                                                             t.participants.c.rostered_at.is_not(None))
+                             .order_by(t.participants.c.display_name, t.participants.c.created_at))
+            return [_row(r) for r in rows]
+
+    def has_roster(self, workshop_id: str) -> bool:
+        with self._read() as c:
+            return c.execute(sa.select(t.participants.c.id).where(t.participants.c.workshop_id == workshop_id,
+                                                                  t.participants.c.rostered_at.is_not(None))
+                             .limit(1)).first() is not None
+
+    def find_card(self, code: str) -> dict:
+        """The rostered participant whose card carries this personal code (typed with or without the dash)."""
+        code = normal_code(code)
+        with self._read() as c:
+            row = _row(c.execute(sa.select(t.participants).where(t.participants.c.personal_code == code)).first())
+        if row is None:
+            raise UnknownParticipant("This card's code is not known here. Check the letters on the card, or join "
+                                     "with the code on the screen.")
+        return row
+
+    def claim_card(self, code: str, language: str = "en", consent: bool = True) -> tuple[dict, dict]:
+        """A phone becomes the card's participant in the newest open session of their workshop."""
+        participant = self.find_card(code)
+        if not consent:
+            raise NotAllowed("You can join once you have read and accepted the notice.")
+        sessions = [s for s in self.list_sessions(participant["workshop_id"]) if s["state"] == "open"]
+        if not sessions:
+            title = self.get_workshop(participant["workshop_id"])["title"]
+            raise NotFound(f"No session of {title} is open yet. Wait for the coach to start it, then try again.")
+        session = sessions[0]
+        values = {"language": language if language in ("en", "ur") else "en"}
+        with self._write() as c:
+            c.execute(t.participants.update().where(t.participants.c.id == participant["id"],
+                                                    t.participants.c.consent_at.is_(None)).values(consent_at=now()))
+            c.execute(t.participants.update().where(t.participants.c.id == participant["id"]).values(**values))
+            c.execute(self._insert_ignoring_duplicates(
+                t.attendance, dict(session_id=session["id"], participant_id=participant["id"], joined_at=now())))
+        return self.find_card(code), session
 
     # ------------------------------------------------------------ attempts and answers
 

@@ -1,5 +1,8 @@
 """Joining a session from a phone: the code, a name or none, the workshop's profile questions,
-an optional self-generated matching code, and the consent notice."""
+an optional self-generated matching code, and the consent notice.
+
+A participant on the trainer's roster (`toolkit roster import`) has a card with a personal code instead: its
+address (`?card=CODE`) or the code typed in the join code's box shows who they are, and one tap joins."""
 
 from __future__ import annotations
 
@@ -9,23 +12,29 @@ from collections.abc import Callable
 import ipywidgets as w
 
 from ..matchcode import ELEMENTS, MatchCodeError, match_code_hash
-from ..store import Store, StoreError, UnknownJoinCode
+from ..store import PERSONAL_CODE_LENGTH, Store, StoreError, UnknownJoinCode, normal_code
 from .texts import esc, t
 
 
 class JoinForm(w.VBox):
-    """Two steps: the join code (skipped when the address carries it), then who you are."""
+    """Two steps: the join code (skipped when the address carries it), then who you are.
 
-    def __init__(self, store: Store, lang: str, code: str, on_joined: Callable[[dict, dict], None]):
+    With a card (its code in the address, or typed): one step, "Is this you?"."""
+
+    def __init__(self, store: Store, lang: str, code: str, on_joined: Callable[[dict, dict], None],
+                 card: str = ""):
         super().__init__()
         self.store, self.lang, self.on_joined = store, lang, on_joined
         self.uid = uuid.uuid4().hex  # a double tap or a retry joins once
         self.session: dict | None = None
+        self.card: dict | None = None
         self.message = w.HTML()
         self.step = w.VBox()
         self.children = [self.message, self.step]
         self.code_box = w.Text(value=code, layout=w.Layout(width="100%"))
-        if code:
+        if card:
+            self._find_card(card)
+        elif code:
             try:
                 self.session = store.find_session(code)
             except UnknownJoinCode as e:
@@ -33,7 +42,59 @@ class JoinForm(w.VBox):
         self.draw()
 
     def draw(self) -> None:
-        self.show_profile_step() if self.session else self.show_code_step()
+        if self.card:
+            self.show_card_step()
+        else:
+            self.show_profile_step() if self.session else self.show_code_step()
+
+    def _find_card(self, code: str) -> bool:
+        try:
+            self.card = self.store.find_card(code)
+        except StoreError as e:
+            self.message.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
+            return False
+        self.message.value = ""
+        return True
+
+    def show_card_step(self) -> None:
+        lang, person = self.lang, self.card
+        detail = " · ".join(esc(v) for v in (person.get("rank"), person.get("organisation")) if v)
+        workshop = self.store.get_workshop(person["workshop_id"])
+        self.consent_box = w.Checkbox(value=person.get("consent_at") is not None, description=t("agree", lang),
+                                      indent=False)
+        yes = w.Button(description=t("card_yes", lang), icon="check")
+        yes.add_class("tk-primary")
+        yes.on_click(lambda _b: self.claim_card())
+        no = w.Button(description=t("card_no", lang))
+        no.on_click(lambda _b: self.not_me())
+        self.card_buttons = (yes, no)
+        self.step.children = [
+            w.HTML(f"<h2>{t('card_title', lang)}</h2><div class='tk-card'><b>{esc(person['display_name'] or '')}"
+                   f"</b><br>{detail}<br><span class='tk-hint'>{esc(workshop['title'])}</span></div>"
+                   f"<div class='tk-hint'>{t('card_hint', lang)}</div>"),
+            w.HTML(f"<div class='tk-notice'>{t('consent', lang)}</div>"), self.consent_box, yes, no]
+
+    def claim_card(self) -> None:
+        if not self.consent_box.value:
+            self.message.value = f"<div class='tk-problem'>{t('must_agree', self.lang)}</div>"
+            return
+        try:
+            participant, session = self.store.claim_card(self.card["personal_code"], language=self.lang)
+        except StoreError as e:
+            self.message.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
+            return
+        self.message.value = ""
+        self.on_joined(participant, session)
+
+    def not_me(self) -> None:
+        self.card = None
+        self.code_box.value = ""
+        self.message.value = ""
+        self.draw()
+
+    def use_card(self, code: str) -> None:
+        if self._find_card(code):
+            self.draw()
 
     def set_language(self, lang: str) -> None:
         self.lang = lang
@@ -46,10 +107,13 @@ class JoinForm(w.VBox):
         self.continue_button = w.Button(description=t("continue", lang), icon="arrow-right")
         self.continue_button.add_class("tk-primary")
         self.continue_button.on_click(lambda _b: self.check_code())
-        self.step.children = [w.HTML(f"<h2>{t('join_title', lang)}</h2><label>{t('code', lang)}</label>"),
+        self.step.children = [w.HTML(f"<h2>{t('join_title', lang)}</h2><label>{t('code_or_card', lang)}</label>"),
                               self.code_box, self.continue_button]
 
     def check_code(self) -> None:
+        if len(normal_code(self.code_box.value)) == PERSONAL_CODE_LENGTH:  # longer than a join code: a card
+            self.use_card(self.code_box.value)
+            return
         try:
             self.session = self.store.find_session(self.code_box.value)
         except UnknownJoinCode as e:
@@ -70,6 +134,14 @@ class JoinForm(w.VBox):
             w.HTML(f"<h2>{esc(workshop['title'])}</h2><div class='tk-hint'>{esc(self.session['title'])}</div>"),
             w.HTML(f"<label>{t('name', lang)}</label>"), self.name_box,
         ]
+        if self.store.has_roster(self.session["workshop_id"]):  # the trainer gave out cards: a way to use one
+            self.card_box = w.Text(placeholder=t("card_code", lang), layout=w.Layout(width="100%"))
+            self.card_box.add_class("tk-code")
+            use = w.Button(description=t("use_card", lang), icon="id-card")
+            use.on_click(lambda _b: self.use_card(self.card_box.value))
+            self.card_panel = w.Accordion(children=[w.VBox([self.card_box, use])], titles=(t("have_card", lang),),
+                                          selected_index=None)
+            rows.insert(1, self.card_panel)
         for field in ("sex", "organisation", "rank", "province"):
             rule = rules.get(field, "off")
             if rule == "off":

@@ -165,9 +165,10 @@ class ParticipantApp(FollowsStore, w.VBox):
                 if self._enter_session(self.params.get("code")):
                     return
                 self.participant = None
-        else:
+        elif not self.params.get("card"):  # a card's address is someone's own: the phone's last person is not
             self._recall_from_browser()
-        self.join_form = JoinForm(self.store, self.lang, self.params.get("code", ""), self._joined)
+        self.join_form = JoinForm(self.store, self.lang, self.params.get("code", ""), self._joined,
+                                  card=self.params.get("card", ""))
         self.body.children = [self.join_form]
 
     def _joined(self, participant: dict, session: dict) -> None:

@@ -241,3 +241,40 @@ def test_ten_phones_answer_and_the_coach_counts_and_charts_match_the_store(serve
     assert progress["choices"]["kiln"] == {"tip": 4, "som": 3, "both": 3}
     assert progress["choices"]["consent"] == {"True": 6, "False": 4}
     coach.screenshot(path=str(served["data"] / "coach-results.png"), full_page=True)
+
+
+def test_an_officer_on_the_roster_scans_her_card_and_joins_as_herself_in_one_tap(served, browser, tmp_path):
+    from click.testing import CliRunner
+
+    from toolkit.cli import main
+
+    bank = load_bank(TEST_BANKS / "all-types.yaml")
+    store, session, (quiz,) = new_session(served, (bank, "pretest", None))
+    store.open_activity(quiz["id"])
+    nominations = tmp_path / "nominations.csv"
+    nominations.write_text("Full Name,Gender,Organization,Designation\nAyesha Khan,F,FIA,Inspector\n"
+                           "Bilal Ahmed,M,Punjab Police,ASI\n", encoding="utf-8")
+    data = ["--data", str(served["data"])]
+    result = CliRunner().invoke(main, ["roster", "import", str(nominations), "--workshop",
+                                       session["workshop_id"], "--yes", *data])
+    assert "Added 2 people." in result.output, result.output
+    codes = tmp_path / "codes.csv"
+    CliRunner().invoke(main, ["roster", "list", "--workshop", session["workshop_id"], "--out", str(codes),
+                              "--join-url", served["participant"], *data])
+    rows = [line.split(",") for line in codes.read_text(encoding="utf-8-sig").splitlines()]
+    address = next(r[rows[0].index("card address")] for r in rows if r[0] == "Ayesha Khan")  # what her QR holds
+
+    page = phone(browser)
+    page.goto(address)
+    expect(page.get_by_text("Is this you?")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Ayesha Khan")).to_be_visible()
+    expect(page.get_by_text("Inspector · FIA")).to_be_visible()
+    page.get_by_text("I understand and agree").click()
+    page.get_by_role("button", name="Yes, this is me").click()
+    expect(page.get_by_text("Question 1 of 9")).to_be_visible(timeout=30_000)
+    assert "token=" in page.url and "card=" not in page.url  # a reload comes back as her, as for anyone
+
+    [ayesha] = store.session_participants(session["id"])
+    assert (ayesha["display_name"], ayesha["sex"], ayesha["organisation"], ayesha["rank"]) == \
+        ("Ayesha Khan", "female", "FIA", "Inspector")
+    assert ayesha["consent_at"] is not None

@@ -125,6 +125,10 @@ def test_an_excel_sheet_is_read_and_problems_name_the_cell(tmp_path):
         "blank are fine)."]
     with pytest.raises(RosterError, match="there is no sheet 'Women'; the sheets are Notes, People"):
         read_roster(path, sheet="Women")
+    empty = Workbook()
+    empty.save(tmp_path / "empty.xlsx")
+    with pytest.raises(RosterError, match="empty.xlsx: the file is empty. The first row names the columns"):
+        read_roster(tmp_path / "empty.xlsx")
 
 
 def test_the_store_gives_each_rostered_person_a_card_code_and_a_preview_skips_those_already_there(store, tmp_path):

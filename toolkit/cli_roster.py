@@ -97,8 +97,8 @@ def roster_import(file: str, workshop: str, sheet: str | None, yes: bool, data_d
             dict(name=p.name, sex=p.sex, organisation=p.organisation, rank=p.rank, contact=p.contact) for p in new])
     finally:
         store.close()
-    click.echo(f"Added {len(rows)} people. Print their cards with: "
-               f"toolkit roster cards --workshop {target['id']} --out cards.pdf")
+    click.echo(f"Added {len(rows)} people. Print their cards once the laptop's address at the venue is known: "
+               f"toolkit roster cards --workshop {target['id']} --join-url http://ADDRESS:8866/ --out cards.pdf")
 
 
 @roster.command("list")

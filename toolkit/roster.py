@@ -306,14 +306,24 @@ def render_cards(workshop: dict, people: list[dict], join_url: str) -> bytes:
     width = (210 - 2 * margin) / CARDS_ACROSS
     height = (297 - 2 * margin) / CARDS_DOWN
 
-    def text(x: float, y: float, w: float, value: str, size: float, style: str = "") -> None:
+    def text(x: float, y: float, w: float, value: str, size: float, style: str = "", lines: int = 3) -> float:
+        """Write at (x, y), at most `lines` lines (a longer text is cut with an ellipsis); the y below it."""
         urdu = bool(_ARABIC.search(value))
         pdf.set_fallback_fonts(["serif"] if urdu else ["naskh"], exact_match=False)
         pdf.set_font("naskh" if urdu else "serif", style, size)
+        height = size * 0.45
+        wrapped = pdf.multi_cell(w, height, value, dry_run=True, output="LINES")
+        if len(wrapped) > lines:
+            value = " ".join(wrapped[:lines]).rstrip()
+            while value and len(pdf.multi_cell(w, height, value + "…", dry_run=True, output="LINES")) > lines:
+                value = value[:-1].rstrip()
+            value += "…"
         pdf.set_xy(x, y)
-        pdf.multi_cell(w, size * 0.45, value, align="L", max_line_height=size * 0.45)
+        pdf.multi_cell(w, height, value, align="R" if urdu else "L")
+        return pdf.get_y()
 
     per_page = CARDS_ACROSS * CARDS_DOWN
+    base = join_url.rstrip("/") + "/"
     for i, person in enumerate(people):
         if i % per_page == 0:
             pdf.add_page()
@@ -323,24 +333,26 @@ def render_cards(workshop: dict, people: list[dict], join_url: str) -> bytes:
         pdf.set_dash_pattern(dash=1.5, gap=1.5)
         pdf.rect(x, y, width, height)
         pdf.set_dash_pattern()
-        address = card_address(join_url, person["personal_code"])
-        qr = segno.make(address, error="m")
+        qr = segno.make(card_address(join_url, person["personal_code"]), error="m")
         buffer = io.BytesIO()
         qr.save(buffer, kind="png", scale=8, border=2)
         side = 30.0
         pdf.image(buffer, x=x + width - side - 4, y=y + 4, w=side, h=side)
+        column = width - side - 12
         pdf.set_text_color(90, 90, 90)
-        text(x + 5, y + 5, width - side - 12, workshop["title"], 8)
+        below = text(x + 5, y + 5, column, workshop["title"], 8, lines=2)
         pdf.set_text_color(20, 20, 20)
-        text(x + 5, y + 17, width - side - 12, person["display_name"] or "", 13, "B")
+        below = text(x + 5, below + 2.5, column, person["display_name"] or "", 13, "B", lines=2)
         pdf.set_text_color(60, 60, 60)
         detail = " · ".join(v for v in (person.get("rank"), person.get("organisation")) if v)
-        text(x + 5, y + 30, width - side - 12, detail, 9)
+        below = text(x + 5, below + 1.5, column, detail, 9, lines=3)
         pdf.set_text_color(20, 20, 20)
-        text(x + 5, y + 40, width - 10, f"Your code: {format_code(person['personal_code'])}", 14, "B")
+        below = text(x + 5, max(below, y + side + 4) + 2, width - 10,
+                     f"Your code: {format_code(person['personal_code'])}", 14, "B", lines=1)
         pdf.set_text_color(90, 90, 90)
-        text(x + 5, y + 49, width - 10, f"Scan the square, or open {join_url.rstrip('/')}/ and type the code.", 8)
-        text(x + 5, y + 56, width - 10, "مربع اسکین کریں، یا صفحہ کھول کر یہ کوڈ لکھیں۔", 8)
+        below = text(x + 5, below + 1, width - 10, f"Scan the QR code, or open {base} and type your code.", 8,
+                     lines=2)
+        text(x + 5, below + 0.5, width - 10, "کیو آر کوڈ اسکین کریں، یا یہ صفحہ کھول کر اپنا کوڈ لکھیں۔", 8, lines=1)
     return bytes(pdf.output())
 
 

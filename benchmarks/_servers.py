@@ -14,6 +14,7 @@ import contextvars
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import socket
@@ -55,6 +56,18 @@ def free_port() -> int:
 def load_average() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} (1/5/15 min) on {os.cpu_count()} cores"
+
+
+def wait_for_quiet_machine(busy_percent: float = 25.0, seconds: int = 3, cap_s: float = 120) -> float:
+    """Wait until the whole machine's CPU use stays under `busy_percent` for `seconds` seconds in a row (the
+    previous run's kernels have finished warming or stopping), at most `cap_s`; the seconds waited."""
+    import psutil
+
+    started = time.monotonic()
+    calm = 0
+    while calm < seconds and time.monotonic() - started < cap_s:
+        calm = calm + 1 if psutil.cpu_percent(interval=1.0) < busy_percent else 0
+    return time.monotonic() - started
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -127,23 +140,18 @@ class Server:
         if not wait_for_port(self.port, seconds) or self.proc.poll() is not None:
             raise RuntimeError(f"{self.name} did not start on port {self.port}; see {self.log}")
 
-    def wait_warm(self, kernels: int, seconds: float = 600, quiet_cpu: float = 5.0) -> float:
-        """Wait until `kernels` kernels run and have all gone quiet for 3 s (the notebook ran up to the page
-        request): their CPU use together under `quiet_cpu` % plus 1 % per kernel."""
+    def wait_warm(self, kernels: int, seconds: float = 600) -> float:
+        """Wait until the server logs that `kernels` kernels are warm (toolkit.voila_app logs "Warm kernels: N of
+        M" when a pool kernel has run the notebook up to the page request)."""
         started = time.monotonic()
-        deadline = started + seconds
-        calm = 0
-        while time.monotonic() < deadline:
-            found = self.kernels()
-            if len(found) >= kernels:
-                busy = 0.0
-                for p in found:
-                    with contextlib.suppress(psutil.NoSuchProcess):
-                        busy += p.cpu_percent(interval=None)
-                calm = calm + 1 if busy < quiet_cpu + len(found) else 0
-                if calm >= 3:
-                    return time.monotonic() - started
-            time.sleep(1.0)
+        pattern = re.compile(r"Warm kernels: (\d+) of")
+        while time.monotonic() - started < seconds:
+            found = pattern.findall(self.log.read_text(errors="replace")) if self.log.exists() else []
+            if found and int(found[-1]) >= kernels:
+                return time.monotonic() - started
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.5)
         raise RuntimeError(f"{self.name}: {kernels} warm kernels not ready after {seconds:.0f} s "
                            f"({len(self.kernels())} running); see {self.log}")
 
@@ -313,6 +321,7 @@ class Run:
     wall_s: float
     timed_out: int
     stages: list[dict] = field(default_factory=list)
+    client_cpu_s: float | None = None
 
     def stage(self, name: str) -> list[float]:
         return [s[name] for s in self.stages if name in s]
@@ -362,15 +371,23 @@ async def _play_all(address: str, code: str, n: int, think_s: float, stagger_s: 
     return Run(outcomes, time.monotonic() - started, len(pending), stages)
 
 
+def _cpu_of_this_process() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
 def play(address: str, code: str, n: int, think_s: float = 0.0, stagger_s: float = 0.0, timeout: float = 180,
          cap_s: float = 600, distinct: bool = True, first: int = 0) -> Run:
     """`n` participants of toolkit.rehearse (play_participant) at once, the whole run capped at `cap_s`;
     those still playing at the cap count as timed out."""
     install_source_addresses()
     # A thread of its own: the caller may be running an event loop already (Playwright's sync API does).
+    cpu = _cpu_of_this_process()
     with concurrent.futures.ThreadPoolExecutor(1) as worker:
-        return worker.submit(asyncio.run, _play_all(address, code, n, think_s, stagger_s, timeout, cap_s,
-                                                    distinct, first)).result()
+        run = worker.submit(asyncio.run, _play_all(address, code, n, think_s, stagger_s, timeout, cap_s,
+                                                   distinct, first)).result()
+    run.client_cpu_s = _cpu_of_this_process() - cpu  # the simulated phones share the server's cores
+    return run
 
 
 # ------------------------------------------------------------------ the browser

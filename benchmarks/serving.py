@@ -45,6 +45,7 @@ from _servers import (
     start_toolkit,
     summary,
     toolkit_env,
+    wait_for_quiet_machine,
     work_dir,
 )
 
@@ -215,6 +216,7 @@ def one_run(kind: str, n: int, banks: Path | None, cap_s: float, distinct: bool,
         server.wait_started()
         if kind in ("toolkit", "eager"):
             result["warm_s"] = server.wait_warm(result["pool"], seconds=max(600, 20 * result["pool"]))
+        result["settled_s"] = wait_for_quiet_machine()  # the warm-up (or a previous run) has finished
         result["load_before"] = load_average()
         sampler = TreeSampler(server)
         sampler.start()
@@ -257,8 +259,9 @@ def describe(r: dict) -> list[str]:
         f"           answer saved: {summary(run.saves)}",
         f"           kernels: peak {r['peak_kernels']}, at the end {r['kernels_after']}; "
         f"CPU used by the server and its kernels {r['cpu_s']:.0f} s (the server process alone "
-        f"{r['server_cpu_s']:.0f} s) in {run.wall_s:.0f} s",
-        f"           {r['load_before']} (before the run)",
+        f"{r['server_cpu_s']:.0f} s) in {run.wall_s:.0f} s; the simulated participants {run.client_cpu_s:.0f} s "
+        "on the same cores",
+        f"           {r['load_before']} (before the run, after waiting {r['settled_s']:.0f} s for the CPU to settle)",
     ]
     errors = sorted({e.split(": ", 1)[1] if ": " in e else e for e in run.errors})
     lines += [f"           error: {e[:160]}" for e in errors[:3]]

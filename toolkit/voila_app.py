@@ -145,7 +145,23 @@ class WorkshopVoila(Voila):
         if self.calm_refill and hasattr(manager, "fill_if_needed"):  # kernels are preheated: refill calmly from now on
             manager.__class__ = type("Workshop" + type(manager).__name__, (CalmRefill, type(manager)), {})
             manager._calm_refill = True
+        if hasattr(manager, "fill_if_needed"):
+            self._warm_reported: dict[str, int] = {}
+            asyncio.get_event_loop().call_later(1.0, self._report_warm)
         return settings
+
+    def _report_warm(self) -> None:
+        """Log how many kernels of the pool are warm whenever it changes: the coach sees when the room can join
+        (and the benchmarks wait for it)."""
+        manager = self.kernel_manager
+        size = manager.kernel_pools_config.get("default", {}).get("pool_size", 0)
+        for name, pool in list(manager._pools.items()):
+            warm = sum(1 for task in pool if CalmRefill._started(task) and CalmRefill._warm(task))
+            if self._warm_reported.get(name) != warm:
+                self._warm_reported[name] = warm
+                self.log.info("Warm kernels: %d of %d (%s)%s", warm, size, name,
+                              ": the room can join" if warm >= size else "")
+        asyncio.get_event_loop().call_later(1.0, self._report_warm)
 
     def init_handlers(self) -> list:
         handlers = []

@@ -194,6 +194,9 @@ def test_a_self_generated_code_is_stored_only_as_its_hash(session_with_pretest):
     app = ParticipantApp(store=store, query=f"code={session['join_code']}", start_polling=False)
     form = app.join_form
     answers = {"mother": "Rukhsana", "birthday": "14", "district": "Quetta", "siblings": "2"}
+    assert form.code_boxes == {}  # made when the panel is opened
+    form.code_panel.selected_index = 0
+    assert set(form.code_boxes) == set(answers)
     form.code_boxes["mother"].value = "R"
     form.consent_box.value = True
     form.join_button.click()

@@ -154,13 +154,11 @@ class JoinForm(w.VBox):
             box.value = keep.get(field, box.value)
             self.profile_boxes[field] = box
             rows += [w.HTML(f"<label>{t(field, lang)} {t(rule, lang)}</label>"), box]
+        # The matching code's boxes are made when the panel is first opened: most people never open it, and
+        # each widget is one more message to every joining phone while the whole room joins at once.
         self.code_boxes = {}
-        code_rows: list[w.Widget] = [w.HTML(f"<div class='tk-hint'>{t('code_explain', lang)}</div>")]
-        for field, en, ur, kind in ELEMENTS:
-            box = w.Text(layout=w.Layout(width="6em" if kind != "letter" else "4em"))
-            self.code_boxes[field] = box
-            code_rows.append(w.HBox([w.Label(ur if lang == "ur" else en, layout=w.Layout(flex="1")), box]))
-        self.code_panel = w.Accordion(children=[w.VBox(code_rows)], titles=(t("code_title", lang),), selected_index=None)
+        self.code_panel = w.Accordion(children=[w.VBox()], titles=(t("code_title", lang),), selected_index=None)
+        self.code_panel.observe(lambda _change: self._fill_code_panel(), "selected_index")
         self.consent_box = w.Checkbox(value=False, description=t("agree", lang), indent=False)
         self.join_button = w.Button(description=t("join", lang), icon="check")
         self.join_button.add_class("tk-primary")
@@ -168,6 +166,17 @@ class JoinForm(w.VBox):
         rows += [self.code_panel, w.HTML(f"<div class='tk-notice'>{t('consent', lang)}</div>"), self.consent_box,
                  self.join_button]
         self.step.children = rows
+
+    def _fill_code_panel(self) -> None:
+        if self.code_boxes or self.code_panel.selected_index is None:
+            return
+        lang = self.lang
+        rows: list[w.Widget] = [w.HTML(f"<div class='tk-hint'>{t('code_explain', lang)}</div>")]
+        for field, en, ur, kind in ELEMENTS:
+            box = w.Text(layout=w.Layout(width="6em" if kind != "letter" else "4em"))
+            self.code_boxes[field] = box
+            rows.append(w.HBox([w.Label(ur if lang == "ur" else en, layout=w.Layout(flex="1")), box]))
+        self.code_panel.children[0].children = rows
 
     def join(self) -> None:
         if not self.consent_box.value:

@@ -47,12 +47,25 @@ class WidgetClient:
         self.models: dict[str, dict] = {}
         self.changed = asyncio.Event()
         self.reader: asyncio.Task | None = None
+        self.handled: set[str] = set()  # our messages the kernel has finished with (status idle)
 
-    def _message(self, channel: str, msg_type: str, content: dict, metadata: dict | None = None) -> str:
-        header = {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "username": "rehearsal", "version": "5.3",
-                  "session": self.session, "date": datetime.now(timezone.utc).isoformat()}
+    def _message(self, channel: str, msg_type: str, content: dict, metadata: dict | None = None,
+                 msg_id: str | None = None) -> str:
+        header = {"msg_id": msg_id or uuid.uuid4().hex, "msg_type": msg_type, "username": "rehearsal",
+                  "version": "5.3", "session": self.session, "date": datetime.now(timezone.utc).isoformat()}
         return json.dumps({"header": header, "parent_header": {}, "metadata": metadata or {}, "content": content,
                            "channel": channel, "buffers": []})
+
+    async def _comm_msg(self, model_id: str, data: dict) -> str:
+        msg_id = uuid.uuid4().hex
+        await self.ws.write_message(self._message("shell", "comm_msg", {"comm_id": model_id, "data": data},
+                                                  msg_id=msg_id))
+        return msg_id
+
+    async def handled_by_kernel(self, msg_id: str, timeout: float) -> None:
+        """Wait until the kernel has finished with one of our messages: every change it made is here by then
+        (a new question's counter arrives before its answer buttons; acting in between taps old buttons)."""
+        await self.wait_for(lambda: msg_id in self.handled, timeout)
 
     async def start(self) -> None:
         self.reader = asyncio.ensure_future(self._read())
@@ -82,16 +95,16 @@ class WidgetClient:
                     self.models.setdefault(content["comm_id"], {}).update(data.get("state", {}))
             elif kind == "comm_close":
                 self.models.pop(content.get("comm_id"), None)
+            elif kind == "status" and content.get("execution_state") == "idle":
+                self.handled.add(msg.get("parent_header", {}).get("msg_id"))
             self.changed.set()
 
-    async def set(self, model_id: str, **state) -> None:
+    async def set(self, model_id: str, **state) -> str:
         self.models[model_id].update(state)
-        await self.ws.write_message(self._message("shell", "comm_msg", {
-            "comm_id": model_id, "data": {"method": "update", "state": state, "buffer_paths": []}}))
+        return await self._comm_msg(model_id, {"method": "update", "state": state, "buffer_paths": []})
 
-    async def click(self, model_id: str) -> None:
-        await self.ws.write_message(self._message("shell", "comm_msg", {
-            "comm_id": model_id, "data": {"method": "custom", "content": {"event": "click"}}}))
+    async def click(self, model_id: str) -> str:
+        return await self._comm_msg(model_id, {"method": "custom", "content": {"event": "click"}})
 
     def children(self, model_id: str) -> list[str]:
         return [c.removeprefix("IPY_MODEL_") for c in self.models.get(model_id, {}).get("children", [])]
@@ -203,7 +216,7 @@ async def play_participant(address: str, code: str, number: int, think_s: float 
         name = client.find("TextModel", placeholder="anonymous")
         await client.set(name[0], value=f"Rehearsal {number}")
         await client.set(client.find("CheckboxModel", description="I understand")[0], value=True)
-        await client.click(client.find("ButtonModel", description="Join")[0])
+        await client.handled_by_kernel(await client.click(client.find("ButtonModel", description="Join")[0]), timeout)
         await client.wait_for(lambda: _question_position(client.page_text()), timeout)
         outcome.first_question_s = time.monotonic() - started
         while True:
@@ -219,7 +232,7 @@ async def play_participant(address: str, code: str, number: int, think_s: float 
             outcome.answered += 1
             forward = [m for m in client.find("ButtonModel") if client.models[m].get("description") in ("Next", "Review")
                        and m in _descendants(client, client.body())]
-            await client.click(forward[0])
+            await client.handled_by_kernel(await client.click(forward[0]), timeout)
             current = position
             await client.wait_for(lambda current=current: _question_position(client.page_text()) != current, timeout)
         await client.click(client.find("ButtonModel", description="Submit my answers")[0])

@@ -141,3 +141,33 @@ def browser():
                               args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         yield b
         b.close()
+
+
+# ------------------------------------------------------------------ the demo series (facilitator's tools)
+
+
+def open_series(tmp_path_factory) -> Store:
+    """A copy of the demo series, seeded once per test run: every test module that needs it opens its own."""
+    from toolkit.demo import series_database
+
+    cache = tmp_path_factory.getbasetemp() / "demo-series-cache"
+    return Store(series_database(cache, tmp_path_factory.mktemp("demo-series") / "toolkit.db"))
+
+
+def by_place(results, place):
+    ids = results.workshops.loc[results.workshops["place"] == place, "workshop_id"]
+    return results.select(workshops=ids)
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory):
+    store = open_series(tmp_path_factory)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def results(series):
+    from toolkit.results import load_results
+
+    return load_results(series)

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 from click.testing import CliRunner
-from test_demo_series import by_place, open_series
+from conftest import by_place
 
 from toolkit.certificates import (
     CertificateError,
@@ -25,13 +25,6 @@ from toolkit.results import load_results
 
 pypdf = pytest.importorskip("pypdf")
 URDU_NAME = "فرحانہ بی بی"
-
-
-@pytest.fixture(scope="module")
-def series(tmp_path_factory):
-    store = open_series(tmp_path_factory)
-    yield store
-    store.close()
 
 
 @pytest.fixture

@@ -4,36 +4,12 @@ from __future__ import annotations
 
 import time
 
-import pytest
-from conftest import TEST_BANKS
+from conftest import TEST_BANKS, by_place
 
 from toolkit.analysis import gain_by_objective, item_statistics, pre_post_scores, progress_over_sessions
 from toolkit.demo import COHORT, SERIES, series_database
 from toolkit.results import load_results
 from toolkit.store import Store
-
-
-def open_series(tmp_path_factory) -> Store:
-    """A copy of the demo series, seeded once per test run: every test module that needs it opens its own."""
-    cache = tmp_path_factory.getbasetemp() / "demo-series-cache"
-    return Store(series_database(cache, tmp_path_factory.mktemp("demo-series") / "toolkit.db"))
-
-
-@pytest.fixture(scope="module")
-def series(tmp_path_factory):
-    store = open_series(tmp_path_factory)
-    yield store
-    store.close()
-
-
-@pytest.fixture(scope="module")
-def results(series):
-    return load_results(series)
-
-
-def by_place(results, place):
-    ids = results.workshops.loc[results.workshops["place"] == place, "workshop_id"]
-    return results.select(workshops=ids)
 
 
 def test_three_workshops_of_24_23_and_25_officers_and_a_cohort_of_22_women(results):

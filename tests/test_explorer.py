@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_demo_series import by_place, open_series
+from conftest import by_place
 
 from toolkit.analysis import (
     disaggregate,
@@ -15,20 +15,7 @@ from toolkit.analysis import (
     progress_over_sessions,
 )
 from toolkit.apps.explorer import ALL, ExplorerApp
-from toolkit.results import load_results
 from toolkit.store import Store
-
-
-@pytest.fixture(scope="module")
-def series(tmp_path_factory):
-    store = open_series(tmp_path_factory)
-    yield store
-    store.close()
-
-
-@pytest.fixture(scope="module")
-def results(series):
-    return load_results(series)
 
 
 @pytest.fixture(scope="module")

@@ -7,19 +7,12 @@ import json
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from test_demo_series import by_place, open_series
+from conftest import by_place
 
 from toolkit.analysis import gain_summary, pre_post_scores
 from toolkit.cli_reports import export_command
 from toolkit.export import ExportError, export, tidy_answers
 from toolkit.results import load_results
-
-
-@pytest.fixture(scope="module")
-def series(tmp_path_factory):
-    store = open_series(tmp_path_factory)
-    yield store
-    store.close()
 
 
 @pytest.fixture(scope="module")

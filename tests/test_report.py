@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import by_place
 from scipy import stats
-from test_demo_series import by_place, open_series
 
 from toolkit.analysis import (
     ONE_GROUP_CAVEAT,
@@ -24,17 +24,6 @@ from toolkit.cli_reports import report
 from toolkit.report import analyse, fmt, headcount_sentence, render_report, slope_figure, svg
 from toolkit.results import load_results
 
-
-@pytest.fixture(scope="module")
-def series(tmp_path_factory):
-    store = open_series(tmp_path_factory)
-    yield store
-    store.close()
-
-
-@pytest.fixture(scope="module")
-def results(series):
-    return load_results(series)
 
 class Cells(HTMLParser):
     """The text of the elements with data-stat, and of each table's rows (by the table's class)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_demo_series import by_place, open_series
+from conftest import by_place
 
 from toolkit.analysis import pre_post_scores
 from toolkit.results import (
@@ -17,17 +17,6 @@ from toolkit.results import (
 from toolkit.scoring import score, score_attempt
 from toolkit.store import NotFound
 
-
-@pytest.fixture(scope="module")
-def series(tmp_path_factory):
-    store = open_series(tmp_path_factory)
-    yield store
-    store.close()
-
-
-@pytest.fixture(scope="module")
-def results(series):
-    return load_results(series)
 
 @pytest.fixture
 def small(store, all_types_bank):

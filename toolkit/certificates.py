@@ -144,15 +144,21 @@ def _day(d: date) -> str:
     return f"{d.day} {d:%B %Y}"
 
 
-def _pdf():
+def a4_pdf(orientation: str):
+    """An A4 page set with the bundled fonts: "serif" (Latin) and "naskh" (Urdu), shaped by HarfBuzz."""
     from fpdf import FPDF
 
-    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    pdf = FPDF(orientation=orientation, unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     for family, stem in (("serif", "NotoSerif"), ("naskh", "NotoNaskhArabic")):
         pdf.add_font(family, "", str(FONTS / f"{stem}-Regular.ttf"))
         pdf.add_font(family, "B", str(FONTS / f"{stem}-Bold.ttf"))
     pdf.set_text_shaping(True)  # HarfBuzz: Arabic-script letters joined, right to left
+    return pdf
+
+
+def _pdf():
+    pdf = a4_pdf("L")
     pdf.set_title("Certificate of completion")
     pdf.set_creator("toolkit")
     return pdf

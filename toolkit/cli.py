@@ -83,15 +83,6 @@ def _attach_report_commands() -> None:
 _attach_report_commands()
 
 
-def _attach_roster_commands() -> None:
-    from .cli_roster import roster
-
-    main.add_command(roster)
-
-
-_attach_roster_commands()
-
-
 @main.command()
 @click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
               help="The data folder holding the store (default: ./toolkit-data).")
@@ -309,3 +300,12 @@ def backup(data_dir: str | None, keep: int | None) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+def _attach_roster_commands() -> None:
+    from .cli_roster import roster
+
+    main.add_command(roster)
+
+
+_attach_roster_commands()

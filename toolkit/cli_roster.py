@@ -10,19 +10,10 @@ from pathlib import Path
 import click
 
 from . import config
+from .cli import _data_option, _db_option, _open_store  # cli.py attaches this group once they exist
 
-_data_option = click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
-                            help="The data folder holding the store (default: ./toolkit-data).")
-_db_option = click.option("--db", "db_url", default=None,
-                          help="A database URL instead of the SQLite file, e.g. postgresql://…")
 _workshop_option = click.option("--workshop", "workshop", required=True,
                                 help="The workshop's title (or part of it, or its id).")
-
-
-def _store(data_dir: str | None, db_url: str | None):
-    from .cli import _open_store
-
-    return _open_store(data_dir, db_url)
 
 
 def _one_workshop(store, name: str) -> dict:
@@ -78,7 +69,7 @@ def roster_import(file: str, workshop: str, sheet: str | None, yes: bool, data_d
         found = read_roster(file, sheet=sheet)
     except RosterError as e:
         raise click.ClickException(str(e)) from None
-    store = _store(data_dir, db_url)
+    store = _open_store(data_dir, db_url)
     try:
         target = _one_workshop(store, workshop)
         new, _old, text = preview(found, store.roster(target["id"]))
@@ -119,7 +110,7 @@ def roster_list(workshop: str, out: str | None, join_url: str | None, data_dir: 
     """
     from .roster import card_address, format_code
 
-    store = _store(data_dir, db_url)
+    store = _open_store(data_dir, db_url)
     try:
         target = _one_workshop(store, workshop)
         people = store.roster(target["id"])
@@ -171,7 +162,7 @@ def roster_cards(workshop: str, out: str, join_url: str | None, data_dir: str | 
         raise click.UsageError("Give --join-url: the participants' address that `toolkit serve` prints.")
     if not base.startswith(("http://", "https://")):
         raise click.UsageError(f"--join-url must start with http:// (got {base!r}).")
-    store = _store(data_dir, db_url)
+    store = _open_store(data_dir, db_url)
     try:
         target = _one_workshop(store, workshop)
         people = store.roster(target["id"])

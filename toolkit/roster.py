@@ -279,7 +279,6 @@ def preview(roster: Roster, already: list[dict] | None = None) -> tuple[list[Per
 
 # ------------------------------------------------------------------ cards
 
-CARD_PAGE = "A4"
 CARDS_ACROSS, CARDS_DOWN = 2, 4
 
 
@@ -290,16 +289,10 @@ def card_address(join_url: str, code: str) -> str:
 def render_cards(workshop: dict, people: list[dict], join_url: str) -> bytes:
     """An A4 PDF of cards to cut out, eight a page: name, organisation, rank, the personal code and its QR code."""
     import segno
-    from fpdf import FPDF
 
-    from .certificates import _ARABIC, FONTS
+    from .certificates import _ARABIC, a4_pdf
 
-    pdf = FPDF(orientation="P", unit="mm", format=CARD_PAGE)
-    pdf.set_auto_page_break(False)
-    for family, stem in (("serif", "NotoSerif"), ("naskh", "NotoNaskhArabic")):
-        pdf.add_font(family, "", str(FONTS / f"{stem}-Regular.ttf"))
-        pdf.add_font(family, "B", str(FONTS / f"{stem}-Bold.ttf"))
-    pdf.set_text_shaping(True)
+    pdf = a4_pdf("P")
     pdf.set_title(f"Participant cards: {workshop['title']}")
     pdf.set_creator("toolkit")
     margin, gap = 10.0, 0.0

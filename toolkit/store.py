@@ -103,11 +103,6 @@ def new_personal_code() -> str:
     return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(PERSONAL_CODE_LENGTH))
 
 
-def normal_code(code: str) -> str:
-    """A code as typed on a phone: any case, spaces and dashes left out."""
-    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
-
-
 def normalise_join_code(code: str) -> str:
     """What a person typed, as a join code: case, spaces and dashes forgiven."""
     return "".join(str(code).split()).upper().replace("-", "")
@@ -550,7 +545,7 @@ class Store:
 
     def find_card(self, code: str) -> dict:
         """The rostered participant whose card carries this personal code (typed with or without the dash)."""
-        code = normal_code(code)
+        code = normalise_join_code(code)  # a card's code is typed like a join code
         with self._read() as c:
             row = _row(c.execute(sa.select(t.participants).where(t.participants.c.personal_code == code)).first())
         if row is None:

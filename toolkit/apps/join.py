@@ -12,7 +12,7 @@ from collections.abc import Callable
 import ipywidgets as w
 
 from ..matchcode import ELEMENTS, MatchCodeError, match_code_hash
-from ..store import PERSONAL_CODE_LENGTH, Store, StoreError, UnknownJoinCode, normal_code
+from ..store import PERSONAL_CODE_LENGTH, Store, StoreError, UnknownJoinCode, normalise_join_code
 from .texts import esc, t
 
 
@@ -111,7 +111,7 @@ class JoinForm(w.VBox):
                               self.code_box, self.continue_button]
 
     def check_code(self) -> None:
-        if len(normal_code(self.code_box.value)) == PERSONAL_CODE_LENGTH:  # longer than a join code: a card
+        if len(normalise_join_code(self.code_box.value)) == PERSONAL_CODE_LENGTH:  # longer than a join code: a card
             self.use_card(self.code_box.value)
             return
         try:

@@ -27,6 +27,19 @@ from .backup import backup_sqlite
 from .bank import Bank, bank_from_store
 from .database import WriterQueue, make_engine
 from .database import normalise_url as normalise_url  # re-exported: callers import it from here
+from .errors import (  # noqa: F401  re-exported: callers import the store's errors from here
+    ActivityNotOpen,
+    AlreadySubmitted,
+    InvalidText,
+    NotAllowed,
+    NotFound,
+    StoreError,
+    StoreTooNew,
+    StoreUnavailable,
+    TooFast,
+    UnknownJoinCode,
+    UnknownParticipant,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,42 +54,6 @@ PROFILE_CHOICES = ("required", "optional", "off")
 DEFAULT_PROFILE = {"sex": "optional", "organisation": "optional", "rank": "optional", "province": "off"}
 # Ids derived from a caller's uid (join, question from the room): a retry finds the row the first call made.
 _UID_NAMESPACE = uuid.UUID("6f1c2f0e-3b7a-4d4e-9a51-2c8d3f6b7e10")
-
-
-class StoreError(Exception):
-    """Something the person can fix or must know; the message says what."""
-
-
-class StoreUnavailable(StoreError):
-    """The database did not answer (locked for too long, or the server is unreachable)."""
-
-
-class StoreTooNew(StoreError):
-    """The store was made by a newer version of the toolkit."""
-
-
-class NotFound(StoreError):
-    pass
-
-
-class UnknownJoinCode(NotFound):
-    pass
-
-
-class UnknownParticipant(NotFound):
-    pass
-
-
-class NotAllowed(StoreError):
-    pass
-
-
-class ActivityNotOpen(NotAllowed):
-    pass
-
-
-class AlreadySubmitted(NotAllowed):
-    pass
 
 
 def now() -> datetime:

@@ -1,0 +1,99 @@
+"""Every input from the network is bounded: how long a text may be, which characters it may hold, and how
+often one page or one address may try a thing. One table here; the store enforces it (so SQLite and
+PostgreSQL take and refuse the same texts), the phone shows it (a counter, `maxlength`).
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from collections import defaultdict, deque
+from collections.abc import Callable
+
+from .errors import InvalidText
+
+# The most characters each typed field takes. Chosen for what a person writes on a phone: a full name with
+# titles, an organisation spelled out, an open answer of a few paragraphs. Never more than its column holds.
+TEXT_LIMITS: dict[str, int] = {
+    "display_name": 100,
+    "sex": 20,
+    "organisation": 120,
+    "rank": 100,
+    "province": 100,
+    "contact": 100,
+    "open_answer": 2000,  # an open question's answer, and each free-text prompt of a case study
+    "group_answer": 2000,
+    "room_question": 1000,
+    "word": 40,  # one word or phrase of a short answer
+}
+MULTILINE = frozenset({"open_answer", "group_answer", "room_question"})
+
+_FIELD_WORDS = {
+    "display_name": "name", "open_answer": "answer", "group_answer": "group's answer",
+    "room_question": "question", "contact": "contact",
+}
+
+
+def _allowed(ch: str, multiline: bool) -> bool:
+    if ch in "\n\t":
+        return multiline
+    category = unicodedata.category(ch)
+    # Cc: NUL and the other control characters (PostgreSQL refuses NUL; none is ever typed on purpose);
+    # Cs: a lone surrogate, which is no character at all and cannot be encoded as UTF-8.
+    return category not in ("Cc", "Cs")
+
+
+def clean_text(value: object, field: str) -> str | None:
+    """The text as the store keeps it (stripped, NFC; None when empty), or InvalidText saying what to fix."""
+    if value is None:
+        return None
+    limit = TEXT_LIMITS[field]
+    words = _FIELD_WORDS.get(field, field)
+    if not isinstance(value, str):
+        raise InvalidText(f"The {words} must be text.", field, "characters", limit)
+    text = unicodedata.normalize("NFC", value).strip()
+    multiline = field in MULTILINE
+    if not multiline:
+        text = " ".join(text.split())  # a name or an organisation is one line: tabs and newlines become spaces
+    if not all(_allowed(ch, multiline) for ch in text):
+        raise InvalidText(f"The {words} has a character that cannot be stored; please type it again.",
+                          field, "characters", limit)
+    if len(text) > limit:
+        raise InvalidText(f"Please keep the {words} to {limit} characters (it has {len(text)}).",
+                          field, "too_long", limit)
+    return text or None
+
+
+class SlidingWindow:
+    """How many times each key (a page, an address) did a thing in the last `seconds`, and whether once more
+    is allowed. Memory is bounded: keys whose events have all expired are dropped as the window is used."""
+
+    def __init__(self, most: int, seconds: float = 60.0, clock: Callable[[], float] = time.monotonic):
+        self.most, self.seconds, self.clock = most, seconds, clock
+        self.events: dict[str, deque] = defaultdict(deque)
+
+    def _expire(self, key: str, now: float) -> deque:
+        window = self.events[key]
+        while window and now - window[0] >= self.seconds:
+            window.popleft()
+        return window
+
+    def allow(self, key: str) -> bool:
+        """Count one more try for `key` if the window has room; say whether it had."""
+        now = self.clock()
+        window = self._expire(key, now)
+        if len(window) >= self.most:
+            return False
+        window.append(now)
+        if len(self.events) > 10_000:  # many addresses: forget those with nothing left in the window
+            for other in [k for k, w in self.events.items() if not w or now - w[-1] >= self.seconds]:
+                del self.events[other]
+        return True
+
+    def retry_after(self, key: str) -> float:
+        """Seconds until `key` may try again (0 when it may now)."""
+        now = self.clock()
+        window = self._expire(key, now)
+        if len(window) < self.most:
+            return 0.0
+        return max(0.0, self.seconds - (now - window[0]))

@@ -213,3 +213,67 @@ def test_the_confidence_bank_has_one_item_per_objective():
         per_objective = Counter(o for q in bank.questions for o in q.objectives)
         wrong = {o.id: per_objective.get(o.id, 0) for o in bank.objectives if per_objective.get(o.id, 0) != 1}
         assert not wrong, f"{_name(bank)}: each objective needs exactly one confidence item; counts: {wrong}"
+
+
+def _english_texts(bank):
+    """(where, text, question text) for every English text a participant or coach reads in the bank."""
+    for label, q in _all_questions(bank):
+        context = q.text.get("en", "")
+        yield f"{label} (text)", context, context
+        yield f"{label} (feedback)", q.feedback.get("en", ""), context
+        for kind, choices in (("option", q.options), ("item", q.items)):
+            for o in choices:
+                yield f"{label}/{kind} {o.id}", o.text.get("en", ""), context
+                yield f"{label}/{kind} {o.id} (feedback)", o.feedback.get("en", ""), context
+    for case in bank.case_studies:
+        yield f"{case.id} (scenario)", case.scenario.get("en", ""), ""
+        yield f"{case.id} (debrief)", case.debrief.get("en", ""), ""
+
+
+# The rule that a child needs no means is the UN Trafficking Protocol's (art. 3(c)): Pakistan's
+# Prevention of Trafficking in Persons Act 2018 is framed around force, fraud or coercion and does
+# not repeat it. A text that teaches the rule must say whose rule it is, itself or in its question.
+CHILD_NEEDS_NO_MEANS = re.compile(
+    r"no means (need|needs|has|have|is|are)\b|needs? no means|consent and means do not matter"
+    r"|act and (the )?(exploitative )?purpose (are|is) enough|act and purpose suffice"
+    r"|only act (\+|and) purpose|act \+ purpose (make|are|is)",
+    re.IGNORECASE,
+)
+
+
+def test_the_no_means_rule_for_children_is_given_to_the_protocol():
+    unattributed = [
+        f"{_name(bank)}:{where}: {text!r}"
+        for bank in _banks()
+        for where, text, context in _english_texts(bank)
+        if CHILD_NEEDS_NO_MEANS.search(text) and "Protocol" not in text and "Protocol" not in context
+    ]
+    assert not unattributed, (
+        "texts teaching that a child needs no means without saying it is the UN Protocol's rule "
+        "(the 2018 Act is framed around force, fraud or coercion; say so, or name the Protocol):\n"
+        + "\n".join(unattributed)
+    )
+
+
+# Statements the 2026-12 review of the banks against the Protocols and Pakistan's 2018 Acts found
+# to overstate the law (issue #16). Each phrase is matched case-insensitively in every English text.
+OVERSTATEMENTS = {
+    "never smuggling": "enabling a foreigner's illegal stay for a benefit can be smuggling; say what smuggling is about",
+    "is a separate question": "the 1992 Act (s. 6) extinguishes a bonded debt and bars a suit to recover it",
+    "a breach worth reporting": "recruiting for jobs abroad without a licence is an offence under the Emigration Ordinance 1979",
+    "the law says consent": "say whose rule: the Protocol's art. 3(b), and deception as fraud under the 2018 Act",
+    "states must protect": "the Protocol binds States; cite the Prevention of Smuggling of Migrants Act 2018",
+    "punishable with imprisonment, and": "the Act allows imprisonment, a fine or both; do not imply imprisonment is mandatory",
+    "border crossing for a fee": "smuggling is for money or another material benefit, not only a fee",
+}
+
+
+def test_the_banks_do_not_repeat_the_overstatements_of_the_law_found_in_review():
+    found = [
+        f"{_name(bank)}:{where}: contains {phrase!r}: {why}"
+        for bank in _banks()
+        for where, text, _ in _english_texts(bank)
+        for phrase, why in OVERSTATEMENTS.items()
+        if phrase in text.casefold()
+    ]
+    assert not found, "feedback that overstates the law:\n" + "\n".join(found)

@@ -277,3 +277,20 @@ def test_the_banks_do_not_repeat_the_overstatements_of_the_law_found_in_review()
         if phrase in text.casefold()
     ]
     assert not found, "feedback that overstates the law:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("path", _paths_of_kind("survey"), ids=lambda p: p.name)
+def test_survey_agreement_statements_ask_one_thing(path):
+    """A statement that joins two things with 'and' cannot be answered for one without the other.
+
+    Words in brackets only say what a term covers ('logistics (venue, timing, travel and meals)').
+    """
+    bank = _load(path)
+    statements = [q for q in bank.questions if q.type == "likert" and len(q.options) == 5]
+    assert statements, f"{path.name} has no agreement statements to check"
+    double = [
+        f"{q.id}: {q.text.get('en', '')!r}"
+        for q in statements
+        if re.search(r"\band\b", re.sub(r"\([^)]*\)", "", q.text.get("en", "")), re.IGNORECASE)
+    ]
+    assert not double, f"{path.name}: statements that ask two things (split each into one item per thing):\n" + "\n".join(double)

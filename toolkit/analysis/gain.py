@@ -113,7 +113,8 @@ INTERVAL_METHODS = {  # each method's interval of the mean gain and of <g>, in w
     "bca": dict.fromkeys(("mean_gain", "class_g"), "BCa bootstrap of the paired scores (scipy.stats.bootstrap)"),
     "percentile": dict.fromkeys(("mean_gain", "class_g"), "percentile bootstrap of the paired scores"),
 }
-INTERVAL_METHOD = "t"  # held 94-96% at n = 5 to 40 where the bootstrap held 83-93% (benchmarks/interval_coverage.py)
+# The default: 92-96% coverage at n = 5 to 40, the percentile bootstrap 81-94% (benchmarks/interval_coverage.py)
+INTERVAL_METHOD = "t"
 
 
 def _percentile_resamples(pre: np.ndarray, post: np.ndarray, n_resamples: int,
@@ -206,7 +207,8 @@ def gain_intervals(scores: pd.DataFrame, method: str = INTERVAL_METHOD, n_resamp
     Returns statistic ('mean_gain' | 'class_g'), value, ci_low, ci_high, method, interval (the method
     in words, or NO_INTERVAL), n, n_resamples, seed. With fewer than MIN_INTERVAL_N (5) people no
     interval is meaningful: ci_low and ci_high are NaN and `interval` is NO_INTERVAL, the marker to
-    render as words. Where <g> is undefined (every pre-test at 100) its interval is NaN.
+    render as words. Where <g> is undefined (every pre-test at 100) its interval is NaN; so is its BCa
+    interval when a resample has every pre-test at 100 (the percentile method leaves such resamples out).
     """
     require(scores, ["pre", "post"], "scores")
     if method not in INTERVAL_METHODS:

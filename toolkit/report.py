@@ -600,10 +600,11 @@ def render_report(results: Results, title: str | None = None, tables: dict | Non
         "<li>Scores are in percent of each test's maximum; a question left unanswered scores 0. A test counts for a "
         "participant who answered at least one of its questions. Pre and post are matched by participant.</li>",
         "<li>Intervals (95%): Student t for the mean gain; for &lt;g&gt;, a ratio of means, the t-interval on its "
-        "linearisation (delta method). In simulated workshops of 10 to 40 people they held the true value 94–96% "
-        "of the time, where a percentile bootstrap held 89–94%; with fewer than 5 people no interval is shown. d_z = mean(d)/SD(d) on "
-        "the differences d = post − pre. Wilcoxon drops zero differences and gives the exact p (over every sign "
-        "pattern when scores tie) up to 200 changed scores; r is the rank-biserial correlation.</li>",
+        "linearisation (delta method). In simulated workshops of 10 to 40 people they held the true value about "
+        "94–96% of the time, where a percentile bootstrap held 89–94%; with fewer than 5 people no interval is "
+        "shown. d_z = mean(d)/SD(d) on the differences d = post − pre. Wilcoxon drops zero differences and gives "
+        "the exact p (over every sign pattern when scores tie) up to 200 changed scores; r is the rank-biserial "
+        "correlation.</li>",
         "<li>&lt;g&gt; = (&lt;post&gt; − &lt;pre&gt;)/(100 − &lt;pre&gt;) (Hake): low below 0.3, medium 0.3–0.7, "
         "high above 0.7.</li>",
         "<li>Counts of participants are shown in full; results for a group of fewer than 5 people are not shown.</li>",

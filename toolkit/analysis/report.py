@@ -96,7 +96,8 @@ def small_sample_notes(gain_summary: pd.DataFrame | None = None, paired_tests: p
         for row in confidence.to_dict("records"):
             if int(row["n"]) < MIN_CHANGED:
                 notes.append((CONFIDENCE, f"objective {row['objective']}",
-                              f"only {int(row['n'])} people rated it both times: its Wilcoxon p cannot fall below 0.05"))
+                              f"only {int(row['n'])} people rated it both times: its Wilcoxon p cannot fall "
+                              "below 0.05"))
     return pd.DataFrame(notes, columns=NOTE_COLUMNS)
 
 

@@ -92,3 +92,13 @@ def test_a_wilcoxon_test_on_few_changed_scores_says_it_cannot_reach_significance
 def test_ten_people_get_no_notes():
     answers, participants = workshop(n=10, items=12, seed=4)
     assert full_analysis(answers, participants, by_code=True)["notes"].empty
+
+
+def test_objectives_rated_by_few_people_share_one_note():
+    confidence = pd.DataFrame({"objective": ["O1", "O2", "O3", "O4"], "n": [3, 3, 12, 1]})
+    notes = small_sample_notes(confidence=confidence)
+    assert notes.to_dict("records") == [
+        {"statistic": "confidence before and after", "scope": "objective O4",
+         "reason": "only 1 person rated it both times: the Wilcoxon p cannot fall below 0.05"},
+        {"statistic": "confidence before and after", "scope": "objectives O1, O2",
+         "reason": "only 3 people rated them both times: the Wilcoxon p cannot fall below 0.05"}]

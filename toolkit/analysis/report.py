@@ -93,11 +93,13 @@ def small_sample_notes(gain_summary: pd.DataFrame | None = None, paired_tests: p
                                                      f"{'person' if size == 1 else 'people'} each: the discrimination "
                                                      "index is not meaningful; do not revise a question on it alone"))
     if confidence is not None and len(confidence):
-        for row in confidence.to_dict("records"):
-            if int(row["n"]) < MIN_CHANGED:
-                notes.append((CONFIDENCE, f"objective {row['objective']}",
-                              f"only {int(row['n'])} people rated it both times: its Wilcoxon p cannot fall "
-                              "below 0.05"))
+        few = confidence[confidence["n"] < MIN_CHANGED]
+        for n, rows in few.groupby("n", sort=True):  # one note for the objectives rated by as few people
+            objectives = [str(o) for o in rows["objective"]]
+            notes.append((CONFIDENCE, f"objective{'s' if len(objectives) > 1 else ''} {', '.join(objectives)}",
+                          f"only {int(n)} {'person' if n == 1 else 'people'} rated "
+                          f"{'them' if len(objectives) > 1 else 'it'} both times: the Wilcoxon p cannot fall "
+                          "below 0.05"))
     return pd.DataFrame(notes, columns=NOTE_COLUMNS)
 
 

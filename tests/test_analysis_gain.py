@@ -314,6 +314,12 @@ def test_five_people_get_an_interval():
     assert (got["ci_low"] < got["value"]).all() and (got["value"] < got["ci_high"]).all()
 
 
+@pytest.mark.parametrize("method", ["t", "bca", "percentile"])
+def test_equal_gains_give_an_interval_of_no_width(method):
+    got = gain_intervals(scores([40, 50, 60, 70, 80], [50, 60, 70, 80, 90]), method=method).set_index("statistic")
+    assert (got.at["mean_gain", "ci_low"], got.at["mean_gain", "ci_high"]) == pytest.approx((10, 10), abs=1e-9)
+
+
 def test_unknown_interval_method_is_named():
     with pytest.raises(AnalysisError, match="Unknown interval method 'wald'"):
         gain_intervals(scores([40] * 6, [60] * 6), method="wald")

@@ -166,6 +166,8 @@ def test_a_group_of_three_shows_no_interval_and_says_why_in_words(app, results):
         assert "points (no meaningful interval with fewer than 5 people)" in overview
         assert "95% CI" not in overview
         assert reason in overview and "Small numbers: read with care" in overview
+        assert app.tables["paired_tests"].set_index("test").at["Wilcoxon signed-rank", "method"] == "exact"
+        assert "<td data-col='p_from'>exact p</td>" in overview  # which p the Wilcoxon test gives, in words
         questions = app.show("Questions").value
         assert "the top and bottom 27% are only" in questions  # the 3 women's tests: 1 person in each group
     finally:

@@ -156,7 +156,7 @@ def _t_intervals(pre: np.ndarray, post: np.ndarray, confidence: float) -> dict[s
     if room > 0:
         g = d.mean() / room
         linear = d - g * (100 - pre)
-        se = linear.std(ddof=1) / (np.sqrt(n) * room) if np.ptp(linear) > 1e-9 * max(1.0, np.abs(linear).max()) else 0.0
+        se = linear.std(ddof=1) / (np.sqrt(n) * room)
         bounds["class_g"] = (g - q * se, g + q * se)
     else:
         bounds["class_g"] = (np.nan, np.nan)
@@ -172,15 +172,17 @@ def _bca_intervals(pre: np.ndarray, post: np.ndarray, confidence: float, n_resam
         if not np.isfinite(value):
             bounds[name] = (np.nan, np.nan)
             continue
-        if np.ptp(post - pre) == 0 and np.ptp(pre) == 0:  # every resample gives the same value
-            bounds[name] = (value, value)
-            continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)  # 0/0 in the acceleration of equal resamples
             result = stats.bootstrap((pre, post), statistic, paired=True, vectorized=True, n_resamples=n_resamples,
                                      confidence_level=confidence, method="BCa", batch=batch,
                                      rng=np.random.default_rng(seed))
-        bounds[name] = (float(result.confidence_interval.low), float(result.confidence_interval.high))
+        low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
+        spread = result.bootstrap_distribution
+        if not np.isfinite(low + high) and np.isfinite(spread).all() and np.ptp(spread) <= 1e-12 * max(1, abs(value)):
+            low = high = value  # every resample gives the same value (equal gains): BCa's NaN means a zero width
+        bounds[name] = (low, high)
     return bounds
 
 

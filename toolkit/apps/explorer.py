@@ -13,6 +13,7 @@ import ipywidgets as w
 import pandas as pd
 
 from .. import config
+from ..analysis.gain import WILCOXON_METHODS
 from ..analysis.report import ALPHA, DISCRIMINATION
 from ..report import (
     SEX_WORDS,
@@ -228,11 +229,11 @@ class ExplorerApp(w.VBox):
             ("mean_gain", fmt(g.at["mean_gain", "value"], "pts"), f"points ({interval_text(g, 'mean_gain', 'pts')})"),
             ("class_g", fmt(g.at["class_g", "value"]),
              f"&lt;g&gt; ({g.at['class_g', 'band']}; {interval_text(g, 'class_g')})")))
-        paired = t["paired_tests"].assign(test=t["paired_tests"]["test"])
+        paired = t["paired_tests"].assign(p_from=[WILCOXON_METHODS.get(m, m) for m in t["paired_tests"]["method"]])
         return (f"<div class='figures'>{cells}</div>"
                 + table_html(paired, [("test", "Test", "text"), ("n", "n", "int"), ("statistic", "Statistic", "num"),
-                                      ("p_value", "p", "p"), ("effect_size", "Effect size", "num"),
-                                      ("effect_size_name", "", "text")])
+                                      ("p_value", "p", "p"), ("p_from", "p from", "text"),
+                                      ("effect_size", "Effect size", "num"), ("effect_size_name", "", "text")])
                 + f"<p class='muted'>Paired over {int(tests.at['paired t-test', 'n'])} participants who took both tests. "
                   "One group tested twice, no comparison group: part of the change may come from taking the test "
                   "twice.</p>"

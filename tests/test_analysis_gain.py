@@ -9,10 +9,12 @@ import pytest
 from scipy import stats
 
 from toolkit.analysis import (
+    NO_INTERVAL,
     AnalysisError,
     bootstrap_ci,
     gain_band,
     gain_by_objective,
+    gain_intervals,
     gain_summary,
     paired_tests,
     participant_gains,
@@ -166,17 +168,64 @@ def test_paired_t_test_and_d_z_agree_with_scipy_and_pingouin():
     assert got["effect_size_name"].startswith("d_z")
 
 
-def test_wilcoxon_with_ties_and_zero_differences_agrees_with_scipy_and_pingouin():
+def signed_rank_reference(d):
+    """scipy's permutation test on the signed ranks (zeros dropped, ties at their average rank), every sign
+    pattern enumerated (n_resamples=inf): the exact conditional p-value the toolkit must give."""
+    d = np.asarray(d, dtype=float)
+    nonzero = d[d != 0]
+    signed = np.sign(nonzero) * stats.rankdata(np.abs(nonzero))
+    return stats.permutation_test((signed,), lambda x, axis: np.where(x > 0, x, 0).sum(axis=axis),
+                                  permutation_type="samples", n_resamples=np.inf, vectorized=True, batch=2**14).pvalue
+
+
+def test_wilcoxon_with_ties_and_zero_differences_agrees_with_a_full_permutation_test_and_pingouin():
     pre, post = cohort()
     d = post - pre
     assert (d == 0).any() and len(np.unique(np.abs(d[d != 0]))) < np.count_nonzero(d)  # ties and zeros present
     got = paired_tests(scores(pre, post)).set_index("test").loc["Wilcoxon signed-rank"]
-    expected = stats.wilcoxon(d, zero_method="wilcox", correction=False, method="asymptotic")
+    expected = stats.wilcoxon(d, zero_method="wilcox", correction=False)
     assert got["statistic"] == pytest.approx(expected.statistic, rel=EXACT)
-    assert got["p_value"] == pytest.approx(expected.pvalue, rel=1e-9)
-    assert got["method"] == "asymptotic" and got["zero_method"] == "wilcox"
+    assert got["p_value"] == pytest.approx(signed_rank_reference(d), rel=1e-9)
+    assert got["method"] == "permutation" and got["zero_method"] == "wilcox"
     expected_rbc = pg.wilcoxon(post, pre).iloc[0]["RBC"]
     assert got["effect_size"] == pytest.approx(expected_rbc, rel=1e-9)
+
+
+# 20 pairs of a 10-item test: 5 zero differences and the rest tied in |d|. The normal approximation says
+# p = 0.049 (significant); every sign pattern of the 15 changed scores says 0.073.
+TWENTY = np.array([30, 10, 10, 0, 10, 0, -20, 0, 10, 10, -10, 0, 10, 10, 10, 0, 10, 10, 10, -10], dtype=float)
+
+
+def test_wilcoxon_at_20_pairs_with_ties_and_zeros_is_exact_not_the_normal_approximation():
+    got = paired_tests(scores(50 + 0 * TWENTY, 50 + TWENTY)).set_index("test").loc["Wilcoxon signed-rank"]
+    # stats.permutation_test((signed ranks,), R+, permutation_type="samples", n_resamples=np.inf): 0.07318115234375
+    assert signed_rank_reference(TWENTY) == pytest.approx(0.07318115234375, rel=1e-12)
+    assert got["p_value"] == pytest.approx(0.07318115234375, rel=1e-12)
+    # stats.wilcoxon(TWENTY, correction=False, method="asymptotic"): 0.0491, the p the toolkit printed before
+    asymptotic = stats.wilcoxon(TWENTY, zero_method="wilcox", correction=False, method="asymptotic").pvalue
+    assert asymptotic == pytest.approx(0.04911, abs=1e-5)
+    assert got["method"] == "permutation" and "5 zero difference(s) dropped" in got["note"]
+
+
+def test_wilcoxon_is_exact_up_to_50_pairs_and_beyond():
+    rng = np.random.default_rng(5)
+    untied = rng.permutation(np.arange(1, 51)) * rng.choice([-1, 1], 50, p=[0.3, 0.7])  # 50 distinct |d|
+    w = paired_tests(scores(np.zeros(50), untied.astype(float))).set_index("test").loc["Wilcoxon signed-rank"]
+    assert w["method"] == "exact"
+    assert w["p_value"] == pytest.approx(stats.wilcoxon(untied, method="exact").pvalue, rel=1e-9)
+    # 50 pairs with ties and zeros: 2^47 sign patterns are too many to list, so the reference samples 20,000
+    tied = rng.choice([-20, -10, 0, 10, 10, 20, 30], 50).astype(float)
+    w = paired_tests(scores(np.full(50, 40.0), 40 + tied)).set_index("test").loc["Wilcoxon signed-rank"]
+    assert w["method"] == "permutation"
+    nonzero = tied[tied != 0]
+    signed = np.sign(nonzero) * stats.rankdata(np.abs(nonzero))
+    sampled = stats.permutation_test((signed,), lambda x, axis: np.where(x > 0, x, 0).sum(axis=axis),
+                                     permutation_type="samples", n_resamples=20000, vectorized=True,
+                                     rng=np.random.default_rng(0)).pvalue
+    # a Monte Carlo p of 20,000 resamples has SE sqrt(p(1 - p)/20000): 4 SE either side
+    assert w["p_value"] == pytest.approx(sampled, abs=4 * math.sqrt(sampled * (1 - sampled) / 20000) + 1e-4)
+    asymptotic = stats.wilcoxon(tied, zero_method="wilcox", correction=False, method="asymptotic").pvalue
+    assert w["p_value"] != pytest.approx(asymptotic, rel=1e-6)
 
 
 def test_wilcoxon_worked_by_hand_drops_zeros_and_shares_ranks_among_ties():
@@ -221,7 +270,59 @@ def test_no_pairs_give_an_empty_but_well_formed_summary():
     assert summary["n"].eq(0).all() and summary["value"].isna().all()
 
 
-# ---------------------------------------------------------------- bootstrap
+# ---------------------------------------------------------------- intervals
+
+
+def test_the_mean_gain_interval_is_the_paired_t_interval():
+    pre, post = cohort(n=22, seed=4)
+    got = gain_intervals(scores(pre, post)).set_index("statistic").loc["mean_gain"]
+    # stats.ttest_rel(post, pre).confidence_interval(0.95)
+    expected = stats.ttest_rel(post, pre).confidence_interval(0.95)
+    assert (got["ci_low"], got["ci_high"]) == pytest.approx((expected.low, expected.high), rel=1e-12)
+    assert got["method"] == "t" and got["interval"] == "Student t-interval, n - 1 df"
+
+
+def test_the_class_g_interval_is_a_t_interval_on_the_linearised_ratio():
+    pre, post = cohort(n=10, seed=9)
+    got = gain_intervals(scores(pre, post)).set_index("statistic").loc["class_g"]
+    room = 100 - pre.mean()
+    g = (post.mean() - pre.mean()) / room
+    # <g> = mean(d)/mean(100 - pre): its delta-method terms z_i = (d_i - <g>(100 - pre_i))/(100 - <pre>) have
+    # mean 0, so <g> + stats.ttest_1samp(z, 0).confidence_interval() is the interval
+    z = ((post - pre) - g * (100 - pre)) / room
+    expected = stats.ttest_1samp(z, 0).confidence_interval(0.95)
+    assert got["value"] == pytest.approx(g, rel=EXACT)
+    assert (got["ci_low"], got["ci_high"]) == pytest.approx((g + expected.low, g + expected.high), rel=1e-10)
+    assert "delta method" in got["interval"]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_under_five_people_no_interval_is_meaningful_and_the_marker_says_so(n):
+    pre, post = cohort(n=n, seed=2)
+    for method in ("t", "bca", "percentile"):
+        got = gain_intervals(scores(pre, post), method=method)
+        assert got["interval"].tolist() == [NO_INTERVAL, NO_INTERVAL]
+        assert got["ci_low"].isna().all() and got["ci_high"].isna().all()
+    summary = gain_summary(scores(pre, post)).set_index("statistic")
+    assert summary.at["mean_gain", "interval"] == summary.at["class_g", "interval"] == NO_INTERVAL
+    assert summary.at["mean_gain", "value"] == pytest.approx((post - pre).mean(), abs=EXACT)  # the value stays
+
+
+def test_five_people_get_an_interval():
+    got = gain_intervals(scores([40, 50, 60, 70, 80], [60, 50, 80, 90, 100])).set_index("statistic")
+    assert got["interval"].ne(NO_INTERVAL).all() and got["ci_low"].notna().all()
+    assert (got["ci_low"] < got["value"]).all() and (got["value"] < got["ci_high"]).all()
+
+
+@pytest.mark.parametrize("method", ["t", "bca", "percentile"])
+def test_equal_gains_give_an_interval_of_no_width(method):
+    got = gain_intervals(scores([40, 50, 60, 70, 80], [50, 60, 70, 80, 90]), method=method).set_index("statistic")
+    assert (got.at["mean_gain", "ci_low"], got.at["mean_gain", "ci_high"]) == pytest.approx((10, 10), abs=1e-9)
+
+
+def test_unknown_interval_method_is_named():
+    with pytest.raises(AnalysisError, match="Unknown interval method 'wald'"):
+        gain_intervals(scores([40] * 6, [60] * 6), method="wald")
 
 
 def test_bootstrap_intervals_are_reproducible_and_need_2000_resamples():
@@ -231,23 +332,34 @@ def test_bootstrap_intervals_are_reproducible_and_need_2000_resamples():
     other = bootstrap_ci(scores(pre, post), seed=1)
     pd.testing.assert_frame_equal(first, again)
     assert not first[["ci_low", "ci_high"]].equals(other[["ci_low", "ci_high"]])
-    assert (first["n_resamples"] == 2000).all()
+    assert (first["n_resamples"] == 2000).all() and (first["method"] == "bca").all()
     with pytest.raises(AnalysisError, match="at least 2000"):
         bootstrap_ci(scores(pre, post), n_resamples=500)
 
 
-def test_bootstrap_intervals_agree_with_scipy_percentile_bootstrap():
+def class_g_statistic(pre_, post_, axis=-1):
+    pre_mean, post_mean = pre_.mean(axis=axis), post_.mean(axis=axis)
+    return (post_mean - pre_mean) / (100 - pre_mean)
+
+
+def mean_gain_statistic(pre_, post_, axis=-1):
+    return (post_ - pre_).mean(axis=axis)
+
+
+def test_bca_intervals_are_scipys_bca_on_the_paired_scores_with_the_fixed_seed():
+    pre, post = cohort(n=22, seed=3)
+    got = bootstrap_ci(scores(pre, post)).set_index("statistic")
+    for name, statistic in (("class_g", class_g_statistic), ("mean_gain", mean_gain_statistic)):
+        expected = stats.bootstrap((pre, post), statistic, paired=True, vectorized=True, n_resamples=2000,
+                                   method="BCa", rng=np.random.default_rng(20260101)).confidence_interval
+        assert (got.at[name, "ci_low"], got.at[name, "ci_high"]) == pytest.approx((expected.low, expected.high),
+                                                                                    rel=1e-12)
+
+
+def test_percentile_intervals_agree_with_scipy_percentile_bootstrap():
     pre, post = cohort(n=25, seed=3)
-    got = bootstrap_ci(scores(pre, post), n_resamples=20000).set_index("statistic")
-
-    def class_g(pre_, post_, axis=-1):
-        pre_mean, post_mean = pre_.mean(axis=axis), post_.mean(axis=axis)
-        return (post_mean - pre_mean) / (100 - pre_mean)
-
-    def mean_gain(pre_, post_, axis=-1):
-        return (post_ - pre_).mean(axis=axis)
-
-    for name, statistic in (("class_g", class_g), ("mean_gain", mean_gain)):
+    got = bootstrap_ci(scores(pre, post), n_resamples=20000, method="percentile").set_index("statistic")
+    for name, statistic in (("class_g", class_g_statistic), ("mean_gain", mean_gain_statistic)):
         expected = stats.bootstrap((pre, post), statistic, paired=True, vectorized=True, n_resamples=20000,
                                    method="percentile", rng=np.random.default_rng(99))
         # Two independent Monte Carlo runs of 20,000: each 2.5% quantile wanders by about 0.02 bootstrap SE;

@@ -69,6 +69,51 @@ def test_facility_and_upper_lower_discrimination_worked_by_hand():
     assert got["discrimination_band"].tolist() == ["very good"] * 4 + ["poor"]
 
 
+# Ten people; totals 0, 1, 1, 1, 1, 2, 3, 3, 3, 4: the bottom 3 places go to p0 and two of the four tied at 1
+# (p1-p4), the top 3 to p9 and two of the three tied at 3 (p6-p8). Which two depended on their ids.
+TIED = np.array([
+    [0, 0, 0, 0],
+    [1, 0, 0, 0],
+    [1, 0, 0, 0],
+    [0, 1, 0, 0],
+    [0, 0, 0, 1],
+    [1, 1, 0, 0],
+    [1, 1, 1, 0],
+    [1, 1, 0, 1],
+    [0, 1, 1, 1],
+    [1, 1, 1, 1],
+])
+
+
+def test_people_tied_at_a_cut_share_its_places_worked_by_hand():
+    got = item_statistics(long(TIED)).set_index("question_id")
+    # lower: p0 in full, p1-p4 at 2/4 each. q1: (0 + 0.5 × (1 + 1 + 0 + 0))/3 = 1/3; q2: 0.5/3; q3: 0; q4: 0.5/3
+    assert got["lower_facility"].tolist() == pytest.approx([1 / 3, 1 / 6, 0, 1 / 6], abs=EXACT)
+    # upper: p9 in full, p6-p8 at 2/3 each. q1: (1 + 2/3 × 2)/3 = 7/9; q2: (1 + 2/3 × 3)/3 = 1; q3, q4: 7/9
+    assert got["upper_facility"].tolist() == pytest.approx([7 / 9, 1, 7 / 9, 7 / 9], abs=EXACT)
+    assert got["discrimination"].tolist() == pytest.approx([4 / 9, 5 / 6, 7 / 9, 11 / 18], abs=EXACT)
+
+
+def test_relabelling_the_participants_changes_no_item_statistic():
+    rng = np.random.default_rng(3)
+    x = (rng.random((23, 6)) < np.linspace(0.2, 0.8, 6)).astype(float)  # 23 people, 6 items: many tied totals
+    size = round(0.27 * 23)  # 6 places in each group
+    totals = np.sort(x.sum(axis=1))
+    assert totals[size - 1] == totals[size] and totals[-size] == totals[-size - 1]  # ties across both cuts
+    responses = np.where(x == 1, "a", rng.choice(["b", "c", "d"], x.shape))
+    answers = long(x).assign(response=responses.ravel())
+    before_items = item_statistics(answers)
+    before_alpha = reliability(answers)
+    before_options = distractor_analysis(answers)
+    for seed in range(5):  # the same people under other ids: their order among the tied changes
+        ids = [f"p{i}" for i in range(23)]
+        new = dict(zip(ids, np.random.default_rng(seed).permutation([f"x{i:02d}" for i in range(23)]), strict=True))
+        relabelled = answers.assign(participant_id=answers["participant_id"].map(new))
+        pd.testing.assert_frame_equal(item_statistics(relabelled), before_items, check_exact=False, rtol=1e-12)
+        pd.testing.assert_frame_equal(reliability(relabelled), before_alpha, check_exact=False, rtol=1e-12)
+        pd.testing.assert_frame_equal(distractor_analysis(relabelled), before_options, check_exact=False, rtol=1e-12)
+
+
 @pytest.mark.parametrize(("d", "band"), [
     (0.40, "very good"), (0.7 - 0.3, "very good"), (0.39, "good"), (0.30, "good"), (0.29, "revise"),
     (0.20, "revise"), (0.19, "poor"), (0.0, "poor"), (-0.01, "negative: check the key"), (float("nan"), "undefined"),

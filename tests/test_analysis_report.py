@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from toolkit.analysis import ONE_GROUP_CAVEAT, full_analysis
+from toolkit.analysis import NO_INTERVAL, ONE_GROUP_CAVEAT, full_analysis, paired_tests, reliability, small_sample_notes
 from toolkit.matchcode import match_code_hash
 
 
@@ -35,7 +35,7 @@ def test_full_analysis_by_code_gives_every_table_and_they_agree():
     tables = full_analysis(answers, participants, by_code=True)
     assert set(tables) == {"match_rate", "scores", "gain_summary", "paired_tests", "gain_by_objective", "item_mcnemar",
                            "item_statistics", "reliability", "distractors", "headcount_by_sex", "by_sex",
-                           "by_organisation", "by_rank", "workshops", "caveat"}
+                           "by_organisation", "by_rank", "workshops", "caveat", "notes"}
     rate = tables["match_rate"].iloc[0]
     # i % 7 == 3 for i = 3, 10, 17, 24, 31, 38: six tolerant matches, 34 exact
     assert (rate["matched_exact_code"], rate["matched_tolerant_code"], rate["match_rate_pct"]) == (34, 6, 100.0)
@@ -50,3 +50,55 @@ def test_full_analysis_by_code_gives_every_table_and_they_agree():
     assert tables["by_sex"]["n"].sum() == 40
     assert (tables["item_mcnemar"]["n_pairs"] == 40).all()
     assert tables["caveat"].iloc[0, 0] == ONE_GROUP_CAVEAT
+
+
+def test_small_groups_get_notes_in_words_and_no_interval():
+    answers, participants = workshop(n=3, items=12, seed=4)
+    tables = full_analysis(answers, participants, by_code=True)
+    assert tables["gain_summary"].set_index("statistic").at["mean_gain", "interval"] == NO_INTERVAL
+    notes = tables["notes"]
+    assert list(notes.columns) == ["statistic", "scope", "reason"]
+    said = {(r.statistic, r.scope) for r in notes.itertuples()}
+    assert ("95% intervals of the mean gain and <g>", "") in said
+    assert ("paired t-test", "") in said
+    assert {("Cronbach's alpha", "pre-test"), ("Cronbach's alpha", "post-test")} <= said
+    assert {("discrimination of the questions", "pre-test"), ("discrimination of the questions", "post-test")} <= said
+    reasons = notes.set_index(["statistic", "scope"])["reason"]
+    assert "only 3 people took both tests" in reasons[("95% intervals of the mean gain and <g>", "")]
+    assert "the top and bottom 27% are only 1 person each" in reasons[("discrimination of the questions", "pre-test")]
+
+
+def test_a_negative_alpha_is_noted_at_any_size():
+    # 12 people, 2 items: for 10 of them q2 is right exactly when q1 is wrong, so the items covary negatively
+    rows = [{"participant_id": f"p{i}", "activity_kind": "pretest", "question_id": q, "points": float(v),
+             "max_points": 1.0} for i in range(12) for q, v in (("q1", i % 2), ("q2", 1 - i % 2 if i < 10 else 1))]
+    tables = reliability(pd.DataFrame(rows))
+    assert tables.iloc[0]["cronbach_alpha"] < 0
+    notes = small_sample_notes(reliability=tables)
+    assert notes.to_dict("records") == [{"statistic": "Cronbach's alpha", "scope": "pre-test", "reason": (
+        "alpha is below 0, which is not a reliability: the questions do not hang together in this group "
+        "(check the key of the questions that discriminate negatively)")}]
+
+
+def test_a_wilcoxon_test_on_few_changed_scores_says_it_cannot_reach_significance():
+    scores = pd.DataFrame({"pre": [50.0] * 12, "post": [50.0] * 8 + [60.0, 70.0, 60.0, 80.0]})
+    notes = small_sample_notes(paired_tests=paired_tests(scores))
+    assert notes.to_dict("records") == [{"statistic": "Wilcoxon signed-rank test", "scope": "", "reason": (
+        "only 4 people's scores changed: even if all had changed the same way, p could not fall below 0.05 "
+        "(the smallest possible p is 0.125)")}]
+    assert paired_tests(scores).set_index("test").at["Wilcoxon signed-rank", "p_value"] == pytest.approx(0.125)
+
+
+def test_ten_people_get_no_notes():
+    answers, participants = workshop(n=10, items=12, seed=4)
+    assert full_analysis(answers, participants, by_code=True)["notes"].empty
+
+
+def test_objectives_rated_by_few_people_share_one_note():
+    confidence = pd.DataFrame({"objective": ["O1", "O2", "O3", "O4"], "n": [3, 3, 12, 1]})
+    notes = small_sample_notes(confidence=confidence)
+    assert notes.to_dict("records") == [
+        {"statistic": "confidence before and after", "scope": "objective O4",
+         "reason": "only 1 person rated it both times: the Wilcoxon p cannot fall below 0.05"},
+        {"statistic": "confidence before and after", "scope": "objectives O1, O2",
+         "reason": "only 3 people rated them both times: the Wilcoxon p cannot fall below 0.05"}]

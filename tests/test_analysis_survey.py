@@ -63,7 +63,11 @@ def test_confidence_before_and_after_per_objective():
     assert got["before_mean"] == pytest.approx(before.mean(), abs=EXACT)
     assert got["change_mean"] == pytest.approx((after - before).mean(), abs=EXACT)
     assert got["pct_confident_after"] == pytest.approx(100 * (after >= 4).mean(), abs=EXACT)
-    expected = stats.wilcoxon(after - before, zero_method="wilcox", correction=False, method="asymptotic")
+    # ties and zeros: the exact p over every sign pattern, stats.permutation_test on the signed ranks
+    d = (after - before)[after != before].astype(float)
+    signed = np.sign(d) * stats.rankdata(np.abs(d))
+    expected = stats.permutation_test((signed,), lambda x, axis: np.where(x > 0, x, 0).sum(axis=axis),
+                                      permutation_type="samples", n_resamples=np.inf, vectorized=True)
     assert got["wilcoxon_p"] == pytest.approx(expected.pvalue, rel=1e-9)
 
 

@@ -148,3 +148,27 @@ def test_an_empty_store_says_so(tmp_path):
     app = ExplorerApp(store=Store(f"sqlite:///{tmp_path}/toolkit.db"))
     assert "No results here yet" in app.headline.value
     assert [label for label, _v in app.workshop.options] == ["All workshops"]
+
+
+def test_a_group_of_three_shows_no_interval_and_says_why_in_words(app, results):
+    choose(app, "Quetta")
+    app.show("Overview")
+    app.group_by.value = "sex"
+    app.group_value.value = "female"  # 3 women took both tests
+    try:
+        summary = app.tables["gain_summary"].set_index("statistic")
+        assert int(summary.at["mean_gain", "n"]) == 3
+        assert summary.at["mean_gain", "interval"] == "no meaningful interval"
+        notes = app.tables["notes"].set_index("statistic")
+        reason = notes.at["95% intervals of the mean gain and <g>", "reason"]
+        assert reason.startswith("only 3 people took both tests")
+        overview = app.show("Overview").value
+        assert "points (no meaningful interval with fewer than 5 people)" in overview
+        assert "95% CI" not in overview
+        assert reason in overview and "Small numbers: read with care" in overview
+        assert app.tables["paired_tests"].set_index("test").at["Wilcoxon signed-rank", "method"] == "exact"
+        assert "<td data-col='p_from'>exact p</td>" in overview  # which p the Wilcoxon test gives, in words
+        questions = app.show("Questions").value
+        assert "the top and bottom 27% are only" in questions  # the 3 women's tests: 1 person in each group
+    finally:
+        app.group_value.value = ALL

@@ -84,3 +84,15 @@ def test_tidy_answers_joins_the_profile(quetta):
     people = quetta.participants.set_index("participant_id")
     sample = frame.sample(20, random_state=1)
     assert (sample["organisation"].to_numpy() == people.loc[sample["participant_id"], "organisation"].to_numpy()).all()
+
+
+def test_the_workbook_says_which_figures_are_not_meaningful_for_a_small_group(quetta, tmp_path):
+    women = quetta.participants.loc[quetta.participants["sex"] == "female", "participant_id"]
+    sheets = pd.read_excel(export(quetta.select(participants=women), "xlsx", tmp_path / "three.xlsx"), sheet_name=None)
+    notes = sheets["notes"].fillna("")
+    assert list(notes.columns) == ["statistic", "scope", "reason"]
+    intervals = notes[notes["statistic"] == "95% intervals of the mean gain and <g>"]
+    assert intervals["reason"].tolist() == ["only 3 people took both tests: with fewer than 5 no interval is "
+                                            "meaningful, so none is shown"]
+    summary = sheets["gain_summary"].set_index("statistic")
+    assert summary.at["mean_gain", "interval"] == "no meaningful interval" and pd.isna(summary.at["mean_gain", "ci_low"])

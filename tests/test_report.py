@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 
@@ -213,3 +214,21 @@ def test_a_test_opened_but_left_blank_does_not_count(sqlite_store, all_types_ban
     run = CliRunner().invoke(report, ["--session", empty["join_code"], "--out", str(tmp_path / "x.html"),
                                       "--db", store.url])
     assert run.exit_code == 1 and "nothing to report" in run.output
+
+
+def test_a_report_on_three_people_says_no_interval_is_meaningful_and_notes_alpha(quetta):
+    women = quetta.participants.loc[quetta.participants["sex"] == "female", "participant_id"]
+    three = quetta.select(participants=women)
+    t = analyse(three)
+    assert int(t["gain_summary"].set_index("statistic").at["mean_gain", "n"]) == 3
+    page = render_report(three, tables=t)
+    rows = {row.get("value"): row for row in cells(page).tables["stats"]}
+    assert any("no meaningful interval with fewer than 5 people" in "".join(r.values()) for r in rows.values())
+    assert "No interval is shown: with fewer than 5 people who took both tests none is meaningful" in page
+    assert "95% CI" not in page
+    notes = t["notes"]
+    for r in notes.itertuples():  # every note is in the page, in words
+        assert html.escape(r.reason) in page
+    assert {"95% intervals of the mean gain and <g>", "Cronbach's alpha"} <= set(notes["statistic"])
+    alpha_cells = [row["alpha_shown"] for row in cells(page).tables[""] if "alpha_shown" in row]
+    assert alpha_cells and all(c.endswith("(not meaningful here: see the note)") for c in alpha_cells)

@@ -66,6 +66,7 @@ def tables(results: Results, names: bool = True) -> dict[str, pd.DataFrame]:
         "item_statistics": t["item_statistics"], "item_mcnemar": t["item_mcnemar"],
         "reliability": t["reliability"], "distractors": t["distractors"], "likert": t["likert"],
         "confidence_change": t["confidence"], "open_answers": t["open_answers"],
+        "notes": t["notes"],  # where a figure is not meaningful at the group's size, and why
     }
     if t["workshops"] is not None:
         sheets["workshops_compared"] = t["workshops"]

@@ -2,14 +2,16 @@
 
 The statistics are those of shared/domain/evaluation-methods.md: matching pre and post, scores in
 percent of the maximum, <g> and g_avg (labelled), paired tests with d_z and the rank-biserial r,
-bootstrap intervals, McNemar per item, item analysis, disaggregation with small cells suppressed,
+intervals that hold in small groups, notes where a figure is not meaningful at the group's size,
+McNemar per item, item analysis, disaggregation with small cells suppressed,
 comparisons across workshops and sessions, the reaction survey and confidence before and after.
 """
 
-from ._common import POST, PRE, AnalysisError, class_gain, gain_band
+from ._common import MIN_INTERVAL_N, NO_INTERVAL, POST, PRE, AnalysisError, class_gain, gain_band
 from .gain import (
     bootstrap_ci,
     gain_by_objective,
+    gain_intervals,
     gain_summary,
     paired_tests,
     participant_gains,
@@ -26,14 +28,15 @@ from .items import (
     reliability,
 )
 from .matching import BY_ID, EXACT_CODE, TOLERANT_CODE, match_by_code, match_by_participant_id, match_rate
-from .report import ONE_GROUP_CAVEAT, full_analysis
+from .report import ONE_GROUP_CAVEAT, full_analysis, small_sample_notes
 from .survey import confidence_change, likert_summary, open_answers, recommend_summary
 
 __all__ = [
-    "BY_ID", "EXACT_CODE", "ONE_GROUP_CAVEAT", "POST", "PRE", "TOLERANT_CODE", "adjust_p_values",
-    "AnalysisError", "bootstrap_ci", "class_gain", "compare_workshops", "confidence_change", "disaggregate",
-    "discrimination_band", "distractor_analysis", "full_analysis", "gain_band", "gain_by_objective",
-    "gain_summary", "headcount_by", "item_mcnemar", "item_statistics", "likert_summary", "match_by_code",
-    "match_by_participant_id", "match_rate", "open_answers", "paired_tests", "participant_gains",
+    "BY_ID", "EXACT_CODE", "MIN_INTERVAL_N", "NO_INTERVAL", "ONE_GROUP_CAVEAT", "POST", "PRE", "TOLERANT_CODE",
+    "AnalysisError", "adjust_p_values", "bootstrap_ci", "class_gain", "compare_workshops", "confidence_change",
+    "disaggregate", "discrimination_band", "distractor_analysis", "full_analysis", "gain_band", "gain_by_objective",
+    "gain_intervals", "gain_summary", "headcount_by", "item_mcnemar", "item_statistics", "likert_summary",
+    "match_by_code", "match_by_participant_id", "match_rate", "open_answers", "paired_tests", "participant_gains",
     "pre_post_scores", "progress_over_sessions", "recommend_summary", "reliability", "scores_per_person",
+    "small_sample_notes",
 ]

@@ -14,6 +14,11 @@ COMPLEMENTARY_TEXT = "suppressed"
 NOT_GIVEN = "(not given)"
 # Bands and thresholds are compared on rounded values, so that 0.4 computed as 0.39999999999999997 is still 0.4.
 BAND_DECIMALS = 9
+# With fewer matched people than this no interval is shown: the marker below stands in its place.
+MIN_INTERVAL_N = 5
+NO_INTERVAL = "no meaningful interval"
+# The small-sample notes of an analysis: which statistic, where (a test, an objective; "" for the whole), why.
+NOTE_COLUMNS = ["statistic", "scope", "reason"]
 
 
 class AnalysisError(ValueError):

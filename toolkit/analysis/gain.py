@@ -9,16 +9,36 @@ participant_id, pre, post, gain (percent of the maximum; gain = post - pre in pe
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._common import POST, PRE, AnalysisError, as_text, class_gain, gain_band, gain_table, per_person_gains, require
+from ._common import (
+    MIN_INTERVAL_N,
+    NO_INTERVAL,
+    POST,
+    PRE,
+    AnalysisError,
+    as_text,
+    class_gain,
+    gain_band,
+    gain_table,
+    per_person_gains,
+    require,
+)
 from .matching import match_by_participant_id
 
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20260101
 WILCOXON_ZERO_METHOD = "wilcox"  # zero differences are dropped before ranking (Wilcoxon 1945)
+WILCOXON_EXACT_MAX = 200  # non-zero differences up to which Wilcoxon's p is exact (counted, not approximated)
+WILCOXON_METHODS = {  # the `method` of the Wilcoxon row, in words for the report
+    "exact": "exact p",
+    "permutation": "exact p over every sign pattern (ties or zero differences present)",
+    "asymptotic": f"normal approximation (more than {WILCOXON_EXACT_MAX} changed scores)",
+}
 _BOOTSTRAP_CELLS = 4_000_000  # resampled values held at once: bounds memory for large cohorts
 _PERCENT_DECIMALS = 10  # 100 * 7/7 must be exactly 100: a person at the ceiling is at the ceiling
 
@@ -87,7 +107,18 @@ def participant_gains(scores: pd.DataFrame) -> pd.DataFrame:
     return scores.assign(g=g, normalized_change=c)
 
 
-def _bootstrap(pre: np.ndarray, post: np.ndarray, n_resamples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+INTERVAL_METHODS = {  # each method's interval of the mean gain and of <g>, in words
+    "t": {"mean_gain": "Student t-interval, n - 1 df",
+          "class_g": "t-interval on the linearised ratio (delta method), n - 1 df"},
+    "bca": dict.fromkeys(("mean_gain", "class_g"), "BCa bootstrap of the paired scores (scipy.stats.bootstrap)"),
+    "percentile": dict.fromkeys(("mean_gain", "class_g"), "percentile bootstrap of the paired scores"),
+}
+# The default: 92-96% coverage at n = 5 to 40, the percentile bootstrap 81-94% (benchmarks/interval_coverage.py)
+INTERVAL_METHOD = "t"
+
+
+def _percentile_resamples(pre: np.ndarray, post: np.ndarray, n_resamples: int,
+                          seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Resampled mean gain and <g>: participants are drawn with replacement, pre and post together."""
     rng = np.random.default_rng(seed)
     n = len(pre)
@@ -104,47 +135,135 @@ def _bootstrap(pre: np.ndarray, post: np.ndarray, n_resamples: int, seed: int) -
     return mean_gain, class_g
 
 
-def bootstrap_ci(scores: pd.DataFrame, n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED,
-                 confidence: float = 0.95) -> pd.DataFrame:
-    """Percentile bootstrap confidence intervals for the mean gain and for <g>.
+def _mean_gain_of(pre: np.ndarray, post: np.ndarray, axis: int = -1) -> np.ndarray:
+    return (post - pre).mean(axis=axis)
 
-    `scores`: pre, post. Returns statistic ('mean_gain' | 'class_g'), value, ci_low, ci_high, n,
-    n_resamples, seed. Resamples in which every pre-test is at 100 leave <g> undefined and are left out
-    of its interval. With fewer than 2 people the intervals are NaN.
+
+def _class_g_of(pre: np.ndarray, post: np.ndarray, axis: int = -1) -> np.ndarray:
+    return class_gain(pre.mean(axis=axis), post.mean(axis=axis))
+
+
+def _t_intervals(pre: np.ndarray, post: np.ndarray, confidence: float) -> dict[str, tuple[float, float]]:
+    """Mean gain: d̄ ± t·SD(d)/√n. <g> = d̄/(100 - pre̅), a ratio of means: the same t-interval on its
+    linearisation (delta method), SE = SD(d_i - <g>·(100 - pre_i)) / (√n · (100 - pre̅)); n - 1 df for both."""
+    n = len(pre)
+    q = stats.t.ppf(0.5 + confidence / 2, n - 1)
+    d = post - pre
+    bounds = {}
+    se = d.std(ddof=1) / np.sqrt(n) if np.ptp(d) > 0 else 0.0  # equal differences: no spread, not a rounding error
+    bounds["mean_gain"] = (d.mean() - q * se, d.mean() + q * se)
+    room = 100 - pre.mean()
+    if room > 0:
+        g = d.mean() / room
+        linear = d - g * (100 - pre)
+        se = linear.std(ddof=1) / (np.sqrt(n) * room)
+        bounds["class_g"] = (g - q * se, g + q * se)
+    else:
+        bounds["class_g"] = (np.nan, np.nan)
+    return bounds
+
+
+def _bca_intervals(pre: np.ndarray, post: np.ndarray, confidence: float, n_resamples: int,
+                   seed: int) -> dict[str, tuple[float, float]]:
+    bounds = {}
+    batch = max(1, _BOOTSTRAP_CELLS // len(pre))
+    for name, statistic in (("mean_gain", _mean_gain_of), ("class_g", _class_g_of)):
+        value = float(statistic(pre, post))
+        if not np.isfinite(value):
+            bounds[name] = (np.nan, np.nan)
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)  # 0/0 in the acceleration of equal resamples
+            result = stats.bootstrap((pre, post), statistic, paired=True, vectorized=True, n_resamples=n_resamples,
+                                     confidence_level=confidence, method="BCa", batch=batch,
+                                     rng=np.random.default_rng(seed))
+        low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
+        spread = result.bootstrap_distribution
+        if not np.isfinite(low + high) and np.isfinite(spread).all() and np.ptp(spread) <= 1e-12 * max(1, abs(value)):
+            low = high = value  # every resample gives the same value (equal gains): BCa's NaN means a zero width
+        bounds[name] = (low, high)
+    return bounds
+
+
+def _percentile_intervals(pre: np.ndarray, post: np.ndarray, confidence: float, n_resamples: int,
+                          seed: int) -> dict[str, tuple[float, float]]:
+    """Resamples in which every pre-test is at 100 leave <g> undefined and are left out of its interval."""
+    alpha = 1 - confidence
+    bounds = {}
+    for name, sample in zip(("mean_gain", "class_g"), _percentile_resamples(pre, post, n_resamples, seed), strict=True):
+        sample = sample[np.isfinite(sample)]
+        bounds[name] = tuple(float(b) for b in np.quantile(sample, [alpha / 2, 1 - alpha / 2])) if len(sample) else (
+            np.nan, np.nan)
+    return bounds
+
+
+def gain_intervals(scores: pd.DataFrame, method: str = INTERVAL_METHOD, n_resamples: int = BOOTSTRAP_RESAMPLES,
+                   seed: int = BOOTSTRAP_SEED, confidence: float = 0.95) -> pd.DataFrame:
+    """Confidence intervals for the mean gain and for <g>, by a method that holds its level in small groups.
+
+    `scores`: pre, post. `method`: 't' (default: Student t for the mean gain; for <g>, a ratio of means,
+    the t-interval on its linearisation, i.e. the delta method), 'bca' (scipy's BCa bootstrap on the
+    paired resamples) or 'percentile' (the percentile bootstrap: it covers too little under 40 people);
+    the bootstrap methods use `n_resamples` (at least 2000) and the fixed `seed`.
+    Returns statistic ('mean_gain' | 'class_g'), value, ci_low, ci_high, method, interval (the method
+    in words, or NO_INTERVAL), n, n_resamples, seed. With fewer than MIN_INTERVAL_N (5) people no
+    interval is meaningful: ci_low and ci_high are NaN and `interval` is NO_INTERVAL, the marker to
+    render as words. Where <g> is undefined (every pre-test at 100) its interval is NaN; so is its BCa
+    interval when a resample has every pre-test at 100 (the percentile method leaves such resamples out).
     """
     require(scores, ["pre", "post"], "scores")
-    if n_resamples < BOOTSTRAP_RESAMPLES:
+    if method not in INTERVAL_METHODS:
+        raise AnalysisError(f"Unknown interval method {method!r}: use one of {', '.join(INTERVAL_METHODS)}.")
+    bootstrap = method != "t"
+    if bootstrap and n_resamples < BOOTSTRAP_RESAMPLES:
         raise AnalysisError(f"A bootstrap needs at least {BOOTSTRAP_RESAMPLES} resamples, not {n_resamples}.")
     pre, post = scores["pre"].to_numpy(float), scores["post"].to_numpy(float)
     n = len(pre)
-    values = {"mean_gain": np.mean(post - pre) if n else np.nan,
-              "class_g": class_gain(pre.mean(), post.mean()) if n else np.nan}
-    bounds = {k: (np.nan, np.nan) for k in values}
-    if n >= 2:
-        alpha = 1 - confidence
-        for name, sample in zip(values, _bootstrap(pre, post, n_resamples, seed), strict=True):
-            sample = sample[np.isfinite(sample)]
-            if len(sample):
-                low, high = np.quantile(sample, [alpha / 2, 1 - alpha / 2])
-                bounds[name] = (float(low), float(high))
-    return pd.DataFrame([{"statistic": k, "value": float(v), "ci_low": bounds[k][0], "ci_high": bounds[k][1],
-                          "n": n, "n_resamples": n_resamples, "seed": seed} for k, v in values.items()])
+    values = {"mean_gain": float(np.mean(post - pre)) if n else np.nan,
+              "class_g": float(class_gain(pre.mean(), post.mean())) if n else np.nan}
+    if n < MIN_INTERVAL_N:
+        bounds = dict.fromkeys(values, (np.nan, np.nan))
+        used, words = None, NO_INTERVAL
+    else:
+        if method == "t":
+            bounds = _t_intervals(pre, post, confidence)
+        elif method == "bca":
+            bounds = _bca_intervals(pre, post, confidence, n_resamples, seed)
+        else:
+            bounds = _percentile_intervals(pre, post, confidence, n_resamples, seed)
+        used, words = method, INTERVAL_METHODS[method]
+        if bootstrap:
+            words = {k: f"{w}, {n_resamples} resamples, seed {seed}" for k, w in words.items()}
+    return pd.DataFrame([{"statistic": k, "value": v, "ci_low": float(bounds[k][0]), "ci_high": float(bounds[k][1]),
+                          "method": used, "interval": words if used is None else words[k], "n": n,
+                          "n_resamples": n_resamples if bootstrap else 0, "seed": seed if bootstrap else None}
+                         for k, v in values.items()])
+
+
+def bootstrap_ci(scores: pd.DataFrame, n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED,
+                 confidence: float = 0.95, method: str = "bca") -> pd.DataFrame:
+    """Bootstrap intervals for the mean gain and <g> (BCa, or 'percentile'), with a fixed seed: see gain_intervals."""
+    if method not in ("bca", "percentile"):
+        raise AnalysisError(f"Unknown bootstrap method {method!r}: use 'bca' or 'percentile'.")
+    return gain_intervals(scores, method, n_resamples, seed, confidence)
 
 
 def gain_summary(scores: pd.DataFrame, n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED,
-                 confidence: float = 0.95) -> pd.DataFrame:
-    """The report's gain table: means, mean gain and <g> with bootstrap intervals, g_avg, normalized change.
+                 confidence: float = 0.95, method: str = INTERVAL_METHOD) -> pd.DataFrame:
+    """The report's gain table: means, mean gain and <g> with their intervals, g_avg, normalized change.
 
-    `scores`: pre, post (from pre_post_scores). Returns statistic, label, value, ci_low, ci_high, n, band:
+    `scores`: pre, post (from pre_post_scores). Returns statistic, label, value, ci_low, ci_high,
+    interval (how the interval was made, NO_INTERVAL under 5 people; None for rows without one), n, band:
     - pre_mean, post_mean: mean scores in percent;
-    - mean_gain: mean of post - pre in percentage points, with its percentile bootstrap interval;
-    - class_g: <g>, Hake's class-average normalized gain, with its band and bootstrap interval;
+    - mean_gain: mean of post - pre in percentage points, with its interval (gain_intervals, `method`);
+    - class_g: <g>, Hake's class-average normalized gain, with its band and interval;
     - g_avg: the average of per-person g_i, people with pre = 100 left out (not <g>: a different number);
     - normalized_change: the average of Marx & Cummings' c_i, people at 0/0 or 100/100 dropped.
     """
     people = participant_gains(scores)
     n = len(people)
-    ci = bootstrap_ci(scores, n_resamples, seed, confidence).set_index("statistic")
+    ci = gain_intervals(scores, method, n_resamples, seed, confidence).set_index("statistic")
     pre_mean = people["pre"].mean() if n else np.nan
     post_mean = people["post"].mean() if n else np.nan
     g_used = people["g"].dropna()
@@ -164,17 +283,9 @@ def gain_summary(scores: pd.DataFrame, n_resamples: int = BOOTSTRAP_RESAMPLES, s
         "statistic": key, "label": label, "value": float(value),
         "ci_low": ci.at[interval, "ci_low"] if interval else np.nan,
         "ci_high": ci.at[interval, "ci_high"] if interval else np.nan,
+        "interval": ci.at[interval, "interval"] if interval else None,
         "n": int(count), "band": band,
     } for key, label, value, interval, count, band in rows])
-
-
-def _wilcoxon_method(d: np.ndarray) -> str:
-    """The p-value method, chosen as scipy >= 1.15 does for method='auto', named so the report can say it."""
-    nonzero = d[d != 0]
-    has_ties = len(np.unique(np.abs(nonzero))) < len(nonzero)
-    if len(d) <= 50 and not has_ties and len(nonzero) == len(d):
-        return "exact"
-    return "permutation" if len(d) <= 13 else "asymptotic"
 
 
 def signed_ranks(d: np.ndarray) -> tuple[float, float, int]:
@@ -185,6 +296,39 @@ def signed_ranks(d: np.ndarray) -> tuple[float, float, int]:
         return 0.0, 0.0, 0
     ranks = stats.rankdata(np.abs(nonzero))
     return float(ranks[nonzero > 0].sum()), float(ranks[nonzero < 0].sum()), len(nonzero)
+
+
+def signed_rank_p(d: np.ndarray) -> float:
+    """Two-sided p of the signed-rank statistic over all 2^k sign patterns of the k non-zero differences.
+
+    The exact permutation (conditional) distribution: zeros dropped, tied |d| at their average rank, each
+    pattern equally likely under the null. Average ranks are multiples of 1/2, so twice R+ is a whole
+    number and the distribution is counted exactly, one rank at a time (k·k(k+1) steps, no enumeration).
+    p = min(1, 2·min(P(R+ <= r), P(R+ >= r))), as scipy.stats.permutation_test computes it.
+    """
+    d = np.asarray(d, dtype=float)
+    nonzero = d[d != 0]
+    twice = np.rint(2 * stats.rankdata(np.abs(nonzero))).astype(np.int64)
+    observed = int(twice[nonzero > 0].sum())
+    dist = np.zeros(int(twice.sum()) + 1)
+    dist[0] = 1.0
+    top = 0
+    for r in twice:  # each rank counts for R+ or not, with probability 1/2
+        top += r
+        dist[r:top + 1] += dist[:top + 1 - r].copy()
+        dist[:top + 1] *= 0.5
+    low, high = dist[:observed + 1].sum(), dist[observed:].sum()
+    return float(min(1.0, 2 * min(low, high)))
+
+
+def _wilcoxon_method(d: np.ndarray) -> str:
+    """'exact' without ties or zeros, 'permutation' (also exact: every sign pattern) with them, both up to
+    WILCOXON_EXACT_MAX non-zero differences; beyond, 'asymptotic'."""
+    nonzero = d[d != 0]
+    if len(nonzero) > WILCOXON_EXACT_MAX:
+        return "asymptotic"
+    has_ties = len(np.unique(np.abs(nonzero))) < len(nonzero)
+    return "permutation" if has_ties or len(nonzero) < len(d) else "exact"
 
 
 def wilcoxon_test(d: np.ndarray) -> dict:
@@ -199,9 +343,11 @@ def wilcoxon_test(d: np.ndarray) -> dict:
         row["note"] = "no participant changed: the test is undefined" if len(d) else "no pairs"
         return row
     method = _wilcoxon_method(d)
-    scipy_method = stats.PermutationMethod() if method == "permutation" else method
-    result = stats.wilcoxon(d, zero_method=WILCOXON_ZERO_METHOD, correction=False, method=scipy_method)
-    row.update(statistic=min(r_plus, r_minus), p_value=float(result.pvalue), method=method,
+    if method == "asymptotic":
+        p = stats.wilcoxon(d, zero_method=WILCOXON_ZERO_METHOD, correction=False, method="asymptotic").pvalue
+    else:
+        p = signed_rank_p(d)
+    row.update(statistic=min(r_plus, r_minus), p_value=float(p), method=method,
                effect_size=(r_plus - r_minus) / (r_plus + r_minus))
     if n_nonzero < len(d):
         row["note"] = f"{len(d) - n_nonzero} zero difference(s) dropped"
@@ -233,9 +379,10 @@ def paired_tests(scores: pd.DataFrame) -> pd.DataFrame:
 
     `scores`: pre, post. Returns one row per test: test, n, n_nonzero, statistic (t; or W = min(R+, R-)),
     df, p_value (two-sided), effect_size, effect_size_name, r_plus, r_minus, method, zero_method, note.
-    Wilcoxon drops zero differences (zero_method 'wilcox'); its p is exact without ties or zeros
-    (n <= 50), an exhaustive sign-flip permutation with them (n <= 13), else the normal approximation
-    with the tie correction and no continuity correction.
+    Wilcoxon drops zero differences (zero_method 'wilcox'); its p is exact up to 200 non-zero
+    differences: method 'exact' without ties or zeros, 'permutation' with them (the exact distribution
+    over every sign pattern, with average ranks for ties); beyond, 'asymptotic' (the normal
+    approximation with the tie correction and no continuity correction).
     """
     require(scores, ["pre", "post"], "scores")
     d = (scores["post"] - scores["pre"]).to_numpy(float)

@@ -66,6 +66,20 @@ def score_matrix(rows: pd.DataFrame, value: str = "points") -> tuple[pd.Index, p
     return people, items, x, maxima
 
 
+def extreme_weights(total: np.ndarray, size: int, top: bool) -> np.ndarray:
+    """Each person's share of a place in the bottom (or top) `size` by total score, the same whatever their ids.
+
+    Those strictly beyond the cut count fully; those tied at the cut share the places left equally (2 places
+    for 4 people tied: 1/2 each). The weights sum to `size`.
+    """
+    total = np.round(total, BAND_DECIMALS)  # 0.1 + 0.2 and 0.3 are one total
+    ranked = np.sort(total)
+    cut = ranked[-size] if top else ranked[size - 1]
+    beyond = total > cut if top else total < cut
+    tied = total == cut
+    return np.where(beyond, 1.0, np.where(tied, (size - beyond.sum()) / tied.sum(), 0.0))
+
+
 def _item_table(x: np.ndarray, maxima: np.ndarray) -> dict[str, np.ndarray]:
     n, _k = x.shape
     total = x.sum(axis=1)
@@ -74,9 +88,8 @@ def _item_table(x: np.ndarray, maxima: np.ndarray) -> dict[str, np.ndarray]:
         facility = x.mean(axis=0) / maxima
         size = max(1, int(round(UPPER_LOWER_SHARE * n))) if n >= 2 else 0
         if size:
-            order = np.argsort(total, kind="stable")  # ties at the cut are split in participant-id order
-            lower = x[order[:size]].mean(axis=0) / maxima
-            upper = x[order[-size:]].mean(axis=0) / maxima
+            lower = extreme_weights(total, size, top=False) @ x / size / maxima
+            upper = extreme_weights(total, size, top=True) @ x / size / maxima
         else:
             lower = upper = np.full(len(maxima), np.nan)
         if n >= 2:
@@ -101,7 +114,8 @@ def item_statistics(answers: pd.DataFrame, by: Sequence[str] = ("activity_kind",
     columns, question_id, n, max_points and
     - facility: mean points / maximum (0-1); facility_useful: within 0.3-0.7, the useful range on a pre-test;
     - upper_facility, lower_facility, discrimination: facility in the top and bottom 27% by total score
-      (Kelley), their difference, and discrimination_band;
+      (Kelley), their difference, and discrimination_band; people tied at a cut share its remaining
+      places equally, so that no statistic depends on the participants' ids;
     - item_rest_r: the corrected point-biserial, corr(item, total - item);
     - moodle_discrimination_index: 100 × item_rest_r (Moodle's name for the same correlation);
     - moodle_discriminative_efficiency: 100 × cov(x, y)/cov_max, y = total - x, cov_max from x and y each

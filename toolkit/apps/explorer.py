@@ -13,6 +13,8 @@ import ipywidgets as w
 import pandas as pd
 
 from .. import config
+from ..analysis.gain import WILCOXON_METHODS
+from ..analysis.report import ALPHA, DISCRIMINATION
 from ..report import (
     SEX_WORDS,
     analyse,
@@ -21,8 +23,10 @@ from ..report import (
     fmt,
     group_figure,
     headcount_sentence,
+    interval_text,
     item_figure,
     likert_figure,
+    notes_html,
     objective_figure,
     paired_bars,
     progress_figure,
@@ -50,6 +54,7 @@ STYLE = """<style>
 .tk-explorer .figures { display: flex; flex-wrap: wrap; gap: 8px 28px; margin: 6px 0; }
 .tk-explorer .demo { background: #fdecea; color: #a4161a; font-weight: 600; padding: 6px 10px; border-radius: 6px; }
 .tk-explorer .problem { color: #a4161a; font-weight: 600; }
+.tk-explorer .notes { background: #fff4d6; padding: 2px 12px; border-radius: 6px; margin: 6px 0; }
 .tk-explorer .widget-dropdown > select, .tk-explorer .widget-text input { font-size: 14px; }
 </style>"""
 
@@ -221,18 +226,18 @@ class ExplorerApp(w.VBox):
         cells = "".join(f"<div><span class='big' data-stat='{k}'>{v}</span>{label}</div>" for k, v, label in (
             ("pre_mean", fmt(g.at["pre_mean", "value"], "pct"), "pre-test"),
             ("post_mean", fmt(g.at["post_mean", "value"], "pct"), "post-test"),
-            ("mean_gain", fmt(g.at["mean_gain", "value"], "pts"),
-             f"points (95% CI {fmt(g.at['mean_gain', 'ci_low'], 'pts')} to {fmt(g.at['mean_gain', 'ci_high'], 'pts')})"),
-            ("class_g", fmt(g.at["class_g", "value"]), f"&lt;g&gt; ({g.at['class_g', 'band']}; 95% CI "
-                                                       f"{fmt(g.at['class_g', 'ci_low'])} to {fmt(g.at['class_g', 'ci_high'])})")))
-        paired = t["paired_tests"].assign(test=t["paired_tests"]["test"])
+            ("mean_gain", fmt(g.at["mean_gain", "value"], "pts"), f"points ({interval_text(g, 'mean_gain', 'pts')})"),
+            ("class_g", fmt(g.at["class_g", "value"]),
+             f"&lt;g&gt; ({g.at['class_g', 'band']}; {interval_text(g, 'class_g')})")))
+        paired = t["paired_tests"].assign(p_from=[WILCOXON_METHODS.get(m, m) for m in t["paired_tests"]["method"]])
         return (f"<div class='figures'>{cells}</div>"
                 + table_html(paired, [("test", "Test", "text"), ("n", "n", "int"), ("statistic", "Statistic", "num"),
-                                      ("p_value", "p", "p"), ("effect_size", "Effect size", "num"),
-                                      ("effect_size_name", "", "text")])
+                                      ("p_value", "p", "p"), ("p_from", "p from", "text"),
+                                      ("effect_size", "Effect size", "num"), ("effect_size_name", "", "text")])
                 + f"<p class='muted'>Paired over {int(tests.at['paired t-test', 'n'])} participants who took both tests. "
                   "One group tested twice, no comparison group: part of the change may come from taking the test "
                   "twice.</p>"
+                + notes_html(t.get("notes"))
                 + figure_html(self.figures["slope"], "Each line is one participant; the black line joins the means."))
 
     def _objectives(self, t: dict, results: Results) -> str:
@@ -265,8 +270,9 @@ class ExplorerApp(w.VBox):
         shown = items.sort_values("discrimination").assign(
             text=lambda f: [shorten(texts.get((a, b), ""), 90) for a, b in zip(f["form"], f["question_id"], strict=True)],
             test=lambda f: [names["activity"].get((k, a), k) for k, a in zip(f["activity_kind"], f["form"], strict=True)])
-        return (figure_html(self.figures["items"], "Each point is a question: easy to the right, discriminating "
-                                                   "at the top. Red: poor (below .20), yellow: revise.")
+        return (notes_html(t.get("notes"), (DISCRIMINATION, ALPHA))
+                + figure_html(self.figures["items"], "Each point is a question: easy to the right, discriminating "
+                                                     "at the top. Red: poor (below .20), yellow: revise.")
                 + table_html(shown, [("test", "Test", "text"), ("question_id", "Question", "text"),
                                      ("text", "", "text"), ("n", "n", "int"), ("facility", "Facility", "num"),
                                      ("discrimination", "D", "num"), ("item_rest_r", "Item–rest r", "num"),

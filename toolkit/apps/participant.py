@@ -32,7 +32,7 @@ from ..store import (
     UnknownParticipant,
 )
 from .following import FollowsStore
-from .groupwork import GroupExercise
+from .groupwork import GroupExercise, group_outbox
 from .inputs import COUNTER_JS, TRUE_FALSE, AnswerInput, is_answered, make_input
 from .join import JoinForm
 from .request import page_query_string
@@ -376,7 +376,12 @@ class ParticipantApp(FollowsStore, w.VBox):
                 f"<div class='tk-card'><div class='tk-activity'>{t('kind_case_study', self.lang)}</div>"
                 f"<h2>{esc(tr(case.title, self.lang))}</h2><p>{t('no_group', self.lang)}</p></div>")]
             return
-        self.group_view = GroupExercise(self.store, activity, case, group, self.participant, self.lang)
+        key = f"group:{group['id']}"
+        if key not in self._outboxes:
+            self._outboxes[key] = group_outbox(self.store, group["id"], self.participant["id"], self.save_window,
+                                               self.save_timeout, self._monotonic)
+        self.group_view = GroupExercise(self.store, activity, case, group, self.participant, self.lang,
+                                        outbox=self._outboxes[key], now=self.now)
         self.body.children = [self.group_view]
 
     def _header(self) -> w.Widget:

@@ -129,9 +129,9 @@ class ParticipantApp(FollowsStore, w.VBox):
 
     def refresh(self) -> None:
         """Show what the coach has opened, if it changed since the last look; keep the clock and lists live."""
+        refused = self._send_waiting()  # also answers the last person on a shared phone gave before leaving
         if self.participant is None or self.session is None:
             return
-        refused = self._send_waiting()
         if isinstance(refused, (ActivityNotOpen, AlreadySubmitted)):
             self._shown = _NOTHING_SHOWN  # show the activity as it now is, then say why the answer was not saved
         activity = self.store.current_activity(self.session["id"])

@@ -391,3 +391,27 @@ def test_a_double_tap_on_join_and_send_stores_one_participant_and_one_question(s
     app.room.box.value = "Who pays for the shelter?"
     app.room.send.click()  # a new question typed again is a new question
     assert len(store.room_questions(session["id"])) == 2
+
+
+def test_a_timed_group_exercise_stops_taking_edits_when_time_is_up(store, case_bank):
+    from datetime import timedelta
+
+    workshop = store.add_workshop("W")
+    session = store.add_session(workshop["id"], "S")
+    activity = store.add_activity(session["id"], case_bank, "case_study", case_study_id=case_bank.case_studies[0].id,
+                                  time_limit_s=600)
+    activity = store.open_activity(activity["id"])
+    clock = [activity["opened_at"] + timedelta(seconds=60)]
+    app = ParticipantApp(store=store, query=f"code={session['join_code']}", start_polling=False,
+                         now=lambda: clock[0])
+    app.join_form.consent_box.value = True
+    app.join_form.join_button.click()
+    group = store.add_group(activity["id"], "Group 1", [app.participant["id"]])
+    app.refresh()
+    view = app.group_view
+    view.inputs["classification"].choose("tip")
+    clock[0] = activity["opened_at"] + timedelta(seconds=601)
+    view.inputs["classification"].choose("som")  # a tap after the deadline
+    assert view.status.value == ("<div class='tk-problem'>Time is up. Your group's saved answers are kept.</div>")
+    assert all(b.disabled for b in view.inputs["classification"].buttons)
+    assert store.group_answers(group["id"])["classification"]["response"] == "tip"

@@ -83,6 +83,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.outbox: Outbox | None = None
         self._outboxes: dict[str, Outbox] = {}  # per attempt or group: answers waiting survive a redraw
         self._position_due: tuple[str, int] | None = None
+        self.review_note: w.HTML | None = None
         self.counter_script = w.Output(layout=w.Layout(display="none"))
         with self.counter_script:
             display(Javascript(COUNTER_JS))
@@ -427,7 +428,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         questions = self._questions() if self.activity is not None and self.attempt is not None else ()
         if self.input is not None and self.index < len(questions):
             self.status.value = self._status_text(questions[self.index])
-        elif getattr(self, "review_note", None) is not None and self.outbox is not None:
+        elif self.review_note is not None and self.outbox is not None:
             self.review_note.value = self._review_note_text()
 
     def _give(self, q: Question, response: Any) -> None:

@@ -24,7 +24,7 @@ from .texts import esc, t
 SAVED, SAVING = "saved", "saving"
 # One page: at most this many saves in this many seconds (a person answering quickly taps every second or two).
 SAVES_PER_WINDOW, WINDOW_S = 20, 10.0
-FIRST_PAUSE_S, LONGEST_PAUSE_S = 0.5, 4.0
+FIRST_PAUSE_S, LONGEST_PAUSE_S = 0.5, 3.0  # a store free again is used within a few seconds
 
 
 def save_window(clock: Callable[[], float] = time.monotonic) -> SlidingWindow:

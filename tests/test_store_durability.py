@@ -230,3 +230,15 @@ def test_a_save_with_a_timeout_does_not_wait_behind_a_writer_that_holds_the_queu
         other.close()
     store.save_answer(attempt["id"], "kiln", "tip", uid="queued", timeout=0.05)
     assert [a["uid"] for a in store.answer_history(attempt["id"])] == ["queued"]
+
+
+def test_a_short_timeout_is_for_that_write_only(sqlite_store):
+    from toolkit.database import BUSY_TIMEOUT_S
+
+    def busy_timeout(timeout=None):
+        with sqlite_store._write(timeout) as c:
+            return c.exec_driver_sql("PRAGMA busy_timeout").scalar()
+
+    usual = int(BUSY_TIMEOUT_S * 1000)
+    assert [busy_timeout(), busy_timeout(0.05), busy_timeout(), busy_timeout(0.05), busy_timeout()] == [
+        usual, 50, usual, 50, usual]  # the pooled connection is the same: the coach's writes still wait their turn

@@ -193,6 +193,9 @@ def test_a_group_edit_while_the_store_is_locked_is_saved_when_it_is_free(store, 
     with locked(store):
         view.inputs["classification"].choose("tip")
         assert view.saved_lines["classification"].value == "<div class='tk-saving'>Saving…</div>"
+        amna._show_activity(store.current_activity(session["id"]))  # drawn afresh (the coach changed the groups)
+        assert amna.group_view is not view and amna.group_view.inputs["classification"].response == "tip"
+        assert "Saving…" in amna.group_view.saved_lines["classification"].value
     clock.advance(10)
     amna.refresh()
     assert "Saved by you" in amna.group_view.saved_lines["classification"].value

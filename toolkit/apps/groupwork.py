@@ -110,26 +110,30 @@ class GroupExercise(w.VBox):
                 continue
             if self._latest.get(prompt_id) != (answer["response"], answer["saved_at"]):
                 self._latest[prompt_id] = (answer["response"], answer["saved_at"])
-                box = self.inputs[prompt_id]
-                if box.response != answer["response"]:
-                    self._applying = True
-                    try:
-                        box.response = answer["response"]
-                    finally:
-                        self._applying = False
+                self._show_value(prompt_id, answer["response"])
                 name = answer["display_name"] or t("anonymous_asker", self.lang)
                 if answer["participant_id"] == self.participant["id"]:
                     name = t("you", self.lang)
                 when = answer["saved_at"].strftime("%H:%M") if hasattr(answer["saved_at"], "strftime") else ""
                 self.saved_lines[prompt_id].value = (
                     f"<div class='tk-saved'>{t('saved_by', self.lang, name=esc(name), time=when)}</div>")
-        for prompt_id in self.outbox.pending:
-            if prompt_id in self.saved_lines:
+        for prompt_id, waiting in self.outbox.pending.items():
+            if prompt_id in self.inputs:  # this member's edit, still on its way (also on a view drawn afresh)
+                self._show_value(prompt_id, waiting.value)
                 self.saved_lines[prompt_id].value = f"<div class='tk-saving'>{t('saving', self.lang)}</div>"
         if refused:
             self._refused(refused[-1])
         elif not self._locked and time_is_up(self.activity, self.now()):
             self._time_up()
+
+    def _show_value(self, prompt_id: str, response: Any) -> None:
+        box = self.inputs[prompt_id]
+        if box.response != response:
+            self._applying = True
+            try:
+                box.response = response
+            finally:
+                self._applying = False
 
     def _show_debrief(self) -> None:
         latest = {k: v["response"] for k, v in self.store.group_answers(self.group["id"]).items()}

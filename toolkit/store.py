@@ -123,7 +123,7 @@ def _bounded_response(response: Any, field: str) -> Any:
     return response
 
 
-def _same(stored: Any, given: Any) -> bool:
+def same_answer(stored: Any, given: Any) -> bool:
     """The same answer (True is not 1, and a matching is the same whatever the order of its items)."""
     return json.dumps(stored, sort_keys=True) == json.dumps(given, sort_keys=True)
 
@@ -660,7 +660,7 @@ class Store:
                 sa.select(t.answers.c.uid, t.answers.c.response)
                 .where(t.answers.c.attempt_id == attempt_id, t.answers.c.question_id == question_id)
                 .order_by(t.answers.c.seq.desc()).limit(1)).first()
-            if latest is not None and _same(latest.response, response):
+            if latest is not None and same_answer(latest.response, response):
                 return {"uid": latest.uid, "attempt_id": attempt_id, "question_id": question_id, "response": response}
             c.execute(self._insert_ignoring_duplicates(
                 t.answers, dict(uid=uid, attempt_id=attempt_id, question_id=question_id, response=response,
@@ -764,7 +764,7 @@ class Store:
                 sa.select(t.group_answers).where(t.group_answers.c.group_id == group_id,
                                                  t.group_answers.c.prompt_id == prompt_id)
                 .order_by(t.group_answers.c.seq.desc()).limit(1)).first()
-            if latest is not None and _same(latest.response, response):
+            if latest is not None and same_answer(latest.response, response):
                 return {"uid": latest.uid, "group_id": group_id, "prompt_id": prompt_id, "response": response,
                         "participant_id": latest.participant_id, "saved_at": latest.saved_at}
             saved_at = now()

@@ -9,7 +9,6 @@ short while: beyond that, taps coalesce and the latest is sent when the window a
 
 from __future__ import annotations
 
-import json
 import time
 import unicodedata
 import uuid
@@ -19,6 +18,7 @@ from typing import Any
 
 from ..errors import ActivityNotOpen, AlreadySubmitted, InvalidText, NotAllowed, StoreError, StoreUnavailable, TimeUp
 from ..limits import SlidingWindow
+from ..store import same_answer
 from .texts import esc, t
 
 SAVED, SAVING = "saved", "saving"
@@ -30,10 +30,6 @@ FIRST_PAUSE_S, LONGEST_PAUSE_S = 0.5, 3.0  # a store free again is used within a
 def save_window(clock: Callable[[], float] = time.monotonic) -> SlidingWindow:
     """The bound on how fast one page writes, shared by its outboxes."""
     return SlidingWindow(SAVES_PER_WINDOW, WINDOW_S, clock=clock)
-
-
-def same_answer(a: Any, b: Any) -> bool:
-    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
 @dataclass

@@ -278,3 +278,57 @@ def test_an_officer_on_the_roster_scans_her_card_and_joins_as_herself_in_one_tap
     assert (ayesha["display_name"], ayesha["sex"], ayesha["organisation"], ayesha["rank"]) == \
         ("Ayesha Khan", "female", "FIA", "Inspector")
     assert ayesha["consent_at"] is not None
+
+
+def test_an_open_box_counts_its_characters_while_typing_and_takes_no_more_than_its_limit(served, browser):
+    bank = load_bank(TEST_BANKS / "all-types.yaml")
+    store, session, (quiz,) = new_session(served, (bank, "pretest", None))
+    store.open_activity(quiz["id"])
+    page = phone(browser)
+    join_as(page, f"{served['participant']}?code={session['join_code']}", "Nadia")
+    for i in range(2, 10):  # on to the open question, answering nothing on the way
+        expect(page.get_by_text(f"Question {i - 1} of 9")).to_be_visible(timeout=30_000)
+        page.get_by_role("button", name="Next").click()
+    expect(page.get_by_text("Question 9 of 9")).to_be_visible()
+    box = page.get_by_placeholder("Type your answer")
+    expect(page.locator(".tk-count")).to_have_text("0 of 2000 characters")
+    box.click()
+    box.press_sequentially("Debt bondage")  # counted on the phone, before the kernel sees any of it
+    expect(page.locator(".tk-count")).to_have_text("12 of 2000 characters")
+    assert box.evaluate("e => e.maxLength") == 2000
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("✓ Saved")).to_be_visible()
+    participant = [p for p in store.session_participants(session["id"]) if p["display_name"] == "Nadia"][0]
+    assert store.latest_answers(store.find_attempt(quiz["id"], participant["id"])["id"]) == {"comment": "Debt bondage"}
+
+
+def test_a_tap_while_the_store_is_locked_shows_saving_and_is_saved_by_the_kernel_once_it_is_free(served, browser):
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    bank = load_bank(TEST_BANKS / "all-types.yaml")
+    store, session, (quiz,) = new_session(served, (bank, "pretest", None))
+    store.open_activity(quiz["id"])
+    page = phone(browser)
+    join_as(page, f"{served['participant']}?code={session['join_code']}", "Sana")
+    expect(page.get_by_text("Question 1 of 9")).to_be_visible(timeout=30_000)
+    other = sqlite3.connect(store.sqlite_path, isolation_level=None, timeout=0)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the store's write lock
+    try:
+        page.get_by_role("button", name="True", exact=True).click()
+        # well before the store's 30 s busy timeout: the kernel tried briefly and the page is not frozen
+        expect(page.get_by_text("Saving…")).to_be_visible(timeout=10_000)
+        page.get_by_role("button", name="True", exact=True).click()  # the same tap again: still chosen
+        expect(page.get_by_text("Saving…")).to_be_visible()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    expect(page.get_by_text("✓ Saved")).to_be_visible(timeout=20_000)  # sent again by the kernel's polling loop
+    participant = [p for p in store.session_participants(session["id"]) if p["display_name"] == "Sana"][0]
+    attempt = store.find_attempt(quiz["id"], participant["id"])
+    with store._read() as c:
+        from toolkit import schema as t
+
+        stored = c.execute(sa.select(t.answers.c.response).where(t.answers.c.attempt_id == attempt["id"])).all()
+    assert [r.response for r in stored] == [True]

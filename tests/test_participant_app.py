@@ -102,11 +102,22 @@ def test_answers_already_saved_survive_the_coach_closing_the_activity(session_wi
     app.input.choose(False)
     store.close_activity(activity["id"])
     app.next.click()
-    app.input.choose("tip")  # the save is refused, and says so
-    assert "Not saved" in app.status.value or "closed" in app.body.children[0].value
-    app.refresh()
-    assert "closed this activity" in app.body.children[0].value
+    app.input.choose("tip")  # the save is refused: the page shows the activity as it now is, and says why
+    assert app.message.value == ("<div class='tk-problem'>Not saved: the coach has closed this activity. "
+                                 "Your earlier answers are kept.</div>")
+    assert "The coach has closed this activity. Your saved answers are kept." in app.body.children[0].value
     assert store.latest_answers(app.attempt["id"]) == {"consent": False}
+
+
+def test_tapping_the_chosen_option_again_keeps_it_chosen_and_stores_nothing_more(session_with_pretest):
+    store, session, _ = session_with_pretest
+    app = join(store, session)
+    app.go(1)
+    app.input.choose("som")
+    app.input.buttons[1].value = False  # a second tap on the chosen option
+    assert [b.value for b in app.input.buttons] == [False, True, False, False]
+    assert app.input.response == "som" and "Saved" in app.status.value
+    assert [a["response"] for a in store.answer_history(app.attempt["id"])] == ["som"]
 
 
 def test_the_page_waits_then_moves_on_when_the_coach_opens_an_activity(store, all_types_bank):
@@ -235,6 +246,58 @@ def test_a_time_limit_counts_down_and_ends_at_the_review(store, all_types_bank):
     assert "You answered 0 of 9 questions." in app.body.children[0].value
 
 
+def _timed_pretest(store, bank, limit=300):
+    workshop = store.add_workshop("W")
+    session = store.add_session(workshop["id"], "S")
+    activity = store.add_activity(session["id"], bank, "pretest", time_limit_s=limit)
+    return session, store.open_activity(activity["id"])
+
+
+def test_after_time_is_up_the_review_has_no_way_back_and_a_late_tap_is_not_saved(store, all_types_bank):
+    from datetime import timedelta
+
+    session, activity = _timed_pretest(store, all_types_bank)
+    clock = [activity["opened_at"] + timedelta(seconds=10)]
+    app = ParticipantApp(store=store, query=f"code={session['join_code']}", start_polling=False,
+                         now=lambda: clock[0])
+    app.join_form.consent_box.value = True
+    app.join_form.join_button.click()
+    app.input.choose(True)
+    app.next.click()
+    stale = app.input  # the question still on the phone's screen when time runs out
+    clock[0] = activity["opened_at"] + timedelta(seconds=301)
+    app.refresh()
+    assert app.index == 9 and "Time is up" in app.clock.value
+    buttons = [b.description for box in app.body.children if hasattr(box, "children") for b in box.children
+               if hasattr(b, "description")]
+    assert "Back" not in buttons and "Question 2" not in buttons and "Submit my answers" in buttons
+    app.go(1)  # Back from a page drawn before: still the review
+    assert app.index == 9 and app.input is None
+    stale.choose("tip")  # a tap that arrives now
+    assert "Time is up: this answer was not saved." in app.message.value
+    assert store.latest_answers(app.attempt["id"]) == {"consent": True}
+    app.submit_button.click()
+    app.confirm_yes.click()  # handing in after the deadline is what time up asks for
+    assert store.get_attempt(app.attempt["id"])["submitted_at"] is not None
+
+
+def test_an_answer_the_store_refuses_as_late_tells_the_phone_that_time_is_up(store, all_types_bank, monkeypatch):
+    from datetime import timedelta
+
+    import toolkit.store
+
+    session, activity = _timed_pretest(store, all_types_bank)
+    app = join(store, session)
+    app.go(1)
+    # the phone still shows a second of time, but the answer reaches the store after the deadline and its grace
+    monkeypatch.setattr(toolkit.store, "now", lambda: activity["opened_at"] + timedelta(seconds=306))
+    app.input.choose("tip")
+    assert app.index == 9  # the review
+    assert app.message.value == ("<div class='tk-problem'>Time is up: this answer was not saved. "
+                                 "Your earlier answers are kept; please submit.</div>")
+    assert store.latest_answers(app.attempt["id"]) == {}
+
+
 def test_waiting_says_what_comes_next_and_a_shared_phone_can_change_person(store, all_types_bank):
     workshop = store.add_workshop("W")
     session = store.add_session(workshop["id"], "S")
@@ -328,3 +391,27 @@ def test_a_double_tap_on_join_and_send_stores_one_participant_and_one_question(s
     app.room.box.value = "Who pays for the shelter?"
     app.room.send.click()  # a new question typed again is a new question
     assert len(store.room_questions(session["id"])) == 2
+
+
+def test_a_timed_group_exercise_stops_taking_edits_when_time_is_up(store, case_bank):
+    from datetime import timedelta
+
+    workshop = store.add_workshop("W")
+    session = store.add_session(workshop["id"], "S")
+    activity = store.add_activity(session["id"], case_bank, "case_study", case_study_id=case_bank.case_studies[0].id,
+                                  time_limit_s=600)
+    activity = store.open_activity(activity["id"])
+    clock = [activity["opened_at"] + timedelta(seconds=60)]
+    app = ParticipantApp(store=store, query=f"code={session['join_code']}", start_polling=False,
+                         now=lambda: clock[0])
+    app.join_form.consent_box.value = True
+    app.join_form.join_button.click()
+    group = store.add_group(activity["id"], "Group 1", [app.participant["id"]])
+    app.refresh()
+    view = app.group_view
+    view.inputs["classification"].choose("tip")
+    clock[0] = activity["opened_at"] + timedelta(seconds=601)
+    view.inputs["classification"].choose("som")  # a tap after the deadline
+    assert view.status.value == ("<div class='tk-problem'>Time is up. Your group's saved answers are kept.</div>")
+    assert all(b.disabled for b in view.inputs["classification"].buttons)
+    assert store.group_answers(group["id"])["classification"]["response"] == "tip"

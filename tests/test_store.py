@@ -281,3 +281,117 @@ def test_the_coach_changes_an_activitys_time_limit(session_with_pretest):
     assert store.set_time_limit(activity["id"], None)["time_limit_s"] is None
     with pytest.raises(StoreError, match="above zero"):
         store.set_time_limit(activity["id"], 0)
+
+
+def test_a_save_after_the_deadline_is_refused_after_a_few_seconds_grace(store, all_types_bank, case_bank,
+                                                                        monkeypatch):
+    from datetime import timedelta
+
+    import toolkit.store
+    from toolkit.deadline import GRACE_S
+    from toolkit.store import TimeUp
+
+    workshop = store.add_workshop("W")
+    session = store.add_session(workshop["id"], "S")
+    pre = store.open_activity(store.add_activity(session["id"], all_types_bank, "pretest", time_limit_s=60)["id"])
+    p = store.join(session["join_code"], "Amna")
+    attempt = store.start_attempt(pre["id"], p["id"])
+
+    def at(seconds):  # the store's clock, this long after the coach opened the activity
+        monkeypatch.setattr(toolkit.store, "now", lambda: pre["opened_at"] + timedelta(seconds=seconds))
+
+    at(60 + GRACE_S - 1)  # an answer already on its way at the deadline
+    store.save_answer(attempt["id"], "consent", True, uid="in-flight")
+    at(60 + GRACE_S)
+    with pytest.raises(TimeUp) as refused:
+        store.save_answer(attempt["id"], "kiln", "tip")
+    assert isinstance(refused.value, ActivityNotOpen)  # callers that handle "not open" handle this too
+    store.save_answer(attempt["id"], "consent", True, uid="in-flight")  # a retry of one stored in time
+    assert store.latest_answers(attempt["id"]) == {"consent": True}
+    store.set_time_limit(pre["id"], 120)  # the coach gives more time: answers are taken again
+    store.save_answer(attempt["id"], "kiln", "tip")
+    assert store.submit_attempt(attempt["id"])["submitted_at"] is not None  # handing in is allowed late
+
+    case = store.add_activity(session["id"], case_bank, "case_study", case_study_id=case_bank.case_studies[0].id,
+                              time_limit_s=60)
+    monkeypatch.undo()
+    case = store.open_activity(case["id"])
+    group = store.add_group(case["id"], "G", [p["id"]])
+    monkeypatch.setattr(toolkit.store, "now", lambda: case["opened_at"] + timedelta(seconds=60 + GRACE_S))
+    with pytest.raises(TimeUp):
+        store.save_group_answer(group["id"], p["id"], "classification", "tip")
+    assert store.group_answers(group["id"]) == {}
+
+
+def test_a_typed_answer_is_cleaned_and_bounded(session_with_pretest, case_bank):
+    from toolkit.store import InvalidText
+
+    store, session, activity = session_with_pretest
+    p = store.join(session["join_code"], "Amna")
+    attempt = store.start_attempt(activity["id"], p["id"])
+    store.save_answer(attempt["id"], "comment", "  More on PEACE\ninterviews \n")
+    assert store.latest_answers(attempt["id"])["comment"] == "More on PEACE\ninterviews"
+    with pytest.raises(InvalidText) as too_long:
+        store.save_answer(attempt["id"], "comment", "x" * 2001)
+    assert (too_long.value.field, too_long.value.reason, too_long.value.limit) == ("open_answer", "too_long", 2000)
+    with pytest.raises(InvalidText) as nul:
+        store.save_answer(attempt["id"], "comment", "a\x00b")
+    assert nul.value.reason == "characters"
+    with pytest.raises(StoreError, match="ordinary number"):
+        store.save_answer(attempt["id"], "age", float("inf"))
+    with pytest.raises(StoreError, match="too large"):
+        store.save_answer(attempt["id"], "elements", ["act"] * 5000)
+    assert store.latest_answers(attempt["id"]) == {"comment": "More on PEACE\ninterviews"}
+
+    case = store.open_activity(store.add_activity(session["id"], case_bank, "case_study",
+                                                  case_study_id=case_bank.case_studies[0].id)["id"])
+    group = store.add_group(case["id"], "G", [p["id"]])
+    with pytest.raises(InvalidText) as group_too_long:
+        store.save_group_answer(group["id"], p["id"], "reasoning", "y" * 2001)
+    assert group_too_long.value.field == "group_answer"
+    store.save_group_answer(group["id"], p["id"], "reasoning", " Debt bondage. ")
+    assert store.group_answers(group["id"])["reasoning"]["response"] == "Debt bondage."
+
+
+def test_an_answer_equal_to_the_latest_is_not_stored_again(session_with_pretest):
+    store, session, activity = session_with_pretest
+    p = store.join(session["join_code"])
+    attempt = store.start_attempt(activity["id"], p["id"])
+    for response in ("tip", "tip", "som", "som", "tip"):
+        store.save_answer(attempt["id"], "kiln", response)  # each a new tap, with a new uid
+    store.save_answer(attempt["id"], "agencies", {"internal": "police", "smuggling": "fia"})
+    store.save_answer(attempt["id"], "agencies", {"smuggling": "fia", "internal": "police"})
+    store.save_answer(attempt["id"], "consent", True)
+    store.save_answer(attempt["id"], "consent", 1)  # not the same answer as True
+    assert [(a["question_id"], a["response"]) for a in store.answer_history(attempt["id"])] == [
+        ("kiln", "tip"), ("kiln", "som"), ("kiln", "tip"), ("agencies", {"internal": "police", "smuggling": "fia"}),
+        ("consent", True), ("consent", 1)]
+
+
+def test_a_save_with_a_timeout_gives_up_on_a_locked_store_and_saves_once_it_is_free(session_with_pretest):
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    from toolkit.store import StoreUnavailable, normalise_url
+
+    store, session, activity = session_with_pretest
+    attempt = store.start_attempt(activity["id"], store.join(session["join_code"])["id"])
+    if store.dialect == "sqlite":
+        other = sqlite3.connect(store.sqlite_path, isolation_level=None, timeout=0)
+        other.execute("BEGIN IMMEDIATE")
+        release = lambda: (other.execute("ROLLBACK"), other.close())  # noqa: E731
+    else:
+        engine = sa.create_engine(normalise_url(store.url))
+        other = engine.connect()
+        other.exec_driver_sql("BEGIN")
+        other.exec_driver_sql("LOCK TABLE answers IN EXCLUSIVE MODE")
+        release = lambda: (other.exec_driver_sql("ROLLBACK"), other.close(), engine.dispose())  # noqa: E731
+    try:
+        with pytest.raises(StoreUnavailable):
+            store.save_answer(attempt["id"], "kiln", "tip", uid="once", timeout=0.05)
+    finally:
+        release()
+    store.save_answer(attempt["id"], "kiln", "tip", uid="once", timeout=0.05)
+    store.save_answer(attempt["id"], "kiln", "tip", uid="once")
+    assert [a["uid"] for a in store.answer_history(attempt["id"])] == ["once"]

@@ -197,3 +197,48 @@ def test_toolkit_backup_of_a_folder_without_a_store_says_so(tmp_path):
     result = CliRunner().invoke(main, ["backup", "--data", str(tmp_path / "nothing")])
     assert result.exit_code == 1
     assert "There is no store at" in result.output and "Traceback" not in result.output
+
+
+def test_a_save_with_a_timeout_does_not_wait_behind_a_writer_that_holds_the_queue(sqlite_store, all_types_bank):
+    import threading
+
+    import pytest
+
+    from toolkit.store import StoreUnavailable
+
+    store = sqlite_store
+    session = store.add_session(store.add_workshop("W")["id"], "S")
+    activity = store.open_activity(store.add_activity(session["id"], all_types_bank, "pretest")["id"])
+    attempt = store.start_attempt(activity["id"], store.join(session["join_code"])["id"])
+    other = Store(store.url)  # another kernel, in the middle of a long write
+    holding, done = threading.Event(), threading.Event()
+
+    def long_write():
+        with other._queue.turn():
+            holding.set()
+            done.wait(60)
+
+    writer = threading.Thread(target=long_write)
+    writer.start()
+    try:
+        assert holding.wait(30)
+        with pytest.raises(StoreUnavailable):
+            store.save_answer(attempt["id"], "kiln", "tip", uid="queued", timeout=0.05)
+    finally:
+        done.set()
+        writer.join()
+        other.close()
+    store.save_answer(attempt["id"], "kiln", "tip", uid="queued", timeout=0.05)
+    assert [a["uid"] for a in store.answer_history(attempt["id"])] == ["queued"]
+
+
+def test_a_short_timeout_is_for_that_write_only(sqlite_store):
+    from toolkit.database import BUSY_TIMEOUT_S
+
+    def busy_timeout(timeout=None):
+        with sqlite_store._write(timeout) as c:
+            return c.exec_driver_sql("PRAGMA busy_timeout").scalar()
+
+    usual = int(BUSY_TIMEOUT_S * 1000)
+    assert [busy_timeout(), busy_timeout(0.05), busy_timeout(), busy_timeout(0.05), busy_timeout()] == [
+        usual, 50, usual, 50, usual]  # the pooled connection is the same: the coach's writes still wait their turn

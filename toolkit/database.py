@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
+
+from .errors import StoreUnavailable
 
 try:
     import fcntl
@@ -23,6 +26,11 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# How long a writer waits for a locked SQLite file before it gives up, unless it asks for less (a phone's save
+# tries briefly and is sent again later, so that the page never freezes for this long).
+BUSY_TIMEOUT_S = 30.0
+
+
 def make_engine(url: str) -> sa.Engine:
     """An engine set up for many writer processes: WAL and a busy timeout on SQLite."""
     url = normalise_url(url)
@@ -30,7 +38,7 @@ def make_engine(url: str) -> sa.Engine:
         path = sa.engine.make_url(url).database
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
 
         @sa.event.listens_for(engine, "connect")
         def _connect(dbapi_conn, _record):
@@ -40,13 +48,19 @@ def make_engine(url: str) -> sa.Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")  # a laptop on battery: a saved answer survives power loss
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
             cur.close()
 
         @sa.event.listens_for(engine, "begin")
         def _begin(conn):
             # Writers take the lock up front so that two writers never deadlock upgrading a read lock.
-            immediate = conn.get_execution_options().get("write", False)
+            options = conn.get_execution_options()
+            immediate = options.get("write", False)
+            if immediate:  # how long this write waits for the lock: its own timeout, else the usual one
+                busy_ms = int(1000 * options.get("busy_timeout_s", BUSY_TIMEOUT_S))
+                if conn.info.get("busy_ms", 1000 * BUSY_TIMEOUT_S) != busy_ms:
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
+                    conn.info["busy_ms"] = busy_ms
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
@@ -69,19 +83,36 @@ class WriterQueue:
         self._fd: int | None = None
 
     @contextmanager
-    def turn(self) -> Iterator[None]:
+    def turn(self, timeout: float | None = None) -> Iterator[None]:
+        """Wait for this writer's turn (at most `timeout` seconds, then StoreUnavailable; None: as long as it takes)."""
         fd = self._open()
         held = self._held.__dict__.setdefault("paths", set())
         if fd is None or self.path in held:
             yield
             return
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        if timeout is None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        else:
+            self._wait(fd, timeout)
         held.add(self.path)
         try:
             yield
         finally:
             held.discard(self.path)
             fcntl.flock(fd, fcntl.LOCK_UN)
+
+    @staticmethod
+    def _wait(fd: int, timeout: float) -> None:
+        # flock has no timeout of its own: try, and sleep a little between tries, until the time is used up.
+        give_up = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= give_up:
+                    raise StoreUnavailable("The store is busy with another writer; this is tried again.") from None
+                time.sleep(0.005)
 
     def _open(self) -> int | None:
         if self._fd is None and self.path is not None:

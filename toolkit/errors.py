@@ -58,3 +58,7 @@ class InvalidText(StoreError):
     def __init__(self, message: str, field: str, reason: str, limit: int):
         super().__init__(message)
         self.field, self.reason, self.limit = field, reason, limit
+
+
+class TimeUp(ActivityNotOpen):
+    """The activity's time limit has passed (and the few seconds' grace for an answer already on its way)."""

@@ -26,6 +26,9 @@ TEXT_LIMITS: dict[str, int] = {
     "room_question": 1000,
     "word": 40,  # one word or phrase of a short answer
 }
+# The most characters of an answer that is not typed (choices, an order, a matching) in its JSON form: far above
+# any bank's, so that only a forged message meets it.
+RESPONSE_LIMIT = 10_000
 MULTILINE = frozenset({"open_answer", "group_answer", "room_question"})
 
 _FIELD_WORDS = {

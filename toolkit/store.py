@@ -8,7 +8,9 @@ attempt, question from the room) is stored once: the caller passes the same `uid
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import secrets
 import uuid
 from collections import Counter
@@ -27,6 +29,7 @@ from .backup import backup_sqlite
 from .bank import Bank, bank_from_store
 from .database import WriterQueue, make_engine
 from .database import normalise_url as normalise_url  # re-exported: callers import it from here
+from .deadline import GRACE_S, time_is_up
 from .errors import (  # noqa: F401  re-exported: callers import the store's errors from here
     ActivityNotOpen,
     AlreadySubmitted,
@@ -36,10 +39,12 @@ from .errors import (  # noqa: F401  re-exported: callers import the store's err
     StoreError,
     StoreTooNew,
     StoreUnavailable,
+    TimeUp,
     TooFast,
     UnknownJoinCode,
     UnknownParticipant,
 )
+from .limits import RESPONSE_LIMIT, clean_text
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +106,28 @@ def _row(r: sa.Row | None) -> dict | None:
     return dict(r._mapping) if r is not None else None
 
 
+def _bounded_response(response: Any, field: str) -> Any:
+    """An answer as the store keeps it: a typed text cleaned and within its limit (InvalidText says what to fix),
+    a number finite, any other answer (choices, an order, a matching) of a bounded size."""
+    if isinstance(response, str):
+        return clean_text(response, field)
+    if isinstance(response, float) and not math.isfinite(response):
+        raise StoreError("Please type an ordinary number.")
+    if response is not None and not isinstance(response, (bool, int, float)):
+        try:
+            size = len(json.dumps(response))
+        except (TypeError, ValueError):
+            raise StoreError("This answer cannot be stored.") from None
+        if size > RESPONSE_LIMIT:
+            raise StoreError("This answer is too large to store.")
+    return response
+
+
+def same_answer(stored: Any, given: Any) -> bool:
+    """The same answer (True is not 1, and a matching is the same whatever the order of its items)."""
+    return json.dumps(stored, sort_keys=True) == json.dumps(given, sort_keys=True)
+
+
 class Store:
     """The service the apps call."""
 
@@ -153,9 +180,14 @@ class Store:
         return Path(database).resolve() if database and database != ":memory:" else None
 
     @contextmanager
-    def _write(self) -> Iterator[sa.Connection]:
+    def _write(self, timeout: float | None = None) -> Iterator[sa.Connection]:
+        """A write transaction; with a `timeout`, StoreUnavailable once the store has been locked that long."""
+        writer = self._writer if timeout is None else self._writer.execution_options(busy_timeout_s=timeout)
         try:
-            with self._queue.turn(), self._writer.begin() as c:
+            with self._queue.turn(timeout), writer.begin() as c:
+                if timeout is not None and self.dialect == "postgresql":
+                    c.exec_driver_sql(f"SET LOCAL lock_timeout = {int(timeout * 1000)}")
+                    c.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout * 1000) + 1000}")
                 yield c
         except sa.exc.OperationalError as e:
             raise StoreUnavailable(f"The store did not save this, try again ({e.orig}).") from e
@@ -592,21 +624,28 @@ class Store:
             raise NotFound("That attempt is not in this store.")
         return row
 
-    def save_answer(self, attempt_id: str, question_id: str, response: Any, uid: str | None = None) -> dict:
-        """Append an answer; the same uid sent twice (a retry) is stored once.
+    def save_answer(self, attempt_id: str, question_id: str, response: Any, uid: str | None = None,
+                    timeout: float | None = None) -> dict:
+        """Append an answer; the same uid sent twice (a retry) is stored once, and an answer equal to the
+        question's latest is not stored again. A typed answer is cleaned and bounded (`limits.clean_text`).
 
-        A retry of an answer already stored succeeds even if the activity closed or the attempt was submitted since.
+        Refused once the activity is closed, the attempt submitted, or the time limit passed (TimeUp, after a
+        few seconds' grace); a retry of an answer already stored succeeds even then. With a `timeout`, a store
+        locked for longer raises StoreUnavailable instead of waiting (the caller keeps the answer and retries).
         """
         uid = uid or new_id()
-        with self._write() as c:
+        response = _bounded_response(response, "open_answer")
+        with self._write(timeout) as c:
             state = c.execute(
-                sa.select(t.activities.c.state, t.attempts.c.submitted_at)
+                sa.select(t.activities.c.state, t.activities.c.opened_at, t.activities.c.time_limit_s,
+                          t.attempts.c.submitted_at)
                 .join(t.attempts, t.attempts.c.activity_id == t.activities.c.id)
                 .where(t.attempts.c.id == attempt_id)
             ).first()
             if state is None:
                 raise NotFound("That attempt is not in this store.")
-            if state.submitted_at is not None or state.state != "open":
+            late = time_is_up(dict(state._mapping), now(), grace=GRACE_S)
+            if state.submitted_at is not None or state.state != "open" or late:
                 stored = c.execute(sa.select(t.answers).where(t.answers.c.uid == uid)).first()
                 if stored is not None:
                     return {"uid": uid, "attempt_id": stored.attempt_id, "question_id": stored.question_id,
@@ -615,6 +654,14 @@ class Store:
                 raise AlreadySubmitted("Your answers were already submitted.")
             if state.state != "open":
                 raise ActivityNotOpen("The coach has closed this activity; your earlier answers are kept.")
+            if late:
+                raise TimeUp("Time is up: this answer was not saved. Your earlier answers are kept.")
+            latest = c.execute(
+                sa.select(t.answers.c.uid, t.answers.c.response)
+                .where(t.answers.c.attempt_id == attempt_id, t.answers.c.question_id == question_id)
+                .order_by(t.answers.c.seq.desc()).limit(1)).first()
+            if latest is not None and same_answer(latest.response, response):
+                return {"uid": latest.uid, "attempt_id": attempt_id, "question_id": question_id, "response": response}
             c.execute(self._insert_ignoring_duplicates(
                 t.answers, dict(uid=uid, attempt_id=attempt_id, question_id=question_id, response=response,
                                 saved_at=now())))
@@ -634,12 +681,14 @@ class Store:
             rows = c.execute(sa.select(t.answers).where(t.answers.c.attempt_id == attempt_id).order_by(t.answers.c.seq))
             return [_row(r) for r in rows]
 
-    def set_position(self, attempt_id: str, position: int) -> None:
-        with self._write() as c:
+    def set_position(self, attempt_id: str, position: int, timeout: float | None = None) -> None:
+        with self._write(timeout) as c:
             c.execute(t.attempts.update().where(t.attempts.c.id == attempt_id).values(position=max(0, int(position))))
 
-    def submit_attempt(self, attempt_id: str) -> dict:
-        with self._write() as c:
+    def submit_attempt(self, attempt_id: str, timeout: float | None = None) -> dict:
+        """Submit the attempt (once: submitting again changes nothing). Allowed after the deadline: that is
+        when a timed test is handed in."""
+        with self._write(timeout) as c:
             c.execute(t.attempts.update().where(t.attempts.c.id == attempt_id, t.attempts.c.submitted_at.is_(None))
                       .values(submitted_at=now()))
         return self.get_attempt(attempt_id)
@@ -685,18 +734,21 @@ class Store:
         return next((g for g in self.list_groups(activity_id) if participant_id in g["members"]), None)
 
     def save_group_answer(self, group_id: str, participant_id: str, prompt_id: str, response: Any,
-                          uid: str | None = None) -> dict:
+                          uid: str | None = None, timeout: float | None = None) -> dict:
         """Append a member's edit of the group's shared answer; a retry with the same uid is stored once
-        (and succeeds even if the exercise closed or the member moved to another group since)."""
+        (and succeeds even if the exercise closed, its time ran out or the member moved to another group since).
+        An edit equal to the prompt's latest answer is not stored again; a typed answer is cleaned and bounded."""
         uid = uid or new_id()
-        with self._write() as c:
+        response = _bounded_response(response, "group_answer")
+        with self._write(timeout) as c:
             row = c.execute(
-                sa.select(t.activities.c.state)
+                sa.select(t.activities.c.state, t.activities.c.opened_at, t.activities.c.time_limit_s)
                 .join(t.groups, t.groups.c.activity_id == t.activities.c.id)
                 .join(t.group_members, t.group_members.c.group_id == t.groups.c.id)
                 .where(t.groups.c.id == group_id, t.group_members.c.participant_id == participant_id)
             ).first()
-            if row is None or row.state != "open":
+            late = row is not None and time_is_up(dict(row._mapping), now(), grace=GRACE_S)
+            if row is None or row.state != "open" or late:
                 stored = c.execute(sa.select(t.group_answers).where(t.group_answers.c.uid == uid)).first()
                 if stored is not None:
                     return {"uid": uid, "group_id": stored.group_id, "prompt_id": stored.prompt_id,
@@ -706,6 +758,15 @@ class Store:
                 raise NotAllowed("You are not a member of this group.")
             if row.state != "open":
                 raise ActivityNotOpen("The coach has closed this exercise; your group's answers are kept.")
+            if late:
+                raise TimeUp("Time is up: this was not saved. Your group's earlier answers are kept.")
+            latest = c.execute(
+                sa.select(t.group_answers).where(t.group_answers.c.group_id == group_id,
+                                                 t.group_answers.c.prompt_id == prompt_id)
+                .order_by(t.group_answers.c.seq.desc()).limit(1)).first()
+            if latest is not None and same_answer(latest.response, response):
+                return {"uid": latest.uid, "group_id": group_id, "prompt_id": prompt_id, "response": response,
+                        "participant_id": latest.participant_id, "saved_at": latest.saved_at}
             saved_at = now()
             c.execute(self._insert_ignoring_duplicates(
                 t.group_answers, dict(uid=uid, group_id=group_id, participant_id=participant_id, prompt_id=prompt_id,

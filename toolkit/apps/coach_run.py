@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
+from ..deadline import seconds_left, seconds_open
 from ..live import status_board
 from .texts import esc
 
@@ -15,15 +15,6 @@ if TYPE_CHECKING:
 
 KIND_LABELS = {"pretest": "Pre-test", "posttest": "Post-test", "check": "Quick check", "survey": "Survey",
                "confidence": "Confidence", "case_study": "Case study"}
-
-
-def seconds_left(activity: dict, now: datetime | None = None) -> int | None:
-    if not activity.get("time_limit_s") or not activity.get("opened_at") or activity["state"] != "open":
-        return None
-    opened = activity["opened_at"]
-    opened = opened if opened.tzinfo else opened.replace(tzinfo=timezone.utc)
-    now = now or datetime.now(timezone.utc)
-    return max(0, int(opened.timestamp() + activity["time_limit_s"] - now.timestamp()))
 
 
 class RunPanel(w.VBox):
@@ -100,9 +91,7 @@ class RunPanel(w.VBox):
         elif current["time_limit_s"]:
             limit = current["time_limit_s"] + 300
         else:
-            opened = current["opened_at"] if current["opened_at"].tzinfo else \
-                current["opened_at"].replace(tzinfo=timezone.utc)
-            limit = int(datetime.now(timezone.utc).timestamp() - opened.timestamp()) + 300
+            limit = seconds_open(current) + 300
         self.app.store.set_time_limit(activity["id"], limit)
         self.app.refresh(force=True)
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import ipywidgets as w
 
 from ..bank import CaseStudy, tr
+from ..deadline import time_is_up, utc_now
+from ..limits import SlidingWindow
 from ..scoring import score
-from ..store import Store, StoreError
+from ..store import ActivityNotOpen, NotAllowed, Store, StoreError
 from .inputs import AnswerInput, make_input
+from .saving import SAVING, Outbox, refusal_text, save_window
 from .texts import esc, t
 
 
@@ -17,11 +23,16 @@ class GroupExercise(w.VBox):
     """The case, the group's shared answer to every prompt, who saved each part, and the debrief once revealed."""
 
     def __init__(self, store: Store, activity: dict, case: CaseStudy, group: dict, participant: dict,
-                 lang: str = "en"):
+                 lang: str = "en", outbox: Outbox | None = None, now: Callable[[], datetime] = utc_now,
+                 save_timeout: float | None = 1.0):
         super().__init__()
         self.add_class("tk-group")
         self.store, self.activity, self.case, self.group, self.participant, self.lang = (
             store, activity, case, group, participant, lang)
+        self.now = now
+        # the member's edits that wait for the store: the app keeps this outbox when the view is redrawn
+        self.outbox = outbox or group_outbox(store, group["id"], participant["id"], save_window(), save_timeout)
+        self._locked = False
         names = {p["id"]: p["display_name"] or t("anonymous_asker", lang)
                  for p in store.session_participants(activity["session_id"])}
         members = ", ".join(esc(names.get(m, "?")) for m in group["members"])
@@ -37,8 +48,8 @@ class GroupExercise(w.VBox):
             f"<div class='tk-hint'>{t('members', lang, names=members)}</div>"
             f"<div class='tk-notice'>{t('group_hint', lang)}</div>")]
         for i, prompt in enumerate(case.prompts, 1):
-            box = make_input(prompt, lang)
-            box.observe(lambda ch, pid=prompt.id: self._save(pid, ch["new"]), "response")
+            box = make_input(prompt, lang, field="group_answer")
+            box.observe(lambda _ch, pid=prompt.id, box=box: self._save(pid, box.response), "given")
             self.inputs[prompt.id] = box
             self.saved_lines[prompt.id] = w.HTML()
             rows += [w.HTML(f"<div class='tk-question'>{i}. {esc(tr(prompt.text, lang))}</div>"), box,
@@ -54,43 +65,75 @@ class GroupExercise(w.VBox):
             self._lock()
 
     def _lock(self) -> None:
+        self._locked = True
         for box in self.inputs.values():
             for child in _descendants(box):
                 if hasattr(child, "disabled"):
                     child.disabled = True
 
     def _save(self, prompt_id: str, response: Any) -> None:
-        if self._applying:
+        if self._applying or self._locked:
+            return
+        if time_is_up(self.activity, self.now()):
+            self._time_up()
             return
         try:
-            self.store.save_group_answer(self.group["id"], self.participant["id"], prompt_id, response)
+            outcome = self.outbox.give(prompt_id, response)
         except StoreError as e:
-            self.status.value = f"<div class='tk-problem'>{t('not_saved', self.lang, msg=esc(str(e)))}</div>"
+            self._refused(e, response)
             return
         self.status.value = ""
-        self.refresh()
+        if outcome == SAVING:
+            self.saved_lines[prompt_id].value = f"<div class='tk-saving'>{t('saving', self.lang)}</div>"
+        else:
+            self.refresh()
+
+    def _refused(self, error: StoreError, typed: Any = None) -> None:
+        self.status.value = f"<div class='tk-problem'>{refusal_text(error, self.lang, typed)}</div>"
+        if isinstance(error, (ActivityNotOpen, NotAllowed)):  # closed, time up, or moved to another group
+            self._lock()
+
+    def _time_up(self) -> None:
+        self._lock()
+        self.status.value = f"<div class='tk-problem'>{t('time_up_group', self.lang)}</div>"
 
     def refresh(self) -> None:
-        """Show what the other members saved since the last look, and who saved each part."""
+        """Send edits that wait for the store; show what the other members saved since the last look, and who
+        saved each part (a member's own edit that waits stays on their screen)."""
+        refused = [e for e in self.outbox.flush().values() if isinstance(e, StoreError)]
         latest = self.store.group_answers(self.group["id"])
         for prompt_id, answer in latest.items():
             if prompt_id not in self.inputs:
                 continue
+            self.outbox.saved[prompt_id] = answer["response"]
+            if self.outbox.is_waiting(prompt_id):
+                continue
             if self._latest.get(prompt_id) != (answer["response"], answer["saved_at"]):
                 self._latest[prompt_id] = (answer["response"], answer["saved_at"])
-                box = self.inputs[prompt_id]
-                if box.response != answer["response"]:
-                    self._applying = True
-                    try:
-                        box.response = answer["response"]
-                    finally:
-                        self._applying = False
+                self._show_value(prompt_id, answer["response"])
                 name = answer["display_name"] or t("anonymous_asker", self.lang)
                 if answer["participant_id"] == self.participant["id"]:
                     name = t("you", self.lang)
                 when = answer["saved_at"].strftime("%H:%M") if hasattr(answer["saved_at"], "strftime") else ""
                 self.saved_lines[prompt_id].value = (
                     f"<div class='tk-saved'>{t('saved_by', self.lang, name=esc(name), time=when)}</div>")
+        for prompt_id, waiting in self.outbox.pending.items():
+            if prompt_id in self.inputs:  # this member's edit, still on its way (also on a view drawn afresh)
+                self._show_value(prompt_id, waiting.value)
+                self.saved_lines[prompt_id].value = f"<div class='tk-saving'>{t('saving', self.lang)}</div>"
+        if refused:
+            self._refused(refused[-1])
+        elif not self._locked and time_is_up(self.activity, self.now()):
+            self._time_up()
+
+    def _show_value(self, prompt_id: str, response: Any) -> None:
+        box = self.inputs[prompt_id]
+        if box.response != response:
+            self._applying = True
+            try:
+                box.response = response
+            finally:
+                self._applying = False
 
     def _show_debrief(self) -> None:
         latest = {k: v["response"] for k, v in self.store.group_answers(self.group["id"]).items()}
@@ -106,6 +149,15 @@ class GroupExercise(w.VBox):
             if fb:
                 parts.append(f"<p><b>{esc(tr(p.text, self.lang))}</b><br>{esc(fb)}</p>")
         self.debrief.value = "<div class='tk-card'>" + "".join(parts) + "</div>"
+
+
+def group_outbox(store: Store, group_id: str, participant_id: str, window: SlidingWindow, timeout: float | None,
+                 clock: Callable[[], float] = time.monotonic) -> Outbox:
+    """The outbox of one member's edits of one group's answers."""
+    def send(prompt_id: str, response: Any, uid: str) -> None:
+        store.save_group_answer(group_id, participant_id, prompt_id, response, uid=uid, timeout=timeout)
+
+    return Outbox(send, window, clock=clock)
 
 
 def _descendants(widget: w.Widget):

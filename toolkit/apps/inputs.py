@@ -1,18 +1,21 @@
 """One answer widget per question type, sized for a thumb on a phone.
 
 Each input holds the participant's answer in its `response` trait (JSON-ready, the shape that
-`toolkit.scoring` reads). Setting `response` redraws the input; a tap sets `response`.
+`toolkit.scoring` reads). Setting `response` redraws the input; a tap sets `response` and counts in `given`
+(also when it gives the same answer again: the app sends an answer still waiting to be saved once more).
 Texts are passed as widget descriptions and option labels, which the browser shows as text.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import ipywidgets as w
 import traitlets
 
 from ..bank import Question, tr
+from ..limits import TEXT_LIMITS
 
 TRUE_FALSE = {"en": ("True", "False"), "ur": ("درست", "غلط")}
 CHOOSE = {"en": "Choose…", "ur": "منتخب کریں…"}
@@ -23,6 +26,8 @@ TYPE_NUMBER = {"en": "Type a number", "ur": "عدد لکھیں"}
 NOT_A_NUMBER = {"en": "Please type a number, e.g. 18.", "ur": "براہِ کرم عدد لکھیں، مثلاً 18۔"}
 TYPE_ANSWER = {"en": "Type your answer", "ur": "اپنا جواب لکھیں"}
 SAVE = {"en": "Save", "ur": "محفوظ کریں"}
+CHARACTERS = {"en": "{n} of {limit} characters", "ur": "{limit} میں سے {n} حروف"}
+NUMBER_LIMIT = 40  # characters of a typed number
 
 
 def _label(text: dict, lang: str) -> str:
@@ -33,6 +38,7 @@ class AnswerInput(w.VBox):
     """The base of every answer widget."""
 
     response = traitlets.Any(None, allow_none=True, help="The answer, in the shape the scorer reads.")
+    given = traitlets.Int(0, help="How many times the person answered here (a tap, a save), the same answer again too.")
 
     def __init__(self, question: Question, lang: str = "en", **kwargs):
         super().__init__(**kwargs)
@@ -44,6 +50,11 @@ class AnswerInput(w.VBox):
     @property
     def answered(self) -> bool:
         return is_answered(self.question, self.response)
+
+    def give(self, response: Any) -> None:
+        """The person answered: set the response and count it."""
+        self.response = response
+        self.given += 1
 
 
 def is_answered(question: Question, response: Any) -> bool:
@@ -89,12 +100,14 @@ class ChoiceInput(AnswerInput):
         value = self._choices[index][0]
         if self.multiple:
             chosen = [v for (v, _), b in zip(self._choices, self.buttons, strict=True) if b.value]
-            self.response = chosen or None
+            self.give(chosen or None)
         elif change["new"]:
-            self.response = value
+            self.give(value)
         elif self.response == value:
-            # tapping the chosen option again keeps it chosen: an answer is never lost by a stray tap
+            # tapping the chosen option again keeps it chosen (an answer is never lost by a stray tap), and
+            # gives it again: an answer still waiting to be saved is sent once more
             self._set_buttons()
+            self.give(value)
 
     def _set_buttons(self) -> None:
         self._redrawing = True
@@ -124,7 +137,7 @@ class OrderingInput(AnswerInput):
         self.placed = w.VBox()
         self.reset = w.Button(description=tr(START_AGAIN, lang), icon="undo")
         self.reset.add_class("tk-secondary")
-        self.reset.on_click(lambda _b: setattr(self, "response", None))
+        self.reset.on_click(lambda _b: self.give(None))
         self.children = [
             w.HTML(f"<div class='tk-hint'>{tr(TAP_IN_ORDER, lang)}</div>"),
             self.remaining,
@@ -141,7 +154,7 @@ class OrderingInput(AnswerInput):
     def tap(self, option_id: str) -> None:
         order = self._order()
         if option_id not in order:
-            self.response = [*order, option_id]
+            self.give([*order, option_id])
 
     def _redraw(self, _change=None) -> None:
         order = self._order()
@@ -180,7 +193,7 @@ class MatchingInput(AnswerInput):
         if self._redrawing:
             return
         chosen = {item: dd.value for item, dd in self.dropdowns.items() if dd.value}
-        self.response = chosen or None
+        self.give(chosen or None)
 
     def _redraw(self, _change=None) -> None:
         self._redrawing = True
@@ -193,11 +206,17 @@ class MatchingInput(AnswerInput):
 
 
 class TextInput(AnswerInput):
-    """numeric and open: a box to type in, saved on Enter, on leaving the box, or with Save."""
+    """numeric and open: a box to type in, saved on Enter, on leaving the box, or with Save.
 
-    def __init__(self, question: Question, lang: str = "en", **kwargs):
+    An open box shows how many characters it holds of the most it takes (`limits.TEXT_LIMITS[field]`); the page
+    keeps the count live while typing and stops typing at the limit (COUNTER_JS), the store refuses beyond it.
+    """
+
+    def __init__(self, question: Question, lang: str = "en", field: str = "open_answer", **kwargs):
         super().__init__(question, lang, **kwargs)
         numeric = question.type == "numeric"
+        self.limit = NUMBER_LIMIT if numeric else TEXT_LIMITS[field]
+        self.count = w.HTML()
         if numeric:
             self.box = w.Text(placeholder=tr(TYPE_NUMBER, lang), continuous_update=False,
                               layout=w.Layout(width="12em"))
@@ -207,32 +226,45 @@ class TextInput(AnswerInput):
         else:
             self.box = w.Textarea(placeholder=tr(TYPE_ANSWER, lang), continuous_update=False,
                                   layout=w.Layout(width="100%", height="8em"))
+            self.box.add_class("tk-counted")
+            self.box.add_class(f"tk-limit-{self.limit}")
             self.field = self.box
         self.save = w.Button(description=tr(SAVE, lang), icon="check")
         self.save.add_class("tk-secondary")
         self.save.on_click(lambda _b: self._commit(self.box.value))
         self.problem = w.HTML()
         self.box.observe(lambda ch: self._commit(ch["new"]), "value")
-        self.children = [self.field, self.save, self.problem]
+        self.children = [self.field] + ([] if numeric else [self.count]) + [self.save, self.problem]
         self.observe(self._redraw, "response")
+        self._show_count()
+
+    def _show_count(self) -> None:
+        n = len(self.box.value or "")
+        over = " tk-over" if n > self.limit else ""
+        self.count.value = (f"<div class='tk-count{over}'>"
+                            + tr(CHARACTERS, self.lang).format(n=f"<span class='tk-count-n'>{n}</span>",
+                                                               limit=self.limit) + "</div>")
 
     def _commit(self, text: str) -> None:
         if self._redrawing:
             return
+        self._show_count()
         text = (text or "").strip()
         self.problem.value = ""
         if self.question.type == "numeric":
             if not text:
-                self.response = None
+                self.give(None)
                 return
             try:
-                value = float(text.replace(",", "."))
+                value = float(text.replace(",", ".")) if len(text) <= self.limit else math.nan
             except ValueError:
+                value = math.nan
+            if not math.isfinite(value):
                 self.problem.value = f"<div class='tk-problem'>{tr(NOT_A_NUMBER, self.lang)}</div>"
                 return
-            self.response = int(value) if value.is_integer() else value
+            self.give(int(value) if value.is_integer() else value)
         else:
-            self.response = text or None
+            self.give(text or None)
 
     def _redraw(self, _change=None) -> None:
         self._redrawing = True
@@ -240,10 +272,32 @@ class TextInput(AnswerInput):
             self.box.value = "" if self.response is None else str(self.response)
         finally:
             self._redrawing = False
+        self._show_count()
 
 
-def make_input(question: Question, lang: str = "en") -> AnswerInput:
-    """The answer widget for a question of any type."""
+# Installed once on the page: the count under an open box follows the typing, and the box takes no more than its
+# limit (a class `tk-limit-N` on the box). The kernel sees the text only when it is saved.
+COUNTER_JS = """
+if (!window.tkCounting) {
+  window.tkCounting = true;
+  const limitOf = (box) => { const m = /tk-limit-(\\d+)/.exec(box.className); return m ? +m[1] : null; };
+  document.addEventListener('focusin', (e) => {
+    const box = e.target.closest && e.target.closest('.tk-counted');
+    const limit = box && limitOf(box);
+    if (limit && e.target.tagName === 'TEXTAREA') e.target.maxLength = limit;
+  });
+  document.addEventListener('input', (e) => {
+    const box = e.target.closest && e.target.closest('.tk-counted');
+    const input = box && box.closest('.tk-input');
+    const n = input && input.querySelector('.tk-count-n');
+    if (n) n.textContent = String([...e.target.value].length);
+  });
+}
+"""
+
+
+def make_input(question: Question, lang: str = "en", field: str = "open_answer") -> AnswerInput:
+    """The answer widget for a question of any type (`field`: the limit a typed answer has, limits.TEXT_LIMITS)."""
     t = question.type
     if t in ("single", "classification", "truefalse", "likert"):
         return ChoiceInput(question, lang)
@@ -253,4 +307,4 @@ def make_input(question: Question, lang: str = "en") -> AnswerInput:
         return OrderingInput(question, lang)
     if t == "matching":
         return MatchingInput(question, lang)
-    return TextInput(question, lang)
+    return TextInput(question, lang, field=field)

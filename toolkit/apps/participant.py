@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
-from datetime import datetime, timezone
+import time
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -18,20 +19,34 @@ from IPython.display import Javascript, display
 
 from .. import config
 from ..bank import Question, tr
+from ..deadline import seconds_left, time_is_up, utc_now
 from ..scoring import score, score_attempt
-from ..store import Store, StoreError, UnknownJoinCode, UnknownParticipant
+from ..store import (
+    ActivityNotOpen,
+    AlreadySubmitted,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    TimeUp,
+    UnknownJoinCode,
+    UnknownParticipant,
+)
 from .following import FollowsStore
-from .groupwork import GroupExercise
-from .inputs import TRUE_FALSE, AnswerInput, is_answered, make_input
+from .groupwork import GroupExercise, group_outbox
+from .inputs import COUNTER_JS, TRUE_FALSE, AnswerInput, is_answered, make_input
 from .join import JoinForm
 from .request import page_query_string
 from .room import RoomQuestions
+from .saving import Outbox, refusal_text, save_window
 from .style import STYLE
 from .texts import esc, t
 
 LANG_LABELS = (("English", "en"), ("اردو", "ur"))
 TOKEN_KEY = "toolkit.participant"  # where the browser keeps the personal link, for the next session of the cohort
 _NOTHING_SHOWN = object()  # differs from every activity signature, None ("nothing open") included
+# A save tries this long for a locked store, then the answer waits in the kernel and is sent again: the page
+# never freezes for the store's whole busy timeout.
+SAVE_TIMEOUT_S = 1.0
 
 
 def query_params(query: str | None = None) -> dict[str, str]:
@@ -44,7 +59,8 @@ class ParticipantApp(FollowsStore, w.VBox):
     """The whole participant page: join, wait, quiz, review, submit, results."""
 
     def __init__(self, store: Store | None = None, query: str | None = None, poll_seconds: float = 1.0,
-                 start_polling: bool = True):
+                 start_polling: bool = True, save_timeout: float = SAVE_TIMEOUT_S,
+                 now: Callable[[], datetime] = utc_now, monotonic: Callable[[], float] = time.monotonic):
         super().__init__()
         self.add_class("tk-app")
         self.add_class("tk-participant")
@@ -61,6 +77,16 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.input: AnswerInput | None = None
         self._shown: object = _NOTHING_SHOWN
         self._task: asyncio.Task | None = None
+        # saving: `now` is the clock of deadlines, `monotonic` that of retries and of the bound on taps
+        self.save_timeout, self.now, self._monotonic = save_timeout, now, monotonic
+        self.save_window = save_window(monotonic)
+        self.outbox: Outbox | None = None
+        self._outboxes: dict[str, Outbox] = {}  # per attempt or group: answers waiting survive a redraw
+        self._position_due: tuple[str, int] | None = None
+        self.review_note: w.HTML | None = None
+        self.counter_script = w.Output(layout=w.Layout(display="none"))
+        with self.counter_script:
+            display(Javascript(COUNTER_JS))
 
         self.language = w.ToggleButtons(options=LANG_LABELS, value=self.lang)
         self.language.add_class("tk-language")
@@ -78,7 +104,8 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.clock = w.HTML()
         self.message = w.HTML()
         self.join_form: JoinForm | None = None
-        self.children = [w.HTML(STYLE), self.language, self.tabs, self.message, self.body, self.room_panel, self.script]
+        self.children = [w.HTML(STYLE), self.language, self.tabs, self.message, self.body, self.room_panel, self.script,
+                         self.counter_script]
         self._apply_direction()
         self._resume_or_join()
         if start_polling:
@@ -103,8 +130,11 @@ class ParticipantApp(FollowsStore, w.VBox):
 
     def refresh(self) -> None:
         """Show what the coach has opened, if it changed since the last look; keep the clock and lists live."""
+        refused = self._send_waiting()  # also answers the last person on a shared phone gave before leaving
         if self.participant is None or self.session is None:
             return
+        if isinstance(refused, (ActivityNotOpen, AlreadySubmitted)):
+            self._shown = _NOTHING_SHOWN  # show the activity as it now is, then say why the answer was not saved
         activity = self.store.current_activity(self.session["id"])
         signature = self._signature(activity)
         if signature != self._shown:
@@ -112,6 +142,8 @@ class ParticipantApp(FollowsStore, w.VBox):
         elif self.group_view is not None:
             self.group_view.refresh()
         self._tick()
+        if refused is not None:
+            self._refused(refused, redraw=False)
         if self.room is not None and self.tabs.value == "room":
             self.room.refresh()
 
@@ -124,31 +156,24 @@ class ParticipantApp(FollowsStore, w.VBox):
             group = (found["id"], tuple(found["members"])) if found else None
         return (activity["id"], activity["state"], activity["time_limit_s"], group)
 
-    def _deadline(self) -> float | None:
-        a = self.activity
-        if not a or not a.get("time_limit_s") or not a.get("opened_at"):
-            return None
-        opened = a["opened_at"] if a["opened_at"].tzinfo else a["opened_at"].replace(tzinfo=timezone.utc)
-        return opened.timestamp() + a["time_limit_s"]
-
     def seconds_left(self) -> int | None:
-        deadline = self._deadline()
-        if deadline is None:
-            return None
-        return max(0, int(round(deadline - datetime.now(timezone.utc).timestamp())))
+        return None if self.activity is None else seconds_left(self.activity, self.now())
+
+    def _time_up(self) -> bool:
+        """The phone stops taking answers at the deadline (the store allows a few seconds for one on its way)."""
+        return self.activity is not None and time_is_up(self.activity, self.now())
 
     def _tick(self) -> None:
-        """The countdown, when the coach set a time limit."""
+        """The countdown, when the coach set a time limit; at the end, the review (answers can no longer change)."""
         left = self.seconds_left()
-        if left is None or self.activity is None or self.activity["state"] != "open":
+        if left is None:
             self.clock.value = ""
             return
         if left > 0:
             self.clock.value = f"<div class='tk-clock'>{t('time_left', self.lang, time=f'{left // 60}:{left % 60:02d}')}</div>"
         else:
             self.clock.value = f"<div class='tk-problem'>{t('time_up', self.lang)}</div>"
-            if self.input is not None and not getattr(self, "_locked_for_time", False):
-                self._locked_for_time = True
+            if self.input is not None and self.attempt is not None and not self.activity["case_study_id"]:
                 self.go(len(self._questions()))
 
     # ------------------------------------------------------------ join and resume
@@ -264,7 +289,8 @@ class ParticipantApp(FollowsStore, w.VBox):
         previous, self.activity = self.activity, activity
         self.input = None
         self.group_view = None
-        self._locked_for_time = False
+        if (previous or {}).get("id") != (activity or {}).get("id"):
+            self.message.value = ""  # a refusal shown for the last activity is old news
         if activity is None:
             self._show_waiting(previous)
             return
@@ -276,14 +302,51 @@ class ParticipantApp(FollowsStore, w.VBox):
         else:
             self.attempt = self.store.find_attempt(activity["id"], self.participant["id"])
         self.answers = self.store.latest_answers(self.attempt["id"]) if self.attempt else {}
+        self.outbox = self._outbox_for_attempt() if self.attempt else None
         if (self.attempt and self.attempt["submitted_at"] is not None) or activity["state"] == "revealed":
             self._show_results()
         elif activity["state"] != "open":
             self.body.children = [w.HTML(f"<div class='tk-card'>{t('closed', self.lang)}</div>")]
         else:
             n = len(self._questions())
-            self.index = min(self.attempt["position"], n)
+            self.index = n if self._time_up() else min(self.attempt["position"], n)
             self._show_question() if self.index < n else self._show_review()
+
+    def _outbox_for_attempt(self) -> Outbox:
+        """The attempt's answers waiting to be saved: the same outbox however often the activity is redrawn."""
+        attempt_id = self.attempt["id"]
+        outbox = self._outboxes.get(attempt_id)
+        if outbox is None:
+            def send(question_id: str, response: Any, uid: str) -> None:
+                self.store.save_answer(attempt_id, question_id, response, uid=uid, timeout=self.save_timeout)
+
+            outbox = self._outboxes[attempt_id] = Outbox(send, self.save_window, clock=self._monotonic)
+        outbox.saved = self.answers
+        return outbox
+
+    def _send_waiting(self) -> StoreError | None:
+        """From the polling loop: send again the answers that wait for the store, and the position.
+
+        Returns the refusal of this page's answer, if the store refused one (closed, time up, ...)."""
+        refused = None
+        for key, outbox in list(self._outboxes.items()):
+            if key.startswith("group:"):
+                continue  # the group exercise sends its own, and shows what became of them
+            outcomes = outbox.flush()
+            if outbox is self.outbox:
+                refused = next((e for e in reversed(outcomes.values()) if isinstance(e, StoreError)), None)
+                if outcomes:
+                    self._update_status()
+            elif not outbox.pending:
+                del self._outboxes[key]
+        if self._position_due is not None:
+            attempt_id, index = self._position_due
+            try:
+                self.store.set_position(attempt_id, index, timeout=self.save_timeout)
+                self._position_due = None
+            except StoreUnavailable:
+                pass
+        return refused
 
     def _show_waiting(self, previous: dict | None) -> None:
         name = self.participant.get("display_name") or ""
@@ -314,7 +377,12 @@ class ParticipantApp(FollowsStore, w.VBox):
                 f"<div class='tk-card'><div class='tk-activity'>{t('kind_case_study', self.lang)}</div>"
                 f"<h2>{esc(tr(case.title, self.lang))}</h2><p>{t('no_group', self.lang)}</p></div>")]
             return
-        self.group_view = GroupExercise(self.store, activity, case, group, self.participant, self.lang)
+        key = f"group:{group['id']}"
+        if key not in self._outboxes:
+            self._outboxes[key] = group_outbox(self.store, group["id"], self.participant["id"], self.save_window,
+                                               self.save_timeout, self._monotonic)
+        self.group_view = GroupExercise(self.store, activity, case, group, self.participant, self.lang,
+                                        outbox=self._outboxes[key], now=self.now)
         self.body.children = [self.group_view]
 
     def _header(self) -> w.Widget:
@@ -332,10 +400,10 @@ class ParticipantApp(FollowsStore, w.VBox):
         questions = self._questions()
         q = questions[self.index]
         self.input = make_input(q, self.lang)
-        if q.id in self.answers:
-            self.input.response = self.answers[q.id]
+        if self.outbox.is_waiting(q.id) or q.id in self.answers:
+            self.input.response = self.outbox.value(q.id)
         self.status = w.HTML(self._status_text(q))
-        self.input.observe(lambda ch, q=q: self._save(q, ch["new"]), "response")
+        self.input.observe(lambda _ch, q=q, box=self.input: self._give(q, box.response), "given")
         forward, backward = ("arrow-left", "arrow-right") if self.lang == "ur" else ("arrow-right", "arrow-left")
         self.back = w.Button(description=t("back", self.lang), icon=backward, disabled=self.index == 0)
         self.back.add_class("tk-secondary")
@@ -349,34 +417,76 @@ class ParticipantApp(FollowsStore, w.VBox):
                               w.HBox([self.back, self.next], layout=w.Layout(justify_content="space-between"))]
 
     def _status_text(self, q: Question) -> str:
+        if self.outbox is not None and self.outbox.is_waiting(q.id):
+            return f"<div class='tk-saving'>{t('saving', self.lang)}</div>"
         if is_answered(q, self.answers.get(q.id)):
             return f"<div class='tk-saved'>{t('saved', self.lang)}</div>"
         return f"<div class='tk-hint'>{t('not_answered', self.lang)}</div>"
 
-    def _save(self, q: Question, response: Any) -> None:
-        try:
-            self.store.save_answer(self.attempt["id"], q.id, response, uid=str(uuid.uuid4()))
-        except StoreError as e:
-            self.status.value = f"<div class='tk-problem'>{t('not_saved', self.lang, msg=esc(str(e)))}</div>"
-            self.refresh()
+    def _update_status(self) -> None:
+        """What the current screen says of saving: the question's line, or the review's count of answers waiting."""
+        questions = self._questions() if self.activity is not None and self.attempt is not None else ()
+        if self.input is not None and self.index < len(questions):
+            self.status.value = self._status_text(questions[self.index])
+        elif self.review_note is not None and self.outbox is not None:
+            self.review_note.value = self._review_note_text()
+
+    def _give(self, q: Question, response: Any) -> None:
+        """The person answered: save it now, or keep it and show "Saving…" while the store is busy."""
+        if self._time_up():
+            self._refused(TimeUp("time is up"))
             return
-        self.answers[q.id] = response
+        try:
+            self.outbox.give(q.id, response)
+        except StoreError as e:
+            self._refused(e, typed=response)
+            return
         self.status.value = self._status_text(q)
 
+    def _refused(self, error: StoreError, typed: Any = None, redraw: bool = True) -> None:
+        """An answer the store will not take: say why, in the person's language, where it matters."""
+        text = f"<div class='tk-problem'>{refusal_text(error, self.lang, typed)}</div>"
+        if isinstance(error, (ActivityNotOpen, AlreadySubmitted)):
+            # closed, submitted (perhaps by the coach) or time up: show the activity as it now is, then why
+            if isinstance(error, TimeUp):
+                if self.input is not None:
+                    self.go(len(self._questions()))
+            elif redraw:
+                self._shown = _NOTHING_SHOWN
+                self.refresh()
+            self.message.value = text
+        elif self.input is not None:
+            self.status.value = text
+        else:
+            self.message.value = text
+
     def go(self, index: int) -> None:
-        """Move to question `index` (the review screen after the last one)."""
+        """Move to question `index` (the review screen after the last one; only the review once time is up)."""
         n = len(self._questions())
-        self.index = max(0, min(index, n))
-        self.store.set_position(self.attempt["id"], self.index)
+        self.index = n if self._time_up() else max(0, min(index, n))
+        self._position_due = None
+        try:
+            self.store.set_position(self.attempt["id"], self.index, timeout=self.save_timeout)
+        except StoreUnavailable:
+            self._position_due = (self.attempt["id"], self.index)  # sent again from the polling loop
         self._show_question() if self.index < n else self._show_review()
+
+    def _review_note_text(self) -> str:
+        waiting = len(self.outbox.pending)
+        return f"<div class='tk-saving'>{t('saving_n', self.lang, n=waiting)}</div>" if waiting else ""
 
     def _show_review(self) -> None:
         questions = self._questions()
-        missing = [(i, q) for i, q in enumerate(questions) if not is_answered(q, self.answers.get(q.id))]
+        self.input = None
+        missing = [(i, q) for i, q in enumerate(questions) if not is_answered(q, self.outbox.value(q.id))]
         lang = self.lang
+        time_up = self._time_up()
         rows: list[w.Widget] = [w.HTML(f"<div class='tk-activity'>{esc(self._title())}</div>"
                                        f"<h2>{t('answered_n', lang, a=len(questions) - len(missing), n=len(questions))}</h2>")]
-        if missing:
+        if time_up:  # answers can no longer change: no way back to the questions
+            self._tick()
+            rows.append(self.clock)
+        elif missing:
             rows.append(w.HTML(f"<div class='tk-hint'>{t('unanswered', lang)}</div>"))
             jumps = []
             for i, q in missing:
@@ -385,6 +495,7 @@ class ParticipantApp(FollowsStore, w.VBox):
                 b.on_click(lambda _b, i=i: self.go(i))
                 jumps.append(b)
             rows.append(w.HBox(jumps, layout=w.Layout(flex_flow="row wrap")))
+        self.review_note = w.HTML(self._review_note_text())
         back = w.Button(description=t("back", lang), icon="arrow-left")
         back.add_class("tk-secondary")
         back.on_click(lambda _b: self.go(len(questions) - 1))
@@ -392,7 +503,8 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.submit_button.add_class("tk-primary")
         self.confirm = w.VBox()
         self.submit_button.on_click(lambda _b: self._ask_to_submit())
-        rows += [w.HBox([back, self.submit_button], layout=w.Layout(justify_content="space-between")), self.confirm]
+        buttons = [self.submit_button] if time_up else [back, self.submit_button]
+        rows += [self.review_note, w.HBox(buttons, layout=w.Layout(justify_content="space-between")), self.confirm]
         self.body.children = rows
 
     def _ask_to_submit(self) -> None:
@@ -407,7 +519,24 @@ class ParticipantApp(FollowsStore, w.VBox):
                                  w.HBox([no, yes])]
 
     def submit(self) -> None:
-        self.attempt = self.store.submit_attempt(self.attempt["id"])
+        """Hand the answers in, once every answer given is saved: one still waiting is sent now, or the person
+        is asked to wait (nothing they gave is left behind)."""
+        refused = [e for e in self.outbox.flush(force=True).values() if isinstance(e, StoreError)]
+        if refused:
+            self._refused(refused[-1])
+            return
+        problem = None
+        if self.outbox.pending:
+            problem = t("still_saving", self.lang)
+        else:
+            try:
+                self.attempt = self.store.submit_attempt(self.attempt["id"], timeout=self.save_timeout)
+            except StoreUnavailable:
+                problem = t("not_submitted", self.lang)
+        if problem is not None:
+            self.review_note.value = self._review_note_text()
+            self.confirm.children = [w.HTML(f"<div class='tk-problem'>{esc(problem)}</div>")]
+            return
         self._show_results()
 
     # ------------------------------------------------------------ results

@@ -21,6 +21,9 @@ STYLE = """<style>
 .tk-app .tk-counter { font-weight: 600; }
 .tk-app .tk-hint { color: #4a5468; font-size: 0.9em; }
 .tk-app .tk-saved { color: #17763a; font-weight: 600; }
+.tk-app .tk-saving { color: #8a5a00; font-weight: 600; }
+.tk-app .tk-count { color: #555; font-size: 0.85em; text-align: end; }
+.tk-app .tk-count.tk-over { color: #a4161a; font-weight: 600; }
 .tk-app .tk-problem { color: #a4161a; font-weight: 600; background: #fdecea; padding: 8px; border-radius: 6px; }
 .tk-app .tk-notice { background: #eef3fb; padding: 10px; border-radius: 6px; margin: 0.6em 0; font-size: 0.95em; }
 .tk-app .tk-card { background: #fff; border: 1px solid #dde3ee; border-radius: 10px; padding: 12px; margin: 8px 0; }

@@ -110,6 +110,31 @@ T = {
                            "Only a scrambled form is stored; nobody can read your answers back.",
                      "ur": "ان جوابات سے تربیت کار آپ کے نام کے بغیر آپ کا پہلا اور آخری ٹیسٹ ملا سکتے ہیں۔ "
                            "صرف ایک بدلی ہوئی شکل محفوظ ہوتی ہے؛ کوئی آپ کے جوابات واپس نہیں پڑھ سکتا۔"},
+    # ---- branch answers: saving that waits for a locked store, the deadline, bounded typed answers
+    "saving": {"en": "Saving…", "ur": "محفوظ ہو رہا ہے…"},
+    "saving_n": {"en": "{n} of your answers are still being saved…", "ur": "آپ کے {n} جوابات ابھی محفوظ ہو رہے ہیں…"},
+    "still_saving": {"en": "Some answers are still being saved. Please wait a moment, then submit again.",
+                     "ur": "کچھ جوابات ابھی محفوظ ہو رہے ہیں۔ براہِ کرم تھوڑا انتظار کریں، پھر دوبارہ جمع کریں۔"},
+    "not_submitted": {"en": "Not submitted yet: the laptop is busy. Please try again in a moment.",
+                      "ur": "ابھی جمع نہیں ہوا: لیپ ٹاپ مصروف ہے۔ براہِ کرم تھوڑی دیر بعد دوبارہ کوشش کریں۔"},
+    "time_up_not_saved": {"en": "Time is up: this answer was not saved. Your earlier answers are kept; please submit.",
+                          "ur": "وقت ختم ہو گیا: یہ جواب محفوظ نہیں ہوا۔ آپ کے پہلے کے جوابات برقرار ہیں؛ براہِ کرم جمع کریں۔"},
+    "time_up_group": {"en": "Time is up. Your group's saved answers are kept.",
+                      "ur": "وقت ختم ہو گیا۔ آپ کے گروپ کے محفوظ جوابات برقرار ہیں۔"},
+    "closed_not_saved": {"en": "Not saved: the coach has closed this activity. Your earlier answers are kept.",
+                         "ur": "محفوظ نہیں ہوا: کوچ نے یہ سرگرمی بند کر دی ہے۔ آپ کے پہلے کے جوابات برقرار ہیں۔"},
+    "submitted_not_saved": {"en": "Not saved: your answers were already submitted.",
+                            "ur": "محفوظ نہیں ہوا: آپ کے جوابات پہلے ہی جمع ہو چکے ہیں۔"},
+    "not_in_group": {"en": "Not saved: you are no longer in this group.",
+                     "ur": "محفوظ نہیں ہوا: آپ اب اس گروپ میں نہیں ہیں۔"},
+    "answer_too_long": {"en": "Please keep your answer to {limit} characters (it has {n}). It is not saved yet: "
+                              "shorten it and save again.",
+                        "ur": "براہِ کرم اپنا جواب {limit} حروف تک رکھیں (اس میں {n} ہیں)۔ یہ ابھی محفوظ نہیں ہوا: "
+                              "اسے مختصر کر کے دوبارہ محفوظ کریں۔"},
+    "answer_characters": {"en": "Your answer has a character that cannot be stored. It is not saved yet: "
+                                "please type it again.",
+                          "ur": "آپ کے جواب میں ایک ایسا حرف ہے جو محفوظ نہیں ہو سکتا۔ یہ ابھی محفوظ نہیں ہوا: "
+                                "براہِ کرم اسے دوبارہ لکھیں۔"},
 }
 
 

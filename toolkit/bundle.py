@@ -4,6 +4,17 @@ A bundle is gzip-compressed JSON that says what it is: `{"format": "toolkit-sess
 then the session's rows table by table (its workshop, the banks its activities used, activities, participants,
 attendance, attempts, the answer log, groups, group answers, questions from the room and votes).
 
+Integrity: the envelope carries a SHA-256 digest of everything else in it (its canonical JSON), so a bundle edited
+after export (a name changed, attempts marked submitted, and the file compressed again) is refused. A digest can be
+recomputed by whoever edits the file; a signature cannot: when the office shares a bundle key with its laptops
+(`toolkit bundle key`, the file `bundle-key` in each data folder), a bundle is also signed (HMAC-SHA256 with that
+key), and a store that has the key refuses a bundle not signed with it. A bundle written before digests existed
+(same format version: the tables are unchanged) is read only when the importer says so (`unverified=True`).
+
+Every value is checked against the store's rules before anything is written: the texts people type (their lengths
+and characters, as `limits.clean_text` checks them at the phone), and the fields with a fixed set of values
+(activity kinds and states, session and question states, sex, language).
+
 Importing merges: rows are matched by their ids (UUIDs, so sessions from several laptops never clash) and by the
 uids of logged answers, so importing the same bundle twice adds nothing, and a later bundle of the same session
 adds only what is new. An import adds rows and moves states forward (an activity closed since, an attempt
@@ -15,8 +26,11 @@ session whose code another open session of the target store already has gets a n
 from __future__ import annotations
 
 import gzip
+import hashlib
+import hmac
 import json
 import os
+import secrets
 import tempfile
 import zlib
 from datetime import date, datetime, timezone
@@ -28,7 +42,18 @@ import sqlalchemy as sa
 from . import __version__
 from . import schema as t
 from .bank import content_hash_of
-from .store import NotFound, Store, StoreError, free_join_code, normalise_join_code
+from .errors import InvalidText
+from .limits import clean_text, printable
+from .store import (
+    ACTIVITY_KINDS,
+    ACTIVITY_STATES,
+    SESSION_STATES,
+    NotFound,
+    Store,
+    StoreError,
+    free_join_code,
+    normalise_join_code,
+)
 
 FORMAT = "toolkit-session-bundle"
 VERSION = 1
@@ -52,10 +77,136 @@ TABLES: dict[str, sa.Table] = {
 _LOCAL = {"seq"}
 _ACTIVITY_ORDER = {"draft": 0, "open": 1, "closed": 2, "revealed": 3}
 _CHUNK = 500
+KEY_FILE = "bundle-key"  # in the data folder, beside the store, like certificate-secret
+SEX_VALUES = ("female", "male", "undisclosed")  # what the join form and a roster store
+LANGUAGES = ("en", "ur")
+QUESTION_STATES = ("open", "answered", "hidden")
+# Typed texts and the limit they were typed under (limits.TEXT_LIMITS); a response that is text is an answer.
+_TYPED = {("participants", "display_name"): "display_name", ("participants", "sex"): "sex",
+          ("participants", "organisation"): "organisation", ("participants", "rank"): "rank",
+          ("participants", "province"): "province", ("participants", "contact"): "contact",
+          ("audience_questions", "text"): "room_question", ("answers", "response"): "open_answer",
+          ("group_answers", "response"): "group_answer"}
+_CHOICES = {("activities", "kind"): ACTIVITY_KINDS, ("activities", "state"): ACTIVITY_STATES,
+            ("sessions", "state"): SESSION_STATES, ("participants", "sex"): SEX_VALUES,
+            ("participants", "language"): LANGUAGES, ("audience_questions", "state"): QUESTION_STATES}
 
 
 class BadBundle(StoreError):
     """The file is not a bundle this toolkit can import; nothing was written."""
+
+
+class BadKey(StoreError):
+    """The bundle key file is missing or is not a key."""
+
+
+# ------------------------------------------------------------------ digest, key and signature
+
+
+def _canonical(content: dict) -> bytes:
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def key_id(key: bytes) -> str:
+    """A short name for a key, to tell two keys apart in a message (it reveals nothing of the key)."""
+    return hashlib.sha256(b"toolkit bundle key id\0" + key).hexdigest()[:12]
+
+
+def seal(bundle: dict, key: bytes | None = None) -> dict:
+    """The bundle with its integrity block: the digest of the rest, and the signature when a key is given."""
+    content = {k: v for k, v in bundle.items() if k != "integrity"}
+    canonical = _canonical(content)
+    integrity = {"sha256": hashlib.sha256(canonical).hexdigest()}
+    if key is not None:
+        integrity["hmac_sha256"] = hmac.new(key, canonical, hashlib.sha256).hexdigest()
+        integrity["key_id"] = key_id(key)
+    return {**content, "integrity": integrity}
+
+
+def key_path(data_dir: str | Path) -> Path:
+    return Path(data_dir) / KEY_FILE
+
+
+def make_key(data_dir: str | Path, force: bool = False) -> Path:
+    """Write a new bundle key in the data folder; an existing key is kept unless `force` (laptops hold a copy)."""
+    path = key_path(data_dir)
+    if path.exists() and not force:
+        raise BadKey(f"{path} already holds a bundle key (id {key_id(read_key(path))}); the laptops that have a "
+                     "copy sign with it. Copy that file to the laptops, or pass --force to make a new key (then "
+                     "copy the new one to every laptop).")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".partial-", dir=path.parent)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_bytes(32).hex() + "\n")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    return path
+
+
+def read_key(path: str | Path) -> bytes:
+    """The key in a key file (64 hexadecimal digits, as `toolkit bundle key` writes it)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) else "it is not text"
+        raise BadKey(f"Cannot read the bundle key {path}: {reason}.") from None
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) < 16:
+        raise BadKey(f"{path} is not a bundle key (make one with `toolkit bundle key`).")
+    return key
+
+
+def find_key(key_file: str | Path | None, data_dir: str | Path | None) -> bytes | None:
+    """The key given, or the data folder's; None when neither is there."""
+    if key_file is not None:
+        return read_key(key_file)
+    if data_dir is not None and key_path(data_dir).is_file():
+        return read_key(key_path(data_dir))
+    return None
+
+
+def _check_integrity(path: Path, bundle: dict, key: bytes | None, unverified: bool) -> str:
+    """How the bundle was checked (a sentence for the importer); BadBundle when the check fails."""
+    integrity = bundle.get("integrity")
+    again = "Nothing was written. Export the session again from the laptop that ran it."
+    if integrity is None:
+        if unverified:
+            return "not checked: the bundle carries no digest (imported with --unverified)"
+        raise BadBundle(f"{path} carries no digest, so an edited copy cannot be told from the real one (it was "
+                        f"made by a toolkit before digests, or the digest was taken out). Nothing was written. "
+                        f"Export the session again with this toolkit, or, if you trust this file, import it with "
+                        f"--unverified.")
+    if not isinstance(integrity, dict) or not isinstance(integrity.get("sha256"), str):
+        raise BadBundle(f"{path}: the bundle's digest is damaged. {again}")
+    expected = seal(bundle)["integrity"]["sha256"]
+    if not hmac.compare_digest(expected, integrity["sha256"]):
+        raise BadBundle(f"{path} was changed after export: its content does not match the digest it carries "
+                        f"(digest check). {again}")
+    signature, signer = integrity.get("hmac_sha256"), integrity.get("key_id")
+    if key is None:
+        return (f"digest checked; signed with key {signer}, but there is no bundle key here to check the signature"
+                if signature else "digest checked (no bundle key here or in the file: not signed)")
+    if not isinstance(signature, str):
+        if unverified:
+            return "digest checked; not signed with the office key (imported with --unverified)"
+        raise BadBundle(f"{path} is not signed with the office's bundle key (key {key_id(key)}), which this store "
+                        f"requires (signature check). Nothing was written. Export it again on a laptop that has the "
+                        f"key: copy the office's {KEY_FILE} file into the laptop's data folder, or pass --key FILE "
+                        f"to `toolkit bundle export`. If you trust this file, import it with --unverified.")
+    if signer != key_id(key):
+        raise BadBundle(f"{path} is signed with another bundle key (key {signer}; this store's key is "
+                        f"{key_id(key)}) (signature check). Nothing was written. Import it with --key and the key "
+                        f"the laptop has, or export it again on a laptop that has this office's {KEY_FILE}.")
+    content = {k: v for k, v in bundle.items() if k != "integrity"}
+    good = hmac.new(key, _canonical(content), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(good, signature):
+        raise BadBundle(f"{path} was changed after it was signed: its signature does not match its content "
+                        f"(signature check; the digest had been made again to match). {again}")
+    return f"digest and signature checked (key {signer})"
 
 
 # ------------------------------------------------------------------ export
@@ -125,8 +276,9 @@ def session_rows(store: Store, session_id: str) -> dict[str, list[dict]]:
         return {name: [_to_json(TABLES[name], r._mapping) for r in c.execute(q)] for name, q in queries.items()}
 
 
-def export_bundle(store: Store, session: str, out: str | Path) -> dict:
-    """Write the session (named by join code or id) to one bundle file; returns a summary."""
+def export_bundle(store: Store, session: str, out: str | Path, key: bytes | None = None) -> dict:
+    """Write the session (named by join code or id) to one bundle file, signed when a key is given; returns a
+    summary."""
     found = find_session_for_export(store, session)
     rows = session_rows(store, found["id"])
     bundle = {
@@ -139,6 +291,7 @@ def export_bundle(store: Store, session: str, out: str | Path) -> dict:
         "counts": {name: len(v) for name, v in rows.items()},
         "tables": rows,
     }
+    bundle = seal(bundle, key)
     data = gzip.compress(json.dumps(bundle, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), mtime=0)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -154,7 +307,8 @@ def export_bundle(store: Store, session: str, out: str | Path) -> dict:
         Path(tmp).unlink(missing_ok=True)
         raise
     return {"session_id": found["id"], "title": found["title"], "join_code": found["join_code"],
-            "path": str(out), "bytes": len(data), "counts": bundle["counts"]}
+            "path": str(out), "bytes": len(data), "counts": bundle["counts"],
+            "key_id": key_id(key) if key is not None else None}
 
 
 def _to_json(table: sa.Table, row) -> dict:
@@ -175,8 +329,12 @@ def _to_json(table: sa.Table, row) -> dict:
 # ------------------------------------------------------------------ reading and checking
 
 
-def read_bundle(path: str | Path) -> dict:
-    """The bundle in the file, checked from top to bottom; BadBundle says what is wrong."""
+def read_bundle(path: str | Path, key: bytes | None = None, unverified: bool = False) -> dict:
+    """The bundle in the file, checked from top to bottom; BadBundle says what is wrong.
+
+    With a `key`, the bundle must be signed with it; `unverified` reads a bundle that carries no digest (or, with
+    a key, no signature), never one whose digest or signature does not match.
+    """
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -200,6 +358,7 @@ def read_bundle(path: str | Path) -> dict:
     if version > VERSION:
         raise BadBundle(f"{path} was made by a newer version of the toolkit (bundle format {version}); this one "
                         f"reads format {VERSION}. Upgrade the toolkit here to import it.")
+    checked = _check_integrity(path, bundle, key, unverified)
     tables = bundle.get("tables")
     if not isinstance(tables, dict):
         raise BadBundle(f"{path}: the bundle has no tables.")
@@ -215,11 +374,50 @@ def read_bundle(path: str | Path) -> dict:
     if len(sessions) != 1 or sessions[0]["workshop_id"] not in {w["id"] for w in parsed["workshops"]}:
         raise BadBundle(f"{path}: a bundle holds exactly one session and its workshop.")
     _check_references(path, parsed)
+    _check_values(path, parsed)
     for bank in parsed["banks"]:
         if content_hash_of(bank["content"]) != bank["hash"]:
             raise BadBundle(f"{path}: the content of bank {bank['bank_id']} does not match its hash; "
                             f"the file was changed after export.")
-    return {**bundle, "tables": parsed, "session": sessions[0]}
+    return {**bundle, "tables": parsed, "session": sessions[0], "checked": checked}
+
+
+def _check_values(path: Path, parsed: dict[str, list[dict]]) -> None:
+    """Every value is one the store itself would have taken: typed texts within their limits and characters,
+    fixed fields within their values, and no text anywhere with a NUL or another control character."""
+    for name, table in TABLES.items():
+        texts = [c.name for c in table.columns if c.name not in _LOCAL and isinstance(c.type, (sa.String, sa.JSON))
+                 and not (name == "banks" and c.name == "content")]  # (a bank's content is checked by its hash)
+        for n, row in enumerate(parsed[name], 1):
+            where = f"{path}: {name} row {n}"
+            for (table_name, column), allowed in _CHOICES.items():
+                if table_name == name and row[column] is not None and row[column] not in allowed:
+                    raise BadBundle(f"{where}: {column} is {row[column]!r}, which the store does not take (it takes "
+                                    f"{', '.join(allowed)}); nothing was written.")
+            for column in texts:
+                value, field = row[column], _TYPED.get((name, column))
+                if field is not None and (isinstance(value, str) or not isinstance(table.c[column].type, sa.JSON)):
+                    try:
+                        clean_text(value, field)
+                    except InvalidText as e:
+                        raise BadBundle(f"{where}: {column}: {e} The store would not have taken it; nothing was "
+                                        f"written.") from None
+                elif not all(printable(v) for v in _strings(value)):
+                    raise BadBundle(f"{where}: {column} holds a NUL or another control character, which the store "
+                                    f"does not take; nothing was written.")
+
+
+def _strings(value: Any):
+    """Every text in a value (a JSON answer may hold lists and mappings of texts)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k)
+            yield from _strings(v)
 
 
 def _check_references(path: Path, parsed: dict[str, list[dict]]) -> None:
@@ -290,12 +488,13 @@ def _value(kind: sa.types.TypeEngine, v: Any) -> Any:
 # ------------------------------------------------------------------ import
 
 
-def import_bundle(store: Store, path: str | Path) -> dict:
+def import_bundle(store: Store, path: str | Path, key: bytes | None = None, unverified: bool = False) -> dict:
     """Merge the bundle into the store in one transaction; returns what was added and changed.
 
     A bad file raises BadBundle before anything is written; a bundle the store cannot take is rolled back.
+    `key` and `unverified` are read_bundle's.
     """
-    bundle = read_bundle(path)
+    bundle = read_bundle(path, key, unverified)
     tables = bundle["tables"]
     session = bundle["session"]
     store._backup_quietly()  # a SQLite store is copied first: an unwanted merge can be undone from backups/
@@ -324,7 +523,7 @@ def import_bundle(store: Store, path: str | Path) -> dict:
         raise BadBundle(f"{path} could not be imported; nothing was written. The store refused a row: {e.orig}") from None
     final = store.get_session(session["id"])
     return {"session_id": session["id"], "title": session["title"], "join_code": final["join_code"],
-            "recoded_from": recoded, "added": added, "changed": changed}
+            "recoded_from": recoded, "added": added, "changed": changed, "checked": bundle["checked"]}
 
 
 def _key(name: str) -> list[str]:
@@ -352,11 +551,17 @@ def _insert_missing(store: Store, c: sa.Connection, name: str, rows: list[dict])
     key = _key(name)
     keys = [tuple(r[k] for k in key) for r in rows]
     have = _existing(c, name, keys)
-    missing = [r for r, k in zip(rows, keys, strict=True) if k not in have]
-    if missing:
-        # ignoring duplicates as well: a unique rule other than the key (one attempt per activity) was checked apart
-        c.execute(store._insert_ignoring_duplicates(TABLES[name]), missing)
-    return len(missing)
+    missing, seen = [], set(have)
+    for row, k in zip(rows, keys, strict=True):
+        if k not in seen:  # a row the bundle holds twice (the same answer uid) is one row
+            seen.add(k)
+            missing.append(row)
+    if not missing:
+        return 0
+    # ignoring duplicates as well: a unique rule other than the key (one attempt per activity) was checked apart
+    c.execute(store._insert_ignoring_duplicates(TABLES[name]), missing)
+    # what was stored, counted in the store: a row refused by another unique rule is not counted
+    return len(_existing(c, name, list(dict.fromkeys(keys))) - have)
 
 
 def _merge_session(store: Store, c: sa.Connection, session: dict, added: dict, changed: list) -> str | None:

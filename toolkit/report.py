@@ -309,9 +309,9 @@ def table_html(frame: pd.DataFrame, columns: list[tuple[str, str, str]], cls: st
 
 
 def headcount_sentence(table: pd.DataFrame) -> str:
-    """ "24 participants (3 female, 21 male)" from headcount_by(participants, "sex", threshold=1)."""
+    """ "24 participants (3 female, 21 male)" from headcount_by(participants, "sex", threshold=1), as HTML."""
     total = int(table["n"].sum()) if len(table) else 0
-    parts = [f"{int(r.n)} {SEX_WORDS.get(str(r.sex), r.sex)}" for r in table.itertuples()]
+    parts = [f"{int(r.n)} {html.escape(str(SEX_WORDS.get(str(r.sex), r.sex)))}" for r in table.itertuples()]
     return f"{total} participant{'s' if total != 1 else ''}" + (f" ({', '.join(parts)})" if parts else "")
 
 

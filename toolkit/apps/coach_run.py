@@ -75,8 +75,8 @@ class RunPanel(w.VBox):
             self.clocks[a["id"]] = w.HTML()
             selected = " tk-selected" if a["id"] == self.app.selected_activity else ""
             label = w.HTML(f"<div class='tk-activity-row{selected}'><b>{esc(a['title'])}</b> "
-                           f"<span class='tk-hint'>{KIND_LABELS.get(a['kind'], a['kind'])}</span> "
-                           f"<span class='tk-state tk-state-{a['state']}'>{a['state']}</span></div>",
+                           f"<span class='tk-hint'>{esc(KIND_LABELS.get(a['kind'], a['kind']))}</span> "
+                           f"<span class='tk-state tk-state-{esc(a['state'])}'>{esc(a['state'])}</span></div>",
                            layout=w.Layout(flex="1"))
             pick = w.Button(description="Watch", icon="bar-chart", layout=w.Layout(width="auto"))
             pick.add_class("tk-secondary")

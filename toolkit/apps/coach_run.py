@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as w
 
 from ..live import status_board
+from ..store import StoreError
 from .texts import esc
 
 if TYPE_CHECKING:
@@ -148,7 +149,12 @@ class RunPanel(w.VBox):
 
     def end_session(self) -> None:
         """Close the session: its join code is freed, answers stay, and the coach goes back to the sessions."""
-        self.app.store.close_session(self.app.session["id"])
+        try:
+            self.app.store.close_session(self.app.session["id"])
+        except StoreError as e:  # e.g. the disk is full: the session stays open, and the coach is told
+            self.app.say(f"The session was not ended: {e} If the laptop's disk is full, free some space, then "
+                         "end it again.")
+            return
         self.app.show_prepare()
 
     def submit_for(self, activity_id: str, participant_id: str | None) -> None:

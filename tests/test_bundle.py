@@ -323,6 +323,8 @@ MARKUP = "<svg onload=x>"  # short enough for the columns it is put in
     ("answers", "response", "x" * 2001, "answers row 1: response: Please keep the answer to 2000 characters"),
     ("answers", "response", ["act", "me\x00ans"], "answers row 1: response holds a NUL or another control character"),
     ("workshops", "title", "Quetta\x00", "workshops row 1: title holds a NUL or another control character"),
+    ("workshops", "profile_fields", {"sex": MARKUP}, "workshops row 1: profile_fields is {'sex': '<svg onload=x>'}"),
+    ("activities", "case_study_id", "no-such-case", "activities row 1: case study 'no-such-case' is not in its bank"),
 ])
 def test_every_field_is_checked_against_the_stores_rules_and_nothing_is_written(laptop, store, tmp_path, table,
                                                                               column, value, message):
@@ -335,6 +337,26 @@ def test_every_field_is_checked_against_the_stores_rules_and_nothing_is_written(
     path = _edited(tmp_path / "good.gz", tmp_path, "edited.gz", edit)  # (the digest made again: the values are checked)
     before = _all_counts(store)
     with pytest.raises(BadBundle, match=re.escape(message)):
+        import_bundle(store, path)
+    assert _all_counts(store) == before
+
+
+def test_a_bank_whose_hash_was_made_again_must_still_be_a_bank(laptop, store, tmp_path):
+    from toolkit.bank import content_hash_of
+
+    source, session = laptop
+    export_bundle(source, session["id"], tmp_path / "good.gz")
+
+    def break_bank(data):
+        bank = data["tables"]["banks"][0]
+        bank["content"]["questions"][0]["type"] = "<svg onload=x>"
+        old, bank["hash"] = bank["hash"], content_hash_of(bank["content"])
+        for activity in data["tables"]["activities"]:
+            activity["bank_hash"] = bank["hash"] if activity["bank_hash"] == old else activity["bank_hash"]
+
+    path = _edited(tmp_path / "good.gz", tmp_path, "bank.gz", break_bank)
+    before = _all_counts(store)
+    with pytest.raises(BadBundle, match="it carries is not a valid bank"):
         import_bundle(store, path)
     assert _all_counts(store) == before
 

@@ -41,12 +41,14 @@ import sqlalchemy as sa
 
 from . import __version__
 from . import schema as t
-from .bank import content_hash_of
+from .bank import BankError, content_hash_of, parse_bank
 from .errors import InvalidText
 from .limits import clean_text, printable
 from .store import (
     ACTIVITY_KINDS,
     ACTIVITY_STATES,
+    PROFILE_CHOICES,
+    PROFILE_FIELDS,
     SESSION_STATES,
     NotFound,
     Store,
@@ -375,10 +377,21 @@ def read_bundle(path: str | Path, key: bytes | None = None, unverified: bool = F
         raise BadBundle(f"{path}: a bundle holds exactly one session and its workshop.")
     _check_references(path, parsed)
     _check_values(path, parsed)
+    banks = {}
     for bank in parsed["banks"]:
         if content_hash_of(bank["content"]) != bank["hash"]:
             raise BadBundle(f"{path}: the content of bank {bank['bank_id']} does not match its hash; "
                             f"the file was changed after export.")
+        try:  # the consoles and phones rebuild the bank from this content: it must be a bank
+            banks[bank["hash"]] = parse_bank(bank["content"], f"bank {bank['bank_id']}", bank["hash"])
+        except BankError as e:
+            raise BadBundle(f"{path}: the bank {bank['bank_id']} it carries is not a valid bank "
+                            f"({'; '.join(e.problems[:3])}); nothing was written.") from None
+    for n, activity in enumerate(parsed["activities"], 1):
+        case = activity["case_study_id"]
+        if case is not None and case not in {c.id for c in banks[activity["bank_hash"]].case_studies}:
+            raise BadBundle(f"{path}: activities row {n}: case study {case!r} is not in its bank; nothing was "
+                            f"written.")
     return {**bundle, "tables": parsed, "session": sessions[0], "checked": checked}
 
 
@@ -394,6 +407,10 @@ def _check_values(path: Path, parsed: dict[str, list[dict]]) -> None:
                 if table_name == name and row[column] is not None and row[column] not in allowed:
                     raise BadBundle(f"{where}: {column} is {row[column]!r}, which the store does not take (it takes "
                                     f"{', '.join(allowed)}); nothing was written.")
+            if name == "workshops" and not (isinstance(row["profile_fields"], dict) and all(
+                    k in PROFILE_FIELDS and v in PROFILE_CHOICES for k, v in row["profile_fields"].items())):
+                raise BadBundle(f"{where}: profile_fields is {row['profile_fields']!r}; the store takes the fields "
+                                f"{', '.join(PROFILE_FIELDS)}, each {', '.join(PROFILE_CHOICES)}; nothing was written.")
             for column in texts:
                 value, field = row[column], _TYPED.get((name, column))
                 if field is not None and (isinstance(value, str) or not isinstance(table.c[column].type, sa.JSON)):

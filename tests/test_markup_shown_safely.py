@@ -138,3 +138,16 @@ def test_the_coach_console_shows_every_stored_value_as_text_on_every_tab(marked)
     for where in ("workshop", "session", "activity", "kind", "state", "name", "room question", "question border",
                   "option"):
         assert f"&lt;svg onload=alert(&#x27;{where}&#x27;)&gt;" in page, where
+
+
+def test_a_dollar_sign_in_a_stored_label_is_drawn_as_written_not_read_as_maths():
+    import pandas as pd
+
+    from toolkit.report import likert_figure, paired_bars, progress_figure, svg
+
+    label = r"Day $\frac$ (budget)"  # two $: matplotlib would read maths between them
+    assert svg(paired_bars([label], [50.0], [60.0], "Workshops")).startswith("<svg")
+    table = pd.DataFrame({"position": [1], "pre_mean": [40.0], "post_mean": [55.0]})
+    assert svg(progress_figure(table, [label])).startswith("<svg")
+    likert = pd.DataFrame({"question_id": ["q"], "n": [1], "1": [0], "2": [0], "3": [0], "4": [1], "5": [0]})
+    assert svg(likert_figure(likert, {"q": label})).startswith("<svg")

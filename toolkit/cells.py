@@ -4,8 +4,9 @@ who opens the file, never a formula that runs on the facilitator's or the donor'
 CSV, as OWASP recommends for "CSV injection": a text that starts with = + - @ (or a tab or a carriage return) gets a
 leading apostrophe, so Excel and LibreOffice show it as text; the csv module quotes any cell that holds a separator
 or a quote. A number written as text ("-3", "+92") is left as it is: a spreadsheet reads it as a number, not a
-formula. XLSX: a text is written as a text cell (openpyxl would otherwise store "=..." as a formula), and characters
-an XLSX file cannot hold (NUL and the other control characters) are written as U+FFFD, never a traceback.
+formula. XLSX: a text is written as a text cell (openpyxl would otherwise store "=..." as a formula). In both, the
+characters an XLSX file cannot hold (NUL and the other control characters but tab and line breaks) are written as
+U+FFFD, never a traceback.
 """
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ _NOT_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def csv_cell(value: Any) -> Any:
-    """The value as a CSV cell that a spreadsheet shows as it is: a text that would start a formula gets a '."""
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
+    """The value as a CSV cell that a spreadsheet shows as it is: a text that would start a formula gets a ',
+    and a control character (a NUL: no CSV reader, ours included, takes one) becomes U+FFFD."""
+    if not isinstance(value, str):
+        return value
+    value = _NOT_IN_XLSX.sub("\ufffd", value)
+    if value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
         return "'" + value
     return value
 

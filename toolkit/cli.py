@@ -213,7 +213,7 @@ _key_option = click.option("--key", "key_file", type=click.Path(dir_okay=False),
 
 
 def _bundle_key(key_file: str | None, data_dir: str | None):
-    from .bundle import find_key
+    from .bundle_key import find_key
     from .store import StoreError
 
     try:
@@ -237,7 +237,7 @@ def bundle_key(data_dir: str | None, force: bool) -> None:
         toolkit bundle key --data ./office-store
         cp ./office-store/bundle-key /media/usb/    # then into each laptop's toolkit-data folder
     """
-    from .bundle import key_id, make_key, read_key
+    from .bundle_key import key_id, make_key, read_key
     from .store import StoreError
 
     try:

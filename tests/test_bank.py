@@ -195,3 +195,56 @@ def test_case_studies_are_validated_like_questions(tmp_path):
         "9: case study 'kiln': missing 'debrief' (English text is required)",
         "15: case study 'kiln' prompt 'agency': key 'army' is not among the options (police, fia)",
     ]
+
+
+def _laughs(levels: int) -> str:
+    """A bank whose aliases nest: each level repeats the one before nine times (9**levels values in all)."""
+    lines = [HEAD.replace("questions:\n", ""), 'l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def test_nested_aliases_are_refused_with_file_and_line_not_a_memory_error(tmp_path):
+    # Run in a process of its own with its memory capped: a regression ends in a MemoryError there, not here.
+    import resource
+    import subprocess
+    import sys
+
+    path = tmp_path / "laughs.yaml"
+    path.write_text(_laughs(9), encoding="utf-8")  # 387 million values once expanded
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1500 * 2**20, 1500 * 2**20))
+
+    done = subprocess.run([sys.executable, "-m", "toolkit", "bank", "check", str(path)], capture_output=True,
+                          text=True, preexec_fn=cap, timeout=300)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "MemoryError" not in done.stderr, done.stderr
+    assert f"{path}:9: the aliases (*name) of the block here repeat it until the bank holds more than 200000" \
+        in done.stderr, done.stderr
+
+
+def test_an_alias_to_the_block_that_holds_it_is_refused_with_its_line(tmp_path):
+    assert problems(tmp_path, "", head=HEAD + "  - &loop [*loop]\n") == [
+        "9: an alias (*name) inside the block here refers to the block itself, so the bank would never end; "
+        "remove that alias"]
+
+
+def test_a_few_aliases_are_still_fine(tmp_path):
+    bank = load_bank(write(tmp_path, """\
+      - id: q1
+        type: single
+        text: Which is TIP?
+        objectives: [O1]
+        options: &opts
+          - {id: a, text: Forced labour}
+          - {id: b, text: Paid to cross a border}
+        key: a
+      - id: q2
+        type: single
+        text: Which is SOM?
+        objectives: [O1]
+        options: *opts
+        key: b
+    """))
+    assert [o.id for o in bank.question("q2").options] == ["a", "b"]

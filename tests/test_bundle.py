@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
 from toolkit import schema
-from toolkit.bundle import BadBundle, export_bundle, import_bundle, session_rows
+from toolkit.bundle import BadBundle, export_bundle, import_bundle, seal, session_rows
 from toolkit.cli import main
 from toolkit.store import Store, StoreError
 
@@ -123,8 +124,9 @@ def test_sessions_from_two_laptops_merge_and_an_open_code_clash_gets_a_new_code(
     b.close()
 
 
-def _gzip_json(path, data) -> None:
-    path.write_bytes(gzip.compress(json.dumps(data).encode()))
+def _gzip_json(path, data, key: bytes | None = None) -> None:
+    """Write `data` as a bundle file with its digest made again: an editor who knows the format did it."""
+    path.write_bytes(gzip.compress(json.dumps(seal(data, key)).encode()))
 
 
 def _bad_files(laptop_bundle, tmp_path) -> dict[str, tuple]:
@@ -148,6 +150,18 @@ def _bad_files(laptop_bundle, tmp_path) -> dict[str, tuple]:
     _gzip_json(tmp_path / "broken.gz", broken)
     files["dangling answer"] = (tmp_path / "broken.gz", "which is not in the bundle's attempts")
     files["missing"] = (tmp_path / "missing.gz", "Cannot read")
+    renamed = json.loads(json.dumps(good))
+    renamed["tables"]["participants"][0]["display_name"] = "Someone else"
+    (tmp_path / "renamed.gz").write_bytes(gzip.compress(json.dumps(renamed).encode()))
+    files["a name changed"] = (tmp_path / "renamed.gz", "does not match the digest it carries (digest check)")
+    submitted = json.loads(json.dumps(good))
+    for attempt in submitted["tables"]["attempts"]:
+        attempt["submitted_at"] = attempt["started_at"]
+    (tmp_path / "submitted.gz").write_bytes(gzip.compress(json.dumps(submitted).encode()))
+    files["every attempt submitted"] = (tmp_path / "submitted.gz", "does not match the digest it carries")
+    undigested = {k: v for k, v in good.items() if k != "integrity"}
+    (tmp_path / "old.gz").write_bytes(gzip.compress(json.dumps(undigested).encode()))
+    files["no digest"] = (tmp_path / "old.gz", "carries no digest")
     return files
 
 
@@ -156,7 +170,7 @@ def test_bad_files_are_refused_with_a_message_and_nothing_is_written(laptop, sto
     export_bundle(source, session["id"], tmp_path / "good.gz")
     before = _all_counts(store)
     for what, (path, message) in _bad_files(tmp_path / "good.gz", tmp_path).items():
-        with pytest.raises(BadBundle, match=message):
+        with pytest.raises(BadBundle, match=re.escape(message)):
             import_bundle(store, path)
         assert _all_counts(store) == before, what
 
@@ -209,7 +223,154 @@ def test_a_bundle_the_store_refuses_halfway_is_rolled_back_whole(laptop, store, 
     text = gzip.decompress((tmp_path / "good.gz").read_bytes()).decode()
     person = json.loads(text)["tables"]["participants"][0]["id"]
     text = text.replace(person, "00000000-0000-4000-8000-000000000000").replace(session["id"], "11111111-1111-4111-8111-111111111111")
-    (tmp_path / "clash.gz").write_bytes(gzip.compress(text.encode()))
+    _gzip_json(tmp_path / "clash.gz", json.loads(text))
     with pytest.raises(BadBundle, match="nothing was written"):
         import_bundle(store, tmp_path / "clash.gz")
     assert _all_counts(store) == before
+
+
+def _edited(good_path, tmp_path, name: str, edit, key: bytes | None = None, reseal: bool = True):
+    data = json.loads(gzip.decompress(good_path.read_bytes()))
+    edit(data)
+    path = tmp_path / name
+    if reseal:
+        _gzip_json(path, data, key)
+    else:
+        path.write_bytes(gzip.compress(json.dumps(data).encode()))
+    return path
+
+
+def test_with_the_office_key_an_edited_bundle_whose_digest_was_made_again_is_refused(laptop, tmp_path):
+    source, session = laptop
+    source.close()
+    laptop_dir, office = source.sqlite_path.parent, tmp_path / "office"
+    run = CliRunner().invoke
+    made = run(main, ["bundle", "key", "--data", str(office)])
+    assert made.exit_code == 0 and "Copy this file into the data folder of every laptop" in made.output
+    again = run(main, ["bundle", "key", "--data", str(office)])
+    assert again.exit_code == 1 and "already holds a bundle key" in again.output  # the laptops' copy stays good
+    key = (office / "bundle-key").read_bytes()
+    (laptop_dir / "bundle-key").write_bytes(key)  # copied to the laptop
+
+    signed = tmp_path / "signed.gz"
+    out = run(main, ["bundle", "export", "--session", session["id"], "--out", str(signed), "--data", str(laptop_dir)])
+    assert out.exit_code == 0 and "Signed with the office's bundle key" in out.output
+    good = run(main, ["bundle", "import", str(signed), "--data", str(office / "a")])  # no key in office/a ...
+    assert good.exit_code == 0 and "there is no bundle key here to check the signature" in good.output
+
+    def rename(data):
+        data["tables"]["participants"][0]["display_name"] = "Someone else"
+
+    forged = _edited(signed, tmp_path, "forged.gz", rename)  # the editor recomputed the plain digest
+    refused = run(main, ["bundle", "import", str(forged), "--data", str(office)])
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert "is not signed with the office's bundle key" in refused.output and "(signature check)" in refused.output
+    assert not (office / "toolkit.db").exists()
+    other_key = bytes(range(32))
+    resigned = _edited(signed, tmp_path, "resigned.gz", rename, key=other_key)  # signed, but with a key of their own
+    refused = run(main, ["bundle", "import", str(resigned), "--data", str(office)])
+    assert refused.exit_code == 1 and "is signed with another bundle key" in refused.output
+    tampered = json.loads(gzip.decompress(signed.read_bytes()))
+    rename(tampered)
+    tampered["integrity"]["sha256"] = seal(tampered)["integrity"]["sha256"]  # the digest made again, signature kept
+    (tmp_path / "kept.gz").write_bytes(gzip.compress(json.dumps(tampered).encode()))
+    refused = run(main, ["bundle", "import", str(tmp_path / "kept.gz"), "--data", str(office)])
+    assert refused.exit_code == 1 and "was changed after it was signed" in refused.output
+    unsigned = tmp_path / "unsigned.gz"
+    assert run(main, ["bundle", "export", "--session", session["id"], "--out", str(unsigned), "--data",
+                      str(laptop_dir), "--key", str(tmp_path / "missing-key")]).exit_code == 1
+    (laptop_dir / "bundle-key").unlink()
+    assert run(main, ["bundle", "export", "--session", session["id"], "--out", str(unsigned), "--data",
+                      str(laptop_dir)]).exit_code == 0
+    refused = run(main, ["bundle", "import", str(unsigned), "--data", str(office)])
+    assert refused.exit_code == 1 and "is not signed with the office's bundle key" in refused.output
+    assert not (office / "toolkit.db").exists()
+
+    done = run(main, ["bundle", "import", str(signed), "--data", str(office)])
+    assert done.exit_code == 0 and "digest and signature checked" in done.output and "9 answers" in done.output
+    trusted = run(main, ["bundle", "import", str(unsigned), "--data", str(office), "--unverified"])
+    assert trusted.exit_code == 0 and "nothing new" in trusted.output
+    assert "not signed with the office key (imported with --unverified)" in trusted.output
+
+
+def test_a_bundle_made_before_digests_is_read_only_when_asked(laptop, store, tmp_path):
+    source, session = laptop
+    export_bundle(source, session["id"], tmp_path / "good.gz")
+    old = _edited(tmp_path / "good.gz", tmp_path, "old.gz", lambda d: d.pop("integrity"), reseal=False)
+    with pytest.raises(BadBundle, match="carries no digest"):
+        import_bundle(store, old)
+    done = import_bundle(store, old, unverified=True)
+    assert done["added"]["answers"] == 9 and done["checked"].startswith("not checked")
+    renamed = _edited(tmp_path / "good.gz", tmp_path, "renamed.gz",
+                      lambda d: d["tables"]["participants"][0].update(display_name="Someone else"), reseal=False)
+    with pytest.raises(BadBundle, match="digest check"):  # --unverified never takes a digest that does not match
+        import_bundle(store, renamed, unverified=True)
+
+
+MARKUP = "<svg onload=x>"  # short enough for the columns it is put in
+
+
+@pytest.mark.parametrize(("table", "column", "value", "message"), [
+    ("participants", "sex", MARKUP, "participants row 1: sex is '<svg onload=x>', which the store does not take"),
+    ("activities", "kind", MARKUP, "activities row 1: kind is '<svg onload=x>', which the store does not take"),
+    ("activities", "state", "finished", "activities row 1: state is 'finished', which the store does not take"),
+    ("sessions", "state", "paused", "sessions row 1: state is 'paused'"),
+    ("audience_questions", "state", "<b>x</b>", "audience_questions row 1: state is '<b>x</b>'"),
+    ("participants", "language", "xx", "participants row 1: language is 'xx'"),
+    ("participants", "display_name", "A" * 101, "display_name: Please keep the name to 100 characters"),
+    ("participants", "organisation", "FIA\x00", "organisation: The organisation has a character that cannot be stored"),
+    ("audience_questions", "text", "Why?\x07", "text: The question has a character that cannot be stored"),
+    ("answers", "response", "x" * 2001, "answers row 1: response: Please keep the answer to 2000 characters"),
+    ("answers", "response", ["act", "me\x00ans"], "answers row 1: response holds a NUL or another control character"),
+    ("workshops", "title", "Quetta\x00", "workshops row 1: title holds a NUL or another control character"),
+    ("workshops", "profile_fields", {"sex": MARKUP}, "workshops row 1: profile_fields is {'sex': '<svg onload=x>'}"),
+    ("activities", "case_study_id", "no-such-case", "activities row 1: case study 'no-such-case' is not in its bank"),
+])
+def test_every_field_is_checked_against_the_stores_rules_and_nothing_is_written(laptop, store, tmp_path, table,
+                                                                              column, value, message):
+    source, session = laptop
+    export_bundle(source, session["id"], tmp_path / "good.gz")
+
+    def edit(data):
+        data["tables"][table][0][column] = value
+
+    path = _edited(tmp_path / "good.gz", tmp_path, "edited.gz", edit)  # (the digest made again: the values are checked)
+    before = _all_counts(store)
+    with pytest.raises(BadBundle, match=re.escape(message)):
+        import_bundle(store, path)
+    assert _all_counts(store) == before
+
+
+def test_a_bank_whose_hash_was_made_again_must_still_be_a_bank(laptop, store, tmp_path):
+    from toolkit.bank import content_hash_of
+
+    source, session = laptop
+    export_bundle(source, session["id"], tmp_path / "good.gz")
+
+    def break_bank(data):
+        bank = data["tables"]["banks"][0]
+        bank["content"]["questions"][0]["type"] = "<svg onload=x>"
+        old, bank["hash"] = bank["hash"], content_hash_of(bank["content"])
+        for activity in data["tables"]["activities"]:
+            activity["bank_hash"] = bank["hash"] if activity["bank_hash"] == old else activity["bank_hash"]
+
+    path = _edited(tmp_path / "good.gz", tmp_path, "bank.gz", break_bank)
+    before = _all_counts(store)
+    with pytest.raises(BadBundle, match="it carries is not a valid bank"):
+        import_bundle(store, path)
+    assert _all_counts(store) == before
+
+
+def test_an_answer_the_bundle_holds_twice_is_stored_and_reported_once(laptop, store, tmp_path):
+    source, session = laptop
+    export_bundle(source, session["id"], tmp_path / "good.gz")
+
+    def twice(data):
+        data["tables"]["answers"].append(dict(data["tables"]["answers"][0]))
+        data["counts"]["answers"] += 1
+
+    path = _edited(tmp_path / "good.gz", tmp_path, "twice.gz", twice)
+    done = import_bundle(store, path)
+    assert done["added"]["answers"] == 9 == _all_counts(store)["answers"]
+    again = CliRunner().invoke(main, ["bundle", "import", str(path), "--data", str(tmp_path / "office")])
+    assert again.exit_code == 0 and "9 answers" in again.output

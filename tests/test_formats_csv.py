@@ -132,3 +132,20 @@ def test_a_question_without_objectives_gets_a_placeholder_that_is_not_the_files_
     assert [o["id"] for o in content["objectives"]] == ["O1", "O-todo"]
     assert content["questions"][0]["objectives"] == ["O-todo"]
     assert "1 question(s) got the placeholder objective O-todo" in reports[-1].message
+
+
+def test_a_nul_byte_is_named_with_its_line_and_the_command_writes_nothing(tmp_path):
+    from click.testing import CliRunner
+
+    from toolkit.cli import main
+
+    path = csv_file(tmp_path, HEADER + "O1,objective,,Know the law,,\nq,truefalse,O1,Fi\x00ne?,,true\nr,open,O1,Why?,,\n")
+    with pytest.raises(FormatError) as e:
+        import_bank(path, "csv")
+    assert [str(r) for r in e.value.reports] == [
+        f"{path}:3: a NUL character (a zero byte) in column 18: the file is damaged or was saved in another format; "
+        "save it again as UTF-8 text (Excel: Save As, 'CSV UTF-8'). Nothing was imported"]
+    out = tmp_path / "bank.yaml"
+    result = CliRunner().invoke(main, ["bank", "import", str(path), "--from", "csv", "--out", str(out)])
+    assert result.exit_code == 1 and "a NUL character (a zero byte)" in result.output
+    assert not out.exists()

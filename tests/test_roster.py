@@ -304,3 +304,28 @@ def test_an_unknown_card_says_what_to_do(session_with_pretest):
     app = ParticipantApp(store=store, query="card=ZZZZZZZZ", start_polling=False)
     assert "code is not known here. Check the letters on the card" in app.join_form.message.value
     assert app.join_form.code_box is not None
+
+
+def test_a_nul_byte_is_named_with_its_line_and_nothing_is_written(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    store = Store(f"sqlite:///{data / 'toolkit.db'}")
+    workshop = store.add_workshop("Quetta, November 2026")
+    store.close()
+    bad = write(tmp_path, "nul.csv", "name,sex,organisation,rank\nAyesha,F,FIA,ASI\nBil\x00al,M,FIA,ASI\n")
+    result = _cli(["roster", "import", bad, "--workshop", "Quetta", "--yes"], data)
+    assert result.exit_code == 1
+    assert "nul.csv: line 3: a NUL character (a zero byte) in column 4" in result.output
+    store = Store(f"sqlite:///{data / 'toolkit.db'}")
+    assert store.roster(workshop["id"]) == []
+    store.close()
+
+
+def test_a_file_that_is_not_utf8_is_not_read_as_utf16_without_its_byte_order_mark(tmp_path):
+    # Even-length bytes almost always "decode" as UTF-16: without a BOM the names would be Chinese-looking noise.
+    path = tmp_path / "latin.csv"
+    path.write_bytes("name,sex,organisation,rank\nZo\u00eb,F,FIA,AS\n".encode("latin-1"))  # 40 bytes
+    with pytest.raises(RosterError, match="latin.csv: line 2: this is not UTF-8 text"):
+        read_roster(path)
+    path.write_bytes("name,sex,organisation,rank\nZo\u00eb,F,FIA,ASI\n".encode("utf-16"))
+    assert [p.name for p in read_roster(path).people] == ["Zo\u00eb"]

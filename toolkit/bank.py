@@ -186,6 +186,16 @@ def _line(obj: Any, key: Any = None, default: int = 0) -> int:
     return getattr(obj, "line", 0) or default
 
 
+# The most values a bank may hold once its aliases (*name) are expanded: the largest bank shipped has about 4,000,
+# so this leaves room for any real bank and stops a file whose aliases nest ("billion laughs") early.
+MAX_VALUES = 200_000
+
+
+class _TooLarge(Exception):
+    def __init__(self, line: int, message: str):
+        self.line, self.message = line, message
+
+
 def _compose(text: str, source: str) -> Any:
     loader = yaml.SafeLoader(text)
     try:
@@ -196,8 +206,31 @@ def _compose(text: str, source: str) -> Any:
         return None
     problems: list[str] = []
     constructor = yaml.SafeLoader("")
+    built = 0
+    inside: set[int] = set()  # the nodes being built: an alias to one of them would make the bank endless
 
     def build(n: yaml.Node) -> Any:
+        nonlocal built
+        built += 1
+        if built > MAX_VALUES:
+            raise _TooLarge(n.start_mark.line + 1, f"the aliases (*name) of the block here repeat it until the bank "
+                                                   f"holds more than {MAX_VALUES} values; write the repeated part "
+                                                   "out, or use fewer aliases")
+        if isinstance(n, (yaml.MappingNode, yaml.SequenceNode)):
+            if id(n) in inside:
+                raise _TooLarge(n.start_mark.line + 1, "an alias (*name) inside the block here refers to the block "
+                                                       "itself, so the bank would never end; remove that alias")
+            inside.add(id(n))
+            try:
+                return build_collection(n)
+            finally:
+                inside.discard(id(n))
+        value = constructor.construct_object(n)
+        if hasattr(value, "isoformat"):  # dates stay as written
+            value = n.value
+        return value
+
+    def build_collection(n: yaml.Node) -> Any:
         if isinstance(n, yaml.MappingNode):
             m = _Map()
             m.line, m.key_lines = n.start_mark.line + 1, {}
@@ -211,16 +244,14 @@ def _compose(text: str, source: str) -> Any:
                 m[key] = build(v)
                 m.key_lines[key] = v.start_mark.line + 1
             return m
-        if isinstance(n, yaml.SequenceNode):
-            s = _Seq(build(v) for v in n.value)
-            s.line, s.item_lines = n.start_mark.line + 1, [v.start_mark.line + 1 for v in n.value]
-            return s
-        value = constructor.construct_object(n)
-        if hasattr(value, "isoformat"):  # dates stay as written
-            value = n.value
-        return value
+        s = _Seq(build(v) for v in n.value)
+        s.line, s.item_lines = n.start_mark.line + 1, [v.start_mark.line + 1 for v in n.value]
+        return s
 
-    data = build(node)
+    try:
+        data = build(node)
+    except _TooLarge as e:
+        raise BankError([f"{source}:{e.line}: {e.message}"]) from None
     if problems:
         raise BankError(problems)
     return data
@@ -656,6 +687,8 @@ def load_bank(path: str | Path) -> Bank:
         raise BankError([f"{source}:{line}: not valid YAML: {problem}"]) from None
     except yaml.YAMLError as e:
         raise BankError([f"{source}:0: not valid YAML: {e}"]) from None
+    except RecursionError:
+        raise BankError([f"{source}:1: the blocks are nested too deeply to be a bank"]) from None
     if data is None:
         raise BankError([f"{source}:1: the file is empty"])
     bank = parse_bank(data, source)

@@ -4,6 +4,17 @@ A bundle is gzip-compressed JSON that says what it is: `{"format": "toolkit-sess
 then the session's rows table by table (its workshop, the banks its activities used, activities, participants,
 attendance, attempts, the answer log, groups, group answers, questions from the room and votes).
 
+Integrity (bundle_key.py): the envelope carries a SHA-256 digest of everything else in it, so a bundle edited
+after export (a name changed, attempts marked submitted, the file compressed again) is refused; when the office
+shares a bundle key with its laptops (`toolkit bundle key`), a bundle is also signed (HMAC-SHA256), and a store that
+has the key refuses a bundle not signed with it. A bundle written before digests existed (same format version: the
+tables are unchanged) is read only when the importer says so (`unverified=True`).
+
+Every value is checked against the store's rules before anything is written: the texts people type (their lengths
+and characters, as `limits.clean_text` checks them at the phone), and the fields with a fixed set of values
+(activity kinds and states, session and question states, sex, language, profile fields); the banks it carries
+must be valid banks.
+
 Importing merges: rows are matched by their ids (UUIDs, so sessions from several laptops never clash) and by the
 uids of logged answers, so importing the same bundle twice adds nothing, and a later bundle of the same session
 adds only what is new. An import adds rows and moves states forward (an activity closed since, an attempt
@@ -27,8 +38,22 @@ import sqlalchemy as sa
 
 from . import __version__
 from . import schema as t
-from .bank import content_hash_of
-from .store import NotFound, Store, StoreError, free_join_code, normalise_join_code
+from .bank import BankError, content_hash_of, parse_bank
+from .bundle_key import SealBroken, check_seal, key_id, seal
+from .errors import InvalidText
+from .limits import clean_text, printable
+from .store import (
+    ACTIVITY_KINDS,
+    ACTIVITY_STATES,
+    PROFILE_CHOICES,
+    PROFILE_FIELDS,
+    SESSION_STATES,
+    NotFound,
+    Store,
+    StoreError,
+    free_join_code,
+    normalise_join_code,
+)
 
 FORMAT = "toolkit-session-bundle"
 VERSION = 1
@@ -52,6 +77,18 @@ TABLES: dict[str, sa.Table] = {
 _LOCAL = {"seq"}
 _ACTIVITY_ORDER = {"draft": 0, "open": 1, "closed": 2, "revealed": 3}
 _CHUNK = 500
+SEX_VALUES = ("female", "male", "undisclosed")  # what the join form and a roster store
+LANGUAGES = ("en", "ur")
+QUESTION_STATES = ("open", "answered", "hidden")
+# Typed texts and the limit they were typed under (limits.TEXT_LIMITS); a response that is text is an answer.
+_TYPED = {("participants", "display_name"): "display_name", ("participants", "sex"): "sex",
+          ("participants", "organisation"): "organisation", ("participants", "rank"): "rank",
+          ("participants", "province"): "province", ("participants", "contact"): "contact",
+          ("audience_questions", "text"): "room_question", ("answers", "response"): "open_answer",
+          ("group_answers", "response"): "group_answer"}
+_CHOICES = {("activities", "kind"): ACTIVITY_KINDS, ("activities", "state"): ACTIVITY_STATES,
+            ("sessions", "state"): SESSION_STATES, ("participants", "sex"): SEX_VALUES,
+            ("participants", "language"): LANGUAGES, ("audience_questions", "state"): QUESTION_STATES}
 
 
 class BadBundle(StoreError):
@@ -125,8 +162,9 @@ def session_rows(store: Store, session_id: str) -> dict[str, list[dict]]:
         return {name: [_to_json(TABLES[name], r._mapping) for r in c.execute(q)] for name, q in queries.items()}
 
 
-def export_bundle(store: Store, session: str, out: str | Path) -> dict:
-    """Write the session (named by join code or id) to one bundle file; returns a summary."""
+def export_bundle(store: Store, session: str, out: str | Path, key: bytes | None = None) -> dict:
+    """Write the session (named by join code or id) to one bundle file, signed when a key is given; returns a
+    summary."""
     found = find_session_for_export(store, session)
     rows = session_rows(store, found["id"])
     bundle = {
@@ -139,6 +177,7 @@ def export_bundle(store: Store, session: str, out: str | Path) -> dict:
         "counts": {name: len(v) for name, v in rows.items()},
         "tables": rows,
     }
+    bundle = seal(bundle, key)
     data = gzip.compress(json.dumps(bundle, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), mtime=0)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -154,7 +193,8 @@ def export_bundle(store: Store, session: str, out: str | Path) -> dict:
         Path(tmp).unlink(missing_ok=True)
         raise
     return {"session_id": found["id"], "title": found["title"], "join_code": found["join_code"],
-            "path": str(out), "bytes": len(data), "counts": bundle["counts"]}
+            "path": str(out), "bytes": len(data), "counts": bundle["counts"],
+            "key_id": key_id(key) if key is not None else None}
 
 
 def _to_json(table: sa.Table, row) -> dict:
@@ -175,8 +215,12 @@ def _to_json(table: sa.Table, row) -> dict:
 # ------------------------------------------------------------------ reading and checking
 
 
-def read_bundle(path: str | Path) -> dict:
-    """The bundle in the file, checked from top to bottom; BadBundle says what is wrong."""
+def read_bundle(path: str | Path, key: bytes | None = None, unverified: bool = False) -> dict:
+    """The bundle in the file, checked from top to bottom; BadBundle says what is wrong.
+
+    With a `key`, the bundle must be signed with it; `unverified` reads a bundle that carries no digest (or, with
+    a key, no signature), never one whose digest or signature does not match.
+    """
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -200,6 +244,10 @@ def read_bundle(path: str | Path) -> dict:
     if version > VERSION:
         raise BadBundle(f"{path} was made by a newer version of the toolkit (bundle format {version}); this one "
                         f"reads format {VERSION}. Upgrade the toolkit here to import it.")
+    try:
+        checked = check_seal(path, bundle, key, unverified)
+    except SealBroken as e:
+        raise BadBundle(str(e)) from None
     tables = bundle.get("tables")
     if not isinstance(tables, dict):
         raise BadBundle(f"{path}: the bundle has no tables.")
@@ -215,11 +263,65 @@ def read_bundle(path: str | Path) -> dict:
     if len(sessions) != 1 or sessions[0]["workshop_id"] not in {w["id"] for w in parsed["workshops"]}:
         raise BadBundle(f"{path}: a bundle holds exactly one session and its workshop.")
     _check_references(path, parsed)
+    _check_values(path, parsed)
+    banks = {}
     for bank in parsed["banks"]:
         if content_hash_of(bank["content"]) != bank["hash"]:
             raise BadBundle(f"{path}: the content of bank {bank['bank_id']} does not match its hash; "
                             f"the file was changed after export.")
-    return {**bundle, "tables": parsed, "session": sessions[0]}
+        try:  # the consoles and phones rebuild the bank from this content: it must be a bank
+            banks[bank["hash"]] = parse_bank(bank["content"], f"bank {bank['bank_id']}", bank["hash"])
+        except BankError as e:
+            raise BadBundle(f"{path}: the bank {bank['bank_id']} it carries is not a valid bank "
+                            f"({'; '.join(e.problems[:3])}); nothing was written.") from None
+    for n, activity in enumerate(parsed["activities"], 1):
+        case = activity["case_study_id"]
+        if case is not None and case not in {c.id for c in banks[activity["bank_hash"]].case_studies}:
+            raise BadBundle(f"{path}: activities row {n}: case study {case!r} is not in its bank; nothing was "
+                            f"written.")
+    return {**bundle, "tables": parsed, "session": sessions[0], "checked": checked}
+
+
+def _check_values(path: Path, parsed: dict[str, list[dict]]) -> None:
+    """Every value is one the store itself would have taken: typed texts within their limits and characters,
+    fixed fields within their values, and no text anywhere with a NUL or another control character."""
+    for name, table in TABLES.items():
+        texts = [c.name for c in table.columns if c.name not in _LOCAL and isinstance(c.type, (sa.String, sa.JSON))
+                 and not (name == "banks" and c.name == "content")]  # (a bank's content is checked by its hash)
+        for n, row in enumerate(parsed[name], 1):
+            where = f"{path}: {name} row {n}"
+            for (table_name, column), allowed in _CHOICES.items():
+                if table_name == name and row[column] is not None and row[column] not in allowed:
+                    raise BadBundle(f"{where}: {column} is {row[column]!r}, which the store does not take (it takes "
+                                    f"{', '.join(allowed)}); nothing was written.")
+            if name == "workshops" and not (isinstance(row["profile_fields"], dict) and all(
+                    k in PROFILE_FIELDS and v in PROFILE_CHOICES for k, v in row["profile_fields"].items())):
+                raise BadBundle(f"{where}: profile_fields is {row['profile_fields']!r}; the store takes the fields "
+                                f"{', '.join(PROFILE_FIELDS)}, each {', '.join(PROFILE_CHOICES)}; nothing was written.")
+            for column in texts:
+                value, field = row[column], _TYPED.get((name, column))
+                if field is not None and (isinstance(value, str) or not isinstance(table.c[column].type, sa.JSON)):
+                    try:
+                        clean_text(value, field)
+                    except InvalidText as e:
+                        raise BadBundle(f"{where}: {column}: {e} The store would not have taken it; nothing was "
+                                        f"written.") from None
+                elif not all(printable(v) for v in _strings(value)):
+                    raise BadBundle(f"{where}: {column} holds a NUL or another control character, which the store "
+                                    f"does not take; nothing was written.")
+
+
+def _strings(value: Any):
+    """Every text in a value (a JSON answer may hold lists and mappings of texts)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k)
+            yield from _strings(v)
 
 
 def _check_references(path: Path, parsed: dict[str, list[dict]]) -> None:
@@ -290,12 +392,13 @@ def _value(kind: sa.types.TypeEngine, v: Any) -> Any:
 # ------------------------------------------------------------------ import
 
 
-def import_bundle(store: Store, path: str | Path) -> dict:
+def import_bundle(store: Store, path: str | Path, key: bytes | None = None, unverified: bool = False) -> dict:
     """Merge the bundle into the store in one transaction; returns what was added and changed.
 
     A bad file raises BadBundle before anything is written; a bundle the store cannot take is rolled back.
+    `key` and `unverified` are read_bundle's.
     """
-    bundle = read_bundle(path)
+    bundle = read_bundle(path, key, unverified)
     tables = bundle["tables"]
     session = bundle["session"]
     store._backup_quietly()  # a SQLite store is copied first: an unwanted merge can be undone from backups/
@@ -324,7 +427,7 @@ def import_bundle(store: Store, path: str | Path) -> dict:
         raise BadBundle(f"{path} could not be imported; nothing was written. The store refused a row: {e.orig}") from None
     final = store.get_session(session["id"])
     return {"session_id": session["id"], "title": session["title"], "join_code": final["join_code"],
-            "recoded_from": recoded, "added": added, "changed": changed}
+            "recoded_from": recoded, "added": added, "changed": changed, "checked": bundle["checked"]}
 
 
 def _key(name: str) -> list[str]:
@@ -352,11 +455,17 @@ def _insert_missing(store: Store, c: sa.Connection, name: str, rows: list[dict])
     key = _key(name)
     keys = [tuple(r[k] for k in key) for r in rows]
     have = _existing(c, name, keys)
-    missing = [r for r, k in zip(rows, keys, strict=True) if k not in have]
-    if missing:
-        # ignoring duplicates as well: a unique rule other than the key (one attempt per activity) was checked apart
-        c.execute(store._insert_ignoring_duplicates(TABLES[name]), missing)
-    return len(missing)
+    missing, seen = [], set(have)
+    for row, k in zip(rows, keys, strict=True):
+        if k not in seen:  # a row the bundle holds twice (the same answer uid) is one row
+            seen.add(k)
+            missing.append(row)
+    if not missing:
+        return 0
+    # ignoring duplicates as well: a unique rule other than the key (one attempt per activity) was checked apart
+    c.execute(store._insert_ignoring_duplicates(TABLES[name]), missing)
+    # what was stored, counted in the store: a row refused by another unique rule is not counted
+    return len(_existing(c, name, list(dict.fromkeys(keys))) - have)
 
 
 def _merge_session(store: Store, c: sa.Connection, session: dict, added: dict, changed: list) -> str | None:

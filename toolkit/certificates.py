@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from . import config
+from .cells import csv_row
 from .store import Store, StoreError
 
 FONTS = config.PACKAGE_DIR / "share" / "fonts"
@@ -263,7 +264,7 @@ def make_certificates(store: Store, session_id: str | None = None, out_dir: str 
         writer = csv.writer(f)
         writer.writerow(["certificate_id", "verification_code", "name", "workshop", "file"])
         for c in made:
-            writer.writerow([c.certificate_id, c.code, c.name, workshop["title"], c.path.name])
+            writer.writerow(csv_row([c.certificate_id, c.code, c.name, workshop["title"], c.path.name]))
     return made
 
 

@@ -208,24 +208,71 @@ def bundle() -> None:
     """
 
 
+_key_option = click.option("--key", "key_file", type=click.Path(dir_okay=False), default=None,
+                           help="The office's bundle key file (default: bundle-key in the data folder, if there).")
+
+
+def _bundle_key(key_file: str | None, data_dir: str | None):
+    from .bundle_key import find_key
+    from .store import StoreError
+
+    try:
+        return find_key(key_file, Path(data_dir) if data_dir else config.default_data_dir())
+    except StoreError as e:
+        raise click.ClickException(str(e)) from None
+
+
+@bundle.command("key")
+@_data_option
+@click.option("--force", is_flag=True, help="Replace the key already there (every laptop then needs the new one).")
+def bundle_key(data_dir: str | None, force: bool) -> None:
+    """Make the office's bundle key: laptops that have a copy sign their bundles, and this store refuses any
+    bundle not signed with it.
+
+    Copy the file it writes (bundle-key) into the data folder of every laptop (or pass --key FILE to
+    `toolkit bundle export` and `import`). Keep it like a password: whoever has it can sign a bundle.
+
+    \b
+    Example:
+        toolkit bundle key --data ./office-store
+        cp ./office-store/bundle-key /media/usb/    # then into each laptop's toolkit-data folder
+    """
+    from .bundle_key import key_id, make_key, read_key
+    from .store import StoreError
+
+    try:
+        path = make_key(Path(data_dir) if data_dir else config.default_data_dir(), force=force)
+    except StoreError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Wrote the bundle key {path} (key {key_id(read_key(path))}). Copy this file into the data folder "
+               "of every laptop: the bundles they export are then signed, and a store with this key refuses a "
+               "bundle that is not.")
+
+
 @bundle.command("export")
 @click.option("--session", "session", required=True, help="The session's join code (or its id).")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The bundle file to write.")
+@_key_option
 @_data_option
 @_db_option
-def bundle_export(session: str, out: str, data_dir: str | None, db_url: str | None) -> None:
+def bundle_export(session: str, out: str, key_file: str | None, data_dir: str | None, db_url: str | None) -> None:
     """Write one session, with its answers, people and the banks it used, to a bundle file.
+
+    The bundle carries a digest of its content; with the office's bundle key (in the data folder, or --key) it is
+    also signed, so the office can tell it was not edited on the way.
 
     \b
     Example:
         toolkit bundle export --session K7QX2M --out quetta-day1.bundle.json.gz --data ./quetta-2026-11
+        toolkit bundle export --session K7QX2M --out day1.bundle.json.gz --key /media/usb/bundle-key
     """
     from .bundle import export_bundle
     from .store import StoreError
 
+    key = _bundle_key(key_file, data_dir)
     store = _open_store(data_dir, db_url)
     try:
-        done = export_bundle(store, session, out)
+        done = export_bundle(store, session, out, key=key)
     except StoreError as e:
         raise click.ClickException(str(e)) from None
     finally:
@@ -233,32 +280,43 @@ def bundle_export(session: str, out: str, data_dir: str | None, db_url: str | No
     counts = done["counts"]
     click.echo(f"Wrote {done['path']}: session '{done['title']}' (code {done['join_code']}), "
                f"{counts['participants']} participants, {counts['answers']} answers, {len(done['counts'])} tables.")
+    click.echo(f"  Signed with the office's bundle key (key {done['key_id']})." if done["key_id"] else
+               "  With a digest, not signed: there is no bundle key here (copy the office's bundle-key file into "
+               "the data folder, or pass --key).")
 
 
 @bundle.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
+@_key_option
+@click.option("--unverified", is_flag=True,
+              help="Import a bundle that carries no digest (made before digests) or, when a key is in use, no "
+                   "signature. A bundle whose digest or signature does not match is refused all the same.")
 @_data_option
 @_db_option
-def bundle_import(file: str, data_dir: str | None, db_url: str | None) -> None:
+def bundle_import(file: str, key_file: str | None, unverified: bool, data_dir: str | None, db_url: str | None) -> None:
     """Merge a bundle into this store; importing the same bundle again adds nothing.
 
-    An open session whose join code an open session here already has gets a new code (printed).
+    A bundle edited after export is refused: its digest does not match; when this store has the office's bundle
+    key (in the data folder, or --key), a bundle must also be signed with it. An open session whose join code an
+    open session here already has gets a new code (printed).
 
     \b
     Example:
         toolkit bundle import quetta-day1.bundle.json.gz --db postgresql://office-server/toolkit
         toolkit bundle import quetta-day1.bundle.json.gz --data ./office-store
+        toolkit bundle import old-day1.bundle.json.gz --data ./office-store --unverified
     """
     from .bundle import import_bundle, read_bundle
     from .store import StoreError
 
+    key = _bundle_key(key_file, data_dir)
     try:
-        read_bundle(file)  # a bad file is refused before the store is even opened
+        read_bundle(file, key, unverified)  # a bad file is refused before the store is even opened
     except StoreError as e:
         raise click.ClickException(str(e)) from None
     store = _open_store(data_dir, db_url)
     try:
-        done = import_bundle(store, file)
+        done = import_bundle(store, file, key, unverified)
     except StoreError as e:
         raise click.ClickException(str(e)) from None
     finally:
@@ -266,6 +324,7 @@ def bundle_import(file: str, data_dir: str | None, db_url: str | None) -> None:
     added = {k: v for k, v in done["added"].items() if v}
     what = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in added.items()) or "nothing new"
     click.echo(f"Imported session '{done['title']}': {what}.")
+    click.echo(f"  Integrity: {done['checked']}.")
     for change in done["changed"]:
         click.echo(f"  {change}")
     if done["recoded_from"]:

@@ -108,6 +108,7 @@ def roster_list(workshop: str, out: str | None, join_url: str | None, data_dir: 
         toolkit roster list --workshop "Quetta, November 2026"
         toolkit roster list --workshop "Quetta" --out roster-codes.csv --join-url http://192.168.1.20:8866/
     """
+    from .cells import csv_row
     from .roster import card_address, format_code
 
     store = _open_store(data_dir, db_url)
@@ -122,10 +123,10 @@ def roster_list(workshop: str, out: str | None, join_url: str | None, data_dir: 
             writer = csv.writer(f)
             writer.writerow(["name", "sex", "organisation", "rank", "contact", "code", "card address", "joined"])
             for p in people:
-                writer.writerow([p["display_name"], p["sex"] or "", p["organisation"] or "", p["rank"] or "",
-                                 p["contact"] or "", format_code(p["personal_code"]),
-                                 card_address(base, p["personal_code"]) if base else "",
-                                 "yes" if p["consent_at"] else "no"])
+                writer.writerow(csv_row([p["display_name"], p["sex"] or "", p["organisation"] or "", p["rank"] or "",
+                                         p["contact"] or "", format_code(p["personal_code"]),
+                                         card_address(base, p["personal_code"]) if base else "",
+                                         "yes" if p["consent_at"] else "no"]))
         click.echo(f"Wrote {out}: {len(people)} people.")
         return
     click.echo(f"{target['title']}: {len(people)} on the roster, "

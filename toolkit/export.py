@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .cells import csv_cell, text_cells_as_text, xlsx_value
 from .report import analyse
 from .results import Results
 
@@ -27,7 +28,9 @@ class ExportError(ValueError):
 def _cell(value):
     """A value a spreadsheet shows as it is: text as text, lists and dicts as JSON, no time zones."""
     if isinstance(value, (list, tuple, dict, bool)):
-        return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
+        return xlsx_value(json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False))
+    if isinstance(value, str):
+        return xlsx_value(value)
     if isinstance(value, pd.Timestamp) or hasattr(value, "tzinfo") and hasattr(value, "astimezone"):
         stamp = pd.Timestamp(value)
         return (stamp.tz_convert("UTC") if stamp.tzinfo else stamp).tz_localize(None).to_pydatetime()
@@ -37,7 +40,8 @@ def _cell(value):
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object or isinstance(out[column].dtype, pd.DatetimeTZDtype):
+        if out[column].dtype == object or isinstance(out[column].dtype, (pd.DatetimeTZDtype, pd.CategoricalDtype,
+                                                                           pd.StringDtype)):
             out[column] = out[column].map(_cell).astype(object)
     return out
 
@@ -80,7 +84,11 @@ def tables(results: Results, names: bool = True) -> dict[str, pd.DataFrame]:
 def write_csv(results: Results, out: str | Path) -> Path:
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tidy_answers(results).to_csv(path, index=False, encoding="utf-8-sig")  # the BOM: Excel then reads Urdu right
+    frame = tidy_answers(results)
+    for column in frame.columns:  # what a participant typed (a name, an organisation, an answer) is never a formula
+        if frame[column].dtype == object:
+            frame[column] = frame[column].map(csv_cell)
+    frame.to_csv(path, index=False, encoding="utf-8-sig")  # the BOM: Excel then reads Urdu right
     return path
 
 
@@ -94,6 +102,7 @@ def write_xlsx(results: Results, out: str | Path, names: bool = True) -> Path:
             plain = _plain(frame)
             plain.to_excel(writer, sheet_name=name, index=False, freeze_panes=(1, 0))
             sheet = writer.sheets[name]
+            text_cells_as_text(sheet)  # a text typed as "=..." stays text: the workbook holds no formula
             for i, column in enumerate(plain.columns, start=1):
                 widest = max([len(str(column)), *(len(str(v)) for v in plain[column].head(200))])
                 sheet.column_dimensions[get_column_letter(i)].width = min(60, max(8, widest + 2))

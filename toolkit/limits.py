@@ -46,6 +46,11 @@ def _allowed(ch: str, multiline: bool) -> bool:
     return category not in ("Cc", "Cs")
 
 
+def printable(text: str, multiline: bool = True) -> bool:
+    """Whether a text holds only characters the store takes (no NUL, no other control character)."""
+    return all(_allowed(ch, multiline) for ch in text)
+
+
 def clean_text(value: object, field: str) -> str | None:
     """The text as the store keeps it (stripped, NFC; None when empty), or InvalidText saying what to fix."""
     if value is None:

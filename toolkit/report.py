@@ -131,11 +131,17 @@ def svg(fig: Figure) -> str:
     return text.strip()
 
 
+def _label(text: Any) -> str:
+    """A stored text as a chart label: shown as written ("$" would start matplotlib's maths, and fail)."""
+    return str(text).replace("$", r"\$")
+
+
 def _wrap(text: str, width: int, lines: int = 2) -> str:
     """A label on at most two lines, shortened with "…" when longer still."""
     parts = textwrap.wrap(str(text), width)
-    return "\n".join(parts[:lines - 1] + [textwrap.shorten(" ".join(parts[lines - 1:]), width, placeholder=" …")]
-                     ) if len(parts) > lines else "\n".join(parts)
+    return _label("\n".join(parts[:lines - 1] + [textwrap.shorten(" ".join(parts[lines - 1:]), width,
+                                                                    placeholder=" …")])
+                  if len(parts) > lines else "\n".join(parts))
 
 
 def _figure(width: float = 8.0, height: float = 4.0) -> tuple[Figure, Any]:
@@ -180,7 +186,7 @@ def paired_bars(labels: list[str], pre: list, post: list, title: str, notes: lis
             ax.text(p + 1, y[i] + 0.18, f"{p:.0f}%", va="center", fontsize=8, color="#4a5468")
         else:
             ax.text(1, y[i], (notes or [None] * len(labels))[i] or str(p), va="center", fontsize=9, color="#4a5468")
-    ax.set_yticks(y, labels)
+    ax.set_yticks(y, [_label(x) for x in labels])
     ax.set_xlim(0, 108)
     ax.set_xlabel("Score (% of maximum)")
     ax.set_title(title, fontsize=11)
@@ -275,7 +281,7 @@ def confidence_figure(table: pd.DataFrame) -> Figure:
         ax.plot([r.before_mean, r.after_mean], [yi, yi], color="#c9d1e0", lw=3, zorder=1)
     ax.scatter(table["before_mean"], y, color=PRE_COLOUR, s=50, zorder=2, label="Before")
     ax.scatter(table["after_mean"], y, color=POST_COLOUR, s=50, zorder=2, label="After")
-    ax.set_yticks(y, table["objective"])
+    ax.set_yticks(y, [_label(x) for x in table["objective"]])
     ax.set_xlim(1, 5)
     ax.set_xlabel("Mean self-rated confidence (1 = not at all, 5 = very)")
     ax.set_title("Confidence before and after, per objective", fontsize=11)
@@ -315,9 +321,9 @@ def table_html(frame: pd.DataFrame, columns: list[tuple[str, str, str]], cls: st
 
 
 def headcount_sentence(table: pd.DataFrame) -> str:
-    """ "24 participants (3 female, 21 male)" from headcount_by(participants, "sex", threshold=1)."""
+    """ "24 participants (3 female, 21 male)" from headcount_by(participants, "sex", threshold=1), as HTML."""
     total = int(table["n"].sum()) if len(table) else 0
-    parts = [f"{int(r.n)} {SEX_WORDS.get(str(r.sex), r.sex)}" for r in table.itertuples()]
+    parts = [f"{int(r.n)} {html.escape(str(SEX_WORDS.get(str(r.sex), r.sex)))}" for r in table.itertuples()]
     return f"{total} participant{'s' if total != 1 else ''}" + (f" ({', '.join(parts)})" if parts else "")
 
 

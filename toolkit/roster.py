@@ -11,6 +11,7 @@ card's address, or types the code, becomes that person, with the name, sex, orga
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -103,7 +104,9 @@ def _column_letter(index: int) -> str:
 
 def _read_csv(path: Path) -> list[list[str]]:
     raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "utf-16"):
+    # UTF-16 only with its byte-order mark (as Excel writes it): without one, almost any bytes "decode" as UTF-16.
+    for encoding in ("utf-8-sig", "utf-16") if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) \
+            else ("utf-8-sig",):
         try:
             text = raw.decode(encoding)
             break
@@ -117,7 +120,11 @@ def _read_csv(path: Path) -> list[list[str]]:
             raise RosterError(f"{path.name}: line {line}: this is not UTF-8 text. In Excel use "
                               "File > Save As > 'CSV UTF-8', or save the sheet as .xlsx.") from None
     if "\x00" in text:
-        raise RosterError(f"{path.name}: this is not a text file. Save the list as CSV (UTF-8) or .xlsx.")
+        at = text.index("\x00")
+        line, column = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+        raise RosterError(f"{path.name}: line {line}: a NUL character (a zero byte) in column {column}: the file is "
+                          "damaged or is not a text file. Save the list again as CSV UTF-8 or .xlsx; nothing was "
+                          "imported.")
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:

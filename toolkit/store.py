@@ -138,6 +138,7 @@ class Store:
         self._queue = WriterQueue(self.sqlite_path)
         self._banks: dict[str, Bank] = {}
         self.keep_backups = keep_backups
+        self.backup_problem: str | None = None  # why the last automatic backup failed, if it did
         if create:
             self.create()
 
@@ -376,11 +377,13 @@ class Store:
     def set_activity_state(self, activity_id: str, state: str) -> dict:
         """Open, close or reveal an activity; opening one closes the other open activities of its session.
 
-        When an open activity ends, a SQLite store is copied into the data folder's backups/.
+        When an open activity ends, a SQLite store is copied into the data folder's backups/; if that copy fails,
+        the activity is closed all the same and `backup_problem` says why (else it is None).
         """
         if state not in ACTIVITY_STATES:
             raise StoreError(f"An activity's state is one of {', '.join(ACTIVITY_STATES)}.")
         stamp = {"open": "opened_at", "closed": "closed_at", "revealed": "revealed_at"}.get(state)
+        self.backup_problem = None
         with self._write() as c:
             activity = _row(c.execute(sa.select(t.activities).where(t.activities.c.id == activity_id)).first())
             if activity is None:
@@ -408,12 +411,17 @@ class Store:
             return None
         return backup_sqlite(path, keep=self.keep_backups if keep is None else keep)
 
-    def _backup_quietly(self) -> None:
-        # A failed copy (disk full, read-only folder) must not stop the coach closing an activity.
+    def _backup_quietly(self) -> str | None:
+        """Back up now; a failed copy (disk full, read-only folder) must not stop the coach closing an activity,
+        so it is logged and kept in `backup_problem` (None after a copy that worked) for the console to show."""
         try:
             self.backup()
         except Exception as e:
             log.warning("could not back up the store: %s", e)
+            self.backup_problem = str(e) or type(e).__name__
+        else:
+            self.backup_problem = None
+        return self.backup_problem
 
     def set_time_limit(self, activity_id: str, time_limit_s: int | None) -> dict:
         """Seconds from opening until the activity is due (None: no limit)."""

@@ -15,7 +15,7 @@ import ipywidgets as w
 from .. import config
 from ..bank import Bank, load_banks
 from ..live import display_names
-from ..store import Store
+from ..store import Store, StoreError, StoreUnavailable
 from .coach_groups import GroupsPanel
 from .coach_prepare import PreparePanel
 from .coach_results import PresenterPanel, ResultsPanel
@@ -156,9 +156,26 @@ class CoachApp(FollowsStore, w.VBox):
     # ------------------------------------------------------------ actions shared by the panels
 
     def set_state(self, activity_id: str, state: str) -> None:
-        """Open, close or reveal an activity, and follow it on the results."""
-        self.store.set_activity_state(activity_id, state)
+        """Open, close or reveal an activity, and follow it on the results; the coach sees what went wrong."""
+        verb = {"open": "opened", "closed": "closed", "revealed": "revealed"}.get(state, state)
+        button = {"open": "Open", "closed": "Close", "revealed": "Reveal"}.get(state, state)
+        try:
+            self.store.set_activity_state(activity_id, state)
+        except StoreUnavailable as e:
+            self.say(f"The activity was not {verb}: {e} If the laptop's disk is full, free some space (empty the "
+                     f"recycle bin, delete large files), then press {button} again. The answers saved so far are "
+                     "safe.")
+            return
+        except StoreError as e:
+            self.say(f"The activity was not {verb}: {e}")
+            return
         self.selected_activity = activity_id
+        if self.store.backup_problem:
+            self.say(f"The activity is {verb}, but no backup copy of the store was made: {self.store.backup_problem} "
+                     "If the disk is full, free some space, then run `toolkit backup` to make one. The answers are "
+                     "safe in the store.")
+        else:
+            self.say("")
         self.refresh(force=True)
 
     def select(self, activity_id: str) -> None:

@@ -147,6 +147,6 @@ class GroupsPanel(w.VBox):
         case = store.get_bank(activity["bank_hash"]).case_study(activity["case_study_id"])
         debrief = f"<div class='tk-card'><h3>Debrief</h3><p>{esc(tr(case.debrief))}</p></div>" if revealed else \
             "<div class='tk-hint'>Reveal the exercise (Run tab) to show the debrief on the participants' phones.</div>"
-        self.board.value = (f"<h2>{esc(tr(case.title))} <span class='tk-state tk-state-{activity['state']}'>"
-                            f"{activity['state']}</span></h2><div class='tk-groups'>" + "".join(cards)
+        self.board.value = (f"<h2>{esc(tr(case.title))} <span class='tk-state tk-state-{esc(activity['state'])}'>"
+                            f"{esc(activity['state'])}</span></h2><div class='tk-groups'>" + "".join(cards)
                             + "</div>" + debrief)

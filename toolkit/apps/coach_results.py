@@ -45,7 +45,7 @@ class ResultsPanel(w.VBox):
                         f"<td class='tk-dist' data-question='{esc(q.id)}'>"
                         f"{distribution(q, progress['choices'].get(q.id, {}), n, revealed)}</td></tr>")
         self.summary.value = (
-            f"<h2>{esc(activity['title'])} <span class='tk-state tk-state-{activity['state']}'>{activity['state']}"
+            f"<h2>{esc(activity['title'])} <span class='tk-state tk-state-{esc(activity['state'])}'>{esc(activity['state'])}"
             f"</span></h2><div class='tk-card'><span class='tk-stat'><span class='tk-big' id='tk-started'>"
             f"{progress['started']}</span> started</span><span class='tk-stat'><span class='tk-big' id='tk-submitted'>"
             f"{progress['submitted']}</span> submitted</span></div>")

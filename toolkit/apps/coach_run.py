@@ -8,6 +8,7 @@ import ipywidgets as w
 
 from ..deadline import seconds_left, seconds_open
 from ..live import status_board
+from ..store import StoreError
 from .texts import esc
 
 if TYPE_CHECKING:
@@ -66,8 +67,8 @@ class RunPanel(w.VBox):
             self.clocks[a["id"]] = w.HTML()
             selected = " tk-selected" if a["id"] == self.app.selected_activity else ""
             label = w.HTML(f"<div class='tk-activity-row{selected}'><b>{esc(a['title'])}</b> "
-                           f"<span class='tk-hint'>{KIND_LABELS.get(a['kind'], a['kind'])}</span> "
-                           f"<span class='tk-state tk-state-{a['state']}'>{a['state']}</span></div>",
+                           f"<span class='tk-hint'>{esc(KIND_LABELS.get(a['kind'], a['kind']))}</span> "
+                           f"<span class='tk-state tk-state-{esc(a['state'])}'>{esc(a['state'])}</span></div>",
                            layout=w.Layout(flex="1"))
             pick = w.Button(description="Watch", icon="bar-chart", layout=w.Layout(width="auto"))
             pick.add_class("tk-secondary")
@@ -137,7 +138,12 @@ class RunPanel(w.VBox):
 
     def end_session(self) -> None:
         """Close the session: its join code is freed, answers stay, and the coach goes back to the sessions."""
-        self.app.store.close_session(self.app.session["id"])
+        try:
+            self.app.store.close_session(self.app.session["id"])
+        except StoreError as e:  # e.g. the disk is full: the session stays open, and the coach is told
+            self.app.say(f"The session was not ended: {e} If the laptop's disk is full, free some space, then "
+                         "end it again.")
+            return
         self.app.show_prepare()
 
     def submit_for(self, activity_id: str, participant_id: str | None) -> None:

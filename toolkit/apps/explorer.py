@@ -7,6 +7,7 @@ in JupyterLab and in Voila with no network. The participant path never imports t
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import ipywidgets as w
@@ -190,7 +191,7 @@ class ExplorerApp(w.VBox):
         try:
             t = self.tables = analyse(results)
         except (StoreError, ValueError) as e:
-            self.headline.value = f"<p class='problem'>These results cannot be analysed: {e}</p>"
+            self.headline.value = f"<p class='problem'>These results cannot be analysed: {html.escape(str(e))}</p>"
             return
         demo = results.workshops["workshop"].astype(str).str.startswith("Demo:").any()
         self.headline.value = ("<p class='demo'>Demo data: invented, not the results of a real workshop.</p>"
@@ -304,7 +305,7 @@ class ExplorerApp(w.VBox):
         for workshop_id, table in t["progress"].items():
             labels = table["session_id"].map(sessions).astype(str).tolist()
             self.figures[f"progress:{workshop_id}"] = fig = progress_figure(table, labels)
-            parts += [f"<h3>{names.at[workshop_id, 'workshop']}</h3>",
+            parts += [f"<h3>{html.escape(str(names.at[workshop_id, 'workshop']))}</h3>",
                       figure_html(fig, "Pre- and post-test means in each session."),
                       table_html(table.assign(session=labels), [
                           ("position", "#", "int"), ("session", "Session", "text"), ("n", "n", "int"),
@@ -375,8 +376,8 @@ class ExplorerApp(w.VBox):
                            for c in make_certificates(self.store, None, folder / "certificates", self.rule.value,
                                                       workshop_id=wid)]
         except (OSError, StoreError, ValueError) as e:
-            self.files_message.value = f"<p class='problem'>Could not write the files: {e}</p>"
+            self.files_message.value = f"<p class='problem'>Could not write the files: {html.escape(str(e))}</p>"
             return []
         where = folder / "certificates" if what == "certificates" else folder
-        self.files_message.value = f"<p>Wrote {len(written)} file(s) in <code>{where}</code>.</p>"
+        self.files_message.value = f"<p>Wrote {len(written)} file(s) in <code>{html.escape(str(where))}</code>.</p>"
         return written

@@ -93,6 +93,12 @@ def read_text(path: Path, source: str, encoding: str | None = None) -> str:
     text = decode(read_bytes(path, source), source, encoding)
     if not text.strip():
         raise fail(source, 1, "the file is empty")
+    if "\x00" in text:  # no text holds one: a damaged file, or one saved as another format
+        at = text.index("\x00")
+        line, column = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+        raise fail(source, line, f"a NUL character (a zero byte) in column {column}: the file is damaged or "
+                                 "was saved in another format; save it again as UTF-8 text (Excel: Save As, "
+                                 "'CSV UTF-8'). Nothing was imported")
     return text
 
 

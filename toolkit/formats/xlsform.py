@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..bank import PRESET_OPTIONS, PRESET_SCALES, Bank
+from ..cells import text_cells_as_text, xlsx_value
 from .common import CHANGED, ERROR, SKIPPED, TODO, Draft, Export, FormatError, Report, Text, compact, read_bytes
 
 LANGUAGE_NAMES = {"en": "English", "ur": "Urdu"}
@@ -298,7 +299,8 @@ def write(bank: Bank, path: Path) -> list[Report]:
         ws = wb.active if i == 0 else wb.create_sheet()
         ws.title = title
         for r in rows:
-            ws.append(r)
+            ws.append([xlsx_value(v) for v in r])
+        text_cells_as_text(ws)  # a label written "=..." is a label, not a formula
         for cell in ws[1]:
             cell.font = Font(bold=True)
         ws.freeze_panes = "A2"

@@ -6,15 +6,8 @@ from __future__ import annotations
 import pytest
 
 from toolkit import limits
-from toolkit.store import (
-    InvalidText,
-    NotAllowed,
-    Store,
-    TooManyJoins,
-    TooManyWrongCodes,
-    UnknownJoinCode,
-    UnknownParticipant,
-)
+from toolkit.errors import InvalidText, NotAllowed, TooManyJoins, TooManyWrongCodes, UnknownJoinCode, UnknownParticipant
+from toolkit.store import Store
 
 
 def clocked(store: Store, start: float = 1_000_000.0) -> list[float]:

@@ -18,13 +18,14 @@ from IPython.display import Javascript, display
 
 from .. import config
 from ..bank import Question, tr
+from ..limits import PageTries
 from ..scoring import score, score_attempt
-from ..store import Store, StoreError, UnknownJoinCode, UnknownParticipant
+from ..store import Store, StoreError, TooFast, UnknownJoinCode, UnknownParticipant
 from .following import FollowsStore
 from .groupwork import GroupExercise
 from .inputs import TRUE_FALSE, AnswerInput, is_answered, make_input
 from .join import JoinForm
-from .request import page_query_string
+from .request import client_address, page_query_string
 from .room import RoomQuestions
 from .style import STYLE
 from .texts import esc, t
@@ -50,6 +51,8 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.add_class("tk-participant")
         self.store = store or Store(config.db_url())
         self.params = query_params(query)
+        self.client = client_address()  # known once the page request has arrived (query_params waits for it)
+        self.tries = PageTries()  # one page is one person: wrong codes and joins of this page, across its join forms
         self.poll_seconds = poll_seconds
         self.lang = self.params.get("lang", "en") if self.params.get("lang") in ("en", "ur") else "en"
         self.participant: dict | None = None
@@ -108,6 +111,9 @@ class ParticipantApp(FollowsStore, w.VBox):
         activity = self.store.current_activity(self.session["id"])
         signature = self._signature(activity)
         if signature != self._shown:
+            if not self.store.attends(self.session["id"], self.participant["id"]):
+                self._taken_out()
+                return
             self._show_activity(activity)
         elif self.group_view is not None:
             self.group_view.refresh()
@@ -168,7 +174,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         elif not self.params.get("card"):  # a card's address is someone's own: the phone's last person is not
             self._recall_from_browser()
         self.join_form = JoinForm(self.store, self.lang, self.params.get("code", ""), self._joined,
-                                  card=self.params.get("card", ""))
+                                  card=self.params.get("card", ""), tries=self.tries, client=self.client)
         self.body.children = [self.join_form]
 
     def _joined(self, participant: dict, session: dict) -> None:
@@ -185,8 +191,8 @@ class ParticipantApp(FollowsStore, w.VBox):
         session = None
         if code:
             try:
-                session = self.store.find_session(code)
-            except UnknownJoinCode:
+                session = self.store.find_session(code, client=self.client)
+            except (UnknownJoinCode, TooFast):  # a wrong code in a known person's address is counted, too
                 session = None
             if session is not None and session["workshop_id"] != self.participant["workshop_id"]:
                 self._forget_in_browser()
@@ -230,6 +236,11 @@ class ParticipantApp(FollowsStore, w.VBox):
     def _forget_in_browser(self) -> None:
         self._run_js(f"try {{ localStorage.removeItem({json.dumps(TOKEN_KEY)}); }} catch (e) {{}}")
 
+    def _taken_out(self) -> None:
+        """The coach took this participant out of the session (they had not answered): a join form again."""
+        self.join_as_someone_else()
+        self.message.value = f"<div class='tk-problem'>{esc(t('removed', self.lang))}</div>"
+
     def join_as_someone_else(self) -> None:
         """A shared phone: forget this participant here and show the join form for the same session."""
         code = self.session["join_code"] if self.session else ""
@@ -242,7 +253,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.tabs.value = "activity"
         self.room = None
         self.group_view = None
-        self.join_form = JoinForm(self.store, self.lang, code, self._joined)
+        self.join_form = JoinForm(self.store, self.lang, code, self._joined, tries=self.tries, client=self.client)
         self.body.children = [self.join_form]
 
     # ------------------------------------------------------------ activities

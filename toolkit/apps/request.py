@@ -32,3 +32,12 @@ def page_query_string(timeout: float | None = None) -> str:
             os.environ[name] = value
         os.environ["VOILA_PREHEAT"] = "False"  # the request is here: a second app in this kernel must not wait
     return os.environ.get("QUERY_STRING", "")
+
+
+CLIENT_ADDRESS = "HTTP_X_TOOLKIT_CLIENT"  # set by `toolkit serve` from the connection, never taken from the phone
+
+
+def client_address() -> str | None:
+    """The phone's address, as the participant server saw it (after `page_query_string`); None when the page was
+    not served by `toolkit serve` (a test, plain Voila): then only this page's own tries are bounded."""
+    return os.environ.get(CLIENT_ADDRESS) or None

@@ -200,3 +200,23 @@ def test_taking_out_a_cohort_member_or_a_rostered_person_keeps_them_for_the_work
     assert store.find_card(rostered["personal_code"])["id"] == rostered["id"]
     with pytest.raises(NotAllowed):
         store.ask(day2["id"], member["id"], "Still here?")
+
+
+def test_a_roster_holds_what_a_phone_could_type_and_says_which_cell_does_not(store, tmp_path):
+    from toolkit.roster import read_roster
+
+    path = tmp_path / "people.csv"
+    path.write_text("name,sex,organisation,rank\n" + "A" * 101 + ",F,FIA,ASI\nBilal,M,FIA,AS\x07I\nDua,F,FIA,ASI\n")
+    roster = read_roster(str(path))
+    assert [str(p) for p in roster.blocking] == [
+        "people.csv: line 2, column A: the name is longer than 100 characters; shorten it.",
+        "people.csv: line 3, column D: the rank has a character that cannot be stored (a control character); "
+        "type it again."]
+    workshop = store.add_workshop("W")
+    with pytest.raises(InvalidText) as e:  # the store refuses it too, on both databases, and writes nobody
+        store.add_rostered(workshop["id"], [dict(name="Dua", sex="female", organisation="FIA", rank="ASI",
+                                                 contact=None),
+                                            dict(name="Bilal", sex="male", organisation="FIA", rank="R" * 150,
+                                                 contact=None)])
+    assert (e.value.field, e.value.reason) == ("rank", "too_long")
+    assert store.roster(workshop["id"]) == []

@@ -634,9 +634,13 @@ class Store:
         """Participants from a trainer's list (toolkit.roster), each with a personal code for their card.
 
         `people` are dicts with name, sex, organisation, rank and contact. All are written in one transaction,
-        or none. They have not accepted the notice yet: their phone does that when it claims the card.
+        or none (InvalidText: a text longer or odder than a phone could type, see limits.clean_text). They have not
+        accepted the notice yet: their phone does that when it claims the card.
         """
         self.get_workshop(workshop_id)
+        people = [{"name": limits.clean_text(p.get("name"), "display_name"),
+                   **{k: limits.clean_text(p.get(k), k) for k in ("sex", "organisation", "rank", "contact")}}
+                  for p in people]
         rows = []
         with self._write() as c:
             taken = set(c.execute(sa.select(t.participants.c.personal_code)
@@ -648,7 +652,7 @@ class Store:
                 taken.add(code)
                 rows.append(dict(
                     id=new_id(), workshop_id=workshop_id, token=secrets.token_urlsafe(16),
-                    display_name=(person.get("name") or "").strip()[:200] or None,
+                    display_name=person["name"],
                     sex=person.get("sex"), organisation=person.get("organisation"), rank=person.get("rank"),
                     contact=person.get("contact"), language="en", consent_at=None, created_at=now(),
                     rostered_at=now(), personal_code=code))

@@ -27,12 +27,12 @@ def clip(box: w.Text | w.Textarea, most: int) -> None:
 def counted(box: w.Text | w.Textarea, field: str) -> w.HTML:
     """Clip the box to its field's limit and return the counter ("12/100") that follows it."""
     most = TEXT_LIMITS[field]
-    counter = w.HTML()
+    counter = w.HTML(layout=w.Layout(align_self="flex-end"))  # under the box, at the end of the line
     counter.add_class("tk-count")
 
     def show(_change=None) -> None:
         n = len(box.value or "")
-        counter.value = f"<div class='tk-hint' dir='ltr' style='text-align:end'>{min(n, most)}/{most}</div>"
+        counter.value = f"<div class='tk-hint' dir='ltr'>{min(n, most)}/{most}</div>"
 
     clip(box, most)
     box.observe(show, "value")

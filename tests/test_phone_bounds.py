@@ -88,6 +88,7 @@ def test_wrong_card_codes_count_too_and_the_wait_follows_the_page_into_its_next_
 
 def test_wrong_codes_from_one_address_count_across_its_pages(open_session, monkeypatch):
     store, session = open_session
+    store.clock = lambda: 1_000_000.0  # the store's clock stands still: the wait shown is exactly the wait
     monkeypatch.setenv(CLIENT_ADDRESS, "192.168.43.20")
     per_page = limits.WRONG_CODES_FREE_PER_PAGE
     for _ in range(limits.WRONG_CODES_FREE_PER_ADDRESS // per_page):  # each page stays within its own allowance
@@ -104,6 +105,7 @@ def test_wrong_codes_from_one_address_count_across_its_pages(open_session, monke
 
 def test_joins_from_one_address_are_bounded_across_its_pages(open_session, monkeypatch):
     store, session = open_session
+    store.clock = lambda: 1_000_000.0
     monkeypatch.setenv(CLIENT_ADDRESS, "192.168.43.30")
     most, _seconds = limits.JOINS_PER_ADDRESS[0]
     for i in range(most):
@@ -178,6 +180,9 @@ def test_the_coach_sees_who_never_answered_and_takes_them_out_with_their_votes(s
         fill_and_join(p, f"Puppet {i}")
         store.vote(question["id"], p.participant["id"])
         puppets.append(p)
+    puppets[1].tabs.value = "room"  # a page left open on the questions
+    puppets[1].room.vote_buttons[question["id"]].value = False
+    puppets[1].room.vote_buttons[question["id"]].value = True
     coach.refresh()
     silent = run.silent
     assert list(silent.remove_buttons) == [p.participant["id"] for p in puppets]
@@ -191,6 +196,11 @@ def test_the_coach_sees_who_never_answered_and_takes_them_out_with_their_votes(s
     assert store.room_questions(session["id"])[0]["votes"] == 0
     assert [p["display_name"] for p in store.session_participants(session["id"])] == ["Amna"]
     assert silent.remove_buttons == {}
+    puppets[1].room.vote_buttons[question["id"]].value = False
+    puppets[1].room.vote_buttons[question["id"]].value = True  # a vote from a page taken out counts no more
+    assert "The coach has taken you out of this session" in puppets[1].room.status.value
+    assert store.room_questions(session["id"])[0]["votes"] == 0
+    assert puppets[1].room.vote_buttons[question["id"]].value is False
 
     store.open_activity(activity["id"])
     puppets[0].refresh()  # the page of someone taken out: the join form again, and why

@@ -36,7 +36,7 @@ class SilentPeople(w.VBox):
     def refresh(self) -> None:
         session_id = self.app.session["id"]
         silent = self.app.store.silent_participants(session_id)
-        names = display_names(self.app.store, session_id, self.app.pseudonyms)
+        names = display_names(self.app.store, session_id, self.app.pseudonyms) if silent else {}
         shown = tuple((p["id"], names.get(p["id"], "?")) for p in silent)
         if shown == self._shown:
             return

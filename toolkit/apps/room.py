@@ -6,7 +6,7 @@ import uuid
 
 import ipywidgets as w
 
-from ..store import Store, StoreError
+from ..store import NotAllowed, Store, StoreError
 from .bounded import counted, problem
 from .texts import esc, t
 
@@ -37,6 +37,9 @@ class RoomQuestions(w.VBox):
         try:
             self.store.ask(self.session["id"], self.participant["id"], self.box.value, anonymous=self.anonymous.value,
                            uid=self.uid)
+        except NotAllowed:  # the coach took this participant out of the session
+            self.status.value = f"<div class='tk-problem'>{esc(t('removed', self.lang))}</div>"
+            return
         except StoreError as e:
             self.status.value = problem(e, self.lang)
             return
@@ -69,6 +72,10 @@ class RoomQuestions(w.VBox):
     def _vote(self, question_id: str, up: bool) -> None:
         try:
             self.store.vote(question_id, self.participant["id"], up=up)
+        except NotAllowed:
+            self.status.value = f"<div class='tk-problem'>{esc(t('removed', self.lang))}</div>"
+            self._shown = None  # redraw: the button goes back to what the store holds
         except StoreError as e:
             self.status.value = problem(e, self.lang)
+            self._shown = None
         self.refresh()

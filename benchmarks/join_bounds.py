@@ -11,6 +11,7 @@ measures that). Each counted join comes from an address of its own, so none is r
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import tempfile
@@ -54,10 +55,8 @@ def measure(url: str, joins: int) -> None:
     find_counted = timed(lambda i: store.find_session(code, client=f"10.{run}.{i}"), joins)
 
     def wrong(i: int) -> None:
-        try:
+        with contextlib.suppress(UnknownJoinCode):
             store.find_session("ZZZZZZ", client=f"11.{run}.{i}")
-        except UnknownJoinCode:
-            pass
 
     wrong_counted = timed(wrong, joins)
     print(f"  join, no address (baseline): {ms(plain)}")

@@ -208,3 +208,20 @@ def test_the_coach_sees_who_never_answered_and_takes_them_out_with_their_votes(s
     assert "The coach has taken you out of this session" in puppets[0].message.value
     asker.refresh()
     assert asker.attempt is not None  # everyone else goes on as before
+
+
+def test_a_known_persons_link_with_a_guessed_code_is_counted_and_tells_nothing_while_the_wait_runs(store,
+                                                                                                   monkeypatch):
+    store.clock = lambda: 1_000_000.0
+    mine = store.add_workshop("Mine")
+    my_session = store.add_session(mine["id"], "S")
+    me = store.join(my_session["join_code"], "Gul")
+    other = store.add_session(store.add_workshop("Another workshop")["id"], "S")
+    monkeypatch.setenv(CLIENT_ADDRESS, "192.168.43.40")
+    for _ in range(limits.WRONG_CODES_FREE_PER_ADDRESS):
+        app = page(store, f"code=ZZZZZZ&token={me['token']}")
+        assert app.session["id"] == my_session["id"]  # a wrong code in the link: back to their own session
+    guessed = page(store, f"code={other['join_code']}&token={me['token']}")
+    assert guessed.join_form is None and guessed.session["id"] == my_session["id"]  # not the other's join form
+    monkeypatch.setenv(CLIENT_ADDRESS, "192.168.43.41")
+    assert page(store, f"code={other['join_code']}&token={me['token']}").join_form.session["id"] == other["id"]

@@ -210,6 +210,20 @@ def test_the_coach_sees_who_never_answered_and_takes_them_out_with_their_votes(s
     assert asker.attempt is not None  # everyone else goes on as before
 
 
+def test_someone_taken_out_while_on_a_question_hears_it_within_a_few_looks(session_with_pretest):
+    from toolkit.apps.participant import ATTENDANCE_EVERY
+
+    store, session, _ = session_with_pretest
+    app = page(store, f"code={session['join_code']}")
+    fill_and_join(app, "Slow")
+    assert app.input is not None  # on the first question, nothing answered yet
+    store.remove_from_session(session["id"], app.participant["id"])
+    for _ in range(ATTENDANCE_EVERY):
+        app.refresh()
+    assert app.participant is None
+    assert "The coach has taken you out of this session" in app.message.value
+
+
 def test_a_known_persons_link_with_a_guessed_code_is_counted_and_tells_nothing_while_the_wait_runs(store,
                                                                                                    monkeypatch):
     store.clock = lambda: 1_000_000.0

@@ -33,6 +33,7 @@ from .texts import esc, t
 LANG_LABELS = (("English", "en"), ("اردو", "ur"))
 TOKEN_KEY = "toolkit.participant"  # where the browser keeps the personal link, for the next session of the cohort
 _NOTHING_SHOWN = object()  # differs from every activity signature, None ("nothing open") included
+ATTENDANCE_EVERY = 10  # looks at the store (about seconds) between two checks that the coach has not taken us out
 
 
 def query_params(query: str | None = None) -> dict[str, str]:
@@ -53,6 +54,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.params = query_params(query)
         self.client = client_address()  # known once the page request has arrived (query_params waits for it)
         self.tries = PageTries()  # one page is one person: wrong codes and joins of this page, across its join forms
+        self._looks = 0
         self.poll_seconds = poll_seconds
         self.lang = self.params.get("lang", "en") if self.params.get("lang") in ("en", "ur") else "en"
         self.participant: dict | None = None
@@ -110,10 +112,14 @@ class ParticipantApp(FollowsStore, w.VBox):
             return
         activity = self.store.current_activity(self.session["id"])
         signature = self._signature(activity)
+        self._looks += 1
+        # Taken out by the coach? Asked when the page is about to change, and every ATTENDANCE_EVERY looks in
+        # between (one cheap query, not one a second per phone), so that someone answering hears it too.
+        if (signature != self._shown or self._looks % ATTENDANCE_EVERY == 0) and \
+                not self.store.attends(self.session["id"], self.participant["id"]):
+            self._taken_out()
+            return
         if signature != self._shown:
-            if not self.store.attends(self.session["id"], self.participant["id"]):
-                self._taken_out()
-                return
             self._show_activity(activity)
         elif self.group_view is not None:
             self.group_view.refresh()

@@ -239,3 +239,16 @@ def test_a_known_persons_link_with_a_guessed_code_is_counted_and_tells_nothing_w
     assert guessed.join_form is None and guessed.session["id"] == my_session["id"]  # not the other's join form
     monkeypatch.setenv(CLIENT_ADDRESS, "192.168.43.41")
     assert page(store, f"code={other['join_code']}&token={me['token']}").join_form.session["id"] == other["id"]
+
+
+@pytest.mark.parametrize("address, counted", [("192.168.43.7", "192.168.43.7"), ("fe80::1", "fe80::1"),
+                                              ("127.0.0.1", None), ("127.0.0.5", None), ("::1", None),
+                                              ("::ffff:127.0.0.1", None), (None, None)])
+def test_the_laptop_itself_is_not_a_phone(address, counted, monkeypatch):
+    from toolkit.apps.request import client_address
+
+    if address is None:
+        monkeypatch.delenv(CLIENT_ADDRESS, raising=False)
+    else:
+        monkeypatch.setenv(CLIENT_ADDRESS, address)
+    assert client_address() == counted

@@ -220,3 +220,37 @@ def test_a_roster_holds_what_a_phone_could_type_and_says_which_cell_does_not(sto
                                                  contact=None)])
     assert (e.value.field, e.value.reason) == ("rank", "too_long")
     assert store.roster(workshop["id"]) == []
+
+
+def test_pages_of_one_phone_trying_codes_at_the_same_moment_take_their_turns(store):
+    import threading
+
+    session = profile_workshop(store)
+    clocked(store)  # the clock stands still: once a wait starts, it runs for every later try
+    for _ in range(limits.WRONG_CODES_FREE_PER_ADDRESS - 1):  # one free try left
+        with pytest.raises(UnknownJoinCode):
+            store.find_session("ZZZZZZ", client="10.0.0.70")
+    kernels = [Store(store.url) for _ in range(6)]
+    outcomes: list[str] = []
+    start = threading.Barrier(len(kernels))
+
+    def guess(kernel: Store) -> None:
+        kernel.clock = store.clock
+        start.wait()
+        try:
+            kernel.find_session("ZZZZZY", client="10.0.0.70")
+        except UnknownJoinCode:
+            outcomes.append("tried")
+        except TooManyWrongCodes:
+            outcomes.append("waits")
+
+    threads = [threading.Thread(target=guess, args=(k,)) for k in kernels]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    for k in kernels:
+        k.close()
+    assert sorted(outcomes) == ["tried"] + ["waits"] * (len(kernels) - 1)
+    with pytest.raises(TooManyWrongCodes):
+        store.find_session(session["join_code"], client="10.0.0.70")

@@ -277,16 +277,10 @@ class Store:
         """The open session with this code. With `client` (the phone's address) a wrong code counts against that
         address, and after a few of them a growing wait runs (TooManyWrongCodes), for the right code too."""
         code = normalise_join_code(join_code)
-        row = None
-        with self._read() as c:
-            self._check_codes(c, client)
-            if _could_be_a_code(code):
-                row = _row(c.execute(
-                    sa.select(t.sessions).where(t.sessions.c.join_code == code, t.sessions.c.state == "open")
-                    .order_by(t.sessions.c.created_at.desc())
-                ).first())
+        row = self._look_up_code(code, client, lambda c: _row(c.execute(
+            sa.select(t.sessions).where(t.sessions.c.join_code == code, t.sessions.c.state == "open")
+            .order_by(t.sessions.c.created_at.desc())).first()))
         if row is None:
-            self._wrong_code(client, code)
             shown = code if _could_be_a_code(code) else ""
             raise UnknownJoinCode(f"No open session has the code {shown or '(empty)'}. Check the code on the screen.")
         return row
@@ -598,25 +592,30 @@ class Store:
         if self.dialect == "postgresql":
             c.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_key(f"{kind}/{key}"))))
 
-    def _check_codes(self, c: sa.Connection, client: str | None) -> None:
+    def _look_up_code(self, code: str, client: str | None, find) -> dict | None:
+        """`find(connection)` for a normalised code, or None; with `client`, the address's wait is checked first
+        and a wrong code counted, in one write transaction: pages of one phone trying codes at the same moment
+        take their turns, so none slips past a wait that another's wrong code has just started."""
         if not client:
-            return
-        tries = self._tries(c, "wrong_code", client[:100], limits.WRONG_CODE_WINDOW_S)
-        if tries:
-            wait = tries[-1] + limits.code_wait(len(tries), limits.WRONG_CODES_FREE_PER_ADDRESS) - self.clock()
+            if not _could_be_a_code(code):
+                return None
+            with self._read() as c:
+                return find(c)
+        key = client[:100]
+        with self._write() as c:
+            self._lock(c, "wrong_code", key)
+            tries = self._tries(c, "wrong_code", key, limits.WRONG_CODE_WINDOW_S)
+            wait = tries[-1] + limits.code_wait(len(tries), limits.WRONG_CODES_FREE_PER_ADDRESS) - self.clock() \
+                if tries else 0.0
             if wait > 0:
                 raise TooManyWrongCodes(f"Too many wrong codes from this network: wait {wait:.0f} s, then try again.",
                                         retry_after=wait)
-
-    def _wrong_code(self, client: str | None, code: str) -> None:
-        """Count a wrong code against the address; a code an old session had is a stale link, not a guess."""
-        if not client:
-            return
-        with self._write() as c:
-            if _could_be_a_code(code) and c.execute(sa.select(t.sessions.c.id).where(
-                    t.sessions.c.join_code == code).limit(1)).first() is not None:
-                return
-            self._note(c, "wrong_code", client[:100])
+            row = find(c) if _could_be_a_code(code) else None
+            # a code an old session had is a stale link (yesterday's address), not a guess
+            if row is None and not (_could_be_a_code(code) and c.execute(
+                    sa.select(t.sessions.c.id).where(t.sessions.c.join_code == code).limit(1)).first()):
+                self._note(c, "wrong_code", key)
+            return row
 
     def _check_joins(self, c: sa.Connection, client: str) -> None:
         key = client[:100]
@@ -680,13 +679,9 @@ class Store:
 
         With `client`, a wrong card code counts against the address like a wrong join code."""
         code = normalise_join_code(code)  # a card's code is typed like a join code
-        row = None
-        with self._read() as c:
-            self._check_codes(c, client)
-            if _could_be_a_code(code):
-                row = _row(c.execute(sa.select(t.participants).where(t.participants.c.personal_code == code)).first())
+        row = self._look_up_code(code, client, lambda c: _row(c.execute(
+            sa.select(t.participants).where(t.participants.c.personal_code == code)).first()))
         if row is None:
-            self._wrong_code(client, code)
             raise UnknownParticipant("This card's code is not known here. Check the letters on the card, or join "
                                      "with the code on the screen.")
         return row

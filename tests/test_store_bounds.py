@@ -254,3 +254,33 @@ def test_pages_of_one_phone_trying_codes_at_the_same_moment_take_their_turns(sto
     assert sorted(outcomes) == ["tried"] + ["waits"] * (len(kernels) - 1)
     with pytest.raises(TooManyWrongCodes):
         store.find_session(session["join_code"], client="10.0.0.70")
+
+
+def test_joins_from_one_address_at_the_same_moment_stop_at_the_bound(store):
+    import threading
+
+    session = profile_workshop(store)
+    clocked(store)
+    most, _seconds = limits.JOINS_PER_ADDRESS[0]
+    kernels = [Store(store.url) for _ in range(most + 4)]
+    outcomes: list[str] = []
+    start = threading.Barrier(len(kernels))
+
+    def join(kernel: Store, i: int) -> None:
+        kernel.clock = store.clock
+        start.wait()
+        try:
+            kernel.join(session["join_code"], f"P{i}", rank="ASI", client="10.0.0.80")
+            outcomes.append("joined")
+        except TooManyJoins:
+            outcomes.append("waits")
+
+    threads = [threading.Thread(target=join, args=(k, i)) for i, k in enumerate(kernels)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=120)
+    for k in kernels:
+        k.close()
+    assert sorted(outcomes) == ["joined"] * most + ["waits"] * 4
+    assert len(store.session_participants(session["id"])) == most

@@ -51,8 +51,8 @@ class TooFast(NotAllowed):
 class InvalidText(StoreError):
     """A text that the store does not take: too long, or with characters no database stores (NUL, controls).
 
-    `field` names what was typed (a key of `limits.TEXT_LIMITS`), `reason` is "too_long" or "characters",
-    `limit` the most characters the field takes.
+    `field` names what was typed (a key of `limits.TEXT_LIMITS`), `reason` is "too_long", "characters" or
+    "missing" (a required field left empty), `limit` the most characters the field takes.
     """
 
     def __init__(self, message: str, field: str, reason: str, limit: int):
@@ -62,3 +62,11 @@ class InvalidText(StoreError):
 
 class TimeUp(ActivityNotOpen):
     """The activity's time limit has passed (and the few seconds' grace for an answer already on its way)."""
+
+
+class TooManyWrongCodes(TooFast):
+    """Wrong join or card codes from this page or address: even the right code waits `retry_after` seconds."""
+
+
+class TooManyJoins(TooFast):
+    """Many people joined from this page or address in a short while: the next waits `retry_after` seconds."""

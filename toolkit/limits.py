@@ -105,3 +105,61 @@ class SlidingWindow:
         if len(window) < self.most:
             return 0.0
         return max(0.0, self.seconds - (now - window[0]))
+
+
+# ---------------------------------------------------------------- codes and joins (toolkit/store.py, apps/join.py)
+#
+# Guessing a join code: a page gets WRONG_CODES_FREE_PER_PAGE wrong codes, then waits 2, 4, 8 … seconds (at most
+# WRONG_CODE_WAIT_MAX_S) before its next try; so does an address, counted across all its pages and kernels in
+# the store, after WRONG_CODES_FREE_PER_ADDRESS wrong codes in the last WRONG_CODE_WINDOW_S. While a wait runs,
+# even the right code waits: otherwise the answer to a try would still tell a guesser whether it was right.
+# An address is bounded to about 85 tries in its first hour and 60 an hour after that (see the README).
+# The address's allowance is larger than a page's because several phones may share it (see JOINS_PER_ADDRESS):
+# a room's typos must not make the room wait; and the longest wait stays short (a minute) for the same reason.
+WRONG_CODES_FREE_PER_PAGE = 5
+WRONG_CODES_FREE_PER_ADDRESS = 20
+WRONG_CODE_WINDOW_S = 3600.0
+WRONG_CODE_WAIT_MAX_S = 60.0
+
+# One page is one person: a shared phone may join a few people, one after the other; more is a script.
+JOINS_PER_PAGE = 3
+# New participants per address, in (most, seconds) windows. On the laptop's own Wi-Fi or the venue's, every
+# phone has an address of its own, so this is per phone. Phones share one address only when they reach the
+# laptop through another phone's hotspot, which takes 10 devices at most (Android's limit; an iPhone's is 5):
+# 12 in 10 minutes lets a full hotspot and a shared phone join at once. A second, longer window bounds what one
+# address can add to a day (returning participants come back with their link and do not count).
+JOINS_PER_ADDRESS = ((12, 600.0), (30, 6 * 3600.0))
+
+
+def code_wait(wrong: int, free: int) -> float:
+    """Seconds to wait after the `wrong`-th wrong code: none for the first `free`, then 2, 4, 8 … up to a minute."""
+    if wrong < free:
+        return 0.0
+    return float(min(2 ** (wrong - free + 1), WRONG_CODE_WAIT_MAX_S))
+
+
+class PageTries:
+    """What one page (one kernel) has tried: wrong codes, with their growing wait, and the people it joined."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self.clock = clock
+        self.wrong = 0
+        self.last_wrong = 0.0
+        self.joined: set[str] = set()
+
+    def wait(self) -> float:
+        """Seconds until this page may try a code again (0 when it may now)."""
+        if not self.wrong:
+            return 0.0
+        return max(0.0, self.last_wrong + code_wait(self.wrong, WRONG_CODES_FREE_PER_PAGE) - self.clock())
+
+    def wrong_code(self) -> None:
+        self.wrong += 1
+        self.last_wrong = self.clock()
+
+    def may_join(self, participant_id: str | None = None) -> bool:
+        """Whether one more person may join from this page (the one it already joined may come again)."""
+        return participant_id in self.joined or len(self.joined) < JOINS_PER_PAGE
+
+    def joined_one(self, participant_id: str) -> None:
+        self.joined.add(participant_id)

@@ -19,6 +19,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import InvalidText
+from .limits import clean_text
+
 REQUIRED = ("name", "sex", "organisation", "rank")
 OPTIONAL = ("contact",)
 # The header names a column may have (compared without case, spaces, dots, dashes and underscores).
@@ -34,7 +37,7 @@ SEX_VALUES = {
     "male": ("male", "m", "man", "men", "مرد"),
     "undisclosed": ("undisclosed", "prefernottosay", "notsaid", "other", "x"),
 }
-MAX = {"name": 200, "organisation": 200, "rank": 100, "contact": 200}
+FIELDS = {"name": "display_name", "organisation": "organisation", "rank": "rank", "contact": "contact"}  # limits.py
 
 
 class RosterError(Exception):
@@ -215,10 +218,13 @@ def read_roster(path: str | Path, sheet: str | None = None) -> Roster:
             roster.problems.append(Problem(where(line, positions["name"]), "no name; write the person's name, or "
                                            "delete the row."))
             continue
-        for c, limit in MAX.items():
-            if len(values[c]) > limit:
-                roster.problems.append(Problem(where(line, positions[c]), f"the {c} is longer than {limit} "
-                                               "characters; shorten it."))
+        for c, field_name in FIELDS.items():  # what a phone may type, a roster may hold: the same bounds
+            try:
+                values[c] = clean_text(values[c], field_name) or ""
+            except InvalidText as e:
+                fix = f"is longer than {e.limit} characters; shorten it." if e.reason == "too_long" else \
+                    "has a character that cannot be stored (a control character); type it again."
+                roster.problems.append(Problem(where(line, positions[c]), f"the {c} {fix}"))
         sex = None
         if values["sex"]:
             sex = next((ours for ours, names in SEX_VALUES.items() if _key(values["sex"]) in map(_key, names)), None)

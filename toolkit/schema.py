@@ -192,3 +192,15 @@ votes = sa.Table(
     sa.Column("participant_id", sa.String(36), sa.ForeignKey("participants.id"), primary_key=True),
     _when("voted_at", nullable=False),
 )
+
+# What an address tried, shared by every kernel and server of the store: wrong codes and joins, each a row
+# that expires (limits.WRONG_CODE_WINDOW_S, limits.JOINS_PER_ADDRESS). `at` is seconds since 1970 (UTC).
+throttle_events = sa.Table(
+    "throttle_events",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(20), nullable=False),  # wrong_code | join
+    sa.Column("key", sa.String(100), nullable=False),  # the phone's address
+    sa.Column("at", sa.Float, nullable=False, index=True),
+    sa.Index("ix_throttle_events_kind_key_at", "kind", "key", "at"),
+)

@@ -8,10 +8,12 @@ attempt, question from the room) is stored once: the caller passes the same `uid
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
 import secrets
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -22,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from . import migrations
+from . import limits, migrations
 from . import schema as t
 from .backup import KEEP as KEEP_BACKUPS
 from .backup import backup_sqlite
@@ -41,6 +43,8 @@ from .errors import (  # noqa: F401  re-exported: callers import the store's err
     StoreUnavailable,
     TimeUp,
     TooFast,
+    TooManyJoins,
+    TooManyWrongCodes,
     UnknownJoinCode,
     UnknownParticipant,
 )
@@ -88,6 +92,17 @@ def new_personal_code() -> str:
 def normalise_join_code(code: str) -> str:
     """What a person typed, as a join code: case, spaces and dashes forgiven."""
     return "".join(str(code).split()).upper().replace("-", "")
+
+
+def _could_be_a_code(code: str) -> bool:
+    """Whether a normalised code is made of code letters at all: anything else is wrong without asking the database
+    (PostgreSQL refuses a NUL byte in a query, and a long text is no code)."""
+    return 0 < len(code) <= PERSONAL_CODE_LENGTH and not set(code) - set(JOIN_CODE_ALPHABET)
+
+
+def _lock_key(text: str) -> int:
+    """A 64-bit number for pg_advisory_xact_lock, the same in every server."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
 
 
 def free_join_code(c: sa.Connection) -> str:
@@ -139,6 +154,7 @@ class Store:
         self._banks: dict[str, Bank] = {}
         self.keep_backups = keep_backups
         self.backup_problem: str | None = None  # why the last automatic backup failed, if it did
+        self.clock = time.time  # seconds since 1970: tries per address are compared across kernels and servers
         if create:
             self.create()
 
@@ -290,15 +306,16 @@ class Store:
             raise NotFound("That session is not in this store.")
         return row
 
-    def find_session(self, join_code: str) -> dict:
+    def find_session(self, join_code: str, client: str | None = None) -> dict:
+        """The open session with this code. With `client` (the phone's address) a wrong code counts against that
+        address, and after a few of them a growing wait runs (TooManyWrongCodes), for the right code too."""
         code = normalise_join_code(join_code)
-        with self._read() as c:
-            row = _row(c.execute(
-                sa.select(t.sessions).where(t.sessions.c.join_code == code, t.sessions.c.state == "open")
-                .order_by(t.sessions.c.created_at.desc())
-            ).first())
+        row = self._look_up_code(code, client, lambda c: _row(c.execute(
+            sa.select(t.sessions).where(t.sessions.c.join_code == code, t.sessions.c.state == "open")
+            .order_by(t.sessions.c.created_at.desc())).first()))
         if row is None:
-            raise UnknownJoinCode(f"No open session has the code {code or '(empty)'}. Check the code on the screen.")
+            shown = code if _could_be_a_code(code) else ""
+            raise UnknownJoinCode(f"No open session has the code {shown or '(empty)'}. Check the code on the screen.")
         return row
 
     def list_sessions(self, workshop_id: str | None = None) -> list[dict]:
@@ -459,10 +476,14 @@ class Store:
     # ------------------------------------------------------------ participants
 
     def join(self, join_code: str, display_name: str | None = None, language: str = "en",
-             consent: bool = True, *, uid: str | None = None, **profile: str | None) -> dict:
+             consent: bool = True, *, uid: str | None = None, client: str | None = None,
+             **profile: str | None) -> dict:
         """A new participant of the session's workshop, with the token that brings them back.
 
         Pass a `uid` made once per join form: a retry with it returns the participant the first call made.
+        Texts are checked here (limits.clean_text), so both databases take and refuse the same (InvalidText).
+        With `client` (the phone's address), wrong codes and joins count against it (TooManyWrongCodes,
+        TooManyJoins); without it (the CLI, the demo, tests) nothing is counted.
         """
         participant_id = id_from_uid("join", uid) if uid else new_id()
         if uid:
@@ -470,25 +491,36 @@ class Store:
                 joined = _row(c.execute(sa.select(t.participants).where(t.participants.c.id == participant_id)).first())
             if joined is not None:
                 return joined
-        session = self.find_session(join_code)
-        workshop = self.get_workshop(session["workshop_id"])
         unknown = set(profile) - set(PROFILE_FIELDS) - {"match_code_hash"}
         if unknown:
             raise StoreError(f"Unknown profile field(s): {', '.join(sorted(unknown))}.")
-        for name, rule in workshop["profile_fields"].items():
-            if rule == "required" and not (profile.get(name) or "").strip():
-                raise StoreError(f"Please answer: {name}.")
+        name = limits.clean_text(display_name, "display_name")
+        given = {k: limits.clean_text(v, k) for k, v in profile.items() if k in PROFILE_FIELDS}
+        match_code = profile.get("match_code_hash")
+        if match_code is not None and not (isinstance(match_code, str) and len(match_code) <= 64
+                                           and not set(match_code) - set("0123456789abcdef.")):
+            raise StoreError("A matching code is stored as its digests (matchcode.match_code_hash).")
+        session = self.find_session(join_code, client=client)
+        workshop = self.get_workshop(session["workshop_id"])
+        for field, rule in workshop["profile_fields"].items():
+            if rule == "required" and not given.get(field):
+                raise InvalidText(f"Please answer: {field}.", field, "missing", limits.TEXT_LIMITS[field])
         if not consent:
             raise NotAllowed("You can join once you have read and accepted the notice.")
-        name = (display_name or "").strip()[:200] or None
+        if "match_code_hash" in profile:
+            given["match_code_hash"] = match_code
         row = dict(id=participant_id, workshop_id=workshop["id"], token=secrets.token_urlsafe(16), display_name=name,
                    language=language if language in ("en", "ur") else "en", consent_at=now(), created_at=now(),
-                   **{k: (v.strip()[:200] or None) if isinstance(v, str) else v for k, v in profile.items()})
+                   **given)
         with self._write() as c:
+            if client:
+                self._check_joins(c, client)
             if c.execute(self._insert_ignoring_duplicates(t.participants, row, on=["id"])).rowcount == 0:
                 # the same uid raced in from another kernel: that call's participant is the one
                 return _row(c.execute(sa.select(t.participants).where(t.participants.c.id == participant_id)).first())
             c.execute(t.attendance.insert().values(session_id=session["id"], participant_id=row["id"], joined_at=now()))
+            if client:
+                self._note(c, "join", client)
         return row
 
     def find_participant(self, token: str) -> dict:
@@ -518,15 +550,137 @@ class Store:
             )
             return [_row(r) for r in rows]
 
+    def attends(self, session_id: str, participant_id: str) -> bool:
+        """Whether the participant is (still) in this session: the coach may have taken them out."""
+        with self._read() as c:
+            return c.execute(sa.select(t.attendance.c.participant_id).where(
+                t.attendance.c.session_id == session_id, t.attendance.c.participant_id == participant_id)
+            ).first() is not None
+
+    def _left_traces(self, c: sa.Connection, session_id: str, participant_ids: list[str] | None = None) -> set[str]:
+        """Who of the session (or of `participant_ids`) answered, submitted, wrote for a group or asked in it."""
+        activity_ids = sa.select(t.activities.c.id).where(t.activities.c.session_id == session_id)
+        attempts = t.attempts
+        answered = (sa.select(attempts.c.participant_id).join(t.answers, t.answers.c.attempt_id == attempts.c.id)
+                    .where(attempts.c.activity_id.in_(activity_ids)))
+        submitted = sa.select(attempts.c.participant_id).where(attempts.c.activity_id.in_(activity_ids),
+                                                               attempts.c.submitted_at.is_not(None))
+        group_ids = sa.select(t.groups.c.id).where(t.groups.c.activity_id.in_(activity_ids))
+        grouped = sa.select(t.group_answers.c.participant_id).where(t.group_answers.c.group_id.in_(group_ids))
+        asked = sa.select(t.audience_questions.c.participant_id).where(t.audience_questions.c.session_id == session_id)
+        traces: set[str] = set()
+        for q in (answered, submitted, grouped, asked):
+            if participant_ids is not None:
+                q = q.where(q.selected_columns[0].in_(participant_ids))
+            traces.update(c.execute(q).scalars())
+        return traces
+
+    def silent_participants(self, session_id: str) -> list[dict]:
+        """The session's participants who have not answered, written for a group or asked anything in it."""
+        people = self.session_participants(session_id)
+        with self._read() as c:
+            traces = self._left_traces(c, session_id)
+        return [p for p in people if p["id"] not in traces]
+
+    def remove_from_session(self, session_id: str, participant_id: str) -> None:
+        """Take someone who never answered out of the session (the coach's answer to made-up participants).
+
+        Their attendance, empty attempts, group places and votes in this session go; a participant nothing else
+        refers to (no other session, not on the roster) is deleted, so their link no longer works. Someone who
+        answered, submitted, wrote for a group or asked a question in this session is refused (NotAllowed).
+        """
+        with self._write() as c:
+            if c.execute(sa.select(t.attendance.c.participant_id).where(
+                    t.attendance.c.session_id == session_id, t.attendance.c.participant_id == participant_id)).first() is None:
+                raise NotFound("That participant is not in this session.")
+            if self._left_traces(c, session_id, [participant_id]):
+                raise NotAllowed("This participant has answered in this session; their answers are kept.")
+            activity_ids = sa.select(t.activities.c.id).where(t.activities.c.session_id == session_id)
+            group_ids = sa.select(t.groups.c.id).where(t.groups.c.activity_id.in_(activity_ids))
+            question_ids = sa.select(t.audience_questions.c.id).where(t.audience_questions.c.session_id == session_id)
+            mine = {"participant_id": participant_id}
+            c.execute(t.votes.delete().filter_by(**mine).where(t.votes.c.question_id.in_(question_ids)))
+            c.execute(t.group_members.delete().filter_by(**mine).where(t.group_members.c.group_id.in_(group_ids)))
+            c.execute(t.attempts.delete().filter_by(**mine).where(t.attempts.c.activity_id.in_(activity_ids)))
+            c.execute(t.attendance.delete().filter_by(session_id=session_id, **mine))
+            person = c.execute(sa.select(t.participants.c.rostered_at).where(t.participants.c.id == participant_id)).first()
+            refers = [sa.select(x.c.participant_id).filter_by(**mine).limit(1)
+                      for x in (t.attendance, t.attempts, t.group_members, t.group_answers, t.audience_questions, t.votes)]
+            if person is not None and person.rostered_at is None and not any(c.execute(q).first() for q in refers):
+                c.execute(t.participants.delete().where(t.participants.c.id == participant_id))
+
+    # ------------------------------------------------------------ tries per address (limits.py)
+
+    def _tries(self, c: sa.Connection, kind: str, key: str, seconds: float) -> list[float]:
+        """When `key` tried `kind` in the last `seconds`, oldest first."""
+        since = self.clock() - seconds
+        return list(c.execute(sa.select(t.throttle_events.c.at).where(
+            t.throttle_events.c.kind == kind, t.throttle_events.c.key == key, t.throttle_events.c.at > since)
+            .order_by(t.throttle_events.c.at)).scalars())
+
+    def _note(self, c: sa.Connection, kind: str, key: str) -> None:
+        """One more try of `kind` by `key`; tries older than any window that counts them are forgotten."""
+        now_s = self.clock()
+        c.execute(t.throttle_events.insert().values(kind=kind, key=key, at=now_s))
+        if secrets.randbelow(8) == 0:  # now and then is enough: an expired row is never counted, only kept
+            longest = {"wrong_code": limits.WRONG_CODE_WINDOW_S, "join": max(s for _, s in limits.JOINS_PER_ADDRESS)}
+            c.execute(t.throttle_events.delete().where(t.throttle_events.c.kind == kind,
+                                                       t.throttle_events.c.at < now_s - longest[kind]))
+
+    def _lock(self, c: sa.Connection, kind: str, key: str) -> None:
+        """Several servers on one PostgreSQL count one address's tries one at a time (SQLite has one writer)."""
+        if self.dialect == "postgresql":
+            c.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_key(f"{kind}/{key}"))))
+
+    def _look_up_code(self, code: str, client: str | None, find) -> dict | None:
+        """`find(connection)` for a normalised code, or None; with `client`, the address's wait is checked first
+        and a wrong code counted, in one write transaction: pages of one phone trying codes at the same moment
+        take their turns, so none slips past a wait that another's wrong code has just started."""
+        if not client:
+            if not _could_be_a_code(code):
+                return None
+            with self._read() as c:
+                return find(c)
+        key = client[:100]
+        with self._write() as c:
+            self._lock(c, "wrong_code", key)
+            tries = self._tries(c, "wrong_code", key, limits.WRONG_CODE_WINDOW_S)
+            wait = tries[-1] + limits.code_wait(len(tries), limits.WRONG_CODES_FREE_PER_ADDRESS) - self.clock() \
+                if tries else 0.0
+            if wait > 0:
+                raise TooManyWrongCodes(f"Too many wrong codes from this network: wait {wait:.0f} s, then try again.",
+                                        retry_after=wait)
+            row = find(c) if _could_be_a_code(code) else None
+            # a code an old session had is a stale link (yesterday's address), not a guess
+            if row is None and not (_could_be_a_code(code) and c.execute(
+                    sa.select(t.sessions.c.id).where(t.sessions.c.join_code == code).limit(1)).first()):
+                self._note(c, "wrong_code", key)
+            return row
+
+    def _check_joins(self, c: sa.Connection, client: str) -> None:
+        key = client[:100]
+        self._lock(c, "join", key)
+        recent = self._tries(c, "join", key, max(seconds for _, seconds in limits.JOINS_PER_ADDRESS))
+        for most, seconds in limits.JOINS_PER_ADDRESS:
+            tries = [at for at in recent if at > self.clock() - seconds]
+            if len(tries) >= most:
+                wait = tries[-most] + seconds - self.clock()
+                raise TooManyJoins(f"{most} people joined from this network in {seconds / 60:.0f} minutes: wait "
+                                   f"{wait / 60:.0f} min, then try again.", retry_after=max(wait, 1.0))
+
     # ------------------------------------------------------------ rosters
 
     def add_rostered(self, workshop_id: str, people: list[dict]) -> list[dict]:
         """Participants from a trainer's list (toolkit.roster), each with a personal code for their card.
 
         `people` are dicts with name, sex, organisation, rank and contact. All are written in one transaction,
-        or none. They have not accepted the notice yet: their phone does that when it claims the card.
+        or none (InvalidText: a text longer or odder than a phone could type, see limits.clean_text). They have not
+        accepted the notice yet: their phone does that when it claims the card.
         """
         self.get_workshop(workshop_id)
+        people = [{"name": limits.clean_text(p.get("name"), "display_name"),
+                   **{k: limits.clean_text(p.get(k), k) for k in ("sex", "organisation", "rank", "contact")}}
+                  for p in people]
         rows = []
         with self._write() as c:
             taken = set(c.execute(sa.select(t.participants.c.personal_code)
@@ -538,7 +692,7 @@ class Store:
                 taken.add(code)
                 rows.append(dict(
                     id=new_id(), workshop_id=workshop_id, token=secrets.token_urlsafe(16),
-                    display_name=(person.get("name") or "").strip()[:200] or None,
+                    display_name=person["name"],
                     sex=person.get("sex"), organisation=person.get("organisation"), rank=person.get("rank"),
                     contact=person.get("contact"), language="en", consent_at=None, created_at=now(),
                     rostered_at=now(), personal_code=code))
@@ -560,19 +714,24 @@ class Store:
                                                                   t.participants.c.rostered_at.is_not(None))
                              .limit(1)).first() is not None
 
-    def find_card(self, code: str) -> dict:
-        """The rostered participant whose card carries this personal code (typed with or without the dash)."""
+    def find_card(self, code: str, client: str | None = None) -> dict:
+        """The rostered participant whose card carries this personal code (typed with or without the dash).
+
+        With `client`, a wrong card code counts against the address like a wrong join code."""
         code = normalise_join_code(code)  # a card's code is typed like a join code
-        with self._read() as c:
-            row = _row(c.execute(sa.select(t.participants).where(t.participants.c.personal_code == code)).first())
+        row = self._look_up_code(code, client, lambda c: _row(c.execute(
+            sa.select(t.participants).where(t.participants.c.personal_code == code)).first()))
         if row is None:
             raise UnknownParticipant("This card's code is not known here. Check the letters on the card, or join "
                                      "with the code on the screen.")
         return row
 
-    def claim_card(self, code: str, language: str = "en", consent: bool = True) -> tuple[dict, dict]:
-        """A phone becomes the card's participant in the newest open session of their workshop."""
-        participant = self.find_card(code)
+    def claim_card(self, code: str, language: str = "en", consent: bool = True,
+                   client: str | None = None) -> tuple[dict, dict]:
+        """A phone becomes the card's participant in the newest open session of their workshop.
+
+        A card makes nobody new (the roster did), so only wrong codes count against `client`, not joins."""
+        participant = self.find_card(code, client=client)
         if not consent:
             raise NotAllowed("You can join once you have read and accepted the notice.")
         sessions = [s for s in self.list_sessions(participant["workshop_id"]) if s["state"] == "open"]
@@ -797,29 +956,44 @@ class Store:
 
     def ask(self, session_id: str, participant_id: str, text: str, anonymous: bool = False,
             uid: str | None = None) -> dict:
-        """A question from the room; a retry with the same uid returns the question the first call stored."""
-        text = (text or "").strip()
+        """A question from the room; a retry with the same uid returns the question the first call stored.
+
+        Only someone in the session asks (the coach may have taken them out); the text is checked by
+        limits.clean_text, so both databases take and refuse the same (InvalidText)."""
+        text = limits.clean_text(text, "room_question")
         if not text:
-            raise StoreError("Type your question first.")
-        if len(text) > 1000:
-            raise StoreError("Please keep your question under 1000 characters.")
+            raise InvalidText("Type your question first.", "room_question", "missing",
+                              limits.TEXT_LIMITS["room_question"])
         row = dict(id=id_from_uid("ask", uid) if uid else new_id(), session_id=session_id,
                    participant_id=participant_id, text=text, anonymous=bool(anonymous), state="open", asked_at=now())
         with self._write() as c:
+            self._must_attend(c, session_id, participant_id)
             if c.execute(self._insert_ignoring_duplicates(t.audience_questions, row, on=["id"])).rowcount == 0:
                 return _row(c.execute(sa.select(t.audience_questions)
                                       .where(t.audience_questions.c.id == row["id"])).first())
         return row
 
     def vote(self, question_id: str, participant_id: str, up: bool = True) -> None:
-        """One vote per person and question; voting twice counts once, `up=False` takes it back."""
+        """One vote per person and question; voting twice counts once, `up=False` takes it back.
+
+        Only someone in the question's session votes: a participant the coach took out cannot vote again."""
         with self._write() as c:
+            session_id = c.execute(sa.select(t.audience_questions.c.session_id)
+                                   .where(t.audience_questions.c.id == question_id)).scalar()
+            if session_id is None:
+                raise NotFound("That question is not in this store.")
+            self._must_attend(c, session_id, participant_id)
             if up:
                 c.execute(self._insert_ignoring_duplicates(
                     t.votes, dict(question_id=question_id, participant_id=participant_id, voted_at=now())))
             else:
                 c.execute(t.votes.delete().where(t.votes.c.question_id == question_id,
                                                  t.votes.c.participant_id == participant_id))
+
+    def _must_attend(self, c: sa.Connection, session_id: str, participant_id: str) -> None:
+        if c.execute(sa.select(t.attendance.c.participant_id).where(
+                t.attendance.c.session_id == session_id, t.attendance.c.participant_id == participant_id)).first() is None:
+            raise NotAllowed("You are no longer in this session. Join again with the code on the screen.")
 
     def set_question_state(self, question_id: str, state: str) -> None:
         if state not in ("open", "answered", "hidden"):

@@ -9,6 +9,7 @@ import ipywidgets as w
 from ..deadline import seconds_left, seconds_open
 from ..live import status_board
 from ..store import StoreError
+from .coach_people import SilentPeople
 from .texts import esc
 
 if TYPE_CHECKING:
@@ -31,7 +32,8 @@ class RunPanel(w.VBox):
         self.end_button.add_class("tk-secondary")
         self.end_button.on_click(lambda _b: self._ask_to_end())
         self.end_confirm = w.HBox()
-        self.children = [w.HTML("<h2>Activities</h2>"), self.rows, self.board, self.board_actions,
+        self.silent = SilentPeople(app)
+        self.children = [w.HTML("<h2>Activities</h2>"), self.rows, self.board, self.board_actions, self.silent,
                          w.HBox([self.end_button, self.end_confirm])]
         self.buttons: dict[str, dict[str, w.Button]] = {}
         self._drawn: tuple | None = None
@@ -44,6 +46,7 @@ class RunPanel(w.VBox):
             self._draw_rows(activities)
         self._update_clocks(activities)
         self._draw_board()
+        self.silent.refresh()
 
     def _draw_rows(self, activities: list[dict]) -> None:
         rows = []

@@ -11,35 +11,76 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
+from ..limits import PageTries
 from ..matchcode import ELEMENTS, MatchCodeError, match_code_hash
-from ..store import PERSONAL_CODE_LENGTH, Store, StoreError, UnknownJoinCode, normalise_join_code
+from ..store import (
+    PERSONAL_CODE_LENGTH,
+    Store,
+    StoreError,
+    TooManyWrongCodes,
+    UnknownJoinCode,
+    UnknownParticipant,
+    id_from_uid,
+    normalise_join_code,
+)
+from .bounded import clip, counted, page_full, problem
 from .texts import esc, t
+
+CODE_BOX_MOST = 20  # a card's code with its dash and a few spaces; nothing longer is a code
 
 
 class JoinForm(w.VBox):
     """Two steps: the join code (skipped when the address carries it), then who you are.
 
-    With a card (its code in the address, or typed): one step, "Is this you?"."""
+    With a card (its code in the address, or typed): one step, "Is this you?".
+
+    `tries` is the page's own count of wrong codes and people joined (one per page, kept by the app across
+    "join as someone else"); `client` the phone's address, for the store's count across pages."""
 
     def __init__(self, store: Store, lang: str, code: str, on_joined: Callable[[dict, dict], None],
-                 card: str = ""):
+                 card: str = "", tries: PageTries | None = None, client: str | None = None):
         super().__init__()
         self.store, self.lang, self.on_joined = store, lang, on_joined
+        self.tries = tries or PageTries()
+        self.client = client
         self.uid = uuid.uuid4().hex  # a double tap or a retry joins once
         self.session: dict | None = None
         self.card: dict | None = None
         self.message = w.HTML()
         self.step = w.VBox()
         self.children = [self.message, self.step]
-        self.code_box = w.Text(value=code, layout=w.Layout(width="100%"))
+        self.code_box = w.Text(value=code[:CODE_BOX_MOST], layout=w.Layout(width="100%"))
+        clip(self.code_box, CODE_BOX_MOST)
         if card:
             self._find_card(card)
         elif code:
-            try:
-                self.session = store.find_session(code)
-            except UnknownJoinCode as e:
-                self.message.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
+            self._find_session(code)
         self.draw()
+
+    def _page_waits(self) -> bool:
+        """Say so when this page must wait after its wrong codes (before asking the store anything)."""
+        wait = self.tries.wait()
+        if wait > 0:
+            self.message.value = problem(TooManyWrongCodes("", retry_after=wait), self.lang)
+            return True
+        return False
+
+    def _find_session(self, code: str) -> bool:
+        if self._page_waits():
+            return False
+        try:
+            self.session = self.store.find_session(code, client=self.client)
+        except UnknownJoinCode:
+            self.tries.wrong_code()
+            typed = normalise_join_code(code)
+            shown = typed if typed.isascii() and typed.isalnum() and len(typed) <= CODE_BOX_MOST else "(…)"
+            self.message.value = f"<div class='tk-problem'>{esc(t('unknown_code', self.lang, code=shown))}</div>"
+            return False
+        except StoreError as e:
+            self.message.value = problem(e, self.lang)
+            return False
+        self.message.value = ""
+        return True
 
     def draw(self) -> None:
         if self.card:
@@ -48,10 +89,16 @@ class JoinForm(w.VBox):
             self.show_profile_step() if self.session else self.show_code_step()
 
     def _find_card(self, code: str) -> bool:
+        if self._page_waits():
+            return False
         try:
-            self.card = self.store.find_card(code)
+            self.card = self.store.find_card(code, client=self.client)
+        except UnknownParticipant:
+            self.tries.wrong_code()
+            self.message.value = f"<div class='tk-problem'>{esc(t('unknown_card', self.lang))}</div>"
+            return False
         except StoreError as e:
-            self.message.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
+            self.message.value = problem(e, self.lang)
             return False
         self.message.value = ""
         return True
@@ -78,11 +125,16 @@ class JoinForm(w.VBox):
         if not self.consent_box.value:
             self.message.value = f"<div class='tk-problem'>{t('must_agree', self.lang)}</div>"
             return
-        try:
-            participant, session = self.store.claim_card(self.card["personal_code"], language=self.lang)
-        except StoreError as e:
-            self.message.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
+        if not self.tries.may_join(self.card["id"]):
+            self.message.value = page_full(self.lang)
             return
+        try:
+            participant, session = self.store.claim_card(self.card["personal_code"], language=self.lang,
+                                                         client=self.client)
+        except StoreError as e:
+            self.message.value = problem(e, self.lang)
+            return
+        self.tries.joined_one(participant["id"])
         self.message.value = ""
         self.on_joined(participant, session)
 
@@ -114,13 +166,8 @@ class JoinForm(w.VBox):
         if len(normalise_join_code(self.code_box.value)) == PERSONAL_CODE_LENGTH:  # longer than a join code: a card
             self.use_card(self.code_box.value)
             return
-        try:
-            self.session = self.store.find_session(self.code_box.value)
-        except UnknownJoinCode as e:
-            self.message.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
-            return
-        self.message.value = ""
-        self.show_profile_step()
+        if self._find_session(self.code_box.value):
+            self.show_profile_step()
 
     def show_profile_step(self) -> None:
         workshop = self.store.get_workshop(self.session["workshop_id"])
@@ -129,13 +176,15 @@ class JoinForm(w.VBox):
         keep = {k: b.value for k, b in getattr(self, "profile_boxes", {}).items()}
         self.name_box = w.Text(value=getattr(self, "name_box", w.Text()).value, placeholder=t("name_help", lang),
                                layout=w.Layout(width="100%"))
+        self.counters = {"display_name": counted(self.name_box, "display_name")}
         self.profile_boxes: dict[str, w.Widget] = {}
         rows: list[w.Widget] = [
             w.HTML(f"<h2>{esc(workshop['title'])}</h2><div class='tk-hint'>{esc(self.session['title'])}</div>"),
-            w.HTML(f"<label>{t('name', lang)}</label>"), self.name_box,
+            w.HTML(f"<label>{t('name', lang)}</label>"), self.name_box, self.counters["display_name"],
         ]
         if self.store.has_roster(self.session["workshop_id"]):  # the trainer gave out cards: a way to use one
             self.card_box = w.Text(placeholder=t("card_code", lang), layout=w.Layout(width="100%"))
+            clip(self.card_box, CODE_BOX_MOST)
             self.card_box.add_class("tk-code")
             use = w.Button(description=t("use_card", lang), icon="id-card")
             use.on_click(lambda _b: self.use_card(self.card_box.value))
@@ -154,6 +203,9 @@ class JoinForm(w.VBox):
             box.value = keep.get(field, box.value)
             self.profile_boxes[field] = box
             rows += [w.HTML(f"<label>{t(field, lang)} {t(rule, lang)}</label>"), box]
+            if isinstance(box, w.Text):
+                self.counters[field] = counted(box, field)
+                rows.append(self.counters[field])
         # The matching code's boxes are made when the panel is first opened: most people never open it, and
         # each widget is one more message to every joining phone while the whole room joins at once.
         self.code_boxes = {}
@@ -174,6 +226,7 @@ class JoinForm(w.VBox):
         rows: list[w.Widget] = [w.HTML(f"<div class='tk-hint'>{t('code_explain', lang)}</div>")]
         for field, en, ur, kind in ELEMENTS:
             box = w.Text(layout=w.Layout(width="6em" if kind != "letter" else "4em"))
+            clip(box, 10)  # one letter or a number up to 40
             self.code_boxes[field] = box
             rows.append(w.HBox([w.Label(ur if lang == "ur" else en, layout=w.Layout(flex="1")), box]))
         self.code_panel.children[0].children = rows
@@ -194,12 +247,16 @@ class JoinForm(w.VBox):
             except MatchCodeError as e:
                 self.message.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
                 return
+        if not self.tries.may_join(id_from_uid("join", self.uid)):  # a retry of this form's join is not one more
+            self.message.value = page_full(self.lang)
+            return
         try:
             participant = self.store.join(self.session["join_code"], self.name_box.value, language=self.lang,
-                                          consent=True, uid=self.uid, **profile)
+                                          consent=True, uid=self.uid, client=self.client, **profile)
         except StoreError as e:
-            self.message.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
+            self.message.value = problem(e, self.lang)
             return
+        self.tries.joined_one(participant["id"])
         self.message.value = ""
         self.on_joined(participant, self.session)
 

@@ -20,6 +20,7 @@ from IPython.display import Javascript, display
 from .. import config
 from ..bank import Question, tr
 from ..deadline import seconds_left, time_is_up, utc_now
+from ..limits import PageTries
 from ..scoring import score, score_attempt
 from ..store import (
     ActivityNotOpen,
@@ -28,6 +29,7 @@ from ..store import (
     StoreError,
     StoreUnavailable,
     TimeUp,
+    TooFast,
     UnknownJoinCode,
     UnknownParticipant,
 )
@@ -35,7 +37,7 @@ from .following import FollowsStore
 from .groupwork import GroupExercise, group_outbox
 from .inputs import COUNTER_JS, TRUE_FALSE, AnswerInput, is_answered, make_input
 from .join import JoinForm
-from .request import page_query_string
+from .request import client_address, page_query_string
 from .room import RoomQuestions
 from .saving import Outbox, refusal_text, save_window
 from .style import STYLE
@@ -47,6 +49,7 @@ _NOTHING_SHOWN = object()  # differs from every activity signature, None ("nothi
 # A save tries this long for a locked store, then the answer waits in the kernel and is sent again: the page
 # never freezes for the store's whole busy timeout.
 SAVE_TIMEOUT_S = 1.0
+ATTENDANCE_EVERY = 10  # looks at the store (about seconds) between two checks that the coach has not taken us out
 
 
 def query_params(query: str | None = None) -> dict[str, str]:
@@ -66,6 +69,9 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.add_class("tk-participant")
         self.store = store or Store(config.db_url())
         self.params = query_params(query)
+        self.client = client_address()  # known once the page request has arrived (query_params waits for it)
+        self.tries = PageTries()  # one page is one person: wrong codes and joins of this page, across its join forms
+        self._looks = 0
         self.poll_seconds = poll_seconds
         self.lang = self.params.get("lang", "en") if self.params.get("lang") in ("en", "ur") else "en"
         self.participant: dict | None = None
@@ -137,6 +143,13 @@ class ParticipantApp(FollowsStore, w.VBox):
             self._shown = _NOTHING_SHOWN  # show the activity as it now is, then say why the answer was not saved
         activity = self.store.current_activity(self.session["id"])
         signature = self._signature(activity)
+        self._looks += 1
+        # Taken out by the coach? Asked when the page is about to change, and every ATTENDANCE_EVERY looks in
+        # between (one cheap query, not one a second per phone), so that someone answering hears it too.
+        if (signature != self._shown or self._looks % ATTENDANCE_EVERY == 0) and \
+                not self.store.attends(self.session["id"], self.participant["id"]):
+            self._taken_out()
+            return
         if signature != self._shown:
             self._show_activity(activity)
         elif self.group_view is not None:
@@ -193,7 +206,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         elif not self.params.get("card"):  # a card's address is someone's own: the phone's last person is not
             self._recall_from_browser()
         self.join_form = JoinForm(self.store, self.lang, self.params.get("code", ""), self._joined,
-                                  card=self.params.get("card", ""))
+                                  card=self.params.get("card", ""), tries=self.tries, client=self.client)
         self.body.children = [self.join_form]
 
     def _joined(self, participant: dict, session: dict) -> None:
@@ -210,8 +223,8 @@ class ParticipantApp(FollowsStore, w.VBox):
         session = None
         if code:
             try:
-                session = self.store.find_session(code)
-            except UnknownJoinCode:
+                session = self.store.find_session(code, client=self.client)
+            except (UnknownJoinCode, TooFast):  # a wrong code in a known person's address is counted, too
                 session = None
             if session is not None and session["workshop_id"] != self.participant["workshop_id"]:
                 self._forget_in_browser()
@@ -255,6 +268,11 @@ class ParticipantApp(FollowsStore, w.VBox):
     def _forget_in_browser(self) -> None:
         self._run_js(f"try {{ localStorage.removeItem({json.dumps(TOKEN_KEY)}); }} catch (e) {{}}")
 
+    def _taken_out(self) -> None:
+        """The coach took this participant out of the session (they had not answered): a join form again."""
+        self.join_as_someone_else()
+        self.message.value = f"<div class='tk-problem'>{esc(t('removed', self.lang))}</div>"
+
     def join_as_someone_else(self) -> None:
         """A shared phone: forget this participant here and show the join form for the same session."""
         code = self.session["join_code"] if self.session else ""
@@ -267,7 +285,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.tabs.value = "activity"
         self.room = None
         self.group_view = None
-        self.join_form = JoinForm(self.store, self.lang, code, self._joined)
+        self.join_form = JoinForm(self.store, self.lang, code, self._joined, tries=self.tries, client=self.client)
         self.body.children = [self.join_form]
 
     # ------------------------------------------------------------ activities

@@ -8,6 +8,7 @@ message, so the participant kernel does not import Voila's server-side packages.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 
@@ -32,3 +33,20 @@ def page_query_string(timeout: float | None = None) -> str:
             os.environ[name] = value
         os.environ["VOILA_PREHEAT"] = "False"  # the request is here: a second app in this kernel must not wait
     return os.environ.get("QUERY_STRING", "")
+
+
+CLIENT_ADDRESS = "HTTP_X_TOOLKIT_CLIENT"  # set by `toolkit serve` from the connection, never taken from the phone
+
+
+def client_address() -> str | None:
+    """The phone's address, as the participant server saw it (after `page_query_string`); None when the page was
+    not served by `toolkit serve` (a test, plain Voila) or comes from the laptop itself (a rehearsal, the browser
+    tests, the trainer trying the page): then only this page's own tries are bounded."""
+    address = os.environ.get(CLIENT_ADDRESS) or None
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address
+    if ip.is_loopback or (ip.version == 6 and ip.ipv4_mapped is not None and ip.ipv4_mapped.is_loopback):
+        return None
+    return address

@@ -6,7 +6,8 @@ import uuid
 
 import ipywidgets as w
 
-from ..store import Store, StoreError
+from ..store import NotAllowed, Store, StoreError
+from .bounded import counted, problem
 from .texts import esc, t
 
 
@@ -19,6 +20,7 @@ class RoomQuestions(w.VBox):
         self.store, self.session, self.participant, self.lang = store, session, participant, lang
         self.uid = uuid.uuid4().hex  # the question being typed: sent twice, stored once
         self.box = w.Textarea(placeholder=t("ask_placeholder", lang), layout=w.Layout(width="100%", height="6em"))
+        self.counter = counted(self.box, "room_question")
         self.anonymous = w.Checkbox(value=False, description=t("anonymous", lang), indent=False)
         self.send = w.Button(description=t("send", lang), icon="paper-plane")
         self.send.add_class("tk-primary")
@@ -27,7 +29,7 @@ class RoomQuestions(w.VBox):
         self.listing = w.VBox()
         self.vote_buttons: dict[str, w.ToggleButton] = {}
         self._shown: list | None = None
-        self.children = [self.box, self.anonymous, self.send, self.status,
+        self.children = [self.box, self.counter, self.anonymous, self.send, self.status,
                          w.HTML(f"<div class='tk-hint'>{t('room_hint', lang)}</div>"), self.listing]
         self.refresh()
 
@@ -35,8 +37,11 @@ class RoomQuestions(w.VBox):
         try:
             self.store.ask(self.session["id"], self.participant["id"], self.box.value, anonymous=self.anonymous.value,
                            uid=self.uid)
+        except NotAllowed:  # the coach took this participant out of the session
+            self.status.value = f"<div class='tk-problem'>{esc(t('removed', self.lang))}</div>"
+            return
         except StoreError as e:
-            self.status.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
+            self.status.value = problem(e, self.lang)
             return
         self.box.value = ""
         self.uid = uuid.uuid4().hex
@@ -65,5 +70,12 @@ class RoomQuestions(w.VBox):
         self.listing.children = rows or [w.HTML(f"<div class='tk-hint'>{t('no_room_questions', self.lang)}</div>")]
 
     def _vote(self, question_id: str, up: bool) -> None:
-        self.store.vote(question_id, self.participant["id"], up=up)
+        try:
+            self.store.vote(question_id, self.participant["id"], up=up)
+        except NotAllowed:
+            self.status.value = f"<div class='tk-problem'>{esc(t('removed', self.lang))}</div>"
+            self._shown = None  # redraw: the button goes back to what the store holds
+        except StoreError as e:
+            self.status.value = problem(e, self.lang)
+            self._shown = None
         self.refresh()

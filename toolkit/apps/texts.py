@@ -135,6 +135,38 @@ T = {
                                 "please type it again.",
                           "ur": "آپ کے جواب میں ایک ایسا حرف ہے جو محفوظ نہیں ہو سکتا۔ یہ ابھی محفوظ نہیں ہوا: "
                                 "براہِ کرم اسے دوبارہ لکھیں۔"},
+    # join-bounds: what a phone is told when a text, a code or a join is refused (apps/bounded.py)
+    "field_display_name": {"en": "your name", "ur": "نام"},
+    "field_sex": {"en": "sex", "ur": "جنس"},
+    "field_organisation": {"en": "the organisation", "ur": "ادارہ"},
+    "field_rank": {"en": "the rank or position", "ur": "عہدہ"},
+    "field_province": {"en": "the province", "ur": "صوبہ"},
+    "field_room_question": {"en": "your question", "ur": "سوال"},
+    "text_too_long": {"en": "Please keep {what} to {limit} characters.",
+                      "ur": "براہِ کرم “{what}” کے خانے میں {limit} سے زیادہ حروف نہ لکھیں۔"},
+    "text_characters": {"en": "There is a character in {what} that cannot be stored. Please type it again.",
+                        "ur": "“{what}” کے خانے میں ایک ایسا حرف ہے جو محفوظ نہیں ہو سکتا۔ براہِ کرم اسے دوبارہ لکھیں۔"},
+    "text_missing": {"en": "Please fill in {what}.", "ur": "براہِ کرم “{what}” کا خانہ پُر کریں۔"},
+    "unknown_code": {"en": "No open session has the code {code}. Check the code on the screen.",
+                     "ur": "کوڈ {code} والا کوئی سیشن کھلا نہیں ہے۔ اسکرین پر لکھا کوڈ دوبارہ دیکھیں۔"},
+    "unknown_card": {"en": "This card's code is not known here. Check the letters on the card, or join with the "
+                           "code on the screen.",
+                     "ur": "اس کارڈ کا کوڈ یہاں معلوم نہیں۔ کارڈ پر لکھے حروف دوبارہ دیکھیں، یا اسکرین پر دیے گئے کوڈ "
+                           "سے شامل ہوں۔"},
+    "codes_wait": {"en": "Too many wrong codes were tried. Please wait {s} seconds, then try again.",
+                   "ur": "بہت سے غلط کوڈ آزمائے گئے ہیں۔ براہِ کرم {s} سیکنڈ انتظار کریں، پھر دوبارہ کوشش کریں۔"},
+    "joins_wait": {"en": "Many people have joined from this network in a short while. Please wait {m} minutes, "
+                         "then try again, or ask the coach.",
+                   "ur": "اس نیٹ ورک سے تھوڑی دیر میں بہت سے لوگ شامل ہوئے ہیں۔ براہِ کرم {m} منٹ انتظار کریں، "
+                         "پھر دوبارہ کوشش کریں، یا کوچ سے بات کریں۔"},
+    "page_full": {"en": "{n} people have already joined from this page. To join someone else, open the join "
+                        "address again.",
+                  "ur": "اس صفحے سے {n} افراد پہلے ہی شامل ہو چکے ہیں۔ کسی اور کو شامل کرنے کے لیے جوائن کا پتہ "
+                        "دوبارہ کھولیں۔"},
+    "removed": {"en": "The coach has taken you out of this session. To take part, join again with the code on the "
+                      "coach's screen.",
+                "ur": "کوچ نے آپ کو اس سیشن سے نکال دیا ہے۔ حصہ لینے کے لیے کوچ کی اسکرین پر دیے گئے کوڈ سے دوبارہ "
+                      "شامل ہوں۔"},
 }
 
 

@@ -1,0 +1,86 @@
+"""Who joined and never answered, on the Run tab: the coach takes out names nobody in the room owns.
+
+One page could once join people in a loop and vote with each of them; joins are bounded now (toolkit/limits.py),
+and what still gets through shows here: people of this session with no answer, group answer or question.
+Taking someone out also takes back their votes (Store.remove_from_session).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import ipywidgets as w
+
+from ..live import display_names
+from ..store import StoreError
+from .texts import esc
+
+if TYPE_CHECKING:
+    from .coach import CoachApp
+
+
+class SilentPeople(w.VBox):
+    """The session's people who never answered, each with "Take out", and "Take out all" after a confirmation."""
+
+    def __init__(self, app: CoachApp):
+        super().__init__()
+        self.app = app
+        self.remove_buttons: dict[str, w.Button] = {}
+        self.confirm = w.HBox()
+        self.remove_all = w.Button(description="Take out all of them", icon="user-times")
+        self.remove_all.add_class("tk-secondary")
+        self.remove_all.on_click(lambda _b: self._ask_to_remove_all())
+        self.status = w.HTML()
+        self._shown: tuple | None = None
+
+    def refresh(self) -> None:
+        session_id = self.app.session["id"]
+        silent = self.app.store.silent_participants(session_id)
+        names = display_names(self.app.store, session_id, self.app.pseudonyms) if silent else {}
+        shown = tuple((p["id"], names.get(p["id"], "?")) for p in silent)
+        if shown == self._shown:
+            return
+        self._shown = shown
+        self.confirm.children = []
+        self.remove_buttons = {}
+        if not shown:
+            self.children = [self.status]
+            return
+        rows = []
+        for pid, name in shown:
+            button = w.Button(description="Take out", icon="user-times", layout=w.Layout(width="auto"))
+            button.add_class("tk-secondary")
+            button.on_click(lambda _b, pid=pid: self.remove([pid]))
+            self.remove_buttons[pid] = button
+            rows.append(w.HBox([w.HTML(f"<span class='tk-chip'>{esc(name)}</span>", layout=w.Layout(flex="1")),
+                                button], layout=w.Layout(align_items="center")))
+        self.children = [
+            w.HTML(f"<h2>Joined, never answered: <span id='tk-silent'>{len(shown)}</span></h2>"
+                   "<div class='tk-hint'>No answer, group answer or question from them in this session. Take out "
+                   "names nobody in the room owns: their votes go too. Someone taken out by mistake joins again "
+                   "with the code.</div>"),
+            w.VBox(rows), w.HBox([self.remove_all, self.confirm]), self.status]
+
+    def _ask_to_remove_all(self) -> None:
+        ids = [pid for pid, _name in self._shown or ()]
+        yes = w.Button(description=f"Yes, take out {len(ids)}", icon="check")
+        yes.add_class("tk-primary")
+        no = w.Button(description="Not yet")
+        no.add_class("tk-secondary")
+        yes.on_click(lambda _b: self.remove(ids))
+        no.on_click(lambda _b: setattr(self.confirm, "children", ()))
+        self.remove_all_yes = yes
+        self.confirm.children = [no, yes]
+
+    def remove(self, participant_ids: list[str]) -> None:
+        """Take these people out of the session; anyone who answered meanwhile stays, and the coach is told."""
+        kept = 0
+        for pid in participant_ids:
+            try:
+                self.app.store.remove_from_session(self.app.session["id"], pid)
+            except StoreError:
+                kept += 1
+        self.status.value = (f"<div class='tk-hint'>{kept} of them answered meanwhile and stay.</div>"
+                             if kept else "")
+        self._shown = None
+        self.app.refresh(force=True)

@@ -94,6 +94,8 @@ def voila_config(port: int, ip: str, pool: int = 0, token: str | None = None, cu
             "file_allowlist": [],  # serve no file from the notebook's folder: the page needs none
             "preheat_kernel": pool > 0,
             "default_pool_size": max(pool, 0),
+            # the page's kernel gets the phone's address as HTTP_X_TOOLKIT_CLIENT (set by LimitedPageHandler)
+            "http_header_envs": ["X-Toolkit-Client"],
         },
         # CalmRefill (toolkit.voila_app) decides when a taken warm kernel is replaced
         "VoilaKernelManager": {"fill_delay": 0},

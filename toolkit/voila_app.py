@@ -44,10 +44,16 @@ class PageLoadLimit:
         return True
 
 
+CLIENT_HEADER = "X-Toolkit-Client"  # the phone's address, as the page's kernel reads it (HTTP_X_TOOLKIT_CLIENT)
+
+
 class LimitedPageHandler(TornadoVoilaHandler):
     limit = PageLoadLimit()
 
     async def get(self, path=None):
+        # The kernel learns its phone's address from this header (Voila passes the headers named in
+        # VoilaConfiguration.http_header_envs to the kernel): whatever the client sent under that name is replaced.
+        self.request.headers[CLIENT_HEADER] = self.request.remote_ip or "?"
         if not self.limit.allow(self.request.remote_ip or "?"):
             self.set_status(429)
             self.set_header("Retry-After", "60")

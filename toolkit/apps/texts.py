@@ -110,6 +110,12 @@ T = {
                            "Only a scrambled form is stored; nobody can read your answers back.",
                      "ur": "ان جوابات سے تربیت کار آپ کے نام کے بغیر آپ کا پہلا اور آخری ٹیسٹ ملا سکتے ہیں۔ "
                            "صرف ایک بدلی ہوئی شکل محفوظ ہوتی ہے؛ کوئی آپ کے جوابات واپس نہیں پڑھ سکتا۔"},
+    # serve-cap: the page a phone gets when the laptop holds as many phones as it can (toolkit/voila_app.py)
+    "room_full_title": {"en": "The room is full: ask the coach", "ur": "کمرہ بھرا ہوا ہے: کوچ سے پوچھیں"},
+    "room_full_body": {"en": "This laptop already holds as many phones as it can. Ask the coach; this page "
+                             "tries again by itself every half minute.",
+                       "ur": "یہ لیپ ٹاپ جتنے فون سنبھال سکتا ہے، اتنے پہلے ہی جڑے ہوئے ہیں۔ کوچ سے پوچھیں؛ "
+                             "یہ صفحہ ہر آدھے منٹ بعد خود دوبارہ کوشش کرے گا۔"},
 }
 
 

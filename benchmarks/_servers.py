@@ -203,7 +203,8 @@ def toolkit_env(data_dir: Path, banks_dir: Path | None, join_url: str) -> dict[s
 
 def start_toolkit(name: str, data_dir: Path, banks_dir: Path | None, pool: int, notebook: str = "participant",
                   token: str | None = None, cull_after: int = 300, port: int | None = None,
-                  join_url: str | None = None, fill_delay: float | None = None, calm_refill: bool = True) -> Server:
+                  join_url: str | None = None, fill_delay: float | None = None, calm_refill: bool = True,
+                  kernel_cap: int = 0) -> Server:
     """One of the two servers of `toolkit serve`, configured by toolkit.serve.voila_config (as serve() does).
 
     For experiments only: `calm_refill=False` replaces each taken warm kernel at once, as Voila itself does
@@ -211,7 +212,7 @@ def start_toolkit(name: str, data_dir: Path, banks_dir: Path | None, pool: int, 
     port = port or free_port()
     folder = data_dir / f".voila-{name}"
     folder.mkdir(exist_ok=True)
-    settings = voila_config(port, HOST, pool=pool, token=token, cull_after=cull_after)
+    settings = voila_config(port, HOST, pool=pool, token=token, cull_after=cull_after, kernel_cap=kernel_cap)
     if fill_delay is not None:
         settings.setdefault("VoilaKernelManager", {})["fill_delay"] = fill_delay
     if not calm_refill:

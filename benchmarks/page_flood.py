@@ -8,7 +8,7 @@ before, right after, and once the never-connected kernels have had time to be fr
 them within a minute; before that change they lived for --cull-after, 300 s).
 
 `--available-mb` sizes the room as on a laptop with that much free memory (the kernel cap of
-toolkit.serve.capacity); by default this machine's free memory is used.
+toolkit.serve.capacity); by default this machine's free memory is used. `--uncapped`: no kernel cap.
 
 Not a test: `python benchmarks/page_flood.py [--loads 60 --addresses 3 --seconds 53 --available-mb 2500]`.
 Loopback only, at most --loads requests, each with a deadline.
@@ -19,14 +19,14 @@ from __future__ import annotations
 import argparse
 import collections
 import concurrent.futures
+import contextlib
 import http.client
-import inspect
 import time
 
 import psutil
 from _servers import banner, seed_store, start_toolkit, work_dir
 
-from toolkit.serve import capacity, voila_config
+from toolkit.serve import capacity
 
 MB = 2**20
 
@@ -48,10 +48,8 @@ def figures(server) -> str:
     kernels = server.kernels()
     rss = 0
     for p in [psutil.Process(server.proc.pid), *server.descendants()]:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             rss += p.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return f"{len(kernels)} participant kernels, server and kernels {rss / MB / 1024:.2f} GB RSS"
 
 
@@ -63,11 +61,13 @@ def main() -> None:
     parser.add_argument("--expect", type=int, default=4)
     parser.add_argument("--available-mb", type=int, default=None)
     parser.add_argument("--after", type=float, default=90.0, help="seconds to wait after the loads")
+    parser.add_argument("--uncapped", action="store_true", help="no kernel cap (the never-connected kernels are "
+                                                                "still freed within a minute)")
     args = parser.parse_args()
 
     room = capacity(args.expect, args.available_mb)
-    capped = "kernel_cap" in inspect.signature(voila_config).parameters
-    extra = {"kernel_cap": room.participants} if capped else {}
+    capped = not args.uncapped
+    extra = {"kernel_cap": room.cap} if capped else {}
     data = work_dir("toolkit-flood-")
     seed_store(data, None)
     server = start_toolkit("participant", data, None, pool=room.pool, **extra)
@@ -91,7 +91,7 @@ def main() -> None:
                 time.sleep(0.5)
             statuses.update(f.result() for f in futures)
         peak = max(peak, len(server.kernels()))
-        print(f"   answers: " + ", ".join(f"{n}× {s or 'no answer'}" for s, n in sorted(statuses.items())))
+        print("   answers: " + ", ".join(f"{n}× {s or 'no answer'}" for s, n in sorted(statuses.items())))
         print(f"   right after ({time.monotonic() - started:.0f} s): {figures(server)}; peak {peak} kernels")
         print(f"   {load_line()}", flush=True)
         time.sleep(args.after)

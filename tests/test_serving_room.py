@@ -78,7 +78,8 @@ def seen_client(page: str) -> str:
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory):
     port = free_port()
-    proc = start_probe(tmp_path_factory.mktemp("probe"), voila_config(port, "127.0.0.1", pool=1), port)
+    settings = voila_config(port, "127.0.0.1", pool=1, hosts=("toolkit.example.lan",))
+    proc = start_probe(tmp_path_factory.mktemp("probe"), settings, port)
     yield port
     stop(proc)
 
@@ -248,6 +249,20 @@ def test_the_host_check_accepts_this_servers_names_and_addresses_only():
     assert everywhere(f"{own}:8866")  # an address this machine has, even one serve did not print
     assert not everywhere("203.0.113.9:8866") and not everywhere("rebind.evil.example:8866")
     assert not HostCheck("192.168.43.10", [])(f"{socket.gethostname()}:8866")  # bound to one address only
+    assert HostCheck("192.168.43.10", [])("192.168.43.10:8866")
+
+
+def test_serve_configures_the_cap_the_client_header_and_the_names_of_the_participant_server():
+    from toolkit.serve import KERNEL_MB, RESERVE_MB, capacity
+
+    settings = voila_config(8866, "0.0.0.0", pool=10, kernel_cap=capacity(10, available_mb=3000).cap,
+                            hosts=("192.168.43.10", "toolkit.lan"))
+    assert settings["WorkshopVoila"]["kernel_cap"] == (3000 - 250 - 1024) // 110
+    assert settings["WorkshopVoila"]["kernel_min_free_mb"] == KERNEL_MB + RESERVE_MB
+    assert settings["WorkshopVoila"]["allowed_hosts"] == ["192.168.43.10", "toolkit.lan"]
+    assert settings["VoilaConfiguration"]["http_header_envs"] == ["X-Toolkit-Client"]
+    assert capacity(30, available_mb=500).cap == 1  # never below the warm pool
+    assert voila_config(8867, "127.0.0.1", token="x")["WorkshopVoila"]["kernel_cap"] == 0  # the coach: no cap
 
 
 @pytest.mark.parametrize(("path", "answer"), [
@@ -261,6 +276,7 @@ def test_a_request_under_a_foreign_name_is_refused_before_any_handler(probe, pat
     status, _, body = get(probe, path, host=f"rebind.evil.example:{probe}", headers=upgrade)
     assert status == 403 and "does not answer to that name" in body
     assert get(probe, path, host=f"localhost:{probe}", headers=upgrade)[0] == answer  # its own name: as ever
+    assert get(probe, path, host=f"toolkit.example.lan:{probe}", headers=upgrade)[0] == answer  # a name it was given
 
 
 @pytest.mark.browser

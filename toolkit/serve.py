@@ -264,7 +264,7 @@ def wait_for_port(port: int, seconds: float = 60, host: str = "127.0.0.1") -> bo
 
 def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: int = 8866,
           coach_port: int = 8867, host: str = "0.0.0.0", banks_dir: Path | None = None, expect: int = 25,
-          coach_host: str = "127.0.0.1", cull_after: int = 300) -> None:
+          coach_host: str = "127.0.0.1", cull_after: int = 300, server_names: tuple[str, ...] = ()) -> None:
     from .store import Store
 
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -300,10 +300,10 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
     procs = [
         voila_process("participant", notebooks / "participant.ipynb", data_dir,
                       voila_config(port, host, pool=room.pool, cull_after=cull_after, kernel_cap=room.cap,
-                                   hosts=(shown_host,)), env),
+                                   hosts=(shown_host, *server_names)), env),
         voila_process("coach", notebooks / "coach.ipynb", data_dir,
                       voila_config(coach_port, coach_host, token=token, cull_after=cull_after,
-                                   hosts=(coach_shown,)), env),
+                                   hosts=(coach_shown, *server_names)), env),
     ]
     run.write(procs)
     try:

@@ -340,3 +340,27 @@ def test_a_new_start_ends_the_kernels_a_killed_serve_left_and_only_those(tmp_pat
                     p.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     os.killpg(p.pid, signal.SIGKILL)
+
+
+def test_a_kernel_starts_only_while_memory_is_free_and_a_pool_replacement_waits_for_room():
+    import asyncio
+
+    from toolkit.voila_app import CappedKernelManager, RoomFull
+
+    async def scenario():
+        manager = CappedKernelManager()
+        manager.kernel_cap, manager.min_free_mb = 30, 1134
+        manager.free_mb = lambda: 900.0  # fewer than a kernel and the reserve
+        assert manager.why_full() == "memory" and not manager.room_for_a_page("participant.ipynb")
+        with pytest.raises(RoomFull):  # a page's own kernel: refused at once
+            await manager.start_kernel(kernel_name="python3", env={"VOILA_PREHEAT": "False"})
+        waiting = asyncio.ensure_future(manager.start_kernel(kernel_name="python3", env={"VOILA_PREHEAT": "True"}))
+        await asyncio.sleep(1.5)
+        assert not waiting.done() and manager.list_kernel_ids() == []  # the pool's replacement waits
+        await manager.shutdown_all()  # … and gives up when the server stops
+        with pytest.raises(RoomFull):
+            await waiting
+        manager.free_mb = lambda: 4000.0
+        assert manager.why_full() is None
+
+    asyncio.run(scenario())

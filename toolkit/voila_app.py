@@ -1,5 +1,7 @@
-"""Voila as `toolkit serve` runs it: compressed responses, static assets the phone keeps, and a limit on
-page loads per address (each page load costs a kernel, and a join code must not be guessable quickly).
+"""Voila as `toolkit serve` runs it: compressed responses, static assets the phone keeps, a limit on page
+loads per address (each page load costs a kernel, and a join code must not be guessable quickly), a cap on
+kernels at what the laptop holds ("the room is full", told to the phone and to the coach), kernels freed
+when their page never connected, and answers only under the server's own names (DNS rebinding).
 
 Run as `python -m toolkit.voila_app NOTEBOOK`; it reads voila.json from its working folder like Voila.
 """
@@ -35,7 +37,7 @@ reload the page.</p><p dir="rtl" lang="ur">براہِ کرم ایک منٹ ان�
 
 
 ROOM_FULL_RETRY_S = 30  # the refused page asks again by itself this often: a freed kernel is taken soon
-ROOM_FULL = """<!doctype html><meta name="viewport" content="width=device-width, initial-scale=1">
+ROOM_FULL = """<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="refresh" content="{retry}"><title>{title_en}</title>
 <body style="font-family:system-ui,sans-serif;font-size:20px;max-width:32em;margin:2em auto;padding:0 1em">
 <h1>{title_en}</h1><p>{body_en}</p><h1 dir="rtl" lang="ur">{title_ur}</h1><p dir="rtl" lang="ur">{body_ur}</p></body>"""
@@ -102,6 +104,9 @@ class CappedKernelManager(AsyncMappingKernelManager):
         if self.min_free_mb and self.free_mb() < self.min_free_mb:
             return "memory"
         return None
+
+    def get_pool_size(self, notebook: str) -> int:  # Voila's pool manager, built on this class, counts its own
+        return 0
 
     def room_for_a_page(self, notebook: str) -> bool:
         """A page load now gets a kernel: a started warm one, or one of its own within the cap."""

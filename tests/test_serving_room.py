@@ -364,3 +364,34 @@ def test_a_kernel_starts_only_while_memory_is_free_and_a_pool_replacement_waits_
         assert manager.why_full() is None
 
     asyncio.run(scenario())
+
+
+def test_the_voila_tornado_and_jupyter_server_internals_the_room_builds_on():
+    """The cap, the hand-out and the host check lean on these; when a new release changes them, this says where."""
+    import inspect
+
+    import tornado.web
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    from voila.app import Voila
+    from voila.configuration import VoilaConfiguration
+    from voila.handler import VoilaHandler
+    from voila.voila_kernel_manager import voila_kernel_manager_factory
+
+    from toolkit.voila_app import CappedKernelManager
+
+    # Voila builds its pool manager on the configured class, and names pool kernels by VOILA_PREHEAT=True
+    assert "multi_kernel_manager_class" in VoilaConfiguration.class_traits(config=True)
+    assert "self.voila_configuration.multi_kernel_manager_class" in inspect.getsource(Voila.init_settings)
+    pooled = voila_kernel_manager_factory(CappedKernelManager, True, 2)
+    assert issubclass(pooled, CappedKernelManager)
+    assert 'kernel_env[ENV_VARIABLE.VOILA_PREHEAT] = "True"' in inspect.getsource(pooled.fill_if_needed)
+    assert "return render_task, renderer.rendered_cache, kernel_id" in inspect.getsource(pooled.get_rendered_notebook)
+    # … hands the request headers named in http_header_envs to the kernel, and starts a page's own kernel here
+    source = inspect.getsource(VoilaHandler.get_generator)
+    assert "http_header_envs" in source and "self.kernel_manager.start_kernel(" in source
+    assert 'kernel_env[ENV_VARIABLE.VOILA_PREHEAT] = "False"' in source
+    # jupyter_server counts a kernel's WebSocket connections through notify_connect
+    assert "notify_connect" in vars(AsyncMappingKernelManager.__mro__[1])
+    # tornado routes every request, WebSockets and static files too, through Application.find_handler
+    assert callable(tornado.web.Application.find_handler) and callable(tornado.web.Application.get_handler_delegate)
+    assert "_headers_written" in inspect.getsource(tornado.web.RequestHandler.__init__)

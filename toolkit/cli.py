@@ -127,7 +127,8 @@ def demo(data_dir: str | None, db_url: str | None, series: bool) -> None:
 @click.option("--expect", default=25, show_default=True, type=click.IntRange(1, 500),
               help="How many participants you expect: that many kernels are kept warm (as memory allows).")
 @click.option("--cull-after", default=300, show_default=True, type=click.IntRange(30, 86400),
-              help="Seconds after which a kernel whose page is gone is shut down.")
+              help="Seconds after which a kernel whose page is gone is shut down (one whose page never "
+                   "connected: within a minute).")
 @click.option("--banks", "banks_dir", type=click.Path(exists=True, file_okay=False), default=None,
               help="A folder of question banks (default: the banks shipped with the toolkit).")
 @click.option("--server-name", "server_names", multiple=True, metavar="NAME",

@@ -8,7 +8,13 @@ What a plain Voila setup gets wrong in a workshop, and what is done about it her
   `pagehide` beacon) and kernels with no connection are culled after `--cull-after` seconds;
 - large first loads: responses are compressed; static assets are cached by the browser;
 - exposure: the participant server serves the participant notebook and nothing else, and the
-  coach app listens on this laptop only unless given `--coach-host`, always behind a secret.
+  coach app listens on this laptop only unless given `--coach-host`, always behind a secret;
+  both answer only under their own names and addresses (DNS rebinding);
+- kernels without a ceiling: the participant server runs at most the kernels this laptop holds
+  (`capacity()`, checked against free memory as kernels start); a phone beyond is told the room
+  is full, and so is the coach; a kernel whose page never connected is freed within a minute;
+- a hard kill leaves servers and kernels running: the next start on the same data folder ends
+  those of the earlier run (RunRecord, end_leftovers).
 """
 
 from __future__ import annotations

@@ -330,15 +330,16 @@ def test_a_new_start_ends_the_kernels_a_killed_serve_left_and_only_those(tmp_pat
         assert f"Ended {len(kernels)} kernels and 2 servers left running by an earlier `toolkit serve`" in said
         assert not any(p.is_running() for p in servers + kernels)
         assert all(s.poll() is None for s in strangers)  # not of that run: left alone
-    finally:
-        for p in (first, second, *strangers):
-            if p is not None and p.poll() is None:
-                os.killpg(p.pid, signal.SIGINT if p in (first, second) else signal.SIGKILL)
+    finally:  # each started in a process group of its own: whatever is left of a group goes with it
         for p in (first, second, *strangers):
             if p is not None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(p.pid, signal.SIGINT if p in (first, second) else signal.SIGKILL)
+        for p in (first, second, *strangers):
+            if p is not None:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     p.wait(timeout=30)
-                except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(p.pid, signal.SIGKILL)
 
 

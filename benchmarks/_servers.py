@@ -203,19 +203,22 @@ def toolkit_env(data_dir: Path, banks_dir: Path | None, join_url: str) -> dict[s
 
 def start_toolkit(name: str, data_dir: Path, banks_dir: Path | None, pool: int, notebook: str = "participant",
                   token: str | None = None, cull_after: int = 300, port: int | None = None,
-                  join_url: str | None = None, fill_delay: float | None = None, calm_refill: bool = True) -> Server:
+                  join_url: str | None = None, fill_delay: float | None = None, calm_refill: bool = True,
+                  kernel_cap: int = 0, workshop_voila: dict | None = None) -> Server:
     """One of the two servers of `toolkit serve`, configured by toolkit.serve.voila_config (as serve() does).
 
     For experiments only: `calm_refill=False` replaces each taken warm kernel at once, as Voila itself does
-    (toolkit.voila_app.CalmRefill off); `fill_delay` (seconds before that replacement starts) overrides 0."""
+    (toolkit.voila_app.CalmRefill off); `fill_delay` (seconds before that replacement starts) overrides 0;
+    `workshop_voila` overrides WorkshopVoila traits (e.g. page_connect_s)."""
     port = port or free_port()
     folder = data_dir / f".voila-{name}"
     folder.mkdir(exist_ok=True)
-    settings = voila_config(port, HOST, pool=pool, token=token, cull_after=cull_after)
+    settings = voila_config(port, HOST, pool=pool, token=token, cull_after=cull_after, kernel_cap=kernel_cap)
     if fill_delay is not None:
         settings.setdefault("VoilaKernelManager", {})["fill_delay"] = fill_delay
     if not calm_refill:
         settings["WorkshopVoila"]["calm_refill"] = False
+    settings["WorkshopVoila"].update(workshop_voila or {})
     (folder / "voila.json").write_text(json.dumps(settings, indent=2))
     log = data_dir / f"{name}.log"
     env = toolkit_env(data_dir, banks_dir, join_url or f"http://{HOST}:{port}/")

@@ -14,8 +14,9 @@ from datetime import datetime, timezone
 import psutil
 import pytest
 
+from toolkit.limits import SlidingWindow
 from toolkit.serve import capacity, lan_address, voila_config
-from toolkit.voila_app import PageLoadLimit
+from toolkit.voila_app import PAGE_LOADS_PER_MINUTE, LimitedPageHandler
 
 
 def fetch(url: str, follow: bool = True) -> tuple[int, str]:
@@ -151,8 +152,10 @@ def test_closing_or_reloading_a_page_shuts_its_kernel_down(served, browser):
 
 
 def test_page_loads_per_address_are_limited_over_a_sliding_minute():
+    assert isinstance(LimitedPageHandler.limit, SlidingWindow)  # the page handler's limit is this window
+    assert (LimitedPageHandler.limit.most, LimitedPageHandler.limit.seconds) == (PAGE_LOADS_PER_MINUTE, 60)
     now = [0.0]
-    limit = PageLoadLimit(per_minute=3, clock=lambda: now[0])
+    limit = SlidingWindow(3, 60, clock=lambda: now[0])
     assert [limit.allow("10.0.0.7") for _ in range(4)] == [True, True, True, False]
     assert limit.allow("10.0.0.8")  # another phone is not affected
     now[0] = 61

@@ -127,11 +127,15 @@ def demo(data_dir: str | None, db_url: str | None, series: bool) -> None:
 @click.option("--expect", default=25, show_default=True, type=click.IntRange(1, 500),
               help="How many participants you expect: that many kernels are kept warm (as memory allows).")
 @click.option("--cull-after", default=300, show_default=True, type=click.IntRange(30, 86400),
-              help="Seconds after which a kernel whose page is gone is shut down.")
+              help="Seconds after which a kernel whose page is gone is shut down (one whose page never "
+                   "connected: within a minute).")
 @click.option("--banks", "banks_dir", type=click.Path(exists=True, file_okay=False), default=None,
               help="A folder of question banks (default: the banks shipped with the toolkit).")
+@click.option("--server-name", "server_names", multiple=True, metavar="NAME",
+              help="Another name phones (or a proxy in front) use for this laptop; the apps answer only to "
+                   "their own names and addresses. Repeatable.")
 def serve(data_dir: str | None, db_url: str | None, with_demo: bool, port: int, coach_port: int, host: str,
-          coach_host: str, expect: int, cull_after: int, banks_dir: str | None) -> None:
+          coach_host: str, expect: int, cull_after: int, banks_dir: str | None, server_names: tuple[str, ...]) -> None:
     """Start the participant app (for phones) and the coach app, and print their addresses.
 
     The coach address carries a secret (kept in the data folder). Stop both with Ctrl+C: answers are
@@ -146,7 +150,7 @@ def serve(data_dir: str | None, db_url: str | None, with_demo: bool, port: int, 
 
     run(data_dir=Path(data_dir) if data_dir else config.default_data_dir(), db_url=db_url, demo=with_demo,
         port=port, coach_port=coach_port, host=host, banks_dir=Path(banks_dir) if banks_dir else None,
-        expect=expect, coach_host=coach_host, cull_after=cull_after)
+        expect=expect, coach_host=coach_host, cull_after=cull_after, server_names=server_names)
 
 
 @main.command()

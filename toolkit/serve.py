@@ -8,11 +8,18 @@ What a plain Voila setup gets wrong in a workshop, and what is done about it her
   `pagehide` beacon) and kernels with no connection are culled after `--cull-after` seconds;
 - large first loads: responses are compressed; static assets are cached by the browser;
 - exposure: the participant server serves the participant notebook and nothing else, and the
-  coach app listens on this laptop only unless given `--coach-host`, always behind a secret.
+  coach app listens on this laptop only unless given `--coach-host`, always behind a secret;
+  both answer only under their own names and addresses (DNS rebinding);
+- kernels without a ceiling: the participant server runs at most the kernels this laptop holds
+  (`capacity()`, checked against free memory as kernels start); a phone beyond is told the room
+  is full, and so is the coach; a kernel whose page never connected is freed within a minute;
+- a hard kill leaves servers and kernels running: the next start on the same data folder ends
+  those of the earlier run (RunRecord, end_leftovers).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -65,6 +72,11 @@ class Capacity:
     participants: int
     pool: int
 
+    @property
+    def cap(self) -> int:
+        """The most participant kernels the server runs (warm pool and pages together)."""
+        return max(self.participants, self.pool)
+
 
 def capacity(expect: int, available_mb: int | None = None) -> Capacity:
     """How many participants this machine can hold, and how many kernels to keep warm for the room."""
@@ -78,13 +90,21 @@ def capacity(expect: int, available_mb: int | None = None) -> Capacity:
     return Capacity(available_mb, int(holdable), int(pool))
 
 
-def voila_config(port: int, ip: str, pool: int = 0, token: str | None = None, cull_after: int = 300) -> dict:
-    """The configuration of one of the two Voila servers."""
+def voila_config(port: int, ip: str, pool: int = 0, token: str | None = None, cull_after: int = 300,
+                 kernel_cap: int = 0, hosts: tuple[str, ...] = ()) -> dict:
+    """The configuration of one of the two Voila servers.
+
+    `kernel_cap`: the most kernels it runs (pool and pages together), each started only while a kernel and
+    the reserve still fit in free memory; 0: no cap. `hosts`: names and addresses it answers to besides
+    loopback and its own (toolkit.voila_app.HostCheck)."""
     return {
         "WorkshopVoila": {
             "port": port, "port_retries": 0, "ip": ip, "open_browser": False,
             "token": token or "",
             "tornado_settings": {"compress_response": True},
+            "kernel_cap": max(kernel_cap, 0),
+            "kernel_min_free_mb": KERNEL_MB + RESERVE_MB if kernel_cap > 0 else 0,
+            "allowed_hosts": list(hosts),
         },
         "VoilaConfiguration": {
             "template": TEMPLATE,
@@ -94,6 +114,8 @@ def voila_config(port: int, ip: str, pool: int = 0, token: str | None = None, cu
             "file_allowlist": [],  # serve no file from the notebook's folder: the page needs none
             "preheat_kernel": pool > 0,
             "default_pool_size": max(pool, 0),
+            # the page's kernel gets the phone's address as HTTP_X_TOOLKIT_CLIENT (set by LimitedPageHandler)
+            "http_header_envs": ["X-Toolkit-Client"],
         },
         # CalmRefill (toolkit.voila_app) decides when a taken warm kernel is replaced
         "VoilaKernelManager": {"fill_delay": 0},
@@ -103,6 +125,120 @@ def voila_config(port: int, ip: str, pool: int = 0, token: str | None = None, cu
         # over TCP can pick the same free port, and one of them dies (seen with 10 at once on 2 cores).
         **({"KernelManager": {"transport": "ipc"}} if os.name == "posix" else {}),
     }
+
+
+# ------------------------------------------------------------------ processes left by a run that was killed
+
+RUN_FILE = ".serve-run.json"  # in the data folder: what the running (or last) `toolkit serve` started
+ENV_RUN = "TOOLKIT_SERVE_RUN"  # in the environment of its servers, hence of their kernels: the run's id
+RECORD_EVERY_S = 5.0
+
+
+def _process_info(p) -> dict:
+    return {"pid": p.pid, "created": p.create_time()}
+
+
+class RunRecord:
+    """What this `toolkit serve` started, kept in the data folder: its own pid, its servers' and their
+    kernels' pids with their creation times (renewed every few seconds), and the run's id that all of them
+    carry in their environment. After a hard kill (`kill -9`, a crash, a power cut) the next start on the same
+    data folder finds them by it."""
+
+    def __init__(self, data_dir: Path):
+        import psutil
+
+        self.path = data_dir / RUN_FILE
+        self.run = secrets.token_hex(8)
+        self.me = psutil.Process()
+        self.recorded_at = 0.0
+
+    def write(self, procs: list[subprocess.Popen]) -> None:
+        import psutil
+
+        servers, kernels = [], []
+        for proc in procs:
+            try:
+                server = psutil.Process(proc.pid)
+                servers.append(_process_info(server))
+                kernels += [_process_info(k) for k in server.children(recursive=True)]
+            except psutil.Error:
+                continue
+        record = {"run": self.run, "serve": _process_info(self.me), "servers": servers, "kernels": kernels}
+        partial = self.path.with_name(self.path.name + ".new")
+        partial.write_text(json.dumps(record))
+        os.replace(partial, self.path)
+        self.recorded_at = time.monotonic()
+
+    def renew(self, procs: list[subprocess.Popen]) -> None:
+        if time.monotonic() - self.recorded_at >= RECORD_EVERY_S:
+            with contextlib.suppress(OSError):  # a full disk must not stop the workshop
+                self.write(procs)
+
+
+def end_leftovers(data_dir: Path) -> tuple[int, int]:
+    """End the servers and kernels an earlier `toolkit serve` on this data folder left running; (kernels, servers).
+
+    Only processes of that run: the pid recorded or found, the same creation time as recorded (or created
+    after that run began), a Voila server or kernel by its command line, and that run's id in its
+    environment wherever the environment can be read. A pid reused by another program since is never
+    touched. While that run's `toolkit serve` is itself alive, nothing is ended (ClickException)."""
+    import psutil
+
+    path = data_dir / RUN_FILE
+    try:
+        record = json.loads(path.read_text())
+        run, serve_info = record["run"], record["serve"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0, 0
+    if _same_process(serve_info) is not None:
+        raise click.ClickException(f"`toolkit serve` is already running on this data folder (process "
+                                   f"{serve_info['pid']}); stop it first, or use another --data folder.")
+    recorded = {info["pid"]: info["created"] for info in record.get("servers", []) + record.get("kernels", [])}
+    found: dict[str, list] = {"kernel": [], "server": []}
+    for p in psutil.process_iter(["pid", "create_time", "cmdline"]):
+        if p.pid == os.getpid():
+            continue
+        try:
+            kind = _kind(p.info["cmdline"] or [])
+            if kind is None or p.info["create_time"] < serve_info["created"] - 1:
+                continue
+            try:
+                marked = p.environ().get(ENV_RUN, "")
+            except (psutil.AccessDenied, NotImplementedError, OSError):
+                marked = None  # unreadable here: only the recorded pid with its creation time identifies it
+            same_record = abs(recorded.get(p.pid, -1.0) - p.info["create_time"]) < 0.01
+            if marked == run or (marked is None and same_record):
+                found[kind].append(p)
+        except psutil.Error:
+            continue
+    for kind in ("server", "kernel"):  # servers first: a server left alive would start new kernels
+        for p in found[kind]:
+            with contextlib.suppress(psutil.Error):
+                p.terminate()
+        _gone, alive = psutil.wait_procs(found[kind], timeout=5)
+        for p in alive:
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+    return len(found["kernel"]), len(found["server"])
+
+
+def _same_process(info: dict):
+    import psutil
+
+    try:
+        p = psutil.Process(int(info["pid"]))
+        return p if abs(p.create_time() - float(info["created"])) < 0.01 else None
+    except (psutil.Error, KeyError, TypeError, ValueError):
+        return None
+
+
+def _kind(cmdline: list[str]) -> str | None:
+    """A kernel or a Voila server of `toolkit serve`, by its command line; None for anything else."""
+    if "ipykernel_launcher" in cmdline or any(part.endswith("ipykernel_launcher.py") for part in cmdline):
+        return "kernel"
+    if "toolkit.voila_app" in cmdline:
+        return "server"
+    return None
 
 
 def voila_process(name: str, notebook: Path, data_dir: Path, settings: dict, env: dict) -> subprocess.Popen:
@@ -134,10 +270,15 @@ def wait_for_port(port: int, seconds: float = 60, host: str = "127.0.0.1") -> bo
 
 def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: int = 8866,
           coach_port: int = 8867, host: str = "0.0.0.0", banks_dir: Path | None = None, expect: int = 25,
-          coach_host: str = "127.0.0.1", cull_after: int = 300) -> None:
+          coach_host: str = "127.0.0.1", cull_after: int = 300, server_names: tuple[str, ...] = ()) -> None:
     from .store import Store
 
     data_dir.mkdir(parents=True, exist_ok=True)
+    kernels, servers = end_leftovers(data_dir)
+    if kernels or servers:
+        click.echo(f"Ended {kernels} kernel{'s' if kernels != 1 else ''} and {servers} server"
+                   f"{'s' if servers != 1 else ''} left running by an earlier `toolkit serve` on this data folder.")
+    run = RunRecord(data_dir)
     url = db_url or config.sqlite_url(data_dir)
     store = Store(url)
     if demo:
@@ -154,18 +295,23 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
     coach_shown = lan_address() if coach_host in ("0.0.0.0", "") else coach_host
     coach_url = f"http://{coach_shown}:{coach_port}/?token={token}"
     env = voila_environment(dict(os.environ))
-    env.update({config.ENV_DB: url, config.ENV_DATA: str(data_dir.resolve()), config.ENV_JOIN_URL: join_url})
+    env.update({config.ENV_DB: url, config.ENV_DATA: str(data_dir.resolve()), config.ENV_JOIN_URL: join_url,
+                ENV_RUN: run.run})
     if banks_dir:
         env[config.ENV_BANKS] = str(banks_dir.resolve())
     notebooks = config.notebooks_dir()
     # A stop by SIGTERM (a service manager, `kill`) takes the same clean path as Ctrl+C: no server left behind.
     signal.signal(signal.SIGTERM, _stop)
+    run.write([])  # before any server starts: whatever this run starts carries its id from the first moment
     procs = [
         voila_process("participant", notebooks / "participant.ipynb", data_dir,
-                      voila_config(port, host, pool=room.pool, cull_after=cull_after), env),
+                      voila_config(port, host, pool=room.pool, cull_after=cull_after, kernel_cap=room.cap,
+                                   hosts=(shown_host, *server_names)), env),
         voila_process("coach", notebooks / "coach.ipynb", data_dir,
-                      voila_config(coach_port, coach_host, token=token, cull_after=cull_after), env),
+                      voila_config(coach_port, coach_host, token=token, cull_after=cull_after,
+                                   hosts=(coach_shown, *server_names)), env),
     ]
+    run.write(procs)
     try:
         for p, name in ((port, "participant"), (coach_port, "coach")):
             if not wait_for_port(p, 90) or any(proc.poll() is not None for proc in procs):
@@ -176,13 +322,15 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
         click.echo(f"Coach ({where}): {coach_url}")
         click.echo(f"Store: {url}")
         click.echo(f"Room: {room.pool} kernels kept warm for {expect} expected participants; with "
-                   f"{room.available_mb} MB free this laptop can hold about {room.participants} participants at once.")
+                   f"{room.available_mb} MB free this laptop can hold about {room.participants} participants at once; "
+                   f"beyond {room.cap} a phone is told the room is full.")
         if room.participants < expect:
             click.echo(f"Warning: {expect} participants expected but memory for about {room.participants}: "
                        "close other programs, or run `toolkit rehearse` to check.")
         click.echo("Press Ctrl+C to stop. Every answer is already saved.")
         _show_qr(join_url)
         while all(p.poll() is None for p in procs):
+            run.renew(procs)
             time.sleep(0.5)
         raise click.ClickException("A server stopped unexpectedly; see the messages above.")
     except KeyboardInterrupt:

@@ -1,5 +1,7 @@
-"""Voila as `toolkit serve` runs it: compressed responses, static assets the phone keeps, and a limit on
-page loads per address (each page load costs a kernel, and a join code must not be guessable quickly).
+"""Voila as `toolkit serve` runs it: compressed responses, static assets the phone keeps, a limit on page
+loads per address (each page load costs a kernel, and a join code must not be guessable quickly), a cap on
+kernels at what the laptop holds ("the room is full", told to the phone and to the coach), kernels freed
+when their page never connected, and answers only under the server's own names (DNS rebinding).
 
 Run as `python -m toolkit.voila_app NOTEBOOK`; it reads voila.json from its working folder like Voila.
 """
@@ -7,14 +9,23 @@ Run as `python -m toolkit.voila_app NOTEBOOK`; it reads voila.json from its work
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import ipaddress
+import math
+import os
+import socket
 import time
-from collections import defaultdict, deque
 
 import tornado.web
-from traitlets import Bool
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado.httputil import split_host_and_port
+from tornado.ioloop import PeriodicCallback
+from traitlets import Bool, Float, Int, List, Unicode
 from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.tornado.handler import TornadoVoilaHandler
+
+from .limits import SlidingWindow
 
 STATIC_CACHE_S = 24 * 3600  # a day: a two-day workshop loads the scripts once per phone per day
 PAGE_LOADS_PER_MINUTE = 20  # per address; a person reloading now and then never gets near it
@@ -25,38 +36,255 @@ TOO_MANY = """<!doctype html><meta name="viewport" content="width=device-width, 
 reload the page.</p><p dir="rtl" lang="ur">براہِ کرم ایک منٹ انتظار کریں، پھر صفحہ دوبارہ کھولیں۔</p></body>"""
 
 
-class PageLoadLimit:
-    """A sliding window of page loads per client address."""
+ROOM_FULL_RETRY_S = 30  # the refused page asks again by itself this often: a freed kernel is taken soon
+ROOM_FULL = """<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="{retry}"><title>{title_en}</title>
+<body style="font-family:system-ui,sans-serif;font-size:20px;max-width:32em;margin:2em auto;padding:0 1em">
+<h1>{title_en}</h1><p>{body_en}</p><h1 dir="rtl" lang="ur">{title_ur}</h1><p dir="rtl" lang="ur">{body_ur}</p></body>"""
 
-    def __init__(self, per_minute: int = PAGE_LOADS_PER_MINUTE, clock=time.monotonic):
-        self.per_minute = per_minute
-        self.clock = clock
-        self.loads: dict[str, deque] = defaultdict(deque)
 
-    def allow(self, address: str) -> bool:
-        now = self.clock()
-        window = self.loads[address]
-        while window and now - window[0] > 60:
-            window.popleft()
-        if len(window) >= self.per_minute:
-            return False
-        window.append(now)
-        return True
+def room_full_page() -> str:
+    from .apps.texts import t
+
+    return ROOM_FULL.format(retry=ROOM_FULL_RETRY_S, **{f"{key}_{lang}": t(f"room_full_{key}", lang)
+                                                         for key in ("title", "body") for lang in ("en", "ur")})
+
+
+class RoomFull(Exception):
+    """No kernel may start now: the laptop holds as many as it can (the kernel cap, or free memory)."""
+
+
+# The page request being served, seen by the kernel manager while it hands that page a kernel (the handler's
+# coroutine and the manager's calls for it run in one asyncio task, hence in one context).
+_PAGE: contextvars.ContextVar = contextvars.ContextVar("toolkit_page", default=None)
+
+
+class CappedKernelManager(AsyncMappingKernelManager):
+    """The kernel manager of both servers (VoilaConfiguration.multi_kernel_manager_class; Voila builds its pool
+    of warm kernels on top of it), bounding what page loads cost:
+
+    - at most `kernel_cap` kernels, the warm pool and the pages' together, each started only while
+      `min_free_mb` of memory is free. A page that would need a kernel beyond that is refused (the page
+      handler answers "the room is full"); a replacement for the warm pool waits until there is room again.
+    - a kernel handed to a page whose page has not opened its kernel's WebSocket within `page_connect_s`
+      of the page being sent is shut down (a plain page load, a link preview, a phone that left at once),
+      whatever `cull_idle_timeout` says. Warm kernels of the pool are never shut down this way.
+    Set by WorkshopVoila from its traits; 0 means no cap, no memory check."""
+
+    CHECK_S = 10.0
+
+    kernel_cap = 0
+    min_free_mb = 0
+    page_connect_s = 60.0
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._starting = 0
+        self._sent: dict[str, float] = {}  # kernels handed to a page, not yet connected: when the page was sent
+        self._sending: set[str] = set()  # … whose page is still being sent
+        self._ever_connected: set[str] = set()
+        self._closing = False
+        self._watch: PeriodicCallback | None = None
+
+    # ------------------------------------------------------------ the cap
+
+    def kernels_held(self) -> int:
+        """Kernels running or starting (a start in flight may be counted twice for a moment: never too few)."""
+        return len(self.list_kernel_ids()) + self._starting
+
+    def free_mb(self) -> float:
+        import psutil
+
+        return psutil.virtual_memory().available / 2**20
+
+    def why_full(self) -> str | None:
+        """Why no kernel may start now ("cap" or "memory"), or None when one may."""
+        if self.kernel_cap and self.kernels_held() >= self.kernel_cap:
+            return "cap"
+        if self.min_free_mb and self.free_mb() < self.min_free_mb:
+            return "memory"
+        return None
+
+    def get_pool_size(self, notebook: str) -> int:  # Voila's pool manager, built on this class, counts its own
+        return 0
+
+    def room_for_a_page(self, notebook: str) -> bool:
+        """A page load now gets a kernel: a started warm one, or one of its own within the cap."""
+        return self.get_pool_size(notebook) > 0 or self.why_full() is None
+
+    async def start_kernel(self, *args, **kwargs):
+        warm = (kwargs.get("env") or {}).get("VOILA_PREHEAT") == "True"  # Voila starts a pool kernel
+        while self.why_full() is not None:
+            if not warm or self._closing:
+                raise RoomFull(self.why_full())
+            await asyncio.sleep(1.0)  # a replacement for the pool: wait until a kernel is freed
+        self._starting += 1
+        try:
+            kernel_id = await super().start_kernel(*args, **kwargs)
+        finally:
+            self._starting -= 1
+        if self._watch is None:
+            self._watch = PeriodicCallback(self.free_unconnected, 1000 * self.CHECK_S)
+            self._watch.start()
+        if not warm:
+            self.handed_to_page(kernel_id)
+        return kernel_id
+
+    async def shutdown_all(self, *args, **kwargs):
+        self._closing = True  # a replacement waiting for room gives up
+        if self._watch is not None:
+            self._watch.stop()
+        return await super().shutdown_all(*args, **kwargs)
+
+    # ------------------------------------------------------------ kernels whose page never connected
+
+    def handed_to_page(self, kernel_id: str) -> None:
+        """`kernel_id` now belongs to the page being served (a warm kernel it took, or its own)."""
+        self._sent[kernel_id] = time.monotonic()
+        page = _PAGE.get()
+        if page is not None:
+            page.toolkit_kernel_id = kernel_id
+            self._sending.add(kernel_id)
+
+    def page_sent(self, kernel_id: str) -> None:
+        """The page of `kernel_id` has been sent (or its sending failed): from now on it has to connect."""
+        self._sending.discard(kernel_id)
+        if kernel_id in self._sent:
+            self._sent[kernel_id] = time.monotonic()
+
+    def notify_connect(self, kernel_id):
+        self._ever_connected.add(kernel_id)
+        self._sent.pop(kernel_id, None)
+        return super().notify_connect(kernel_id)
+
+    async def free_unconnected(self) -> None:
+        now = time.monotonic()
+        for kernel_id, sent in list(self._sent.items()):
+            if kernel_id not in self:
+                self._sent.pop(kernel_id, None)
+                self._sending.discard(kernel_id)
+            elif kernel_id not in self._sending and now - sent > self.page_connect_s:
+                self._sent.pop(kernel_id, None)
+                self.log.info("Kernel %s: its page did not connect within %.0f s; shutting it down",
+                              kernel_id, self.page_connect_s)
+                try:
+                    await self.shutdown_kernel(kernel_id)
+                except Exception:  # already gone
+                    self.log.debug("Kernel %s was gone already", kernel_id, exc_info=True)
+        self._ever_connected &= set(self.list_kernel_ids())
+
+
+class HandsOutToPages:
+    """Mixed into Voila's pool manager (above CalmRefill): a warm kernel a page takes is that page's from now."""
+
+    async def get_rendered_notebook(self, *args, **kwargs):
+        render_task, rendered, kernel_id = await super().get_rendered_notebook(*args, **kwargs)
+        self.handed_to_page(kernel_id)
+        return render_task, rendered, kernel_id
+
+
+CLIENT_HEADER = "X-Toolkit-Client"  # the phone's address, as the page's kernel reads it (HTTP_X_TOOLKIT_CLIENT)
 
 
 class LimitedPageHandler(TornadoVoilaHandler):
-    limit = PageLoadLimit()
+    limit = SlidingWindow(PAGE_LOADS_PER_MINUTE, 60.0)
+    toolkit_kernel_id: str | None = None
 
     async def get(self, path=None):
-        if not self.limit.allow(self.request.remote_ip or "?"):
+        address = self.request.remote_ip or "?"
+        # The kernel learns its phone's address from this header (Voila passes the headers named in
+        # VoilaConfiguration.http_header_envs to the kernel): whatever the client sent under that name is replaced.
+        self.request.headers[CLIENT_HEADER] = address
+        if not self.limit.allow(address):
             self.set_status(429)
-            self.set_header("Retry-After", "60")
+            self.set_header("Retry-After", str(math.ceil(self.limit.retry_after(address)) or 1))
             self.finish(TOO_MANY)
             return
-        noted = getattr(self.kernel_manager, "note_page_load", None)
+        manager = self.kernel_manager
+        room = getattr(manager, "room_for_a_page", None)
+        if room is not None and not room(self.notebook_path or path):
+            self._room_full(address)
+            return
+        noted = getattr(manager, "note_page_load", None)
         if noted is not None:
             noted()
-        await super().get(path)
+        _PAGE.set(self)
+        try:
+            await super().get(path)
+        except RoomFull:  # another page took the last place between the check and the start
+            if self._headers_written:
+                raise
+            self.clear()
+            self._room_full(address)
+        finally:
+            if self.toolkit_kernel_id is not None:
+                manager.page_sent(self.toolkit_kernel_id)
+
+    def _room_full(self, address: str) -> None:
+        watch = self.settings.get("toolkit_room")
+        if watch is not None:
+            watch.turned_away(address)
+        self.set_status(503)
+        self.set_header("Retry-After", str(ROOM_FULL_RETRY_S))
+        self.set_header("Cache-Control", "no-store")
+        self.finish(room_full_page())
+
+
+class RoomWatch:
+    """Tells the coach when the room is full: a status record in the store (toolkit.room_status) that the
+    coach console reads, one per participant server, so several servers on one PostgreSQL each report.
+
+    Written when the room becomes full or has room again, when one more phone is turned away, and once a
+    minute while full (the coach ignores a record that has not been renewed)."""
+
+    CHECK_S = 2.0
+    RENEW_S = 60.0
+
+    def __init__(self, app: WorkshopVoila, notebook: str):
+        self.app, self.notebook = app, notebook
+        self.server = f"{socket.gethostname()}:{app.port}"
+        self.away: set[str] = set()  # addresses turned away while the room is full
+        self.full: str | None = None
+        self.written: tuple | None = None
+        self.written_at = 0.0
+        self.writing = False
+        self._store = None
+
+    def turned_away(self, address: str) -> None:
+        self.full = self.full or self.app.kernel_manager.why_full() or "cap"
+        self.away.add(address)
+        if len(self.away) > 10_000:  # bounded: the count stays right enough, the set does not grow
+            self.away.pop()
+        self.check()
+
+    def check(self) -> None:
+        manager = self.app.kernel_manager
+        if manager.room_for_a_page(self.notebook):
+            self.full = None
+            self.away.clear()
+        elif self.full is None and self.away:
+            self.full = manager.why_full() or "cap"
+        record = {"full": bool(self.full), "why": self.full, "in": len(manager._sent) + len(manager._ever_connected),
+                  "kernels": manager.kernels_held(), "cap": manager.kernel_cap, "away": len(self.away)}
+        state = (record["full"], record["away"])
+        due = record["full"] and time.monotonic() - self.written_at > self.RENEW_S
+        if (state != self.written or due) and not self.writing and (self.written is not None or record["full"]):
+            self.writing = True
+            asyncio.get_event_loop().run_in_executor(None, self._write, record, state)
+
+    def _write(self, record: dict, state: tuple) -> None:
+        try:
+            from . import config, room_status
+            from .store import Store
+
+            if self._store is None:
+                self._store = Store(config.db_url(), create=False)
+            room_status.write_room_status(self._store, self.server, record)
+            self.written, self.written_at = state, time.monotonic()
+        except Exception:
+            self.app.log.warning("Could not tell the coach about the room", exc_info=True)
+        finally:
+            self.writing = False
 
 
 class CalmRefill:
@@ -137,14 +365,29 @@ def _kept(handler: type[tornado.web.StaticFileHandler]) -> type:
 class WorkshopVoila(Voila):
     name = "toolkit-voila"
     calm_refill = Bool(True, config=True, help="Replace taken warm kernels after the rush (CalmRefill), not at once")
+    kernel_cap = Int(0, config=True, help="The most kernels (warm pool and pages together); 0: no cap. "
+                                          "Beyond it a page answers at once that the room is full.")
+    kernel_min_free_mb = Int(0, config=True, help="Start a kernel only while this much memory is free (MB); 0: any")
+    page_connect_s = Float(60.0, config=True, help="Shut down a page's kernel when the page has not opened its "
+                                                   "WebSocket this many seconds after it was sent")
+    allowed_hosts = List(Unicode(), config=True, help="Names and addresses (Host header) answered besides this "
+                                                      "machine's own; anything else gets 403 (DNS rebinding)")
 
     def init_settings(self) -> dict:
+        self.voila_configuration.multi_kernel_manager_class = CappedKernelManager
         settings = super().init_settings()  # builds the kernel manager and starts the first fill of the pool
         settings["compress_response"] = True  # read by Tornado only when the application is built
         manager = self.kernel_manager
-        if self.calm_refill and hasattr(manager, "fill_if_needed"):  # kernels are preheated: refill calmly from now on
-            manager.__class__ = type("Workshop" + type(manager).__name__, (CalmRefill, type(manager)), {})
-            manager._calm_refill = True
+        manager.kernel_cap, manager.min_free_mb = self.kernel_cap, self.kernel_min_free_mb
+        manager.page_connect_s = self.page_connect_s
+        if hasattr(manager, "fill_if_needed"):  # kernels are preheated: a warm kernel a page takes is noted
+            mixins = (HandsOutToPages, CalmRefill) if self.calm_refill else (HandsOutToPages,)
+            manager.__class__ = type("Workshop" + type(manager).__name__, (*mixins, type(manager)), {})
+            manager._calm_refill = self.calm_refill
+        if self.kernel_cap and self.notebook_path:
+            watch = RoomWatch(self, os.path.relpath(self.notebook_path, self.root_dir))
+            settings["toolkit_room"] = watch
+            PeriodicCallback(watch.check, 1000 * RoomWatch.CHECK_S).start()
         if hasattr(manager, "fill_if_needed"):
             self._warm_reported: dict[str, int] = {}
             asyncio.get_event_loop().call_later(1.0, self._report_warm)
@@ -163,6 +406,20 @@ class WorkshopVoila(Voila):
                               ": the room can join" if warm >= size else "")
         asyncio.get_event_loop().call_later(1.0, self._report_warm)
 
+    def listen(self) -> None:
+        """Answer only to this server's own names and addresses: a web page elsewhere cannot reach it under a
+        name of its own (DNS rebinding). Checked before any handler, WebSockets and static files included."""
+        allowed = HostCheck(self.ip, self.allowed_hosts)
+
+        class Checked(type(self.app)):
+            def find_handler(self, request, **kwargs):
+                if not allowed(request.host):
+                    return self.get_handler_delegate(request, ForeignHost)
+                return super().find_handler(request, **kwargs)
+
+        self.app.__class__ = Checked
+        super().listen()
+
     def init_handlers(self) -> list:
         handlers = []
         for spec in super().init_handlers():
@@ -173,6 +430,56 @@ class WorkshopVoila(Voila):
                 handler = _kept(handler)
             handlers.append((pattern, handler, *rest))
         return handlers
+
+
+class HostCheck:
+    """Whether a request's Host names this server: loopback, the address it listens on, the names it was given;
+    and when it listens on every address, this machine's name and any address it has now (they change as
+    the laptop joins another network)."""
+
+    REFRESH_S = 10.0
+
+    def __init__(self, ip: str, names: list[str]):
+        self.everywhere = ip in ("", "0.0.0.0", "::")
+        self.names = {"localhost", "127.0.0.1", "::1", *(n.lower() for n in names)}
+        if not self.everywhere:
+            self.names.add(ip.lower())
+        else:
+            hostname = socket.gethostname().lower()
+            self.names |= {hostname, f"{hostname}.local"}
+        self._addresses: set[str] = set()
+        self._read_at = -math.inf
+
+    def addresses(self) -> set[str]:
+        if time.monotonic() - self._read_at > self.REFRESH_S:
+            import psutil
+
+            self._addresses = {a.address.split("%")[0].lower() for nic in psutil.net_if_addrs().values()
+                               for a in nic if a.family in (socket.AF_INET, socket.AF_INET6)}
+            self._read_at = time.monotonic()
+        return self._addresses
+
+    def __call__(self, host_header: str) -> bool:
+        host, _port = split_host_and_port(host_header.lower())
+        host = host.strip("[]").rstrip(".")
+        if host in self.names:
+            return True
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return address.is_loopback or (self.everywhere and str(address) in self.addresses())
+
+
+class ForeignHost(tornado.web.RequestHandler):
+    """The answer to a request under a name this server does not have."""
+
+    SUPPORTED_METHODS = ("GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS")
+
+    def prepare(self):
+        self.set_status(403)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish("403: this server does not answer to that name.\n")
 
 
 main = WorkshopVoila.launch_instance

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from pathlib import Path
 
 import ipywidgets as w
@@ -15,6 +16,7 @@ import ipywidgets as w
 from .. import config
 from ..bank import Bank, load_banks
 from ..live import display_names
+from ..room_status import room_line, room_status
 from ..store import Store, StoreError, StoreUnavailable
 from .coach_groups import GroupsPanel
 from .coach_prepare import PreparePanel
@@ -63,6 +65,8 @@ class CoachApp(FollowsStore, w.VBox):
 
         self.title = w.HTML("<h1>Coach console</h1>")
         self.message = w.HTML()
+        self.room = w.HTML()  # "The room is full", from the participant servers (toolkit.room_status)
+        self._room_read_at = 0.0
         self.nav = w.ToggleButtons(options=TABS, value="join")
         self.nav.add_class("tk-nav")
         self.nav.observe(lambda _c: self._show_tab(), "value")
@@ -79,12 +83,13 @@ class CoachApp(FollowsStore, w.VBox):
         self.prepare = PreparePanel(self)
         self.panels: dict[str, w.Widget] = {}
         self.body = w.VBox([self.prepare])
-        self.children = [w.HTML(STYLE), self.title, self.toolbar, self.message, self.body]
+        self.children = [w.HTML(STYLE), self.title, self.toolbar, self.message, self.room, self.body]
         if start_polling:
             self.start()
 
     def refresh(self, force: bool = False) -> None:
         """Update the visible panel in place when something changed in the store (and the clocks every tick)."""
+        self._update_room()
         if self.session is None:
             return
         pulse = self.store.pulse(self.session["id"])
@@ -97,6 +102,18 @@ class CoachApp(FollowsStore, w.VBox):
                 self.panels[tab].refresh()
         elif tab == "run":
             self.panels["run"]._update_clocks(self.store.list_activities(self.session["id"]))
+
+    ROOM_EVERY_S = 2.0
+
+    def _update_room(self) -> None:
+        """Whether a participant server is turning phones away (read every ROOM_EVERY_S, not every tick)."""
+        now = time.monotonic()
+        if now - self._room_read_at < self.ROOM_EVERY_S:
+            return
+        self._room_read_at = now
+        line = room_line(room_status(self.store))
+        self.room.value = "".join(f"<div class='tk-problem' id='tk-room-full'>{esc(text)}</div>"
+                                  for text in line.splitlines())
 
     def show_problem(self, text: str) -> None:
         self.say(text)

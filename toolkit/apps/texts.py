@@ -167,6 +167,12 @@ T = {
                       "coach's screen.",
                 "ur": "کوچ نے آپ کو اس سیشن سے نکال دیا ہے۔ حصہ لینے کے لیے کوچ کی اسکرین پر دیے گئے کوڈ سے دوبارہ "
                       "شامل ہوں۔"},
+    # serve-cap: the page a phone gets when the laptop holds as many phones as it can (toolkit/voila_app.py)
+    "room_full_title": {"en": "The room is full: ask the coach", "ur": "کمرہ بھرا ہوا ہے: کوچ سے پوچھیں"},
+    "room_full_body": {"en": "This laptop already holds as many phones as it can. Ask the coach; this page "
+                             "tries again by itself every half minute.",
+                       "ur": "یہ لیپ ٹاپ جتنے فون سنبھال سکتا ہے، اتنے پہلے ہی جڑے ہوئے ہیں۔ کوچ سے پوچھیں؛ "
+                             "یہ صفحہ ہر آدھے منٹ بعد خود دوبارہ کوشش کرے گا۔"},
 }
 
 

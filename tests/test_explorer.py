@@ -121,7 +121,7 @@ def test_survey_and_confidence(app, results):
     app.show("Survey")
     lahore = by_place(results, "Lahore")
     likert = app.tables["likert"]
-    assert len(app.figures["likert"].axes[0].patches) == 5 * len(likert) == 5 * 11
+    assert len(app.figures["likert"].axes[0].patches) == 5 * len(likert) == 5 * 17  # the survey's 17 statements
     from toolkit.analysis import confidence_change
 
     direct = confidence_change(lahore.confidence)

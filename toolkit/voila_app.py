@@ -1,5 +1,6 @@
-"""Voila as `toolkit serve` runs it: compressed responses, static assets the phone keeps, and a limit on
-page loads per address (each page load costs a kernel, and a join code must not be guessable quickly).
+"""Voila as `toolkit serve` runs it: compressed responses, static assets the phone keeps, a limit on
+page loads per address (each page load costs a kernel, and a join code must not be guessable quickly), and a
+page-request socket that only the kernel it belongs to may use.
 
 Run as `python -m toolkit.voila_app NOTEBOOK`; it reads voila.json from its working folder like Voila.
 """
@@ -7,14 +8,20 @@ Run as `python -m toolkit.voila_app NOTEBOOK`; it reads voila.json from its work
 from __future__ import annotations
 
 import asyncio
+import hmac
+import secrets
 import time
+import uuid
 from collections import defaultdict, deque
 
 import tornado.web
+from jupyter_core.utils import ensure_async
 from traitlets import Bool
 from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.tornado.handler import TornadoVoilaHandler
+
+from .apps.request import SECRET_ENV, SECRET_HEADER  # the kernel's side of the page-request socket
 
 STATIC_CACHE_S = 24 * 3600  # a day: a two-day workshop loads the scripts once per phone per day
 PAGE_LOADS_PER_MINUTE = 20  # per address; a person reloading now and then never gets near it
@@ -57,6 +64,84 @@ class LimitedPageHandler(TornadoVoilaHandler):
         if noted is not None:
             noted()
         await super().get(path)
+
+
+class PageRequestSecrets:
+    """Every preheated kernel starts with a secret of its own in its environment.
+
+    Mixed into the base class of Voila's kernel manager (`WorkshopVoila.init_settings`), below Voila's pooling
+    class, so that the kernels of the first fill get one too. The kernel presents the secret when it opens
+    /voila/query/<its id> (PageRequestSocket); the secret is forgotten when the kernel shuts down, and with it
+    whatever request was kept for the kernel."""
+
+    @property
+    def page_request_secrets(self) -> dict[str, str]:
+        return self.__dict__.setdefault("_page_request_secrets", {})
+
+    async def start_kernel(self, *, kernel_id: str | None = None, **kwargs):
+        env = kwargs.get("env") or {}
+        if kernel_id is not None or env.get("VOILA_PREHEAT") != "True":
+            return await ensure_async(super().start_kernel(kernel_id=kernel_id, **kwargs))
+        kernel_id, secret = str(uuid.uuid4()), secrets.token_urlsafe(32)
+        kwargs["env"] = {**env, SECRET_ENV: secret}  # a copy: the pool shares one env between kernels
+        self.page_request_secrets[kernel_id] = secret  # before the kernel runs: it may ask at once
+        try:
+            return await ensure_async(super().start_kernel(kernel_id=kernel_id, **kwargs))
+        except BaseException:
+            self.page_request_secrets.pop(kernel_id, None)
+            raise
+
+    async def shutdown_kernel(self, kernel_id: str, *args, **kwargs):
+        self.page_request_secrets.pop(kernel_id, None)
+        RequestInfoSocketHandler._cache.pop(kernel_id, None)
+        return await ensure_async(super().shutdown_kernel(kernel_id, *args, **kwargs))
+
+
+class PageRequestSocket(RequestInfoSocketHandler):
+    """/voila/query/<kernel id>: where a preheated kernel waits for the request of the page it was handed to.
+
+    Voila's handler lets anyone connect for any id and, when a socket closes that is not the one registered
+    for its kernel (a second socket for the same id, or a close before the upgrade), removes the LAST
+    registered socket: that kernel, another page's, then never receives its request and its page stays at
+    "Running …" for good. Here a socket is refused before the upgrade (403, nothing registered) unless its
+    id is a running preheated kernel of this server, it presents that kernel's secret, and no other socket
+    waits for that kernel; a socket that closes unregisters itself and nothing else.
+
+    Voila's page handler still delivers through `RequestInfoSocketHandler.send_updates` (its `_waiters` and
+    `_cache`), which is why this class shares them (tests/test_page_request.py fails if that changes)."""
+
+    def _entitled(self, kernel_id: str) -> bool:
+        manager = self.settings.get("kernel_manager")
+        expected = getattr(manager, "page_request_secrets", {}).get(kernel_id)
+        given = self.request.headers.get(SECRET_HEADER, "")
+        return (expected is not None and hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace"))
+                and kernel_id not in RequestInfoSocketHandler._waiters)
+
+    async def get(self, *args, **kwargs):
+        kernel_id = kwargs.get("kernel_id") or (args[0] if args else "")
+        if not self._entitled(kernel_id):
+            self.set_status(403)
+            self.finish()
+            return
+        await super().get(*args, **kwargs)
+
+    def open(self, kernel_id: str) -> None:
+        if not self._entitled(kernel_id):  # nothing awaited since get(): only a change of Voila's could get here
+            self.close()
+            return
+        self.kernel_id = kernel_id
+        RequestInfoSocketHandler._waiters[kernel_id] = self
+        payload = RequestInfoSocketHandler._cache.pop(kernel_id, None)  # the page came before the kernel asked
+        if payload is not None:
+            self.write_message(payload)
+
+    def on_message(self, message) -> None:
+        pass  # the kernel only listens
+
+    def on_close(self) -> None:
+        kernel_id = getattr(self, "kernel_id", None)
+        if kernel_id is not None and RequestInfoSocketHandler._waiters.get(kernel_id) is self:
+            del RequestInfoSocketHandler._waiters[kernel_id]
 
 
 class CalmRefill:
@@ -139,6 +224,11 @@ class WorkshopVoila(Voila):
     calm_refill = Bool(True, config=True, help="Replace taken warm kernels after the rush (CalmRefill), not at once")
 
     def init_settings(self) -> dict:
+        configuration = self.voila_configuration
+        base = configuration.multi_kernel_manager_class
+        if not issubclass(base, PageRequestSecrets):  # the base of the manager Voila builds: see PageRequestSecrets
+            configuration.multi_kernel_manager_class = type("PageRequest" + base.__name__, (PageRequestSecrets, base),
+                                                             {"__module__": __name__})
         settings = super().init_settings()  # builds the kernel manager and starts the first fill of the pool
         settings["compress_response"] = True  # read by Tornado only when the application is built
         manager = self.kernel_manager
@@ -165,13 +255,20 @@ class WorkshopVoila(Voila):
 
     def init_handlers(self) -> list:
         handlers = []
+        page_requests = 0
         for spec in super().init_handlers():
             pattern, handler, *rest = spec
             if handler is TornadoVoilaHandler:
                 handler = LimitedPageHandler
+            elif handler is RequestInfoSocketHandler:
+                handler = PageRequestSocket
+                page_requests += 1
             elif isinstance(handler, type) and issubclass(handler, tornado.web.StaticFileHandler):
                 handler = _kept(handler)
             handlers.append((pattern, handler, *rest))
+        if self.voila_configuration.preheat_kernel and page_requests != 1:
+            raise RuntimeError("Voila's page-request route (/voila/query/<kernel id>) was not found: "
+                               "toolkit.voila_app.PageRequestSocket must replace it")
         return handlers
 
 

@@ -2,8 +2,8 @@
 started servers and on warm ones, counted.
 
 A page "shows the app" when the participant app's widget (`.tk-participant`) is on screen. A page that has not
-shown it after `--timeout` seconds never did (the toolkit's page reloads itself once after 20 s: a page that
-showed the app only after that reload is counted apart, as recovered).
+shown it after `--timeout` seconds never did (the toolkit's page reloads itself once after 20 s without
+progress: a page that showed the app only after that reload is counted apart, as recovered).
 
 One phone (a Chromium context of its own, phone-sized): a first load with the join code, join, answer the first
 question, then `--reloads` reloads; the last of them impatient (the phone reloads again 0.3–3 s into the
@@ -80,11 +80,8 @@ class Phone:
         return time.monotonic() - started, self.reloaded_itself()
 
     def reloaded_itself(self) -> bool:
-        try:
-            return bool(self.page.evaluate("() => { try { return sessionStorage.getItem('toolkit.reloaded') }"
-                                           " catch (e) { return null } }"))
-        except Exception:
-            return False
+        """The page's recovery script (the toolkit's template, recover.js) reloaded it during this load."""
+        return any("reloading the page once" in line for line in self.console)
 
     def diagnose(self, server) -> list[str]:
         try:
@@ -140,6 +137,7 @@ def one_phone(browser, server, code: str, name: str, reloads: int, timeout_s: fl
             kind = "first load" if i == 0 else "reload"
             pace.wait()
             phone.sockets.clear()
+            phone.console.clear()
             try:
                 if i == 0:
                     phone.page.goto(f"{server.url}?code={code}", wait_until="commit", timeout=timeout_s * 1000)

@@ -23,6 +23,7 @@ from voila.tornado.handler import TornadoVoilaHandler
 
 from .apps.request import SECRET_ENV, SECRET_HEADER  # the kernel's side of the page-request socket
 
+RECOVERY_TEXTS = ("page_reloading", "page_still_closed")  # keys of toolkit.apps.texts.T the page may show
 STATIC_CACHE_S = 24 * 3600  # a day: a two-day workshop loads the scripts once per phone per day
 PAGE_LOADS_PER_MINUTE = 20  # per address; a person reloading now and then never gets near it
 
@@ -224,6 +225,7 @@ class WorkshopVoila(Voila):
     calm_refill = Bool(True, config=True, help="Replace taken warm kernels after the rush (CalmRefill), not at once")
 
     def init_settings(self) -> dict:
+        self._page_resources()
         configuration = self.voila_configuration
         base = configuration.multi_kernel_manager_class
         if not issubclass(base, PageRequestSecrets):  # the base of the manager Voila builds: see PageRequestSecrets
@@ -239,6 +241,17 @@ class WorkshopVoila(Voila):
             self._warm_reported: dict[str, int] = {}
             asyncio.get_event_loop().call_later(1.0, self._report_warm)
         return settings
+
+    def _page_resources(self) -> None:
+        """What the toolkit's template needs besides Voila's: the texts of its recovery line (recover.js), in
+        every language, from toolkit/apps/texts.py. Voila's renderer reads VoilaConfiguration.resources from
+        the configuration at every page."""
+        from .apps.texts import T
+
+        section = self.config.VoilaConfiguration
+        given = section.get("resources", {})
+        given = dict(given) if isinstance(given, dict) else given.to_dict() if hasattr(given, "to_dict") else {}
+        section.resources = {**given, "toolkit": {"recovery": {key: T[key] for key in RECOVERY_TEXTS}}}
 
     def _report_warm(self) -> None:
         """Log how many kernels of the pool are warm whenever it changes: the coach sees when the room can join

@@ -110,6 +110,11 @@ T = {
                            "Only a scrambled form is stored; nobody can read your answers back.",
                      "ur": "ان جوابات سے تربیت کار آپ کے نام کے بغیر آپ کا پہلا اور آخری ٹیسٹ ملا سکتے ہیں۔ "
                            "صرف ایک بدلی ہوئی شکل محفوظ ہوتی ہے؛ کوئی آپ کے جوابات واپس نہیں پڑھ سکتا۔"},
+    # serve-race: the page reloads itself once when the app does not show (the template's recovery script)
+    "page_reloading": {"en": "The page did not open. Opening it again…",
+                       "ur": "صفحہ نہیں کھلا۔ اسے دوبارہ کھولا جا رہا ہے…"},
+    "page_still_closed": {"en": "The page still did not open. Reload it, or ask the coach for help.",
+                          "ur": "صفحہ اب بھی نہیں کھلا۔ اسے دوبارہ لوڈ کریں، یا کوچ سے مدد لیں۔"},
 }
 
 

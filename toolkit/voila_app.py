@@ -102,9 +102,9 @@ class PageRequestSocket(RequestInfoSocketHandler):
     """/voila/query/<kernel id>: where a preheated kernel waits for the request of the page it was handed to.
 
     Voila's handler lets anyone connect for any id and, when a socket closes that is not the one registered
-    for its kernel (a second socket for the same id, or a close before the upgrade), removes the LAST
-    registered socket: that kernel, another page's, then never receives its request and its page stays at
-    "Running …" for good. Here a socket is refused before the upgrade (403, nothing registered) unless its
+    for its kernel (a second socket for the same id replaced it), removes the LAST registered socket (and
+    raises NameError when none is left): that kernel, another page's, then never receives its request and its
+    page stays at "Running …" for good, its kernel busy waiting and never culled. Here a socket is refused before the upgrade (403, nothing registered) unless its
     id is a running preheated kernel of this server, it presents that kernel's secret, and no other socket
     waits for that kernel; a socket that closes unregisters itself and nothing else.
 

@@ -13,6 +13,9 @@ phone right after the port opens (the pool still warming), the next phones after
 its pool is warm, then `--warm-phones` phones one after the other. Page loads to one server start at least
 `--min-gap` s apart (the toolkit allows 20 page loads a minute per address; every load here is from 127.0.0.1).
 
+`--strangers`: meanwhile a client opens and closes pairs of page-request sockets (/voila/query/<made-up id>)
+about 166 times a minute (issue #13: with Voila's own handler, 0 of 3 phones then got their page).
+
 For a page that never showed the app: what the page received (the kernel's config, the cell, Voila's last
 script), the WebSockets it opened and the server's log lines about its kernel.
 
@@ -26,7 +29,9 @@ import json
 import random
 import re
 import shutil
+import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -175,6 +180,41 @@ def one_phone(browser, server, code: str, name: str, reloads: int, timeout_s: fl
     return loads
 
 
+class Strangers(threading.Thread):
+    """Pairs of page-request sockets for made-up kernel ids, opened and closed, `per_minute` pairs a minute."""
+
+    def __init__(self, port: int, per_minute: float = 166):
+        super().__init__(daemon=True)
+        self.port, self.gap = port, 60.0 / per_minute
+        self.stop_event = threading.Event()
+        self.pairs = self.refused = 0
+
+    def run(self) -> None:
+        import websocket
+
+        deadline = time.monotonic() + 3600
+        while not self.stop_event.is_set() and time.monotonic() < deadline:
+            made_up = str(uuid.uuid4())
+            opened = []
+            for _ in range(2):
+                try:
+                    opened.append(websocket.create_connection(f"ws://127.0.0.1:{self.port}/voila/query/{made_up}",
+                                                              timeout=10))
+                except websocket.WebSocketBadStatusException:
+                    self.refused += 1
+                except Exception:
+                    pass
+            for ws in opened:
+                ws.close()
+            self.pairs += 1
+            self.stop_event.wait(self.gap)
+
+    def finish(self) -> str:
+        self.stop_event.set()
+        self.join(timeout=30)
+        return f"{self.pairs} pairs of stranger sockets, {self.refused} of {2 * self.pairs} sockets refused"
+
+
 def run_server(browser, label: str, warm: bool, phones: int, args, number: int) -> list[Load]:
     data = work_dir(f"tk-page-loads-{number}-")
     code = seed_store(data, args.banks)["join_code"]
@@ -184,16 +224,22 @@ def run_server(browser, label: str, warm: bool, phones: int, args, number: int) 
     loads: list[Load] = []
     pace = Paced(args.min_gap)
     rng = random.Random(number)
+    strangers = None
     try:
         server.wait_started()
         if warm:
             server.wait_warm(pool)
+        if args.strangers:
+            strangers = Strangers(server.port)
+            strangers.start()
         for p in range(phones):
             if args.closed_tabs:
                 closed_tab(browser, server, code, rng, pace)
             loads += one_phone(browser, server, code, f"Phone {number}.{p + 1}", args.reloads, args.timeout, pace,
                                rng, args.impatient)
     finally:
+        if strangers is not None:
+            print(f"     {server.name}: {strangers.finish()}", flush=True)
         server.stop()
         never = [load for load in loads if load.seconds is None]
         if never and args.keep:
@@ -246,6 +292,8 @@ def main() -> None:
                         help="no impatient reload (a reload 0.3–3 s into the last reload)")
     parser.add_argument("--no-closed-tabs", dest="closed_tabs", action="store_false",
                         help="no tab opened and closed early before each phone")
+    parser.add_argument("--strangers", action="store_true",
+                        help="meanwhile open and close pairs of page-request sockets for made-up ids (166 a minute)")
     parser.add_argument("--keep", action="store_true", help="keep the server log when a page never showed the app")
     args = parser.parse_args()
     per_phone = args.reloads + 1

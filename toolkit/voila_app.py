@@ -175,13 +175,25 @@ class CalmRefill:
         """The kernel has run the notebook up to the page request: it waits on Voila's request socket."""
         return task.result()["kernel_id"] in RequestInfoSocketHandler._waiters
 
+    @classmethod
+    def _spent(cls, task) -> bool:
+        """The kernel's notebook has run to its end without a page: it can no longer serve one (its notebook
+        failed, or its kernel died); a page handed it would wait for good."""
+        render = task.result().get("task")
+        return render is not None and render.done()
+
     def get_pool_size(self, notebook_name: str) -> int:
-        return sum(1 for task in self._pools.get(notebook_name, []) if self._started(task))
+        return sum(1 for task in self._pools.get(notebook_name, []) if self._started(task) and not self._spent(task))
 
     async def get_rendered_notebook(self, notebook_name: str, *args, **kwargs):
         pool = self._pools.get(notebook_name, [])
         for failed in [t for t in pool if t.done() and not self._started(t)]:
             pool.remove(failed)  # a kernel that could not start: replaced below, never handed to a page
+        for spent in [t for t in pool if self._started(t) and self._spent(t)]:
+            pool.remove(spent)  # replaced below, never handed to a page
+            self.log.warning("Kernel %s ran its notebook to the end before any page took it: shut down",
+                             spent.result()["kernel_id"])
+            asyncio.ensure_future(ensure_async(self.shutdown_kernel(spent.result()["kernel_id"])))
         started = [t for t in pool if self._started(t)]
         best = next((t for t in started if self._warm(t)), started[0] if started else None)
         if best is not None:  # Voila takes the first of the pool: make it the warmest

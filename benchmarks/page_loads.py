@@ -2,8 +2,8 @@
 started servers and on warm ones, counted.
 
 A page "shows the app" when the participant app's widget (`.tk-participant`) is on screen. A page that has not
-shown it after `--timeout` seconds never did (the toolkit's page reloads itself once after 20 s without
-progress: a page that showed the app only after that reload is counted apart, as recovered).
+shown it after `--timeout` seconds (120) never did (the toolkit's page reloads itself once after 20 s without
+progress or 60 s at all: a page that showed the app only after that reload is counted apart, as recovered).
 
 One phone (a Chromium context of its own, phone-sized): a first load with the join code, join, answer the first
 question, then `--reloads` reloads; the last of them impatient (the phone reloads again 0.3–3 s into the
@@ -287,7 +287,7 @@ def main() -> None:
     parser.add_argument("--reloads", type=int, default=2, help="reloads per phone after the first load (default 2)")
     parser.add_argument("--expect", type=int, default=2, help="`toolkit serve --expect` (default 2)")
     parser.add_argument("--cull-after", type=int, default=300, help="`toolkit serve --cull-after` (default 300)")
-    parser.add_argument("--timeout", type=float, default=60, help="seconds a page may take to show the app")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds a page may take to show the app")
     parser.add_argument("--min-gap", type=float, default=3.2, help="seconds between page loads to one server")
     parser.add_argument("--banks", type=Path, default=None, help="question banks (default: the shipped ones)")
     parser.add_argument("--no-impatient", dest="impatient", action="store_false",

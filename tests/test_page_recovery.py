@@ -1,5 +1,5 @@
-"""A page that does not show the app recovers by itself: after 20 s without progress it reloads once, at the same
-address (the participant's token stays), saying so in the participant's language; a second time it only says so.
+"""A page that does not show the app recovers by itself: after 20 s without progress (or 60 s at all) it reloads
+once, at the same address (the participant's token stays), saying so in the participant's language; a second time it only says so.
 
 The script is the template's own (toolkit/share/jupyter/voila/templates/toolkit/recover.js) with the texts the
 server gives it (WorkshopVoila._page_resources); the pages around it are made up here and served to Chromium
@@ -100,11 +100,18 @@ def test_the_line_is_in_the_language_the_app_last_showed_on_this_phone(context):
     assert recovery_lines(page) == [("ur", T["page_reloading"]["ur"])]
 
 
-def test_a_page_still_arriving_is_not_reloaded(context):
-    """Voila's heartbeat while a kernel of the page's own starts on a busy laptop is progress, not a hang."""
-    site = Site(context, GROWING)
+def test_a_page_still_arriving_is_reloaded_only_after_a_minute(context):
+    """Voila's heartbeat while a kernel of the page's own starts on a busy laptop is progress, not a hang; a page
+    that keeps arriving for a minute without the app is reloaded all the same (the reload takes a warm kernel)."""
+    site = Site(context, GROWING, APP.format(lang="en"))
     page = context.new_page()
     page.clock.install()
-    page.goto(f"{SITE}?code=ABC123")
-    page.clock.run_for(90_000)
+    page.goto(f"{SITE}?code=ABC123&lang=en")
+    page.clock.run_for(59_000)
     assert len(site.requests) == 1 and recovery_lines(page) == []
+    page.clock.run_for(2_000)
+    assert recovery_lines(page) == [("en", T["page_reloading"]["en"])]
+    with page.expect_navigation():
+        page.clock.run_for(2_000)
+    page.locator(".tk-app").wait_for()
+    assert len(site.requests) == 2

@@ -1,11 +1,14 @@
-// A page that has not shown the app after 20 s without progress reloads itself once.
+// A page that has not shown the app after 20 s without progress, or after 60 s at all, reloads itself once.
 // Included inline by index.html.j2 (a page that hangs may not get a script file either). "Progress" is the page
 // growing: Voila's heartbeat while a kernel of the page's own starts, the cell arriving, the widgets drawing; so
-// a slow start on a busy laptop is not cut short. The reload keeps the address (the participant's token= is in
-// it); a flag in sessionStorage makes it happen once in a row. The line shown is in the participant's language:
-// the address's lang=, else the language the app last showed on this phone, else English and Urdu.
+// a slow start on a busy laptop is not cut short at 20 s. At 60 s the page reloads all the same: by then the
+// room's warm kernels have been replaced and the reload takes one, where a kernel of its own may still be stuck.
+// The reload keeps the address (the participant's token= is in it); a flag in sessionStorage makes it happen
+// once in a row. The line shown is in the participant's language: the address's lang=, else the language the
+// app last showed on this phone, else English and Urdu.
 (function () {
   var QUIET_MS = 20000;
+  var LONGEST_MS = 60000;
   var FLAG = 'toolkit.reloaded';
   var LANG = 'toolkit.lang';
   var texts = {};
@@ -63,7 +66,8 @@
 
   var reloaded = get('sessionStorage', FLAG) === '1';
   var size = -1;
-  var still = Date.now();
+  var opened = Date.now();
+  var still = opened;
   var said = false;
   var elements = document.getElementsByTagName('*');  // live: grows as the page arrives and draws
 
@@ -90,7 +94,7 @@
       size = elements.length;
       still = Date.now();
     }
-    if (Date.now() - still < QUIET_MS) {
+    if (Date.now() - still < QUIET_MS && Date.now() - opened < LONGEST_MS) {
       window.setTimeout(check, 500);
       return;
     }
@@ -99,7 +103,7 @@
       return;
     }
     say('page_reloading');
-    console.warn('toolkit: the app did not show after 20 s; reloading the page once');
+    console.warn('toolkit: the app did not show; reloading the page once');
     window.setTimeout(function () { window.location.reload(); }, 1500);
   }
   window.setTimeout(check, 500);

@@ -31,12 +31,14 @@ import json
 import random
 import re
 import shutil
+import signal
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 from _servers import (
     JOIN_PLACEHOLDER,
     banner,
@@ -77,26 +79,51 @@ class Phone:
     def close(self) -> None:
         self.context.close()
 
-    def shown(self, timeout_s: float) -> tuple[float | None, bool]:
-        """Seconds until the app is on screen (None: not within timeout_s), and whether the page reloaded itself."""
+    def shown(self, timeout_s: float, server=None, stuck_s: float = 15) -> tuple[float | None, bool]:
+        """Seconds until the app is on screen (None: not within timeout_s), and whether the page reloaded itself.
+
+        A page not shown after `stuck_s` gets `self.stuck` (what it received, its WebSockets, the log lines about
+        its kernel) and its kernel writes every thread's stack to the server's log (SIGABRT with faulthandler on:
+        that kernel ends; the page's recovery, if any, then reloads it)."""
         started = time.monotonic()
+        self.stuck: list[str] = []
         try:
-            self.page.locator(APP).first.wait_for(state="visible", timeout=timeout_s * 1000)
+            self.page.locator(APP).first.wait_for(state="visible", timeout=min(stuck_s, timeout_s) * 1000)
         except Exception:
-            return None, self.reloaded_itself()
+            if server is not None:
+                self.stuck = self.diagnose(server, dump=True)
+            try:
+                self.page.locator(APP).first.wait_for(state="visible",
+                                                      timeout=max(1.0, timeout_s - (time.monotonic() - started)) * 1000)
+            except Exception:
+                return None, self.reloaded_itself()
         return time.monotonic() - started, self.reloaded_itself()
 
     def reloaded_itself(self) -> bool:
         """The page's recovery script (the toolkit's template, recover.js) reloaded it during this load."""
         return any("reloading the page once" in line for line in self.console)
 
-    def diagnose(self, server) -> list[str]:
+    def diagnose(self, server, dump: bool = False) -> list[str]:
         try:
             html = self.page.content()
         except Exception as e:
             return [f"page content unavailable: {e}"]
         kernel = re.search(r'"kernelId":\s*"([0-9a-f-]+)"', html)
         kernel_id = kernel.group(1) if kernel else None
+        stacks: list[str] = []
+        if dump and kernel_id:
+            before = server.log.stat().st_size if server.log.exists() else 0
+            for k in server.kernels():
+                try:
+                    if kernel_id in " ".join(k.cmdline()):
+                        k.send_signal(signal.SIGABRT)
+                        time.sleep(1.5)
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    pass
+            with open(server.log, "rb") as log:
+                log.seek(before)
+                stacks = [f"stack {line.strip()[:160]}" for line in log.read().decode(errors="replace").splitlines()
+                          if line.strip().startswith(("File ", "Thread ", "Current thread"))][:60]
         lines = [f"html {len(html)} chars; kernel {kernel_id}; config {'jupyter-config-data' in html}; "
                  f"cell {'cell-index' in html}; voila_finish {'window.voila_finish()' in html}; "
                  f"voila.js {'voila.js' in html}; text {self.page.inner_text('body')[:80]!r}",
@@ -105,7 +132,7 @@ class Phone:
         if kernel_id and server.log.exists():
             lines += [f"log {line.strip()[:200]}" for line in server.log.read_text(errors="replace").splitlines()
                       if kernel_id in line][-8:]
-        return lines
+        return lines + stacks
 
 
 class Paced:
@@ -136,7 +163,7 @@ def closed_tab(browser, server, code: str, rng: random.Random, pace: Paced) -> N
 
 
 def one_phone(browser, server, code: str, name: str, reloads: int, timeout_s: float, pace: Paced,
-              rng: random.Random, impatient: bool) -> list[Load]:
+              rng: random.Random, impatient: bool, dump_stuck: bool = False) -> list[Load]:
     loads = []
     phone = Phone(browser)
     try:
@@ -159,13 +186,13 @@ def one_phone(browser, server, code: str, name: str, reloads: int, timeout_s: fl
             except Exception as e:
                 loads.append(Load(server.name, kind, None, problem=f"navigation: {str(e).splitlines()[0][:100]}"))
                 break
-            seconds, recovered = phone.shown(timeout_s)
+            seconds, recovered = phone.shown(timeout_s, server if dump_stuck else None)
             if seconds is None:
                 problem = "page refused (429)" if "Please wait a minute" in phone.page.content() else \
                     "never showed the app"
                 loads.append(Load(server.name, kind, None, recovered, problem, phone.diagnose(server)))
                 break  # this phone is stuck; the next phone carries on
-            loads.append(Load(server.name, kind, seconds, recovered))
+            loads.append(Load(server.name, kind, seconds, recovered, detail=phone.stuck))
             if i == 0:
                 try:
                     phone.page.get_by_placeholder(JOIN_PLACEHOLDER).fill(name, timeout=timeout_s * 1000)
@@ -238,12 +265,12 @@ def run_server(browser, label: str, warm: bool, phones: int, args, number: int) 
             if args.closed_tabs:
                 closed_tab(browser, server, code, rng, pace)
             loads += one_phone(browser, server, code, f"Phone {number}.{p + 1}", args.reloads, args.timeout, pace,
-                               rng, args.impatient)
+                               rng, args.impatient, args.dump_stuck)
     finally:
         if strangers is not None:
             print(f"     {server.name}: {strangers.finish()}", flush=True)
         server.stop()
-        never = [load for load in loads if load.seconds is None]
+        never = [load for load in loads if load.seconds is None or load.detail]
         if never and args.keep:
             print(f"     log of {server.name} kept in {server.log}", flush=True)
         else:
@@ -273,6 +300,11 @@ def report(loads: list[Load]) -> None:
         print(f"     {x.server}, {x.kind}: {x.problem}")
         for d in x.detail:
             print(f"         {d}")
+    for x in [x for x in loads if x.seconds is not None and x.detail]:
+        print(f"     {x.server}, {x.kind}: shown after {x.seconds:.0f} s{' (the page reloaded itself)' if x.recovered else ''}"
+              f"; at {15} s:")
+        for d in x.detail:
+            print(f"         {d}")
     other = [x for x in loads if x.seconds is not None and x.problem]
     for x in other:
         print(f"     (not a page load failure) {x.server}, {x.kind}: {x.problem}")
@@ -296,6 +328,8 @@ def main() -> None:
                         help="no tab opened and closed early before each phone")
     parser.add_argument("--strangers", action="store_true",
                         help="meanwhile open and close pairs of page-request sockets for made-up ids (166 a minute)")
+    parser.add_argument("--dump-stuck", action="store_true",
+                        help="a page not shown after 15 s: describe it and dump its kernel's stacks into the log (ends it)")
     parser.add_argument("--keep", action="store_true", help="keep the server log when a page never showed the app")
     args = parser.parse_args()
     per_phone = args.reloads + 1

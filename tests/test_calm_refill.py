@@ -99,3 +99,35 @@ def test_a_page_takes_the_warmest_started_kernel_and_never_a_failed_one():
         return first, second
 
     assert asyncio.run(scenario()) == ("k-warm", "k-cold")
+
+
+def test_a_kernel_whose_notebook_already_ended_is_never_handed_to_a_page():
+    """Its notebook ran to the end without a page (it failed, or the kernel died): a page would wait for good."""
+    async def scenario():
+        m = Manager()
+        shut = []
+
+        async def shutdown_kernel(kernel_id):
+            shut.append(kernel_id)
+
+        m.shutdown_kernel = shutdown_kernel
+        m.log = __import__("logging").getLogger("test")
+        pool = m._pools.setdefault("nb", [])
+        ended = asyncio.ensure_future(asyncio.sleep(0))
+
+        async def started(kernel, render):
+            RequestInfoSocketHandler._waiters[kernel] = object()  # even one that looks warm
+            return {"kernel_id": kernel, "task": render}
+
+        waiting = asyncio.get_running_loop().create_future()  # a notebook waiting for its page request
+        pool += [asyncio.ensure_future(started("k-ended", ended)), asyncio.ensure_future(started("k-live", waiting))]
+        await asyncio.sleep(0.01)
+        size = m.get_pool_size("nb")
+        taken = await m.get_rendered_notebook("nb")
+        await asyncio.sleep(0.01)
+        waiting.cancel()
+        return size, taken, shut, pool
+
+    size, taken, shut, pool = asyncio.run(scenario())
+    assert size == 1 and taken == "k-live"
+    assert shut == ["k-ended"] and pool == []

@@ -151,6 +151,23 @@ def test_closing_or_reloading_a_page_shuts_its_kernel_down(served, browser):
     context.close()
 
 
+@pytest.mark.browser
+def test_the_page_request_socket_refuses_strangers_and_the_page_carries_its_recovery(served):
+    import websocket
+
+    from toolkit.apps.texts import T
+
+    status, page = fetch(served["participant"])
+    assert status == 200
+    texts = json.loads(page.split('<script id="tk-recovery-texts" type="application/json">')[1].split("</script>")[0])
+    assert texts["page_reloading"] == T["page_reloading"] and texts["page_still_closed"] == T["page_still_closed"]
+    assert "sessionStorage" in page.split('id="tk-recovery-texts"')[1]  # recover.js, inline
+    for kernel in (kernel_id(page), str(uuid.uuid4())):  # this page's kernel, and one that does not exist
+        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+            websocket.create_connection(f"ws://127.0.0.1:{served['port']}/voila/query/{kernel}", timeout=30)
+        assert refused.value.status_code == 403
+
+
 def test_page_loads_per_address_are_limited_over_a_sliding_minute():
     assert isinstance(LimitedPageHandler.limit, SlidingWindow)  # the page handler's limit is this window
     assert (LimitedPageHandler.limit.most, LimitedPageHandler.limit.seconds) == (PAGE_LOADS_PER_MINUTE, 60)

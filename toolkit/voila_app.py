@@ -1,7 +1,8 @@
 """Voila as `toolkit serve` runs it: compressed responses, static assets the phone keeps, a limit on page
 loads per address (each page load costs a kernel, and a join code must not be guessable quickly), a cap on
 kernels at what the laptop holds ("the room is full", told to the phone and to the coach), kernels freed
-when their page never connected, and answers only under the server's own names (DNS rebinding).
+when their page never connected, answers only under the server's own names (DNS rebinding), and a
+page-request socket that only the kernel it belongs to may use.
 
 Run as `python -m toolkit.voila_app NOTEBOOK`; it reads voila.json from its working folder like Voila.
 """
@@ -10,13 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import hmac
 import ipaddress
 import math
 import os
+import secrets
 import socket
 import time
+import uuid
 
 import tornado.web
+from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado.httputil import split_host_and_port
 from tornado.ioloop import PeriodicCallback
@@ -25,7 +30,10 @@ from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
+from .apps.request import SECRET_ENV, SECRET_HEADER  # the kernel's side of the page-request socket
 from .limits import SlidingWindow
+
+RECOVERY_TEXTS = ("page_reloading", "page_still_closed")  # keys of toolkit.apps.texts.T the page may show
 
 STATIC_CACHE_S = 24 * 3600  # a day: a two-day workshop loads the scripts once per phone per day
 PAGE_LOADS_PER_MINUTE = 20  # per address; a person reloading now and then never gets near it
@@ -287,6 +295,84 @@ class RoomWatch:
             self.writing = False
 
 
+class PageRequestSecrets:
+    """Every preheated kernel starts with a secret of its own in its environment.
+
+    Mixed into the base class of Voila's kernel manager (`WorkshopVoila.init_settings`), below Voila's pooling
+    class, so that the kernels of the first fill get one too. The kernel presents the secret when it opens
+    /voila/query/<its id> (PageRequestSocket); the secret is forgotten when the kernel shuts down, and with it
+    whatever request was kept for the kernel."""
+
+    @property
+    def page_request_secrets(self) -> dict[str, str]:
+        return self.__dict__.setdefault("_page_request_secrets", {})
+
+    async def start_kernel(self, *, kernel_id: str | None = None, **kwargs):
+        env = kwargs.get("env") or {}
+        if kernel_id is not None or env.get("VOILA_PREHEAT") != "True":
+            return await ensure_async(super().start_kernel(kernel_id=kernel_id, **kwargs))
+        kernel_id, secret = str(uuid.uuid4()), secrets.token_urlsafe(32)
+        kwargs["env"] = {**env, SECRET_ENV: secret}  # a copy: the pool shares one env between kernels
+        self.page_request_secrets[kernel_id] = secret  # before the kernel runs: it may ask at once
+        try:
+            return await ensure_async(super().start_kernel(kernel_id=kernel_id, **kwargs))
+        except BaseException:
+            self.page_request_secrets.pop(kernel_id, None)
+            raise
+
+    async def shutdown_kernel(self, kernel_id: str, *args, **kwargs):
+        self.page_request_secrets.pop(kernel_id, None)
+        RequestInfoSocketHandler._cache.pop(kernel_id, None)
+        return await ensure_async(super().shutdown_kernel(kernel_id, *args, **kwargs))
+
+
+class PageRequestSocket(RequestInfoSocketHandler):
+    """/voila/query/<kernel id>: where a preheated kernel waits for the request of the page it was handed to.
+
+    Voila's handler lets anyone connect for any id and, when a socket closes that is not the one registered
+    for its kernel (a second socket for the same id replaced it), removes the LAST registered socket (and
+    raises NameError when none is left): that kernel, another page's, then never receives its request and its
+    page stays at "Running …" for good, its kernel busy waiting and never culled. Here a socket is refused before the upgrade (403, nothing registered) unless its
+    id is a running preheated kernel of this server, it presents that kernel's secret, and no other socket
+    waits for that kernel; a socket that closes unregisters itself and nothing else.
+
+    Voila's page handler still delivers through `RequestInfoSocketHandler.send_updates` (its `_waiters` and
+    `_cache`), which is why this class shares them (tests/test_page_request.py fails if that changes)."""
+
+    def _entitled(self, kernel_id: str) -> bool:
+        manager = self.settings.get("kernel_manager")
+        expected = getattr(manager, "page_request_secrets", {}).get(kernel_id)
+        given = self.request.headers.get(SECRET_HEADER, "")
+        return (expected is not None and hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace"))
+                and kernel_id not in RequestInfoSocketHandler._waiters)
+
+    async def get(self, *args, **kwargs):
+        kernel_id = kwargs.get("kernel_id") or (args[0] if args else "")
+        if not self._entitled(kernel_id):
+            self.set_status(403)
+            self.finish()
+            return
+        await super().get(*args, **kwargs)
+
+    def open(self, kernel_id: str) -> None:
+        if not self._entitled(kernel_id):  # nothing awaited since get(): only a change of Voila's could get here
+            self.close()
+            return
+        self.kernel_id = kernel_id
+        RequestInfoSocketHandler._waiters[kernel_id] = self
+        payload = RequestInfoSocketHandler._cache.pop(kernel_id, None)  # the page came before the kernel asked
+        if payload is not None:
+            self.write_message(payload)
+
+    def on_message(self, message) -> None:
+        pass  # the kernel only listens
+
+    def on_close(self) -> None:
+        kernel_id = getattr(self, "kernel_id", None)
+        if kernel_id is not None and RequestInfoSocketHandler._waiters.get(kernel_id) is self:
+            del RequestInfoSocketHandler._waiters[kernel_id]
+
+
 class CalmRefill:
     """Voila's pool of warm kernels, refilled after the rush instead of during it.
 
@@ -317,13 +403,25 @@ class CalmRefill:
         """The kernel has run the notebook up to the page request: it waits on Voila's request socket."""
         return task.result()["kernel_id"] in RequestInfoSocketHandler._waiters
 
+    @classmethod
+    def _spent(cls, task) -> bool:
+        """The kernel's notebook has run to its end without a page: it can no longer serve one (its notebook
+        failed, or its kernel died); a page handed it would wait for good."""
+        render = task.result().get("task")
+        return render is not None and render.done()
+
     def get_pool_size(self, notebook_name: str) -> int:
-        return sum(1 for task in self._pools.get(notebook_name, []) if self._started(task))
+        return sum(1 for task in self._pools.get(notebook_name, []) if self._started(task) and not self._spent(task))
 
     async def get_rendered_notebook(self, notebook_name: str, *args, **kwargs):
         pool = self._pools.get(notebook_name, [])
         for failed in [t for t in pool if t.done() and not self._started(t)]:
             pool.remove(failed)  # a kernel that could not start: replaced below, never handed to a page
+        for spent in [t for t in pool if self._started(t) and self._spent(t)]:
+            pool.remove(spent)  # replaced below, never handed to a page
+            self.log.warning("Kernel %s ran its notebook to the end before any page took it: shut down",
+                             spent.result()["kernel_id"])
+            asyncio.ensure_future(ensure_async(self.shutdown_kernel(spent.result()["kernel_id"])))
         started = [t for t in pool if self._started(t)]
         best = next((t for t in started if self._warm(t)), started[0] if started else None)
         if best is not None:  # Voila takes the first of the pool: make it the warmest
@@ -374,7 +472,12 @@ class WorkshopVoila(Voila):
                                                       "machine's own; anything else gets 403 (DNS rebinding)")
 
     def init_settings(self) -> dict:
-        self.voila_configuration.multi_kernel_manager_class = CappedKernelManager
+        self._page_resources()
+        configuration = self.voila_configuration
+        # Voila builds its pool of warm kernels on this class: the cap below, each kernel's page-request secret above
+        base = CappedKernelManager
+        configuration.multi_kernel_manager_class = type("PageRequest" + base.__name__, (PageRequestSecrets, base),
+                                                         {"__module__": __name__})
         settings = super().init_settings()  # builds the kernel manager and starts the first fill of the pool
         settings["compress_response"] = True  # read by Tornado only when the application is built
         manager = self.kernel_manager
@@ -392,6 +495,17 @@ class WorkshopVoila(Voila):
             self._warm_reported: dict[str, int] = {}
             asyncio.get_event_loop().call_later(1.0, self._report_warm)
         return settings
+
+    def _page_resources(self) -> None:
+        """What the toolkit's template needs besides Voila's: the texts of its recovery line (recover.js), in
+        every language, from toolkit/apps/texts.py. Voila's renderer reads VoilaConfiguration.resources from
+        the configuration at every page."""
+        from .apps.texts import T
+
+        section = self.config.VoilaConfiguration
+        given = section.get("resources", {})
+        given = dict(given) if isinstance(given, dict) else given.to_dict() if hasattr(given, "to_dict") else {}
+        section.resources = {**given, "toolkit": {"recovery": {key: T[key] for key in RECOVERY_TEXTS}}}
 
     def _report_warm(self) -> None:
         """Log how many kernels of the pool are warm whenever it changes: the coach sees when the room can join
@@ -422,13 +536,20 @@ class WorkshopVoila(Voila):
 
     def init_handlers(self) -> list:
         handlers = []
+        page_requests = 0
         for spec in super().init_handlers():
             pattern, handler, *rest = spec
             if handler is TornadoVoilaHandler:
                 handler = LimitedPageHandler
+            elif handler is RequestInfoSocketHandler:
+                handler = PageRequestSocket
+                page_requests += 1
             elif isinstance(handler, type) and issubclass(handler, tornado.web.StaticFileHandler):
                 handler = _kept(handler)
             handlers.append((pattern, handler, *rest))
+        if self.voila_configuration.preheat_kernel and page_requests != 1:
+            raise RuntimeError("Voila's page-request route (/voila/query/<kernel id>) was not found: "
+                               "toolkit.voila_app.PageRequestSocket must replace it")
         return handlers
 
 

@@ -608,6 +608,8 @@ class ParticipantApp(FollowsStore, w.VBox):
             self.add_class("tk-rtl")
         else:
             self.remove_class("tk-rtl")
+        for _label, code in LANG_LABELS:  # the page notes it: its recovery line (recover.js) is in this language
+            (self.add_class if code == self.lang else self.remove_class)(f"tk-lang-{code}")
 
     def _on_language(self, change) -> None:
         self.lang = change["new"]

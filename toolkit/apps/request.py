@@ -3,7 +3,8 @@
 A preheated kernel runs the notebook before anybody asks for the page (that is what makes joining
 fast); who is joining is only known once the request arrives. Voila then sends the request's
 variables (QUERY_STRING, …) over a WebSocket to the waiting kernel. This is a small client for that
-message, so the participant kernel does not import Voila's server-side packages.
+message, so the participant kernel does not import Voila's server-side packages. The kernel presents the
+secret it was started with (toolkit.voila_app.PageRequestSecrets): the server takes no other socket.
 """
 
 from __future__ import annotations
@@ -12,25 +13,34 @@ import ipaddress
 import json
 import os
 
+# the kernel's secret: in its environment, presented in this header (toolkit.voila_app.PageRequestSecrets)
+SECRET_ENV = "TOOLKIT_PAGE_REQUEST_SECRET"
+SECRET_HEADER = "X-Toolkit-Page-Request-Secret"
+
+
+def receive_page_request(url: str, secret: str, timeout: float | None = None) -> dict[str, str]:
+    """Wait on the server's page-request socket at `url` until a page takes this kernel; its variables."""
+    import websocket  # websocket-client: small and synchronous
+
+    connection = websocket.create_connection(url, timeout=timeout, header=[f"{SECRET_HEADER}: {secret}"])
+    try:
+        payload = connection.recv()
+    finally:
+        connection.close()
+    return {str(name): str(value) for name, value in json.loads(payload).items()}
+
 
 def page_query_string(timeout: float | None = None) -> str:
     """The page address's query string; in a preheated kernel, wait for the page request first."""
     if os.environ.get("VOILA_PREHEAT", "False") == "True" and os.environ.get("VOILA_KERNEL_ID"):
-        import websocket  # websocket-client: small and synchronous
-
         host = os.environ.get("VOILA_APP_IP") or "127.0.0.1"
         host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         port = os.environ.get("VOILA_APP_PORT", "8866")
         protocol = os.environ.get("VOILA_WS_PROTOCOL", "ws")
         base = os.environ.get("VOILA_WS_BASE_URL") or os.environ.get("VOILA_SERVER_URL") or "/"
         url = f"{protocol}://{host}:{port}{base}voila/query/{os.environ['VOILA_KERNEL_ID']}"
-        connection = websocket.create_connection(url, timeout=timeout)
-        try:
-            payload = connection.recv()
-        finally:
-            connection.close()
-        for name, value in json.loads(payload).items():
-            os.environ[name] = value
+        os.environ.update(receive_page_request(url, os.environ.get(SECRET_ENV, ""), timeout))
+        os.environ.pop(SECRET_ENV, None)  # used once
         os.environ["VOILA_PREHEAT"] = "False"  # the request is here: a second app in this kernel must not wait
     return os.environ.get("QUERY_STRING", "")
 

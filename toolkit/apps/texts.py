@@ -173,6 +173,11 @@ T = {
                              "tries again by itself every half minute.",
                        "ur": "یہ لیپ ٹاپ جتنے فون سنبھال سکتا ہے، اتنے پہلے ہی جڑے ہوئے ہیں۔ کوچ سے پوچھیں؛ "
                              "یہ صفحہ ہر آدھے منٹ بعد خود دوبارہ کوشش کرے گا۔"},
+    # serve-race: the page reloads itself once when the app does not show (the template's recovery script)
+    "page_reloading": {"en": "The page did not open. Opening it again…",
+                       "ur": "صفحہ نہیں کھلا۔ اسے دوبارہ کھولا جا رہا ہے…"},
+    "page_still_closed": {"en": "The page still did not open. Reload it, or ask the coach for help.",
+                          "ur": "صفحہ اب بھی نہیں کھلا۔ اسے دوبارہ لوڈ کریں، یا کوچ سے مدد لیں۔"},
 }
 
 

@@ -193,3 +193,33 @@ def test_the_participant_server_is_configured_to_expose_nothing_else():
     assert settings["VoilaConfiguration"]["allow_theme_override"] == "NO"
     assert settings["MappingKernelManager"]["cull_connected"] is False
     assert settings["VoilaConfiguration"]["default_pool_size"] == 10
+
+
+def test_the_pages_the_server_answers_by_itself_speak_english_and_urdu():
+    from html.parser import HTMLParser
+
+    from toolkit.apps.texts import T
+    from toolkit.voila_app import ROOM_FULL_RETRY_S, plain_page, room_full_page
+
+    class Read(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.text, self.refresh, self.rtl = [], None, 0
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "meta" and attrs.get("http-equiv") == "refresh":
+                self.refresh = attrs["content"]
+            self.rtl += attrs.get("dir") == "rtl" and attrs.get("lang") == "ur"
+
+        def handle_data(self, data):
+            self.text.append(data)
+
+    for page, key, refresh in ((plain_page("too_many"), "too_many", None),
+                               (room_full_page(), "room_full", str(ROOM_FULL_RETRY_S))):
+        read = Read()
+        read.feed(page)
+        shown = "".join(read.text)
+        for part in ("title", "body"):
+            assert T[f"{key}_{part}"]["en"] in shown and T[f"{key}_{part}"]["ur"] in shown
+        assert read.refresh == refresh and read.rtl == 2  # the Urdu heading and text are marked right to left

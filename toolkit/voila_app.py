@@ -38,24 +38,26 @@ RECOVERY_TEXTS = ("page_reloading", "page_still_closed")  # keys of toolkit.apps
 STATIC_CACHE_S = 24 * 3600  # a day: a two-day workshop loads the scripts once per phone per day
 PAGE_LOADS_PER_MINUTE = 20  # per address; a person reloading now and then never gets near it
 
-TOO_MANY = """<!doctype html><meta name="viewport" content="width=device-width, initial-scale=1">
-<body style="font-family:system-ui,sans-serif;font-size:20px;max-width:32em;margin:2em auto;padding:0 1em">
-<h1>Please wait a minute</h1><p>This phone opened the page many times in a short while. Wait a minute, then
-reload the page.</p><p dir="rtl" lang="ur">براہِ کرم ایک منٹ انتظار کریں، پھر صفحہ دوبارہ کھولیں۔</p></body>"""
-
-
-ROOM_FULL_RETRY_S = 30  # the refused page asks again by itself this often: a freed kernel is taken soon
-ROOM_FULL = """<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="{retry}"><title>{title_en}</title>
+PLAIN_PAGE = """<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+{refresh}<title>{title_en}</title>
 <body style="font-family:system-ui,sans-serif;font-size:20px;max-width:32em;margin:2em auto;padding:0 1em">
 <h1>{title_en}</h1><p>{body_en}</p><h1 dir="rtl" lang="ur">{title_ur}</h1><p dir="rtl" lang="ur">{body_ur}</p></body>"""
 
 
-def room_full_page() -> str:
+def plain_page(key: str, refresh_s: int | None = None) -> str:
+    """A page the server answers by itself (no kernel), in English and Urdu: texts `{key}_title`, `{key}_body`."""
     from .apps.texts import t
 
-    return ROOM_FULL.format(retry=ROOM_FULL_RETRY_S, **{f"{key}_{lang}": t(f"room_full_{key}", lang)
-                                                         for key in ("title", "body") for lang in ("en", "ur")})
+    refresh = f'<meta http-equiv="refresh" content="{refresh_s}">' if refresh_s else ""
+    return PLAIN_PAGE.format(refresh=refresh, **{f"{part}_{lang}": t(f"{key}_{part}", lang)
+                                                 for part in ("title", "body") for lang in ("en", "ur")})
+
+
+ROOM_FULL_RETRY_S = 30  # the refused page asks again by itself this often: a freed kernel is taken soon
+
+
+def room_full_page() -> str:
+    return plain_page("room_full", ROOM_FULL_RETRY_S)
 
 
 class RoomFull(Exception):
@@ -206,7 +208,7 @@ class LimitedPageHandler(TornadoVoilaHandler):
         if not self.limit.allow(address):
             self.set_status(429)
             self.set_header("Retry-After", str(math.ceil(self.limit.retry_after(address)) or 1))
-            self.finish(TOO_MANY)
+            self.finish(plain_page("too_many"))
             return
         manager = self.kernel_manager
         room = getattr(manager, "room_for_a_page", None)

@@ -167,6 +167,12 @@ T = {
                       "coach's screen.",
                 "ur": "کوچ نے آپ کو اس سیشن سے نکال دیا ہے۔ حصہ لینے کے لیے کوچ کی اسکرین پر دیے گئے کوڈ سے دوبارہ "
                       "شامل ہوں۔"},
+    # the page a phone gets when it loaded the page too often in a short while (toolkit/voila_app.py)
+    "too_many_title": {"en": "Please wait a minute", "ur": "براہِ کرم ایک منٹ انتظار کریں"},
+    "too_many_body": {"en": "This phone opened the page many times in a short while. Wait a minute, then reload "
+                            "the page.",
+                      "ur": "اس فون نے تھوڑی دیر میں یہ صفحہ کئی بار کھولا ہے۔ ایک منٹ انتظار کریں، پھر صفحہ دوبارہ "
+                            "کھولیں۔"},
     # serve-cap: the page a phone gets when the laptop holds as many phones as it can (toolkit/voila_app.py)
     "room_full_title": {"en": "The room is full: ask the coach", "ur": "کمرہ بھرا ہوا ہے: کوچ سے پوچھیں"},
     "room_full_body": {"en": "This laptop already holds as many phones as it can. Ask the coach; this page "

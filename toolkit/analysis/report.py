@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import MIN_INTERVAL_N, NOTE_COLUMNS
+from ._common import MIN_INTERVAL_N, NOTE_COLUMNS, SMALL_CELL
 from .gain import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, gain_by_objective, gain_summary, paired_tests, pre_post_scores
 from .groups import compare_workshops, disaggregate, headcount_by
 from .items import distractor_analysis, item_mcnemar, item_statistics, reliability
@@ -132,7 +132,7 @@ def full_analysis(answers: pd.DataFrame, participants: pd.DataFrame, by_code: bo
         "by_sex": disaggregate(scores, participants, "sex"),
         "by_organisation": disaggregate(scores, participants, "organisation"),
         "by_rank": disaggregate(scores, participants, "rank"),
-        "workshops": compare_workshops(scores),
+        "workshops": compare_workshops(scores, threshold=SMALL_CELL),  # small ones hidden, with a complement
         "caveat": pd.DataFrame({"caveat": [ONE_GROUP_CAVEAT]}),
     }
     tables["notes"] = small_sample_notes(tables["gain_summary"], tables["paired_tests"], tables["reliability"],

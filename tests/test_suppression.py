@@ -72,7 +72,8 @@ def check(shown: pd.DataFrame, true: pd.DataFrame, total: pd.DataFrame, what: st
     n = true["n"].to_numpy(int)
     secret = hidden(shown)
     assert secret[n < 5].all(), f"{what}: a group of fewer than 5 is shown"
-    figures = [c for c in true.columns if c not in ("n", "position", "session_id", "workshop_id", *GROUPS, "pct")]
+    labels = ("n", "position", "session_id", "workshop_id", "workshop", "session", *GROUPS, "pct")
+    figures = [c for c in shown.columns if c not in labels]  # what the table shows (the printed one, less)
     for i in np.flatnonzero(secret):
         assert all(isinstance(shown[c].iloc[i], str) for c in [*figures, "n"]), f"{what}: row {i} half hidden"
     g = total.set_index("statistic")
@@ -162,3 +163,38 @@ def test_full_analysis_and_the_workbook_hide_the_same(crafted):
     for name in ("workshops_compared", *(f"by_{by}" for by in GROUPS)):
         key = "workshops" if name == "workshops_compared" else name
         assert sheets[name].astype(str).equals(shown[key].astype(str)), name
+
+
+def _printed(rows: list[dict]) -> pd.DataFrame:
+    """The report's printed cells as figures ("58.3%" -> 58.3, "+18.5" -> 18.5); "<5" and "suppressed" stay."""
+    def figure(text: str):
+        try:
+            return float(text.rstrip("%"))
+        except ValueError:
+            return text
+    return pd.DataFrame([{k: figure(v) for k, v in row.items()} for row in rows])
+
+
+def test_the_printed_report_gives_no_small_workshop_or_session_away(crafted):
+    from test_report import cells
+
+    from toolkit.report import progress_figure, render_report
+
+    data = crafted["series"]
+    t = analyse(data, n_resamples=100)
+    printed = _printed(cells(render_report(data, tables=t)).tables["workshops"])
+    true = compare_workshops(t["scores"])
+    check(printed, true, t["gain_summary"], "printed workshops")  # from the rounded figures as printed
+    assert printed["n"].tolist().count("<5") == 1 and printed["n"].tolist().count("suppressed") == 1
+    cohort = crafted["cohort"]
+    t = analyse(cohort, n_resamples=100)
+    [(workshop_id, table)] = t["progress"].items()
+    printed = _printed(cells(render_report(cohort, tables=t)).tables["progress"])
+    assert printed["pre_mean"].tolist().count("<5") == 1 and printed["pre_mean"].tolist().count("suppressed") == 1
+    fig = progress_figure(table, [str(s) for s in table["session_id"]])
+    pre, post = (line.get_ydata() for line in fig.axes[0].lines)
+    hidden_rows = hidden(table)
+    assert np.isnan(pre[hidden_rows]).all() and np.isnan(post[hidden_rows]).all()  # gaps, not the figures
+    assert np.isfinite(pre[~hidden_rows]).all()
+    notes = [a.get_text() for a in fig.axes[0].texts]
+    assert notes.count("<5") == 1 and notes.count("suppressed") == 1

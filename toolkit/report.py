@@ -529,7 +529,9 @@ def _section_compare(t: dict, results: Results) -> str:
     names = results.workshops.set_index("workshop_id")
     if t["workshops"] is not None and len(t["workshops"]):
         table = t["workshops"].assign(workshop=lambda f: f["workshop_id"].map(names["place"].fillna(names["workshop"])))
-        parts += ["<h2>Workshops compared</h2>",
+        parts += ["<h2>Workshops compared</h2><p class='muted'>A workshop of fewer than 5 people who took both tests "
+                  "is shown as “&lt;5” (and when only one is hidden, the next smallest is hidden too, as "
+                  "“suppressed”), as are the sessions below.</p>",
                   table_html(table, [("workshop", "Workshop", "text"), ("n", "n", "int"), ("pre_mean", "Pre", "pct"),
                                  ("post_mean", "Post", "pct"), ("gain_mean", "Gain", "pts"), ("class_g", "<g>", "num"),
                                  ("band", "Band", "text")], cls="workshops"),

@@ -114,7 +114,9 @@ def full_analysis(answers: pd.DataFrame, participants: pd.DataFrame, by_code: bo
     Returns match_rate, scores, gain_summary, paired_tests, gain_by_objective, item_mcnemar,
     item_statistics, reliability, distractors, headcount_by_sex, by_sex, by_organisation, by_rank,
     workshops, caveat (one row, one column: the text) and notes (small_sample_notes: the figures that
-    are not meaningful at this size, and why).
+    are not meaningful at this size, and why). In the tables of groups (by_*, workshops, headcount_by_sex)
+    a group of fewer than 5 people is suppressed, with a complementary group when it would otherwise follow
+    from the total (suppress_small_cells).
     """
     pairs = match_by_code(answers, participants) if by_code else match_by_participant_id(answers)
     scores = pre_post_scores(answers, pairs)

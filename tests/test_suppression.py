@@ -198,3 +198,24 @@ def test_the_printed_report_gives_no_small_workshop_or_session_away(crafted):
     assert np.isfinite(pre[~hidden_rows]).all()
     notes = [a.get_text() for a in fig.axes[0].texts]
     assert notes.count("<5") == 1 and notes.count("suppressed") == 1
+
+
+def test_the_explorer_tabs_show_the_suppressed_tables(series, crafted, tmp_path):
+    from toolkit.apps.explorer import ExplorerApp
+
+    app = ExplorerApp(store=series, results=crafted["series"], out_dir=tmp_path)
+    app.workshop.value = next(v for label, v in app.workshop.options if label.startswith("Series:"))
+    app.show("Progress")
+    t = app.tables
+    check(t["workshops"], compare_workshops(t["scores"]), t["gain_summary"], "explorer: workshops")
+    places = crafted["series"].workshops.set_index("workshop_id")["place"]
+    shown = t["workshops"][~hidden(t["workshops"])]
+    bars = app.figures["workshops"].axes[0]
+    assert [x.get_text() for x in bars.get_yticklabels()] == [str(places[w]) for w in shown["workshop_id"]]
+    assert sorted(p.get_width() for p in bars.patches) == pytest.approx(sorted([*shown["pre_mean"],
+                                                                               *shown["post_mean"]]))
+    for by in GROUPS:
+        app.group_by.value = by
+        app.show("Groups")
+        check(app.tables[f"by_{by}"], disaggregate(app.tables["scores"], crafted["series"].participants, by,
+                                                   threshold=1), app.tables["gain_summary"], f"explorer: by_{by}")

@@ -46,6 +46,7 @@ from .analysis import (
     reliability,
     small_sample_notes,
 )
+from .analysis._common import SMALL_CELL
 from .analysis.gain import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, WILCOXON_METHODS
 from .analysis.report import ALPHA, CONFIDENCE, DISCRIMINATION, INTERVALS, T_TEST, WILCOXON, note_scope
 from .results import Results
@@ -92,7 +93,7 @@ def analyse(results: Results, n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int 
     for by in GROUPS:
         tables[f"headcount_by_{by}"] = headcount_by(people, by, threshold=1)  # how many came: shown in full
         tables[f"by_{by}"] = disaggregate(scores, people, by)  # how they did: small cells suppressed
-    tables["workshops"] = compare_workshops(scores, threshold=5) if results.workshops.shape[0] > 1 else None
+    tables["workshops"] = compare_workshops(scores, threshold=SMALL_CELL) if results.workshops.shape[0] > 1 else None
     tables["progress"] = _progress(results, answers)
     five = q[(q["question_type"] == "likert") & (q["n_options"] == 5)]["question_id"].drop_duplicates().tolist()
     eleven = q[(q["question_type"] == "likert") & (q["n_options"] == 11)]["question_id"].drop_duplicates().tolist()
@@ -113,7 +114,8 @@ def _progress(results: Results, answers: pd.DataFrame) -> dict[str, pd.DataFrame
     for workshop_id, rows in answers.groupby("workshop_id", sort=False):
         if rows["session_id"].nunique() > 1:
             order = results.sessions[results.sessions["workshop_id"] == workshop_id].sort_values("position")
-            out[workshop_id] = progress_over_sessions(rows, session_order=order["session_id"].tolist())
+            out[workshop_id] = progress_over_sessions(rows, session_order=order["session_id"].tolist(),
+                                                      threshold=SMALL_CELL)  # small sessions hidden, as groups are
     return out
 
 
@@ -239,11 +241,17 @@ def item_figure(items: pd.DataFrame) -> Figure:
 
 
 def progress_figure(table: pd.DataFrame, names: list[str]) -> Figure:
+    """Pre and post means per session; a suppressed session ("<5") is a gap in the lines, with its note."""
     fig, ax = _figure(8, 3.8)
     x = table["position"].to_numpy()
-    ax.plot(x, table["pre_mean"], marker="o", color=PRE_COLOUR, lw=2, label="Pre-test")
-    ax.plot(x, table["post_mean"], marker="s", color=POST_COLOUR, lw=2, label="Post-test")
-    for xi, pre, post in zip(x, table["pre_mean"], table["post_mean"], strict=True):
+    pre_means = pd.to_numeric(table["pre_mean"], errors="coerce").to_numpy(float)
+    post_means = pd.to_numeric(table["post_mean"], errors="coerce").to_numpy(float)
+    ax.plot(x, pre_means, marker="o", color=PRE_COLOUR, lw=2, label="Pre-test")
+    ax.plot(x, post_means, marker="s", color=POST_COLOUR, lw=2, label="Post-test")
+    for xi, pre, post, note in zip(x, pre_means, post_means, table["pre_mean"], strict=True):
+        if not (np.isfinite(pre) and np.isfinite(post)):
+            ax.annotate(str(note), (xi, 50), ha="center", fontsize=9, color="#4a5468")
+            continue
         ax.annotate(f"{post:.0f}%", (xi, post), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=8)
         ax.annotate(f"{pre:.0f}%", (xi, pre), xytext=(0, -13), textcoords="offset points", ha="center", fontsize=8)
     ax.set_xticks(x, [_wrap(n, 26) for n in names], fontsize=8)
@@ -521,7 +529,9 @@ def _section_compare(t: dict, results: Results) -> str:
     names = results.workshops.set_index("workshop_id")
     if t["workshops"] is not None and len(t["workshops"]):
         table = t["workshops"].assign(workshop=lambda f: f["workshop_id"].map(names["place"].fillna(names["workshop"])))
-        parts += ["<h2>Workshops compared</h2>",
+        parts += ["<h2>Workshops compared</h2><p class='muted'>A workshop of fewer than 5 people who took both tests "
+                  "is shown as “&lt;5” (and when only one is hidden, the next smallest is hidden too, as "
+                  "“suppressed”), as are the sessions below.</p>",
                   table_html(table, [("workshop", "Workshop", "text"), ("n", "n", "int"), ("pre_mean", "Pre", "pct"),
                                  ("post_mean", "Post", "pct"), ("gain_mean", "Gain", "pts"), ("class_g", "<g>", "num"),
                                  ("band", "Band", "text")], cls="workshops"),
@@ -613,7 +623,9 @@ def render_report(results: Results, title: str | None = None, tables: dict | Non
         "correlation.</li>",
         "<li>&lt;g&gt; = (&lt;post&gt; − &lt;pre&gt;)/(100 − &lt;pre&gt;) (Hake): low below 0.3, medium 0.3–0.7, "
         "high above 0.7.</li>",
-        "<li>Counts of participants are shown in full; results for a group of fewer than 5 people are not shown.</li>",
+        "<li>Counts of participants are shown in full; results for a group (a sex, organisation, rank, workshop or "
+        "session) of fewer than 5 people are not shown, and when only one group of a table is hidden the next "
+        "smallest is hidden too, so that no hidden figure follows from the total.</li>",
         f"<li>{html.escape(ONE_GROUP_CAVEAT)}</li></ul>",
         f"<p class='muted'>Made with toolkit {html.escape(__version__)} on {date.today():%d %B %Y}.</p>"])
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' "

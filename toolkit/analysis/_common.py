@@ -85,10 +85,26 @@ def gain_table(scores: pd.DataFrame, by: str | list[str]) -> pd.DataFrame:
 
 def suppress_small_cells(table: pd.DataFrame, label_columns: list[str], n_column: str = "n",
                          threshold: int = SMALL_CELL, complementary: bool = True) -> pd.DataFrame:
-    """Every figure of a row with fewer than `threshold` people becomes "<5" (or "<threshold"); the labels stay.
+    """The one suppression rule of every table that shows groups beside a total: which rows' figures are hidden.
 
-    With `complementary`, when exactly one row is hidden, the next smallest row is hidden too (shown as
-    "suppressed"): otherwise the hidden row's n and means follow from the total reported elsewhere.
+    Primary: every figure of a row with fewer than `threshold` people becomes "<5" (or "<threshold"); the
+    labels stay. Complementary (with `complementary`): when exactly one row is hidden, the next smallest row
+    is hidden too (shown as "suppressed").
+
+    Why that is enough. The report always shows the total of the same people beside the table (n and the
+    pre, post and gain means of everyone matched). A mean is a sum over n people, so each figure is a linear
+    equation: total_mean·n_total = Σ n_i·mean_i over the rows, one equation per measure (pre, post, gain, and
+    g_avg the same way). We assume the reader knows every n_i, hidden or not: the headcounts by sex,
+    organisation and rank are shown in full, and n_total minus the shown n gives the hidden ones' sum, so
+    the rule must not rest on n being hidden. Then the shown rows give n_i·mean_i and the total leaves one
+    equation in the hidden rows' sums: Σ_hidden n_i·mean_i = known. A hidden row is recoverable exactly when
+    it is the only unknown of that equation, so every table must hide either no row or at least two. With
+    two or more hidden rows the equation has a line (plane…) of solutions and no hidden mean follows from it.
+    A table whose only row is small is the total itself (its figures are the total's): nothing to pair it
+    with, and nothing a table could hide that the total does not already show.
+
+    The n of a hidden row reads "<5" or "suppressed" like its other figures (the existing convention of the
+    by-group tables), although, as said, the rule does not rely on it.
     """
     out = table.astype(object)
     values = [c for c in table.columns if c not in label_columns]

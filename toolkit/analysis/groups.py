@@ -56,23 +56,25 @@ def compare_workshops(scores: pd.DataFrame, threshold: int | None = None) -> pd.
     """Pre, post, gain and <g> for each workshop of a series, side by side.
 
     `scores`: workshop_id, pre, post (from pre_post_scores). Returns workshop_id, n, pre_mean,
-    post_mean, gain_mean, class_g, band, g_avg. Pass `threshold` to suppress small workshops too.
+    post_mean, gain_mean, class_g, band, g_avg. Pass `threshold` (SMALL_CELL) to suppress small workshops,
+    with the complementary cell that keeps them from following from the series' total (suppress_small_cells).
     """
     require(scores, ["workshop_id", "pre", "post"], "scores")
     table = gain_table(scores, "workshop_id")
     if threshold is None:
         return table
-    return suppress_small_cells(table, ["workshop_id"], threshold=threshold, complementary=False)
+    return suppress_small_cells(table, ["workshop_id"], threshold=threshold)
 
 
 def progress_over_sessions(answers: pd.DataFrame, session_order: Sequence[str] | None = None,
-                           pairs: pd.DataFrame | None = None) -> pd.DataFrame:
+                           pairs: pd.DataFrame | None = None, threshold: int | None = None) -> pd.DataFrame:
     """Pre, post, gain and <g> in each session of a cohort, in session order: the progress over sessions.
 
     `answers`: participant_id, activity_kind, session_id, points, max_points; within a session a
     participant's pre-test is paired with their post-test (by `pairs`, else by participant id).
     `session_order`: the sessions in the order they were held (default: order of first appearance).
     Returns position (1, 2, …), session_id, n, pre_mean, post_mean, gain_mean, class_g, band, g_avg.
+    Pass `threshold` (SMALL_CELL) to suppress small sessions, as compare_workshops does (suppress_small_cells).
     """
     require(answers, ["participant_id", "activity_kind", "session_id", "points", "max_points"], "answers")
     rows = answers[["participant_id", "activity_kind", "session_id", "points", "max_points"]]
@@ -83,4 +85,7 @@ def progress_over_sessions(answers: pd.DataFrame, session_order: Sequence[str] |
     order = list(dict.fromkeys(rows["session_id"])) if session_order is None else [str(s) for s in session_order]
     position = {s: i + 1 for i, s in enumerate(order)}
     table.insert(0, "position", table["session_id"].map(position))
-    return table.sort_values(["position", "session_id"], na_position="last", ignore_index=True)
+    table = table.sort_values(["position", "session_id"], na_position="last", ignore_index=True)
+    if threshold is None:
+        return table
+    return suppress_small_cells(table, ["position", "session_id"], threshold=threshold)

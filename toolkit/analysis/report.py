@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import MIN_INTERVAL_N, NOTE_COLUMNS
+from ._common import MIN_INTERVAL_N, NOTE_COLUMNS, SMALL_CELL
 from .gain import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, gain_by_objective, gain_summary, paired_tests, pre_post_scores
 from .groups import compare_workshops, disaggregate, headcount_by
 from .items import distractor_analysis, item_mcnemar, item_statistics, reliability
@@ -114,7 +114,9 @@ def full_analysis(answers: pd.DataFrame, participants: pd.DataFrame, by_code: bo
     Returns match_rate, scores, gain_summary, paired_tests, gain_by_objective, item_mcnemar,
     item_statistics, reliability, distractors, headcount_by_sex, by_sex, by_organisation, by_rank,
     workshops, caveat (one row, one column: the text) and notes (small_sample_notes: the figures that
-    are not meaningful at this size, and why).
+    are not meaningful at this size, and why). In the tables of groups (by_*, workshops, headcount_by_sex)
+    a group of fewer than 5 people is suppressed, with a complementary group when it would otherwise follow
+    from the total (suppress_small_cells).
     """
     pairs = match_by_code(answers, participants) if by_code else match_by_participant_id(answers)
     scores = pre_post_scores(answers, pairs)
@@ -132,7 +134,7 @@ def full_analysis(answers: pd.DataFrame, participants: pd.DataFrame, by_code: bo
         "by_sex": disaggregate(scores, participants, "sex"),
         "by_organisation": disaggregate(scores, participants, "organisation"),
         "by_rank": disaggregate(scores, participants, "rank"),
-        "workshops": compare_workshops(scores),
+        "workshops": compare_workshops(scores, threshold=SMALL_CELL),  # small ones hidden, with a complement
         "caveat": pd.DataFrame({"caveat": [ONE_GROUP_CAVEAT]}),
     }
     tables["notes"] = small_sample_notes(tables["gain_summary"], tables["paired_tests"], tables["reliability"],

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import TEST_BANKS
+from helpers import TEST_BANKS
 
 from toolkit.bank import load_bank
 from toolkit.store import Store

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -13,14 +12,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from helpers import POSTGRES_URL, ROOT, TEST_BANKS, free_port
 
 from toolkit import config, schema
 from toolkit.bank import load_bank
 from toolkit.store import Store, normalise_url
-
-ROOT = Path(__file__).resolve().parent.parent
-TEST_BANKS = Path(__file__).resolve().parent / "banks"
-POSTGRES_URL = os.environ.get("TOOLKIT_TEST_POSTGRES")
 
 # The notebooks run under nbval in kernels that inherit this environment: give them a store of their own.
 _NOTEBOOK_DATA = tempfile.mkdtemp(prefix="toolkit-nbval-")
@@ -92,12 +88,6 @@ def session_with_pretest(store, all_types_bank):
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """`toolkit serve` on free ports, on a store seeded with the demo built from the test bank."""
@@ -152,11 +142,6 @@ def open_series(tmp_path_factory) -> Store:
 
     cache = tmp_path_factory.getbasetemp() / "demo-series-cache"
     return Store(series_database(cache, tmp_path_factory.mktemp("demo-series") / "toolkit.db"))
-
-
-def by_place(results, place):
-    ids = results.workshops.loc[results.workshops["place"] == place, "workshop_id"]
-    return results.select(workshops=ids)
 
 
 @pytest.fixture(scope="module")

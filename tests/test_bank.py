@@ -114,6 +114,25 @@ def test_each_problem_has_a_message_that_says_what_to_fix(tmp_path, body, expect
     assert expected in problems(tmp_path, "  " + body)
 
 
+@pytest.mark.parametrize(
+    ("qtype", "rest"),
+    [
+        ("single", "options: [{id: a, text: A}, {id: b, text: B}]\n    key: a"),
+        ("multiple", "options: [{id: a, text: A}, {id: b, text: B}]\n    key: [a]"),
+        ("classification", "options: tip-som\n    key: tip"),
+        ("ordering", "options: [{id: a, text: A}, {id: b, text: B}]\n    key: [a, b]"),
+        ("matching", "items: [{id: x, text: X}]\n    options: [{id: a, text: A}, {id: b, text: B}]\n    key: {x: a}"),
+        ("truefalse", "key: true"),
+        ("numeric", "key: {value: 3}"),
+        ("open", ""),
+    ],
+    ids=lambda v: v if v in ("single", "multiple", "classification", "ordering", "matching", "truefalse", "numeric", "open") else "",
+)
+def test_a_scale_on_a_question_that_has_none_is_refused_with_its_line(tmp_path, qtype, rest):
+    body = f"  - id: q\n    type: {qtype}\n    objectives: [O1]\n    text: T\n    scale: agree5\n    {rest}\n"
+    assert problems(tmp_path, body) == [f"13: question 'q': only a likert question has a 'scale' (this one is {qtype})"]
+
+
 def test_bank_level_problems(tmp_path):
     head = "id: t\ntitle: T\nkind: quiz\nobjectives: []\nquestions:\n"
     found = problems(tmp_path, "  - {id: q, type: open, text: T}\n", head=head)

@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from conftest import ROOT, TEST_BANKS
+from helpers import ROOT, TEST_BANKS
 from playwright.sync_api import expect
 
 from toolkit.bank import load_bank

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 from click.testing import CliRunner
-from conftest import by_place
+from helpers import by_place
 
 from toolkit.certificates import (
     CertificateError,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, TEST_BANKS
+from helpers import ROOT, TEST_BANKS
 
 from toolkit.cli import main
 

@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 import pytest
-from conftest import ROOT, TEST_BANKS
+from helpers import ROOT, TEST_BANKS
 
 from toolkit.apps.coach import CoachApp
 from toolkit.apps.coach_groups import split_into_groups

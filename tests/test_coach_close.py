@@ -7,7 +7,7 @@ import sqlite3
 from contextlib import contextmanager
 
 import sqlalchemy as sa
-from conftest import TEST_BANKS
+from helpers import TEST_BANKS
 
 from toolkit.apps.coach import CoachApp
 from toolkit.backup import BackupError

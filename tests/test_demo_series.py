@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from conftest import TEST_BANKS, by_place
+from helpers import TEST_BANKS, by_place
 
 from toolkit.analysis import gain_by_objective, item_statistics, pre_post_scores, progress_over_sessions
 from toolkit.demo import COHORT, SERIES, series_database

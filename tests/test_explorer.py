@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import by_place
+from helpers import by_place
 
 from toolkit.analysis import (
     disaggregate,

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import by_place
+from helpers import by_place
 
 from toolkit.analysis import gain_summary, pre_post_scores
 from toolkit.cli_reports import export_command

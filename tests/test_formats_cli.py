@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from helpers import ROOT
 
 from toolkit.bank import load_bank
 from toolkit.cli_formats import bank_export, bank_import

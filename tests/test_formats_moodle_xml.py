@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
 from toolkit.bank import load_bank
 from toolkit.formats import FormatError, export_bank, import_bank

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
 from toolkit.bank import load_bank
 from toolkit.formats import FormatError, dump_bank_yaml, export_bank, import_bank

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import ipywidgets as w
 import pytest
 import yaml
-from conftest import TEST_BANKS
+from helpers import TEST_BANKS
 
 from toolkit import schema
 from toolkit.apps.coach import CoachApp

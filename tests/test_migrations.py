@@ -15,7 +15,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from conftest import POSTGRES_URL, ROOT
+from helpers import POSTGRES_URL, ROOT
 
 from toolkit import migrations, schema
 from toolkit.store import Store, StoreError, StoreTooNew, make_engine, normalise_url

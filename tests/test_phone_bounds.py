@@ -5,7 +5,7 @@ the coach sees who never answered and takes them out."""
 from __future__ import annotations
 
 import pytest
-from conftest import TEST_BANKS
+from helpers import TEST_BANKS
 
 from toolkit import limits
 from toolkit.apps.coach import CoachApp

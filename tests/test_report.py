@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import by_place
+from helpers import by_place
 from scipy import stats
 
 from toolkit.analysis import (

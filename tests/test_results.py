@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import by_place
+from helpers import by_place
 
 from toolkit.analysis import pre_post_scores
 from toolkit.results import (

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 import psutil
 import pytest
 
+from toolkit.apps.texts import T
 from toolkit.limits import SlidingWindow
 from toolkit.serve import capacity, lan_address, voila_config
 from toolkit.voila_app import PAGE_LOADS_PER_MINUTE, LimitedPageHandler
@@ -121,10 +122,28 @@ def test_pages_load_completely_with_no_internet(served, browser):
             route.abort()
 
     context.route("**/*", only_this_laptop)
+    fonts = []
+    context.on("response", lambda r: fonts.append((r.url, r.status)) if r.url.endswith(".woff2") else None)
     phone = context.new_page()
     phone.goto(f"{served['participant']}?code={served['session']['join_code']}")
     phone.get_by_placeholder("Leave empty to stay anonymous").wait_for(timeout=60_000)
-    assert phone.evaluate("document.fonts.check('20px \"Noto Nastaliq Urdu\"')") in (True, False)
+
+    # In Urdu, the page's text is drawn with the Noto Nastaliq Urdu that the laptop serves, not a system font.
+    phone.get_by_role("button", name="اردو").click()
+    label = phone.get_by_text(T["name"]["ur"], exact=True)
+    label.wait_for(timeout=30_000)
+    # the template's @font-face, loaded because the Urdu text needs it (without the @font-face this never comes)
+    phone.wait_for_function("[...document.fonts].some(f => f.family.replace(/\"/g, '') === 'Noto Nastaliq Urdu'"
+                            " && f.status === 'loaded')", timeout=30_000)
+    assert (f"{served['participant']}voila/templates/toolkit/static/fonts/NotoNastaliqUrdu-Regular.woff2", 200) in fonts
+    label.evaluate("e => e.setAttribute('data-tk-probe', '')")
+    cdp = context.new_cdp_session(phone)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "[data-tk-probe]"})["nodeId"]
+    drawn_with = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    assert drawn_with and drawn_with[0]["familyName"] == "Noto Nastaliq Urdu" and drawn_with[0]["isCustomFont"], drawn_with
     laptop = context.new_page()
     laptop.goto(served["coach"])
     laptop.get_by_role("button", name="Continue this session").wait_for(timeout=60_000)

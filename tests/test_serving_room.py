@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import free_port
+from helpers import free_port
 
 from toolkit.serve import voila_config, voila_environment, wait_for_port
 

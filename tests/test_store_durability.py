@@ -12,7 +12,7 @@ import textwrap
 
 import sqlalchemy as sa
 from click.testing import CliRunner
-from conftest import ROOT
+from helpers import ROOT
 
 from toolkit import schema as t
 from toolkit.backup import backup_sqlite, list_backups

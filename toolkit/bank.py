@@ -509,7 +509,7 @@ def _question(c: _Checker, q: Any, index: int, parent: list, declared: set[str],
     if qtype in OPTION_TYPES:
         options = _options(c, q, what, qtype)
     else:
-        for f in ("options", "scale", "option_feedback"):
+        for f in ("options", "option_feedback"):
             if f in q:
                 c.error(_line(q, f), f"{what}: a {qtype} question has no '{f}'")
     items: tuple[Option, ...] = ()
@@ -524,7 +524,7 @@ def _question(c: _Checker, q: Any, index: int, parent: list, declared: set[str],
     if "unit" in q and qtype != "numeric":
         c.error(_line(q, "unit"), f"{what}: only a numeric question has a 'unit'")
     if "scale" in q and qtype != "likert":
-        pass  # reported above for non-option types; harmless to repeat for option types
+        c.error(_line(q, "scale"), f"{what}: only a likert question has a 'scale' (this one is {qtype})")
     key = _key(c, q, what, qtype, options, items)
     return Question(
         id=qid or f"#{index + 1}",

@@ -11,7 +11,6 @@ import io
 import re
 import textwrap
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -631,11 +630,3 @@ def render_report(results: Results, title: str | None = None, tables: dict | Non
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' "
             f"content='width=device-width, initial-scale=1'><title>{html.escape(title)}</title><style>{CSS}</style>"
             f"</head><body><main>{body}</main></body></html>")
-
-
-def write_report(results: Results, out: str | Path, title: str | None = None) -> Path:
-    """Write the report of these results to `out` (an .html file); returns its path."""
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_report(results, title), encoding="utf-8")
-    return path

@@ -287,23 +287,3 @@ def load_results(store: Store, workshop_ids: Iterable[str] | None = None,
     for w in workshops:
         reader.workshop(w, sessions)
     return reader.results()
-
-
-def answers_frame(store: Store, session_ids: Iterable[str] | None = None) -> pd.DataFrame:
-    """One row per participant × scored question (unanswered: 0 points): see ANSWER_COLUMNS."""
-    return load_results(store, session_ids=session_ids).answers
-
-
-def participants_frame(store: Store, session_ids: Iterable[str] | None = None) -> pd.DataFrame:
-    """One row per participant, with the profile and how many of the sessions they attended."""
-    return load_results(store, session_ids=session_ids).participants
-
-
-def survey_frame(store: Store, session_ids: Iterable[str] | None = None) -> pd.DataFrame:
-    """One row per reaction-survey answer given, with its moment."""
-    return load_results(store, session_ids=session_ids).survey
-
-
-def confidence_frame(store: Store, session_ids: Iterable[str] | None = None) -> pd.DataFrame:
-    """One row per confidence rating given, with its objective and moment ('before' | 'after')."""
-    return load_results(store, session_ids=session_ids).confidence

@@ -1,0 +1,41 @@
+"""`toolkit rehearse` (a step of the README) against a real `toolkit serve`: simulated phones join, answer, submit."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+from helpers import TEST_BANKS
+
+from toolkit.bank import load_bank
+from toolkit.store import Store
+
+
+@pytest.mark.browser
+def test_rehearse_plays_participants_who_join_answer_and_submit_in_the_store(served):
+    code = served["session"]["join_code"]
+    run = subprocess.run([sys.executable, "-m", "toolkit", "rehearse", served["participant"], "--code", code, "-n", "3"],
+                         capture_output=True, text=True, timeout=900)
+    questions = {q.id for q in load_bank(TEST_BANKS / "all-types.yaml").questions}
+    lines = run.stdout.splitlines()
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert re.fullmatch(r"3 simulated participants, 3 submitted, 0 failed, [\d.]+ s in all", lines[0]), lines
+    assert re.fullmatch(r"time to first question: median [\d.]+ s, p95 [\d.]+ s, max [\d.]+ s", lines[1]), lines
+    assert re.fullmatch(rf"answer saved \(tap to ✓ Saved\): median [\d.]+ s, p95 [\d.]+ s, max [\d.]+ s "
+                        rf"over {3 * len(questions)} answers", lines[2]), lines
+    assert len(lines) == 3  # no failure listed
+
+    store = Store(served["db"])
+    try:
+        joined = store.session_participants(served["session"]["id"])
+        assert sorted(p["display_name"] for p in joined) == ["Rehearsal 1", "Rehearsal 2", "Rehearsal 3"]
+        pretest = next(a for a in store.list_activities(served["session"]["id"]) if a["kind"] == "pretest")
+        attempts = store.list_attempts(pretest["id"])
+        assert {a["participant_id"] for a in attempts} == {p["id"] for p in joined}
+        for attempt in attempts:
+            assert attempt["submitted_at"] is not None
+            assert set(store.latest_answers(attempt["id"])) == questions  # every question's answer is stored
+    finally:
+        store.close()

@@ -47,3 +47,12 @@ def test_a_window_allows_its_most_and_then_says_how_long_to_wait():
     now[0] += 40
     assert window.retry_after("a") == 0
     assert window.allow("a")
+
+
+@pytest.mark.parametrize("address, laptop", [("127.0.0.1", True), ("127.0.0.9", True), ("::1", True),
+                                             ("::ffff:127.0.0.1", True), ("192.168.1.23", False),
+                                             ("10.0.0.5", False), ("", False), (None, False), ("?", False)])
+def test_only_the_laptop_itself_is_left_out_of_the_per_address_bounds(address, laptop):
+    from toolkit.limits import is_this_laptop
+
+    assert is_this_laptop(address) is laptop

@@ -38,11 +38,17 @@ def kernel_id(page: str) -> str:
                       .split("</script>")[0])["kernelId"]
 
 
+def _cmdline(process: psutil.Process) -> str:
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:  # it ended (or is a zombie until its server reaps it) while we looked: not running
+        return ""
+
+
 def participant_kernels(served) -> int:
     """Kernels started by the participant server (the warm pool included)."""
-    server = next(p for p in psutil.Process(served["process"].pid).children()
-                  if "participant.ipynb" in " ".join(p.cmdline()))
-    return sum(1 for c in server.children(recursive=True) if "ipykernel" in " ".join(c.cmdline()))
+    server = next(p for p in psutil.Process(served["process"].pid).children() if "participant.ipynb" in _cmdline(p))
+    return sum(1 for c in server.children(recursive=True) if "ipykernel" in _cmdline(c))
 
 
 @pytest.mark.browser

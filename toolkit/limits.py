@@ -5,6 +5,7 @@ PostgreSQL take and refuse the same texts), the phone shows it (a counter, `maxl
 
 from __future__ import annotations
 
+import ipaddress
 import time
 import unicodedata
 from collections import defaultdict, deque
@@ -163,3 +164,13 @@ class PageTries:
 
     def joined_one(self, participant_id: str) -> None:
         self.joined.add(participant_id)
+
+
+def is_this_laptop(address: str | None) -> bool:
+    """Whether a request came from the laptop itself (loopback): a rehearsal, the trainer trying the page, the
+    browser tests. No phone on the network has such an address, so the per-address bounds leave it alone."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return ip.is_loopback or (ip.version == 6 and ip.ipv4_mapped is not None and ip.ipv4_mapped.is_loopback)

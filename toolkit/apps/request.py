@@ -9,9 +9,10 @@ secret it was started with (toolkit.voila_app.PageRequestSecrets): the server ta
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
+
+from ..limits import is_this_laptop
 
 # the kernel's secret: in its environment, presented in this header (toolkit.voila_app.PageRequestSecrets)
 SECRET_ENV = "TOOLKIT_PAGE_REQUEST_SECRET"
@@ -53,10 +54,4 @@ def client_address() -> str | None:
     not served by `toolkit serve` (a test, plain Voila) or comes from the laptop itself (a rehearsal, the browser
     tests, the trainer trying the page): then only this page's own tries are bounded."""
     address = os.environ.get(CLIENT_ADDRESS) or None
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return address
-    if ip.is_loopback or (ip.version == 6 and ip.ipv4_mapped is not None and ip.ipv4_mapped.is_loopback):
-        return None
-    return address
+    return None if is_this_laptop(address) else address

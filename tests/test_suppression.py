@@ -29,7 +29,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import by_place
+from helpers import by_place
 
 from toolkit.analysis import (
     compare_workshops,

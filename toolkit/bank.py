@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from . import languages
+
 FORMAT_VERSION = 1
 KINDS = ("test", "check", "survey", "confidence", "case-studies")
 TYPES = (
@@ -27,7 +29,6 @@ TYPES = (
 UNSCORED_TYPES = ("likert", "open")
 OPTION_TYPES = ("single", "multiple", "classification", "ordering", "matching", "likert")
 DIFFICULTIES = ("easy", "medium", "hard")
-LANGUAGES = {"en": "English", "ur": "Urdu"}
 
 # Presets are written in English and Urdu so that a bank using them is bilingual for free.
 PRESET_OPTIONS: dict[str, list[tuple[str, dict[str, str]]]] = {
@@ -295,8 +296,8 @@ class _Checker:
         elif isinstance(value, dict):
             result = {}
             for lang, s in value.items():
-                if lang not in LANGUAGES:
-                    self.error(_line(value, lang), f"{what}: unknown language '{lang}' in '{key}' (use {', '.join(LANGUAGES)})")
+                if languages.get(lang) is None:
+                    self.error(_line(value, lang), f"{what}: unknown language '{lang}' in '{key}' (use {', '.join(languages.codes())})")
                 elif not isinstance(s, (str, int, float)) or isinstance(s, bool) or str(s).strip() == "":
                     self.error(_line(value, lang), f"{what}: '{key}' in '{lang}' must be text")
                 else:
@@ -308,7 +309,7 @@ class _Checker:
             return {}
         for lang in self.languages:
             if lang != "en" and lang not in result and result:
-                self.warn(line, f"{what}: '{key}' has no {LANGUAGES.get(lang, lang)} ({lang}) text")
+                self.warn(line, f"{what}: '{key}' has no {languages.english_name(lang)} ({lang}) text")
         return result
 
     def ident(self, parent: dict, what: str) -> str | None:
@@ -569,11 +570,11 @@ def parse_bank(data: Any, source: str = "<bank>", content_hash: str | None = Non
         c.error(_line(data, "languages"), "'languages' must be a list such as [en, ur]")
         langs = ["en"]
     for i, lang in enumerate(langs):
-        if lang not in LANGUAGES:
-            c.error(_line(langs, i, _line(data, "languages")), f"unknown language '{lang}' (use {', '.join(LANGUAGES)})")
+        if languages.get(lang) is None:
+            c.error(_line(langs, i, _line(data, "languages")), f"unknown language '{lang}' (use {', '.join(languages.codes())})")
     if "en" not in langs:
         c.error(_line(data, "languages"), "'languages' must include en: English is required")
-    c.languages = tuple(lang for lang in langs if lang in LANGUAGES)
+    c.languages = tuple(lang for lang in langs if languages.get(lang) is not None)
     c.unknown_fields(data, BANK_FIELDS, "bank")
     fmt = data.get("format")
     if fmt is None:

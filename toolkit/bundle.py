@@ -36,7 +36,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from . import __version__
+from . import __version__, languages
 from . import schema as t
 from .bank import BankError, content_hash_of, parse_bank
 from .bundle_key import SealBroken, check_seal, key_id, seal
@@ -78,7 +78,6 @@ _LOCAL = {"seq"}
 _ACTIVITY_ORDER = {"draft": 0, "open": 1, "closed": 2, "revealed": 3}
 _CHUNK = 500
 SEX_VALUES = ("female", "male", "undisclosed")  # what the join form and a roster store
-LANGUAGES = ("en", "ur")
 QUESTION_STATES = ("open", "answered", "hidden")
 # Typed texts and the limit they were typed under (limits.TEXT_LIMITS); a response that is text is an answer.
 _TYPED = {("participants", "display_name"): "display_name", ("participants", "sex"): "sex",
@@ -88,7 +87,7 @@ _TYPED = {("participants", "display_name"): "display_name", ("participants", "se
           ("group_answers", "response"): "group_answer"}
 _CHOICES = {("activities", "kind"): ACTIVITY_KINDS, ("activities", "state"): ACTIVITY_STATES,
             ("sessions", "state"): SESSION_STATES, ("participants", "sex"): SEX_VALUES,
-            ("participants", "language"): LANGUAGES, ("audience_questions", "state"): QUESTION_STATES}
+            ("participants", "language"): languages.codes(), ("audience_questions", "state"): QUESTION_STATES}
 
 
 class BadBundle(StoreError):

@@ -1,0 +1,74 @@
+"""The languages the toolkit knows: one registry, the only place that names a language code.
+
+A language is its code (ISO 639, as in a bank's `text_<code>` keys and a page's `lang=`), its name in
+itself (what the join screen offers), its name in English (what a message to a trainer says), its
+direction, and the font family its script needs (the bundled fonts in `toolkit/share/fonts/`).
+
+Adding a language is one entry here and one catalogue of interface texts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str  # in the language itself
+    english: str  # its name in English
+    direction: str = "ltr"  # "ltr" or "rtl"
+    font: str = "serif"  # "serif" (Latin script) or "naskh" (Arabic script)
+    draft: bool = False  # the interface texts await review by a native-speaking trainer
+
+    @property
+    def rtl(self) -> bool:
+        return self.direction == "rtl"
+
+
+ENGLISH = "en"
+
+LANGUAGES: dict[str, Language] = {
+    lang.code: lang
+    for lang in (
+        Language("en", "English", "English"),
+        Language("ur", "اردو", "Urdu", "rtl", "naskh"),
+    )
+}
+
+
+def get(code: str | None) -> Language | None:
+    """The registered language with this code, or None."""
+    return LANGUAGES.get(code or "")
+
+
+def find(code: str) -> Language:
+    """The registered language with this code; KeyError naming the known ones otherwise."""
+    lang = LANGUAGES.get(code)
+    if lang is None:
+        raise KeyError(f"unknown language '{code}' (use {', '.join(LANGUAGES)})")
+    return lang
+
+
+def codes() -> tuple[str, ...]:
+    """Every registered code, English first."""
+    return tuple(LANGUAGES)
+
+
+def others() -> tuple[str, ...]:
+    """Every registered code but English (the languages a bank may add)."""
+    return tuple(code for code in LANGUAGES if code != ENGLISH)
+
+
+def is_rtl(code: str | None) -> bool:
+    lang = get(code)
+    return bool(lang and lang.rtl)
+
+
+def direction(code: str | None) -> str:
+    return "rtl" if is_rtl(code) else "ltr"
+
+
+def english_name(code: str) -> str:
+    lang = get(code)
+    return lang.english if lang else code

@@ -9,13 +9,10 @@ from toolkit.analysis import pre_post_scores
 from toolkit.results import (
     ANSWER_COLUMNS,
     PARTICIPANT_COLUMNS,
-    find_session,
-    find_workshops,
     load_results,
     moment_of,
 )
 from toolkit.scoring import score, score_attempt
-from toolkit.store import NotFound
 
 
 @pytest.fixture
@@ -98,19 +95,6 @@ def test_moment_from_the_title_else_from_the_place_among_the_activities():
     no_tests = [act("confidence", 0), act("confidence", 1)]
     assert [moment_of(a, no_tests) for a in no_tests] == ["before", "after"]
     assert moment_of(act("survey", 0), [act("survey", 0)]) == "after"
-
-
-def test_find_a_session_by_code_even_closed_and_workshops_by_title_or_series(series):
-    sessions = series.list_sessions()
-    closed = next(s for s in sessions if s["state"] == "closed")
-    assert find_session(series, closed["join_code"].lower())["id"] == closed["id"]
-    assert find_session(series, closed["id"])["id"] == closed["id"]
-    with pytest.raises(NotFound):
-        find_session(series, "ZZZZZZ")
-    assert [w["place"] for w in find_workshops(series, "demo series 2026")] == ["Quetta", "Karachi", "Lahore"]
-    assert [w["place"] for w in find_workshops(series, "Karachi")] == ["Karachi"]
-    with pytest.raises(NotFound):
-        find_workshops(series, "Peshawar")
 
 
 def test_the_series_frames_agree_with_the_store(series, results):

@@ -42,17 +42,16 @@ from .bank import BankError, content_hash_of, parse_bank
 from .bundle_key import SealBroken, check_seal, key_id, seal
 from .errors import InvalidText
 from .limits import clean_text, printable
+from .lookup import find_session
 from .store import (
     ACTIVITY_KINDS,
     ACTIVITY_STATES,
     PROFILE_CHOICES,
     PROFILE_FIELDS,
     SESSION_STATES,
-    NotFound,
     Store,
     StoreError,
     free_join_code,
-    normalise_join_code,
 )
 
 FORMAT = "toolkit-session-bundle"
@@ -95,22 +94,6 @@ class BadBundle(StoreError):
 
 
 # ------------------------------------------------------------------ export
-
-
-def find_session_for_export(store: Store, session: str) -> dict:
-    """The session named by its id or its join code (any state); a code several sessions had must be an id."""
-    try:
-        return store.get_session(session)
-    except NotFound:
-        pass
-    code = normalise_join_code(session)
-    matches = [s for s in store.list_sessions() if s["join_code"] == code]
-    if not matches:
-        raise NotFound(f"No session in this store has the code or id {session!r}.")
-    if len(matches) > 1:
-        listed = "; ".join(f"{s['id']} ({s['title']}, {s['state']}, {s['created_at']:%Y-%m-%d})" for s in matches)
-        raise StoreError(f"Several sessions have had the code {code}: {listed}. Pass the session id instead.")
-    return matches[0]
 
 
 def session_rows(store: Store, session_id: str) -> dict[str, list[dict]]:
@@ -164,7 +147,7 @@ def session_rows(store: Store, session_id: str) -> dict[str, list[dict]]:
 def export_bundle(store: Store, session: str, out: str | Path, key: bytes | None = None) -> dict:
     """Write the session (named by join code or id) to one bundle file, signed when a key is given; returns a
     summary."""
-    found = find_session_for_export(store, session)
+    found = find_session(store, session)
     rows = session_rows(store, found["id"])
     bundle = {
         "format": FORMAT,

@@ -42,7 +42,8 @@ def _scope_options(f):
 
 def load_scope(store, session: str | None, workshop: str | None):
     """The results of one session, or of every session of the named workshop(s) or series."""
-    from .results import find_session, find_workshops, load_results
+    from .lookup import find_session, find_workshops
+    from .results import load_results
     from .store import StoreError
 
     if bool(session) == bool(workshop):
@@ -152,7 +153,7 @@ def certificates(session: str | None, workshop: str | None, out: str, rule: str,
         toolkit certificates --workshop "Coaching series" --rule attended-3 --out certificates/
     """
     from .certificates import make_certificates, secret_path
-    from .results import find_session, find_workshops
+    from .lookup import find_session, find_workshops
     from .store import StoreError
 
     if bool(session) == bool(workshop):

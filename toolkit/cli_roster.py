@@ -17,7 +17,7 @@ _workshop_option = click.option("--workshop", "workshop", required=True,
 
 
 def _one_workshop(store, name: str) -> dict:
-    from .results import find_workshops
+    from .lookup import find_workshops
     from .store import StoreError
 
     try:

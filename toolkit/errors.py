@@ -28,6 +28,10 @@ class UnknownParticipant(NotFound):
     pass
 
 
+class AmbiguousSession(StoreError):
+    """Several sessions have had this join code: the person must name one by its id."""
+
+
 class NotAllowed(StoreError):
     pass
 

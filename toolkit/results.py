@@ -16,7 +16,7 @@ import pandas as pd
 
 from .bank import Bank, tr
 from .scoring import score
-from .store import NotFound, Store, normalise_join_code
+from .store import Store
 
 SCORED_KINDS = ("pretest", "posttest", "check")
 RATED_KINDS = ("survey", "confidence")
@@ -116,33 +116,6 @@ def _objective(objectives: tuple[str, ...]) -> str | list[str] | None:
 
 def _given(response) -> bool:
     return response is not None and response != "" and response != [] and response != {}
-
-
-def find_session(store: Store, code_or_id: str) -> dict:
-    """A session by its join code (an open one first, else the newest with that code) or by its id."""
-    try:
-        return store.get_session(code_or_id)
-    except NotFound:
-        pass
-    code = normalise_join_code(code_or_id)
-    found = [s for s in store.list_sessions() if s["join_code"] == code]
-    if not found:
-        raise NotFound(f"No session has the code {code or '(empty)'} in this store.")
-    return sorted(found, key=lambda s: (s["state"] == "open", s["created_at"]))[-1]
-
-
-def find_workshops(store: Store, name: str) -> list[dict]:
-    """Workshops by id, by exact title, or by their series (cohort) name; else by a part of the title."""
-    workshops = store.list_workshops()
-    wanted = name.strip().casefold()
-    for matches in ([w for w in workshops if w["id"] == name],
-                    [w for w in workshops if w["title"].casefold() == wanted],
-                    [w for w in workshops if (w["cohort"] or "").casefold() == wanted],
-                    [w for w in workshops if wanted and wanted in w["title"].casefold()]):
-        if matches:
-            return sorted(matches, key=lambda w: (w["starts_on"] is None, w["starts_on"] or w["created_at"].date(),
-                                                  w["created_at"]))
-    raise NotFound(f"No workshop or series called {name!r} in this store.")
 
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:

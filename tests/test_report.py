@@ -182,7 +182,7 @@ def test_report_command(series, tmp_path):
     missing = CliRunner().invoke(report, ["--out", str(out), "--data", str(data)])
     assert missing.exit_code == 2 and "Name either a session" in missing.output
     unknown = CliRunner().invoke(report, ["--session", "ZZZZZZ", "--out", str(out), "--data", str(data)])
-    assert unknown.exit_code == 1 and "No session has the code ZZZZZZ" in unknown.output
+    assert unknown.exit_code == 1 and "No session in this store has the code or id 'ZZZZZZ'" in unknown.output
     assert "Example" in report.get_help(__import__("click").Context(report))
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from . import __version__, config
+from .cli_common import data_folder, data_option, open_store, store_options, store_url
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -84,9 +85,7 @@ _attach_report_commands()
 
 
 @main.command()
-@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
-              help="The data folder holding the store (default: ./toolkit-data).")
-@click.option("--db", "db_url", default=None, help="A database URL instead of the SQLite file, e.g. postgresql://…")
+@store_options
 @click.option("--series", is_flag=True,
               help="Seed the demo series instead: three past workshops and a coaching cohort, with answers, "
                    "for reports, exports, certificates and the explorer.")
@@ -101,9 +100,8 @@ def demo(data_dir: str | None, db_url: str | None, series: bool) -> None:
         toolkit demo --series --data ./demo-series
     """
     from .demo import seed_demo
-    from .store import Store
 
-    store = Store(db_url or config.sqlite_url(Path(data_dir) if data_dir else config.default_data_dir()))
+    store = open_store(data_dir, db_url)
     if series:
         from .cli_reports import describe_series
         from .demo import seed_series
@@ -115,9 +113,7 @@ def demo(data_dir: str | None, db_url: str | None, series: bool) -> None:
 
 
 @main.command()
-@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
-              help="The data folder holding the store (default: ./toolkit-data).")
-@click.option("--db", "db_url", default=None, help="A database URL instead of the SQLite file, e.g. postgresql://…")
+@store_options
 @click.option("--demo", "with_demo", is_flag=True, help="First seed a demo workshop so there is something to see.")
 @click.option("--port", default=8866, show_default=True, help="Port of the participant app (phones).")
 @click.option("--coach-port", default=8867, show_default=True, help="Port of the coach app.")
@@ -148,9 +144,26 @@ def serve(data_dir: str | None, db_url: str | None, with_demo: bool, port: int, 
     """
     from .serve import serve as run
 
-    run(data_dir=Path(data_dir) if data_dir else config.default_data_dir(), db_url=db_url, demo=with_demo,
+    run(data_dir=data_folder(data_dir), db_url=store_url(data_dir, db_url) if db_url else None, demo=with_demo,
         port=port, coach_port=coach_port, host=host, banks_dir=Path(banks_dir) if banks_dir else None,
         expect=expect, coach_host=coach_host, cull_after=cull_after, server_names=server_names)
+
+
+@main.command()
+@store_options
+@click.option("--port", default=8868, show_default=True, help="Port of the explorer.")
+def explore(data_dir: str | None, db_url: str | None, port: int) -> None:
+    """Serve the facilitator's explorer (results by workshop, session, sex, organisation and rank) on this
+    laptop only, behind the same secret as the coach app, and print its address.
+
+    \b
+    Example:
+        toolkit explore --data ./quetta-2026-11
+        toolkit explore --db postgresql://office-server/toolkit
+    """
+    from .explore import explore as run
+
+    run(data_folder(data_dir), store_url(data_dir, db_url), port=port)
 
 
 @main.command()
@@ -182,25 +195,6 @@ def rehearse(address: str, code: str, participants: int, think: float, stagger: 
 # ------------------------------------------------------------------ bundles and backups
 
 
-def _store_url(data_dir: str | None, db_url: str | None) -> str:
-    return db_url or config.sqlite_url(Path(data_dir) if data_dir else config.default_data_dir())
-
-
-def _open_store(data_dir: str | None, db_url: str | None):
-    from .store import Store, StoreError
-
-    try:
-        return Store(_store_url(data_dir, db_url))
-    except StoreError as e:
-        raise click.ClickException(str(e)) from None
-
-
-_data_option = click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
-                            help="The data folder holding the store (default: ./toolkit-data).")
-_db_option = click.option("--db", "db_url", default=None,
-                          help="A database URL instead of the SQLite file, e.g. postgresql://…")
-
-
 @main.group()
 def bundle() -> None:
     """Carry a session from one store to another in one file (e.g. from each laptop to the office).
@@ -221,13 +215,13 @@ def _bundle_key(key_file: str | None, data_dir: str | None):
     from .store import StoreError
 
     try:
-        return find_key(key_file, Path(data_dir) if data_dir else config.default_data_dir())
+        return find_key(key_file, data_folder(data_dir))
     except StoreError as e:
         raise click.ClickException(str(e)) from None
 
 
 @bundle.command("key")
-@_data_option
+@data_option
 @click.option("--force", is_flag=True, help="Replace the key already there (every laptop then needs the new one).")
 def bundle_key(data_dir: str | None, force: bool) -> None:
     """Make the office's bundle key: laptops that have a copy sign their bundles, and this store refuses any
@@ -245,7 +239,7 @@ def bundle_key(data_dir: str | None, force: bool) -> None:
     from .store import StoreError
 
     try:
-        path = make_key(Path(data_dir) if data_dir else config.default_data_dir(), force=force)
+        path = make_key(data_folder(data_dir), force=force)
     except StoreError as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"Wrote the bundle key {path} (key {key_id(read_key(path))}). Copy this file into the data folder "
@@ -257,8 +251,7 @@ def bundle_key(data_dir: str | None, force: bool) -> None:
 @click.option("--session", "session", required=True, help="The session's join code (or its id).")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The bundle file to write.")
 @_key_option
-@_data_option
-@_db_option
+@store_options
 def bundle_export(session: str, out: str, key_file: str | None, data_dir: str | None, db_url: str | None) -> None:
     """Write one session, with its answers, people and the banks it used, to a bundle file.
 
@@ -274,7 +267,7 @@ def bundle_export(session: str, out: str, key_file: str | None, data_dir: str | 
     from .store import StoreError
 
     key = _bundle_key(key_file, data_dir)
-    store = _open_store(data_dir, db_url)
+    store = open_store(data_dir, db_url)
     try:
         done = export_bundle(store, session, out, key=key)
     except StoreError as e:
@@ -295,8 +288,7 @@ def bundle_export(session: str, out: str, key_file: str | None, data_dir: str | 
 @click.option("--unverified", is_flag=True,
               help="Import a bundle that carries no digest (made before digests) or, when a key is in use, no "
                    "signature. A bundle whose digest or signature does not match is refused all the same.")
-@_data_option
-@_db_option
+@store_options
 def bundle_import(file: str, key_file: str | None, unverified: bool, data_dir: str | None, db_url: str | None) -> None:
     """Merge a bundle into this store; importing the same bundle again adds nothing.
 
@@ -318,7 +310,7 @@ def bundle_import(file: str, key_file: str | None, unverified: bool, data_dir: s
         read_bundle(file, key, unverified)  # a bad file is refused before the store is even opened
     except StoreError as e:
         raise click.ClickException(str(e)) from None
-    store = _open_store(data_dir, db_url)
+    store = open_store(data_dir, db_url)
     try:
         done = import_bundle(store, file, key, unverified)
     except StoreError as e:
@@ -337,7 +329,7 @@ def bundle_import(file: str, key_file: str | None, unverified: bool, data_dir: s
 
 
 @main.command()
-@_data_option
+@data_option
 @click.option("--keep", type=click.IntRange(min=1), default=None,
               help="How many backups to keep (default 20); older ones are deleted.")
 def backup(data_dir: str | None, keep: int | None) -> None:
@@ -353,7 +345,7 @@ def backup(data_dir: str | None, keep: int | None) -> None:
 
     from .backup import KEEP, BackupError, backup_sqlite
 
-    db = make_url(config.sqlite_url(Path(data_dir) if data_dir else config.default_data_dir())).database
+    db = make_url(config.sqlite_url(data_folder(data_dir))).database
     try:
         copy = backup_sqlite(db, keep=keep or KEEP)
     except BackupError as e:

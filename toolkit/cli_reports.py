@@ -11,27 +11,7 @@ from pathlib import Path
 
 import click
 
-from . import config
-
-
-def _store_url(data_dir: str | None, db_url: str | None) -> str:
-    return db_url or config.sqlite_url(Path(data_dir) if data_dir else config.default_data_dir())
-
-
-def _open_store(data_dir: str | None, db_url: str | None):
-    from .store import Store, StoreError
-
-    try:
-        return Store(_store_url(data_dir, db_url))
-    except StoreError as e:
-        raise click.ClickException(str(e)) from None
-
-
-def _store_options(f):
-    f = click.option("--db", "db_url", default=None,
-                     help="A database URL instead of the SQLite file, e.g. postgresql://…")(f)
-    return click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
-                        help="The data folder holding the store (default: ./toolkit-data).")(f)
+from .cli_common import open_store, store_options
 
 
 def _scope_options(f):
@@ -60,7 +40,7 @@ def load_scope(store, session: str | None, workshop: str | None):
 @_scope_options
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
 @click.option("--title", default=None, help="The report's title (default: the workshop's or the series' name).")
-@_store_options
+@store_options
 def report(session: str | None, workshop: str | None, out: str, title: str | None, data_dir: str | None,
            db_url: str | None) -> None:
     """Write a report to send to the organiser and the donor: one HTML file that opens offline.
@@ -77,7 +57,7 @@ def report(session: str | None, workshop: str | None, out: str, title: str | Non
     from .analysis import AnalysisError
     from .report import analyse, headcount_sentence, render_report
 
-    store = _open_store(data_dir, db_url)
+    store = open_store(data_dir, db_url)
     try:
         results = load_scope(store, session, workshop)
         if results.answers.empty and results.survey.empty:
@@ -103,7 +83,7 @@ def report(session: str | None, workshop: str | None, out: str, title: str | Non
                    "(default: from the file's extension).")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The file to write.")
 @click.option("--without-names", is_flag=True, help="Leave the participants' names out of the workbook.")
-@_store_options
+@store_options
 def export_command(session: str | None, workshop: str | None, fmt: str | None, out: str, without_names: bool,
                    data_dir: str | None, db_url: str | None) -> None:
     """Export results: tidy long-format answers (CSV), or a workbook with one sheet per table (XLSX).
@@ -120,7 +100,7 @@ def export_command(session: str | None, workshop: str | None, fmt: str | None, o
     fmt = fmt or Path(out).suffix.lstrip(".").lower()
     if fmt not in FORMATS:
         raise click.UsageError("Say --format csv or --format xlsx (or name the file .csv or .xlsx).")
-    store = _open_store(data_dir, db_url)
+    store = open_store(data_dir, db_url)
     try:
         results = load_scope(store, session, workshop)
         path = export(results, fmt, out, names=not without_names)
@@ -138,7 +118,7 @@ def export_command(session: str | None, workshop: str | None, fmt: str | None, o
 @click.option("--rule", default="submitted-post", show_default=True,
               help="Who completed: submitted-post (submitted a post-test) or attended-N (came to N or more sessions "
                    "of the workshop, e.g. attended-3).")
-@_store_options
+@store_options
 def certificates(session: str | None, workshop: str | None, out: str, rule: str, data_dir: str | None,
                  db_url: str | None) -> None:
     """Make a PDF certificate of completion for each participant who met the rule, and a register (CSV).
@@ -158,7 +138,7 @@ def certificates(session: str | None, workshop: str | None, out: str, rule: str,
 
     if bool(session) == bool(workshop):
         raise click.UsageError("Name either a session (--session CODE) or a workshop (--workshop NAME).")
-    store = _open_store(data_dir, db_url)
+    store = open_store(data_dir, db_url)
     try:
         from .certificates import completed, data_dir_of
 
@@ -186,7 +166,7 @@ def certificates(session: str | None, workshop: str | None, out: str, rule: str,
 @click.command("verify-certificate")
 @click.argument("certificate_id")
 @click.argument("code")
-@_store_options
+@store_options
 def verify_certificate(certificate_id: str, code: str, data_dir: str | None, db_url: str | None) -> None:
     """Check that a certificate id and its verification code were issued from this store.
 
@@ -199,7 +179,7 @@ def verify_certificate(certificate_id: str, code: str, data_dir: str | None, db_
     from .certificates import data_dir_of, verify
     from .store import StoreError
 
-    store = _open_store(data_dir, db_url)
+    store = open_store(data_dir, db_url)
     try:
         found = verify(store, certificate_id, code, Path(data_dir) if data_dir else data_dir_of(store))
     except StoreError as e:

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import config
-from .cli import _data_option, _db_option, _open_store  # cli.py attaches this group once they exist
+from .cli_common import open_store, store_options
 
 _workshop_option = click.option("--workshop", "workshop", required=True,
                                 help="The workshop's title (or part of it, or its id).")
@@ -47,8 +47,7 @@ def roster() -> None:
 @_workshop_option
 @click.option("--sheet", default=None, help="The sheet of an .xlsx file (default: the first with rows).")
 @click.option("--yes", "-y", is_flag=True, help="Write without asking, once the preview shows no problem to fix.")
-@_data_option
-@_db_option
+@store_options
 def roster_import(file: str, workshop: str, sheet: str | None, yes: bool, data_dir: str | None,
                   db_url: str | None) -> None:
     """Add the people of a CSV or Excel list to a workshop, after a preview of what would change.
@@ -69,7 +68,7 @@ def roster_import(file: str, workshop: str, sheet: str | None, yes: bool, data_d
         found = read_roster(file, sheet=sheet)
     except RosterError as e:
         raise click.ClickException(str(e)) from None
-    store = _open_store(data_dir, db_url)
+    store = open_store(data_dir, db_url)
     try:
         target = _one_workshop(store, workshop)
         new, _old, text = preview(found, store.roster(target["id"]))
@@ -97,8 +96,7 @@ def roster_import(file: str, workshop: str, sheet: str | None, yes: bool, data_d
 @click.option("--out", default=None, type=click.Path(dir_okay=False),
               help="Write a CSV file (for a mail merge) instead of printing a table.")
 @click.option("--join-url", default=None, help="The participants' address, for the card links in the CSV.")
-@_data_option
-@_db_option
+@store_options
 def roster_list(workshop: str, out: str | None, join_url: str | None, data_dir: str | None,
                 db_url: str | None) -> None:
     """The workshop's roster: each person's personal code, and whether their phone has claimed the card.
@@ -111,7 +109,7 @@ def roster_list(workshop: str, out: str | None, join_url: str | None, data_dir: 
     from .cells import csv_row
     from .roster import card_address, format_code
 
-    store = _open_store(data_dir, db_url)
+    store = open_store(data_dir, db_url)
     try:
         target = _one_workshop(store, workshop)
         people = store.roster(target["id"])
@@ -143,8 +141,7 @@ def roster_list(workshop: str, out: str | None, join_url: str | None, data_dir: 
 @click.option("--join-url", default=None,
               help="The participants' address that `toolkit serve` prints, e.g. http://192.168.1.20:8866/ "
                    "(default: $TOOLKIT_JOIN_URL).")
-@_data_option
-@_db_option
+@store_options
 def roster_cards(workshop: str, out: str, join_url: str | None, data_dir: str | None, db_url: str | None) -> None:
     """A PDF of cards to print and cut, eight to an A4 page: name, rank, organisation, code and QR code.
 
@@ -163,7 +160,7 @@ def roster_cards(workshop: str, out: str, join_url: str | None, data_dir: str | 
         raise click.UsageError("Give --join-url: the participants' address that `toolkit serve` prints.")
     if not base.startswith(("http://", "https://")):
         raise click.UsageError(f"--join-url must start with http:// (got {base!r}).")
-    store = _open_store(data_dir, db_url)
+    store = open_store(data_dir, db_url)
     try:
         target = _one_workshop(store, workshop)
         people = store.roster(target["id"])

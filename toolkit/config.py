@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -37,6 +38,36 @@ def sqlite_url(data_dir: str | Path) -> str:
     return f"sqlite:///{Path(data_dir).resolve() / 'toolkit.db'}"
 
 
+def store_url(where: str | Path) -> str:
+    """The database URL of a store named as people name it: a database URL (`postgresql://…`, `sqlite:///…`),
+    a data folder (its `toolkit.db`, made if missing), or an SQLite file; a StoreError says what to write
+    otherwise."""
+    from .errors import StoreError
+
+    text = str(where).strip()
+    if not text:
+        raise StoreError("No store named: give a data folder (e.g. ./toolkit-data) or a database URL "
+                         "(e.g. postgresql://user@host/toolkit).")
+    if "://" in text or re.match(r"[A-Za-z][A-Za-z0-9+.-]+:(?![\\/]{2})", text):
+        import sqlalchemy as sa
+
+        from .database import normalise_url
+
+        try:
+            sa.engine.make_url(normalise_url(text))
+        except (sa.exc.ArgumentError, ValueError):
+            raise StoreError(f"{text!r} is not a database URL: write e.g. postgresql://user@host/toolkit, or name "
+                             "a data folder such as ./toolkit-data.") from None
+        return text
+    path = Path(text).expanduser()
+    if path.is_file():
+        if path.suffix not in (".db", ".sqlite", ".sqlite3"):
+            raise StoreError(f"{text} is a file, not a data folder or a store: name the data folder that holds "
+                             "toolkit.db, or a database URL.")
+        return f"sqlite:///{path.resolve()}"
+    return sqlite_url(path)
+
+
 def db_url() -> str:
-    """The store used by a kernel: TOOLKIT_DB, else the SQLite file in the data folder."""
-    return os.environ.get(ENV_DB) or sqlite_url(default_data_dir())
+    """The store used by a kernel: TOOLKIT_DB (a database URL or a data folder), else the data folder's SQLite file."""
+    return store_url(os.environ.get(ENV_DB) or default_data_dir())

@@ -42,7 +42,7 @@ from toolkit.analysis import (
 from toolkit.analysis._common import suppress_small_cells
 from toolkit.export import tables as workbook_sheets
 from toolkit.report import GROUPS, analyse
-from toolkit.report import tested_answers as answers_tested
+from toolkit.results import tested_answers as answers_tested
 
 MEASURES = {"pre_mean": "pre_mean", "post_mean": "post_mean", "gain_mean": "mean_gain"}  # table column: total's
 

@@ -25,21 +25,19 @@ from .analysis import (
     ONE_GROUP_CAVEAT,
     POST,
     PRE,
+    class_figures,
     compare_workshops,
     confidence_change,
     disaggregate,
     distractor_analysis,
     gain_by_objective,
-    gain_summary,
     headcount_by,
     item_mcnemar,
     item_statistics,
     likert_summary,
-    match_by_participant_id,
     match_rate,
     open_answers,
     paired_tests,
-    pre_post_scores,
     progress_over_sessions,
     recommend_summary,
     reliability,
@@ -48,7 +46,7 @@ from .analysis import (
 from .analysis._common import SMALL_CELL
 from .analysis.gain import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, WILCOXON_METHODS
 from .analysis.report import ALPHA, CONFIDENCE, DISCRIMINATION, INTERVALS, T_TEST, WILCOXON, note_scope
-from .results import Results
+from .results import Results, tested_answers
 
 PRE_COLOUR, POST_COLOUR, DOWN_COLOUR, INK = "#8a94a6", "#1f5fbf", "#d1495b", "#1d2330"
 GROUPS = ("sex", "organisation", "rank")
@@ -60,28 +58,20 @@ DEMO_PREFIX = "Demo:"
 # ---------------------------------------------------------------- the tables
 
 
-def tested_answers(results: Results) -> pd.DataFrame:
-    """Pre- and post-test rows of the attempts in which the person answered at least one question."""
-    a = results.answers
-    a = a[a["activity_kind"].isin((PRE, POST))]
-    took = a.groupby(["activity_id", "participant_id"])["answered"].transform("any").astype(bool)
-    return a[took].reset_index(drop=True)
-
-
 def analyse(results: Results, n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED) -> dict:
     """Every table of the report, by name, each from toolkit.analysis on these results."""
     answers = tested_answers(results)
     people = results.participants
     q = results.questions
-    pairs = match_by_participant_id(answers)
-    scores = pre_post_scores(answers, pairs)
+    figures = class_figures(answers, n_resamples=n_resamples, seed=seed)
+    pairs, scores = figures.pairs, figures.scores
     scored = q[q["scored"].astype(bool)]
     keys = {(r.question_id): r.key for r in scored.itertuples() if r.question_type in ("single", "classification")}
     options = {r.question_id: r.options for r in scored.itertuples() if r.question_type in ("single", "classification")}
     single = answers[answers["question_type"].isin(("single", "classification"))]
     tables: dict[str, Any] = {
         "answers": answers, "scores": scores, "match_rate": match_rate(pairs, answers),
-        "gain_summary": gain_summary(scores, n_resamples=n_resamples, seed=seed), "paired_tests": paired_tests(scores),
+        "gain_summary": figures.summary, "paired_tests": paired_tests(scores),
         "gain_by_objective": gain_by_objective(answers, pairs) if len(answers) else pd.DataFrame(),
         "item_mcnemar": item_mcnemar(answers, pairs) if len(answers) else pd.DataFrame(),
         "item_statistics": item_statistics(answers, by=("activity_kind", "form")),

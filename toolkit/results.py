@@ -260,3 +260,12 @@ def load_results(store: Store, workshop_ids: Iterable[str] | None = None,
     for w in workshops:
         reader.workshop(w, sessions)
     return reader.results()
+
+
+def tested_answers(results: Results) -> pd.DataFrame:
+    """Pre- and post-test rows of the attempts in which the person answered at least one question: what the
+    pre/post figures are computed from, on the coach's console as in the report."""
+    a = results.answers
+    a = a[a["activity_kind"].isin(("pretest", "posttest"))]
+    took = a.groupby(["activity_id", "participant_id"])["answered"].transform("any").astype(bool)
+    return a[took].reset_index(drop=True)

@@ -9,7 +9,9 @@ comparisons across workshops and sessions, the reaction survey and confidence be
 
 from ._common import MIN_INTERVAL_N, NO_INTERVAL, POST, PRE, AnalysisError, class_gain, gain_band
 from .gain import (
+    ClassFigures,
     bootstrap_ci,
+    class_figures,
     gain_by_objective,
     gain_intervals,
     gain_summary,
@@ -33,7 +35,7 @@ from .survey import confidence_change, likert_summary, open_answers, recommend_s
 
 __all__ = [
     "BY_ID", "EXACT_CODE", "MIN_INTERVAL_N", "NO_INTERVAL", "ONE_GROUP_CAVEAT", "POST", "PRE", "TOLERANT_CODE",
-    "AnalysisError", "adjust_p_values", "bootstrap_ci", "class_gain", "compare_workshops", "confidence_change",
+    "AnalysisError", "ClassFigures", "adjust_p_values", "bootstrap_ci", "class_figures", "class_gain", "compare_workshops", "confidence_change",
     "disaggregate", "discrimination_band", "distractor_analysis", "full_analysis", "gain_band", "gain_by_objective",
     "gain_intervals", "gain_summary", "headcount_by", "item_mcnemar", "item_statistics", "likert_summary",
     "match_by_code", "match_by_participant_id", "match_rate", "open_answers", "paired_tests", "participant_gains",

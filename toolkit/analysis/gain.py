@@ -10,6 +10,7 @@ participant_id, pre, post, gain (percent of the maximum; gain = post - pre in pe
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -286,6 +287,35 @@ def gain_summary(scores: pd.DataFrame, n_resamples: int = BOOTSTRAP_RESAMPLES, s
         "interval": ci.at[interval, "interval"] if interval else None,
         "n": int(count), "band": band,
     } for key, label, value, interval, count, band in rows])
+
+
+@dataclass(frozen=True)
+class ClassFigures:
+    """Pre, post and <g> of a class over the people who took both tests: one rule for the coach's console and the
+    report. `summary` is gain_summary's table; `n_pre`, `n_post`: how many took each test at all."""
+    pairs: pd.DataFrame
+    scores: pd.DataFrame
+    summary: pd.DataFrame
+    n_pre: int
+    n_post: int
+
+    def value(self, statistic: str) -> float:
+        return float(self.summary.set_index("statistic").at[statistic, "value"])
+
+    @property
+    def n_matched(self) -> int:
+        return len(self.scores)
+
+
+def class_figures(answers: pd.DataFrame, pairs: pd.DataFrame | None = None, n_resamples: int = BOOTSTRAP_RESAMPLES,
+                  seed: int = BOOTSTRAP_SEED) -> ClassFigures:
+    """The pre/post figures of `answers` (pre- and post-test rows, toolkit.results.tested_answers) over the people
+    matched by `pairs` (by participant id when None)."""
+    pairs = match_by_participant_id(answers) if pairs is None else pairs
+    scores = pre_post_scores(answers, pairs)
+    took = answers.groupby("activity_kind")["participant_id"].nunique() if len(answers) else pd.Series(dtype=int)
+    return ClassFigures(pairs, scores, gain_summary(scores, n_resamples=n_resamples, seed=seed),
+                        int(took.get(PRE, 0)), int(took.get(POST, 0)))
 
 
 def signed_ranks(d: np.ndarray) -> tuple[float, float, int]:

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 
 from ._common import MIN_INTERVAL_N, NOTE_COLUMNS, SMALL_CELL
-from .gain import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, gain_by_objective, gain_summary, paired_tests, pre_post_scores
+from .gain import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, class_figures, gain_by_objective, paired_tests
 from .groups import compare_workshops, disaggregate, headcount_by
 from .items import distractor_analysis, item_mcnemar, item_statistics, reliability
-from .matching import match_by_code, match_by_participant_id, match_rate
+from .matching import match_by_code, match_rate
 
 ONE_GROUP_CAVEAT = (
     "One group tested before and after, with no comparison group: part of the change may come from "
@@ -118,12 +118,12 @@ def full_analysis(answers: pd.DataFrame, participants: pd.DataFrame, by_code: bo
     a group of fewer than 5 people is suppressed, with a complementary group when it would otherwise follow
     from the total (suppress_small_cells).
     """
-    pairs = match_by_code(answers, participants) if by_code else match_by_participant_id(answers)
-    scores = pre_post_scores(answers, pairs)
+    figures = class_figures(answers, match_by_code(answers, participants) if by_code else None, n_resamples, seed)
+    pairs, scores = figures.pairs, figures.scores
     tables = {
         "match_rate": match_rate(pairs, answers),
         "scores": scores,
-        "gain_summary": gain_summary(scores, n_resamples=n_resamples, seed=seed),
+        "gain_summary": figures.summary,
         "paired_tests": paired_tests(scores),
         "gain_by_objective": gain_by_objective(answers, pairs),
         "item_mcnemar": item_mcnemar(answers, pairs, correction=correction),

@@ -25,6 +25,8 @@ class ResultsPanel(w.VBox):
         self.questions = w.HTML()
         self.scores = w.HTML()
         self.comparison = w.HTML()
+        self._figures_key: tuple | None = None
+        self._figures = None
         self.children = [self.summary, self.questions, self.scores, self.comparison]
 
     def refresh(self) -> None:
@@ -57,7 +59,10 @@ class ResultsPanel(w.VBox):
         self.comparison.value = self._comparison()
 
     def _comparison(self) -> str:
-        """Pre vs post of this workshop, once post-test answers exist (possibly from another session)."""
+        """Pre vs post of this workshop, once post-test answers exist (possibly from another session).
+
+        The class figures are the report's (toolkit.analysis.class_figures over the people who took both tests);
+        the rows by objective and by question are everyone's so far, and say so."""
         store = self.app.store
         activities = [a for s in store.list_sessions(self.app.session["workshop_id"])
                       for a in store.list_activities(s["id"])]
@@ -65,14 +70,37 @@ class ResultsPanel(w.VBox):
         post = next((a for a in activities if a["kind"] == "posttest"), None)
         if pre is None or post is None or store.activity_progress(post["id"])["started"] == 0:
             return ""
+        figures = self.class_figures(pre, post)
         result = pre_post(store, pre, post)
-        gain = "–" if result.gain is None else f"{result.gain:.2f}"
-        return (f"<h2>Pre vs post</h2><div class='tk-card'><span class='tk-stat'>Pre <span class='tk-big'>"
-                f"{result.pre_mean:.0f}%</span> (n={result.n_pre})</span><span class='tk-stat'>Post "
-                f"<span class='tk-big'>{result.post_mean:.0f}%</span> (n={result.n_post})</span>"
-                f"<span class='tk-stat'>Class gain ⟨g⟩ <span class='tk-big' id='tk-gain'>{gain}</span></span></div>"
-                f"<h3>By learning objective</h3>{pre_post_rows(result.by_objective)}"
+        took = f"{figures.n_pre} took the pre-test and {figures.n_post} the post-test"
+        if figures.n_matched == 0:
+            head = f"<div class='tk-card'>Nobody has taken both tests yet ({took}).</div>"
+        else:
+            g = figures.value("class_g")
+            gain = "–" if g != g else f"{g:.2f}"
+            head = (f"<div class='tk-card'><span class='tk-stat'>Pre <span class='tk-big' id='tk-pre'>"
+                    f"{figures.value('pre_mean'):.0f}%</span></span><span class='tk-stat'>Post <span class='tk-big' "
+                    f"id='tk-post'>{figures.value('post_mean'):.0f}%</span></span><span class='tk-stat'>Class gain ⟨g⟩ "
+                    f"<span class='tk-big' id='tk-gain'>{gain}</span></span></div>"
+                    f"<p class='tk-hint'>Over the <b id='tk-matched'>{figures.n_matched}</b> who took both tests, "
+                    f"as in the report; {took}.</p>")
+        return (f"<h2>Pre vs post</h2>{head}"
+                f"<h3>By learning objective</h3><p class='tk-hint'>Everyone who took each test so far, not only "
+                f"those who took both.</p>{pre_post_rows(result.by_objective)}"
                 f"<h3>By question</h3>{pre_post_rows(result.by_question)}")
+
+    def class_figures(self, pre: dict, post: dict):
+        """The report's pre/post figures for this workshop, computed again only when an answer has changed."""
+        from ..analysis import class_figures
+        from ..results import load_results, tested_answers
+
+        store = self.app.store
+        key = (store.pulse(pre["session_id"]), store.pulse(post["session_id"]))
+        if self._figures_key != key:
+            results = load_results(store, workshop_ids=[self.app.session["workshop_id"]])
+            self._figures = class_figures(tested_answers(results))
+            self._figures_key = key
+        return self._figures
 
 
 class PresenterPanel(w.VBox):

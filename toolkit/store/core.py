@@ -24,15 +24,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from . import limits, migrations
-from . import schema as t
-from .backup import KEEP as KEEP_BACKUPS
-from .backup import backup_sqlite
-from .bank import Bank, bank_from_store
-from .database import WriterQueue, make_engine
-from .database import normalise_url as normalise_url  # re-exported: callers import it from here
-from .deadline import GRACE_S, time_is_up
-from .errors import (  # noqa: F401  re-exported: callers import the store's errors from here
+from .. import limits, migrations
+from .. import schema as t
+from ..backup import KEEP as KEEP_BACKUPS
+from ..backup import backup_sqlite
+from ..bank import Bank, bank_from_store
+from ..database import WriterQueue, make_engine
+from ..database import normalise_url as normalise_url  # re-exported: callers import it from here
+from ..deadline import GRACE_S, time_is_up
+from ..errors import (  # noqa: F401  re-exported: callers import the store's errors from here
     ActivityNotOpen,
     AlreadySubmitted,
     InvalidText,
@@ -48,7 +48,7 @@ from .errors import (  # noqa: F401  re-exported: callers import the store's err
     UnknownJoinCode,
     UnknownParticipant,
 )
-from .limits import RESPONSE_LIMIT, clean_text
+from ..limits import RESPONSE_LIMIT, clean_text
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +143,8 @@ def same_answer(stored: Any, given: Any) -> bool:
     return json.dumps(stored, sort_keys=True) == json.dumps(given, sort_keys=True)
 
 
-class Store:
-    """The service the apps call."""
+class StoreCore:
+    """The engine, its transactions and backups: what every noun's verbs build on."""
 
     def __init__(self, url: str, create: bool = True, keep_backups: int = KEEP_BACKUPS):
         self.url = url
@@ -230,6 +230,25 @@ class Store:
         if values is not None:
             stmt = stmt.values(**values)
         return stmt.on_conflict_do_nothing(index_elements=on)
+
+    def backup(self, keep: int | None = None) -> Path | None:
+        """Copy a SQLite store into backups/ beside it, keeping the newest `keep`; None for PostgreSQL."""
+        path = self.sqlite_path
+        if path is None:
+            return None
+        return backup_sqlite(path, keep=self.keep_backups if keep is None else keep)
+
+    def _backup_quietly(self) -> str | None:
+        """Back up now; a failed copy (disk full, read-only folder) must not stop the coach closing an activity,
+        so it is logged and kept in `backup_problem` (None after a copy that worked) for the console to show."""
+        try:
+            self.backup()
+        except Exception as e:
+            log.warning("could not back up the store: %s", e)
+            self.backup_problem = str(e) or type(e).__name__
+        else:
+            self.backup_problem = None
+        return self.backup_problem
 
     # ------------------------------------------------------------ banks
 
@@ -420,25 +439,6 @@ class Store:
         if closed_one:
             self._backup_quietly()
         return self.get_activity(activity_id)
-
-    def backup(self, keep: int | None = None) -> Path | None:
-        """Copy a SQLite store into backups/ beside it, keeping the newest `keep`; None for PostgreSQL."""
-        path = self.sqlite_path
-        if path is None:
-            return None
-        return backup_sqlite(path, keep=self.keep_backups if keep is None else keep)
-
-    def _backup_quietly(self) -> str | None:
-        """Back up now; a failed copy (disk full, read-only folder) must not stop the coach closing an activity,
-        so it is logged and kept in `backup_problem` (None after a copy that worked) for the console to show."""
-        try:
-            self.backup()
-        except Exception as e:
-            log.warning("could not back up the store: %s", e)
-            self.backup_problem = str(e) or type(e).__name__
-        else:
-            self.backup_problem = None
-        return self.backup_problem
 
     def set_time_limit(self, activity_id: str, time_limit_s: int | None) -> dict:
         """Seconds from opening until the activity is due (None: no limit)."""

@@ -35,7 +35,6 @@ from .core import (
     PERSONAL_CODE_LENGTH,
     PROFILE_CHOICES,
     PROFILE_FIELDS,
-    SESSION_STATES,
     StoreCore,
     free_join_code,
     id_from_uid,
@@ -46,9 +45,10 @@ from .core import (
     now,
     same_answer,
 )
+from .sessions import SESSION_STATES, Sessions
 
 
-class Store(StoreCore):
+class Store(Sessions, StoreCore):
     """The service the apps call: one object with every noun's verbs."""
 
 

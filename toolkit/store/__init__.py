@@ -29,12 +29,9 @@ from ..errors import (
 from .core import (
     ACTIVITY_KINDS,
     ACTIVITY_STATES,
-    DEFAULT_PROFILE,
     JOIN_CODE_ALPHABET,
     JOIN_CODE_LENGTH,
     PERSONAL_CODE_LENGTH,
-    PROFILE_CHOICES,
-    PROFILE_FIELDS,
     StoreCore,
     free_join_code,
     id_from_uid,
@@ -45,10 +42,11 @@ from .core import (
     now,
     same_answer,
 )
+from .participants import DEFAULT_PROFILE, PROFILE_CHOICES, PROFILE_FIELDS, Participants
 from .sessions import SESSION_STATES, Sessions
 
 
-class Store(Sessions, StoreCore):
+class Store(Sessions, Participants, StoreCore):
     """The service the apps call: one object with every noun's verbs."""
 
 

@@ -11,9 +11,6 @@ from .. import schema as t
 from ..bank import Bank, bank_from_store
 from ..errors import NotFound, StoreError, UnknownJoinCode
 from .core import (
-    DEFAULT_PROFILE,
-    PROFILE_CHOICES,
-    PROFILE_FIELDS,
     StoreCore,
     _could_be_a_code,
     _row,
@@ -22,6 +19,7 @@ from .core import (
     normalise_join_code,
     now,
 )
+from .participants import DEFAULT_PROFILE, PROFILE_CHOICES, PROFILE_FIELDS
 
 SESSION_STATES = ("open", "closed")
 

@@ -44,9 +44,10 @@ from .core import (
 )
 from .participants import DEFAULT_PROFILE, PROFILE_CHOICES, PROFILE_FIELDS, Participants
 from .sessions import SESSION_STATES, Sessions
+from .throttle import Throttle
 
 
-class Store(Sessions, Participants, StoreCore):
+class Store(Sessions, Participants, Throttle, StoreCore):
     """The service the apps call: one object with every noun's verbs."""
 
 

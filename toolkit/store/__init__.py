@@ -26,9 +26,8 @@ from ..errors import (
     UnknownJoinCode,
     UnknownParticipant,
 )
+from .activities import ACTIVITY_KINDS, ACTIVITY_STATES, Activities
 from .core import (
-    ACTIVITY_KINDS,
-    ACTIVITY_STATES,
     JOIN_CODE_ALPHABET,
     JOIN_CODE_LENGTH,
     PERSONAL_CODE_LENGTH,
@@ -47,7 +46,7 @@ from .sessions import SESSION_STATES, Sessions
 from .throttle import Throttle
 
 
-class Store(Sessions, Participants, Throttle, StoreCore):
+class Store(Sessions, Activities, Participants, Throttle, StoreCore):
     """The service the apps call: one object with every noun's verbs."""
 
 

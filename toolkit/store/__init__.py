@@ -27,6 +27,7 @@ from ..errors import (
     UnknownParticipant,
 )
 from .activities import ACTIVITY_KINDS, ACTIVITY_STATES, Activities
+from .attempts import Attempts
 from .core import (
     JOIN_CODE_ALPHABET,
     JOIN_CODE_LENGTH,
@@ -46,7 +47,7 @@ from .sessions import SESSION_STATES, Sessions
 from .throttle import Throttle
 
 
-class Store(Sessions, Activities, Participants, Throttle, StoreCore):
+class Store(Sessions, Activities, Participants, Throttle, Attempts, StoreCore):
     """The service the apps call: one object with every noun's verbs."""
 
 

@@ -61,7 +61,7 @@ def test_a_close_whose_backup_failed_says_so_on_the_console(sqlite_store, all_ty
     def no_space(*_args, **_kwargs):
         raise BackupError(f"Could not back up {store.sqlite_path}: [Errno 28] No space left on device")
 
-    monkeypatch.setattr("toolkit.store.backup_sqlite", no_space)
+    monkeypatch.setattr("toolkit.store.core.backup_sqlite", no_space)
     app.panels["run"].buttons[pre["id"]]["closed"].click()
     assert store.get_activity(pre["id"])["state"] == "closed"  # the close itself is never held up by a backup
     assert store.backup_problem.endswith("[Errno 28] No space left on device")

@@ -284,13 +284,13 @@ def test_after_time_is_up_the_review_has_no_way_back_and_a_late_tap_is_not_saved
 def test_an_answer_the_store_refuses_as_late_tells_the_phone_that_time_is_up(store, all_types_bank, monkeypatch):
     from datetime import timedelta
 
-    import toolkit.store
+    import toolkit.store.attempts
 
     session, activity = _timed_pretest(store, all_types_bank)
     app = join(store, session)
     app.go(1)
     # the phone still shows a second of time, but the answer reaches the store after the deadline and its grace
-    monkeypatch.setattr(toolkit.store, "now", lambda: activity["opened_at"] + timedelta(seconds=306))
+    monkeypatch.setattr(toolkit.store.attempts, "now", lambda: activity["opened_at"] + timedelta(seconds=306))
     app.input.choose("tip")
     assert app.index == 9  # the review
     assert app.message.value == ("<div class='tk-problem'>Time is up: this answer was not saved. "

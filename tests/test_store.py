@@ -287,7 +287,8 @@ def test_a_save_after_the_deadline_is_refused_after_a_few_seconds_grace(store, a
                                                                         monkeypatch):
     from datetime import timedelta
 
-    import toolkit.store
+    import toolkit.store.attempts
+    import toolkit.store.core
     from toolkit.deadline import GRACE_S
     from toolkit.store import TimeUp
 
@@ -298,7 +299,7 @@ def test_a_save_after_the_deadline_is_refused_after_a_few_seconds_grace(store, a
     attempt = store.start_attempt(pre["id"], p["id"])
 
     def at(seconds):  # the store's clock, this long after the coach opened the activity
-        monkeypatch.setattr(toolkit.store, "now", lambda: pre["opened_at"] + timedelta(seconds=seconds))
+        monkeypatch.setattr(toolkit.store.attempts, "now", lambda: pre["opened_at"] + timedelta(seconds=seconds))
 
     at(60 + GRACE_S - 1)  # an answer already on its way at the deadline
     store.save_answer(attempt["id"], "consent", True, uid="in-flight")
@@ -317,7 +318,7 @@ def test_a_save_after_the_deadline_is_refused_after_a_few_seconds_grace(store, a
     monkeypatch.undo()
     case = store.open_activity(case["id"])
     group = store.add_group(case["id"], "G", [p["id"]])
-    monkeypatch.setattr(toolkit.store, "now", lambda: case["opened_at"] + timedelta(seconds=60 + GRACE_S))
+    monkeypatch.setattr(toolkit.store.core, "now", lambda: case["opened_at"] + timedelta(seconds=60 + GRACE_S))
     with pytest.raises(TimeUp):
         store.save_group_answer(group["id"], p["id"], "classification", "tip")
     assert store.group_answers(group["id"]) == {}

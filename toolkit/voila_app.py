@@ -62,6 +62,29 @@ def plain_page(key: str, refresh_s: int | None = None) -> str:
 
 ROOM_FULL_RETRY_S = 30  # the refused page asks again by itself this often: a freed kernel is taken soon
 
+PAGE_LIMIT_S = 90.0  # a page Voila has not finished sending by then is ended by the server (LimitedPageHandler)
+SLOW_PAGE_S = 30.0  # a page still being sent after this long gets the server's state dump in its log
+
+PAGE_ENDED = """<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="5"><title>{title}</title>
+<body style="font-family:system-ui,sans-serif;font-size:20px;max-width:32em;margin:2em auto;padding:0 1em">{lines}</body>"""
+# the end of a page whose head and part of its body were sent: recover.js reloads it once (or says it did not open)
+PAGE_ENDED_PART = """<div id="tk-page-ended" role="status" style="font-family:system-ui,sans-serif;font-size:18px;\
+padding:12px 16px">{lines}</div>
+<script>if (window.toolkitReloadOnce) {{ window.toolkitReloadOnce(); }}</script>"""
+
+
+def page_ended(lang: str | None, part: bool) -> str:
+    """What a page the server ended says (texts.T["page_reloading"]): in the page's language (its `lang=`) when
+    known, else in English and Urdu like the recovery line of recover.js."""
+    from . import languages
+    from .apps.texts import T, esc
+
+    text = T["page_reloading"]
+    shown = [lang] if lang in text else [code for code in ("en", "ur") if code in text]
+    lines = "".join(f'<p lang="{code}" dir="{languages.direction(code)}">{esc(text[code])}</p>' for code in shown)
+    return (PAGE_ENDED_PART if part else PAGE_ENDED).format(lines=lines, title=esc(text[shown[0]]))
+
 
 def room_full_page() -> str:
     return plain_page("room_full", ROOM_FULL_RETRY_S)
@@ -259,16 +282,45 @@ class LimitedPageHandler(TornadoVoilaHandler):
             noted()
         _PAGE.set(self)
         try:
-            await super().get(path)
+            await asyncio.wait_for(super().get(path), self.settings.get("toolkit_page_limit_s", PAGE_LIMIT_S))
         except RoomFull:  # another page took the last place between the check and the start
             if self._headers_written:
                 raise
             self.clear()
             self._room_full(address)
+        except asyncio.TimeoutError:
+            self._ended()
         finally:
             LimitedPageHandler.serving.discard(self)
             if self.toolkit_kernel_id is not None:
                 manager.page_sent(self.toolkit_kernel_id)
+
+    def _ended(self) -> None:
+        """Voila has not sent the page within the limit: no request stays open for good. The page says so and
+        reloads once (its head, with recover.js, is usually sent already); its kernel, stuck, is shut down."""
+        kernel_id = self.toolkit_kernel_id
+        self.log.warning("Page %s not sent after %.0f s (kernel %s): ended, the phone reloads it", self.request.uri,
+                         time.monotonic() - self.toolkit_since, kernel_id)
+        dump = self.settings.get("toolkit_state_dump")
+        if dump is not None:
+            dump.write(f"page {self.request.uri} ended")
+        if kernel_id is not None and kernel_id in self.kernel_manager:
+            asyncio.ensure_future(self._shut_down(kernel_id))
+        lang = self.get_argument("lang", None)
+        if self._headers_written:
+            self.finish(page_ended(lang, part=True))
+            return
+        self.clear()
+        self.set_status(503)
+        self.set_header("Retry-After", "5")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(page_ended(lang, part=False))
+
+    async def _shut_down(self, kernel_id: str) -> None:
+        try:
+            await ensure_async(self.kernel_manager.shutdown_kernel(kernel_id))
+        except Exception:  # gone already
+            self.log.debug("Kernel %s was gone already", kernel_id, exc_info=True)
 
     def _room_full(self, address: str) -> None:
         watch = self.settings.get("toolkit_room")
@@ -492,7 +544,7 @@ class CalmRefill:
 
 
 class StateDump:
-    """`kill -USR1 <server pid>` writes to the server's log what it is doing: every thread's stack at once
+    """`kill -USR1 <server pid>`, or a page still being sent after SLOW_PAGE_S, writes to the server's log what it is doing: every thread's stack at once
     (faulthandler: also when the event loop is blocked), then, from the event loop, the pool (each warm kernel:
     starting, started, warm, spent), the kernels (execution state, connections), the pages being sent (since
     when, which kernel), the page-request sockets and requests kept for kernels, and every asyncio task's stack.
@@ -505,11 +557,20 @@ class StateDump:
         self.app = app
 
     def install(self) -> None:
+        PeriodicCallback(self.watch, 5000).start()
         if self.SIGNAL is None:  # Windows: no such signal
             return
         loop = asyncio.get_event_loop()
         signal.signal(self.SIGNAL, lambda *_: loop.call_soon_threadsafe(self.write))
         faulthandler.register(self.SIGNAL, file=sys.stderr, all_threads=True, chain=True)
+
+    def watch(self) -> None:
+        """A page still being sent after SLOW_PAGE_S: the state dump, once per page."""
+        now = time.monotonic()
+        for page in list(LimitedPageHandler.serving):
+            if now - page.toolkit_since > SLOW_PAGE_S and not getattr(page, "toolkit_described", False):
+                page.toolkit_described = True
+                self.write(f"page {page.request.uri[:80]} still being sent after {now - page.toolkit_since:.0f} s")
 
     def lines(self) -> list[str]:
         manager, now = self.app.kernel_manager, time.monotonic()
@@ -576,13 +637,13 @@ class StateDump:
             chain.append(repr(coro)[:120])
         return chain
 
-    def write(self) -> None:
+    def write(self, why: str = "SIGUSR1") -> None:
         try:
             lines = self.lines()
         except Exception:  # a state dump must not harm the server
             self.app.log.warning("State dump failed", exc_info=True)
             return
-        self.app.log.warning("State dump (SIGUSR1):\n%s", "\n".join(f"  {line}" for line in lines))
+        self.app.log.warning("State dump (%s):\n%s", why, "\n".join(f"  {line}" for line in lines))
 
 
 def _kept(handler: type[tornado.web.StaticFileHandler]) -> type:
@@ -604,6 +665,8 @@ class WorkshopVoila(Voila):
     kernel_min_free_mb = Int(0, config=True, help="Start a kernel only while this much memory is free (MB); 0: any")
     page_connect_s = Float(60.0, config=True, help="Shut down a page's kernel when the page has not opened its "
                                                    "WebSocket this many seconds after it was sent")
+    page_limit_s = Float(PAGE_LIMIT_S, config=True, help="End a page Voila has not sent within this many seconds: "
+                                                         "it says so and reloads once; its kernel is shut down")
     allowed_hosts = List(Unicode(), config=True, help="Names and addresses (Host header) answered besides this "
                                                       "machine's own; anything else gets 403 (DNS rebinding)")
 
@@ -632,7 +695,9 @@ class WorkshopVoila(Voila):
         if hasattr(manager, "fill_if_needed"):
             self._warm_reported: dict[str, int] = {}
             asyncio.get_event_loop().call_later(1.0, self._report_warm)
-        StateDump(self).install()
+        settings["toolkit_page_limit_s"] = self.page_limit_s
+        settings["toolkit_state_dump"] = dump = StateDump(self)
+        dump.install()
         return settings
 
     def _page_resources(self) -> None:

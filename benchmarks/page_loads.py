@@ -83,7 +83,7 @@ class Phone:
         """Seconds until the app is on screen (None: not within timeout_s), and whether the page reloaded itself.
 
         A page not shown after `stuck_s` gets `self.stuck` (what it received, its WebSockets, the log lines about
-        its kernel) and its kernel writes every thread's stack to the server's log (SIGABRT with faulthandler on:
+        its kernel, the server's state dump: `kill -USR1`, toolkit.voila_app.StateDump) and its kernel writes every thread's stack to the server's log (SIGABRT with faulthandler on:
         that kernel ends; the page's recovery, if any, then reloads it)."""
         started = time.monotonic()
         self.stuck: list[str] = []
@@ -111,6 +111,14 @@ class Phone:
         kernel = re.search(r'"kernelId":\s*"([0-9a-f-]+)"', html)
         kernel_id = kernel.group(1) if kernel else None
         stacks: list[str] = []
+        if dump:  # the server's own account first (toolkit.voila_app.StateDump): pool, pages, kernels, tasks
+            before = server.log.stat().st_size if server.log.exists() else 0
+            server.proc.send_signal(signal.SIGUSR1)
+            time.sleep(1.5)
+            with open(server.log, "rb") as log:
+                log.seek(before)
+                stacks = [f"server {line.strip()[:200]}" for line in log.read().decode(errors="replace").splitlines()
+                          if line.startswith("  ") and not line.startswith("  File ")][:80]
         if dump and kernel_id:
             before = server.log.stat().st_size if server.log.exists() else 0
             for k in server.kernels():
@@ -122,7 +130,7 @@ class Phone:
                     pass
             with open(server.log, "rb") as log:
                 log.seek(before)
-                stacks = [f"stack {line.strip()[:160]}" for line in log.read().decode(errors="replace").splitlines()
+                stacks += [f"stack {line.strip()[:160]}" for line in log.read().decode(errors="replace").splitlines()
                           if line.strip().startswith(("File ", "Thread ", "Current thread"))][:60]
         lines = [f"html {len(html)} chars; kernel {kernel_id}; config {'jupyter-config-data' in html}; "
                  f"cell {'cell-index' in html}; voila_finish {'window.voila_finish()' in html}; "
@@ -329,7 +337,8 @@ def main() -> None:
     parser.add_argument("--strangers", action="store_true",
                         help="meanwhile open and close pairs of page-request sockets for made-up ids (166 a minute)")
     parser.add_argument("--dump-stuck", action="store_true",
-                        help="a page not shown after 15 s: describe it and dump its kernel's stacks into the log (ends it)")
+                        help="a page not shown after 15 s: describe it, dump the server's state and its kernel's stacks "
+                             "into the log (ends that kernel)")
     parser.add_argument("--keep", action="store_true", help="keep the server log when a page never showed the app")
     args = parser.parse_args()
     per_phone = args.reloads + 1

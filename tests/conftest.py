@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -90,7 +93,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """`toolkit serve` on free ports, on a store seeded with the demo built from the test bank."""
+    """`toolkit serve` on free ports, on a store seeded with the demo built from the test bank.
+
+    Its output goes to serve.log in its data folder (a pipe nobody reads would stop the servers once full); a
+    test that fails with it gets the server's account of that moment in its report (`served_account`)."""
     from toolkit.demo import seed_demo
     from toolkit.serve import wait_for_port
 
@@ -99,22 +105,67 @@ def served(tmp_path_factory):
     session = seed_demo(store, TEST_BANKS)
     store.close()
     port, coach_port = free_port(), free_port()
+    log = open(data / "serve.log", "wb")  # noqa: SIM115 - open for the servers' whole life, closed below
     proc = subprocess.Popen(
         [sys.executable, "-m", "toolkit", "serve", "--data", str(data), "--banks", str(TEST_BANKS),
          "--port", str(port), "--coach-port", str(coach_port), "--host", "127.0.0.1", "--expect", "3"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        stdout=log, stderr=subprocess.STDOUT)
     try:
         assert wait_for_port(port, 90) and wait_for_port(coach_port, 90), "toolkit serve did not start"
         token = (data / "coach-token").read_text().strip()
         yield {"participant": f"http://127.0.0.1:{port}/", "coach": f"http://127.0.0.1:{coach_port}/?token={token}",
                "coach_bare": f"http://127.0.0.1:{coach_port}/", "session": session, "db": config.sqlite_url(data),
-               "port": port, "coach_port": coach_port, "data": data, "process": proc}
+               "port": port, "coach_port": coach_port, "data": data, "process": proc, "log": data / "serve.log"}
     finally:
         proc.send_signal(signal.SIGINT)
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
+
+
+def served_account(served: dict, lines: int = 200) -> str:
+    """What the served participant server is doing now: its state dump (pool, kernels, pages being sent, every
+    task's await chain; toolkit.voila_app.StateDump), the stacks of its kernels (py-spy, where installed), and
+    the end of the servers' log."""
+    import psutil
+
+    def cmdline(p: psutil.Process) -> str:
+        try:
+            return " ".join(p.cmdline())
+        except psutil.Error:
+            return ""
+
+    out = []
+    try:
+        servers = psutil.Process(served["process"].pid).children()
+    except psutil.Error:
+        servers = []
+    for server in (p for p in servers if "participant.ipynb" in cmdline(p)):
+        with contextlib.suppress(psutil.Error):
+            server.send_signal(signal.SIGUSR1)
+        time.sleep(2)  # the dump is written from the server's event loop
+        spy = shutil.which("py-spy")
+        kernels = [k for k in server.children(recursive=True) if "ipykernel" in cmdline(k)]
+        for pid in ([server.pid] + [k.pid for k in kernels]) if spy else []:
+            run = subprocess.run([spy, "dump", "--pid", str(pid)], capture_output=True, text=True, timeout=60)
+            out.append(f"py-spy dump --pid {pid}:\n{run.stdout[-4000:]}{run.stderr[-500:]}")
+    text = served["log"].read_text(errors="replace").splitlines() if served["log"].exists() else []
+    return "\n".join(out + [f"--- the last {lines} lines of {served['log']}"] + text[-lines:])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test that used the served app reports what the server was doing when it failed."""
+    outcome = yield
+    report = outcome.get_result()
+    served = getattr(item, "funcargs", {}).get("served")
+    if served is not None and report.when == "call" and report.failed:
+        try:
+            report.sections.append(("toolkit serve when the test failed", served_account(served)))
+        except Exception as e:  # noqa: BLE001 - the account must not hide the failure itself
+            report.sections.append(("toolkit serve when the test failed", f"no account: {e!r}"))
 
 
 @pytest.fixture(scope="module")

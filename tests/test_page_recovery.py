@@ -50,6 +50,13 @@ def context(browser):
     context.close()
 
 
+def hold_clock(page) -> None:
+    """Playwright's clock, still until the test moves it: no timer fires on its own, however slowly this machine
+    loads the page (with the clock running, a reload could come before the test looked)."""
+    page.clock.install(time=1_000_000)
+    page.clock.pause_at(1_001_000)
+
+
 def recovery_lines(page) -> list[tuple[str, str]]:
     return [tuple(line) for line in page.eval_on_selector_all("#tk-recovery p", "ps => ps.map(p => [p.lang, p.textContent])")]
 
@@ -57,7 +64,7 @@ def recovery_lines(page) -> list[tuple[str, str]]:
 def test_a_page_that_does_not_open_reloads_once_at_its_address_and_says_so_in_urdu(context):
     site = Site(context, HUNG, APP.format(lang="ur"))
     page = context.new_page()
-    page.clock.install()
+    hold_clock(page)
     address = f"{SITE}?code=ABC123&token=t-42&lang=ur"
     page.goto(address)
     page.clock.run_for(19_000)
@@ -76,7 +83,7 @@ def test_a_page_that_does_not_open_reloads_once_at_its_address_and_says_so_in_ur
 def test_a_page_that_still_does_not_open_is_not_reloaded_again_and_says_so_in_both_languages(context):
     site = Site(context, HUNG)
     page = context.new_page()
-    page.clock.install()
+    hold_clock(page)
     page.goto(f"{SITE}?token=t-7")  # no language in the address, none remembered by this phone
     with page.expect_navigation():
         page.clock.run_for(23_000)
@@ -91,7 +98,7 @@ def test_a_page_that_still_does_not_open_is_not_reloaded_again_and_says_so_in_bo
 def test_the_line_is_in_the_language_the_app_last_showed_on_this_phone(context):
     Site(context, APP.format(lang="ur"), HUNG)
     page = context.new_page()
-    page.clock.install()
+    hold_clock(page)
     page.goto(f"{SITE}?code=ABC123")
     page.locator(".tk-app").wait_for()
     page.clock.run_for(1_000)
@@ -105,7 +112,7 @@ def test_a_page_still_arriving_is_reloaded_only_after_a_minute(context):
     that keeps arriving for a minute without the app is reloaded all the same (the reload takes a warm kernel)."""
     site = Site(context, GROWING, APP.format(lang="en"))
     page = context.new_page()
-    page.clock.install()
+    hold_clock(page)
     page.goto(f"{SITE}?code=ABC123&lang=en")
     page.clock.run_for(59_000)
     assert len(site.requests) == 1 and recovery_lines(page) == []
@@ -115,3 +122,20 @@ def test_a_page_still_arriving_is_reloaded_only_after_a_minute(context):
         page.clock.run_for(2_000)
     page.locator(".tk-app").wait_for()
     assert len(site.requests) == 2
+
+
+def test_a_page_the_server_ended_reloads_at_once_and_says_so(context):
+    """The server ends a page it could not send in time (LimitedPageHandler, PAGE_LIMIT_S) with page_ended():
+    the page reloads once at its address without waiting for its own 20 s."""
+    from toolkit.voila_app import page_ended
+
+    site = Site(context, HUNG + page_ended("ur", part=True), APP.format(lang="ur"))
+    page = context.new_page()
+    hold_clock(page)
+    address = f"{SITE}?token=t-3&lang=ur"
+    page.goto(address)
+    assert recovery_lines(page) == [("ur", T["page_reloading"]["ur"])]
+    with page.expect_navigation():
+        page.clock.run_for(2_000)
+    page.locator(".tk-app").wait_for()
+    assert site.requests == [address, address]

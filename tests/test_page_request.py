@@ -233,3 +233,45 @@ def test_voila_still_routes_and_delivers_the_page_request_the_way_this_replaceme
     mro = type(voila.kernel_manager).__mro__
     pooling = next(i for i, c in enumerate(mro) if c.__name__ == "VoilaKernelManager")
     assert mro.index(PageRequestSecrets) > pooling
+
+
+def test_a_page_voila_does_not_send_in_time_is_ended_saying_so_and_its_request_closes(voila, monkeypatch):
+    """No request stays open for good: a page whose rendering is held (here Voila's page handler sends the head
+    and then waits for ever) is ended at the limit with page_ended(), in the page's language; a page of which
+    nothing was sent gets the whole short page (503, it reloads by itself)."""
+    from toolkit.apps.texts import T
+    from toolkit.voila_app import TornadoVoilaHandler
+
+    held = {"write": True}
+
+    async def hung_render(self, path=None):
+        if held["write"]:
+            self.write("<html><head><script>/* recover.js */</script></head><body><div>Running participant...</div>")
+            self.flush()
+        await asyncio.Event().wait()  # a rendering that never ends
+
+    monkeypatch.setattr(TornadoVoilaHandler, "get", hung_render)
+    voila.app.settings["toolkit_page_limit_s"] = 1.0
+    port = free_port()
+
+    async def scenario():
+        server = voila.app.listen(port, "127.0.0.1")
+        client = tornado.httpclient.AsyncHTTPClient()
+        try:
+            part = await client.fetch(f"http://127.0.0.1:{port}/?lang=ur", request_timeout=30, raise_error=False)
+            held["write"] = False
+            whole = await client.fetch(f"http://127.0.0.1:{port}/", request_timeout=30, raise_error=False)
+            return part, whole
+        finally:
+            server.stop()
+
+    part, whole = asyncio.run(scenario())
+    body = part.body.decode()
+    assert part.code == 200 and body.startswith("<html><head>")  # the head was sent: the page is ended in its body
+    ending = body.split('id="tk-page-ended"')[1]
+    assert T["page_reloading"]["ur"] in ending and T["page_reloading"]["en"] not in ending
+    assert "window.toolkitReloadOnce()" in ending
+    assert whole.code == 503 and whole.headers["Retry-After"] == "5"
+    text = whole.body.decode()
+    assert '<meta http-equiv="refresh" content="5">' in text
+    assert T["page_reloading"]["en"] in text and T["page_reloading"]["ur"] in text  # no language known: both

@@ -11,21 +11,28 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import faulthandler
 import hmac
 import ipaddress
 import math
 import os
 import secrets
+import signal
 import socket
+import sys
 import time
 import uuid
+import weakref
 
 import tornado.web
+import zmq
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado.httputil import split_host_and_port
 from tornado.ioloop import PeriodicCallback
-from traitlets import Bool, Float, Int, List, Unicode
+from traitlets import Bool, Float, Int, List, Type, Unicode
 from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.tornado.handler import TornadoVoilaHandler
@@ -55,6 +62,29 @@ def plain_page(key: str, refresh_s: int | None = None) -> str:
 
 ROOM_FULL_RETRY_S = 30  # the refused page asks again by itself this often: a freed kernel is taken soon
 
+PAGE_LIMIT_S = 90.0  # a page Voila has not finished sending by then is ended by the server (LimitedPageHandler)
+SLOW_PAGE_S = 30.0  # a page still being sent after this long gets the server's state dump in its log
+
+PAGE_ENDED = """<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="5"><title>{title}</title>
+<body style="font-family:system-ui,sans-serif;font-size:20px;max-width:32em;margin:2em auto;padding:0 1em">{lines}</body>"""
+# the end of a page whose head and part of its body were sent: recover.js reloads it once (or says it did not open)
+PAGE_ENDED_PART = """<div id="tk-page-ended" role="status" style="font-family:system-ui,sans-serif;font-size:18px;\
+padding:12px 16px">{lines}</div>
+<script>if (window.toolkitReloadOnce) {{ window.toolkitReloadOnce(); }}</script>"""
+
+
+def page_ended(lang: str | None, part: bool) -> str:
+    """What a page the server ended says (texts.T["page_reloading"]): in the page's language (its `lang=`) when
+    known, else in English and Urdu like the recovery line of recover.js."""
+    from . import languages
+    from .apps.texts import T, esc
+
+    text = T["page_reloading"]
+    shown = [lang] if lang in text else [code for code in ("en", "ur") if code in text]
+    lines = "".join(f'<p lang="{code}" dir="{languages.direction(code)}">{esc(text[code])}</p>' for code in shown)
+    return (PAGE_ENDED_PART if part else PAGE_ENDED).format(lines=lines, title=esc(text[shown[0]]))
+
 
 def room_full_page() -> str:
     return plain_page("room_full", ROOM_FULL_RETRY_S)
@@ -67,6 +97,35 @@ class RoomFull(Exception):
 # The page request being served, seen by the kernel manager while it hands that page a kernel (the handler's
 # coroutine and the manager's calls for it run in one asyncio task, hence in one context).
 _PAGE: contextvars.ContextVar = contextvars.ContextVar("toolkit_page", default=None)
+
+
+class WakefulChannel(AsyncZMQSocketChannel):
+    """A kernel client's shell (or control, stdin) channel that never sleeps through a reply.
+
+    jupyter_client sends every message on a synchronous shadow of the channel's asyncio socket
+    (`Session.send`: `zmq.Socket.shadow(socket.underlying)`), behind pyzmq's back. libzmq processes the
+    socket's pending commands during that send, and with them the edge of its file descriptor that says a
+    message has arrived; pyzmq's asyncio socket, which only re-reads its events after sends of its own, is
+    not told. A reply that arrives during such a send then sits in the socket while `await socket.poll()`
+    waits for good. In Voila this is the page's execute_reply: nbclient mirrors each Output widget the cell
+    writes to with a comm_msg on the shell channel (nbclient.output_widget) while it waits for the cell's
+    reply on that same channel. The participant cell writes to Output widgets just before it ends, so about
+    one page in 50 stopped at "Running …" with its kernel idle (issue #13; tests/test_page_replies.py).
+
+    After each send, the asyncio socket reads its events, which makes pyzmq look again at what arrived
+    (`_AsyncSocket.get(zmq.EVENTS)` schedules its event handler): what pyzmq does after a send of its own."""
+
+    def send(self, msg) -> None:
+        super().send(msg)
+        self.socket.get(zmq.EVENTS)
+
+
+class WakefulKernelClient(AsyncKernelClient):
+    """The kernel client of every kernel the servers start (Voila renders each page's notebook through one)."""
+
+    shell_channel_class = Type(WakefulChannel)
+    control_channel_class = Type(WakefulChannel)
+    stdin_channel_class = Type(WakefulChannel)
 
 
 class CappedKernelManager(AsyncMappingKernelManager):
@@ -199,9 +258,12 @@ CLIENT_HEADER = "X-Toolkit-Client"  # the phone's address, as the page's kernel 
 class LimitedPageHandler(TornadoVoilaHandler):
     limit = SlidingWindow(PAGE_LOADS_PER_MINUTE, 60.0)
     toolkit_kernel_id: str | None = None
+    serving: weakref.WeakSet = weakref.WeakSet()  # the pages being sent now (StateDump lists them)
 
     async def get(self, path=None):
         address = self.request.remote_ip or "?"
+        self.toolkit_since = time.monotonic()
+        LimitedPageHandler.serving.add(self)
         # The kernel learns its phone's address from this header (Voila passes the headers named in
         # VoilaConfiguration.http_header_envs to the kernel): whatever the client sent under that name is replaced.
         self.request.headers[CLIENT_HEADER] = address
@@ -220,15 +282,45 @@ class LimitedPageHandler(TornadoVoilaHandler):
             noted()
         _PAGE.set(self)
         try:
-            await super().get(path)
+            await asyncio.wait_for(super().get(path), self.settings.get("toolkit_page_limit_s", PAGE_LIMIT_S))
         except RoomFull:  # another page took the last place between the check and the start
             if self._headers_written:
                 raise
             self.clear()
             self._room_full(address)
+        except asyncio.TimeoutError:
+            self._ended()
         finally:
+            LimitedPageHandler.serving.discard(self)
             if self.toolkit_kernel_id is not None:
                 manager.page_sent(self.toolkit_kernel_id)
+
+    def _ended(self) -> None:
+        """Voila has not sent the page within the limit: no request stays open for good. The page says so and
+        reloads once (its head, with recover.js, is usually sent already); its kernel, stuck, is shut down."""
+        kernel_id = self.toolkit_kernel_id
+        self.log.warning("Page %s not sent after %.0f s (kernel %s): ended, the phone reloads it", self.request.uri,
+                         time.monotonic() - self.toolkit_since, kernel_id)
+        dump = self.settings.get("toolkit_state_dump")
+        if dump is not None:
+            dump.write(f"page {self.request.uri} ended")
+        if kernel_id is not None and kernel_id in self.kernel_manager:
+            asyncio.ensure_future(self._shut_down(kernel_id))
+        lang = self.get_argument("lang", None)
+        if self._headers_written:
+            self.finish(page_ended(lang, part=True))
+            return
+        self.clear()
+        self.set_status(503)
+        self.set_header("Retry-After", "5")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(page_ended(lang, part=False))
+
+    async def _shut_down(self, kernel_id: str) -> None:
+        try:
+            await ensure_async(self.kernel_manager.shutdown_kernel(kernel_id))
+        except Exception:  # gone already
+            self.log.debug("Kernel %s was gone already", kernel_id, exc_info=True)
 
     def _room_full(self, address: str) -> None:
         watch = self.settings.get("toolkit_room")
@@ -451,6 +543,109 @@ class CalmRefill:
             return content
 
 
+class StateDump:
+    """`kill -USR1 <server pid>`, or a page still being sent after SLOW_PAGE_S, writes to the server's log what it is doing: every thread's stack at once
+    (faulthandler: also when the event loop is blocked), then, from the event loop, the pool (each warm kernel:
+    starting, started, warm, spent), the kernels (execution state, connections), the pages being sent (since
+    when, which kernel), the page-request sockets and requests kept for kernels, and every asyncio task's stack.
+    To find where a page that never arrives waits (issue #13); the tests' served fixture and
+    benchmarks/page_loads.py send it when a page takes too long."""
+
+    SIGNAL = getattr(signal, "SIGUSR1", None)
+
+    def __init__(self, app: WorkshopVoila):
+        self.app = app
+
+    def install(self) -> None:
+        PeriodicCallback(self.watch, 5000).start()
+        if self.SIGNAL is None:  # Windows: no such signal
+            return
+        loop = asyncio.get_event_loop()
+        signal.signal(self.SIGNAL, lambda *_: loop.call_soon_threadsafe(self.write))
+        faulthandler.register(self.SIGNAL, file=sys.stderr, all_threads=True, chain=True)
+
+    def watch(self) -> None:
+        """A page still being sent after SLOW_PAGE_S: the state dump, once per page."""
+        now = time.monotonic()
+        for page in list(LimitedPageHandler.serving):
+            if now - page.toolkit_since > SLOW_PAGE_S and not getattr(page, "toolkit_described", False):
+                page.toolkit_described = True
+                self.write(f"page {page.request.uri[:80]} still being sent after {now - page.toolkit_since:.0f} s")
+
+    def lines(self) -> list[str]:
+        manager, now = self.app.kernel_manager, time.monotonic()
+        out = [f"kernels held {manager.kernels_held()} (cap {manager.kernel_cap}), starting {manager._starting}"]
+        for name, pool in getattr(manager, "_pools", {}).items():
+            out.append(f"pool {name}: {len(pool)} task(s); counted for pages {manager.get_pool_size(name)}")
+            for task in pool:
+                if not task.done():
+                    out.append("  starting")
+                elif task.cancelled() or task.exception() is not None:
+                    out.append(f"  failed: {'cancelled' if task.cancelled() else repr(task.exception())}")
+                else:
+                    content = task.result()
+                    render = content.get("task")
+                    out.append(f"  {content['kernel_id']}: warm {CalmRefill._warm(task)}, render "
+                               f"{'done' if render is not None and render.done() else 'running'}")
+        warming = manager.__dict__.get("_warming")
+        out.append(f"replacement warming: {bool(warming and warming.locked())}; last page load "
+                   f"{now - getattr(manager, '_last_page_load', -math.inf):.1f} s ago")
+        for kernel_id in manager.list_kernel_ids():
+            kernel = manager.get_kernel(kernel_id)
+            out.append(f"kernel {kernel_id}: {getattr(kernel, 'execution_state', '?')}, connections "
+                       f"{manager._kernel_connections.get(kernel_id, 0)}, sent to a page "
+                       f"{'-' if kernel_id not in manager._sent else f'{now - manager._sent[kernel_id]:.0f} s ago'}"
+                       f"{', being sent' if kernel_id in manager._sending else ''}")
+        for page in list(LimitedPageHandler.serving):
+            out.append(f"page {page.request.uri[:80]} for {now - page.toolkit_since:.1f} s, kernel "
+                       f"{page.toolkit_kernel_id}")
+        out.append(f"page-request sockets {sorted(RequestInfoSocketHandler._waiters)}; requests kept "
+                   f"{sorted(RequestInfoSocketHandler._cache)}")
+        for task in asyncio.all_tasks():
+            out.append(f"task {task.get_name()}: " + " > ".join(self.awaiting(task.get_coro())))
+        import gc
+        import types
+
+        import zmq
+        from voila.notebook_renderer import NotebookRenderer
+
+        for thing in gc.get_objects():
+            if isinstance(thing, types.AsyncGeneratorType) and thing.ag_frame is not None:
+                out.append("async generator: " + " > ".join(self.awaiting(thing)))
+            elif isinstance(thing, NotebookRenderer):
+                client = getattr(getattr(thing, "executor", None), "kc", None)
+                if client is None:
+                    continue
+                waiting = {name: bool(getattr(client, f"{name}_channel").socket.get(zmq.EVENTS) & zmq.POLLIN)
+                           for name in ("shell", "iopub") if getattr(client, f"{name}_channel", None) is not None
+                           and getattr(client, f"{name}_channel").socket is not None}
+                out.append(f"renderer of {getattr(thing.executor.km, 'kernel_id', '?')} ({type(client).__name__}): "
+                           f"messages waiting {waiting}")
+        return out
+
+    @staticmethod
+    def awaiting(coro, most: int = 30) -> list[str]:
+        """Where a coroutine waits: each coroutine or async generator down the chain it awaits, innermost last."""
+        chain = []
+        while coro is not None and len(chain) < most:
+            frame = getattr(coro, "cr_frame", None) or getattr(coro, "ag_frame", None) or getattr(coro, "gi_frame", None)
+            if frame is not None:
+                where = frame.f_code.co_filename.rsplit("site-packages/", 1)[-1]
+                chain.append(f"{frame.f_code.co_name} ({where}:{frame.f_lineno})")
+            coro = getattr(coro, "cr_await", None) or getattr(coro, "ag_await", None) or getattr(coro, "gi_yieldfrom", None)
+        if coro is not None and not chain:
+            chain.append(repr(coro)[:120])
+        return chain
+
+    def write(self, why: str = "SIGUSR1") -> None:
+        try:
+            lines = self.lines()
+        except Exception:  # a state dump must not harm the server
+            self.app.log.warning("State dump failed", exc_info=True)
+            return
+        self.app.log.warning("State dump (%s):\n%s", why, "\n".join(f"  {line}" for line in lines))
+
+
 def _kept(handler: type[tornado.web.StaticFileHandler]) -> type:
     """The same static handler, with assets the browser may keep for a day instead of asking again."""
 
@@ -470,11 +665,15 @@ class WorkshopVoila(Voila):
     kernel_min_free_mb = Int(0, config=True, help="Start a kernel only while this much memory is free (MB); 0: any")
     page_connect_s = Float(60.0, config=True, help="Shut down a page's kernel when the page has not opened its "
                                                    "WebSocket this many seconds after it was sent")
+    page_limit_s = Float(PAGE_LIMIT_S, config=True, help="End a page Voila has not sent within this many seconds: "
+                                                         "it says so and reloads once; its kernel is shut down")
     allowed_hosts = List(Unicode(), config=True, help="Names and addresses (Host header) answered besides this "
                                                       "machine's own; anything else gets 403 (DNS rebinding)")
 
     def init_settings(self) -> dict:
         self._page_resources()
+        # every kernel's client wakes for its replies (WakefulChannel); read by each kernel manager as it is made
+        self.config.AsyncKernelManager.client_factory = WakefulKernelClient
         configuration = self.voila_configuration
         # Voila builds its pool of warm kernels on this class: the cap below, each kernel's page-request secret above
         base = CappedKernelManager
@@ -496,6 +695,9 @@ class WorkshopVoila(Voila):
         if hasattr(manager, "fill_if_needed"):
             self._warm_reported: dict[str, int] = {}
             asyncio.get_event_loop().call_later(1.0, self._report_warm)
+        settings["toolkit_page_limit_s"] = self.page_limit_s
+        settings["toolkit_state_dump"] = dump = StateDump(self)
+        dump.install()
         return settings
 
     def _page_resources(self) -> None:

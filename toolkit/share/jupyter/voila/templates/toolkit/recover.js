@@ -86,6 +86,7 @@
       note_language();
       return;
     }
+    if (given_up) { return; }
     if (reloaded && !said && document.body) {
       say('page_reloading');  // this is the reload: say why the page opened again
       said = true;
@@ -98,6 +99,12 @@
       window.setTimeout(check, 500);
       return;
     }
+    reload_once();
+  }
+  var given_up = false;
+  function reload_once() {
+    if (given_up || app()) { return; }
+    given_up = true;  // check() stops: one reload (or one message) per page
     if (reloaded || !put('sessionStorage', FLAG, '1')) {
       say('page_still_closed');  // once only: a second reload would not do better
       return;
@@ -106,5 +113,7 @@
     console.warn('toolkit: the app did not show; reloading the page once');
     window.setTimeout(function () { window.location.reload(); }, 1500);
   }
+  // The server ends a page it could not send in time (toolkit.voila_app.LimitedPageHandler) with a call to this.
+  window.toolkitReloadOnce = reload_once;
   window.setTimeout(check, 500);
 })();

@@ -23,7 +23,8 @@ def _one_workshop(store, name: str) -> dict:
     try:
         found = find_workshops(store, name)
     except StoreError as e:
-        raise click.ClickException(str(e)) from None
+        raise click.ClickException(f"{e} Make it first: toolkit workshop create {name!r} --place PLACE --starts "
+                                   "YYYY-MM-DD (toolkit workshop list shows those there are).") from None
     if len(found) > 1:
         listed = "\n".join(f"  {w['id']}  {w['title']}" for w in found)
         raise click.ClickException(f"{len(found)} workshops match {name!r}; name one by its full title or id:\n"

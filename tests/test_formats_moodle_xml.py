@@ -151,3 +151,17 @@ def test_export_of_a_bank_with_feedback_on_matching_items_reports_it(tmp_path):
     assert [str(r).split(": ", 1)[1] for r in reports] == [
         "question 'a-match-differences': feedback on matching items and options is not exported: Moodle has no "
         "place for it"]
+
+
+def test_multilang_spans_in_every_registered_language_come_through(tmp_path):
+    from toolkit import languages
+
+    spans = "".join(f'<span lang="{code}" class="multilang">Q-{code}</span>' for code in languages.codes())
+    path = tmp_path / "q.xml"
+    path.write_text(f'<?xml version="1.0" encoding="UTF-8"?>\n<quiz><question type="essay"><name><text>q</text>'
+                    f'</name><questiontext format="html"><text><![CDATA[{spans}<span lang="xx" class="multilang">'
+                    "Q-xx</span>]]></text></questiontext></question></quiz>\n", encoding="utf-8")
+    content, reports = import_bank(path, "moodle-xml")
+    assert content["questions"][0]["text"] == {code: f"Q-{code}" for code in languages.codes()}
+    held = ", ".join(languages.english_name(c) for c in languages.codes())
+    assert [r.message for r in reports if "xx" in r.message] == [f"text in xx was left out (the bank holds {held})"]

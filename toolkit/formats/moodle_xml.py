@@ -200,7 +200,7 @@ def _esc(s: str) -> str:
 def _plain_or_html(text: dict) -> str:
     """Matching answers are plain text in Moodle; HTML only where plain text would be misread (or for Urdu)."""
     en = text.get("en", "")
-    return to_html(text) if "ur" in text or LOOKS_LIKE_HTML.search(en) or "{mlang" in en else en
+    return to_html(text) if set(text) - {"en"} or LOOKS_LIKE_HTML.search(en) or "{mlang" in en else en
 
 
 def _html(tag: str, text: dict, indent: str) -> list[str]:

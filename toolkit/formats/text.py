@@ -6,13 +6,14 @@ import html
 import re
 from html.parser import HTMLParser
 
+from .. import languages
 from .common import Text
 
 BLOCKS = {"p", "div", "li", "tr", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
           "section", "article", "header", "footer", "dl", "dt", "dd", "hr", "figure", "figcaption"}
 SKIPPED = {"script", "style", "head", "title", "template", "noscript"}
 LOOKS_LIKE_HTML = re.compile(r"<[A-Za-z/!][^>]*>|&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});")
-LANGS = ("en", "ur")
+LANGS = languages.codes()  # the languages a multilang span may carry into a bank
 
 
 class _Reader(HTMLParser):
@@ -102,7 +103,8 @@ def html_to_text(fragment: str, *, newlines_are_breaks: bool = False) -> tuple[T
         result["en"] = result.pop("other")
     dropped = [lang for lang in result if lang not in LANGS]
     if dropped:
-        reader.notes.append(f"text in {', '.join(dropped)} was left out (the bank holds English and Urdu)")
+        held = ", ".join(languages.english_name(c) for c in LANGS)
+        reader.notes.append(f"text in {', '.join(dropped)} was left out (the bank holds {held})")
     return _only({k: v for k, v in result.items() if k in LANGS}), reader.notes
 
 

@@ -165,3 +165,44 @@ def test_multilang_spans_in_every_registered_language_come_through(tmp_path):
     assert content["questions"][0]["text"] == {code: f"Q-{code}" for code in languages.codes()}
     held = ", ".join(languages.english_name(c) for c in languages.codes())
     assert [r.message for r in reports if "xx" in r.message] == [f"text in xx was left out (the bank holds {held})"]
+
+
+def _bank(tmp_path, questions: str):
+    from toolkit.bank import load_bank as load
+
+    path = tmp_path / "b.yaml"
+    path.write_text("format: 1\nid: b\ntitle: B\nkind: test\nobjectives: [{id: O1, text: One}]\nquestions:\n"
+                    + questions, encoding="utf-8")
+    return load(path)
+
+
+@pytest.mark.parametrize("fmt", ["moodle-xml", "gift"])
+def test_a_question_moodle_would_refuse_is_reported_and_left_out(tmp_path, fmt):
+    options = ", ".join(f"{{id: o{i}, text: Option {i}}}" for i in range(12))
+    right = ", ".join(f"o{i}" for i in range(11))
+    bank = _bank(tmp_path, f"  - {{id: eleven, type: multiple, objectives: [O1], text: Which eleven, options: [{options}], "
+                           f"key: [{right}]}}\n"
+                           "  - {id: one-item, type: matching, objectives: [O1], text: Match it, "
+                           "options: [{id: a, text: FIA}, {id: b, text: Police}], items: [{id: '1', text: Visas}], "
+                           "key: {'1': a}}\n"
+                           "  - {id: fine, type: truefalse, objectives: [O1], text: Is it so, key: true}\n")
+    out = tmp_path / "b.out"
+    reports = export_bank(bank, fmt, out)
+    said = {r.question: (r.level, r.message) for r in reports}
+    assert said["eleven"] == ("skipped", "not exported: with 11 right options each is worth 1/11 (9.09091%), a grade "
+                                         "Moodle does not accept (it takes 1/2 to 1/10, and 1/20): Moodle would "
+                                         "refuse the whole file. Give the question at most 10 right options, or "
+                                         "split it in two")
+    assert said["one-item"] == ("skipped", "not exported: Moodle's matching question needs at least two items to "
+                                           "match (and three answers), this one has 1: add an item, or make it a "
+                                           "single-choice question")
+    text = out.read_text(encoding="utf-8")
+    assert "9.09091" not in text and "Match it" not in text and "Is it so" in text
+
+
+def test_moodles_list_of_grades_takes_one_kth_up_to_ten_and_one_twentieth():
+    from toolkit.formats.moodle import moodle_accepts
+
+    # question/engine/bank.php: 1/q for 1 <= q <= 10, and 1/20 (each negative too); nothing else of the form 1/k.
+    assert [k for k in range(1, 25) if moodle_accepts(1 / k)] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20]
+    assert moodle_accepts(-1 / 3) and not moodle_accepts(-1 / 11)

@@ -25,7 +25,8 @@ class _Reader(HTMLParser):
         self.stack: list[tuple[str, str | None]] = []  # (tag, language it opens)
         self.skip = 0
         self.notes: list[str] = []
-        self.links: list[str | None] = []
+        self.links: list[tuple[str | None, int]] = []  # the href of each open link, and where its text starts
+        self.space_due = False  # after a link's address: a space before the next word
 
     @property
     def lang(self) -> str | None:
@@ -52,7 +53,7 @@ class _Reader(HTMLParser):
         elif tag in ("td", "th"):
             self.out(" | ")
         elif tag == "a":
-            self.links.append(a.get("href"))
+            self.links.append((a.get("href"), len(self.parts)))
         if tag in ("input", "meta", "link", "hr", "wbr", "col", "source"):
             return
         opens = a.get("lang") if (tag == "lang" or "multilang" in a.get("class", "").split()) else None
@@ -62,9 +63,11 @@ class _Reader(HTMLParser):
         if tag in SKIPPED:
             self.skip = max(0, self.skip - 1)
         if tag == "a" and self.links:
-            href = self.links.pop()
-            if href and re.match(r"https?://", href):
+            href, start = self.links.pop()
+            shown = "".join(part for _lang, part in self.parts[start:]).strip()
+            if href and re.match(r"https?://", href) and not _same_address(shown, href):
                 self.out(f" ({href})")
+                self.space_due = True
         if tag in BLOCKS:
             self.out("\n\n")
         for i in range(len(self.stack) - 1, -1, -1):
@@ -74,7 +77,23 @@ class _Reader(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self.skip:
+            if self.space_due and re.match(r"[^\s.,;:!?)\]'\"’”]", data):
+                data = " " + data  # '<a href=…>page</a>and' is 'page (…) and', not 'page (…)and'
+            self.space_due = False
             self.out(re.sub(r"\s+", " ", data))
+
+
+def _same_address(shown: str, href: str) -> bool:
+    """Whether a link's text is its address (written with or without http://, www. or a final /)."""
+    def bare(u: str) -> str:
+        return re.sub(r"^(https?://)?(www\.)?", "", u.strip().casefold()).rstrip("/")
+    return bool(shown) and bare(shown) == bare(href)
+
+
+def _markdown_link(m: re.Match) -> str:
+    text, href, after = m.group(1), m.group(2), m.group(3)
+    out = text if _same_address(text, href) else f"{text} ({href})"
+    return out + (" " if after and re.match(r"[^\s.,;:!?)\]'\"’”]", after) else "")
 
 
 def _tidy(s: str) -> str:
@@ -121,7 +140,7 @@ def markdown_to_text(s: str) -> tuple[Text, list[str]]:
     for alt in re.findall(r"!\[([^\]]*)\]\([^)]*\)", s):
         notes.append(f"an image{f' ({alt!r})' if alt else ''} was left out")
     s = re.sub(r"!\[([^\]]*)\]\([^)]*\)", "", s)
-    s = re.sub(r"\[([^\]]+)\]\((https?://[^)\s]+)[^)]*\)", r"\1 (\2)", s)
+    s = re.sub(r"\[([^\]]+)\]\((https?://[^)\s]+)[^)]*\)(?=(.?))", _markdown_link, s)
     s = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", s)
     s = re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", s)
     s = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?!\w)", r"\1", s)

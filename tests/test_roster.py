@@ -474,3 +474,17 @@ def test_a_cnic_typed_as_the_contact_is_not_stored_and_other_sheets_with_lists_a
         "two.xlsx: sheet Men, cell E2: the contact '35202-1234567-1' looks like a CNIC (national identity number), "
         "which is never stored; left out."]
     assert [p.name for p in read_roster(path, sheet="Women").people] == ["A Women"]
+
+
+def test_a_last_person_with_only_a_name_and_an_organisation_is_kept_and_a_signature_of_two_cells_is_not(tmp_path):
+    text = ("name,sex,organisation,rank\n"
+            "Ayesha Khan,F,FIA,Inspector\n"
+            "Zara Ali,,FIA,\n"
+            ",,,\n"
+            "Section Officer (Training),,Home Department,\n")
+    roster = read_roster(write(tmp_path, "people.csv", text))
+    assert [p.name for p in roster.people] == ["Ayesha Khan", "Zara Ali"]
+    assert [str(p) for p in roster.left_out] == [
+        "people.csv: line 5: 'Section Officer (Training) | Home Department': a signature or a note under the list, "
+        "not a person; left out",
+        "people.csv: line 4: blank; left out"]

@@ -378,9 +378,12 @@ def _read_sheet(source: str, sheet: _Sheet, header_index: int, roster: Roster, s
                                            f"{', '.join(repr(roster.columns[c]) for c in ('name', 'sex'))}); "
                                            "left out"))
             continue
-        lone = len(filled) == 1 or (len(filled) <= 2 and not value(row, "sex"))
+        # Under the list (after the last row that is plainly a person), a row of one cell is a signature or a note;
+        # so is a row of two without a sex whose words are a signature's ("Section Officer | Home Department").
+        in_person = sum(1 for i, _v in filled if i in person_columns)
         after = last_person is not None and line > last_person
-        if (len(filled) == 1 and FOOTER.search(shown)) or (lone and after):
+        if (in_person == 1 and (after or FOOTER.search(shown))) or \
+                (in_person == 2 and after and not value(row, "sex") and FOOTER.search(shown)):
             roster.left_out.append(Problem(where(line), f"{_quote(shown)}: a signature or a note under the list, "
                                            "not a person; left out"))
             continue

@@ -67,7 +67,7 @@ def test_lower_case_letters_are_not_choices_and_the_message_says_how_to_write_th
     path.write_text("Which?\na) yes\nb) no\nANSWER: A\n", encoding="utf-8")
     with pytest.raises(FormatError) as e:
         import_bank(path, "aiken")
-    assert "choices start with a capital letter and '.' or ')', then a space" in str(e.value)
+    assert "choices start with a capital letter and '.' or ')')" in str(e.value)
 
 
 def test_a_file_that_is_not_aiken(tmp_path):
@@ -95,3 +95,27 @@ def test_windows_line_ends_tabs_and_non_breaking_spaces_from_word(tmp_path):
     content, _ = import_bank(path, "aiken")
     assert content["questions"][0]["options"] == [{"id": "a", "text": "Yes"}, {"id": "b", "text": "No"}]
     assert content["questions"][0]["key"] == "b"
+
+
+def test_choices_typed_without_a_space_after_the_letter_are_read_as_moodle_reads_them():
+    # Typed in Word: 'A)The …', 'B.Smuggling …', 'ANSWER:B'; Moodle's Aiken import accepts them (/^[A-Z][).][ \t]?/).
+    content, reports = import_bank(FIXTURES / "aiken-typed-in-word.txt", "aiken")
+    q = content["questions"]
+    assert [[o["text"] for o in x["options"]] for x in q] == [
+        ["The Prevention of Trafficking in Persons Act, 2018", "The Emigration Ordinance, 1979",
+         "The Foreigners Act, 1946"],
+        ["Trafficking in persons", "Smuggling of migrants", "Both"],
+        ["The investigating officer", "The hotel owner", "The employer"]]
+    assert [x["key"] for x in q] == ["a", "b", "a"]
+    assert [r.level for r in reports] == ["todo"]
+
+
+def test_moodles_error_cases_give_the_two_questions_moodle_gets(tmp_path):
+    # The cases of Moodle's question/format/aiken/tests/fixtures/aiken_errors.txt, written again here.
+    content, reports, path = aiken(tmp_path, "Too few answers\nA) Only one\nANSWER: A\n\nA) Before any question\n\n"
+                                             "ANSWER: nothing\n\nGood one\nA) Right\nB) Wrong\nANSWER: A\n\n"
+                                             "Started, not finished\nA) Right-ish\nB) Wrong-ish\n\nGood two\n"
+                                             "A)Wrong (no space)\nB)Right (no space)\nANSWER: B")
+    assert [(x["text"], x["key"]) for x in content["questions"]] == [("Good one", "a"), ("Good two", "b")]
+    assert [(r.where, r.level) for r in reports if r.level == "error"] == [(1, "error"), (5, "error"), (7, "error"),
+                                                                         (14, "error")]

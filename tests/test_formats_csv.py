@@ -149,3 +149,30 @@ def test_a_nul_byte_is_named_with_its_line_and_the_command_writes_nothing(tmp_pa
     result = CliRunner().invoke(main, ["bank", "import", str(path), "--from", "csv", "--out", str(out)])
     assert result.exit_code == 1 and "a NUL character (a zero byte)" in result.output
     assert not out.exists()
+
+
+def test_a_round_trip_keeps_the_banks_header(tmp_path):
+    bank = load_bank(ROOT / "question_banks" / "prepost-form-a.yaml")
+    out = tmp_path / "form-a.csv"
+    reports = export_bank(bank, "csv", out)
+    assert not any("translations" in r.message for r in reports)
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[2].startswith(",form,") and lines[3].startswith(",version,") and lines[4].startswith(",description,")
+    content, _ = import_bank(out, "csv")
+    for key in ("form", "version", "description", "translations", "languages", "title", "kind"):
+        assert content[key] == bank.content[key], key
+    assert content["form"] == "A"  # the report tells Form A from Form B by it
+
+
+def test_a_translations_entry_csv_cannot_hold_is_reported(tmp_path):
+    path = tmp_path / "b.yaml"
+    path.write_text("format: 1\nid: b\ntitle: B\nkind: test\nlanguages: [en, ur]\n"
+                    "translations:\n  ur: {status: draft, note: To review, reviewer: Sana}\n"
+                    "objectives: [{id: O1, text: One}]\n"
+                    "questions:\n  - {id: q, type: truefalse, objectives: [O1], text: {en: Is it so, ur: ہاں}, key: true}\n",
+                    encoding="utf-8")
+    reports = export_bank(load_bank(path), "csv", tmp_path / "b.csv")
+    assert [r.message for r in reports] == [
+        "the translations entry of 'ur' keeps its status and note only in CSV; reviewer is not exported"]
+    content, _ = import_bank(tmp_path / "b.csv", "csv")
+    assert content["translations"] == {"ur": {"status": "draft", "note": "To review"}}

@@ -320,3 +320,35 @@ def test_a_missing_blank_line_after_a_category_is_reported_and_the_question_kept
     content, reports, _ = gift(tmp_path, "$CATEGORY: $course$/top/Law\n::q::Is it?{T}\n")
     assert content["questions"][0]["objectives"] == ["law"]
     assert reports[0].where == 2 and "no blank line after $CATEGORY" in reports[0].message
+
+
+def test_moodles_ordering_syntax_is_an_ordering_question_with_its_order_as_the_key():
+    content, reports = import_bank(FIXTURES / "ordering.gift.txt", "gift")
+    words, steps = content["questions"]
+    assert (words["id"], words["type"], words["text"]) == ("myid", "ordering", "Put these words in order.")
+    by_id = {o["id"]: o["text"] for o in words["options"]}
+    assert [by_id[k] for k in words["key"]] == ["Modular", "Object", "Oriented", "Dynamic", "Learning", "Environment"]
+    assert [o["text"] for o in words["options"]] != [by_id[k] for k in words["key"]]  # shown mixed, not in order
+    by_id = {o["id"]: o["text"] for o in steps["options"]}
+    assert [by_id[k] for k in steps["key"]] == ["Identify the presumed victim", "Ensure immediate safety",
+                                                "Refer to a shelter or protection service", "Follow up"]
+    said = [(r.where, r.question, r.message) for r in reports if r.level != "todo"]
+    assert said[0] == (5, "myid", "Moodle grades this question by 'RELATIVE_NEXT_EXCLUDE_LAST'; the bank gives the "
+                                  "fraction of items in their right position")  # Moodle's default grading
+    assert not any(q == "referral-steps" and "grades" in m for _w, q, m in said)  # ABSOLUTE_POSITION, as the bank
+
+
+def test_an_ordering_block_with_one_item_is_refused_with_its_line(tmp_path):
+    _content, reports, _ = gift(tmp_path, "::a::Order?{>2 ALL\nOnly one\n}\n\n::b::Fine?{T}\n")
+    assert [(r.where, r.level) for r in reports if r.question == "a"] == [(1, "error")]
+    assert "an ordering question is written {>N settings" in reports[0].message
+
+
+def test_a_gift_export_of_a_bank_with_urdu_only_in_its_title_says_nothing_of_urdu(tmp_path):
+    path = tmp_path / "b.yaml"
+    path.write_text("format: 1\nid: b\ntitle: {en: B, ur: ب}\nkind: test\nlanguages: [en, ur]\n"
+                    "objectives: [{id: O1, text: One}]\n"
+                    "questions:\n  - {id: q, type: truefalse, objectives: [O1], text: Is it so, key: true}\n",
+                    encoding="utf-8")
+    reports = export_bank(load_bank(path), "gift", tmp_path / "b.gift.txt")
+    assert not any("Urdu" in r.message for r in reports)

@@ -11,6 +11,10 @@ from toolkit.bank import load_bank
 from toolkit.formats import FormatError, export_bank, import_bank
 
 FIXTURES = Path(__file__).parent / "fixtures" / "formats"
+MULTILANG = ("the Urdu texts are written as Moodle multilang spans: in Moodle, turn on the 'Multi-language content' "
+             "filter (Site administration > Plugins > Filters > Manage filters, and in the course), or every question "
+             "shows English and Urdu one after the other; each participant then sees the language of their Moodle "
+             "profile")
 
 
 @pytest.fixture(scope="module")
@@ -143,11 +147,88 @@ def test_export_writes_every_type_moodle_has_with_urdu_as_multilang(tmp_path):
     assert "<idnumber>kiln</idnumber>" in xml and "<single>false</single>" in xml
     assert '<answer fraction="-33.33333" format="html">' in xml
     assert "<tolerance>0</tolerance>" in xml and "<unit_name>years</unit_name>" in xml
-    assert [(r.question, r.level) for r in reports] == [("confident", "skipped")]
+    assert [(r.question, r.level) for r in reports] == [("confident", "skipped"), (None, "todo")]
+    assert reports[1].message == MULTILANG  # Urdu needs Moodle's filter
 
 
 def test_export_of_a_bank_with_feedback_on_matching_items_reports_it(tmp_path):
     reports = export_bank(ROOT / "question_banks" / "prepost-form-a.yaml", "moodle-xml", tmp_path / "a.xml")
     assert [str(r).split(": ", 1)[1] for r in reports] == [
         "question 'a-match-differences': feedback on matching items and options is not exported: Moodle has no "
-        "place for it"]
+        "place for it", MULTILANG]
+
+
+def test_multilang_spans_in_every_registered_language_come_through(tmp_path):
+    from toolkit import languages
+
+    spans = "".join(f'<span lang="{code}" class="multilang">Q-{code}</span>' for code in languages.codes())
+    path = tmp_path / "q.xml"
+    path.write_text(f'<?xml version="1.0" encoding="UTF-8"?>\n<quiz><question type="essay"><name><text>q</text>'
+                    f'</name><questiontext format="html"><text><![CDATA[{spans}<span lang="xx" class="multilang">'
+                    "Q-xx</span>]]></text></questiontext></question></quiz>\n", encoding="utf-8")
+    content, reports = import_bank(path, "moodle-xml")
+    assert content["questions"][0]["text"] == {code: f"Q-{code}" for code in languages.codes()}
+    held = ", ".join(languages.english_name(c) for c in languages.codes())
+    assert [r.message for r in reports if "xx" in r.message] == [f"text in xx was left out (the bank holds {held})"]
+
+
+def _bank(tmp_path, questions: str):
+    from toolkit.bank import load_bank as load
+
+    path = tmp_path / "b.yaml"
+    path.write_text("format: 1\nid: b\ntitle: B\nkind: test\nobjectives: [{id: O1, text: One}]\nquestions:\n"
+                    + questions, encoding="utf-8")
+    return load(path)
+
+
+@pytest.mark.parametrize("fmt", ["moodle-xml", "gift"])
+def test_a_question_moodle_would_refuse_is_reported_and_left_out(tmp_path, fmt):
+    options = ", ".join(f"{{id: o{i}, text: Option {i}}}" for i in range(12))
+    right = ", ".join(f"o{i}" for i in range(11))
+    bank = _bank(tmp_path, f"  - {{id: eleven, type: multiple, objectives: [O1], text: Which eleven, options: [{options}], "
+                           f"key: [{right}]}}\n"
+                           "  - {id: one-item, type: matching, objectives: [O1], text: Match it, "
+                           "options: [{id: a, text: FIA}, {id: b, text: Police}], items: [{id: '1', text: Visas}], "
+                           "key: {'1': a}}\n"
+                           "  - {id: fine, type: truefalse, objectives: [O1], text: Is it so, key: true}\n")
+    out = tmp_path / "b.out"
+    reports = export_bank(bank, fmt, out)
+    said = {r.question: (r.level, r.message) for r in reports}
+    assert said["eleven"] == ("skipped", "not exported: with 11 right options each is worth 1/11 (9.09091%), a grade "
+                                         "Moodle does not accept (it takes 1/2 to 1/10, and 1/20): Moodle would "
+                                         "refuse the whole file. Give the question at most 10 right options, or "
+                                         "split it in two")
+    assert said["one-item"] == ("skipped", "not exported: Moodle's matching question needs at least two items to "
+                                           "match (and three answers), this one has 1: add an item, or make it a "
+                                           "single-choice question")
+    text = out.read_text(encoding="utf-8")
+    assert "9.09091" not in text and "Match it" not in text and "Is it so" in text
+
+
+def test_moodles_list_of_grades_takes_one_kth_up_to_ten_and_one_twentieth():
+    from toolkit.formats.moodle import moodle_accepts
+
+    # question/engine/bank.php: 1/q for 1 <= q <= 10, and 1/20 (each negative too); nothing else of the form 1/k.
+    assert [k for k in range(1, 25) if moodle_accepts(1 / k)] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20]
+    assert moodle_accepts(-1 / 3) and not moodle_accepts(-1 / 11)
+
+
+def test_an_english_only_bank_says_nothing_of_the_filter(tmp_path):
+    bank = _bank(tmp_path, "  - {id: fine, type: truefalse, objectives: [O1], text: Is it so, key: true}\n")
+    assert export_bank(bank, "moodle-xml", tmp_path / "b.xml") == []
+
+
+@pytest.mark.parametrize(("html", "text"), [
+    ('See <a href="https://www.unodc.org/">https://www.unodc.org/</a>.', "See https://www.unodc.org/."),
+    ('See <a href="https://www.unodc.org/">www.unodc.org</a>.', "See www.unodc.org."),
+    ('Ask <a href="https://fia.gov.pk">the FIA</a>for help.', "Ask the FIA (https://fia.gov.pk) for help."),
+    ('Ask <a href="https://fia.gov.pk">the FIA</a>, then', "Ask the FIA (https://fia.gov.pk), then"),
+])
+def test_a_link_is_written_once_and_apart_from_the_next_word(html, text):
+    from toolkit.formats.text import html_to_text, markdown_to_text
+
+    assert html_to_text(html)[0] == {"en": text}
+    href = html.split('"')[1]
+    shown = html.split(">")[1].split("<")[0]
+    markdown = html.split("<a")[0] + f"[{shown}]({href})" + html.split("</a>")[1]
+    assert markdown_to_text(markdown)[0] == {"en": text}

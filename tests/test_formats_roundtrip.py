@@ -166,7 +166,8 @@ def question(draw, qid: str, fmt: str) -> dict:
         q["key"] = draw(st.permutations([o["id"] for o in q["options"]]))
     elif qtype == "matching":
         q["options"] = draw(options(urdu, feedback=fmt == "csv", distinct=fmt != "csv"))
-        q["items"] = draw(options(urdu, feedback=fmt == "csv", min_size=1))
+        # Moodle's matching question needs two items at least: one item is reported and left out of GIFT and XML.
+        q["items"] = draw(options(urdu, feedback=fmt == "csv", min_size=1 if fmt == "csv" else 2))
         q["key"] = {i["id"]: draw(st.sampled_from([o["id"] for o in q["options"]])) for i in q["items"]}
     elif qtype == "truefalse":
         q["key"] = draw(st.booleans())

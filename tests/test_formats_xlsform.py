@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from helpers import ROOT
 
+from toolkit import languages
 from toolkit.bank import load_bank
 from toolkit.formats import FormatError, dump_bank_yaml, export_bank, import_bank
 
@@ -138,7 +139,9 @@ def _workbook(tmp_path, sheets: dict[str, list[list]]) -> Path:
 
 
 @pytest.mark.parametrize(("sheets", "message"), [
-    ({"Sheet1": [["a"]]}, "!survey: no 'survey' sheet"),
+    ({"Sheet1": [["a"]], "Sheet2": [["b"]]}, "!survey: no 'survey' sheet (an XLSForm has survey, choices and "
+                                             "settings sheets; this one has Sheet1, Sheet2)"),
+    ({"Sheet1": [["a"]]}, "!Sheet1!A1: the survey sheet has no 'type' column in its first row (it has 'a')"),
     ({"survey": []}, "!survey!A1: the survey sheet is empty"),
     ({"survey": [["type", "label"]]}, "!survey!A1: the survey sheet has no 'name' column"),
     ({"survey": [["type", "name", "label"]]}, "!survey!A2: the survey sheet has no rows under its header"),
@@ -170,3 +173,77 @@ def test_files_that_are_not_workbooks(tmp_path, data, message):
     with pytest.raises(FormatError) as e:
         import_bank(path, "xlsform")
     assert str(e.value.reports[0]).startswith(f"{path}:{message}")
+
+
+# ---------------------------------------------------------------- forms as other tools write them
+
+
+def test_an_older_kobo_export_with_one_colon_headers_capitals_and_old_type_names():
+    content, reports = import_bank(FIXTURES / "old-kobo-export.xlsx", "xlsform")
+    q = {x["id"]: x for x in content["questions"]}
+    assert (content["id"], content["title"], content["languages"]) == (
+        "followup_2019", "Training follow-up (2019 export)", ["en", "ur"])
+    assert list(q) == ["useful", "topics", "phone", "years"]
+    assert q["useful"]["type"] == "likert" and q["useful"]["text"] == {"en": "Was the training useful?",
+                                                                       "ur": "کیا تربیت مفید تھی؟"}
+    assert q["useful"]["options"][0] == {"id": "yes", "text": {"en": "Yes", "ur": "جی ہاں"}}
+    assert q["topics"]["text"]["en"] == ("Which topics were new to you?\nTick all that apply.\n- The referral "
+                                         "mechanism\n- Smuggling of migrants")
+    assert q["phone"] == {"id": "phone", "type": "open", "text": {"en": "Your mobile number, if you want the slides",
+                                                                  "ur": "اپنا موبائل نمبر"}}
+    where = {str(r.where): r.message for r in reports}
+    assert where["survey!A3"].startswith("the group 'training' is flattened (a bank has no groups)")
+    assert "survey!A6" not in where  # the end group row is the group's end, not form metadata
+    assert where["survey"] == "form metadata rows skipped (they are not questions): start"
+    assert not any(r.level == "error" for r in reports)
+
+
+def test_a_one_sheet_form_still_named_sheet1_with_language_codes_in_any_case():
+    content, reports = import_bank(FIXTURES / "sheet1-form.xlsx", "xlsform")
+    assert [q["text"] for q in content["questions"]] == [
+        {"en": "What did you learn today?", "ur": "آج آپ نے کیا سیکھا؟"},
+        "How many hours a week do you work on trafficking cases?"]
+    assert str(reports[0]).endswith("sheet1-form.xlsx!Sheet1!A1: the only sheet, 'Sheet1', was read as the survey "
+                                    "sheet (as KoboToolbox does); a form with choices needs sheets named survey and "
+                                    "choices")
+
+
+def test_a_form_with_no_english_is_refused_once_with_its_languages():
+    with pytest.raises(FormatError) as e:
+        import_bank(FIXTURES / "german-form.xlsx", "xlsform")
+    [report] = e.value.reports
+    assert str(report) == (
+        f"{FIXTURES / 'german-form.xlsx'}!survey!A1: the form has no English labels: its label columns are in de "
+        "('label'), fr ('label::French (fr)'). A bank needs English: add a column label::English (en) with the "
+        "English text of each question"
+        + (" (it may also hold " + ", ".join(f"label::{languages.english_name(c)} ({c})" for c in languages.others())
+           + ")" if languages.others() else "")
+        + ", or set default_language on the settings sheet if the plain label column is English. Nothing was "
+        "imported")
+
+
+@pytest.mark.parametrize("header", ["label::English (en)", "label::en", "LABEL::EN", "label::English", "Label",
+                                    "label:English"])
+def test_every_spelling_of_an_english_label_pyxform_accepts(tmp_path, header):
+    code = languages.others()[0] if languages.others() else None
+    other = [f"label::{languages.english_name(code)} ({code})"] if code and ":" in header and "::" in header else []
+    path = _workbook(tmp_path, {"SURVEY": [["TYPE", "Name", header, *other],
+                                           ["text", "a", "A question?", *(["?"] if other else [])]]})
+    content, _reports = import_bank(path, "xlsform")
+    text = content["questions"][0]["text"]
+    assert text == ({"en": "A question?", code: "?"} if other else "A question?")
+
+
+def test_pyxform_still_reads_headers_and_types_as_the_importer_expects():
+    """The importer relies on pyxform's header parsing and type aliases: this fails loudly when they change."""
+    from pyxform import aliases
+    from pyxform.parsing.sheet_headers import process_header
+    from pyxform.question import MultipleChoiceQuestion
+
+    columns = set(MultipleChoiceQuestion.get_slot_names())
+    assert process_header("label:English", False, aliases.survey_header, columns)[1] == ("label", "English")
+    assert process_header("LABEL::EN", True, aliases.survey_header, columns)[1] == ("label", "EN")
+    assert process_header("TYPE", True, aliases.survey_header, columns)[1] == ("type",)
+    assert process_header("relevant", True, aliases.survey_header, columns)[1] == ("bind", "relevant")
+    assert aliases.select["select all that apply from"] == "select all that apply"
+    assert aliases.select["select one from"] == "select one"

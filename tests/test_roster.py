@@ -7,6 +7,7 @@ import io
 
 import pytest
 from click.testing import CliRunner
+from helpers import ROOT
 from openpyxl import Workbook
 from pypdf import PdfReader
 
@@ -53,8 +54,9 @@ def test_semicolons_and_a_byte_order_mark_from_excel_are_fine(tmp_path):
 def test_a_missing_column_is_named_with_what_the_header_has(tmp_path):
     roster = read_roster(write(tmp_path, "people.csv", "name,sex,organisation\nAyesha,F,FIA\n"))
     assert [str(p) for p in roster.blocking] == [
-        "people.csv: line 1: missing column(s): rank. The first row must name the columns; it has 'name', 'sex', "
-        "'organisation'."]
+        "people.csv: line 1: missing column(s): rank. The header row (within the first 15 rows) must name the "
+        "columns name, sex, organisation, rank (e.g. 'Name of Participant', 'Sex (M/F)', 'Department', "
+        "'Designation'); the row that comes closest has 'name', 'sex', 'organisation'."]
     assert roster.people == []
 
 
@@ -119,7 +121,7 @@ def test_an_excel_sheet_is_read_and_problems_name_the_cell(tmp_path):
                                 ["Ayesha Khan", "F", "FIA", "Inspector", 3001234567],
                                 ["Bilal Ahmed", "boy", "Punjab Police", "ASI", None]])
     roster = read_roster(path)  # the first sheet with rows, not the empty "Notes"
-    assert [(p.name, p.contact) for p in roster.people] == [("Ayesha Khan", "3001234567")]
+    assert [(p.name, p.contact) for p in roster.people] == [("Ayesha Khan", "03001234567")]  # its 0 put back
     assert [str(p) for p in roster.blocking] == [
         "people.xlsx: sheet People, cell B3: sex 'boy' is not known; write female, male or undisclosed (F, M and "
         "blank are fine)."]
@@ -127,7 +129,7 @@ def test_an_excel_sheet_is_read_and_problems_name_the_cell(tmp_path):
         read_roster(path, sheet="Women")
     empty = Workbook()
     empty.save(tmp_path / "empty.xlsx")
-    with pytest.raises(RosterError, match="empty.xlsx: the file is empty. The first row names the columns"):
+    with pytest.raises(RosterError, match="empty.xlsx: the file is empty. The header row names the columns"):
         read_roster(tmp_path / "empty.xlsx")
 
 
@@ -329,3 +331,160 @@ def test_a_file_that_is_not_utf8_is_not_read_as_utf16_without_its_byte_order_mar
         read_roster(path)
     path.write_bytes("name,sex,organisation,rank\nZo\u00eb,F,FIA,ASI\n".encode("utf-16"))
     assert [p.name for p in read_roster(path).people] == ["Zo\u00eb"]
+
+
+# ------------------------------------------------------------------ lists as organisers send them
+
+ROSTERS = ROOT / "tests" / "fixtures" / "rosters"
+
+
+def test_an_organisers_workbook_gives_the_right_people_with_the_right_organisations():
+    roster = read_roster(ROSTERS / "nominations.xlsx")  # a cover sheet first: the sheet with the list is found
+    assert roster.blocking == [] and roster.sheet == "Participants" and roster.header_row == 3
+    assert [(p.name, p.sex, p.organisation, p.rank, p.contact) for p in roster.people] == [
+        ("Ayesha Khan", "female", "Balochistan Police", "Inspector", "03001234567"),
+        ("Bilal Ahmed", "male", "Balochistan Police", "ASI", "03331234567"),  # the merged cell, filled down
+        ("صائمہ نورین", "female", "Balochistan Police", "Sub-Inspector", "03451234567"),
+        ("Kamran Baloch", "male", "Balochistan Police", "Constable", "0300-7654321"),
+        ("Farah Naz", "female", "FIA", "Assistant Director", "03211234567"),
+        ("نوید احمد", "male", "FIA", "Inspector", None),
+        ("Sana Ullah", "male", "FIA", "Deputy Director", "03121234567"),
+        ("Mehwish Ali", "female", "Social Welfare Department", "Welfare Officer", "03011234567"),
+    ]
+    assert not any("54400" in str(v) for p in roster.people for v in vars(p).values())  # no CNIC is kept
+    where = "nominations.xlsx: sheet Participants"
+    assert [str(p) for p in roster.left_out] == [
+        f"{where}, rows 1-2: above the header (a title: 'Nomination of Participants: Training on Combating "
+        "Trafficki…'); left out",
+        f"{where}, cell A3: the column 'S. No.': a serial number; left out",
+        f"{where}, cell C3: the column \"Father's Name\": not a roster column; left out",
+        f"{where}, cell G3: the column 'CNIC No.': a national identity number (CNIC) is never stored; left out",
+        f"{where}, row 13: 'Total | 8': a total, not a person; left out",
+        f"{where}, row 16: '(Muhammad Aslam)': a signature or a note under the list, not a person; left out",
+        f"{where}, row 17: 'Section Officer (Training), Home Department': a signature or a note under the list, "
+        "not a person; left out",
+        f"{where}, rows 12, 14, 15: blank; left out",
+    ]
+    assert roster.notes == [
+        "read the sheet 'Participants'; the sheet 'Cover' has no list of people under a header (a cover page?) "
+        "and was left out",
+        "organisation 'Balochistan Police' of the merged cells E4:E7 given to each of rows 4-7",
+        "organisation 'FIA' of the merged cells E8:E10 given to each of rows 8-10",
+        "6 phone number(s) had lost their leading 0 (a number cell in Excel drops it): kept with the 0 (cells H4, "
+        "H5, H6 …)",
+    ]
+    _new, _old, text = preview(roster)
+    assert text.splitlines()[0].startswith("nominations.xlsx, sheet Participants, header on row 3: 8 people read")
+    assert "8 left out (not people, or not stored):" in text and "8 to add (4 female, 4 male)." in text
+
+
+def test_the_organisers_workbook_imports_through_the_command_with_its_organisations(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    store = Store(f"sqlite:///{data / 'toolkit.db'}")
+    workshop = store.add_workshop("Quetta, November 2026")
+    store.close()
+    result = _cli(["roster", "import", str(ROSTERS / "nominations.xlsx"), "--workshop", "Quetta", "--yes"], data)
+    assert result.exit_code == 0, result.output
+    assert "'Total | 8': a total, not a person; left out" in result.output and "Added 8 people." in result.output
+    store = Store(f"sqlite:///{data / 'toolkit.db'}")
+    listed = {p["display_name"]: p["organisation"] for p in store.roster(workshop["id"])}
+    store.close()
+    assert len(listed) == 8 and listed["Bilal Ahmed"] == "Balochistan Police" and listed["نوید احمد"] == "FIA"
+    assert "Section Officer (Training), Home Department" not in listed and "Total" not in listed
+
+
+def test_urdu_headings_are_read():
+    roster = read_roster(ROSTERS / "urdu-headings.xlsx")
+    assert roster.columns == {"name": "نام", "rank": "عہدہ", "organisation": "محکمہ", "sex": "جنس",
+                              "contact": "موبائل نمبر"}
+    assert [(p.name, p.sex, p.organisation, p.contact) for p in roster.people] == [
+        ("صائمہ نورین", "female", "بلوچستان پولیس", "03001234567"), ("نوید احمد", "male", "ایف آئی اے", "03331234567")]
+
+
+def test_heading_rows_merged_across_the_list_are_not_people():
+    roster = read_roster(ROSTERS / "by-department.xlsx")
+    assert [(p.name, p.organisation) for p in roster.people] == [
+        ("Usman Tariq", "Punjab Police"), ("Rabia Anwar", "Punjab Police"), ("Imran Shah", "Labour Department")]
+    assert [str(p) for p in roster.left_out][1:] == [
+        "by-department.xlsx: sheet Sheet1, row 2: 'Punjab Police': a heading across the list (merged cells), not a "
+        "person; left out",
+        "by-department.xlsx: sheet Sheet1, row 5: 'Labour Department': a heading across the list (merged cells), "
+        "not a person; left out"]
+
+
+def test_a_csv_with_a_title_line_and_a_cnic_column():
+    roster = read_roster(ROSTERS / "title-row.csv")
+    assert roster.header_row == 2 and roster.blocking == []
+    assert [(p.name, p.organisation, p.contact) for p in roster.people] == [
+        ("Ayesha Khan", "FIA", "03001234567"), ("Bilal Ahmed", "Punjab Police", "0333 1234567")]
+    assert [str(p) for p in roster.left_out] == [
+        "title-row.csv: line 1: above the header (a title: 'Nominations for the TIP training Lahore'); left out",
+        "title-row.csv: line 2, column F: the column 'CNIC': a national identity number (CNIC) is never stored; "
+        "left out"]
+    assert roster.notes == ["1 phone number(s) had lost their leading 0 (a number cell in Excel drops it): kept "
+                            "with the 0 (at line 3)"]
+
+
+def test_a_workbook_without_a_list_names_its_sheets_and_sheet_and_nothing_is_written(tmp_path):
+    roster = read_roster(ROSTERS / "no-list.xlsx")
+    [problem] = roster.blocking
+    assert str(problem).startswith("no-list.xlsx: sheet Sheet2, row 1: missing column(s): name, sex, organisation, "
+                                   "rank.")
+    assert str(problem).endswith("No sheet has them all: the sheets are 'Cover', 'Sheet2'; this is 'Sheet2'. Give "
+                                 "--sheet NAME for the sheet with the list.")
+    data = tmp_path / "data"
+    data.mkdir()
+    store = Store(f"sqlite:///{data / 'toolkit.db'}")
+    workshop = store.add_workshop("Quetta")
+    store.close()
+    result = _cli(["roster", "import", str(ROSTERS / "no-list.xlsx"), "--workshop", "Quetta", "--yes"], data)
+    assert result.exit_code == 1 and "Nothing was written." in result.output
+    store = Store(f"sqlite:///{data / 'toolkit.db'}")
+    assert store.roster(workshop["id"]) == []
+    store.close()
+
+
+@pytest.mark.parametrize("name, sex, organisation, rank, contact", [
+    ("Name of Participant", "Sex (M/F)", "Organization/Department", "Rank/Designation", "Contact No."),
+    ("NAME", "GENDER", "Deptt.", "Designation", "Mobile No."),
+    ("Participant Name", "M/F", "Department", "Rank", "Cell No."),
+    ("نام", "جنس", "ادارہ", "عہدہ", "Phone No."),
+])
+def test_the_headings_organisers_write_are_recognised(tmp_path, name, sex, organisation, rank, contact):
+    text = f"{name},{sex},{organisation},{rank},{contact}\nAyesha Khan,F,FIA,Inspector,0300 1234567\n"
+    roster = read_roster(write(tmp_path, "people.csv", text))
+    assert roster.columns == {"name": name, "sex": sex, "organisation": organisation, "rank": rank,
+                              "contact": contact}
+    assert [(p.name, p.contact) for p in roster.people] == [("Ayesha Khan", "0300 1234567")]
+
+
+def test_a_cnic_typed_as_the_contact_is_not_stored_and_other_sheets_with_lists_are_named(tmp_path):
+    book = Workbook()
+    for title in ("Men", "Women"):
+        ws = book.create_sheet(title)
+        ws.append(["Name", "Sex", "Organisation", "Rank", "Contact"])
+        ws.append([f"A {title}", "M" if title == "Men" else "F", "FIA", "ASI", "35202-1234567-1"])
+    path = tmp_path / "two.xlsx"
+    book.save(path)
+    roster = read_roster(path)
+    assert [(p.name, p.contact) for p in roster.people] == [("A Men", None)]
+    assert [str(p) for p in roster.warnings] == [
+        "two.xlsx: the sheet 'Women' also has a list of people; only 'Men' was read (give --sheet to read another).",
+        "two.xlsx: sheet Men, cell E2: the contact '35202-1234567-1' looks like a CNIC (national identity number), "
+        "which is never stored; left out."]
+    assert [p.name for p in read_roster(path, sheet="Women").people] == ["A Women"]
+
+
+def test_a_last_person_with_only_a_name_and_an_organisation_is_kept_and_a_signature_of_two_cells_is_not(tmp_path):
+    text = ("name,sex,organisation,rank\n"
+            "Ayesha Khan,F,FIA,Inspector\n"
+            "Zara Ali,,FIA,\n"
+            ",,,\n"
+            "Section Officer (Training),,Home Department,\n")
+    roster = read_roster(write(tmp_path, "people.csv", text))
+    assert [p.name for p in roster.people] == ["Ayesha Khan", "Zara Ali"]
+    assert [str(p) for p in roster.left_out] == [
+        "people.csv: line 5: 'Section Officer (Training) | Home Department': a signature or a note under the list, "
+        "not a person; left out",
+        "people.csv: line 4: blank; left out"]

@@ -364,3 +364,12 @@ def _attach_roster_commands() -> None:
 
 
 _attach_roster_commands()
+
+
+def _attach_workshop_commands() -> None:
+    from .cli_workshop import workshop
+
+    main.add_command(workshop)
+
+
+_attach_workshop_commands()

@@ -23,7 +23,8 @@ def _one_workshop(store, name: str) -> dict:
     try:
         found = find_workshops(store, name)
     except StoreError as e:
-        raise click.ClickException(str(e)) from None
+        raise click.ClickException(f"{e} Make it first: toolkit workshop create {name!r} --place PLACE --starts "
+                                   "YYYY-MM-DD (toolkit workshop list shows those there are).") from None
     if len(found) > 1:
         listed = "\n".join(f"  {w['id']}  {w['title']}" for w in found)
         raise click.ClickException(f"{len(found)} workshops match {name!r}; name one by its full title or id:\n"
@@ -45,17 +46,22 @@ def roster() -> None:
 @roster.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @_workshop_option
-@click.option("--sheet", default=None, help="The sheet of an .xlsx file (default: the first with rows).")
+@click.option("--sheet", default=None, help="The sheet of an .xlsx file (default: the first with a list of people "
+                                            "under a header).")
 @click.option("--yes", "-y", is_flag=True, help="Write without asking, once the preview shows no problem to fix.")
 @store_options
 def roster_import(file: str, workshop: str, sheet: str | None, yes: bool, data_dir: str | None,
                   db_url: str | None) -> None:
     """Add the people of a CSV or Excel list to a workshop, after a preview of what would change.
 
-    The first row names the columns: name, sex, organisation, rank, and optionally contact (a phone number or
-    an e-mail). Sex is female, male or undisclosed (F and M are fine). Problems are listed with their line or
-    cell; nothing is written while one must be fixed. People already on the workshop's roster (same name and
-    organisation) are not added again, so importing a corrected file twice is safe.
+    The header row names the columns: name, sex, organisation, rank, and optionally contact (a phone number or
+    an e-mail); the usual headings are understood ('Name of Participant', 'Sex (M/F)', 'Rank/Designation',
+    'Deptt.', 'Mobile No.', and in Urdu). Sex is female, male or undisclosed (F and M are fine). The list may
+    be as the organiser sent it: title rows above the header, a cover sheet, merged cells (filled down), a
+    total row and a signature under the list; what is not a person, and every column not read (a CNIC is
+    never stored), is listed in the preview. Problems are listed with their line or cell; nothing is written
+    while one must be fixed. People already on the workshop's roster (same name and organisation) are not
+    added again, so importing a corrected file twice is safe.
 
     \b
     Example:

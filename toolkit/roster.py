@@ -1,9 +1,17 @@
 """A trainer's participant list (CSV or Excel) brought into a workshop: read, check, preview, then write.
 
-Columns (the header row; case, spaces and a few common names are forgiven, see `COLUMNS`): name, sex,
-organisation, rank, and optionally contact (a phone number or an e-mail). Nothing is written while the file
-has a problem that must be fixed; what only needs a look (a name twice in one organisation, one organisation
-spelled two ways) is shown in the preview and written once the trainer confirms.
+Lists come as organisers send them: a title row or two above the header, a cover sheet before the list, merged
+cells (one Department cell for several people), a serial-number and a CNIC column, a total row and a signature
+under the list. The header row is looked for within the first rows (`HEADER_WITHIN`), on the first sheet that
+has one; merged cells are filled down; rows that are not people (a total, a signature line, blank rows, numbered
+rows with nobody on them) and every column that is not read are left out and listed in the preview. A CNIC
+(national identity number) is never stored. Phone numbers that Excel stored as numbers (3001234567) get their
+leading 0 back.
+
+Columns (case, spaces, dots and a few common names are forgiven, see `COLUMNS`): name, sex, organisation,
+rank, and optionally contact (a phone number or an e-mail). Nothing is written while the file has a problem
+that must be fixed; what only needs a look (a name twice in one organisation, one organisation spelled two
+ways) is shown in the preview and written once the trainer confirms.
 
 Each person written gets a personal code for their card (`toolkit roster cards`): the phone that opens the
 card's address, or types the code, becomes that person, with the name, sex, organisation and rank given here.
@@ -24,20 +32,48 @@ from .limits import clean_text
 
 REQUIRED = ("name", "sex", "organisation", "rank")
 OPTIONAL = ("contact",)
-# The header names a column may have (compared without case, spaces, dots, dashes and underscores).
+# The header names a column may have (compared by `_key`: without case, spaces, dots, dashes, slashes, brackets).
 COLUMNS = {
-    "name": ("name", "fullname", "participant", "participantname", "nam", "نام"),
-    "sex": ("sex", "gender", "جنس"),
-    "organisation": ("organisation", "organization", "org", "agency", "department", "institution", "ادارہ"),
-    "rank": ("rank", "designation", "grade", "title", "post", "position", "عہدہ"),
-    "contact": ("contact", "phone", "mobile", "cell", "email", "telephone", "whatsapp", "رابطہ", "فون"),
+    "name": ("name", "fullname", "participant", "participantname", "nameofparticipant", "nameofparticipants",
+             "nameoftheparticipant", "nameofofficer", "nameofofficial", "nameoftrainee", "officername", "nam",
+             "نام", "نامشریک", "شرکاءکانام", "اسم"),
+    "sex": ("sex", "gender", "sexmf", "gendermf", "mf", "جنس"),
+    "organisation": ("organisation", "organization", "org", "agency", "department", "dept", "deptt", "deptartment",
+                     "institution", "office", "organizationdepartment", "organisationdepartment",
+                     "departmentorganization", "departmentorganisation", "nameofdepartment", "nameoforganization",
+                     "nameoforganisation", "orgdept", "agencydepartment", "ادارہ", "محکمہ", "محکمہادارہ",
+                     "ادارہمحکمہ", "نامادارہ", "نام محکمہ"),
+    "rank": ("rank", "designation", "grade", "title", "post", "position", "rankdesignation", "designationrank",
+             "designationgrade", "designationbps", "rankgrade", "bps", "عہدہ", "رینک", "گریڈ"),
+    "contact": ("contact", "phone", "mobile", "cell", "email", "telephone", "whatsapp", "contactno", "contactnumber",
+                "mobileno", "mobilenumber", "cellno", "cellnumber", "phoneno", "phonenumber", "telno", "whatsappno",
+                "whatsappnumber", "mobilephone", "cellphone", "emailaddress", "رابطہ", "فون", "موبائل", "رابطہنمبر",
+                "فوننمبر", "موبائلنمبر"),
+}
+# Columns organisers add that are never read, with why (anything else unknown is "not a roster column").
+NOT_READ = {
+    "cnic": (("cnic", "cnicno", "cnicnumber", "nic", "nicno", "idcard", "idcardno", "idcardnumber", "nationalid",
+              "computerizednationalidentitycard", "شناختیکارڈ", "شناختیکارڈنمبر", "شناختیکارڈنمبر"),
+             "a national identity number (CNIC) is never stored"),
+    "serial": (("sno", "srno", "sr", "serial", "serialno", "serialnumber", "no", "number", "#", "sr#", "s#",
+                "نمبرشمار", "سیریلنمبر", "نمبر"), "a serial number"),
 }
 SEX_VALUES = {
-    "female": ("female", "f", "woman", "women", "w", "خاتون", "عورت"),
-    "male": ("male", "m", "man", "men", "مرد"),
+    "female": ("female", "f", "woman", "women", "w", "خاتون", "عورت", "مونث"),
+    "male": ("male", "m", "man", "men", "مرد", "مذکر"),
     "undisclosed": ("undisclosed", "prefernottosay", "notsaid", "other", "x"),
 }
 FIELDS = {"name": "display_name", "organisation": "organisation", "rank": "rank", "contact": "contact"}  # limits.py
+HEADER_WITHIN = 15  # the header row is looked for within the first rows that hold anything
+TOTAL = re.compile(r"^(grand\s*|sub\s*-?\s*)?totals?\b|^(کل|میزان|ٹوٹل)(\s|$|:)", re.IGNORECASE)
+# Words of a signature block or a note under the list; a person's name does not hold them.
+FOOTER = re.compile(r"\b(signature|signed|sd/?|officer|secretary|director|deputy|section|in-?charge|dated?|"
+                    r"approved|forwarded|government|govt|note|copy|controller|commandant|principal)\b|"
+                    r"دستخط|آفیسر|سیکرٹری|ڈائریکٹر|منجانب|نوٹ", re.IGNORECASE)
+CNIC = re.compile(r"^\d{5}-?\d{7}-?\d$")
+LOST_ZERO = re.compile(r"^[1-9]\d{8,9}$")  # 3001234567: a Pakistani number typed into a number cell
+# Arabic letters typed for their Urdu look-alikes (an Arabic keyboard), so that headings still match.
+_URDU_FORMS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ه": "ہ", "ة": "ہ"})
 
 
 class RosterError(Exception):
@@ -70,6 +106,10 @@ class Roster:
     people: list[Person] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # our name -> the file's header
+    sheet: str | None = None  # the sheet read (an .xlsx file)
+    header_row: int = 1
+    left_out: list[Problem] = field(default_factory=list)  # rows and columns not read, and why
+    notes: list[str] = field(default_factory=list)  # what the import changed: cells filled down, zeros put back
 
     @property
     def blocking(self) -> list[Problem]:
@@ -81,8 +121,13 @@ class Roster:
 
 
 def _key(text: str) -> str:
-    text = unicodedata.normalize("NFKC", str(text)).casefold()
-    return re.sub(r"[\s._\-/()]+", "", text)
+    text = unicodedata.normalize("NFKC", str(text)).casefold().translate(_URDU_FORMS)
+    return re.sub(r"[\s._\-/()\[\]:,'’]+", "", text)
+
+
+_KNOWN = {_key(n): ours for ours, names in COLUMNS.items() for n in names}
+_NOT_READ = {_key(n): ours for ours, (names, _why) in NOT_READ.items() for n in names}
+_SEX = {_key(n): ours for ours, names in SEX_VALUES.items() for n in names}
 
 
 def _clean(value) -> str:
@@ -102,7 +147,18 @@ def _column_letter(index: int) -> str:
     return letters
 
 
+def _quote(text: str, n: int = 60) -> str:
+    return repr(text if len(text) <= n else text[: n - 1] + "…")
+
+
 # ------------------------------------------------------------------ reading
+
+
+@dataclass
+class _Sheet:
+    name: str | None  # None for a CSV file
+    rows: list[list[str]]
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (first row, last row, first col, last col)
 
 
 def _read_csv(path: Path) -> list[list[str]]:
@@ -135,26 +191,53 @@ def _read_csv(path: Path) -> list[list[str]]:
     return [row for row in csv.reader(io.StringIO(text), dialect)]
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[list[str]], str]:
+def _read_xlsx(path: Path) -> list[_Sheet]:
     from openpyxl import load_workbook
 
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
+    try:  # not read_only: a read-only sheet does not know its merged cells
+        book = load_workbook(path, data_only=True)
     except Exception as e:  # a zip that is not a workbook, a broken file: openpyxl says which
         raise RosterError(f"{path.name}: cannot be opened as an Excel workbook ({e}). Save it again from "
                           "Excel as .xlsx, or as CSV UTF-8.") from None
     try:
-        if sheet is not None:
-            if sheet not in book.sheetnames:
-                raise RosterError(f"{path.name}: there is no sheet {sheet!r}; the sheets are "
-                                  f"{', '.join(book.sheetnames)}.")
-            ws = book[sheet]
-        else:
-            ws = next((book[n] for n in book.sheetnames if book[n].max_row and book[n].max_row > 1), book.active)
-        rows = [[_clean(v) for v in row] for row in ws.iter_rows(values_only=True)]
-        return rows, ws.title
+        sheets = []
+        for ws in book.worksheets:
+            rows = [[v for v in row] for row in ws.iter_rows(values_only=True)]
+            merged = []
+            for r in ws.merged_cells.ranges:
+                merged.append((r.min_row, r.max_row, r.min_col, r.max_col))
+                value = ws.cell(r.min_row, r.min_col).value
+                for n in range(r.min_row + 1, min(r.max_row, len(rows)) + 1):  # the value is the whole column's
+                    row = rows[n - 1]
+                    row.extend([None] * (r.min_col - len(row)))
+                    row[r.min_col - 1] = value
+            sheets.append(_Sheet(ws.title, rows, merged))
+        return sheets
     finally:
         book.close()
+
+
+def _header(rows: list[list[str]]) -> tuple[int, dict[str, int]] | None:
+    """The index of the header row within the first rows, and where our columns are; the best try when none has
+    them all; None when no row names any of them."""
+    best: tuple[int, int, dict[str, int]] | None = None
+    seen = 0
+    for i, row in enumerate(rows):
+        if not any(row):
+            continue
+        seen += 1
+        if seen > HEADER_WITHIN:
+            break
+        positions: dict[str, int] = {}
+        for j, title in enumerate(row):
+            ours = _KNOWN.get(_key(title)) if title else None
+            if ours and ours not in positions:
+                positions[ours] = j
+        if all(c in positions for c in REQUIRED):
+            return i, positions
+        if positions and (best is None or len(positions) > best[1]):
+            best = (i, len(positions), positions)
+    return (best[0], best[2]) if best else None
 
 
 def read_roster(path: str | Path, sheet: str | None = None) -> Roster:
@@ -164,60 +247,160 @@ def read_roster(path: str | Path, sheet: str | None = None) -> Roster:
         raise RosterError(f"{path}: no such file.")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        rows, sheet_name = _read_xlsx(path, sheet)
-
-        def where(row: int, col: int | None = None) -> str:
-            cell = f"cell {_column_letter(col)}{row}" if col is not None else f"row {row}"
-            return f"{path.name}: sheet {sheet_name}, {cell}"
+        sheets = _read_xlsx(path)
+        if sheet is not None:
+            chosen = [s for s in sheets if s.name == sheet]
+            if not chosen:
+                raise RosterError(f"{path.name}: there is no sheet {sheet!r}; the sheets are "
+                                  f"{', '.join(s.name for s in sheets)}.")
+            sheets = chosen
     elif suffix in (".csv", ".txt", ".tsv"):
-        rows = _read_csv(path)
-
-        def where(row: int, col: int | None = None) -> str:
-            return f"{path.name}: line {row}" + (f", column {_column_letter(col)}" if col is not None else "")
+        sheets = [_Sheet(None, _read_csv(path))]
     elif suffix == ".xls":
         raise RosterError(f"{path.name}: the old Excel format (.xls) is not read. Open it in Excel or LibreOffice "
                           "and save it as .xlsx or as CSV UTF-8.")
     else:
         raise RosterError(f"{path.name}: a roster is a .csv or .xlsx file.")
-
-    roster = Roster(source=path.name)
-    numbered = [(i + 1, [_clean(v) for v in row]) for i, row in enumerate(rows)]
-    numbered = [(n, row) for n, row in numbered if any(row)]
-    if not numbered:
-        raise RosterError(f"{path.name}: the file is empty. The first row names the columns: "
+    for s in sheets:
+        s.rows = [[_clean(v) for v in row] for row in s.rows]
+    filled = [s for s in sheets if any(any(row) for row in s.rows)]
+    if not filled:
+        raise RosterError(f"{path.name}: the file is empty. The header row names the columns: "
                           f"{', '.join(REQUIRED)}, and optionally {', '.join(OPTIONAL)}.")
-    header_line, header = numbered[0]
+    found = [(s, _header(s.rows)) for s in filled]
+    complete = [(s, h) for s, h in found if h and all(c in h[1] for c in REQUIRED)]
+    roster = Roster(source=path.name)
+    if complete:
+        (chosen, (header_index, _positions)), others = complete[0], complete[1:]
+        if others:
+            roster.problems.append(Problem(path.name, f"the sheet{'s' if len(others) > 1 else ''} "
+                                           f"{', '.join(repr(s.name) for s, _h in others)} also "
+                                           f"{'have' if len(others) > 1 else 'has'} a list of people; only "
+                                           f"{chosen.name!r} was read (give --sheet to read another).",
+                                           blocking=False))
+    else:
+        chosen, h = max(found, key=lambda sh: len(sh[1][1]) if sh[1] else 0)
+        header_index = h[0] if h else next(i for i, row in enumerate(chosen.rows) if any(row))
+    skipped = [s.name for s, h in found if s is not chosen and (s, h) not in complete]
+    if chosen.name is not None and skipped and complete:
+        several = len(skipped) > 1
+        roster.notes.append(f"read the sheet {chosen.name!r}; the sheet{'s' if several else ''} "
+                            f"{', '.join(map(repr, skipped))} {'have' if several else 'has'} no list of people "
+                            "under a header (a cover page?) and "
+                            f"{'were' if several else 'was'} left out")
+    _read_sheet(path.name, chosen, header_index, roster, [s.name for s in filled] if not complete else None)
+    return roster
+
+
+def _read_sheet(source: str, sheet: _Sheet, header_index: int, roster: Roster, sheets: list[str] | None) -> None:
+    rows = sheet.rows
+    roster.sheet = sheet.name
+    roster.header_row = header_line = header_index + 1
+
+    def where(row: int, col: int | None = None) -> str:
+        if sheet.name is None:
+            return f"{source}: line {row}" + (f", column {_column_letter(col)}" if col is not None else "")
+        cell = f"cell {_column_letter(col)}{row}" if col is not None else f"row {row}"
+        return f"{source}: sheet {sheet.name}, {cell}"
+
+    header = rows[header_index]
     positions: dict[str, int] = {}
     for i, title in enumerate(header):
+        if not title:
+            continue
         k = _key(title)
-        for ours, names in COLUMNS.items():
-            if k in {_key(n) for n in names}:
-                if ours in positions:
-                    roster.problems.append(Problem(where(header_line, i), f"a second {ours!r} column "
-                                                   f"({title!r}, the first is {header[positions[ours]]!r}); "
-                                                   "keep one."))
-                else:
-                    positions[ours] = i
-                    roster.columns[ours] = title
+        ours = _KNOWN.get(k)
+        if ours is None:
+            kind = _NOT_READ.get(k)
+            why = NOT_READ[kind][1] if kind else "not a roster column"
+            roster.left_out.append(Problem(where(header_line, i), f"the column {title!r}: {why}; left out"))
+        elif ours in positions:
+            roster.problems.append(Problem(where(header_line, i), f"a second {ours!r} column "
+                                           f"({title!r}, the first is {header[positions[ours]]!r}); keep one."))
+        else:
+            positions[ours] = i
+            roster.columns[ours] = title
     missing = [c for c in REQUIRED if c not in positions]
     if missing:
         found = ", ".join(repr(h) for h in header if h) or "nothing"
-        roster.problems.append(Problem(where(header_line), f"missing column(s): {', '.join(missing)}. The first "
-                                       f"row must name the columns; it has {found}."))
-        return roster
+        within = f"within the first {HEADER_WITHIN} rows" if sheet.name is None else \
+            f"within the first {HEADER_WITHIN} rows of a sheet"
+        message = (f"missing column(s): {', '.join(missing)}. The header row ({within}) must name the columns "
+                   f"{', '.join(REQUIRED)} (e.g. 'Name of Participant', 'Sex (M/F)', 'Department', 'Designation'); "
+                   f"the row that comes closest has {found}.")
+        if sheets and len(sheets) > 1:
+            message += (f" No sheet has them all: the sheets are {', '.join(map(repr, sheets))}; this is "
+                        f"{sheet.name!r}. Give --sheet NAME for the sheet with the list.")
+        roster.problems.append(Problem(where(header_line), message))
+        roster.left_out = []
+        return
+    if header_index:
+        title = " ".join(v for row in rows[:header_index] for v in row if v)
+        roster.left_out.insert(0, Problem(where(1) if header_index == 1 else
+                                       where(1).replace("row 1", "rows 1-").replace("line 1", "lines 1-")
+                                       + str(header_index),
+                                       f"above the header (a title: {_quote(title)}); left out"))
 
+    heading_merges = {(first, col) for first, _last, col, last_col in sheet.merged if last_col > col}
+    person_columns = {positions[c] for c in (*REQUIRED, *OPTIONAL) if c in positions}
+    body = list(enumerate(rows[header_index + 1:], header_line + 1))
+    while body and not any(body[-1][1]):
+        body.pop()
+
+    def value(row: list[str], c: str) -> str:
+        return row[positions[c]] if c in positions and positions[c] < len(row) else ""
+
+    def person_like(row: list[str]) -> bool:
+        others = sum(bool(value(row, c)) for c in ("organisation", "rank", "contact"))
+        return bool(value(row, "name")) and (_key(value(row, "sex")) in _SEX or others >= 2)
+
+    last_person = max((n for n, row in body if person_like(row)), default=None)
+    blank: list[int] = []
     by_name: dict[tuple, Person] = {}
     by_all: dict[tuple, Person] = {}
     spellings: dict[str, dict[str, int]] = {}
-    for line, row in numbered[1:]:
-        values = {c: row[positions[c]] if c in positions and positions[c] < len(row) else ""
-                  for c in (*REQUIRED, *OPTIONAL)}
-        if not any(values.values()):
-            continue  # a row with notes in other columns only
+    zeros: list[str] = []
+    for line, row in body:
+        filled = [(i, v) for i, v in enumerate(row) if v]
+        if not filled:
+            blank.append(line)
+            continue
+        shown = " | ".join(v for _i, v in filled)
+        if any(TOTAL.match(v) for _i, v in filled):
+            roster.left_out.append(Problem(where(line), f"{_quote(shown)}: a total, not a person; left out"))
+            continue
+        if len(filled) == 1 and (line, filled[0][0] + 1) in heading_merges:
+            roster.left_out.append(Problem(where(line), f"{_quote(shown)}: a heading across the list (merged "
+                                           "cells), not a person; left out"))
+            continue
+        if not any(i in person_columns for i, _v in filled):
+            roster.left_out.append(Problem(where(line), f"{_quote(shown)}: nobody on this row (nothing under "
+                                           f"{', '.join(repr(roster.columns[c]) for c in ('name', 'sex'))}); "
+                                           "left out"))
+            continue
+        # Under the list (after the last row that is plainly a person), a row of one cell is a signature or a note;
+        # so is a row of two without a sex whose words are a signature's ("Section Officer | Home Department").
+        in_person = sum(1 for i, _v in filled if i in person_columns)
+        after = last_person is not None and line > last_person
+        if (in_person == 1 and (after or FOOTER.search(shown))) or \
+                (in_person == 2 and after and not value(row, "sex") and FOOTER.search(shown)):
+            roster.left_out.append(Problem(where(line), f"{_quote(shown)}: a signature or a note under the list, "
+                                           "not a person; left out"))
+            continue
+        values = {c: value(row, c) for c in (*REQUIRED, *OPTIONAL)}
         if not values["name"]:
             roster.problems.append(Problem(where(line, positions["name"]), "no name; write the person's name, or "
                                            "delete the row."))
             continue
+        contact = values["contact"]
+        if contact and CNIC.match(contact.replace(" ", "")):
+            roster.problems.append(Problem(where(line, positions["contact"]), f"the contact {contact!r} looks like "
+                                           "a CNIC (national identity number), which is never stored; left out.",
+                                           blocking=False))
+            values["contact"] = ""
+        elif contact and LOST_ZERO.match(contact):
+            zeros.append(f"{_column_letter(positions['contact'])}{line}" if sheet.name else f"line {line}")
+            values["contact"] = "0" + contact
         for c, field_name in FIELDS.items():  # what a phone may type, a roster may hold: the same bounds
             try:
                 values[c] = clean_text(values[c], field_name) or ""
@@ -227,7 +410,7 @@ def read_roster(path: str | Path, sheet: str | None = None) -> Roster:
                 roster.problems.append(Problem(where(line, positions[c]), f"the {c} {fix}"))
         sex = None
         if values["sex"]:
-            sex = next((ours for ours, names in SEX_VALUES.items() if _key(values["sex"]) in map(_key, names)), None)
+            sex = _SEX.get(_key(values["sex"]))
             if sex is None:
                 roster.problems.append(Problem(where(line, positions["sex"]), f"sex {values['sex']!r} is not known; "
                                                "write female, male or undisclosed (F, M and blank are fine)."))
@@ -252,16 +435,30 @@ def read_roster(path: str | Path, sheet: str | None = None) -> Roster:
             spellings.setdefault(_key(person.organisation), {}).setdefault(person.organisation, 0)
             spellings[_key(person.organisation)][person.organisation] += 1
         roster.people.append(person)
+    if blank:
+        roster.left_out.append(Problem(where(blank[0]) if len(blank) == 1 else
+                                       where(blank[0]).replace(f"row {blank[0]}", "rows " + ", ".join(map(str, blank)))
+                                       .replace(f"line {blank[0]}", "lines " + ", ".join(map(str, blank))),
+                                       "blank; left out"))
+    for first, last, col, _last_col in sorted(sheet.merged):
+        if first > header_line and last > first and col - 1 in person_columns:
+            ours = next(c for c in (*REQUIRED, *OPTIONAL) if positions.get(c) == col - 1)
+            shown = rows[first - 1][col - 1] if first - 1 < len(rows) else ""
+            if shown:
+                roster.notes.append(f"{ours} {shown!r} of the merged cells {_column_letter(col - 1)}{first}:"
+                                    f"{_column_letter(col - 1)}{last} given to each of rows {first}-{last}")
+    if zeros:
+        roster.notes.append(f"{len(zeros)} phone number(s) had lost their leading 0 (a number cell in Excel drops "
+                            f"it): kept with the 0 ({'cells' if sheet.name else 'at'} {', '.join(zeros[:3])}" + (" …" if len(zeros) > 3 else "") + ")")
     for forms in spellings.values():
         if len(forms) > 1:
             listed = ", ".join(f"{name!r} ({n})" for name, n in sorted(forms.items(), key=lambda kv: -kv[1]))
-            roster.problems.append(Problem(path.name, f"one organisation is written {len(forms)} ways: {listed}. "
+            roster.problems.append(Problem(source, f"one organisation is written {len(forms)} ways: {listed}. "
                                            "Results by organisation count them apart; write it one way if they "
                                            "are the same.", blocking=False))
     if not roster.people and not roster.blocking:
         roster.problems.append(Problem(where(header_line), "the header row is there but no person is listed under "
                                        "it."))
-    return roster
 
 
 def preview(roster: Roster, already: list[dict] | None = None) -> tuple[list[Person], list[Person], str]:
@@ -269,9 +466,16 @@ def preview(roster: Roster, already: list[dict] | None = None) -> tuple[list[Per
     known = {(_key(p["display_name"] or ""), _key(p["organisation"] or "")) for p in already or []}
     new = [p for p in roster.people if (_key(p.name), _key(p.organisation or "")) not in known]
     old = [p for p in roster.people if (_key(p.name), _key(p.organisation or "")) in known]
-    lines = [f"{roster.source}: {len(roster.people)} people read"
+    at = (f", sheet {roster.sheet}" if roster.sheet else "") + (f", header on row {roster.header_row}"
+                                                                if roster.header_row > 1 else "")
+    lines = [f"{roster.source}{at}: {len(roster.people)} people read"
              + (f" (columns: {', '.join(f'{k} = {v!r}' for k, v in roster.columns.items())})" if roster.columns
                 else "")]
+    if roster.notes:
+        lines += [f"  {n}" for n in roster.notes]
+    if roster.left_out:
+        lines.append(f"{len(roster.left_out)} left out (not people, or not stored):")
+        lines += [f"  {p}" for p in roster.left_out]
     if roster.blocking:
         lines.append(f"{len(roster.blocking)} problem(s) to fix in the file; nothing is written until they are fixed:")
         lines += [f"  {p}" for p in roster.blocking]

@@ -7,7 +7,8 @@
     ANSWER: B
 
 The question text comes first (Moodle wants one line; several lines are joined), then one choice per line: a capital
-letter, '.' or ')', a space, the text; then `ANSWER: X`. A question ends at its ANSWER line; blank lines between
+letter, '.' or ')', a space (or none, as typed in Word: `A)Correct`, `B.Wrong`; Moodle reads them too), the text;
+then `ANSWER: X`. A question ends at its ANSWER line; blank lines between
 questions are optional. As an extension, `ANSWER: A, C` makes a multiple-answer question. Aiken has no feedback,
 names or categories: ids are made from the question text, options are a, b, c, … after their letters, and every
 question gets the placeholder objective. Problems are reported with their line: a choice before any question,
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from .common import ERROR, Draft, FormatError, Report, compact, read_text, short
 
-CHOICE = re.compile(r"^([A-Z])[.)]\s+(\S.*)$")
+CHOICE = re.compile(r"^([A-Z])[.)]\s*(\S.*)$")  # Moodle's /^[A-Z][).][ \t]?/: 'A)Correct' and 'B.Wrong' are choices
 ANSWER = re.compile(r"^ANSWER\s*:\s*(.*)$", re.IGNORECASE)
 
 
@@ -80,7 +81,7 @@ def read(path: Path, draft: Draft, encoding: str | None = None) -> None:
 
 def _finish(q: _Question, answer: str, line: int, draft: Draft, error) -> None:
     if len(q.choices) < 2:
-        hint = " (choices start with a capital letter and '.' or ')', then a space)" if not q.choices else ""
+        hint = " (choices start with a capital letter and '.' or ')')" if not q.choices else ""
         error(q.line, f"a question needs at least two choices 'A. …', 'B. …'{hint}", q)
         return
     letters = [c[0] for c in q.choices]

@@ -12,7 +12,9 @@ from typing import Any
 
 import yaml
 
+from .. import languages
 from ..bank import FORMAT_VERSION, Bank, BankError, Question, parse_bank
+from ..languages import ENGLISH
 
 Text = dict[str, str]
 
@@ -306,8 +308,10 @@ class Draft:
             "kind": self.overrides["kind"] or head.get("kind") or (self.default_kind if scored else "survey"),
         }
         content.update({k: head[k] for k in ("form", "version", "description", "languages", "translations") if k in head})
-        if any("ur" in q["text"] for q in self.questions if isinstance(q["text"], dict)):
-            content["languages"] = [lang for lang in ("en", "ur") if lang in {*content.get("languages", []), "en", "ur"}]
+        used = {lang for q in self.questions if isinstance(q["text"], dict) for lang in q["text"]} - {ENGLISH}
+        if used:
+            wanted = {*content.get("languages", []), ENGLISH, *used}
+            content["languages"] = [lang for lang in languages.codes() if lang in wanted]
         used = {o for q in self.questions for o in q.get("objectives", [])}
         if self.placeholder_id not in used and self.objectives.get(self.placeholder_id) == {"en": self.objective_text}:
             del self.objectives[self.placeholder_id]
@@ -358,9 +362,11 @@ class Export:
         if self.bank.case_studies:
             self.report(1, f"{len(self.bank.case_studies)} case studies are not exported: {fmt} holds questions only",
                         level=SKIPPED)
-        if not urdu and "ur" in self.bank.languages:
-            n = sum(1 for q in self.bank.questions if "ur" in q.text)
-            self.report(1, f"{fmt} holds one language: the Urdu texts of {n} questions are not exported", level=CHANGED)
+        for lang in self.bank.languages if not urdu else ():
+            n = sum(1 for q in self.bank.questions if lang != ENGLISH and q.text.get(lang))
+            if n:
+                self.report(1, f"{fmt} holds one language: the {languages.english_name(lang)} texts of {n} "
+                               f"question{'s' if n > 1 else ''} are not exported", level=CHANGED)
 
     def header(self, *, languages: list[str] | None = None) -> dict:
         """The bank's header (everything but its questions) for a toolkit-bank comment."""

@@ -19,7 +19,10 @@ Columns (the first row names them; order does not matter; missing columns are em
 | `feedback_en`, `feedback_ur` | the question's feedback |
 
 A row of type `bank` gives the bank's `id`, its title (`text_en`, `text_ur`) and its kind (`key`, e.g. `test`);
-rows of type `objective` declare objectives (`id`, `text_en`, `text_ur`). Write `\\|` for a `|` inside a text.
+rows of type `objective` declare objectives (`id`, `text_en`, `text_ur`); the rest of the bank's header has a
+row each: `form` and `version` (in `key`), `description` (`text_en`, `text_ur`), and one `translation` row per
+language (`id` the language, `key` its status, `text_en` its note). Write `\\|` for a `|` inside a text.
+The `_en`, `_ur` columns are those of `toolkit.languages`: a language added there gets its columns.
 Excel's "CSV UTF-8" is read as written (a BOM is fine); `;` or tab as the separator is recognised. A file in
 another encoding (Excel's plain "CSV" on Windows is cp1252) is refused with the line of the first character
 that is not UTF-8. Export writes UTF-8 with a BOM (so that Excel shows Urdu) and puts `'` before a cell that
@@ -34,15 +37,18 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .. import languages
 from ..bank import KINDS, PRESET_OPTIONS, PRESET_SCALES, Bank
 from .common import ERROR, TODO, Draft, Export, FormatError, Report, Text, compact, num, read_text
 
-COLUMNS = ["id", "type", "objectives", "difficulty", "points", "text_en", "text_ur", "options_en", "options_ur",
-           "option_feedback_en", "option_feedback_ur", "items_en", "items_ur", "item_feedback_en",
-           "item_feedback_ur", "key", "unit_en", "unit_ur",
-           "feedback_en", "feedback_ur"]
+LANGS = languages.codes()  # a column per registered language: text_en, text_ur, …
+TEXTS = ("text", "options", "option_feedback", "items", "item_feedback")
+COLUMNS = ["id", "type", "objectives", "difficulty", "points",
+           *(f"{base}_{lang}" for base in TEXTS for lang in LANGS), "key",
+           *(f"{base}_{lang}" for base in ("unit", "feedback") for lang in LANGS)]
 ALIASES = {"text": "text_en", "options": "options_en", "option_feedback": "option_feedback_en",
            "items": "items_en", "unit": "unit_en", "feedback": "feedback_en", "question": "text_en"}
+HEADER_ROWS = ("bank", "objective", "form", "version", "description", "translation")
 FORMULA = ("=", "+", "-", "@")
 
 
@@ -121,14 +127,21 @@ def read(path: Path, draft: Draft, encoding: str | None = None) -> None:
         kind = row.get("type", "").lower()
         if kind == "bank":
             draft.overrides["id"] = draft.overrides["id"] or row.get("id")
-            title = compact({"en": row.get("text_en", ""), "ur": row.get("text_ur", "")})
-            draft.header["title"] = title
+            draft.header["title"] = compact(_texts(row, "text"))
             if row.get("key") in KINDS:
                 draft.header["kind"] = row["key"]
         elif kind == "objective" and row.get("id"):
-            draft.objectives[row["id"]] = {k: row[f"text_{k}"] for k in ("en", "ur") if row.get(f"text_{k}")}
+            draft.objectives[row["id"]] = _texts(row, "text")
+        elif kind in ("form", "version") and row.get("key"):
+            draft.header[kind] = row["key"]
+        elif kind == "description" and _texts(row, "text"):
+            draft.header["description"] = compact(_texts(row, "text"))
+        elif kind == "translation" and row.get("id"):
+            entry = {"status": row["key"]} if row.get("key") else {}
+            entry.update({"note": row["text_en"]} if row.get("text_en") else {})
+            draft.header.setdefault("translations", {})[row["id"]] = entry
     for n, row in rows:
-        if row.get("type", "").lower() not in ("bank", "objective"):
+        if row.get("type", "").lower() not in HEADER_ROWS:
             _question(n, row, draft)
 
 
@@ -189,12 +202,12 @@ def _question(n: int, row: dict[str, str], draft: Draft) -> None:
 
 
 def _texts(row: dict[str, str], base: str) -> Text:
-    return {lang: row[f"{base}_{lang}"] for lang in ("en", "ur") if row.get(f"{base}_{lang}")}
+    return {lang: row[f"{base}_{lang}"] for lang in LANGS if row.get(f"{base}_{lang}")}
 
 
 def _by_id(row: dict[str, str], base: str, problems: list[str]) -> dict[str, Text]:
     out: dict[str, Text] = {}
-    for lang in ("en", "ur"):
+    for lang in LANGS:
         cell = row.get(f"{base}_{lang}")
         if not cell:
             continue
@@ -247,14 +260,22 @@ def write(bank: Bank, path: Path) -> list[Report]:
     """Write `bank` as CSV, one question per row; every question fits, case studies do not."""
     export = Export(bank)
     export.bank_level("CSV", urdu=True)
-    rows = [COLUMNS, _row(id=bank.id, type="bank", text_en=bank.title.get("en"), text_ur=bank.title.get("ur"),
-                          key=bank.kind)]
-    rows += [_row(id=o.id, type="objective", text_en=o.text.get("en"), text_ur=o.text.get("ur"))
-             for o in bank.objectives]
+    rows = [COLUMNS, _row(id=bank.id, type="bank", key=bank.kind, **_text_cells("text", bank.title))]
+    rows += [_row(type=kind, key=value) for kind, value in (("form", bank.form), ("version", bank.version)) if value]
+    if bank.description:
+        rows.append(_row(type="description", **_text_cells("text", bank.description)))
+    for lang, entry in bank.translations.items():
+        entry = entry if isinstance(entry, dict) else {"status": entry}
+        rows.append(_row(id=lang, type="translation", key=entry.get("status"), text_en=entry.get("note")))
+        lost = [k for k in entry if k not in ("status", "note")]
+        if lost:
+            export.report(1, f"the translations entry of '{lang}' keeps its status and note only in CSV; "
+                             f"{', '.join(lost)} {'is' if len(lost) == 1 else 'are'} not exported")
+    rows += [_row(id=o.id, type="objective", **_text_cells("text", o.text)) for o in bank.objectives]
     for q, raw, _line in export.items():
         r: dict[str, Any] = dict(id=q.id, type=q.type, objectives="|".join(q.objectives), difficulty=q.difficulty,
                                  points=num(q.points) if q.points != 1 else "")
-        for lang in ("en", "ur"):
+        for lang in LANGS:
             r[f"text_{lang}"] = q.text.get(lang)
             r[f"feedback_{lang}"] = q.feedback.get(lang)
             r[f"unit_{lang}"] = q.unit.get(lang)
@@ -272,6 +293,10 @@ def write(bank: Bank, path: Path) -> list[Report]:
     csv.writer(buffer).writerows(rows)
     export.write(path, "\ufeff" + buffer.getvalue(), len(bank.questions))
     return export.reports
+
+
+def _text_cells(base: str, text: Text) -> dict[str, str]:
+    return {f"{base}_{lang}": t for lang, t in text.items() if lang in LANGS}
 
 
 def _row(**values: Any) -> list[str]:

@@ -33,6 +33,14 @@ ESCAPES = {"\\": "\ue05c", ":": "\ue03a", "#": "\ue023", "=": "\ue03d", "{": "\u
 UNESCAPE = {v: ("\n" if k == "n" else k) for k, v in ESCAPES.items()}
 FORMATS = {"html": "html", "moodle": "moodle", "markdown": "markdown", "plain": "plain"}
 WEIGHT = re.compile(r"^%(-?\d+(?:\.\d*)?)%")
+# Moodle's spellings of an ordering question's grading type in GIFT, and what each stands for.
+GRADINGS = {"ALL_OR_NOTHING": "ALL_OR_NOTHING", "ABSOLUTE_POSITION": "ABSOLUTE_POSITION", "ABSOLUTE":
+            "ABSOLUTE_POSITION", "ABS": "ABSOLUTE_POSITION", "RELATIVE": "RELATIVE_NEXT_EXCLUDE_LAST",
+            "RELATIVE_NEXT_EXCLUDE_LAST": "RELATIVE_NEXT_EXCLUDE_LAST", "RELATIVE_NEXT_INCLUDE_LAST":
+            "RELATIVE_NEXT_INCLUDE_LAST", "RELATIVE_ONE_PREVIOUS_AND_NEXT": "RELATIVE_ONE_PREVIOUS_AND_NEXT",
+            "RELATIVE_ALL_PREVIOUS_AND_NEXT": "RELATIVE_ALL_PREVIOUS_AND_NEXT", "RELATIVE_TO_CORRECT":
+            "RELATIVE_TO_CORRECT", "LONGEST_ORDERED_SUBSET": "LONGEST_ORDERED_SUBSET",
+            "LONGEST_CONTIGUOUS_SUBSET": "LONGEST_CONTIGUOUS_SUBSET"}
 NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
@@ -168,6 +176,11 @@ def _question(chunk: _Chunk, draft: Draft) -> MQuestion | None:
     mq.general_feedback = _text(feedback, fmt, mq)
     if not answers:
         mq.qtype = "essay"
+    elif answers[0] == ">":
+        if not _ordering(answers[1:], fmt, mq):
+            error(start, "an ordering question is written {>N settings, then one item a line in their right order}, "
+                         "with at least two items")
+            return None
     elif answers[0] == "#":
         mq.qtype = "numerical"
         if not _numerical(answers[1:], fmt, mq):
@@ -216,6 +229,26 @@ def _question(chunk: _Chunk, draft: Draft) -> MQuestion | None:
         error(start, "a multiple-choice question needs at least two answers")
         return None
     return mq
+
+
+def _ordering(answers: str, fmt: str, mq: MQuestion) -> bool:
+    """Moodle's ordering question in GIFT (question/type/ordering, import_from_gift): `{>N [select] [layout]
+    [grading] [show]` on the first line, then the items one a line, in their right order."""
+    first, _, rest = answers.partition("\n")
+    words = first.split()
+    count = words.pop(0) if words and words[0].isdigit() else ""
+    settings = {w.upper() for w in words}
+    items = [line.strip() for line in rest.split("\n") if line.strip()]
+    if len(items) < 2:
+        return False
+    grading = next((GRADINGS[w] for w in settings if w in GRADINGS), "RELATIVE_NEXT_EXCLUDE_LAST")
+    select = next((w for w in settings if w in ("ALL", "EXACT", "RANDOM", "REL", "CONTIGUOUS", "CONTIG")), "RANDOM")
+    shown = int(count) if count and 2 < int(count) <= len(items) else min(6, len(items))  # as Moodle counts
+    mq.qtype = "ordering"
+    mq.settings = {"gradingtype": grading, "selecttype": "ALL" if select in ("ALL", "EXACT") or shown >= len(items)
+                   else select}
+    mq.answers = [Answer(_text(item, fmt, mq), float(position)) for position, item in enumerate(items, 1)]
+    return True
 
 
 def _format(s: str, default: str) -> tuple[str, str]:

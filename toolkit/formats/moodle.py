@@ -40,8 +40,16 @@ from .common import (
 
 NATURAL = {"single": "multichoice", "multiple": "multichoice", "truefalse": "truefalse", "matching": "matching",
            "numeric": "numerical", "open": "essay", "ordering": "ordering", "classification": "multichoice"}
-# Moodle only accepts these grades (percent); 1/k of them for k = 1…10 all are.
+# The only grades Moodle accepts for an answer (question/engine/bank.php, fraction_options_full: p/q for q <= 6,
+# p/10, 1/q for q <= 10, and 1/20; each also negative): 1/11 (9.09091%) makes Moodle refuse the whole file.
+MOODLE_GRADES = (1.0, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4, 0.3333333, 0.3, 0.25, 0.2, 0.1666667,
+                 0.1428571, 0.125, 0.1111111, 0.1, 0.05, 0.0)
 EPS = 1e-5
+
+
+def moodle_accepts(fraction: float) -> bool:
+    """Whether Moodle accepts `fraction` as an answer's grade (as written, to 5 decimals of a percent)."""
+    return any(abs(abs(round(fraction * 100, 5) / 100) - g) < 1e-6 for g in MOODLE_GRADES)
 
 
 @dataclass
@@ -392,6 +400,11 @@ def from_bank(q: Question, raw: dict, line: int, export: Export, what: str) -> M
         return None
     if q.type in ("single", "classification", "multiple"):
         k = len(q.key) if q.type == "multiple" else 1
+        if not moodle_accepts(1 / k):
+            say(f"not exported: with {k} right options each is worth 1/{k} ({pct(1 / k)}), a grade Moodle does not "
+                "accept (it takes 1/2 to 1/10, and 1/20): Moodle would refuse the whole file. Give the question at "
+                "most 10 right options, or split it in two", SKIPPED)
+            return None
         right = set(q.key) if q.type == "multiple" else {q.key}
         mq.single = q.type != "multiple"
         for o in q.options:
@@ -403,6 +416,10 @@ def from_bank(q: Question, raw: dict, line: int, export: Export, what: str) -> M
         mq.answers = [Answer({"en": "true"}, float(q.key is True)), Answer({"en": "false"}, float(q.key is False))]
         mq.meta = question_meta(q, raw, natural_type="truefalse")
     elif q.type == "matching":
+        if len(q.items) < 2:
+            say(f"not exported: Moodle's matching question needs at least two items to match (and three answers), "
+                f"this one has {len(q.items)}: add an item, or make it a single-choice question", SKIPPED)
+            return None
         used = list(dict.fromkeys(q.key[i.id] for i in q.items))
         order = used + [o.id for o in q.options if o.id not in used]
         texts = {o.id: dict(o.text) for o in q.options}

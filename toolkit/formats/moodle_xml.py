@@ -20,11 +20,13 @@ import re
 from pathlib import Path
 from xml.parsers import expat
 
+from .. import languages
 from ..bank import Bank
 from .common import (
     BANK_META,
     ERROR,
     META,
+    TODO,
     Draft,
     Export,
     FormatError,
@@ -200,7 +202,7 @@ def _esc(s: str) -> str:
 def _plain_or_html(text: dict) -> str:
     """Matching answers are plain text in Moodle; HTML only where plain text would be misread (or for Urdu)."""
     en = text.get("en", "")
-    return to_html(text) if "ur" in text or LOOKS_LIKE_HTML.search(en) or "{mlang" in en else en
+    return to_html(text) if set(text) - {"en"} or LOOKS_LIKE_HTML.search(en) or "{mlang" in en else en
 
 
 def _html(tag: str, text: dict, indent: str) -> list[str]:
@@ -220,6 +222,13 @@ def write(bank: Bank, path: Path) -> list[Report]:
             out += _question_xml(mq, q.type)
             written += 1
     out.append("</quiz>")
+    others = [lang for lang in bank.languages if lang != languages.ENGLISH and any(q.text.get(lang) for q in bank.questions)]
+    if others:
+        names = " and ".join(languages.english_name(lang) for lang in others)
+        export.report(1, f"the {names} texts are written as Moodle multilang spans: in Moodle, turn on the "
+                         "'Multi-language content' filter (Site administration > Plugins > Filters > Manage "
+                         f"filters, and in the course), or every question shows English and {names} one after the "
+                         f"other; each participant then sees the language of their Moodle profile", level=TODO)
     export.write(path, "\n".join(out) + "\n", written)
     return export.reports
 

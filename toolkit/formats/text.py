@@ -6,13 +6,14 @@ import html
 import re
 from html.parser import HTMLParser
 
+from .. import languages
 from .common import Text
 
 BLOCKS = {"p", "div", "li", "tr", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
           "section", "article", "header", "footer", "dl", "dt", "dd", "hr", "figure", "figcaption"}
 SKIPPED = {"script", "style", "head", "title", "template", "noscript"}
 LOOKS_LIKE_HTML = re.compile(r"<[A-Za-z/!][^>]*>|&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});")
-LANGS = ("en", "ur")
+LANGS = languages.codes()  # the languages a multilang span may carry into a bank
 
 
 class _Reader(HTMLParser):
@@ -24,7 +25,8 @@ class _Reader(HTMLParser):
         self.stack: list[tuple[str, str | None]] = []  # (tag, language it opens)
         self.skip = 0
         self.notes: list[str] = []
-        self.links: list[str | None] = []
+        self.links: list[tuple[str | None, int]] = []  # the href of each open link, and where its text starts
+        self.space_due = False  # after a link's address: a space before the next word
 
     @property
     def lang(self) -> str | None:
@@ -51,7 +53,7 @@ class _Reader(HTMLParser):
         elif tag in ("td", "th"):
             self.out(" | ")
         elif tag == "a":
-            self.links.append(a.get("href"))
+            self.links.append((a.get("href"), len(self.parts)))
         if tag in ("input", "meta", "link", "hr", "wbr", "col", "source"):
             return
         opens = a.get("lang") if (tag == "lang" or "multilang" in a.get("class", "").split()) else None
@@ -61,9 +63,11 @@ class _Reader(HTMLParser):
         if tag in SKIPPED:
             self.skip = max(0, self.skip - 1)
         if tag == "a" and self.links:
-            href = self.links.pop()
-            if href and re.match(r"https?://", href):
+            href, start = self.links.pop()
+            shown = "".join(part for _lang, part in self.parts[start:]).strip()
+            if href and re.match(r"https?://", href) and not _same_address(shown, href):
                 self.out(f" ({href})")
+                self.space_due = True
         if tag in BLOCKS:
             self.out("\n\n")
         for i in range(len(self.stack) - 1, -1, -1):
@@ -73,7 +77,23 @@ class _Reader(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self.skip:
+            if self.space_due and re.match(r"[^\s.,;:!?)\]'\"’”]", data):
+                data = " " + data  # '<a href=…>page</a>and' is 'page (…) and', not 'page (…)and'
+            self.space_due = False
             self.out(re.sub(r"\s+", " ", data))
+
+
+def _same_address(shown: str, href: str) -> bool:
+    """Whether a link's text is its address (written with or without http://, www. or a final /)."""
+    def bare(u: str) -> str:
+        return re.sub(r"^(https?://)?(www\.)?", "", u.strip().casefold()).rstrip("/")
+    return bool(shown) and bare(shown) == bare(href)
+
+
+def _markdown_link(m: re.Match) -> str:
+    text, href, after = m.group(1), m.group(2), m.group(3)
+    out = text if _same_address(text, href) else f"{text} ({href})"
+    return out + (" " if after and re.match(r"[^\s.,;:!?)\]'\"’”]", after) else "")
 
 
 def _tidy(s: str) -> str:
@@ -102,7 +122,8 @@ def html_to_text(fragment: str, *, newlines_are_breaks: bool = False) -> tuple[T
         result["en"] = result.pop("other")
     dropped = [lang for lang in result if lang not in LANGS]
     if dropped:
-        reader.notes.append(f"text in {', '.join(dropped)} was left out (the bank holds English and Urdu)")
+        held = ", ".join(languages.english_name(c) for c in LANGS)
+        reader.notes.append(f"text in {', '.join(dropped)} was left out (the bank holds {held})")
     return _only({k: v for k, v in result.items() if k in LANGS}), reader.notes
 
 
@@ -119,7 +140,7 @@ def markdown_to_text(s: str) -> tuple[Text, list[str]]:
     for alt in re.findall(r"!\[([^\]]*)\]\([^)]*\)", s):
         notes.append(f"an image{f' ({alt!r})' if alt else ''} was left out")
     s = re.sub(r"!\[([^\]]*)\]\([^)]*\)", "", s)
-    s = re.sub(r"\[([^\]]+)\]\((https?://[^)\s]+)[^)]*\)", r"\1 (\2)", s)
+    s = re.sub(r"\[([^\]]+)\]\((https?://[^)\s]+)[^)]*\)(?=(.?))", _markdown_link, s)
     s = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", s)
     s = re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", s)
     s = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?!\w)", r"\1", s)

@@ -4,16 +4,23 @@ Sheets: `survey` (type, name, label, hint, …), `choices` (list_name, name, lab
 form_id, version, default_language). Labels in several languages are columns `label::English (en)` and
 `label::Urdu (ur)`; a plain `label` column is in the default language (English unless settings say otherwise).
 
+Import reads the workbook with pyxform, the library KoboToolbox and ODK use, so that what they accept is
+accepted here: a one-sheet workbook (still named `Sheet1`) is the survey; headers in any case (`TYPE`, `NAME`)
+and with one colon (`label:English`, older Kobo exports); languages written `English (en)`, `en`, `EN` or
+`English` (any language of `toolkit.languages`; other columns are reported and left out); the old type
+spellings (`select one from LIST`, `select all that apply from LIST`, `phone number`). A form with no English
+label column is refused once, naming its languages. `select_one` → an unscored choice (likert),
+`select_multiple` and `rank` → open (choices listed in the text), `text`, `integer`, `decimal`, `range`,
+`phone number` → open, `note` → skipped; groups are flattened (`begin group` is reported once, `end group`
+closes it); form metadata (start, end, deviceid, …) and calculations are skipped. Each is reported per row,
+as `FILE!survey!A7: …`: a form holds no answer key, so nothing imported from a form is scored until a person
+adds keys.
+
 Export: single and classification → `select_one`, multiple → `select_multiple`, truefalse → `select_one` of the
 list `true_false`, likert → `select_one` with appearance `likert`, ordering → `rank`, matching → a `field-list`
 group with one `select_one` per item (named `QUESTION__ITEM`), numeric → `integer` or `decimal` (the unit as its
 hint), open → `text`. Every `name` is the bank's id, so answers collected in KoboToolbox come back under the
 bank's question and option ids. A form has no answer keys and no feedback: both are left out and reported once.
-
-Import: `select_one` → an unscored choice (likert), `select_multiple` and `rank` → open (choices listed in the
-text), `text`, `integer`, `decimal`, `range` → open, `note` → skipped; groups are flattened; form metadata (start,
-end, deviceid, …) and calculations are skipped. Each is reported per row, as `FILE!survey!A7: …`: a form
-holds no answer key, so nothing imported from a form is scored until a person adds keys.
 """
 
 from __future__ import annotations
@@ -24,64 +31,118 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from .. import languages
 from ..bank import PRESET_OPTIONS, PRESET_SCALES, Bank
 from ..cells import text_cells_as_text, xlsx_value
+from ..languages import ENGLISH
 from .common import CHANGED, ERROR, SKIPPED, TODO, Draft, Export, FormatError, Report, Text, compact, read_bytes
 
-LANGUAGE_NAMES = {"en": "English", "ur": "Urdu"}
 TRUE_FALSE = [("true", {"en": "True", "ur": "درست"}), ("false", {"en": "False", "ur": "غلط"})]
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9._-]*$")
-METADATA = {"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "email",
-            "audit", "start-geopoint", "background-audio", "imei", "uri:deviceid"}
-SKIP_TYPES = {"calculate", "hidden", "acknowledge", "geopoint", "geotrace", "geoshape", "date", "time", "datetime",
-              "image", "audio", "video", "file", "barcode", "background-geopoint", "xml-external", "csv-external",
-              "begin_repeat", "end_repeat", "begin repeat", "end repeat", "select_one_from_file",
-              "select_multiple_from_file", "trigger"}
+GROUP = re.compile(r"^(begin|end)[ _](group|repeat|loop)$")
+KEPT_NOT = {("bind", "relevant"): "relevant", ("bind", "constraint"): "constraint", ("choice_filter",): "choice_filter",
+            ("control", "jr:count"): "repeat_count", ("bind", "calculate"): "calculation", ("trigger",): "trigger"}
 
 
-def _language(header: str, default: str) -> str | None:
-    """'label::Urdu (ur)' → 'ur'; 'label' → the default language."""
-    if "::" not in header:
+def _pyxform():
+    """pyxform's reading of a workbook (the library KoboToolbox and ODK use): sheets, headers, type names."""
+    from pyxform import aliases
+    from pyxform.errors import PyXFormError
+    from pyxform.parsing.sheet_headers import process_header
+    from pyxform.question import MultipleChoiceQuestion, Option
+    from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
+    from pyxform.survey import Survey
+    from pyxform.xls2json_backends import get_xlsform
+
+    return dict(aliases=aliases, error=PyXFormError, process_header=process_header, types=QUESTION_TYPE_DICT,
+                get_xlsform=get_xlsform, columns={"survey": set(MultipleChoiceQuestion.get_slot_names()),
+                                                  "choices": set(Option.get_slot_names()),
+                                                  "settings": set(Survey.get_slot_names())},
+                header_aliases={"survey": aliases.survey_header, "choices": aliases.list_header,
+                                "settings": aliases.settings_header})
+
+
+def language_code(written: str, default: str = ENGLISH) -> str:
+    """The code of a language as a form writes it: 'English (en)', 'en', 'EN', 'English', 'Urdu (ur)' → the
+    registry's code; pyxform's 'default' (a column without a language) → `default`; else what is written."""
+    written = written.strip()
+    if not written or written == "default":
         return default
-    lang = header.split("::", 1)[1].strip()
-    m = re.search(r"\(([A-Za-z-]+)\)\s*$", lang)
-    code = (m.group(1) if m else lang).lower().split("-")[0]
-    return {"english": "en", "urdu": "ur"}.get(code, code)
+    m = re.search(r"\(([A-Za-z_-]+)\)\s*$", written)
+    if m:
+        return m.group(1).lower().replace("_", "-").split("-")[0]
+    key = written.casefold()
+    for lang in languages.LANGUAGES.values():
+        if key in (lang.code, lang.english.casefold(), lang.name.casefold()):
+            return lang.code
+    return key.split("-")[0] if languages.get(key.split("-")[0]) else written
 
 
 class _Sheet:
-    """A sheet as rows of {column: value}, with the cell address of each value for reports."""
+    """A sheet as pyxform reads it: rows of {header tokens: value} (('label', 'English (en)'), ('type',), …),
+    with each row's number and each column's letter for reports."""
 
-    def __init__(self, ws: Any, name: str):
-        from openpyxl.utils import get_column_letter
-
-        self.name = name
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        while rows and all(v in (None, "") for v in rows[-1]):
-            rows.pop()
-        self.header = [str(h).strip() if h is not None else "" for h in (rows[0] if rows else [])]
-        self.columns = {h: get_column_letter(i + 1) for i, h in enumerate(self.header) if h}
-        self.rows = [(n, {h: v for h, v in zip(self.header, r, strict=False) if h and v not in (None, "")})
-                     for n, r in enumerate(rows[1:], 2)]
+    def __init__(self, px: dict, kind: str, name: str, rows: list[dict], header: list[str], letters: dict[str, str],
+                 draft: Draft):
+        self.name, self.kind = name, kind
+        double = any("::" in h for h in header)
+        self.tokens: dict[str, tuple[str, ...]] = {}
+        for h in header:
+            _new, tokens = px["process_header"](h, double, px["header_aliases"][kind], px["columns"][kind])
+            if double and len(tokens) == 1 and ":" in h and h.split(":", 1)[0].strip().lower() in ("label", "hint"):
+                tokens = (h.split(":", 1)[0].strip().lower(), h.split(":", 1)[1].strip())  # 'label:English' among '::'
+                draft.report(f"{name}!{letters.get(h, 'A')}1", f"the column '{h}' was read as "
+                                                             f"'{tokens[0]}::{tokens[1]}'; KoboToolbox would not read "
+                                                             "it (the other columns use '::'): write it so")
+            if tokens and tokens[0] in ("list name", "list_name"):
+                tokens = ("list_name", *tokens[1:])
+            self.tokens[h] = tuple(tokens)
+        self.letter = {self.tokens[h]: letters.get(h, "A") for h in header}
+        self.header = header
+        self.rows = [(n, {self.tokens[h]: str(v).strip() for h, v in row.items() if h in self.tokens and
+                          str(v).strip()}) for n, row in enumerate(rows, 2)]
         self.rows = [(n, r) for n, r in self.rows if r]
 
-    def cell(self, n: int, column: str = "") -> str:
-        return f"{self.name}!{self.columns.get(column, 'A')}{n}"
+    def has(self, base: str) -> bool:
+        return any(t[0] == base for t in self.tokens.values())
+
+    def cell(self, n: int, column: tuple[str, ...] | str = ("type",)) -> str:
+        column = (column,) if isinstance(column, str) else column
+        return f"{self.name}!{self.letter.get(column, 'A')}{n}"
+
+    def languages(self, base: str, default: str) -> dict[tuple[str, ...], str]:
+        """The columns of a translatable column (label, hint, …) and the language code of each."""
+        return {t: language_code(t[1] if len(t) > 1 else "default", default) for t in self.tokens.values()
+                if t[0] == base}
 
     def texts(self, row: dict, base: str, default: str) -> Text:
         out: Text = {}
-        for h, v in row.items():
-            if h == base or h.startswith(base + "::"):
-                lang = _language(h, default)
-                if lang in LANGUAGE_NAMES:
-                    out.setdefault(lang, str(v).strip())
+        for column, code in self.languages(base, default).items():
+            if row.get(column) and languages.get(code):
+                out.setdefault(code, row[column])
         return out
 
 
-def read(path: Path, draft: Draft, encoding: str | None = None) -> None:
-    """Read an XLSForm workbook into `draft`; every row that does not become a question is reported."""
+def _letters(path: Path) -> dict[str, dict[str, str]]:
+    """Each sheet's header texts and their column letters (pyxform's rows do not keep the letters)."""
     import openpyxl
+    from openpyxl.utils import get_column_letter
 
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        out = {}
+        for ws in wb.worksheets:
+            first = next(ws.iter_rows(max_row=1, values_only=True), ())
+            out[ws.title] = {" ".join(str(v).split()): get_column_letter(i) for i, v in enumerate(first, 1)
+                             if v not in (None, "")}
+        return out
+    finally:
+        wb.close()
+
+
+def read(path: Path, draft: Draft, encoding: str | None = None) -> None:
+    """Read an XLSForm workbook into `draft` as pyxform reads it; every row that does not become a question is
+    reported with its cell."""
     draft.bank_where = "settings!A1"
     raw = read_bytes(path, draft.source)
     if not raw:
@@ -89,48 +150,88 @@ def read(path: Path, draft: Draft, encoding: str | None = None) -> None:
     if raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise FormatError([Report(draft.source, 1, "an old Excel 97-2003 (.xls) workbook: save it as .xlsx",
                                   level=ERROR)])
+    if not zipfile.is_zipfile(BytesIO(raw)):
+        raise FormatError([Report(draft.source, 1, "not an Excel workbook (.xlsx): the file is not a zip archive",
+                                  level=ERROR)])
+    px = _pyxform()
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
+        book = px["get_xlsform"](BytesIO(raw), ".xlsx")
+        letters = _letters(path)
+    except (px["error"], zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
         raise FormatError([Report(draft.source, 1, f"not an Excel workbook (.xlsx): {e}", level=ERROR)]) from None
-    sheets = {ws.title.strip().lower(): ws for ws in wb.worksheets}
-    if "survey" not in sheets:
+    names = list(book.sheet_names or [])
+    if book.survey is None:
         raise FormatError([Report(draft.source, "survey", "no 'survey' sheet (an XLSForm has survey, choices and "
-                                                          f"settings sheets; this one has {', '.join(sheets)})",
-                                  level=ERROR)])
-    survey = _Sheet(sheets["survey"], "survey")
-    choices = _Sheet(sheets["choices"], "choices") if "choices" in sheets else None
-    settings = _Sheet(sheets["settings"], "settings") if "settings" in sheets else None
-    wb.close()
+                                                          f"settings sheets; this one has {', '.join(names)}): "
+                                                          "name the sheet with the questions 'survey'", level=ERROR)])
+
+    def sheet(kind: str) -> _Sheet | None:
+        rows, header = getattr(book, kind), getattr(book, f"{kind}_header")
+        if rows is None:
+            return None
+        name = next((n for n in names if n.strip().lower() == kind), names[0] if kind == "survey" else kind)
+        return _Sheet(px, kind, name, list(rows), list(header[0]) if header else [], letters.get(name, {}), draft)
+
+    survey, choices, settings = sheet("survey"), sheet("choices"), sheet("settings")
     if not survey.header:
-        raise FormatError([Report(draft.source, "survey!A1", "the survey sheet is empty", level=ERROR)])
+        raise FormatError([Report(draft.source, f"{survey.name}!A1", "the survey sheet is empty", level=ERROR)])
     for column in ("type", "name"):
-        if column not in survey.columns:
-            raise FormatError([Report(draft.source, "survey!A1", f"the survey sheet has no '{column}' column "
-                                                                  "in its first row", level=ERROR)])
+        if not survey.has(column):
+            found = ", ".join(f"'{h}'" for h in survey.header)
+            raise FormatError([Report(draft.source, f"{survey.name}!A1", f"the survey sheet has no '{column}' column "
+                                                                          f"in its first row (it has {found})",
+                                      level=ERROR)])
     if not survey.rows:
-        raise FormatError([Report(draft.source, "survey!A2", "the survey sheet has no rows under its header",
+        raise FormatError([Report(draft.source, f"{survey.name}!A2", "the survey sheet has no rows under its header",
                                   level=ERROR)])
-    default = "en"
+    if survey.name.strip().lower() != "survey":
+        draft.report(f"{survey.name}!A1", f"the only sheet, '{survey.name}', was read as the survey sheet (as "
+                                          "KoboToolbox does); a form with choices needs sheets named survey and "
+                                          "choices")
+    default = ENGLISH
     if settings and settings.rows:
         first = settings.rows[0][1]
-        default = _language("x::" + str(first.get("default_language", "English (en)")), "en") or "en"
-        draft.overrides["id"] = draft.overrides["id"] or (str(first["form_id"]) if first.get("form_id") else None)
-        title = settings.texts(first, "form_title", default)
-        if title.get("en") and not draft.overrides["title"]:
-            draft.overrides["title"] = title["en"]
-    for sheet in (survey, choices):
-        for h in sheet.header if sheet else []:
-            base = h.split("::", 1)[0]
-            if base in ("label", "hint") and _language(h, default) not in ("en", "ur"):
-                draft.report(sheet.cell(1, h), f"column '{h}': the bank holds English and Urdu only; left out")
+        if first.get(("default_language",)):
+            default = language_code(first[("default_language",)])
+        form_id = first.get(("id_string",))
+        draft.overrides["id"] = draft.overrides["id"] or form_id
+        title = first.get(("title",))
+        if title and not draft.overrides["title"]:
+            draft.overrides["title"] = title
+    _languages(survey, choices, draft, default)
     lists = _lists(choices, draft, default)
     skipped_meta: list[str] = []
+    groups: list[tuple[str, int]] = []
     for n, row in survey.rows:
-        _row(n, row, survey, lists, draft, default, skipped_meta)
+        _row(px, n, row, survey, lists, draft, default, skipped_meta, groups)
+    for name, n in groups:
+        draft.report(survey.cell(n), f"the group '{name}' has no 'end group' row")
     if skipped_meta:
-        draft.report("survey", f"form metadata rows skipped (they are not questions): {', '.join(skipped_meta)}",
+        draft.report(survey.name, f"form metadata rows skipped (they are not questions): {', '.join(skipped_meta)}",
                      level=SKIPPED)
+
+
+def _languages(survey: _Sheet, choices: _Sheet | None, draft: Draft, default: str) -> None:
+    """Columns in languages the registry does not know are left out; a form with no English is refused, once."""
+    written: dict[str, str] = {}
+    for sheet in (survey, choices):
+        for column, code in (sheet.languages("label", default) | sheet.languages("hint", default)).items() \
+                if sheet else ():
+            header = next(h for h, t in sheet.tokens.items() if t == column)
+            if languages.get(code) is None:
+                draft.report(sheet.cell(1, column), f"column '{header}': {code} is not a language the bank holds "
+                                                    f"({', '.join(languages.codes())}); left out")
+            if column[0] == "label" and sheet is survey:
+                written.setdefault(code, header)
+    if ENGLISH not in written:
+        shown = ", ".join(f"{code} ('{h}')" for code, h in written.items()) or "none"
+        others = ", ".join(f"label::{languages.english_name(c)} ({c})" for c in languages.others())
+        raise FormatError([Report(draft.source, f"{survey.name}!A1",
+                                  f"the form has no English labels: its label columns are in {shown}. A bank needs "
+                                  f"English: add a column label::English (en) with the English text of each "
+                                  f"question{f' (it may also hold {others})' if others else ''}, or set "
+                                  "default_language on the settings sheet if the plain label column is English. "
+                                  "Nothing was imported", level=ERROR)])
 
 
 def _lists(choices: _Sheet | None, draft: Draft, default: str) -> dict[str, list[tuple[str, Text, str]]]:
@@ -138,8 +239,7 @@ def _lists(choices: _Sheet | None, draft: Draft, default: str) -> dict[str, list
     if choices is None:
         return lists
     for n, row in choices.rows:
-        list_name = str(row.get("list_name") or row.get("list name") or "").strip()
-        name = str(row.get("name", "")).strip()
+        list_name, name = row.get(("list_name",), ""), row.get(("name",), "")
         if not list_name or not name:
             draft.report(choices.cell(n, "name" if list_name else "list_name"),
                          "a choice without a list_name or name was left out")
@@ -148,58 +248,97 @@ def _lists(choices: _Sheet | None, draft: Draft, default: str) -> dict[str, list
     return lists
 
 
-def _row(n: int, row: dict, survey: _Sheet, lists: dict, draft: Draft, default: str, skipped_meta: list) -> None:
-    qtype_raw = " ".join(str(row.get("type", "")).split())
-    name = str(row.get("name", "")).strip()
+def _kind(px: dict, qtype_raw: str) -> tuple[str, str]:
+    """(the kind of a row, the list it names): select_one / select_multiple / rank with a list, group, metadata,
+    text / integer / decimal / range / note, skip or unknown, as pyxform names its types and their aliases."""
+    low = qtype_raw.lower()
+    m = GROUP.match(low)
+    if m:
+        return f"{m.group(1)}_{'group' if m.group(2) == 'group' else 'repeat'}", ""
+    if "from_file" in low or "from file" in low:
+        return "skip", ""
+    for alias in sorted(px["aliases"].select, key=len, reverse=True):
+        if low.startswith(alias + " "):
+            kind = px["aliases"].select[alias]
+            return {"select one": "select_one", "select all that apply": "select_multiple"}.get(kind, kind), \
+                qtype_raw[len(alias):].strip()
+    spec = px["types"].get(low) or px["types"].get(low.replace("_", " "))
+    if spec is None:
+        return "unknown", ""
+    bind, control = spec.get("bind", {}), spec.get("control", {})
+    if "jr:preload" in bind:
+        return "metadata", ""
+    if bind.get("readonly") == "true()":
+        return "note", ""
+    if control.get("tag") == "range":
+        return "range", ""
+    if control.get("tag") == "input" and bind.get("type") in ("string", "int", "decimal"):
+        return {"string": "text", "int": "integer", "decimal": "decimal"}[bind["type"]], ""
+    return "skip", ""
+
+
+def _row(px: dict, n: int, row: dict, survey: _Sheet, lists: dict, draft: Draft, default: str, skipped_meta: list,
+         groups: list) -> None:
+    qtype_raw = " ".join(row.get(("type",), "").split())
+    name = row.get(("name",), "")
     where = survey.cell(n, "type")
-    qtype, _, rest = qtype_raw.partition(" ")
-    if not qtype:
+    kind, rest = _kind(px, qtype_raw)
+    if not qtype_raw:
         draft.report(where, f"a row without a type was left out ('{name}')", level=SKIPPED)
         return
-    if qtype in METADATA:
-        skipped_meta.append(qtype)
+    if kind == "metadata":
+        skipped_meta.append(qtype_raw)
         return
-    if qtype in ("begin_group", "end_group") or qtype_raw in ("begin group", "end group"):
+    if kind in ("begin_group", "end_group"):
         label = survey.texts(row, "label", default)
-        if qtype_raw.startswith("begin") and label.get("en"):
-            draft.report(where, f"the group '{name}' is flattened; its label '{label['en']}' is left out")
+        if kind == "begin_group":
+            groups.append((name, n))
+            draft.report(where, f"the group '{name}' is flattened (a bank has no groups): its questions are kept one "
+                                "by one" + (f", its label '{label['en']}' is left out" if label.get("en") else ""))
+        elif groups:
+            groups.pop()
+        else:
+            draft.report(where, "an 'end group' row without a 'begin group' above it; left out", level=SKIPPED)
         return
-    if qtype in SKIP_TYPES or qtype_raw in SKIP_TYPES:
+    if kind in ("skip", "begin_repeat", "end_repeat"):
         draft.report(where, f"'{qtype_raw}' rows have no equivalent in a bank; left out", name or None, SKIPPED)
         return
     text = survey.texts(row, "label", default)
     hint = survey.texts(row, "hint", default)
-    if qtype == "note":
+    if kind == "note":
         draft.report(where, f"a note (text without a question) has no place in a bank: '{text.get('en', '')}'",
                      name or None, SKIPPED)
+        return
+    if kind == "unknown":
+        draft.report(where, f"not imported: unknown question type '{qtype_raw}'", name or None, ERROR)
         return
     if not name:
         draft.report(survey.cell(n, "name"), "not imported: the row has no name", level=ERROR)
         return
     if not text.get("en"):
-        english = next((h for h in survey.header if h.split("::")[0] == "label" and _language(h, default) == "en"),
-                       "label")
+        english = next((c for c, code in survey.languages("label", default).items() if code == ENGLISH), ("label",))
         draft.report(survey.cell(n, english), "not imported: the row has no English label", name, ERROR)
         return
     qid = draft.question_id(exact=name, fallback_text=text["en"], where=where)
-    for h in row:
-        if h in ("relevant", "constraint", "choice_filter", "repeat_count", "calculation", "trigger"):
-            draft.report(survey.cell(n, h), f"'{h}' ({row[h]}) is not kept: the bank shows every question as it is",
-                         qid)
-    for h in row:
-        if h.startswith(("media::", "image", "audio", "video")):
-            draft.report(survey.cell(n, h), f"the media column '{h}' is not kept", qid)
+    for column, label in KEPT_NOT.items():
+        if row.get(column):
+            draft.report(survey.cell(n, column), f"'{label}' ({row[column]}) is not kept: the bank shows every "
+                                                 "question as it is", qid)
+    for column in row:
+        if column[0] == "media":
+            header = next(h for h, t in survey.tokens.items() if t == column)
+            draft.report(survey.cell(n, column), f"the media column '{header}' is not kept", qid)
     text = {lang: f"{t}\n{hint[lang]}" if hint.get(lang) else t for lang, t in text.items()}
     q: dict[str, Any] = {"id": qid}
-    if qtype in ("select_one", "select_multiple", "rank"):
-        list_name = rest.replace(" or_other", "").strip()
-        if "or_other" in rest:
+    if kind in ("select_one", "select_multiple", "rank"):
+        list_name = re.sub(r"\s+or[_ ]other$|\s+or specify other$", "", rest).strip()
+        if list_name != rest:
             draft.report(where, "'or_other' (a typed 'other' answer) is not kept", qid)
         options = lists.get(list_name)
         if not options:
             draft.report(where, f"not imported: the list '{list_name}' is not on the choices sheet", qid, ERROR)
             return
-        if qtype == "select_one":
+        if kind == "select_one":
             q.update(type="likert", text=compact(text),
                      options=[{"id": cid, "text": compact(t) or cid} for cid, t, _c in options])
             draft.report(where, "a form holds no answer key: imported as an unscored choice (likert); to score it, "
@@ -208,21 +347,17 @@ def _row(n: int, row: dict, survey: _Sheet, lists: dict, draft: Draft, default: 
             listed = {lang: t + "\n" + "\n".join(f"- {o[1].get(lang) or o[1].get('en') or o[0]}" for o in options)
                       for lang, t in text.items()}
             q.update(type="open", text=compact(listed))
-            what = "ranking" if qtype == "rank" else "select_multiple"
+            what = "ranking" if kind == "rank" else "select_multiple"
             draft.report(where, f"a {what} question holds no answer key and the bank has no unscored question of "
                                 "its kind: imported as an open question with the choices listed in its text; to "
-                                f"score it, set type: {'ordering' if qtype == 'rank' else 'multiple'}, options, "
+                                f"score it, set type: {'ordering' if kind == 'rank' else 'multiple'}, options, "
                                 "objectives and a key", qid, TODO)
-    elif qtype in ("text", "integer", "decimal", "range"):
+    else:  # text, integer, decimal, range
         q.update(type="open", text=compact(text))
-        if qtype != "text":
-            draft.report(where, f"a form holds no answer key: the {qtype} question is imported as an open question; "
+        if kind != "text":
+            draft.report(where, f"a form holds no answer key: the {kind} question is imported as an open question; "
                                 "to score it, set type: numeric, objectives and a key {value: …, tolerance: …}",
                          qid, TODO)
-    else:
-        draft.question_ids.discard(qid)
-        draft.report(where, f"not imported: unknown question type '{qtype_raw}'", name, ERROR)
-        return
     draft.default_kind = "survey"
     draft.add(q, where)
 
@@ -237,9 +372,9 @@ def write(bank: Bank, path: Path) -> list[Report]:
 
     export = Export(bank)
     export.bank_level("XLSForm", urdu=True)
-    langs = [lang for lang in bank.languages if lang in LANGUAGE_NAMES]
-    label = [f"label::{LANGUAGE_NAMES[lang]} ({lang})" for lang in langs]
-    hint = [f"hint::{LANGUAGE_NAMES[lang]} ({lang})" for lang in langs]
+    langs = [lang for lang in bank.languages if languages.get(lang)]
+    label = [f"label::{languages.english_name(lang)} ({lang})" for lang in langs]
+    hint = [f"hint::{languages.english_name(lang)} ({lang})" for lang in langs]
     survey: list[list[Any]] = [["type", "name", *label, *hint, "appearance"]]
     choices: list[list[Any]] = [["list_name", "name", *label]]
     written_lists: set[str] = set()

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import click
 
-from .cli import _data_option, _db_option, _open_store  # cli.py attaches this group once they exist
+from .cli_common import open_store, store_options
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -30,8 +30,7 @@ def workshop() -> None:
 @click.option("--organiser", default=None, help="Who organises it, e.g. the department that sent the nominations.")
 @click.option("--series", "cohort", default=None,
               help="The series it belongs to (several workshops with one cohort), if any.")
-@_data_option
-@_db_option
+@store_options
 def workshop_create(title: str, place: str | None, starts_on: datetime | None, ends_on: datetime | None,
                     organiser: str | None, cohort: str | None, data_dir: str | None, db_url: str | None) -> None:
     """Make a workshop, e.g. to import its participant list before the day; prints its id.
@@ -52,7 +51,7 @@ def workshop_create(title: str, place: str | None, starts_on: datetime | None, e
         raise click.UsageError(f"--ends {last} is before --starts {first}.")
     if last and not first:
         raise click.UsageError("Give --starts as well as --ends.")
-    store = _open_store(data_dir, db_url)
+    store = open_store(data_dir, db_url)
     try:
         same = [w for w in store.list_workshops() if w["title"].casefold() == title.strip().casefold()]
         if same:
@@ -77,8 +76,7 @@ def _days(w: dict) -> str:
 
 
 @workshop.command("list")
-@_data_option
-@_db_option
+@store_options
 def workshop_list(data_dir: str | None, db_url: str | None) -> None:
     """The workshops in the store, newest first: id, dates, title, place, organiser, series and roster size.
 
@@ -86,7 +84,7 @@ def workshop_list(data_dir: str | None, db_url: str | None) -> None:
     Example:
         toolkit workshop list --data toolkit-data
     """
-    store = _open_store(data_dir, db_url)
+    store = open_store(data_dir, db_url)
     try:
         workshops = store.list_workshops()
         rostered = {w["id"]: len(store.roster(w["id"])) for w in workshops}

@@ -20,6 +20,13 @@ class Language:
     direction: str = "ltr"  # "ltr" or "rtl"
     font: str = "serif"  # "serif" (Latin script) or "naskh" (Arabic script)
     draft: bool = False  # the interface texts await review by a native-speaking trainer
+    page_font: str = ""  # the font family a page shows it in (bundled in the Voila template), if not the script's
+
+    @property
+    def page_fonts(self) -> tuple[str, ...]:
+        """The families a page asks for, best first: its own, then its script's bundled one."""
+        script = {"naskh": ("Noto Naskh Arabic",), "serif": ()}[self.font]
+        return tuple(dict.fromkeys(((self.page_font,) if self.page_font else ()) + script))
 
     @property
     def rtl(self) -> bool:
@@ -32,7 +39,9 @@ LANGUAGES: dict[str, Language] = {
     lang.code: lang
     for lang in (
         Language("en", "English", "English"),
-        Language("ur", "اردو", "Urdu", "rtl", "naskh"),
+        Language("ur", "اردو", "Urdu", "rtl", "naskh", page_font="Noto Nastaliq Urdu"),
+        Language("ps", "پښتو", "Pashto", "rtl", "naskh", draft=True),
+        Language("prs", "دری", "Dari", "rtl", "naskh", draft=True),
     )
 }
 

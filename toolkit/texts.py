@@ -133,6 +133,7 @@ ENGLISH: dict[str, str] = {
     "text_characters": "There is a character in {what} that cannot be stored. Please type it again.",
     "text_missing": "Please fill in {what}.",
     "unknown_code": "No open session has the code {code}. Check the code on the screen.",
+    "card_no_session": "No session of {title} is open yet. Wait for the coach to start it, then try again.",
     "unknown_card": ("This card's code is not known here. Check the letters on the card, or join with the code on the "
                      "screen."),
     "codes_wait": "Too many wrong codes were tried. Please wait {s} seconds, then try again.",
@@ -181,6 +182,7 @@ ENGLISH: dict[str, str] = {
     "too_fast": "Too many tries in a short while. Please wait {s} seconds, then try again.",
     "already_submitted": "Your answers were already submitted.",
     "refused": "The laptop could not do this. Please try again, or ask the coach.",
+    "read_failed": "The laptop did not answer just now. This page tries again by itself.",
     "answer_refused": "Not saved: this answer cannot be stored. Please change it, then save again.",
     # the options and scales a bank names by preset (toolkit/bank.py): a bank using them has them in every language
     "preset_tip": "Trafficking in persons (TIP)",

@@ -88,5 +88,11 @@ def test_no_box_or_button_runs_past_the_edge_of_a_phone(served, browser, open_se
         expect(page.get_by_text(t("question_of", lang, i=i, n=9))).to_be_visible()
         if i in (6, 7, 9):  # matching (drop-downs), numeric (a box), open (a text area)
             assert page.evaluate(OUTSIDE) == [], f"question {i}"
+    page.get_by_role("button", name=t("review", lang)).click()
+    expect(page.get_by_text(t("answered_n", lang, a=0, n=9))).to_be_visible()
+    assert page.evaluate(OUTSIDE) == [], "the review"
+    page.get_by_role("button", name=t("tab_room", lang)).click()
+    expect(page.get_by_placeholder(t("ask_placeholder", lang))).to_be_visible()
+    assert page.evaluate(OUTSIDE) == [], "asking the coach"
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     page.context.close()

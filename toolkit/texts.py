@@ -23,6 +23,7 @@ DOMAIN = "toolkit"
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 ENGLISH: dict[str, str] = {
+    # joining from a phone (apps/join.py); {name}, {code}, {title}: what the page fills in, kept as they are
     "join_title": "Join the session",
     "code": "Join code",
     "code_help": "The code on the coach's screen, e.g. K7QM4P",
@@ -52,6 +53,7 @@ ENGLISH: dict[str, str] = {
     "agree": "I understand and agree",
     "join": "Join",
     "must_agree": "Please tick “I understand and agree” to join.",
+    # answering (apps/participant.py): {i} a question's number, {n} and {a} counts, {p} of {m} points
     "welcome": "Welcome",
     "waiting": "Nothing is open yet. This page moves on by itself when the coach opens an activity.",
     "question_of": "Question {i} of {n}",
@@ -77,6 +79,7 @@ ENGLISH: dict[str, str] = {
     "no_answer": "(no answer)",
     "closed": "The coach has closed this activity. Your saved answers are kept.",
     "unknown_link": "This link is not known here. Join with the code on the coach's screen.",
+    # the kinds of activity, and the room's questions to the coach (apps/room.py)
     "kind_pretest": "Pre-test",
     "kind_posttest": "Post-test",
     "kind_check": "Quick check",
@@ -98,6 +101,7 @@ ENGLISH: dict[str, str] = {
     "answered_by_coach": "answered",
     "anonymous_asker": "Anonymous",
     "you": "you",
+    # group work on a case study (apps/groupwork.py)
     "your_group": "Your group: {name}",
     "members": "Members: {names}",
     "no_group": "The coach will put you in a group in a moment.",

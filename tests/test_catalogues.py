@@ -16,8 +16,9 @@ from helpers import ROOT
 from toolkit import languages, texts
 
 TRANSLATED = languages.others()
-NASKH_FONTS = [ROOT / "toolkit/share/fonts/NotoNaskhArabic-Regular.ttf", ROOT / "toolkit/share/fonts/NotoNaskhArabic-Bold.ttf",
-               ROOT / "toolkit/share/jupyter/voila/templates/toolkit/static/fonts/NotoNaskhArabic-Regular.woff"]
+NASKH_FONTS = [ROOT / "toolkit/share/fonts/NotoNaskhArabic-Regular.ttf",  # certificates and cards
+               ROOT / "toolkit/share/fonts/NotoNaskhArabic-Bold.ttf",
+               ROOT / "toolkit/share/jupyter/voila/templates/toolkit/static/fonts/NotoNaskhArabic-Regular.woff"]  # page
 
 
 def po(code: str):

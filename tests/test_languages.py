@@ -116,7 +116,8 @@ def test_a_refused_join_field_is_named_in_the_persons_language(session_with_pret
     form.consent_box.value = True
     form.name_box.value = "\x00"  # a character no database stores: the store refuses it
     form.join_button.click()
-    assert form.message.value == f"<div class='tk-problem'>{t('text_characters', 'prs', what=t('field_display_name', 'prs'))}</div>"
+    said = t("text_characters", "prs", what=t("field_display_name", "prs"))
+    assert form.message.value == f"<div class='tk-problem'>{said}</div>"
 
 
 NAMED_ERRORS = [cls for cls in vars(errors).values()

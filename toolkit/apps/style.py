@@ -14,7 +14,8 @@ def language_rules() -> str:
         if lang.page_fonts:
             families = ", ".join(f'"{family}"' for family in lang.page_fonts)
             parts = ", ".join(f".tk-lang-{lang.code} {part}" for part in TEXT_PARTS)
-            rules.append(f"{parts} {{\n  font-family: {families}, system-ui, sans-serif; line-height: {LINE_HEIGHT[lang.page_fonts[0]]}; }}")
+            height = LINE_HEIGHT[lang.page_fonts[0]]
+            rules.append(f"{parts} {{\n  font-family: {families}, system-ui, sans-serif; line-height: {height}; }}")
     return "\n".join(rules)
 
 

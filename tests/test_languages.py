@@ -74,6 +74,8 @@ def test_a_pashto_address_gives_a_pashto_page_marked_right_to_left(session_with_
     app = ParticipantApp(store=store, query=f"code={session['join_code']}&lang=ps", start_polling=False)
     assert app.lang == "ps" and {"tk-rtl", "tk-lang-ps"} <= set(app._dom_classes)
     assert app.join_form.name_box.placeholder == t("name_help", "ps")
+    typed = ParticipantApp(store=store, query="lang=ps", start_polling=False).join_form
+    assert typed.continue_button.icon == "arrow-left"  # onward, right to left
     app.language.value = "en"
     assert "tk-rtl" not in app._dom_classes and "tk-lang-en" in app._dom_classes
     assert ParticipantApp(store=store, query="lang=xx", start_polling=False).lang == "en"  # unknown: English

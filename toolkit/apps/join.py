@@ -167,7 +167,8 @@ class JoinForm(w.VBox):
         lang = self.lang
         self.code_box.placeholder = t("code_help", lang)
         self.code_box.add_class("tk-code")
-        self.continue_button = w.Button(description=t("continue", lang), icon="arrow-right")
+        forward = "arrow-left" if languages.is_rtl(lang) else "arrow-right"  # onward, in the reading direction
+        self.continue_button = w.Button(description=t("continue", lang), icon=forward)
         self.continue_button.add_class("tk-primary")
         self.continue_button.on_click(lambda _b: self.check_code())
         self.step.children = [w.HTML(f"<h2>{t('join_title', lang)}</h2><label>{t('code_or_card', lang)}</label>"),

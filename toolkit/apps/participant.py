@@ -520,7 +520,7 @@ class ParticipantApp(FollowsStore, w.VBox):
                 jumps.append(b)
             rows.append(w.HBox(jumps, layout=w.Layout(flex_flow="row wrap")))
         self.review_note = w.HTML(self._review_note_text())
-        back = w.Button(description=t("back", lang), icon="arrow-left")
+        back = w.Button(description=t("back", lang), icon="arrow-right" if languages.is_rtl(lang) else "arrow-left")
         back.add_class("tk-secondary")
         back.on_click(lambda _b: self.go(len(questions) - 1))
         self.submit_button = w.Button(description=t("submit", lang), icon="paper-plane")

@@ -141,3 +141,12 @@ def test_every_named_error_has_a_text_of_its_own_in_every_language(cls):
             assert error_text(error, "en", saving=saving) != t("answer_refused" if saving else "refused", "en")
             others = [code for code in languages.others() if shown[code] == shown["en"]]
             assert others == [], f"{cls.__name__}: English on a page in {others}"
+
+
+def test_the_pages_the_server_answers_by_itself_are_in_every_language_each_in_its_direction():
+    from toolkit.voila_app import plain_page
+
+    page = plain_page("room_full")
+    for code in languages.codes():
+        marked = f'<h1 dir="{languages.direction(code)}" lang="{code}">{t("room_full_title", code)}</h1>'
+        assert marked in page

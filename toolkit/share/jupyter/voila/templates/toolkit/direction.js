@@ -23,9 +23,10 @@
   var app = null;
   var watch = new MutationObserver(function () {
     if (!app) {
-      app = document.querySelector('.tk-app[class*="tk-lang-"]');
+      app = document.querySelector('.tk-app');
       if (!app) { return; }
-      watch.disconnect();
+      watch.disconnect();  // from now on only the app's own class is watched, not the whole page
+      if (!/\btk-lang-/.test(app.className)) { return; }  // an app with one language (the coach's)
       watch.observe(app, { attributes: true, attributeFilter: ['class'] });
     }
     fromApp(app);

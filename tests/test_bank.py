@@ -107,7 +107,7 @@ def test_every_problem_is_reported_at_once_with_its_line(tmp_path):
         ("- {id: q, type: classification, objectives: [O1], text: T, options: tip-som, key: tip, option_feedback: {smuggling: X}}\n",
          "9: question 'q': option_feedback for 'smuggling', which is not an option (tip, som, both, neither)"),
         ("- {id: q, type: truefalse, objectives: [O1], text: {en: T, fr: Vrai}, key: true}\n",
-         "9: question 'q': unknown language 'fr' in 'text' (use en, ur)"),
+         "9: question 'q': unknown language 'fr' in 'text' (use en, ur, ps, prs)"),
     ],
 )
 def test_each_problem_has_a_message_that_says_what_to_fix(tmp_path, body, expected):

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from helpers import by_place
 
 from toolkit.certificates import (
+    FONTS,
     CertificateError,
     certificate_id,
     completed,
@@ -25,6 +26,7 @@ from toolkit.results import load_results
 
 pypdf = pytest.importorskip("pypdf")
 URDU_NAME = "فرحانہ بی بی"
+PASHTO_NAME = "ګلالۍ ځدراڼ"
 
 
 @pytest.fixture
@@ -85,6 +87,36 @@ def test_an_urdu_name_is_shaped_joined_and_in_reading_order(workshop, tmp_path):
     joined = {"uniFED3", "uniFEA3", "uniFEE7", "uniFE91", "uniFEAE", "uniFE8E", "uniFBA7", "uniFBFD"}
     assert joined <= glyphs
     assert not {"uni0641", "uni062D", "uni0646", "uni0628"} & glyphs  # no letter left in its isolated form
+
+
+def test_a_pashto_name_is_drawn_in_the_naskh_font_with_its_letters_joined(sqlite_store, all_types_bank, tmp_path):
+    from fontTools.ttLib import TTFont
+
+    store = sqlite_store
+    w = store.add_workshop("Victim identification", place="Jalalabad", starts_on=date(2026, 11, 24))
+    session = store.add_session(w["id"], "Day 1")
+    post = store.add_activity(session["id"], all_types_bank, "posttest")
+    store.open_activity(post["id"])
+    person = store.join(session["join_code"], PASHTO_NAME)
+    store.submit_attempt(store.start_attempt(post["id"], person["id"])["id"])
+    [made] = make_certificates(store, session["id"], tmp_path, data_dir=tmp_path)
+    assert PASHTO_NAME in pdf_text(made.path)
+    page = pypdf.PdfReader(made.path).pages[0]
+    fonts = {f.get_object()["/BaseFont"].split("+")[-1]: f.get_object() for f in page["/Resources"]["/Font"].values()}
+    bold = fonts["NotoNaskhArabicBold"]["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+    embedded = outlines(TTFont(io.BytesIO(bold["/FontFile2"].get_object().get_data())))
+    bundled = outlines(TTFont(FONTS / "NotoNaskhArabic-Bold.ttf"))  # the subset renames the forms it keeps
+    # HarfBuzz chose the joined forms of letters Urdu lacks: gaf with ring and dzeh initial, yeh with tail final
+    joined = ("uni06AB.init", "uni0681.init", "uni06CD.fina")
+    assert [name for name in joined if bundled[name] not in embedded.values()] == []
+    isolated = ("uni06AB", "uni0681", "uni06CD")  # no letter left in its isolated form
+    assert [name for name in isolated if bundled[name] in embedded.values()] == []
+
+
+def outlines(font) -> dict[str, tuple]:
+    """Each glyph's outline (its points), by glyph name."""
+    glyf = font["glyf"]
+    return {name: tuple(glyf[name].getCoordinates(glyf)[0]) for name in font.getGlyphOrder()}
 
 
 def test_ids_are_stable_and_codes_verify_with_the_data_folders_secret(workshop, tmp_path):

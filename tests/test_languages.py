@@ -1,8 +1,15 @@
 """The language registry: the one place that names a language code."""
 
-import pytest
+import re
 
-from toolkit import languages
+import pytest
+from helpers import ROOT
+
+from toolkit import errors, languages
+from toolkit.apps.messages import error_text
+from toolkit.apps.participant import ParticipantApp
+from toolkit.errors import InvalidText
+from toolkit.texts import t
 
 
 def test_urdu_is_written_right_to_left_in_naskh():
@@ -20,3 +27,126 @@ def test_an_unknown_code_is_named_with_the_known_ones():
 def test_english_comes_first_and_is_not_among_the_others():
     assert languages.codes()[0] == "en"
     assert "en" not in languages.others() and "ur" in languages.others()
+
+
+def test_pashto_and_dari_are_registered_right_to_left_in_naskh_as_drafts():
+    for code, name in (("ps", "پښتو"), ("prs", "دری")):
+        lang = languages.find(code)
+        assert (lang.name, lang.direction, lang.font, lang.draft) == (name, "rtl", "naskh", True)
+        assert lang.page_fonts == ("Noto Naskh Arabic",)
+    assert languages.find("ur").page_fonts == ("Noto Nastaliq Urdu", "Noto Naskh Arabic")
+
+
+def test_a_text_is_written_in_the_first_language_of_its_script():
+    assert languages.font_for("ګلالۍ ځدراڼ") == "naskh" and languages.font_for("Bilal") == "serif"
+    assert languages.written_in("فرحانہ") == "ur" and languages.written_in("Bilal") == "en"
+
+
+# ---------------------------------------------------------------- no language code outside the registries
+
+CODES = "|".join(languages.others())
+LITERAL_CODE = re.compile(rf"""(?<![\w-])["']({CODES})["']""")
+NOT_YET = ("toolkit/formats/", "toolkit/store.py")  # formats: the files helper; store.py: being split (#14)
+
+
+def test_no_module_outside_the_registry_names_a_language_code():
+    found = []
+    for path in sorted((ROOT / "toolkit").rglob("*")):
+        rel = path.relative_to(ROOT).as_posix()
+        if path.suffix not in (".py", ".js", ".j2") or rel == "toolkit/languages.py" or rel.startswith(NOT_YET):
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if LITERAL_CODE.search(line):
+                found.append(f"{rel}:{n}: {line.strip()}")
+    assert found == [], "ask toolkit/languages.py instead"
+
+
+def test_the_check_for_a_language_code_finds_one():
+    assert LITERAL_CODE.search('if lang == "ur":') and LITERAL_CODE.search("['en', 'ps']")
+    assert not LITERAL_CODE.search('"tk-lang-ur"') and not LITERAL_CODE.search('"prose"')
+
+
+# ---------------------------------------------------------------- the participant's page in their language
+
+
+def test_a_pashto_address_gives_a_pashto_page_marked_right_to_left(session_with_pretest):
+    store, session, _ = session_with_pretest
+    app = ParticipantApp(store=store, query=f"code={session['join_code']}&lang=ps", start_polling=False)
+    assert app.lang == "ps" and {"tk-rtl", "tk-lang-ps"} <= set(app._dom_classes)
+    assert app.join_form.name_box.placeholder == t("name_help", "ps")
+    typed = ParticipantApp(store=store, query="lang=ps", start_polling=False).join_form
+    assert typed.continue_button.icon == "arrow-left"  # onward, right to left
+    app.language.value = "en"
+    assert "tk-rtl" not in app._dom_classes and "tk-lang-en" in app._dom_classes
+    assert ParticipantApp(store=store, query="lang=xx", start_polling=False).lang == "en"  # unknown: English
+
+
+def test_the_join_screen_offers_the_languages_of_the_sessions_banks_by_their_names(store, all_types_bank):
+    workshop = store.add_workshop("W")
+    session = store.add_session(workshop["id"], "Day 1")
+    app = ParticipantApp(store=store, query=f"code={session['join_code']}", start_polling=False)
+    assert [code for _name, code in app.language.options] == list(languages.codes())  # no bank yet: every one
+    store.add_activity(session["id"], all_types_bank, "pretest")  # languages: [en, ur]
+    app = ParticipantApp(store=store, query=f"code={session['join_code']}", start_polling=False)
+    assert app.language.options == (("English", "en"), ("اردو", "ur"))
+    app = ParticipantApp(store=store, query=f"code={session['join_code']}&lang=prs", start_polling=False)
+    assert app.language.options == (("English", "en"), ("اردو", "ur"), ("دری", "prs"))  # and the page's own
+    typed = ParticipantApp(store=store, query="", start_polling=False)  # the code typed: offered once found
+    typed.join_form.code_box.value = session["join_code"]
+    typed.join_form.continue_button.click()
+    assert [code for _name, code in typed.language.options] == ["en", "ur"]
+
+
+def test_a_refused_save_on_an_urdu_page_says_why_in_urdu(session_with_pretest):
+    store, session, activity = session_with_pretest
+    app = ParticipantApp(store=store, query=f"code={session['join_code']}&lang=ur", start_polling=False)
+    app.join_form.consent_box.value = True
+    app.join_form.join_button.click()
+    store.close_activity(activity["id"])
+    app.input.choose(True)
+    assert app.message.value == f"<div class='tk-problem'>{t('closed_not_saved', 'ur')}</div>"
+    assert "closed" not in app.message.value  # not the store's English words
+    assert store.latest_answers(app.attempt["id"]) == {}
+
+
+def test_a_refused_join_field_is_named_in_the_persons_language(session_with_pretest):
+    store, session, _ = session_with_pretest
+    app = ParticipantApp(store=store, query=f"code={session['join_code']}&lang=prs", start_polling=False)
+    form = app.join_form
+    refused = InvalidText("Please keep the name to 100 characters.", "display_name", "too_long", 100)
+    assert error_text(refused, "prs") == t("text_too_long", "prs", what=t("field_display_name", "prs"), limit=100)
+    form.consent_box.value = True
+    form.name_box.value = "\x00"  # a character no database stores: the store refuses it
+    form.join_button.click()
+    said = t("text_characters", "prs", what=t("field_display_name", "prs"))
+    assert form.message.value == f"<div class='tk-problem'>{said}</div>"
+
+
+NAMED_ERRORS = [cls for cls in vars(errors).values()
+                if isinstance(cls, type) and issubclass(cls, errors.StoreError) and cls is not errors.StoreError]
+
+
+@pytest.mark.parametrize("cls", NAMED_ERRORS, ids=lambda c: c.__name__)
+def test_every_named_error_has_a_text_of_its_own_in_every_language(cls):
+    if cls is errors.InvalidText:
+        made = [cls("English words", "display_name", reason, 100) for reason in ("too_long", "characters", "missing")]
+    elif issubclass(cls, errors.TooFast):
+        made = [cls("English words", retry_after=90)]
+    else:
+        made = [cls("English words")]
+    for error in made:
+        for saving in (False, True):
+            shown = {code: error_text(error, code, saving=saving) for code in languages.codes()}
+            assert "English words" not in "".join(shown.values())
+            assert error_text(error, "en", saving=saving) != t("answer_refused" if saving else "refused", "en")
+            others = [code for code in languages.others() if shown[code] == shown["en"]]
+            assert others == [], f"{cls.__name__}: English on a page in {others}"
+
+
+def test_the_pages_the_server_answers_by_itself_are_in_every_language_each_in_its_direction():
+    from toolkit.voila_app import plain_page
+
+    page = plain_page("room_full")
+    for code in languages.codes():
+        marked = f'<h1 dir="{languages.direction(code)}" lang="{code}">{t("room_full_title", code)}</h1>'
+        assert marked in page

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from toolkit import config
+from toolkit import config, languages
 from toolkit.apps.texts import T
 from toolkit.voila_app import RECOVERY_TEXTS
 
@@ -27,6 +27,7 @@ GROWING = HUNG + "<script>setInterval(function () { document.body.appendChild(do
 def page_html(body: str) -> str:
     texts = json.dumps({key: T[key] for key in RECOVERY_TEXTS})
     return (f"<!doctype html><html><head><script id='tk-recovery-texts' type='application/json'>{texts}</script>"
+            f"<script id='tk-languages' type='application/json'>{json.dumps(languages.for_page())}</script>"
             f"<script>{SCRIPT}</script></head><body>{body}</body></html>")
 
 
@@ -58,7 +59,9 @@ def hold_clock(page) -> None:
 
 
 def recovery_lines(page) -> list[tuple[str, str]]:
-    return [tuple(line) for line in page.eval_on_selector_all("#tk-recovery p", "ps => ps.map(p => [p.lang, p.textContent])")]
+    lines = page.eval_on_selector_all("#tk-recovery p", "ps => ps.map(p => [p.lang, p.textContent, p.dir])")
+    assert [d for _lang, _text, d in lines] == [languages.direction(lang) for lang, _text, _d in lines]  # its own way
+    return [(lang, text) for lang, text, _dir in lines]
 
 
 def test_a_page_that_does_not_open_reloads_once_at_its_address_and_says_so_in_urdu(context):
@@ -80,7 +83,7 @@ def test_a_page_that_does_not_open_reloads_once_at_its_address_and_says_so_in_ur
     assert page.locator("#tk-recovery").count() == 0
 
 
-def test_a_page_that_still_does_not_open_is_not_reloaded_again_and_says_so_in_both_languages(context):
+def test_a_page_that_still_does_not_open_is_not_reloaded_again_and_says_so_in_every_language(context):
     site = Site(context, HUNG)
     page = context.new_page()
     hold_clock(page)
@@ -89,10 +92,10 @@ def test_a_page_that_still_does_not_open_is_not_reloaded_again_and_says_so_in_bo
         page.clock.run_for(23_000)
     page.wait_for_load_state()
     page.clock.run_for(1_000)
-    assert recovery_lines(page) == [(lang, T["page_reloading"][lang]) for lang in ("en", "ur")]  # why it opened again
+    assert recovery_lines(page) == [(lang, T["page_reloading"][lang]) for lang in languages.codes()]  # why it reopened
     page.clock.run_for(60_000)
     assert len(site.requests) == 2  # once only
-    assert recovery_lines(page) == [(lang, T["page_still_closed"][lang]) for lang in ("en", "ur")]
+    assert recovery_lines(page) == [(lang, T["page_still_closed"][lang]) for lang in languages.codes()]
 
 
 def test_the_line_is_in_the_language_the_app_last_showed_on_this_phone(context):

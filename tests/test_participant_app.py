@@ -211,7 +211,7 @@ def test_a_self_generated_code_is_stored_only_as_its_hash(session_with_pretest):
     form.code_boxes["mother"].value = "R"
     form.consent_box.value = True
     form.join_button.click()
-    assert "please answer all four" in form.message.value  # half a code cannot match anything
+    assert "Please answer all four" in form.message.value  # half a code cannot match anything
     for field, value in answers.items():
         form.code_boxes[field].value = value
     form.join_button.click()

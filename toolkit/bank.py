@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from . import languages
+from .texts import every_language
 
 FORMAT_VERSION = 1
 KINDS = ("test", "check", "survey", "confidence", "case-studies")
@@ -30,31 +31,15 @@ UNSCORED_TYPES = ("likert", "open")
 OPTION_TYPES = ("single", "multiple", "classification", "ordering", "matching", "likert")
 DIFFICULTIES = ("easy", "medium", "hard")
 
-# Presets are written in English and Urdu so that a bank using them is bilingual for free.
+# Presets are interface texts (the catalogues of toolkit/texts.py), so that a bank using them has them in every
+# language the toolkit ships.
 PRESET_OPTIONS: dict[str, list[tuple[str, dict[str, str]]]] = {
-    "tip-som": [
-        ("tip", {"en": "Trafficking in persons (TIP)", "ur": "انسانی تجارت (TIP)"}),
-        ("som", {"en": "Smuggling of migrants (SOM)", "ur": "تارکینِ وطن کی اسمگلنگ (SOM)"}),
-        ("both", {"en": "Both", "ur": "دونوں"}),
-        ("neither", {"en": "Neither", "ur": "دونوں میں سے کوئی نہیں"}),
-    ],
+    "tip-som": [(oid, every_language(f"preset_{oid}")) for oid in ("tip", "som", "both", "neither")],
 }
 PRESET_SCALES: dict[str, list[tuple[str, dict[str, str]]]] = {
-    "agree5": [
-        ("1", {"en": "Strongly disagree", "ur": "بالکل متفق نہیں"}),
-        ("2", {"en": "Disagree", "ur": "متفق نہیں"}),
-        ("3", {"en": "Neither agree nor disagree", "ur": "نہ متفق نہ غیر متفق"}),
-        ("4", {"en": "Agree", "ur": "متفق"}),
-        ("5", {"en": "Strongly agree", "ur": "بالکل متفق"}),
-    ],
-    "confidence5": [
-        ("1", {"en": "Not at all confident", "ur": "بالکل پُراعتماد نہیں"}),
-        ("2", {"en": "Slightly confident", "ur": "تھوڑا پُراعتماد"}),
-        ("3", {"en": "Somewhat confident", "ur": "کسی حد تک پُراعتماد"}),
-        ("4", {"en": "Fairly confident", "ur": "کافی پُراعتماد"}),
-        ("5", {"en": "Very confident", "ur": "بہت پُراعتماد"}),
-    ],
-    "recommend10": [(str(i), {"en": str(i), "ur": str(i)}) for i in range(11)],
+    "agree5": [(str(i), every_language(f"agree5_{i}")) for i in range(1, 6)],
+    "confidence5": [(str(i), every_language(f"confidence5_{i}")) for i in range(1, 6)],
+    "recommend10": [(str(i), dict.fromkeys(languages.codes(), str(i))) for i in range(11)],
 }
 
 BANK_FIELDS = {

@@ -1,8 +1,8 @@
 """Certificates of completion: one PDF per participant who met the completion rule, each with an id and a
 verification code that only the holder of the data folder's secret can make (and so check).
 
-Names in Urdu are drawn with Noto Naskh Arabic, shaped by HarfBuzz (fpdf2 with uharfbuzz) and laid out right
-to left; the fonts and their licence (SIL OFL 1.1) are in toolkit/share/fonts/.
+Names in the Arabic script (Urdu, Pashto, Dari) are drawn with Noto Naskh Arabic, shaped by HarfBuzz (fpdf2
+with uharfbuzz) and laid out right to left; the fonts and their licence (SIL OFL 1.1) are in toolkit/share/fonts/.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from . import config
+from . import config, languages
 from .cells import csv_row
 from .store import Store, StoreError
 
@@ -25,7 +25,7 @@ FONTS = config.PACKAGE_DIR / "share" / "fonts"
 SECRET_FILE = "certificate-secret"
 DEFAULT_RULE = "submitted-post"
 RULE_HELP = "submitted-post (default: submitted a post-test), or attended-N (attended at least N sessions)"
-_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+FONT_FILES = {"serif": "NotoSerif", "naskh": "NotoNaskhArabic"}  # a script's family (languages.font_for): its files
 _ATTENDED = re.compile(r"^attended-(\d+)$")
 
 
@@ -146,16 +146,23 @@ def _day(d: date) -> str:
 
 
 def a4_pdf(orientation: str):
-    """An A4 page set with the bundled fonts: "serif" (Latin) and "naskh" (Urdu), shaped by HarfBuzz."""
+    """An A4 page set with the bundled fonts: "serif" (Latin) and "naskh" (Urdu, Pashto, Dari), shaped by HarfBuzz."""
     from fpdf import FPDF
 
     pdf = FPDF(orientation=orientation, unit="mm", format="A4")
     pdf.set_auto_page_break(False)
-    for family, stem in (("serif", "NotoSerif"), ("naskh", "NotoNaskhArabic")):
+    for family, stem in FONT_FILES.items():
         pdf.add_font(family, "", str(FONTS / f"{stem}-Regular.ttf"))
         pdf.add_font(family, "B", str(FONTS / f"{stem}-Bold.ttf"))
     pdf.set_text_shaping(True)  # HarfBuzz: Arabic-script letters joined, right to left
     return pdf
+
+
+def set_font_for(pdf, text: str, style: str, size: float) -> None:
+    """The family of a4_pdf that the text's script needs (languages.font_for), the others as fallback."""
+    family = languages.font_for(text)
+    pdf.set_fallback_fonts([f for f in FONT_FILES if f != family], exact_match=False)
+    pdf.set_font(family, style, size)
 
 
 def _pdf():
@@ -168,9 +175,7 @@ def _pdf():
 def _line(pdf, text: str, size: float, style: str = "", colour: tuple[int, int, int] = (29, 35, 48),
           height: float | None = None) -> None:
     """One centred line (wrapped if long) in the font its script needs, the other as fallback."""
-    urdu = bool(_ARABIC.search(text))
-    pdf.set_fallback_fonts(["serif"] if urdu else ["naskh"], exact_match=False)
-    pdf.set_font("naskh" if urdu else "serif", style, size)
+    set_font_for(pdf, text, style, size)
     pdf.set_text_color(*colour)
     pdf.set_x(pdf.l_margin)
     pdf.multi_cell(0, height or size * 0.5, text, align="C", new_x="LMARGIN", new_y="NEXT")

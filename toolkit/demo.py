@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from . import config
+from . import config, languages
 from .bank import Bank, Question, load_bank, load_banks
 from .store import Store
 
@@ -251,10 +251,9 @@ def _banks_for_series(banks_dir: str | Path | None) -> dict[str, Bank | None]:
 
 
 def _join(store: Store, session: dict, sim: _Simulation, person: _Person, province: str) -> dict:
-    urdu = any("\u0600" <= ch <= "\u06ff" for ch in person.name)
     sim.uid += 1
-    return store.join(session["join_code"], person.name, language="ur" if urdu else "en", uid=f"demo-join-{sim.uid}",
-                      sex=person.sex, organisation=person.org, rank=person.rank, province=province)
+    return store.join(session["join_code"], person.name, language=languages.written_in(person.name),
+                      uid=f"demo-join-{sim.uid}", sex=person.sex, organisation=person.org, rank=person.rank, province=province)
 
 
 def _room(store: Store, session: dict, people: list[_Person], rng: random.Random) -> None:

@@ -9,6 +9,7 @@ Adding a language is one entry here and one catalogue of interface texts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -20,6 +21,13 @@ class Language:
     direction: str = "ltr"  # "ltr" or "rtl"
     font: str = "serif"  # "serif" (Latin script) or "naskh" (Arabic script)
     draft: bool = False  # the interface texts await review by a native-speaking trainer
+    page_font: str = ""  # the font family a page shows it in (bundled in the Voila template), if not the script's
+
+    @property
+    def page_fonts(self) -> tuple[str, ...]:
+        """The families a page asks for, best first: its own, then its script's bundled one."""
+        script = {"naskh": ("Noto Naskh Arabic",), "serif": ()}[self.font]
+        return tuple(dict.fromkeys(((self.page_font,) if self.page_font else ()) + script))
 
     @property
     def rtl(self) -> bool:
@@ -27,12 +35,16 @@ class Language:
 
 
 ENGLISH = "en"
+# The letters of each script that needs a font of its own (Latin, "serif", is the rest).
+SCRIPTS = {"naskh": re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")}
 
 LANGUAGES: dict[str, Language] = {
     lang.code: lang
     for lang in (
         Language("en", "English", "English"),
-        Language("ur", "اردو", "Urdu", "rtl", "naskh"),
+        Language("ur", "اردو", "Urdu", "rtl", "naskh", page_font="Noto Nastaliq Urdu"),
+        Language("ps", "پښتو", "Pashto", "rtl", "naskh", draft=True),
+        Language("prs", "دری", "Dari", "rtl", "naskh", draft=True),
     )
 }
 
@@ -72,3 +84,19 @@ def direction(code: str | None) -> str:
 def english_name(code: str) -> str:
     lang = get(code)
     return lang.english if lang else code
+
+
+def font_for(text: str) -> str:
+    """The font family a text needs by its letters ("naskh" for the Arabic script), "serif" otherwise."""
+    return next((font for font, letters in SCRIPTS.items() if letters.search(text or "")), "serif")
+
+
+def written_in(text: str) -> str:
+    """The first registered language whose script writes this text (English for Latin letters)."""
+    font = font_for(text)
+    return next(code for code, lang in LANGUAGES.items() if lang.font == font)
+
+
+def for_page() -> dict[str, dict]:
+    """What the page's scripts need of each language (the Voila template's direction.js and recover.js)."""
+    return {code: {"dir": lang.direction, "fonts": list(lang.page_fonts)} for code, lang in LANGUAGES.items()}

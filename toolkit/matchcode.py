@@ -11,36 +11,36 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 
-# (field, English prompt, Urdu prompt, kind): letter answers take one letter, number answers a number.
-ELEMENTS = (
-    ("mother", "First letter of your mother's first name", "آپ کی والدہ کے نام کا پہلا حرف", "letter"),
-    ("birthday", "Day of the month you were born (1–31)", "آپ کی تاریخِ پیدائش کا دن (1–31)", "day"),
-    ("district", "First letter of the district where you were born", "جس ضلع میں آپ پیدا ہوئے اس کا پہلا حرف", "letter"),
-    ("siblings", "How many older brothers and sisters you have", "آپ کے کتنے بڑے بہن بھائی ہیں", "count"),
-)
+# (field, kind): letter answers take one letter, number answers a number. Each field's prompt is the text
+# `match_<field>` of the catalogues (toolkit/texts.py).
+ELEMENTS = (("mother", "letter"), ("birthday", "day"), ("district", "letter"), ("siblings", "count"))
 DIGEST_CHARS = 12  # five 12-hex digests joined by "." fill the store's 64-character column
 SALT = "toolkit-match-code-v1"
 
 
 class MatchCodeError(ValueError):
-    pass
+    """An answer the code cannot use; `reason` ("letter", "number", "day" or "range") names the text to show."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 def normalise(field: str, value: str) -> str:
-    kind = next(k for f, _en, _ur, k in ELEMENTS if f == field)
+    kind = dict(ELEMENTS)[field]
     text = unicodedata.normalize("NFKC", str(value or "")).strip()
     if kind == "letter":
         if not text:
-            raise MatchCodeError("Please give one letter.")
+            raise MatchCodeError("Please give one letter.", "letter")
         return text[0].casefold()
     try:
         number = int(text)
     except ValueError:
-        raise MatchCodeError("Please give a number.") from None
+        raise MatchCodeError("Please give a number.", "number") from None
     if kind == "day" and not 1 <= number <= 31:
-        raise MatchCodeError("The day of the month is between 1 and 31.")
+        raise MatchCodeError("The day of the month is between 1 and 31.", "day")
     if number < 0 or number > 40:
-        raise MatchCodeError("Please give a number between 0 and 40.")
+        raise MatchCodeError("Please give a number between 0 and 40.", "range")
     return str(number)
 
 

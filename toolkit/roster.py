@@ -27,6 +27,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import languages
 from .errors import InvalidText
 from .limits import clean_text
 
@@ -507,7 +508,7 @@ def render_cards(workshop: dict, people: list[dict], join_url: str) -> bytes:
     """An A4 PDF of cards to cut out, eight a page: name, organisation, rank, the personal code and its QR code."""
     import segno
 
-    from .certificates import _ARABIC, a4_pdf
+    from .certificates import a4_pdf, set_font_for
 
     pdf = a4_pdf("P")
     pdf.set_title(f"Participant cards: {workshop['title']}")
@@ -518,9 +519,8 @@ def render_cards(workshop: dict, people: list[dict], join_url: str) -> bytes:
 
     def text(x: float, y: float, w: float, value: str, size: float, style: str = "", lines: int = 3) -> float:
         """Write at (x, y), at most `lines` lines (a longer text is cut with an ellipsis); the y below it."""
-        urdu = bool(_ARABIC.search(value))
-        pdf.set_fallback_fonts(["serif"] if urdu else ["naskh"], exact_match=False)
-        pdf.set_font("naskh" if urdu else "serif", style, size)
+        set_font_for(pdf, value, style, size)
+        rtl = languages.is_rtl(languages.written_in(value))
         height = size * 0.45
         wrapped = pdf.multi_cell(w, height, value, dry_run=True, output="LINES")
         if len(wrapped) > lines:
@@ -529,7 +529,7 @@ def render_cards(workshop: dict, people: list[dict], join_url: str) -> bytes:
                 value = value[:-1].rstrip()
             value += "…"
         pdf.set_xy(x, y)
-        pdf.multi_cell(w, height, value, align="R" if urdu else "L")
+        pdf.multi_cell(w, height, value, align="R" if rtl else "L")
         return pdf.get_y()
 
     per_page = CARDS_ACROSS * CARDS_DOWN

@@ -46,18 +46,21 @@ STATIC_CACHE_S = 24 * 3600  # a day: a two-day workshop loads the scripts once p
 PAGE_LOADS_PER_MINUTE = 20  # per address; a person reloading now and then never gets near it
 
 PLAIN_PAGE = """<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-{refresh}<title>{title_en}</title>
+{refresh}<title>{title}</title>
 <body style="font-family:system-ui,sans-serif;font-size:20px;max-width:32em;margin:2em auto;padding:0 1em">
-<h1>{title_en}</h1><p>{body_en}</p><h1 dir="rtl" lang="ur">{title_ur}</h1><p dir="rtl" lang="ur">{body_ur}</p></body>"""
+{parts}</body>"""
+PLAIN_PART = '<h1 dir="{dir}" lang="{lang}">{title}</h1><p dir="{dir}" lang="{lang}">{body}</p>'
 
 
 def plain_page(key: str, refresh_s: int | None = None) -> str:
-    """A page the server answers by itself (no kernel), in English and Urdu: texts `{key}_title`, `{key}_body`."""
+    """A page the server answers by itself (no kernel), in every language: texts `{key}_title`, `{key}_body`."""
+    from . import languages
     from .apps.texts import t
 
     refresh = f'<meta http-equiv="refresh" content="{refresh_s}">' if refresh_s else ""
-    return PLAIN_PAGE.format(refresh=refresh, **{f"{part}_{lang}": t(f"{key}_{part}", lang)
-                                                 for part in ("title", "body") for lang in ("en", "ur")})
+    parts = "".join(PLAIN_PART.format(dir=languages.direction(code), lang=code, title=t(f"{key}_title", code),
+                                      body=t(f"{key}_body", code)) for code in languages.codes())
+    return PLAIN_PAGE.format(refresh=refresh, title=t(f"{key}_title", languages.ENGLISH), parts=parts)
 
 
 ROOM_FULL_RETRY_S = 30  # the refused page asks again by itself this often: a freed kernel is taken soon
@@ -704,12 +707,14 @@ class WorkshopVoila(Voila):
         """What the toolkit's template needs besides Voila's: the texts of its recovery line (recover.js), in
         every language, from toolkit/apps/texts.py. Voila's renderer reads VoilaConfiguration.resources from
         the configuration at every page."""
+        from . import languages
         from .apps.texts import T
 
         section = self.config.VoilaConfiguration
         given = section.get("resources", {})
         given = dict(given) if isinstance(given, dict) else given.to_dict() if hasattr(given, "to_dict") else {}
-        section.resources = {**given, "toolkit": {"recovery": {key: T[key] for key in RECOVERY_TEXTS}}}
+        section.resources = {**given, "toolkit": {"recovery": {key: T[key] for key in RECOVERY_TEXTS},
+                                                  "languages": languages.for_page()}}
 
     def _report_warm(self) -> None:
         """Log how many kernels of the pool are warm whenever it changes: the coach sees when the room can join

@@ -17,6 +17,10 @@ class FollowsStore:
     def show_problem(self, text: str) -> None:  # pragma: no cover - each app defines it
         raise NotImplementedError
 
+    def refresh_failed(self, error: Exception) -> None:
+        """A look at the store failed: say so (the participant app says it in the person's language)."""
+        self.show_problem(f"Could not read the store just now ({error}); trying again.")
+
     def start(self) -> None:
         try:
             loop = asyncio.get_running_loop()
@@ -34,4 +38,4 @@ class FollowsStore:
             try:
                 self.refresh()
             except Exception as e:  # keep following through a locked or restarting store
-                self.show_problem(f"Could not read the store just now ({e}); trying again.")
+                self.refresh_failed(e)

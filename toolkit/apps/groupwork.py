@@ -15,7 +15,8 @@ from ..limits import SlidingWindow
 from ..scoring import score
 from ..store import ActivityNotOpen, NotAllowed, Store, StoreError
 from .inputs import AnswerInput, make_input
-from .saving import SAVING, Outbox, refusal_text, save_window
+from .messages import refusal_text
+from .saving import SAVING, Outbox, save_window
 from .texts import esc, t
 
 

@@ -14,19 +14,16 @@ from typing import Any
 import ipywidgets as w
 import traitlets
 
+from .. import languages
 from ..bank import Question, tr
 from ..limits import TEXT_LIMITS
+from ..texts import T, t
 
-TRUE_FALSE = {"en": ("True", "False"), "ur": ("درست", "غلط")}
-CHOOSE = {"en": "Choose…", "ur": "منتخب کریں…"}
-START_AGAIN = {"en": "Start again", "ur": "دوبارہ شروع کریں"}
-TAP_IN_ORDER = {"en": "Tap the items in the right order, first to last.", "ur": "ترتیب سے ایک ایک کر کے ٹیپ کریں، پہلے سے آخری تک۔"}
-YOUR_ORDER = {"en": "Your order:", "ur": "آپ کی ترتیب:"}
-TYPE_NUMBER = {"en": "Type a number", "ur": "عدد لکھیں"}
-NOT_A_NUMBER = {"en": "Please type a number, e.g. 18.", "ur": "براہِ کرم عدد لکھیں، مثلاً 18۔"}
-TYPE_ANSWER = {"en": "Type your answer", "ur": "اپنا جواب لکھیں"}
-SAVE = {"en": "Save", "ur": "محفوظ کریں"}
-CHARACTERS = {"en": "{n} of {limit} characters", "ur": "{limit} میں سے {n} حروف"}
+# {code: text} in every language, from the catalogues (toolkit/texts.py)
+TRUE_FALSE = {code: (t("true", code), t("false", code)) for code in languages.codes()}
+CHOOSE, START_AGAIN, TAP_IN_ORDER, YOUR_ORDER = T["choose"], T["start_again"], T["tap_in_order"], T["your_order"]
+TYPE_NUMBER, NOT_A_NUMBER, TYPE_ANSWER, SAVE, CHARACTERS = (
+    T["type_number"], T["not_a_number"], T["type_answer"], T["save"], T["characters"])
 NUMBER_LIMIT = 40  # characters of a typed number
 
 

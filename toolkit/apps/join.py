@@ -11,10 +11,12 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
+from .. import languages
 from ..limits import PageTries
 from ..matchcode import ELEMENTS, MatchCodeError, match_code_hash
 from ..store import (
     PERSONAL_CODE_LENGTH,
+    NotFound,
     Store,
     StoreError,
     TooManyWrongCodes,
@@ -23,7 +25,8 @@ from ..store import (
     id_from_uid,
     normalise_join_code,
 )
-from .bounded import clip, counted, page_full, problem
+from .bounded import clip, counted
+from .messages import match_code_text, page_full, problem
 from .texts import esc, t
 
 CODE_BOX_MOST = 20  # a card's code with its dash and a few spaces; nothing longer is a code
@@ -35,12 +38,15 @@ class JoinForm(w.VBox):
     With a card (its code in the address, or typed): one step, "Is this you?".
 
     `tries` is the page's own count of wrong codes and people joined (one per page, kept by the app across
-    "join as someone else"); `client` the phone's address, for the store's count across pages."""
+    "join as someone else"); `client` the phone's address, for the store's count across pages. `on_session` is
+    told the session once its code is found (the page then offers that session's languages)."""
 
     def __init__(self, store: Store, lang: str, code: str, on_joined: Callable[[dict, dict], None],
-                 card: str = "", tries: PageTries | None = None, client: str | None = None):
+                 card: str = "", tries: PageTries | None = None, client: str | None = None,
+                 on_session: Callable[[dict], None] | None = None):
         super().__init__()
         self.store, self.lang, self.on_joined = store, lang, on_joined
+        self.on_session = on_session or (lambda _session: None)
         self.tries = tries or PageTries()
         self.client = client
         self.uid = uuid.uuid4().hex  # a double tap or a retry joins once
@@ -70,16 +76,17 @@ class JoinForm(w.VBox):
             return False
         try:
             self.session = self.store.find_session(code, client=self.client)
-        except UnknownJoinCode:
+        except UnknownJoinCode as e:
             self.tries.wrong_code()
             typed = normalise_join_code(code)
             shown = typed if typed.isascii() and typed.isalnum() and len(typed) <= CODE_BOX_MOST else "(…)"
-            self.message.value = f"<div class='tk-problem'>{esc(t('unknown_code', self.lang, code=shown))}</div>"
+            self.message.value = problem(e, self.lang, code=shown)
             return False
         except StoreError as e:
             self.message.value = problem(e, self.lang)
             return False
         self.message.value = ""
+        self.on_session(self.session)
         return True
 
     def draw(self) -> None:
@@ -131,6 +138,10 @@ class JoinForm(w.VBox):
         try:
             participant, session = self.store.claim_card(self.card["personal_code"], language=self.lang,
                                                          client=self.client)
+        except NotFound:  # the card is known, its workshop has no open session
+            title = self.store.get_workshop(self.card["workshop_id"])["title"]
+            self.message.value = f"<div class='tk-problem'>{esc(t('card_no_session', self.lang, title=title))}</div>"
+            return
         except StoreError as e:
             self.message.value = problem(e, self.lang)
             return
@@ -156,7 +167,8 @@ class JoinForm(w.VBox):
         lang = self.lang
         self.code_box.placeholder = t("code_help", lang)
         self.code_box.add_class("tk-code")
-        self.continue_button = w.Button(description=t("continue", lang), icon="arrow-right")
+        forward = "arrow-left" if languages.is_rtl(lang) else "arrow-right"  # onward, in the reading direction
+        self.continue_button = w.Button(description=t("continue", lang), icon=forward)
         self.continue_button.add_class("tk-primary")
         self.continue_button.on_click(lambda _b: self.check_code())
         self.step.children = [w.HTML(f"<h2>{t('join_title', lang)}</h2><label>{t('code_or_card', lang)}</label>"),
@@ -224,11 +236,11 @@ class JoinForm(w.VBox):
             return
         lang = self.lang
         rows: list[w.Widget] = [w.HTML(f"<div class='tk-hint'>{t('code_explain', lang)}</div>")]
-        for field, en, ur, kind in ELEMENTS:
+        for field, kind in ELEMENTS:
             box = w.Text(layout=w.Layout(width="6em" if kind != "letter" else "4em"))
             clip(box, 10)  # one letter or a number up to 40
             self.code_boxes[field] = box
-            rows.append(w.HBox([w.Label(ur if lang == "ur" else en, layout=w.Layout(flex="1")), box]))
+            rows.append(w.HBox([w.Label(t(f"match_{field}", lang), layout=w.Layout(flex="1")), box]))
         self.code_panel.children[0].children = rows
 
     def join(self) -> None:
@@ -240,12 +252,12 @@ class JoinForm(w.VBox):
         if given:
             if len(given) < len(ELEMENTS):
                 self.message.value = f"<div class='tk-problem'>{esc(t('code_title', self.lang))}: " \
-                                     f"{esc(_missing(self.lang))}</div>"
+                                     f"{esc(t('match_all_four', self.lang))}</div>"
                 return
             try:
                 profile["match_code_hash"] = match_code_hash(given)
             except MatchCodeError as e:
-                self.message.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
+                self.message.value = f"<div class='tk-problem'>{esc(match_code_text(e, self.lang))}</div>"
                 return
         if not self.tries.may_join(id_from_uid("join", self.uid)):  # a retry of this form's join is not one more
             self.message.value = page_full(self.lang)
@@ -261,6 +273,13 @@ class JoinForm(w.VBox):
         self.on_joined(participant, self.session)
 
 
-def _missing(lang: str) -> str:
-    return "براہِ کرم چاروں جواب دیں یا سب خالی چھوڑ دیں۔" if lang == "ur" else \
-        "please answer all four, or leave all four empty."
+def session_languages(store: Store, session: dict) -> tuple[str, ...]:
+    """The languages the session's banks have (each bank's `languages:`), in the registry's order; every
+    registered language while the session has no activity yet."""
+    have = {code for a in store.list_activities(session["id"]) for code in store.get_bank(a["bank_hash"]).languages}
+    return tuple(code for code in languages.codes() if code in have) or languages.codes()
+
+
+def language_options(codes: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The language switch's buttons: each language by its name in itself."""
+    return [(languages.find(code).name, code) for code in codes]

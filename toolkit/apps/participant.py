@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlencode
 import ipywidgets as w
 from IPython.display import Javascript, display
 
-from .. import config
+from .. import config, languages
 from ..bank import Question, tr
 from ..deadline import seconds_left, time_is_up, utc_now
 from ..limits import PageTries
@@ -36,14 +36,14 @@ from ..store import (
 from .following import FollowsStore
 from .groupwork import GroupExercise, group_outbox
 from .inputs import COUNTER_JS, TRUE_FALSE, AnswerInput, is_answered, make_input
-from .join import JoinForm
+from .join import JoinForm, language_options, session_languages
+from .messages import refusal_text
 from .request import client_address, page_query_string
 from .room import RoomQuestions
-from .saving import Outbox, refusal_text, save_window
+from .saving import Outbox, save_window
 from .style import STYLE
 from .texts import esc, t
 
-LANG_LABELS = (("English", "en"), ("اردو", "ur"))
 TOKEN_KEY = "toolkit.participant"  # where the browser keeps the personal link, for the next session of the cohort
 _NOTHING_SHOWN = object()  # differs from every activity signature, None ("nothing open") included
 # A save tries this long for a locked store, then the answer waits in the kernel and is sent again: the page
@@ -73,7 +73,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.tries = PageTries()  # one page is one person: wrong codes and joins of this page, across its join forms
         self._looks = 0
         self.poll_seconds = poll_seconds
-        self.lang = self.params.get("lang", "en") if self.params.get("lang") in ("en", "ur") else "en"
+        self.lang = self.params["lang"] if languages.get(self.params.get("lang")) else languages.ENGLISH
         self.participant: dict | None = None
         self.session: dict | None = None
         self.activity: dict | None = None
@@ -94,7 +94,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         with self.counter_script:
             display(Javascript(COUNTER_JS))
 
-        self.language = w.ToggleButtons(options=LANG_LABELS, value=self.lang)
+        self.language = w.ToggleButtons(options=language_options(languages.codes()), value=self.lang)
         self.language.add_class("tk-language")
         self.language.observe(self._on_language, "value")
         self.tabs = w.ToggleButtons(options=self._tab_options(), value="activity",
@@ -133,6 +133,9 @@ class ParticipantApp(FollowsStore, w.VBox):
 
     def show_problem(self, text: str) -> None:
         self.message.value = f"<div class='tk-problem'>{esc(text)}</div>"
+
+    def refresh_failed(self, error: Exception) -> None:
+        self.show_problem(t("read_failed", self.lang))  # the error's own words are for the coach's log, not here
 
     def refresh(self) -> None:
         """Show what the coach has opened, if it changed since the last look; keep the clock and lists live."""
@@ -206,7 +209,8 @@ class ParticipantApp(FollowsStore, w.VBox):
         elif not self.params.get("card"):  # a card's address is someone's own: the phone's last person is not
             self._recall_from_browser()
         self.join_form = JoinForm(self.store, self.lang, self.params.get("code", ""), self._joined,
-                                  card=self.params.get("card", ""), tries=self.tries, client=self.client)
+                                  card=self.params.get("card", ""), tries=self.tries, client=self.client,
+                                  on_session=self._offer_languages)
         self.body.children = [self.join_form]
 
     def _joined(self, participant: dict, session: dict) -> None:
@@ -238,6 +242,7 @@ class ParticipantApp(FollowsStore, w.VBox):
             self.body.children = [w.HTML(f"<div class='tk-card'>{t('waiting', self.lang)}</div>")]
             return True
         self.session = session
+        self._offer_languages(session)
         self.store.attend(session["id"], self.participant["id"])
         self._remember_in_address()
         self.refresh()
@@ -285,7 +290,8 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.tabs.value = "activity"
         self.room = None
         self.group_view = None
-        self.join_form = JoinForm(self.store, self.lang, code, self._joined, tries=self.tries, client=self.client)
+        self.join_form = JoinForm(self.store, self.lang, code, self._joined, tries=self.tries, client=self.client,
+                                  on_session=self._offer_languages)
         self.body.children = [self.join_form]
 
     # ------------------------------------------------------------ activities
@@ -422,7 +428,7 @@ class ParticipantApp(FollowsStore, w.VBox):
             self.input.response = self.outbox.value(q.id)
         self.status = w.HTML(self._status_text(q))
         self.input.observe(lambda _ch, q=q, box=self.input: self._give(q, box.response), "given")
-        forward, backward = ("arrow-left", "arrow-right") if self.lang == "ur" else ("arrow-right", "arrow-left")
+        forward, backward = ("arrow-left", "arrow-right") if languages.is_rtl(self.lang) else ("arrow-right", "arrow-left")
         self.back = w.Button(description=t("back", self.lang), icon=backward, disabled=self.index == 0)
         self.back.add_class("tk-secondary")
         last = self.index == len(questions) - 1
@@ -514,7 +520,7 @@ class ParticipantApp(FollowsStore, w.VBox):
                 jumps.append(b)
             rows.append(w.HBox(jumps, layout=w.Layout(flex_flow="row wrap")))
         self.review_note = w.HTML(self._review_note_text())
-        back = w.Button(description=t("back", lang), icon="arrow-left")
+        back = w.Button(description=t("back", lang), icon="arrow-right" if languages.is_rtl(lang) else "arrow-left")
         back.add_class("tk-secondary")
         back.on_click(lambda _b: self.go(len(questions) - 1))
         self.submit_button = w.Button(description=t("submit", lang), icon="paper-plane")
@@ -598,18 +604,27 @@ class ParticipantApp(FollowsStore, w.VBox):
     # ------------------------------------------------------------ language
 
     def _set_language_widget(self) -> None:
-        self.language.unobserve(self._on_language, "value")
-        self.language.value = self.lang
-        self.language.observe(self._on_language, "value")
+        shown = {code for _name, code in self.language.options} | {self.lang}
+        self._set_language_options([code for code in languages.codes() if code in shown])
         self._apply_direction()
 
+    def _set_language_options(self, codes: list[str]) -> None:
+        self.language.unobserve(self._on_language, "value")
+        self.language.options = language_options(tuple(codes))
+        self.language.value = self.lang
+        self.language.observe(self._on_language, "value")
+
     def _apply_direction(self) -> None:
-        if self.lang == "ur":
-            self.add_class("tk-rtl")
-        else:
-            self.remove_class("tk-rtl")
-        for _label, code in LANG_LABELS:  # the page notes it: its recovery line (recover.js) is in this language
+        """The classes the page reads (the template's direction.js sets <html lang dir> from them; recover.js
+        notes the language for its recovery line)."""
+        (self.add_class if languages.is_rtl(self.lang) else self.remove_class)("tk-rtl")
+        for code in languages.codes():
             (self.add_class if code == self.lang else self.remove_class)(f"tk-lang-{code}")
+
+    def _offer_languages(self, session: dict) -> None:
+        """The switch offers the languages of the session's banks, and the one the page is in."""
+        offered = session_languages(self.store, session)
+        self._set_language_options([c for c in languages.codes() if c in offered or c == self.lang])
 
     def _on_language(self, change) -> None:
         self.lang = change["new"]

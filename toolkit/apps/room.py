@@ -7,7 +7,8 @@ import uuid
 import ipywidgets as w
 
 from ..store import NotAllowed, Store, StoreError
-from .bounded import counted, problem
+from .bounded import counted
+from .messages import problem
 from .texts import esc, t
 
 

@@ -10,16 +10,14 @@ short while: beyond that, taps coalesce and the latest is sent when the window a
 from __future__ import annotations
 
 import time
-import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ActivityNotOpen, AlreadySubmitted, InvalidText, NotAllowed, StoreError, StoreUnavailable, TimeUp
+from ..errors import StoreError, StoreUnavailable
 from ..limits import SlidingWindow
 from ..store import same_answer
-from .texts import esc, t
 
 SAVED, SAVING = "saved", "saving"
 # One page: at most this many saves in this many seconds (a person answering quickly taps every second or two).
@@ -112,21 +110,3 @@ class Outbox:
             del self.pending[key]
         self.saved[key] = waiting.value
         return SAVED
-
-
-def refusal_text(error: StoreError, lang: str, typed: Any = None) -> str:
-    """Why an answer was not saved, in the person's language (by the error's type and fields), as HTML."""
-    if isinstance(error, InvalidText):
-        if error.reason == "too_long":
-            n = len(unicodedata.normalize("NFC", typed).strip()) if isinstance(typed, str) else error.limit + 1
-            return esc(t("answer_too_long", lang, limit=error.limit, n=n))
-        return esc(t("answer_characters", lang))
-    if isinstance(error, TimeUp):
-        return esc(t("time_up_not_saved", lang))
-    if isinstance(error, ActivityNotOpen):
-        return esc(t("closed_not_saved", lang))
-    if isinstance(error, AlreadySubmitted):
-        return esc(t("submitted_not_saved", lang))
-    if isinstance(error, NotAllowed):
-        return esc(t("not_in_group", lang))
-    return t("not_saved", lang, msg=esc(str(error)))

@@ -1,5 +1,24 @@
 """The look of both apps: large tap targets on a phone, readable from the back row on a projector."""
 
+from .. import languages
+
+# The bundled fonts of the Voila template (index.html.j2) and the line height their letters need.
+LINE_HEIGHT = {"Noto Nastaliq Urdu": 2, "Noto Naskh Arabic": 1.8}
+TEXT_PARTS = (".widget-html-content", ".widget-label", "button", "input", "textarea", "select")
+
+
+def language_rules() -> str:
+    """Each language in its fonts (its own, then its script's), from the registry."""
+    rules = []
+    for lang in languages.LANGUAGES.values():
+        if lang.page_fonts:
+            families = ", ".join(f'"{family}"' for family in lang.page_fonts)
+            parts = ", ".join(f".tk-lang-{lang.code} {part}" for part in TEXT_PARTS)
+            height = LINE_HEIGHT[lang.page_fonts[0]]
+            rules.append(f"{parts} {{\n  font-family: {families}, system-ui, sans-serif; line-height: {height}; }}")
+    return "\n".join(rules)
+
+
 STYLE = """<style>
 .tk-app { max-width: 640px; margin: 0 auto; padding: 8px; font-size: 18px; line-height: 1.45;
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif; color: #1d2330; }
@@ -7,7 +26,13 @@ STYLE = """<style>
 .tk-app .widget-html-content, .tk-app .widget-label { font-size: 18px; white-space: normal; line-height: 1.45; }
 .tk-app label { font-weight: 600; display: block; margin-top: 0.6em; }
 .tk-app input[type=text], .tk-app textarea, .tk-app select { font-size: 18px; min-height: 44px; }
-.tk-app .widget-text, .tk-app .widget-dropdown, .tk-app .widget-textarea { width: 100%; height: auto; }
+/* A box as wide as the app: no side margins (ipywidgets' 2px each side ran past the app, which clips it: the right
+   border was cut off on a 390 px phone), and nothing inside it wider than it (an input's own minimum width). */
+.tk-app .widget-text, .tk-app .widget-dropdown, .tk-app .widget-textarea { width: 100%; max-width: 100%; height: auto;
+  margin-left: 0; margin-right: 0; box-sizing: border-box; min-width: 0; }
+.tk-app .widget-text input, .tk-app .widget-textarea textarea, .tk-app .widget-dropdown select { min-width: 0;
+  max-width: 100%; box-sizing: border-box; }
+.tk-app .widget-hbox > .widget-text { flex: 0 0 auto; }
 .tk-app button.jupyter-button { font-size: 18px; min-height: 48px; height: auto; padding: 8px 14px;
   border-radius: 8px; white-space: normal; text-align: start; margin: 4px 0; }
 .tk-app .tk-choice { width: 100%; background: #f3f5f9; border: 2px solid #c9d1e0; }
@@ -41,10 +66,9 @@ STYLE = """<style>
 .tk-app .tk-vote.mod-active { background: #1f5fbf; color: #fff; }
 .tk-app .tk-room-text { font-weight: 600; }
 .tk-app .widget-accordion { margin: 8px 0; }
-.tk-rtl { direction: rtl; }
-.tk-rtl .widget-html-content, .tk-rtl .widget-label, .tk-rtl button, .tk-rtl input, .tk-rtl textarea, .tk-rtl select {
-  font-family: "Noto Nastaliq Urdu", "Noto Naskh Arabic", "Noto Sans Arabic", "Jameel Noori Nastaleeq", serif;
-  direction: rtl; line-height: 2; }
+.tk-rtl, .tk-rtl .widget-html-content, .tk-rtl .widget-label, .tk-rtl button, .tk-rtl input, .tk-rtl textarea,
+.tk-rtl select { direction: rtl; }
+LANGUAGE_RULES
 .tk-coach { max-width: 1240px; font-size: 18px; }
 .tk-coach .tk-joincode { font-size: 64px; font-weight: 800; letter-spacing: 0.12em; font-family: ui-monospace, monospace; }
 .tk-coach .tk-address { font-size: 22px; font-family: ui-monospace, monospace; }
@@ -82,4 +106,4 @@ STYLE = """<style>
 .tk-coach .tk-present-dist { font-size: 26px; }
 .tk-coach .tk-present-dist .tk-track { height: 30px; flex-basis: 420px; }
 .tk-coach .tk-present-dist .tk-dist-label { min-width: 18em; }
-</style>"""
+</style>""".replace("LANGUAGE_RULES", language_rules())

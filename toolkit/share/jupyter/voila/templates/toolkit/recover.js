@@ -5,16 +5,20 @@
 // room's warm kernels have been replaced and the reload takes one, where a kernel of its own may still be stuck.
 // The reload keeps the address (the participant's token= is in it); a flag in sessionStorage makes it happen
 // once in a row. The line shown is in the participant's language: the address's lang=, else the language the
-// app last showed on this phone, else English and Urdu.
+// app last showed on this phone, else every language the texts have (in their direction and font: tk-languages).
 (function () {
   var QUIET_MS = 20000;
   var LONGEST_MS = 60000;
   var FLAG = 'toolkit.reloaded';
   var LANG = 'toolkit.lang';
   var texts = {};
+  var scripts = {};  // code -> {dir, fonts}
   try {
     texts = JSON.parse(document.getElementById('tk-recovery-texts').textContent);
   } catch (e) { /* no texts: the page still reloads */ }
+  try {
+    scripts = JSON.parse(document.getElementById('tk-languages').textContent);
+  } catch (e) { /* no directions: every line left to right */ }
 
   function get(storage, key) {
     try { return window[storage].getItem(key); } catch (e) { return null; }
@@ -33,7 +37,7 @@
     if (known(asked)) { return [asked]; }
     var saved = get('localStorage', LANG);
     if (known(saved)) { return [saved]; }
-    return ['en', 'ur'].filter(known);
+    return Object.keys(texts.page_reloading || {}).filter(known);
   }
   function app() {
     var found = document.querySelector('.tk-app');
@@ -55,9 +59,12 @@
       var line = document.createElement('p');
       line.style.margin = '4px 0';
       line.lang = lang;
-      if (lang === 'ur') {
-        line.dir = 'rtl';
-        line.style.fontFamily = '"Noto Nastaliq Urdu", serif';
+      var script = scripts[lang];
+      if (script) {
+        line.dir = script.dir;
+        if (script.fonts.length) {
+          line.style.fontFamily = script.fonts.map(function (f) { return '"' + f + '"'; }).join(', ') + ', serif';
+        }
       }
       line.textContent = texts[key][lang];
       box.appendChild(line);

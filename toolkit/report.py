@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-from . import __version__
+from . import __version__, questions
 from .analysis import (
     MIN_INTERVAL_N,
     NO_INTERVAL,
@@ -76,9 +76,10 @@ def analyse(results: Results, n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int 
     pairs = match_by_participant_id(answers)
     scores = pre_post_scores(answers, pairs)
     scored = q[q["scored"].astype(bool)]
-    keys = {(r.question_id): r.key for r in scored.itertuples() if r.question_type in ("single", "classification")}
-    options = {r.question_id: r.options for r in scored.itertuples() if r.question_type in ("single", "classification")}
-    single = answers[answers["question_type"].isin(("single", "classification"))]
+    one_right = set(questions.having("distractors"))
+    keys = {(r.question_id): r.key for r in scored.itertuples() if r.question_type in one_right}
+    options = {r.question_id: r.options for r in scored.itertuples() if r.question_type in one_right}
+    single = answers[answers["question_type"].isin(one_right)]
     tables: dict[str, Any] = {
         "answers": answers, "scores": scores, "match_rate": match_rate(pairs, answers),
         "gain_summary": gain_summary(scores, n_resamples=n_resamples, seed=seed), "paired_tests": paired_tests(scores),
@@ -94,13 +95,14 @@ def analyse(results: Results, n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int 
         tables[f"by_{by}"] = disaggregate(scores, people, by)  # how they did: small cells suppressed
     tables["workshops"] = compare_workshops(scores, threshold=SMALL_CELL) if results.workshops.shape[0] > 1 else None
     tables["progress"] = _progress(results, answers)
-    five = q[(q["question_type"] == "likert") & (q["n_options"] == 5)]["question_id"].drop_duplicates().tolist()
-    eleven = q[(q["question_type"] == "likert") & (q["n_options"] == 11)]["question_id"].drop_duplicates().tolist()
+    rating = q["question_type"].isin(questions.having("rating"))
+    five = q[rating & (q["n_options"] == 5)]["question_id"].drop_duplicates().tolist()
+    eleven = q[rating & (q["n_options"] == 11)]["question_id"].drop_duplicates().tolist()
     survey = results.survey
     tables["likert"] = likert_summary(survey, questions=[x for x in five if x in set(survey["question_id"])])
     tables["recommend"] = recommend_summary(survey, eleven[0]) if eleven else None
-    tables["open_answers"] = open_answers(survey, q[q["question_type"] == "open"]["question_id"].drop_duplicates()
-                                          .tolist())
+    free_text = q["question_type"].isin(questions.having("free_text"))
+    tables["open_answers"] = open_answers(survey, q[free_text]["question_id"].drop_duplicates().tolist())
     tables["confidence"] = confidence_change(results.confidence)
     tables["notes"] = small_sample_notes(tables["gain_summary"], tables["paired_tests"], tables["reliability"],
                                          tables["item_statistics"], tables["confidence"])

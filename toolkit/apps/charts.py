@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..bank import Question, tr
+from .. import questions
+from ..bank import Question
 from .texts import esc
 
 
@@ -15,31 +16,17 @@ def _bar(count: float, most: float, css: str = "") -> str:
     return f"<span class='tk-track'><span class='tk-bar {css}' style='width:{width}%'></span></span>"
 
 
-def answer_options(q: Question) -> list[tuple[str, str]]:
-    """(choice as stored by the progress count, label) for the question's options."""
-    if q.type == "truefalse":
-        return [("True", "True"), ("False", "False")]
-    return [(o.id, tr(o.text)) for o in q.options]
-
-
-def key_choices(q: Question) -> set[str]:
-    if q.type == "truefalse":
-        return {str(q.key)}
-    if q.type == "multiple":
-        return set(q.key or ())
-    if q.type in ("single", "classification"):
-        return {q.key}
-    return set()
-
-
 def distribution(q: Question, choices: dict[str, int], answered: int, revealed: bool) -> str:
-    """Bars of how many chose each option; the right options are marked only once revealed."""
-    if q.type not in ("single", "classification", "multiple", "likert", "truefalse"):
+    """Bars of how many chose each of the type's categories; the right ones are marked only once revealed
+    (`choices`: category -> count, `tally` of toolkit.questions)."""
+    kind = questions.kind(q.type)
+    categories = kind.categories(q)
+    if not categories:
         return f"<div class='tk-hint'>{answered} answered</div>"
-    keys = key_choices(q) if revealed else set()
+    keys = kind.right_categories(q) if revealed else set()
     most = max(choices.values(), default=0)
     rows = []
-    for oid, label in answer_options(q):
+    for oid, label in categories:
         count = choices.get(oid, 0)
         right = oid in keys
         pct = f"{round(100 * count / answered)}%" if answered else "–"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as w
 
 from ..bank import tr
-from ..live import activity_questions, attempt_scores, pre_post
+from ..live import activity_questions, answer_counts, attempt_scores, pre_post
 from .charts import distribution, histogram, pre_post_rows
 from .texts import esc
 
@@ -36,14 +36,15 @@ class ResultsPanel(w.VBox):
         activity = store.get_activity(self.app.selected_activity)
         questions = activity_questions(store, activity)
         progress = store.activity_progress(activity["id"])
+        answered, choices = answer_counts(questions, progress)
         revealed = activity["state"] == "revealed"
         rows = []
         for i, q in enumerate(questions, 1):
-            n = progress["answered"].get(q.id, 0)
+            n = answered.get(q.id, 0)
             rows.append(f"<tr><td>{i}</td><td class='tk-qtext'>{esc(tr(q.text))}</td>"
                         f"<td class='tk-answered' data-question='{esc(q.id)}'><b>{n}</b></td>"
                         f"<td class='tk-dist' data-question='{esc(q.id)}'>"
-                        f"{distribution(q, progress['choices'].get(q.id, {}), n, revealed)}</td></tr>")
+                        f"{distribution(q, choices.get(q.id, {}), n, revealed)}</td></tr>")
         self.summary.value = (
             f"<h2>{esc(activity['title'])} <span class='tk-state tk-state-{esc(activity['state'])}'>{esc(activity['state'])}"
             f"</span></h2><div class='tk-card'><span class='tk-stat'><span class='tk-big' id='tk-started'>"
@@ -109,9 +110,9 @@ class PresenterPanel(w.VBox):
             return
         self.index = max(0, min(self.index, len(questions) - 1))
         q = questions[self.index]
-        progress = store.activity_progress(activity["id"])
+        answered, choices = answer_counts(questions, store.activity_progress(activity["id"]))
         revealed = activity["state"] == "revealed"
-        n = progress["answered"].get(q.id, 0)
+        n = answered.get(q.id, 0)
         feedback = ""
         if revealed:
             notes = "".join(f"<li><b>{esc(tr(o.text))}</b>: {esc(tr(o.feedback))}</li>" for o in q.options if o.feedback)
@@ -123,5 +124,5 @@ class PresenterPanel(w.VBox):
         self.view.value = (
             f"<div class='tk-hint'>{esc(activity['title'])}: question {self.index + 1} of {len(questions)}, "
             f"{n} answered</div><div class='tk-present-q'>{esc(tr(q.text))}</div>"
-            f"<div class='tk-present-dist'>{distribution(q, progress['choices'].get(q.id, {}), n, revealed)}</div>"
+            f"<div class='tk-present-dist'>{distribution(q, choices.get(q.id, {}), n, revealed)}</div>"
             f"{feedback}")

@@ -364,7 +364,7 @@ def _question(c: _Checker, q: Any, index: int, parent: list, declared: set[str],
         points = 1
     parsed = kind.parse(c, q, what)
     for f in q:
-        if f in questions.COMMON_FIELDS or f in kind.fields:
+        if f in questions.COMMON_FIELDS or f in kind.fields or f == kind.key_field:
             continue
         owners = questions.owners(f)
         if len(owners) == 1:
@@ -372,14 +372,17 @@ def _question(c: _Checker, q: Any, index: int, parent: list, declared: set[str],
         elif owners:
             c.error(_line(q, f), f"{what}: a {qtype} question has no '{f}'")
     key = None
-    key_line = _line(q, "key", _line(q))
+    key_field = kind.key_field
+    key_line = _line(q, key_field, _line(q))
+    if key_field != "key" and "key" in q:
+        c.error(_line(q, "key"), f"{what}: a {qtype} question gives its right answers in '{key_field}', not 'key'")
     if not kind.scored:
-        if "key" in q:
-            c.error(key_line, f"{what}: a {qtype} question is not scored; remove its 'key'")
-    elif q.get("key") is None:
-        c.error(_line(q), f"{what}: missing 'key' (the right answer)")
+        if key_field in q:
+            c.error(key_line, f"{what}: a {qtype} question is not scored; remove its '{key_field}'")
+    elif q.get(key_field) is None:
+        c.error(_line(q), f"{what}: missing '{key_field}' (the right answer)")
     else:
-        key = kind.check_key(c, q["key"], key_line, what, {"options": (), "items": (), **parsed})
+        key = kind.check_key(c, q[key_field], key_line, what, {"options": (), "items": (), **parsed})
     return Question(
         id=qid or f"#{index + 1}",
         type=qtype,

@@ -20,7 +20,7 @@ def distribution(q: Question, choices: dict[str, int], answered: int, revealed: 
     """Bars of how many chose each of the type's categories; the right ones are marked only once revealed
     (`choices`: category -> count, `tally` of toolkit.questions)."""
     kind = questions.kind(q.type)
-    categories = kind.categories(q)
+    categories = kind.categories(q, choices)
     if not categories:
         return f"<div class='tk-hint'>{answered} answered</div>"
     keys = kind.right_categories(q) if revealed else set()

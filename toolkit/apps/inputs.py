@@ -17,6 +17,7 @@ import traitlets
 from .. import questions
 from ..bank import Question, tr
 from ..limits import TEXT_LIMITS
+from .bounded import clip
 
 TRUE_FALSE = {"en": ("True", "False"), "ur": ("درست", "غلط")}
 CHOOSE = {"en": "Choose…", "ur": "منتخب کریں…"}
@@ -200,16 +201,20 @@ class MatchingInput(AnswerInput):
 
 
 class TextInput(AnswerInput):
-    """A box to type in (an open answer), saved on Enter, on leaving the box, or with Save.
+    """A box to type in (a few paragraphs, or with `one_line` a word or a phrase), saved on Enter, on leaving the
+    box, or with Save.
 
     The box shows how many characters it holds of the most it takes (`limits.TEXT_LIMITS[field]`); the page
     keeps the count live while typing and stops typing at the limit (COUNTER_JS), the store refuses beyond it.
+    A one-line box is also clipped to its limit in the kernel (apps.bounded.clip), as the join form's boxes are.
     """
 
     counted = True
 
-    def __init__(self, question: Question, lang: str = "en", field: str = "open_answer", **kwargs):
+    def __init__(self, question: Question, lang: str = "en", field: str = "open_answer", one_line: bool = False,
+                 **kwargs):
         super().__init__(question, lang, **kwargs)
+        self.one_line = one_line
         self.limit = self._limit(field)
         self.count = w.HTML()
         self.box, self.field = self._make_box()
@@ -227,8 +232,13 @@ class TextInput(AnswerInput):
 
     def _make_box(self) -> tuple[w.Widget, w.Widget]:
         """(the box typed in, the widget shown for it)."""
-        box = w.Textarea(placeholder=tr(TYPE_ANSWER, self.lang), continuous_update=False,
-                         layout=w.Layout(width="100%", height="8em"))
+        if self.one_line:
+            box = w.Text(placeholder=tr(TYPE_ANSWER, self.lang), continuous_update=False,
+                         layout=w.Layout(width="100%"))
+            clip(box, self.limit)
+        else:
+            box = w.Textarea(placeholder=tr(TYPE_ANSWER, self.lang), continuous_update=False,
+                             layout=w.Layout(width="100%", height="8em"))
         box.add_class("tk-counted")
         box.add_class(f"tk-limit-{self.limit}")
         return box, box
@@ -295,7 +305,7 @@ if (!window.tkCounting) {
   document.addEventListener('focusin', (e) => {
     const box = e.target.closest && e.target.closest('.tk-counted');
     const limit = box && limitOf(box);
-    if (limit && e.target.tagName === 'TEXTAREA') e.target.maxLength = limit;
+    if (limit && (e.target.tagName === 'TEXTAREA' || e.target.tagName === 'INPUT')) e.target.maxLength = limit;
   });
   document.addEventListener('input', (e) => {
     const box = e.target.closest && e.target.closest('.tk-counted');

@@ -5,11 +5,13 @@ MODULES lists the modules in the order a bank's error message names the types. T
 the first question asked (they import toolkit.bank, which asks them). What a type owns:
 
 - its bank fields: `fields` (beyond the common id, type, text, objectives, difficulty, points, feedback, key),
-  `parse` (reads and checks them, reporting `FILE:LINE:` problems through the bank's checker) and `check_key`;
+  `parse` (reads and checks them, reporting `FILE:LINE:` problems through the bank's checker), `key_field`
+  (the field that holds the right answer, `key` unless the type says otherwise) and `check_key`;
 - `scored` and `fraction` (the share of the question's points an answer earns);
 - `answered`: the one rule of when an answer counts as given, for the phone, the coach's counts and the results;
 - `describe`: the answer in words, in the person's language;
-- the coach's chart: `categories` (the bars), `tally` (the bars one answer counts for), `right_categories`;
+- the coach's chart: `tally` (the bars one answer counts for), `categories` (the bars, given the counts so far:
+  a type whose answers are typed groups them), `right_categories`;
 - what the analysis may do with its answers: `option_answers` (an answer is an option id or a list of them,
   so the item analysis can count who chose each), `distractors` (one right option: the report's distractor
   table), `rating` (a point on a scale: the survey tables), `free_text` (a text to read: the open answers);
@@ -48,6 +50,7 @@ class QuestionKind:
     name: str = ""
     scored: bool = True
     fields: frozenset[str] = frozenset()
+    key_field: str = "key"
     option_feedback: bool = False
     option_answers: bool = False
     distractors: bool = False
@@ -77,8 +80,9 @@ class QuestionKind:
         return "" if response is None else str(response)
 
     # ---- the coach's chart
-    def categories(self, q: Question) -> list[tuple[str, str]]:
-        """(category, label) of each bar; none: the chart is a count of answers."""
+    def categories(self, q: Question, counts: dict[str, int]) -> list[tuple[str, str]]:
+        """(category, label) of each bar, given how many answers each category has (`tally`); none: the chart
+        is a count of answers."""
         return []
 
     def tally(self, q: Question, response: Any) -> list[str]:

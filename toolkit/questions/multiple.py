@@ -44,7 +44,7 @@ class Multiple(QuestionKind):
         chosen = response if isinstance(response, list) else [response]
         return ", ".join(names.get(str(r), str(r)) for r in chosen)
 
-    def categories(self, q: Question) -> list[tuple[str, str]]:
+    def categories(self, q: Question, counts: dict[str, int]) -> list[tuple[str, str]]:
         return [(o.id, tr(o.text)) for o in q.options]
 
     def tally(self, q: Question, response: Any) -> list[str]:

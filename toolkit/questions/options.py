@@ -89,7 +89,7 @@ class OneOption(QuestionKind):
     def describe(self, q: Question, response: Any, lang: str) -> str:
         return labels(q, lang).get(str(response), str(response))
 
-    def categories(self, q: Question) -> list[tuple[str, str]]:
+    def categories(self, q: Question, counts: dict[str, int]) -> list[tuple[str, str]]:
         return [(o.id, tr(o.text)) for o in q.options]
 
     def tally(self, q: Question, response: Any) -> list[str]:

@@ -32,7 +32,7 @@ class TrueFalse(QuestionKind):
     def describe(self, q: Question, response: Any, lang: str) -> str:
         return _labels(lang)[0 if response else 1]
 
-    def categories(self, q: Question) -> list[tuple[str, str]]:
+    def categories(self, q: Question, counts: dict[str, int]) -> list[tuple[str, str]]:
         return [("True", "True"), ("False", "False")]
 
     def tally(self, q: Question, response: Any) -> list[str]:

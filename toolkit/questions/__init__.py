@@ -16,6 +16,8 @@ the first question asked (they import toolkit.bank, which asks them). What a typ
   so the item analysis can count who chose each), `distractors` (one right option: the report's distractor
   table), `rating` (a point on a scale: the survey tables), `free_text` (a text to read: the open answers);
 - `option_feedback`: whether the feedback of the options chosen is shown after reveal;
+- `exported_to`: the export formats (toolkit.formats) that write it; a bank's other questions are left out of
+  an export, and the export says so;
 - `widget`: the phone's answer widget (toolkit.apps.inputs, imported only when a phone asks for one);
 - `guess` and `simulate`: how the demo's made-up participants answer.
 
@@ -33,10 +35,12 @@ if TYPE_CHECKING:
     from ..bank import Checker, Question
 
 MODULES = ("single", "multiple", "truefalse", "classification", "ordering", "matching", "likert", "numeric",
-           "open")
+           "open", "short")
+EXPORT_FORMATS = frozenset({"gift", "moodle-xml", "xlsform", "csv"})
 COMMON_FIELDS = frozenset({"id", "type", "text", "objectives", "difficulty", "points", "feedback", "key"})
 
 _KINDS: dict[str, QuestionKind] = {}
+_loaded = False
 
 
 def blank(response: Any) -> bool:
@@ -51,6 +55,7 @@ class QuestionKind:
     scored: bool = True
     fields: frozenset[str] = frozenset()
     key_field: str = "key"
+    exported_to: frozenset[str] = EXPORT_FORMATS
     option_feedback: bool = False
     option_answers: bool = False
     distractors: bool = False
@@ -127,7 +132,9 @@ def register(kind: QuestionKind) -> QuestionKind:
 
 
 def _load() -> None:
-    if not _KINDS:
+    global _loaded
+    if not _loaded:  # (a module imported on its own has registered only itself)
+        _loaded = True
         for name in MODULES:
             importlib.import_module(f"{__name__}.{name}")
 
@@ -143,25 +150,28 @@ def known(name: Any) -> bool:
     return isinstance(name, str) and name in _KINDS
 
 
+def _kinds() -> list[QuestionKind]:
+    """Every type, in the order of MODULES (whichever module was imported first)."""
+    _load()
+    order = {name: i for i, name in enumerate(MODULES)}
+    return sorted(_KINDS.values(), key=lambda k: order.get(k.name, len(order)))
+
+
 def names() -> tuple[str, ...]:
     """Every type's name, in the order of MODULES."""
-    _load()
-    return tuple(_KINDS)
+    return tuple(k.name for k in _kinds())
 
 
 def having(attribute: str) -> tuple[str, ...]:
     """The names of the types for which `attribute` (e.g. "distractors", "scored") is true."""
-    _load()
-    return tuple(n for n, k in _KINDS.items() if getattr(k, attribute))
+    return tuple(k.name for k in _kinds() if getattr(k, attribute))
 
 
 def owners(field: str) -> tuple[str, ...]:
     """The types that take this bank field."""
-    _load()
-    return tuple(n for n, k in _KINDS.items() if field in k.fields)
+    return tuple(k.name for k in _kinds() if field in k.fields)
 
 
 def all_fields() -> frozenset[str]:
     """Every field a question may have, of any type."""
-    _load()
-    return COMMON_FIELDS.union(*(k.fields for k in _KINDS.values()))
+    return COMMON_FIELDS.union(*(k.fields for k in _kinds()))

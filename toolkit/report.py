@@ -48,6 +48,7 @@ from .analysis import (
 from .analysis._common import SMALL_CELL
 from .analysis.gain import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, WILCOXON_METHODS
 from .analysis.report import ALPHA, CONFIDENCE, DISCRIMINATION, INTERVALS, T_TEST, WILCOXON, note_scope
+from .analysis.survey import top_words
 from .results import Results
 
 PRE_COLOUR, POST_COLOUR, DOWN_COLOUR, INK = "#8a94a6", "#1f5fbf", "#d1495b", "#1d2330"
@@ -103,6 +104,8 @@ def analyse(results: Results, n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int 
     tables["recommend"] = recommend_summary(survey, eleven[0]) if eleven else None
     free_text = q["question_type"].isin(questions.having("free_text"))
     tables["open_answers"] = open_answers(survey, q[free_text]["question_id"].drop_duplicates().tolist())
+    clouds = q[q["question_type"].isin(questions.having("cloud"))]["question_id"].drop_duplicates().tolist()
+    tables["top_words"] = top_words(survey, clouds, normalise=questions.normalise)
     tables["confidence"] = confidence_change(results.confidence)
     tables["notes"] = small_sample_notes(tables["gain_summary"], tables["paired_tests"], tables["reliability"],
                                          tables["item_statistics"], tables["confidence"])
@@ -573,6 +576,11 @@ def _section_reaction(t: dict, results: Results) -> str:
         items = "".join(f"<li><span dir='auto'>{html.escape(a)}</span>{f' <b>(×{n})</b>' if n > 1 else ''}</li>"
                         for a, n in counts.items())
         parts.append(f"<h3>{html.escape(texts.get(qid, qid))}</h3><ul class='open'>{items}</ul>")
+    for qid, rows in t["top_words"].groupby("question_id", sort=False):
+        items = "".join(f"<li><span dir='auto'>{html.escape(str(r.word))}</span> <b>({int(r.people)})</b></li>"
+                        for r in rows.itertuples())
+        parts.append(f"<h3>{html.escape(texts.get(qid, qid))}</h3><p class='hint'>The words sent most, and by how "
+                     f"many people.</p><ol class='words'>{items}</ol>")
     conf = t["confidence"]
     if len(conf):
         parts += ["<h2>Confidence before and after</h2>",

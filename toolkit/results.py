@@ -220,6 +220,8 @@ class _Reader:
             person = {"participant_id": attempt["participant_id"], "submitted": attempt["submitted_at"] is not None}
             if a["kind"] in SCORED_KINDS:
                 self.scored(bank, base, a["position"], person, given)
+                if a["kind"] == "check":  # a check's unscored questions (a word cloud) are the room's opinions
+                    self.rated(bank, {**base, "moment": None}, person, given, "survey")
             else:
                 self.rated(bank, {**base, "moment": moment}, person, given, a["kind"])
 

@@ -27,6 +27,7 @@ YOUR_ORDER = {"en": "Your order:", "ur": "آپ کی ترتیب:"}
 TYPE_NUMBER = {"en": "Type a number", "ur": "عدد لکھیں"}
 NOT_A_NUMBER = {"en": "Please type a number, e.g. 18.", "ur": "براہِ کرم عدد لکھیں، مثلاً 18۔"}
 TYPE_ANSWER = {"en": "Type your answer", "ur": "اپنا جواب لکھیں"}
+TYPE_WORD = {"en": "A word or a short phrase", "ur": "ایک لفظ یا مختصر جملہ"}
 SAVE = {"en": "Save", "ur": "محفوظ کریں"}
 CHARACTERS = {"en": "{n} of {limit} characters", "ur": "{limit} میں سے {n} حروف"}
 NUMBER_LIMIT = 40  # characters of a typed number
@@ -294,6 +295,42 @@ class NumberInput(TextInput):
             self.problem.value = f"<div class='tk-problem'>{tr(NOT_A_NUMBER, self.lang)}</div>"
             return
         self.give(int(value) if value.is_integer() else value)
+
+
+class WordsInput(AnswerInput):
+    """Up to `most` words or short phrases, one box each (clipped to the field's limit), sent with Save, on Enter
+    or on leaving a box; the answer is the list of the words given."""
+
+    def __init__(self, question: Question, lang: str = "en", most: int = 3, field: str = "word", **kwargs):
+        super().__init__(question, lang, **kwargs)
+        self.limit = TEXT_LIMITS[field]
+        self.boxes = [w.Text(placeholder=tr(TYPE_WORD, lang), continuous_update=False, layout=w.Layout(width="100%"))
+                      for _ in range(most)]
+        for box in self.boxes:
+            clip(box, self.limit)
+            box.add_class("tk-counted")
+            box.add_class(f"tk-limit-{self.limit}")
+            box.observe(lambda _ch: self._commit(), "value")
+        self.save = w.Button(description=tr(SAVE, lang), icon="check")
+        self.save.add_class("tk-secondary")
+        self.save.on_click(lambda _b: self._commit())
+        self.children = [*self.boxes, self.save]
+        self.observe(self._redraw, "response")
+
+    def _commit(self) -> None:
+        if self._redrawing:
+            return
+        given = [" ".join(b.value.split()) for b in self.boxes]
+        self.give([x for x in given if x] or None)
+
+    def _redraw(self, _change=None) -> None:
+        self._redrawing = True
+        try:
+            words = [str(x) for x in self.response] if isinstance(self.response, list) else []
+            for i, box in enumerate(self.boxes):
+                box.value = words[i] if i < len(words) else ""
+        finally:
+            self._redrawing = False
 
 
 # Installed once on the page: the count under an open box follows the typing, and the box takes no more than its

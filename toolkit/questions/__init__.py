@@ -16,6 +16,8 @@ the first question asked (they import toolkit.bank, which asks them). What a typ
   so the item analysis can count who chose each), `distractors` (one right option: the report's distractor
   table), `rating` (a point on a scale: the survey tables), `free_text` (a text to read: the open answers);
 - `option_feedback`: whether the feedback of the options chosen is shown after reveal;
+- `cloud`: its chart is a word cloud (the `categories` are words), and the coach may hide a word from the
+  projector (toolkit.projector);
 - `exported_to`: the export formats (toolkit.formats) that write it; a bank's other questions are left out of
   an export, and the export says so;
 - `widget`: the phone's answer widget (toolkit.apps.inputs, imported only when a phone asks for one);
@@ -28,6 +30,8 @@ from __future__ import annotations
 
 import importlib
 import random
+import re
+import unicodedata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -35,12 +39,23 @@ if TYPE_CHECKING:
     from ..bank import Checker, Question
 
 MODULES = ("single", "multiple", "truefalse", "classification", "ordering", "matching", "likert", "numeric",
-           "open", "short")
+           "open", "short", "wordcloud")
 EXPORT_FORMATS = frozenset({"gift", "moodle-xml", "xlsform", "csv"})
 COMMON_FIELDS = frozenset({"id", "type", "text", "objectives", "difficulty", "points", "feedback", "key"})
 
 _KINDS: dict[str, QuestionKind] = {}
 _loaded = False
+
+
+_HARAKAT = re.compile("[\u064b-\u065f\u0670]")
+_LETTERS = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9"})  # yeh, alef maksura, kaf
+
+
+def normalise(text: str) -> str:
+    """The form two typed answers are compared in: NFKC, Arabic-script diacritics (harakat) removed, the Arabic
+    yeh and kaf as the Urdu letters, case folded, spaces collapsed."""
+    text = _HARAKAT.sub("", unicodedata.normalize("NFKC", text)).translate(_LETTERS)
+    return " ".join(text.casefold().split())
 
 
 def blank(response: Any) -> bool:
@@ -57,6 +72,7 @@ class QuestionKind:
     key_field: str = "key"
     exported_to: frozenset[str] = EXPORT_FORMATS
     option_feedback: bool = False
+    cloud: bool = False
     option_answers: bool = False
     distractors: bool = False
     rating: bool = False

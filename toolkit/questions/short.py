@@ -9,26 +9,14 @@ of the points (`points`, 1 by default), in any language the bank has: an Urdu pa
 from __future__ import annotations
 
 import random
-import re
-import unicodedata
 from typing import Any
 
 from .. import languages
 from ..bank import Checker, Question, line_of, tr
-from . import QuestionKind, register
+from . import QuestionKind, normalise, register
 
 FIELD = "word"  # limits.TEXT_LIMITS: the most characters of one typed word or phrase
 CHART_BARS = 8  # the most frequent answers the coach's chart shows, one bar each
-
-_HARAKAT = re.compile("[\u064b-\u065f\u0670]")
-_LETTERS = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9"})  # yeh, alef maksura, kaf
-
-
-def normalise(text: str) -> str:
-    """The form two answers are compared in: NFKC, harakat removed, case folded, spaces collapsed."""
-    text = _HARAKAT.sub("", unicodedata.normalize("NFKC", text)).translate(_LETTERS)
-    return " ".join(text.casefold().split())
-
 
 class ShortAnswer(QuestionKind):
     name = "short"

@@ -67,7 +67,7 @@ def test_every_problem_is_reported_at_once_with_its_line(tmp_path):
     """)
     assert found == [
         "10: question 'q1': unknown type 'singel' (did you mean 'single'? use one of single, multiple, truefalse, "
-        "classification, ordering, matching, likert, numeric, open)",
+        "classification, ordering, matching, likert, numeric, open, short, wordcloud)",
         "12: question 'q1': duplicate id (first used on line 9)",
         "14: question 'q1': objective 'O9' is not declared in the bank's objectives",
         "19: question 'q1': key 'c' is not among the options (a, b)",

@@ -63,7 +63,7 @@ def test_bad_rows_are_reported_with_their_line_and_the_rest_is_imported(tmp_path
         "4: question 's': not imported: key 'c' is not among the options (a, b)",
         "5: question 'm': not imported: 'options_en' must be written id=text|id=text, not 'a=A|b'",
         "7: question 'x': not imported: unknown type 'essay' (use one of single, multiple, truefalse, "
-        "classification, ordering, matching, likert, numeric, open)",
+        "classification, ordering, matching, likert, numeric, open, short, wordcloud)",
         "8: question 'n': not imported: a numeric key is a number or number:tolerance (e.g. 18:0.5), not 'ten'",
     ]
 

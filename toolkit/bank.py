@@ -11,24 +11,11 @@ from typing import Any
 
 import yaml
 
-from . import languages
+from . import languages, questions
 from .texts import every_language
 
 FORMAT_VERSION = 1
 KINDS = ("test", "check", "survey", "confidence", "case-studies")
-TYPES = (
-    "single",
-    "multiple",
-    "truefalse",
-    "classification",
-    "ordering",
-    "matching",
-    "likert",
-    "numeric",
-    "open",
-)
-UNSCORED_TYPES = ("likert", "open")
-OPTION_TYPES = ("single", "multiple", "classification", "ordering", "matching", "likert")
 DIFFICULTIES = ("easy", "medium", "hard")
 
 # Presets are interface texts (the catalogues of toolkit/texts.py), so that a bank using them has them in every
@@ -45,10 +32,6 @@ PRESET_SCALES: dict[str, list[tuple[str, dict[str, str]]]] = {
 BANK_FIELDS = {
     "format", "id", "title", "kind", "form", "version", "description", "languages",
     "translations", "objectives", "questions", "case_studies",
-}  # fmt: skip
-QUESTION_FIELDS = {
-    "id", "type", "text", "objectives", "difficulty", "points", "options", "items", "key",
-    "feedback", "option_feedback", "scale", "unit",
 }  # fmt: skip
 CASE_FIELDS = {"id", "title", "objectives", "difficulty", "scenario", "prompts", "debrief"}
 
@@ -100,7 +83,7 @@ class Question:
 
     @property
     def scored(self) -> bool:
-        return self.type not in UNSCORED_TYPES
+        return questions.kind(self.type).scored
 
     def option(self, option_id: str) -> Option | None:
         return next((o for o in self.options if o.id == option_id), None)
@@ -247,6 +230,8 @@ def _compose(text: str, source: str) -> Any:
 
 
 class _Checker:
+    """Collects a bank's problems and warnings, each at its line; the question types report through it."""
+
     def __init__(self, source: str, languages: tuple[str, ...] = ("en",)):
         self.source = source
         self.languages = languages
@@ -308,6 +293,11 @@ class _Checker:
         return str(value)
 
 
+# The names the question types (toolkit.questions) read a bank with.
+Checker = _Checker
+line_of = _line
+
+
 def _check_objectives(c: _Checker, parent: dict, declared: set[str], what: str, required: bool) -> tuple[str, ...]:
     value = parent.get("objectives")
     if value is None:
@@ -329,161 +319,27 @@ def _check_objectives(c: _Checker, parent: dict, declared: set[str], what: str, 
     return tuple(result)
 
 
-def _options(c: _Checker, q: dict, what: str, qtype: str) -> tuple[Option, ...]:
-    raw = q.get("options")
-    preset_feedback = q.get("option_feedback") or {}
-    if qtype == "likert" and "scale" in q:
-        if raw is not None:
-            c.error(_line(q, "scale"), f"{what}: give either 'scale' or 'options', not both")
-        scale = q["scale"]
-        if scale not in PRESET_SCALES:
-            c.error(_line(q, "scale"), f"{what}: unknown scale '{scale}' (use {', '.join(PRESET_SCALES)})")
-            return ()
-        return tuple(Option(i, dict(t)) for i, t in PRESET_SCALES[scale])
-    if isinstance(raw, str):
-        if raw not in PRESET_OPTIONS:
-            c.error(_line(q, "options"), f"{what}: unknown options preset '{raw}' (use {', '.join(PRESET_OPTIONS)} or a list)")
-            return ()
-        ids = [i for i, _ in PRESET_OPTIONS[raw]]
-        if not isinstance(preset_feedback, dict):
-            c.error(_line(q, "option_feedback"), f"{what}: 'option_feedback' must map option ids to text")
-            preset_feedback = {}
-        for k in preset_feedback:
-            if str(k) not in ids:
-                c.error(_line(preset_feedback, k), f"{what}: option_feedback for '{k}', which is not an option ({', '.join(ids)})")
-        return tuple(
-            Option(i, dict(t), c.text(preset_feedback, i, f"{what} option '{i}'", required=False))
-            if i in preset_feedback
-            else Option(i, dict(t))
-            for i, t in PRESET_OPTIONS[raw]
-        )
-    if "option_feedback" in q:
-        c.error(_line(q, "option_feedback"), f"{what}: 'option_feedback' goes with a preset; put 'feedback' on each option instead")
-    if raw is None:
-        c.error(_line(q), f"{what}: a {qtype} question needs 'options'")
-        return ()
-    if not isinstance(raw, list) or len(raw) < 2:
-        c.error(_line(q, "options"), f"{what}: 'options' must be a list of at least 2 options")
-        return ()
-    return _option_list(c, raw, what, "option")
-
-
-def _option_list(c: _Checker, raw: list, what: str, noun: str) -> tuple[Option, ...]:
-    seen: set[str] = set()
-    result = []
-    for i, o in enumerate(raw):
-        if not isinstance(o, dict):
-            c.error(_line(raw, i), f"{what}: each {noun} must have an 'id' and a 'text'")
-            continue
-        oid = c.ident(o, f"{what} {noun} {i + 1}")
-        if oid is None:
-            continue
-        owhat = f"{what} {noun} '{oid}'"
-        c.unknown_fields(o, {"id", "text", "feedback"}, owhat)
-        if oid in seen:
-            c.error(_line(o, "id"), f"{what}: duplicate {noun} id '{oid}'")
-        seen.add(oid)
-        result.append(Option(oid, c.text(o, "text", owhat), c.text(o, "feedback", owhat, required=False)))
-    return tuple(result)
-
-
-def _key(c: _Checker, q: dict, what: str, qtype: str, options: tuple[Option, ...], items: tuple[Option, ...]) -> Any:
-    ids = [o.id for o in options]
-    line = _line(q, "key", _line(q))
-    if qtype in UNSCORED_TYPES:
-        if "key" in q:
-            c.error(line, f"{what}: a {qtype} question is not scored; remove its 'key'")
-        return None
-    if "key" not in q or q["key"] is None:
-        c.error(_line(q), f"{what}: missing 'key' (the right answer)")
-        return None
-    key = q["key"]
-    if qtype in ("single", "classification"):
-        if isinstance(key, list):
-            c.error(line, f"{what}: a {qtype} question has one right option; use type 'multiple' for several")
-            return None
-        if str(key) not in ids and ids:
-            c.error(line, f"{what}: key '{key}' is not among the options ({', '.join(ids)})")
-        return str(key)
-    if qtype == "multiple":
-        keys = key if isinstance(key, list) else [key]
-        keys = [str(k) for k in keys]
-        if not keys:
-            c.error(line, f"{what}: key must list at least one right option")
-        for k in keys:
-            if k not in ids and ids:
-                c.error(line, f"{what}: key '{k}' is not among the options ({', '.join(ids)})")
-        if len(set(keys)) != len(keys):
-            c.error(line, f"{what}: key lists an option twice")
-        return tuple(keys)
-    if qtype == "truefalse":
-        if not isinstance(key, bool):
-            c.error(line, f"{what}: key must be true or false, not '{key}'")
-            return None
-        return key
-    if qtype == "ordering":
-        if not isinstance(key, list):
-            c.error(line, f"{what}: key must list every option id in the right order")
-            return None
-        keys = [str(k) for k in key]
-        if sorted(keys) != sorted(ids):
-            c.error(line, f"{what}: key must list every option id exactly once, in the right order ({', '.join(ids)})")
-        return tuple(keys)
-    if qtype == "matching":
-        if not isinstance(key, dict):
-            c.error(line, f"{what}: key must map each item id to an option id")
-            return None
-        item_ids = [i.id for i in items]
-        result = {}
-        for k, v in key.items():
-            kline = _line(key, k, line)
-            if str(k) not in item_ids:
-                c.error(kline, f"{what}: key names item '{k}', which is not among the items ({', '.join(item_ids)})")
-            if str(v) not in ids and ids:
-                c.error(kline, f"{what}: key matches '{k}' to '{v}', which is not among the options ({', '.join(ids)})")
-            result[str(k)] = str(v)
-        missing = [i for i in item_ids if i not in result]
-        if missing:
-            c.error(line, f"{what}: key gives no match for item(s) {', '.join(missing)}")
-        return result
-    if qtype == "numeric":
-        if isinstance(key, (int, float)) and not isinstance(key, bool):
-            return {"value": float(key), "tolerance": 0.0}
-        if not isinstance(key, dict) or "value" not in key:
-            c.error(line, f"{what}: key must be a number or {{value: N, tolerance: T}}")
-            return None
-        value, tol = key.get("value"), key.get("tolerance", 0)
-        for name, v in (("value", value), ("tolerance", tol)):
-            if not isinstance(v, (int, float)) or isinstance(v, bool):
-                c.error(_line(key, name, line), f"{what}: key {name} must be a number, not '{v}'")
-                return None
-        if tol < 0:
-            c.error(_line(key, "tolerance", line), f"{what}: key tolerance cannot be negative")
-        unknown = set(key) - {"value", "tolerance"}
-        if unknown:
-            c.error(line, f"{what}: key has unknown field(s) {', '.join(map(str, unknown))}")
-        return {"value": float(value), "tolerance": float(tol)}
-    return None
-
-
 def _question(c: _Checker, q: Any, index: int, parent: list, declared: set[str], context: str) -> Question | None:
+    """The fields every question has; its type (toolkit.questions) reads and checks the rest and its key."""
     if not isinstance(q, dict):
         c.error(_line(parent, index), f"{context} {index + 1}: must be a mapping with id, type, text, …")
         return None
     qid = c.ident(q, f"{context} {index + 1}")
     what = f"{context} '{qid}'" if qid else f"{context} {index + 1}"
-    c.unknown_fields(q, QUESTION_FIELDS, what)
+    c.unknown_fields(q, questions.all_fields(), what)
     qtype = q.get("type")
+    types = questions.names()
     if qtype is None:
-        c.error(_line(q), f"{what}: missing 'type' (one of {', '.join(TYPES)})")
+        c.error(_line(q), f"{what}: missing 'type' (one of {', '.join(types)})")
         return None
-    if qtype not in TYPES:
-        close = difflib.get_close_matches(str(qtype), TYPES, n=1)
+    if not questions.known(qtype):
+        close = difflib.get_close_matches(str(qtype), types, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
-        c.error(_line(q, "type"), f"{what}: unknown type '{qtype}' ({hint}use one of {', '.join(TYPES)})")
+        c.error(_line(q, "type"), f"{what}: unknown type '{qtype}' ({hint}use one of {', '.join(types)})")
         return None
+    kind = questions.kind(qtype)
     text = c.text(q, "text", what)
-    objectives = _check_objectives(c, q, declared, what, required=qtype not in UNSCORED_TYPES)
+    objectives = _check_objectives(c, q, declared, what, required=kind.scored)
     difficulty = q.get("difficulty")
     if difficulty is not None and difficulty not in DIFFICULTIES:
         c.error(_line(q, "difficulty"), f"{what}: difficulty '{difficulty}' must be one of {', '.join(DIFFICULTIES)}")
@@ -491,27 +347,27 @@ def _question(c: _Checker, q: Any, index: int, parent: list, declared: set[str],
     if not isinstance(points, (int, float)) or isinstance(points, bool) or points <= 0:
         c.error(_line(q, "points"), f"{what}: points must be a positive number")
         points = 1
-    options: tuple[Option, ...] = ()
-    if qtype in OPTION_TYPES:
-        options = _options(c, q, what, qtype)
+    parsed = kind.parse(c, q, what)
+    for f in q:
+        if f in questions.COMMON_FIELDS or f in kind.fields or f == kind.key_field:
+            continue
+        owners = questions.owners(f)
+        if len(owners) == 1:
+            c.error(_line(q, f), f"{what}: only a {owners[0]} question has a '{f}' (this one is {qtype})")
+        elif owners:
+            c.error(_line(q, f), f"{what}: a {qtype} question has no '{f}'")
+    key = None
+    key_field = kind.key_field
+    key_line = _line(q, key_field, _line(q))
+    if key_field != "key" and "key" in q:
+        c.error(_line(q, "key"), f"{what}: a {qtype} question gives its right answers in '{key_field}', not 'key'")
+    if not kind.scored:
+        if key_field in q:
+            c.error(key_line, f"{what}: a {qtype} question is not scored; remove its '{key_field}'")
+    elif q.get(key_field) is None:
+        c.error(_line(q), f"{what}: missing '{key_field}' (the right answer)")
     else:
-        for f in ("options", "option_feedback"):
-            if f in q:
-                c.error(_line(q, f), f"{what}: a {qtype} question has no '{f}'")
-    items: tuple[Option, ...] = ()
-    if qtype == "matching":
-        raw_items = q.get("items")
-        if not isinstance(raw_items, list) or not raw_items:
-            c.error(_line(q, "items", _line(q)), f"{what}: a matching question needs 'items' to match to the options")
-        else:
-            items = _option_list(c, raw_items, what, "item")
-    elif "items" in q:
-        c.error(_line(q, "items"), f"{what}: only a matching question has 'items'")
-    if "unit" in q and qtype != "numeric":
-        c.error(_line(q, "unit"), f"{what}: only a numeric question has a 'unit'")
-    if "scale" in q and qtype != "likert":
-        c.error(_line(q, "scale"), f"{what}: only a likert question has a 'scale' (this one is {qtype})")
-    key = _key(c, q, what, qtype, options, items)
+        key = kind.check_key(c, q[key_field], key_line, what, {"options": (), "items": (), **parsed})
     return Question(
         id=qid or f"#{index + 1}",
         type=qtype,
@@ -519,11 +375,9 @@ def _question(c: _Checker, q: Any, index: int, parent: list, declared: set[str],
         objectives=objectives,
         difficulty=difficulty if difficulty in DIFFICULTIES else None,
         points=float(points),
-        options=options,
-        items=items,
         key=key,
         feedback=c.text(q, "feedback", what, required=False),
-        unit=c.text(q, "unit", what, required=False) if qtype == "numeric" else {},
+        **parsed,
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from . import config, languages
+from . import config, languages, questions
 from .bank import Bank, Question, load_bank, load_banks
 from .store import Store
 
@@ -164,38 +164,10 @@ class _Simulation:
     def response(self, bank: Bank, q: Question, logit: float) -> Any:
         """An answer in the shape the participant app saves, right with the model's probability."""
         rng, item = self.rng, self.item(bank, q)
-        guess = {"single": 0.5 / max(2, len(q.options)), "classification": 0.12, "truefalse": 0.3}.get(q.type, 0.0)
+        kind = questions.kind(q.type)
+        guess = kind.guess(q)
         right = rng.random() < guess + (1 - guess) * _logistic(item.a * (logit - item.b))
-        t = q.type
-        if t in ("single", "classification"):
-            wrong = [o.id for o in q.options if o.id != q.key]
-            return q.key if right or not wrong else rng.choices(wrong, weights=item.lure[:len(wrong)])[0]
-        if t == "truefalse":
-            return q.key if right else not q.key
-        if t == "multiple":
-            if right:
-                return [o.id for o in q.options if o.id in q.key]
-            chosen = [o.id for o in q.options if rng.random() < (0.5 if o.id in q.key else 0.35)]
-            return chosen or [rng.choice(q.options).id]
-        if t == "ordering":
-            order = list(q.key)
-            if not right:
-                i = rng.randrange(len(order) - 1)
-                order[i], order[i + 1] = order[i + 1], order[i]
-                if rng.random() < 0.4:
-                    rng.shuffle(order)
-            return order
-        if t == "matching":
-            answer = dict(q.key)
-            if not right:
-                options = [o.id for o in q.options]
-                for item_id in rng.sample(list(answer), min(len(answer), rng.choice((1, 2)))):
-                    answer[item_id] = rng.choice([o for o in options if o != answer[item_id]] or options)
-            return answer
-        if t == "numeric":
-            value = q.key["value"]
-            return value if right else value + rng.choice((-1, 1)) * max(1, abs(value) // 2)
-        return None
+        return kind.simulate(q, right, rng, item.lure)
 
     def save(self, attempt: dict, question_id: str, response: Any) -> None:
         self.uid += 1
@@ -339,7 +311,7 @@ def _objective_gain(q: Question) -> float:
 
 def _reaction(sim: _Simulation, q: Question, person: _Person) -> str | None:
     rng = sim.rng
-    if q.type == "open":
+    if questions.kind(q.type).free_text:
         pool = OPEN_ANSWERS.get(q.id, ("Useful workshop",))
         return rng.choice(pool) if rng.random() < 0.45 else None
     if len(q.options) > 6:  # 0-10: would you recommend

@@ -6,9 +6,11 @@ coach's screen updates in a fraction of a second.)
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from . import questions
 from .bank import Question, tr
 from .scoring import score, score_attempt
 from .store import Store
@@ -35,6 +37,31 @@ def display_names(store: Store, session_id: str, pseudonyms: bool) -> dict[str, 
     return {p["id"]: p["display_name"] or f"{pseudonym(i)} (no name)" for i, p in enumerate(people)}
 
 
+def answer_counts(asked: tuple[Question, ...], progress: dict) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """Per question of `progress` (Store.activity_progress): how many have answered it, by its type's rule (the
+    phone's "Saved"), and how many answers fall in each of its chart's categories."""
+    by_id = {q.id: q for q in asked}
+    answered: Counter = Counter()
+    choices: dict[str, Counter] = {}
+    for (_attempt, qid), response in progress["answers"].items():
+        q = by_id.get(qid)
+        if q is None or not questions.answered(q, response):
+            continue
+        answered[qid] += 1
+        choices.setdefault(qid, Counter()).update(questions.kind(q.type).tally(q, response))
+    return dict(answered), {qid: dict(c) for qid, c in choices.items()}
+
+
+def answered_by_attempt(asked: tuple[Question, ...], progress: dict) -> dict[str, int]:
+    """How many questions each attempt has answered, by each type's rule."""
+    by_id = {q.id: q for q in asked}
+    result: Counter = Counter()
+    for (attempt_id, qid), response in progress["answers"].items():
+        if qid in by_id and questions.answered(by_id[qid], response):
+            result[attempt_id] += 1
+    return dict(result)
+
+
 @dataclass(frozen=True)
 class Status:
     participant_id: str
@@ -58,8 +85,10 @@ def status_board(store: Store, session_id: str, activity: dict, pseudonyms: bool
     """Each person of the session: not started, answering question k of n, idle, or submitted."""
     now = now or datetime.now(timezone.utc)
     names = display_names(store, session_id, pseudonyms)
-    total = len(activity_questions(store, activity))
+    asked = activity_questions(store, activity)
+    total = len(asked)
     attempts = {a["participant_id"]: a for a in store.list_attempts(activity["id"])}
+    answered = answered_by_attempt(asked, store.activity_progress(activity["id"]))
     result = []
     for pid, name in names.items():
         a = attempts.get(pid)
@@ -75,7 +104,7 @@ def status_board(store: Store, session_id: str, activity: dict, pseudonyms: bool
             state = "idle"
         else:
             state = "answering"
-        result.append(Status(pid, name, state, a["position"], a["answered"], total))
+        result.append(Status(pid, name, state, a["position"], answered.get(a["id"], 0), total))
     return result
 
 

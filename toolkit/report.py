@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-from . import __version__
+from . import __version__, questions
 from .analysis import (
     MIN_INTERVAL_N,
     NO_INTERVAL,
@@ -46,6 +46,7 @@ from .analysis import (
 from .analysis._common import SMALL_CELL
 from .analysis.gain import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, WILCOXON_METHODS
 from .analysis.report import ALPHA, CONFIDENCE, DISCRIMINATION, INTERVALS, T_TEST, WILCOXON, note_scope
+from .analysis.survey import top_words
 from .results import Results, tested_answers
 
 PRE_COLOUR, POST_COLOUR, DOWN_COLOUR, INK = "#8a94a6", "#1f5fbf", "#d1495b", "#1d2330"
@@ -66,9 +67,10 @@ def analyse(results: Results, n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int 
     figures = class_figures(answers, n_resamples=n_resamples, seed=seed)
     pairs, scores = figures.pairs, figures.scores
     scored = q[q["scored"].astype(bool)]
-    keys = {(r.question_id): r.key for r in scored.itertuples() if r.question_type in ("single", "classification")}
-    options = {r.question_id: r.options for r in scored.itertuples() if r.question_type in ("single", "classification")}
-    single = answers[answers["question_type"].isin(("single", "classification"))]
+    one_right = set(questions.having("distractors"))
+    keys = {(r.question_id): r.key for r in scored.itertuples() if r.question_type in one_right}
+    options = {r.question_id: r.options for r in scored.itertuples() if r.question_type in one_right}
+    single = answers[answers["question_type"].isin(one_right)]
     tables: dict[str, Any] = {
         "answers": answers, "scores": scores, "match_rate": match_rate(pairs, answers),
         "gain_summary": figures.summary, "paired_tests": paired_tests(scores),
@@ -84,13 +86,16 @@ def analyse(results: Results, n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int 
         tables[f"by_{by}"] = disaggregate(scores, people, by)  # how they did: small cells suppressed
     tables["workshops"] = compare_workshops(scores, threshold=SMALL_CELL) if results.workshops.shape[0] > 1 else None
     tables["progress"] = _progress(results, answers)
-    five = q[(q["question_type"] == "likert") & (q["n_options"] == 5)]["question_id"].drop_duplicates().tolist()
-    eleven = q[(q["question_type"] == "likert") & (q["n_options"] == 11)]["question_id"].drop_duplicates().tolist()
+    rating = q["question_type"].isin(questions.having("rating"))
+    five = q[rating & (q["n_options"] == 5)]["question_id"].drop_duplicates().tolist()
+    eleven = q[rating & (q["n_options"] == 11)]["question_id"].drop_duplicates().tolist()
     survey = results.survey
     tables["likert"] = likert_summary(survey, questions=[x for x in five if x in set(survey["question_id"])])
     tables["recommend"] = recommend_summary(survey, eleven[0]) if eleven else None
-    tables["open_answers"] = open_answers(survey, q[q["question_type"] == "open"]["question_id"].drop_duplicates()
-                                          .tolist())
+    free_text = q["question_type"].isin(questions.having("free_text"))
+    tables["open_answers"] = open_answers(survey, q[free_text]["question_id"].drop_duplicates().tolist())
+    clouds = q[q["question_type"].isin(questions.having("cloud"))]["question_id"].drop_duplicates().tolist()
+    tables["top_words"] = top_words(survey, clouds, normalise=questions.normalise)
     tables["confidence"] = confidence_change(results.confidence)
     tables["notes"] = small_sample_notes(tables["gain_summary"], tables["paired_tests"], tables["reliability"],
                                          tables["item_statistics"], tables["confidence"])
@@ -561,6 +566,11 @@ def _section_reaction(t: dict, results: Results) -> str:
         items = "".join(f"<li><span dir='auto'>{html.escape(a)}</span>{f' <b>(×{n})</b>' if n > 1 else ''}</li>"
                         for a, n in counts.items())
         parts.append(f"<h3>{html.escape(texts.get(qid, qid))}</h3><ul class='open'>{items}</ul>")
+    for qid, rows in t["top_words"].groupby("question_id", sort=False):
+        items = "".join(f"<li><span dir='auto'>{html.escape(str(r.word))}</span> <b>({int(r.people)})</b></li>"
+                        for r in rows.itertuples())
+        parts.append(f"<h3>{html.escape(texts.get(qid, qid))}</h3><p class='hint'>The words sent most, and by how "
+                     f"many people.</p><ol class='words'>{items}</ol>")
     conf = t["confidence"]
     if len(conf):
         parts += ["<h2>Confidence before and after</h2>",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields, replace
 
 import pandas as pd
 
+from . import questions
 from .bank import Bank, tr
 from .scoring import score
 from .store import Store
@@ -114,8 +115,6 @@ def _objective(objectives: tuple[str, ...]) -> str | list[str] | None:
     return objectives[0] if len(objectives) == 1 else list(objectives)
 
 
-def _given(response) -> bool:
-    return response is not None and response != "" and response != [] and response != {}
 
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
@@ -196,6 +195,8 @@ class _Reader:
             person = {"participant_id": attempt["participant_id"], "submitted": attempt["submitted_at"] is not None}
             if a["kind"] in SCORED_KINDS:
                 self.scored(bank, base, a["position"], person, given)
+                if a["kind"] == "check":  # a check's unscored questions (a word cloud) are the room's opinions
+                    self.rated(bank, {**base, "moment": None}, person, given, "survey")
             else:
                 self.rated(bank, {**base, "moment": moment}, person, given, a["kind"])
 
@@ -208,12 +209,13 @@ class _Reader:
             self.rows["answers"].append({
                 **base, "activity_position": position, "form": bank.id, **person, "question_id": q.id,
                 "question_position": i, "question_type": q.type, "objective": _objective(q.objectives),
-                "points": s.points, "max_points": s.max_points, "response": response, "answered": _given(response)})
+                "points": s.points, "max_points": s.max_points, "response": response,
+                "answered": questions.answered(q, response)})
 
     def rated(self, bank: Bank, base: dict, person: dict, given: dict, kind: str) -> None:
         for q in bank.questions:
             response = given.get(q.id)
-            if q.scored or not _given(response):
+            if q.scored or not questions.answered(q, response):
                 continue
             self.rows[kind].append({
                 **base, **person, "question_id": q.id, "question_type": q.type,

@@ -1,10 +1,13 @@
-"""Scoring of every scored question type. Runs in the kernel; the browser never sees a key."""
+"""Scoring: the points of an answer (each type scores its own: toolkit.questions) and of an attempt.
+
+Runs in the kernel; the browser never sees a key."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from . import questions
 from .bank import Question
 
 
@@ -26,39 +29,11 @@ def fraction_right(question: Question, response: Any) -> float:
     """The fraction of the question's points that `response` earns (0 for no or a malformed answer)."""
     if response is None or question.key is None:
         return 0.0
-    key = question.key
-    t = question.type
-    if t in ("single", "classification"):
-        return 1.0 if str(response) == key else 0.0
-    if t == "truefalse":
-        return 1.0 if isinstance(response, bool) and response == key else 0.0
-    if t == "multiple":
-        if not isinstance(response, (list, tuple)):
-            return 0.0
-        chosen = {str(r) for r in response}
-        right = len(chosen & set(key))
-        wrong = len(chosen - set(key))
-        return max(0.0, (right - wrong) / len(key))
-    if t == "ordering":
-        if not isinstance(response, (list, tuple)):
-            return 0.0
-        given = [str(r) for r in response]
-        return sum(1 for a, b in zip(given, key, strict=False) if a == b) / len(key)
-    if t == "matching":
-        if not isinstance(response, dict):
-            return 0.0
-        return sum(1 for item, option in key.items() if str(response.get(item)) == option) / len(key)
-    if t == "numeric":
-        try:
-            value = float(response)
-        except (TypeError, ValueError):
-            return 0.0
-        return 1.0 if abs(value - key["value"]) <= key["tolerance"] + 1e-9 else 0.0
-    return 0.0
+    return questions.kind(question.type).fraction(question, response)
 
 
 def score(question: Question, response: Any) -> Score | None:
-    """The score of one response; None for questions that are not scored (likert, open)."""
+    """The score of one response; None for questions that are not scored (a survey's)."""
     if not question.scored:
         return None
     return Score(round(question.points * fraction_right(question, response), 6), question.points)

@@ -166,6 +166,7 @@ ENGLISH: dict[str, str] = {
     "type_number": "Type a number",
     "not_a_number": "Please type a number, e.g. 18.",
     "type_answer": "Type your answer",
+    "type_word": "A word or a short phrase",
     "save": "Save",
     "characters": "{n} of {limit} characters",
     # the self-generated matching code on the join form (toolkit/matchcode.py)
@@ -186,6 +187,7 @@ ENGLISH: dict[str, str] = {
     "too_fast": "Too many tries in a short while. Please wait {s} seconds, then try again.",
     "already_submitted": "Your answers were already submitted.",
     "refused": "The laptop could not do this. Please try again, or ask the coach.",
+    "ambiguous_session": "Several sessions have had this code. Ask the coach which session to use.",
     "read_failed": "The laptop did not answer just now. This page tries again by itself.",
     "answer_refused": "Not saved: this answer cannot be stored. Please change it, then save again.",
     # the options and scales a bank names by preset (toolkit/bank.py): a bank using them has them in every language

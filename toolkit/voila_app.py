@@ -84,7 +84,7 @@ def page_ended(lang: str | None, part: bool) -> str:
     from .apps.texts import T, esc
 
     text = T["page_reloading"]
-    shown = [lang] if lang in text else [code for code in ("en", "ur") if code in text]
+    shown = [lang] if lang in text else [code for code in languages.codes() if code in text]
     lines = "".join(f'<p lang="{code}" dir="{languages.direction(code)}">{esc(text[code])}</p>' for code in shown)
     return (PAGE_ENDED_PART if part else PAGE_ENDED).format(lines=lines, title=esc(text[shown[0]]))
 

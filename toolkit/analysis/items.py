@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .. import questions
 from ._common import BAND_DECIMALS, POST, PRE, AnalysisError, as_text, require
 from .matching import match_by_participant_id
 
@@ -22,7 +23,6 @@ UPPER_LOWER_SHARE = 0.27  # Kelley's 27% groups
 LOW_EFFICIENCY = 15  # Moodle: discriminative efficiency below 15 is flagged
 NOT_FUNCTIONING_SHARE = 0.05  # a distractor chosen by fewer than 5% does not function
 CORRECTIONS = {"holm": "Holm", "bh": "Benjamini-Hochberg", "fdr_bh": "Benjamini-Hochberg"}
-OPTION_TYPES = ("single", "multiple", "truefalse", "classification")
 ITEM_COLUMNS = ["question_id", "n", "max_points", "facility", "facility_useful", "upper_facility", "lower_facility",
                 "discrimination", "discrimination_band", "item_rest_r", "moodle_discrimination_index",
                 "moodle_discriminative_efficiency", "efficiency_low"]
@@ -280,7 +280,7 @@ def distractor_analysis(answers: pd.DataFrame, key: Mapping[str, str | Sequence[
 
     `answers`: the `by` columns, participant_id, question_id, points, max_points, response (an option
     id or a list of ids; dict answers, e.g. matching, are left out; with a question_type column only
-    single, multiple, truefalse and classification questions are analysed). `key`: question_id -> the
+    the types whose answers are options are analysed: `option_answers` in toolkit.questions). `key`: question_id -> the
     right option(s); for questions not in it, the options of the responses that earned full points. `options`:
     question_id -> every option id, so that options nobody chose are listed too.
     Returns the `by` columns, question_id, option, is_key (NA when unknown), n_takers, n_chosen,
@@ -292,7 +292,7 @@ def distractor_analysis(answers: pd.DataFrame, key: Mapping[str, str | Sequence[
     require(answers, [*keys, "participant_id", "question_id", "points", "max_points", "response"], "answers")
     rows = answers[[*keys, "participant_id", "question_id", "points", "max_points", "response"]]
     if "question_type" in answers.columns:
-        rows = rows[answers["question_type"].isin(OPTION_TYPES).to_numpy()]
+        rows = rows[answers["question_type"].isin(questions.having("option_answers")).to_numpy()]
     rows = rows.assign(participant_id=as_text(rows["participant_id"])).reset_index(drop=True)
     # each person's total on the test, in percent, and each question's takers
     person = rows.groupby([*keys, "participant_id"], sort=False, observed=True).ngroup().to_numpy()

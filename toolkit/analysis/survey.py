@@ -6,7 +6,7 @@ A survey frame holds one row per participant and question: participant_id, quest
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -85,6 +85,30 @@ def open_answers(survey: pd.DataFrame, questions: Sequence[str] | None = None) -
     listed = listed[listed["answer"] != ""]
     order = {q: i for i, q in enumerate(questions)}
     return listed.sort_values("question_id", key=lambda q: q.map(order), kind="stable", ignore_index=True)
+
+
+def top_words(survey: pd.DataFrame, questions: Sequence[str], n: int = 10,
+               normalise: Callable[[str], str] = str.casefold) -> pd.DataFrame:
+    """The words most sent to each word-cloud question: each person's words counted once, as `normalise`d.
+
+    `survey`: question_id, participant_id, response (a list of words). Returns question_id, word (the form sent
+    most often), people (how many sent it), the `n` most frequent of each question, most first.
+    """
+    require(survey, ["question_id", "participant_id", "response"], "survey answers")
+    rows = []
+    for row in survey[survey["question_id"].isin(questions)].itertuples(index=False):
+        words = row.response if isinstance(row.response, (list, tuple)) else []
+        for word in {normalise(w): w.strip() for w in words if isinstance(w, str) and normalise(w)}.items():
+            rows.append((row.question_id, row.participant_id, *word))
+    frame = pd.DataFrame(rows, columns=["question_id", "participant_id", "key", "word"])
+    if frame.empty:
+        return pd.DataFrame(columns=["question_id", "word", "people"])
+    people = frame.drop_duplicates(["question_id", "participant_id", "key"]).groupby(["question_id", "key"]).agg(
+        word=("word", lambda s: s.value_counts().index[0]), people=("participant_id", "size")).reset_index()
+    order = {q: i for i, q in enumerate(questions)}
+    people = people.sort_values(["question_id", "people", "word"], key=lambda c: c.map(order) if c.name == "question_id"
+                                else (-c if c.name == "people" else c), ignore_index=True)
+    return people.groupby("question_id", sort=False).head(n)[["question_id", "word", "people"]].reset_index(drop=True)
 
 
 def confidence_change(confidence: pd.DataFrame, confident_from: int = AGREE_FROM, before: str = "before",

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..bank import Question, tr
+from .. import questions
+from ..bank import Question
 from .texts import esc
 
 
@@ -15,31 +16,42 @@ def _bar(count: float, most: float, css: str = "") -> str:
     return f"<span class='tk-track'><span class='tk-bar {css}' style='width:{width}%'></span></span>"
 
 
-def answer_options(q: Question) -> list[tuple[str, str]]:
-    """(choice as stored by the progress count, label) for the question's options."""
-    if q.type == "truefalse":
-        return [("True", "True"), ("False", "False")]
-    return [(o.id, tr(o.text)) for o in q.options]
+CLOUD_SIZES = (1.0, 3.2)  # em: the font size of a word sent once, and of the most frequent word
 
 
-def key_choices(q: Question) -> set[str]:
-    if q.type == "truefalse":
-        return {str(q.key)}
-    if q.type == "multiple":
-        return set(q.key or ())
-    if q.type in ("single", "classification"):
-        return {q.key}
-    return set()
+def cloud(words: list[tuple[str, str]], counts: dict[str, int], hidden: set[str], projector: bool) -> str:
+    """A word cloud: each word sized by its count, in the page's font, each word's direction its own (Urdu right to
+    left). Hidden words are left out on the projector, and struck through for the coach."""
+    shown = [(word, label) for word, label in words if not (projector and word in hidden)]
+    if not shown:
+        return "<div class='tk-hint'>No words yet.</div>"
+    most = max(counts.get(word, 0) for word, _ in shown) or 1
+    low, high = CLOUD_SIZES
+    spans = []
+    for word, label in shown:
+        n = counts.get(word, 0)
+        size = low + (high - low) * (n - 1) / (most - 1) if most > 1 else low
+        css = " tk-hidden-word" if word in hidden else ""
+        spans.append(f"<span class='tk-word{css}' dir='auto' data-word='{esc(word)}' data-count='{n}' "
+                     f"style='font-size:{size:.2f}em'>{esc(label)}</span>")
+    return f"<div class='tk-cloud' dir='auto'>{' '.join(spans)}</div>"
 
 
-def distribution(q: Question, choices: dict[str, int], answered: int, revealed: bool) -> str:
-    """Bars of how many chose each option; the right options are marked only once revealed."""
-    if q.type not in ("single", "classification", "multiple", "likert", "truefalse"):
+def distribution(q: Question, choices: dict[str, int], answered: int, revealed: bool,
+                 hidden: set[str] | None = None, projector: bool = False) -> str:
+    """Bars of how many chose each of the type's categories; the right ones are marked only once revealed
+    (`choices`: category -> count, `tally` of toolkit.questions). A type whose chart is a cloud draws one,
+    without the `hidden` words on the projector."""
+    kind = questions.kind(q.type)
+    categories = kind.categories(q, choices)
+    if kind.cloud:
+        return cloud(categories, choices, hidden or set(), projector)
+    if not categories:
         return f"<div class='tk-hint'>{answered} answered</div>"
-    keys = key_choices(q) if revealed else set()
+    keys = kind.right_categories(q) if revealed else set()
     most = max(choices.values(), default=0)
     rows = []
-    for oid, label in answer_options(q):
+    for oid, label in categories:
         count = choices.get(oid, 0)
         right = oid in keys
         pct = f"{round(100 * count / answered)}%" if answered else "–"

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
+from .. import questions
 from ..bank import tr
 from ..live import activity_questions, display_names
 from ..scoring import score
@@ -31,15 +32,7 @@ def split_into_groups(people: list[dict], count: int, method: str, seed: int | N
 
 
 def answer_text(q, response) -> str:
-    if response is None:
-        return "–"
-    labels = {o.id: tr(o.text) for o in q.options}
-    if isinstance(response, list):
-        return ", ".join(labels.get(str(r), str(r)) for r in response)
-    if isinstance(response, dict):
-        items = {i.id: tr(i.text) for i in q.items}
-        return "; ".join(f"{items.get(k, k)} → {labels.get(v, v)}" for k, v in response.items())
-    return labels.get(str(response), str(response))
+    return "–" if response is None else questions.describe(q, response)
 
 
 class GroupsPanel(w.VBox):

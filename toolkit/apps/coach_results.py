@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
+from .. import questions
 from ..bank import tr
-from ..live import activity_questions, attempt_scores, pre_post
+from ..live import activity_questions, answer_counts, attempt_scores, pre_post
+from ..projector import hidden_words, set_hidden
 from .charts import distribution, histogram, pre_post_rows
 from .texts import esc
 
@@ -38,14 +40,15 @@ class ResultsPanel(w.VBox):
         activity = store.get_activity(self.app.selected_activity)
         questions = activity_questions(store, activity)
         progress = store.activity_progress(activity["id"])
+        answered, choices = answer_counts(questions, progress)
         revealed = activity["state"] == "revealed"
         rows = []
         for i, q in enumerate(questions, 1):
-            n = progress["answered"].get(q.id, 0)
+            n = answered.get(q.id, 0)
             rows.append(f"<tr><td>{i}</td><td class='tk-qtext'>{esc(tr(q.text))}</td>"
                         f"<td class='tk-answered' data-question='{esc(q.id)}'><b>{n}</b></td>"
                         f"<td class='tk-dist' data-question='{esc(q.id)}'>"
-                        f"{distribution(q, progress['choices'].get(q.id, {}), n, revealed)}</td></tr>")
+                        f"{distribution(q, choices.get(q.id, {}), n, revealed, self._hidden(activity, q))}</td></tr>")
         self.summary.value = (
             f"<h2>{esc(activity['title'])} <span class='tk-state tk-state-{esc(activity['state'])}'>{esc(activity['state'])}"
             f"</span></h2><div class='tk-card'><span class='tk-stat'><span class='tk-big' id='tk-started'>"
@@ -57,6 +60,9 @@ class ResultsPanel(w.VBox):
         self.scores.value = (f"<h2>Class scores</h2>{histogram(list(attempt_scores(store, activity).values()))}"
                              if scored else "")
         self.comparison.value = self._comparison()
+
+    def _hidden(self, activity: dict, q) -> set[str]:
+        return hidden_words(self.app.store, activity["id"], q.id) if questions.kind(q.type).cloud else set()
 
     def _comparison(self) -> str:
         """Pre vs post of this workshop, once post-test answers exist (possibly from another session).
@@ -120,7 +126,22 @@ class PresenterPanel(w.VBox):
         self.back.on_click(lambda _b: self.go(self.index - 1))
         self.next.on_click(lambda _b: self.go(self.index + 1))
         self.reveal.on_click(lambda _b: self.app.set_state(self.app.selected_activity, "revealed"))
-        self.children = [w.HBox([self.back, self.next, self.reveal]), self.view]
+        # a word cloud's words: the coach hides one from the projector, or shows it again
+        self.word = w.Dropdown(description="Word", layout=w.Layout(width="24em"))
+        self.hide = w.Button(description="Hide from projector", icon="eye-slash")
+        self.unhide = w.Button(description="Show again", icon="eye")
+        for b in (self.hide, self.unhide):
+            b.add_class("tk-secondary")
+        self.hide.on_click(lambda _b: self.hide_word(self.word.value, True))
+        self.unhide.on_click(lambda _b: self.hide_word(self.word.value, False))
+        self.words = w.HBox([self.word, self.hide, self.unhide])
+        self.children = [w.HBox([self.back, self.next, self.reveal]), self.words, self.view]
+        self._question = None
+
+    def hide_word(self, word: str | None, hidden: bool) -> None:
+        if word and self._question is not None:
+            set_hidden(self.app.store, self.app.selected_activity, self._question.id, word, hidden)
+            self.refresh()
 
     def go(self, index: int) -> None:
         self.index = index
@@ -132,24 +153,36 @@ class PresenterPanel(w.VBox):
             self.view.value = "<div class='tk-hint'>Choose an activity to debrief (Run → Watch).</div>"
             return
         activity = store.get_activity(self.app.selected_activity)
-        questions = activity_questions(store, activity)
-        if not questions:
+        asked = activity_questions(store, activity)
+        if not asked:
             return
-        self.index = max(0, min(self.index, len(questions) - 1))
-        q = questions[self.index]
-        progress = store.activity_progress(activity["id"])
+        self.index = max(0, min(self.index, len(asked) - 1))
+        q = asked[self.index]
+        self._question = q
+        answered, choices = answer_counts(asked, store.activity_progress(activity["id"]))
+        kind = questions.kind(q.type)
+        hidden = hidden_words(store, activity["id"], q.id) if kind.cloud else set()
+        self.words.layout.display = None if kind.cloud else "none"
+        if kind.cloud:
+            options = [(f"{word} ({choices[q.id][word]})" + (" – hidden" if word in hidden else ""), word)
+                       for word, _label in kind.categories(q, choices.get(q.id, {}))]
+            if [v for _l, v in self.word.options] != [v for _l, v in options] or \
+                    [lab for lab, _v in self.word.options] != [lab for lab, _v in options]:
+                keep = self.word.value
+                self.word.options = options
+                self.word.value = keep if keep in [v for _l, v in options] else (options[0][1] if options else None)
         revealed = activity["state"] == "revealed"
-        n = progress["answered"].get(q.id, 0)
+        n = answered.get(q.id, 0)
         feedback = ""
         if revealed:
             notes = "".join(f"<li><b>{esc(tr(o.text))}</b>: {esc(tr(o.feedback))}</li>" for o in q.options if o.feedback)
             feedback = (f"<div class='tk-card'>{esc(tr(q.feedback))}" + (f"<ul>{notes}</ul>" if notes else "")
                         + "</div>")
         self.back.disabled = self.index == 0
-        self.next.disabled = self.index == len(questions) - 1
+        self.next.disabled = self.index == len(asked) - 1
         self.reveal.disabled = revealed
         self.view.value = (
-            f"<div class='tk-hint'>{esc(activity['title'])}: question {self.index + 1} of {len(questions)}, "
+            f"<div class='tk-hint'>{esc(activity['title'])}: question {self.index + 1} of {len(asked)}, "
             f"{n} answered</div><div class='tk-present-q'>{esc(tr(q.text))}</div>"
-            f"<div class='tk-present-dist'>{distribution(q, progress['choices'].get(q.id, {}), n, revealed)}</div>"
+            f"<div class='tk-present-dist'>{distribution(q, choices.get(q.id, {}), n, revealed, hidden, projector=True)}</div>"
             f"{feedback}")

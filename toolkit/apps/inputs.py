@@ -1,4 +1,4 @@
-"""One answer widget per question type, sized for a thumb on a phone.
+"""The answer widgets a question type (toolkit.questions) gives the phone, sized for a thumb.
 
 Each input holds the participant's answer in its `response` trait (JSON-ready, the shape that
 `toolkit.scoring` reads). Setting `response` redraws the input; a tap sets `response` and counts in `given`
@@ -14,16 +14,17 @@ from typing import Any
 import ipywidgets as w
 import traitlets
 
-from .. import languages
+from .. import languages, questions
 from ..bank import Question, tr
 from ..limits import TEXT_LIMITS
 from ..texts import T, t
+from .bounded import clip
 
 # {code: text} in every language, from the catalogues (toolkit/texts.py)
 TRUE_FALSE = {code: (t("true", code), t("false", code)) for code in languages.codes()}
 CHOOSE, START_AGAIN, TAP_IN_ORDER, YOUR_ORDER = T["choose"], T["start_again"], T["tap_in_order"], T["your_order"]
-TYPE_NUMBER, NOT_A_NUMBER, TYPE_ANSWER, SAVE, CHARACTERS = (
-    T["type_number"], T["not_a_number"], T["type_answer"], T["save"], T["characters"])
+TYPE_NUMBER, NOT_A_NUMBER, TYPE_ANSWER, TYPE_WORD, SAVE, CHARACTERS = (
+    T["type_number"], T["not_a_number"], T["type_answer"], T["type_word"], T["save"], T["characters"])
 NUMBER_LIMIT = 40  # characters of a typed number
 
 
@@ -55,26 +56,19 @@ class AnswerInput(w.VBox):
 
 
 def is_answered(question: Question, response: Any) -> bool:
-    if response is None or response == "" or response == [] or response == {}:
-        return False
-    if question.type == "ordering":
-        return isinstance(response, list) and len(response) == len(question.options)
-    if question.type == "matching":
-        return isinstance(response, dict) and len(response) == len(question.items)
-    return True
+    """The question type's rule, which the coach's counts and the results share (toolkit.questions)."""
+    return questions.answered(question, response)
 
 
 class ChoiceInput(AnswerInput):
-    """single, classification, likert and true/false: one large button per option."""
+    """One large button per choice (value, label); `multiple`: several may be chosen; `compact`: a row of small
+    buttons (a scale of 0-10)."""
 
-    def __init__(self, question: Question, lang: str = "en", multiple: bool = False, **kwargs):
+    def __init__(self, question: Question, lang: str, choices: list[tuple[Any, str]], multiple: bool = False,
+                 compact: bool = False, **kwargs):
         super().__init__(question, lang, **kwargs)
         self.multiple = multiple
-        if question.type == "truefalse":
-            labels = TRUE_FALSE.get(lang, TRUE_FALSE["en"])
-            self._choices: list[tuple[Any, str]] = [(True, labels[0]), (False, labels[1])]
-        else:
-            self._choices = [(o.id, _label(o.text, lang)) for o in question.options]
+        self._choices = list(choices)
         self.buttons = [
             w.ToggleButton(description=label, value=False, layout=w.Layout(width="100%", height="auto"))
             for _, label in self._choices
@@ -82,7 +76,7 @@ class ChoiceInput(AnswerInput):
         for b in self.buttons:
             b.add_class("tk-choice")
             b.observe(self._on_tap, "value")
-        if question.type == "likert" and len(self._choices) > 6:
+        if compact:
             self.children = [w.HBox(self.buttons, layout=w.Layout(flex_flow="row wrap"))]
             for b in self.buttons:
                 b.layout.width = "3.2em"
@@ -203,37 +197,47 @@ class MatchingInput(AnswerInput):
 
 
 class TextInput(AnswerInput):
-    """numeric and open: a box to type in, saved on Enter, on leaving the box, or with Save.
+    """A box to type in (a few paragraphs, or with `one_line` a word or a phrase), saved on Enter, on leaving the
+    box, or with Save.
 
-    An open box shows how many characters it holds of the most it takes (`limits.TEXT_LIMITS[field]`); the page
+    The box shows how many characters it holds of the most it takes (`limits.TEXT_LIMITS[field]`); the page
     keeps the count live while typing and stops typing at the limit (COUNTER_JS), the store refuses beyond it.
+    A one-line box is also clipped to its limit in the kernel (apps.bounded.clip), as the join form's boxes are.
     """
 
-    def __init__(self, question: Question, lang: str = "en", field: str = "open_answer", **kwargs):
+    counted = True
+
+    def __init__(self, question: Question, lang: str = "en", field: str = "open_answer", one_line: bool = False,
+                 **kwargs):
         super().__init__(question, lang, **kwargs)
-        numeric = question.type == "numeric"
-        self.limit = NUMBER_LIMIT if numeric else TEXT_LIMITS[field]
+        self.one_line = one_line
+        self.limit = self._limit(field)
         self.count = w.HTML()
-        if numeric:
-            self.box = w.Text(placeholder=tr(TYPE_NUMBER, lang), continuous_update=False,
-                              layout=w.Layout(width="12em"))
-            unit = tr(question.unit, lang)
-            row: list[w.Widget] = [self.box] + ([w.Label(unit)] if unit else [])
-            self.field = w.HBox(row)
-        else:
-            self.box = w.Textarea(placeholder=tr(TYPE_ANSWER, lang), continuous_update=False,
-                                  layout=w.Layout(width="100%", height="8em"))
-            self.box.add_class("tk-counted")
-            self.box.add_class(f"tk-limit-{self.limit}")
-            self.field = self.box
+        self.box, self.field = self._make_box()
         self.save = w.Button(description=tr(SAVE, lang), icon="check")
         self.save.add_class("tk-secondary")
         self.save.on_click(lambda _b: self._commit(self.box.value))
         self.problem = w.HTML()
         self.box.observe(lambda ch: self._commit(ch["new"]), "value")
-        self.children = [self.field] + ([] if numeric else [self.count]) + [self.save, self.problem]
+        self.children = [self.field] + ([self.count] if self.counted else []) + [self.save, self.problem]
         self.observe(self._redraw, "response")
         self._show_count()
+
+    def _limit(self, field: str) -> int:
+        return TEXT_LIMITS[field]
+
+    def _make_box(self) -> tuple[w.Widget, w.Widget]:
+        """(the box typed in, the widget shown for it)."""
+        if self.one_line:
+            box = w.Text(placeholder=tr(TYPE_ANSWER, self.lang), continuous_update=False,
+                         layout=w.Layout(width="100%"))
+            clip(box, self.limit)
+        else:
+            box = w.Textarea(placeholder=tr(TYPE_ANSWER, self.lang), continuous_update=False,
+                             layout=w.Layout(width="100%", height="8em"))
+        box.add_class("tk-counted")
+        box.add_class(f"tk-limit-{self.limit}")
+        return box, box
 
     def _show_count(self) -> None:
         n = len(self.box.value or "")
@@ -246,22 +250,11 @@ class TextInput(AnswerInput):
         if self._redrawing:
             return
         self._show_count()
-        text = (text or "").strip()
         self.problem.value = ""
-        if self.question.type == "numeric":
-            if not text:
-                self.give(None)
-                return
-            try:
-                value = float(text.replace(",", ".")) if len(text) <= self.limit else math.nan
-            except ValueError:
-                value = math.nan
-            if not math.isfinite(value):
-                self.problem.value = f"<div class='tk-problem'>{tr(NOT_A_NUMBER, self.lang)}</div>"
-                return
-            self.give(int(value) if value.is_integer() else value)
-        else:
-            self.give(text or None)
+        self._give_text((text or "").strip())
+
+    def _give_text(self, text: str) -> None:
+        self.give(text or None)
 
     def _redraw(self, _change=None) -> None:
         self._redrawing = True
@@ -270,6 +263,69 @@ class TextInput(AnswerInput):
         finally:
             self._redrawing = False
         self._show_count()
+
+
+class NumberInput(TextInput):
+    """A short box for a number (with its unit beside it); anything else is not saved and says so."""
+
+    counted = False
+
+    def _limit(self, field: str) -> int:
+        return NUMBER_LIMIT
+
+    def _make_box(self) -> tuple[w.Widget, w.Widget]:
+        box = w.Text(placeholder=tr(TYPE_NUMBER, self.lang), continuous_update=False, layout=w.Layout(width="12em"))
+        unit = tr(self.question.unit, self.lang)
+        return box, w.HBox([box] + ([w.Label(unit)] if unit else []))
+
+    def _give_text(self, text: str) -> None:
+        if not text:
+            self.give(None)
+            return
+        try:
+            value = float(text.replace(",", ".")) if len(text) <= self.limit else math.nan
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            self.problem.value = f"<div class='tk-problem'>{tr(NOT_A_NUMBER, self.lang)}</div>"
+            return
+        self.give(int(value) if value.is_integer() else value)
+
+
+class WordsInput(AnswerInput):
+    """Up to `most` words or short phrases, one box each (clipped to the field's limit), sent with Save, on Enter
+    or on leaving a box; the answer is the list of the words given."""
+
+    def __init__(self, question: Question, lang: str = "en", most: int = 3, field: str = "word", **kwargs):
+        super().__init__(question, lang, **kwargs)
+        self.limit = TEXT_LIMITS[field]
+        self.boxes = [w.Text(placeholder=tr(TYPE_WORD, lang), continuous_update=False, layout=w.Layout(width="100%"))
+                      for _ in range(most)]
+        for box in self.boxes:
+            clip(box, self.limit)
+            box.add_class("tk-counted")
+            box.add_class(f"tk-limit-{self.limit}")
+            box.observe(lambda _ch: self._commit(), "value")
+        self.save = w.Button(description=tr(SAVE, lang), icon="check")
+        self.save.add_class("tk-secondary")
+        self.save.on_click(lambda _b: self._commit())
+        self.children = [*self.boxes, self.save]
+        self.observe(self._redraw, "response")
+
+    def _commit(self) -> None:
+        if self._redrawing:
+            return
+        given = [" ".join(b.value.split()) for b in self.boxes]
+        self.give([x for x in given if x] or None)
+
+    def _redraw(self, _change=None) -> None:
+        self._redrawing = True
+        try:
+            words = [str(x) for x in self.response] if isinstance(self.response, list) else []
+            for i, box in enumerate(self.boxes):
+                box.value = words[i] if i < len(words) else ""
+        finally:
+            self._redrawing = False
 
 
 # Installed once on the page: the count under an open box follows the typing, and the box takes no more than its
@@ -281,7 +337,7 @@ if (!window.tkCounting) {
   document.addEventListener('focusin', (e) => {
     const box = e.target.closest && e.target.closest('.tk-counted');
     const limit = box && limitOf(box);
-    if (limit && e.target.tagName === 'TEXTAREA') e.target.maxLength = limit;
+    if (limit && (e.target.tagName === 'TEXTAREA' || e.target.tagName === 'INPUT')) e.target.maxLength = limit;
   });
   document.addEventListener('input', (e) => {
     const box = e.target.closest && e.target.closest('.tk-counted');
@@ -294,14 +350,5 @@ if (!window.tkCounting) {
 
 
 def make_input(question: Question, lang: str = "en", field: str = "open_answer") -> AnswerInput:
-    """The answer widget for a question of any type (`field`: the limit a typed answer has, limits.TEXT_LIMITS)."""
-    t = question.type
-    if t in ("single", "classification", "truefalse", "likert"):
-        return ChoiceInput(question, lang)
-    if t == "multiple":
-        return ChoiceInput(question, lang, multiple=True)
-    if t == "ordering":
-        return OrderingInput(question, lang)
-    if t == "matching":
-        return MatchingInput(question, lang)
-    return TextInput(question, lang, field=field)
+    """The answer widget of the question's type (`field`: the limit a typed answer has, limits.TEXT_LIMITS)."""
+    return questions.kind(question.type).widget(question, lang, field)

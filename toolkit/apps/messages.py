@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import (
     ActivityNotOpen,
+    AmbiguousSession,
     AlreadySubmitted,
     InvalidText,
     NotAllowed,
@@ -35,6 +36,7 @@ from .texts import ENGLISH, esc, t
 TEXTS: tuple[tuple[type[StoreError], str, str], ...] = (
     (StoreUnavailable, "store_busy", "store_busy"),
     (StoreTooNew, "store_too_new", "store_too_new"),
+    (AmbiguousSession, "ambiguous_session", "ambiguous_session"),
     (UnknownJoinCode, "not_found", "unknown_code"),
     (UnknownParticipant, "unknown_link", "unknown_link"),
     (NotFound, "not_found", "not_found"),

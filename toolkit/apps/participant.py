@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlencode
 import ipywidgets as w
 from IPython.display import Javascript, display
 
-from .. import config, languages
+from .. import config, languages, questions
 from ..bank import Question, tr
 from ..deadline import seconds_left, time_is_up, utc_now
 from ..limits import PageTries
@@ -35,7 +35,7 @@ from ..store import (
 )
 from .following import FollowsStore
 from .groupwork import GroupExercise, group_outbox
-from .inputs import COUNTER_JS, TRUE_FALSE, AnswerInput, is_answered, make_input
+from .inputs import COUNTER_JS, AnswerInput, is_answered, make_input
 from .join import JoinForm, language_options, session_languages
 from .messages import refusal_text
 from .request import client_address, page_query_string
@@ -589,11 +589,11 @@ class ParticipantApp(FollowsStore, w.VBox):
         if s is not None:
             key = "right" if s.correct else ("partly" if s.points > 0 else "wrong")
             verdict = f"<span class='tk-verdict tk-{key}'>{t(key, lang)}</span>"
-        chosen = _describe(q, response, lang) or t("no_answer", lang)
+        chosen = questions.describe(q, response, lang) or t("no_answer", lang)
         notes = []
         ids = response if isinstance(response, list) else [response]
-        for o in q.options:
-            if o.id in ids and o.feedback and q.type not in ("ordering", "likert"):
+        for o in q.options if questions.kind(q.type).option_feedback else ():
+            if o.id in ids and o.feedback:
                 notes.append(f"<li>{esc(tr(o.text, lang))}: {esc(tr(o.feedback, lang))}</li>")
         fb = esc(tr(q.feedback, lang))
         return (f"<div class='tk-card'><div class='tk-counter'>{i}. {verdict}</div>"
@@ -646,23 +646,3 @@ class ParticipantApp(FollowsStore, w.VBox):
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:.2f}"
-
-
-def _describe(q: Question, response: Any, lang: str) -> str:
-    """A participant's answer in words."""
-    if response is None:
-        return ""
-    labels = {o.id: tr(o.text, lang) for o in q.options}
-    if q.type == "truefalse":
-        return TRUE_FALSE.get(lang, TRUE_FALSE["en"])[0 if response else 1]
-    if q.type in ("single", "classification", "likert"):
-        return labels.get(str(response), str(response))
-    if q.type == "multiple":
-        return ", ".join(labels.get(str(r), str(r)) for r in response)
-    if q.type == "ordering":
-        return " → ".join(labels.get(str(r), str(r)) for r in response)
-    if q.type == "matching":
-        items = {i.id: tr(i.text, lang) for i in q.items}
-        return "; ".join(f"{items.get(k, k)} → {labels.get(v, v)}" for k, v in response.items())
-    return str(response)
-

@@ -92,6 +92,9 @@ LANGUAGE_RULES
 .tk-coach table.tk-prepost .tk-track { width: 220px; }
 .tk-coach .tk-right-row .tk-dist-label { font-weight: 700; color: #17763a; }
 .tk-coach .tk-count { display: inline-block; min-width: 2em; text-align: right; }
+.tk-coach .tk-cloud { display: flex; flex-wrap: wrap; align-items: baseline; justify-content: center; gap: 0.2em 0.8em; line-height: 1.3; padding: 8px; }
+.tk-coach .tk-word { color: #1f5fbf; unicode-bidi: isolate; }
+.tk-coach .tk-word.tk-hidden-word { color: #999; text-decoration: line-through; }
 .tk-coach .tk-bar.tk-pre { background: #8aa4cf; }
 .tk-coach .tk-bar.tk-post { background: #1f5fbf; }
 .tk-coach .tk-qtext { max-width: 36em; }

@@ -3,8 +3,8 @@
 Reading: `<quiz>` with `<question type="…">`: multichoice (`<single>`, answer `fraction` in percent), truefalse,
 matching (`<subquestion>`), numerical (`<tolerance>`, `<units>`), shortanswer, essay, ordering, description, and
 category (each becomes a learning objective; Moodle's "Default for …" categories do not). Texts in any format
-(html, moodle_auto_format, markdown, plain_text, CDATA or escaped) become plain text; `<span lang="ur"
-class="multilang">` (and `{mlang ur}`) give the Urdu text; embedded images and files are reported and left out.
+(html, moodle_auto_format, markdown, plain_text, CDATA or escaped) become plain text; `<span lang="…"
+class="multilang">` (and `{mlang …}`) give the text in that language (Urdu: `ur`); embedded images and files are reported and left out.
 `<idnumber>` (else the slug of `<name>`) is the id; `<defaultgrade>` gives points. Other types (cloze, calculated,
 drag and drop, …) are reported per question. Broken XML is reported with its line and nothing is imported.
 

@@ -35,9 +35,10 @@ from .. import languages
 from ..bank import PRESET_OPTIONS, PRESET_SCALES, Bank
 from ..cells import text_cells_as_text, xlsx_value
 from ..languages import ENGLISH
+from ..texts import every_language
 from .common import CHANGED, ERROR, SKIPPED, TODO, Draft, Export, FormatError, Report, Text, compact, read_bytes
 
-TRUE_FALSE = [("true", {"en": "True", "ur": "درست"}), ("false", {"en": "False", "ur": "غلط"})]
+TRUE_FALSE = [(value, every_language(value)) for value in ("true", "false")]  # the phone's words, every language
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9._-]*$")
 GROUP = re.compile(r"^(begin|end)[ _](group|repeat|loop)$")
 KEPT_NOT = {("bind", "relevant"): "relevant", ("bind", "constraint"): "constraint", ("choice_filter",): "choice_filter",

@@ -6,7 +6,7 @@ import secrets
 
 import sqlalchemy as sa
 
-from .. import limits
+from .. import languages, limits
 from .. import schema as t
 from ..errors import InvalidText, NotAllowed, NotFound, StoreError, UnknownParticipant
 from .core import StoreCore, _row, id_from_uid, new_id, new_personal_code, normalise_join_code, now
@@ -54,7 +54,7 @@ class Participants(StoreCore):
         if "match_code_hash" in profile:
             given["match_code_hash"] = match_code
         row = dict(id=participant_id, workshop_id=workshop["id"], token=secrets.token_urlsafe(16), display_name=name,
-                   language=language if language in ("en", "ur") else "en", consent_at=now(), created_at=now(),
+                   language=language if languages.get(language) else languages.ENGLISH, consent_at=now(), created_at=now(),
                    **given)
         with self._write() as c:
             if client:
@@ -222,7 +222,7 @@ class Participants(StoreCore):
             title = self.get_workshop(participant["workshop_id"])["title"]
             raise NotFound(f"No session of {title} is open yet. Wait for the coach to start it, then try again.")
         session = sessions[0]
-        values = {"language": language if language in ("en", "ur") else "en"}
+        values = {"language": language if languages.get(language) else languages.ENGLISH}
         with self._write() as c:
             c.execute(t.participants.update().where(t.participants.c.id == participant["id"],
                                                     t.participants.c.consent_at.is_(None)).values(consent_at=now()))

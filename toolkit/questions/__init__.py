@@ -1,0 +1,193 @@
+"""Question types: one module per type, registered by name. The rest of the toolkit asks `kind(q.type)`.
+
+A type is an instance of a `QuestionKind` subclass in `toolkit/questions/<name>.py`, passed to `register`;
+MODULES lists the modules in the order a bank's error message names the types. The modules are imported on
+the first question asked (they import toolkit.bank, which asks them). What a type owns:
+
+- its bank fields: `fields` (beyond the common id, type, text, objectives, difficulty, points, feedback, key),
+  `parse` (reads and checks them, reporting `FILE:LINE:` problems through the bank's checker), `key_field`
+  (the field that holds the right answer, `key` unless the type says otherwise) and `check_key`;
+- `scored` and `fraction` (the share of the question's points an answer earns);
+- `answered`: the one rule of when an answer counts as given, for the phone, the coach's counts and the results;
+- `describe`: the answer in words, in the person's language;
+- the coach's chart: `tally` (the bars one answer counts for), `categories` (the bars, given the counts so far:
+  a type whose answers are typed groups them), `right_categories`;
+- what the analysis may do with its answers: `option_answers` (an answer is an option id or a list of them,
+  so the item analysis can count who chose each), `distractors` (one right option: the report's distractor
+  table), `rating` (a point on a scale: the survey tables), `free_text` (a text to read: the open answers);
+- `option_feedback`: whether the feedback of the options chosen is shown after reveal;
+- `cloud`: its chart is a word cloud (the `categories` are words), and the coach may hide a word from the
+  projector (toolkit.projector);
+- `exported_to`: the export formats (toolkit.formats) that write it; a bank's other questions are left out of
+  an export, and the export says so;
+- `widget`: the phone's answer widget (toolkit.apps.inputs, imported only when a phone asks for one);
+- `guess` and `simulate`: how the demo's made-up participants answer.
+
+Adding a type is one module here and its name in MODULES.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+import re
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..apps.inputs import AnswerInput
+    from ..bank import Checker, Question
+
+MODULES = ("single", "multiple", "truefalse", "classification", "ordering", "matching", "likert", "numeric",
+           "open", "short", "wordcloud")
+EXPORT_FORMATS = frozenset({"gift", "moodle-xml", "xlsform", "csv"})
+COMMON_FIELDS = frozenset({"id", "type", "text", "objectives", "difficulty", "points", "feedback", "key"})
+
+_KINDS: dict[str, QuestionKind] = {}
+_loaded = False
+
+
+_HARAKAT = re.compile("[\u064b-\u065f\u0670]")
+_LETTERS = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9"})  # yeh, alef maksura, kaf
+
+
+def normalise(text: str) -> str:
+    """The form two typed answers are compared in: NFKC, Arabic-script diacritics (harakat) removed, the Arabic
+    yeh and kaf as the Urdu letters, case folded, spaces collapsed."""
+    text = _HARAKAT.sub("", unicodedata.normalize("NFKC", text)).translate(_LETTERS)
+    return " ".join(text.casefold().split())
+
+
+def blank(response: Any) -> bool:
+    """No answer at all: nothing, an empty text, an empty list or mapping."""
+    return response is None or response == "" or response == [] or response == {}
+
+
+class QuestionKind:
+    """Everything about one question type. The defaults suit a type whose answer is one value."""
+
+    name: str = ""
+    scored: bool = True
+    fields: frozenset[str] = frozenset()
+    key_field: str = "key"
+    exported_to: frozenset[str] = EXPORT_FORMATS
+    option_feedback: bool = False
+    cloud: bool = False
+    option_answers: bool = False
+    distractors: bool = False
+    rating: bool = False
+    free_text: bool = False
+
+    # ---- the bank
+    def parse(self, c: Checker, q: dict, what: str) -> dict[str, Any]:
+        """Read and check this type's own fields of question `q`: the Question fields they give (options, items, …)."""
+        return {}
+
+    def check_key(self, c: Checker, key: Any, line: int, what: str, parsed: dict[str, Any]) -> Any:
+        """The key as scoring reads it (None when it is wrong, after reporting why at `line`)."""
+        return None
+
+    # ---- answers
+    def fraction(self, q: Question, response: Any) -> float:
+        """The share of the points `response` earns (0 for a malformed answer); never called on a blank one."""
+        return 0.0
+
+    def answered(self, q: Question, response: Any) -> bool:
+        """Whether the person has answered: the phone says "Saved", the coach counts it, the results mark it."""
+        return not blank(response)
+
+    def describe(self, q: Question, response: Any, lang: str) -> str:
+        """The answer in words ("" for none)."""
+        return "" if response is None else str(response)
+
+    # ---- the coach's chart
+    def categories(self, q: Question, counts: dict[str, int]) -> list[tuple[str, str]]:
+        """(category, label) of each bar, given how many answers each category has (`tally`); none: the chart
+        is a count of answers."""
+        return []
+
+    def tally(self, q: Question, response: Any) -> list[str]:
+        """The categories one (answered) response counts for."""
+        return []
+
+    def right_categories(self, q: Question) -> set[str]:
+        """The categories marked right once the answers are revealed."""
+        return set()
+
+    # ---- the phone
+    def widget(self, q: Question, lang: str, field: str) -> AnswerInput:
+        """The phone's answer widget; `field`: the text limit a typed answer has (limits.TEXT_LIMITS)."""
+        raise NotImplementedError(self.name)
+
+    # ---- the demo
+    def guess(self, q: Question) -> float:
+        """The chance of a right answer by guessing."""
+        return 0.0
+
+    def simulate(self, q: Question, right: bool, rng: random.Random, lure: list[float]) -> Any:
+        """A made-up answer, right or wrong (`lure`: how strongly each wrong option draws)."""
+        return None
+
+
+def answered(q: Question, response: Any) -> bool:
+    """Whether `response` answers `q` (the type's one rule)."""
+    return kind(q.type).answered(q, response)
+
+
+def describe(q: Question, response: Any, lang: str = "en") -> str:
+    """The answer in words ("" for none)."""
+    return "" if response is None else kind(q.type).describe(q, response, lang)
+
+
+def register(kind: QuestionKind) -> QuestionKind:
+    """Add a type to the registry under its name."""
+    if not kind.name or kind.name in _KINDS:
+        raise ValueError(f"a question type needs a name of its own, not {kind.name!r}")
+    _KINDS[kind.name] = kind
+    return kind
+
+
+def _load() -> None:
+    global _loaded
+    if not _loaded:  # (a module imported on its own has registered only itself)
+        _loaded = True
+        for name in MODULES:
+            importlib.import_module(f"{__name__}.{name}")
+
+
+def kind(name: str) -> QuestionKind:
+    """The type of this name (KeyError for a name no module registered)."""
+    _load()
+    return _KINDS[name]
+
+
+def known(name: Any) -> bool:
+    _load()
+    return isinstance(name, str) and name in _KINDS
+
+
+def _kinds() -> list[QuestionKind]:
+    """Every type, in the order of MODULES (whichever module was imported first)."""
+    _load()
+    order = {name: i for i, name in enumerate(MODULES)}
+    return sorted(_KINDS.values(), key=lambda k: order.get(k.name, len(order)))
+
+
+def names() -> tuple[str, ...]:
+    """Every type's name, in the order of MODULES."""
+    return tuple(k.name for k in _kinds())
+
+
+def having(attribute: str) -> tuple[str, ...]:
+    """The names of the types for which `attribute` (e.g. "distractors", "scored") is true."""
+    return tuple(k.name for k in _kinds() if getattr(k, attribute))
+
+
+def owners(field: str) -> tuple[str, ...]:
+    """The types that take this bank field."""
+    return tuple(k.name for k in _kinds() if field in k.fields)
+
+
+def all_fields() -> frozenset[str]:
+    """Every field a question may have, of any type."""
+    return COMMON_FIELDS.union(*(k.fields for k in _kinds()))

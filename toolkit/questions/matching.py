@@ -1,0 +1,74 @@
+"""Matching: each item matched to one of the options; a point for each right match."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from ..bank import Checker, Question, line_of, tr
+from . import QuestionKind, register
+from .options import labels, option_list, parse_options
+
+
+class Matching(QuestionKind):
+    name = "matching"
+    fields = frozenset({"options", "option_feedback", "items"})
+
+    def parse(self, c: Checker, q: dict, what: str) -> dict[str, Any]:
+        options = parse_options(c, q, what, self.name)
+        raw_items = q.get("items")
+        if not isinstance(raw_items, list) or not raw_items:
+            c.error(line_of(q, "items", line_of(q)), f"{what}: a matching question needs 'items' to match to the options")
+            return {"options": options, "items": ()}
+        return {"options": options, "items": option_list(c, raw_items, what, "item")}
+
+    def check_key(self, c: Checker, key: Any, line: int, what: str, parsed: dict[str, Any]) -> Any:
+        ids = [o.id for o in parsed["options"]]
+        if not isinstance(key, dict):
+            c.error(line, f"{what}: key must map each item id to an option id")
+            return None
+        item_ids = [i.id for i in parsed["items"]]
+        result = {}
+        for k, v in key.items():
+            kline = line_of(key, k, line)
+            if str(k) not in item_ids:
+                c.error(kline, f"{what}: key names item '{k}', which is not among the items ({', '.join(item_ids)})")
+            if str(v) not in ids and ids:
+                c.error(kline, f"{what}: key matches '{k}' to '{v}', which is not among the options ({', '.join(ids)})")
+            result[str(k)] = str(v)
+        missing = [i for i in item_ids if i not in result]
+        if missing:
+            c.error(line, f"{what}: key gives no match for item(s) {', '.join(missing)}")
+        return result
+
+    def fraction(self, q: Question, response: Any) -> float:
+        if not isinstance(response, dict):
+            return 0.0
+        return sum(1 for item, option in q.key.items() if str(response.get(item)) == option) / len(q.key)
+
+    def answered(self, q: Question, response: Any) -> bool:
+        """Only once every item has its match."""
+        return isinstance(response, dict) and len(response) == len(q.items)
+
+    def describe(self, q: Question, response: Any, lang: str) -> str:
+        if not isinstance(response, dict):
+            return str(response)
+        names = labels(q, lang)
+        items = {i.id: tr(i.text, lang) for i in q.items}
+        return "; ".join(f"{items.get(k, k)} → {names.get(v, v)}" for k, v in response.items())
+
+    def widget(self, q: Question, lang: str, field: str):
+        from ..apps.inputs import MatchingInput
+
+        return MatchingInput(q, lang)
+
+    def simulate(self, q: Question, right: bool, rng: random.Random, lure: list[float]) -> Any:
+        answer = dict(q.key)
+        if not right:
+            options = [o.id for o in q.options]
+            for item_id in rng.sample(list(answer), min(len(answer), rng.choice((1, 2)))):
+                answer[item_id] = rng.choice([o for o in options if o != answer[item_id]] or options)
+        return answer
+
+
+register(Matching())

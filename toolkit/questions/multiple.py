@@ -1,0 +1,68 @@
+"""Multiple response: several right options; partial credit, a wrong choice takes one right one away."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from ..bank import Checker, Question, tr
+from . import QuestionKind, register
+from .options import labels, parse_options
+
+
+class Multiple(QuestionKind):
+    name = "multiple"
+    fields = frozenset({"options", "option_feedback"})
+    option_feedback = True
+    option_answers = True
+
+    def parse(self, c: Checker, q: dict, what: str) -> dict[str, Any]:
+        return {"options": parse_options(c, q, what, self.name)}
+
+    def check_key(self, c: Checker, key: Any, line: int, what: str, parsed: dict[str, Any]) -> Any:
+        ids = [o.id for o in parsed["options"]]
+        keys = [str(k) for k in (key if isinstance(key, list) else [key])]
+        if not keys:
+            c.error(line, f"{what}: key must list at least one right option")
+        for k in keys:
+            if k not in ids and ids:
+                c.error(line, f"{what}: key '{k}' is not among the options ({', '.join(ids)})")
+        if len(set(keys)) != len(keys):
+            c.error(line, f"{what}: key lists an option twice")
+        return tuple(keys)
+
+    def fraction(self, q: Question, response: Any) -> float:
+        if not isinstance(response, (list, tuple)):
+            return 0.0
+        chosen = {str(r) for r in response}
+        right = len(chosen & set(q.key))
+        wrong = len(chosen - set(q.key))
+        return max(0.0, (right - wrong) / len(q.key))
+
+    def describe(self, q: Question, response: Any, lang: str) -> str:
+        names = labels(q, lang)
+        chosen = response if isinstance(response, list) else [response]
+        return ", ".join(names.get(str(r), str(r)) for r in chosen)
+
+    def categories(self, q: Question, counts: dict[str, int]) -> list[tuple[str, str]]:
+        return [(o.id, tr(o.text)) for o in q.options]
+
+    def tally(self, q: Question, response: Any) -> list[str]:
+        return [str(x) for x in response] if isinstance(response, list) else []
+
+    def right_categories(self, q: Question) -> set[str]:
+        return set(q.key or ())
+
+    def widget(self, q: Question, lang: str, field: str):
+        from ..apps.inputs import ChoiceInput
+
+        return ChoiceInput(q, lang, [(o.id, tr(o.text, lang)) for o in q.options], multiple=True)
+
+    def simulate(self, q: Question, right: bool, rng: random.Random, lure: list[float]) -> Any:
+        if right:
+            return [o.id for o in q.options if o.id in q.key]
+        chosen = [o.id for o in q.options if rng.random() < (0.5 if o.id in q.key else 0.35)]
+        return chosen or [rng.choice(q.options).id]
+
+
+register(Multiple())

@@ -1,0 +1,54 @@
+"""Numeric: a number, right within a tolerance; an optional `unit` shown beside the box."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from ..bank import Checker, Question, line_of
+from . import QuestionKind, register
+
+
+class Numeric(QuestionKind):
+    name = "numeric"
+    fields = frozenset({"unit"})
+
+    def parse(self, c: Checker, q: dict, what: str) -> dict[str, Any]:
+        return {"unit": c.text(q, "unit", what, required=False)}
+
+    def check_key(self, c: Checker, key: Any, line: int, what: str, parsed: dict[str, Any]) -> Any:
+        if isinstance(key, (int, float)) and not isinstance(key, bool):
+            return {"value": float(key), "tolerance": 0.0}
+        if not isinstance(key, dict) or "value" not in key:
+            c.error(line, f"{what}: key must be a number or {{value: N, tolerance: T}}")
+            return None
+        value, tol = key.get("value"), key.get("tolerance", 0)
+        for name, v in (("value", value), ("tolerance", tol)):
+            if not isinstance(v, (int, float)) or isinstance(v, bool):
+                c.error(line_of(key, name, line), f"{what}: key {name} must be a number, not '{v}'")
+                return None
+        if tol < 0:
+            c.error(line_of(key, "tolerance", line), f"{what}: key tolerance cannot be negative")
+        unknown = set(key) - {"value", "tolerance"}
+        if unknown:
+            c.error(line, f"{what}: key has unknown field(s) {', '.join(map(str, unknown))}")
+        return {"value": float(value), "tolerance": float(tol)}
+
+    def fraction(self, q: Question, response: Any) -> float:
+        try:
+            value = float(response)
+        except (TypeError, ValueError):
+            return 0.0
+        return 1.0 if abs(value - q.key["value"]) <= q.key["tolerance"] + 1e-9 else 0.0
+
+    def widget(self, q: Question, lang: str, field: str):
+        from ..apps.inputs import NumberInput
+
+        return NumberInput(q, lang)
+
+    def simulate(self, q: Question, right: bool, rng: random.Random, lure: list[float]) -> Any:
+        value = q.key["value"]
+        return value if right else value + rng.choice((-1, 1)) * max(1, abs(value) // 2)
+
+
+register(Numeric())

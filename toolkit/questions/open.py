@@ -1,0 +1,20 @@
+"""Open text: a few paragraphs typed on the phone; not scored, read by the facilitator."""
+
+from __future__ import annotations
+
+from ..bank import Question
+from . import QuestionKind, register
+
+
+class Open(QuestionKind):
+    name = "open"
+    scored = False
+    free_text = True
+
+    def widget(self, q: Question, lang: str, field: str):
+        from ..apps.inputs import TextInput
+
+        return TextInput(q, lang, field=field)
+
+
+register(Open())

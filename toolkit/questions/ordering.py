@@ -1,0 +1,59 @@
+"""Ordering (e.g. the stages of referral): the options in the right order; a point for each in its place."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from ..bank import Checker, Question
+from . import QuestionKind, register
+from .options import labels, parse_options
+
+
+class Ordering(QuestionKind):
+    name = "ordering"
+    fields = frozenset({"options", "option_feedback"})
+
+    def parse(self, c: Checker, q: dict, what: str) -> dict[str, Any]:
+        return {"options": parse_options(c, q, what, self.name)}
+
+    def check_key(self, c: Checker, key: Any, line: int, what: str, parsed: dict[str, Any]) -> Any:
+        ids = [o.id for o in parsed["options"]]
+        if not isinstance(key, list):
+            c.error(line, f"{what}: key must list every option id in the right order")
+            return None
+        keys = [str(k) for k in key]
+        if sorted(keys) != sorted(ids):
+            c.error(line, f"{what}: key must list every option id exactly once, in the right order ({', '.join(ids)})")
+        return tuple(keys)
+
+    def fraction(self, q: Question, response: Any) -> float:
+        if not isinstance(response, (list, tuple)):
+            return 0.0
+        given = [str(r) for r in response]
+        return sum(1 for a, b in zip(given, q.key, strict=False) if a == b) / len(q.key)
+
+    def answered(self, q: Question, response: Any) -> bool:
+        """Only once every option is placed: a half-built order is still being answered."""
+        return isinstance(response, list) and len(response) == len(q.options)
+
+    def describe(self, q: Question, response: Any, lang: str) -> str:
+        names = labels(q, lang)
+        return " → ".join(names.get(str(r), str(r)) for r in response) if isinstance(response, list) else str(response)
+
+    def widget(self, q: Question, lang: str, field: str):
+        from ..apps.inputs import OrderingInput
+
+        return OrderingInput(q, lang)
+
+    def simulate(self, q: Question, right: bool, rng: random.Random, lure: list[float]) -> Any:
+        order = list(q.key)
+        if not right:
+            i = rng.randrange(len(order) - 1)
+            order[i], order[i + 1] = order[i + 1], order[i]
+            if rng.random() < 0.4:
+                rng.shuffle(order)
+        return order
+
+
+register(Ordering())

@@ -1,0 +1,98 @@
+"""Short answer: a word or a phrase typed on the phone, scored against the bank's accepted answers.
+
+An answer matches an accepted one when both are the same once normalised: case, spaces and Arabic-script
+diacritics (harakat, which Urdu writes rarely and phones type inconsistently) are ignored, and the Arabic forms
+of yeh and kaf that an Arabic keyboard types count as the Urdu letters. Each accepted answer earns its own share
+of the points (`points`, 1 by default), in any language the bank has: an Urdu page may type the English name.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from .. import languages
+from ..bank import Checker, Question, line_of, tr
+from . import QuestionKind, normalise, register
+
+FIELD = "word"  # limits.TEXT_LIMITS: the most characters of one typed word or phrase
+CHART_BARS = 8  # the most frequent answers the coach's chart shows, one bar each
+
+class ShortAnswer(QuestionKind):
+    name = "short"
+    fields = frozenset({"accept"})
+    key_field = "accept"
+    exported_to = frozenset()  # Moodle's shortanswer and GIFT's {=a =b}: the formats' next step (#14)
+
+    def check_key(self, c: Checker, key: Any, line: int, what: str, parsed: dict[str, Any]) -> Any:
+        """`accept`: a list of texts (full points) or of {text, points}; at least one earns full points."""
+        if not isinstance(key, list) or not key:
+            c.error(line, f"{what}: 'accept' must list the accepted answers, e.g. [FIA, {{text: police, points: 0.5}}]")
+            return None
+        result, seen = [], {}
+        for i, entry in enumerate(key):
+            eline = line_of(key, i, line)
+            if isinstance(entry, dict):
+                c.unknown_fields(entry, {"text", "points"}, f"{what} accepted answer {i + 1}")
+                text = c.text(entry, "text", f"{what} accepted answer {i + 1}")
+                points = entry.get("points", 1)
+                if not isinstance(points, (int, float)) or isinstance(points, bool) or not 0 < points <= 1:
+                    c.error(line_of(entry, "points", eline), f"{what}: the points of an accepted answer are a share "
+                                                             f"of the question's, more than 0 and at most 1, not '{points}'")
+                    points = 0
+            elif isinstance(entry, (str, int, float)) and not isinstance(entry, bool) and str(entry).strip():
+                text, points = {"en": str(entry)}, 1
+                for lang in c.languages:
+                    if lang != "en":
+                        c.warn(eline, f"{what}: accepted answer '{entry}' has no {languages.english_name(lang)} "
+                                      f"({lang}) text")
+            else:
+                c.error(eline, f"{what}: each accepted answer is a text or {{text: …, points: …}}")
+                continue
+            for form in {normalise(s) for s in text.values()}:
+                if form in seen:
+                    c.error(eline, f"{what}: '{form}' is accepted twice (also on line {seen[form]}); "
+                                   "case, spaces and diacritics are ignored")
+                seen.setdefault(form, eline)
+            result.append({"text": text, "points": float(points)})
+        if result and max(a["points"] for a in result) < 1:
+            c.error(line, f"{what}: at least one accepted answer must earn full points (points: 1)")
+        return tuple(result)
+
+    def fraction(self, q: Question, response: Any) -> float:
+        if not isinstance(response, str):
+            return 0.0
+        given = normalise(response)
+        return max((a["points"] for a in q.key if given in {normalise(s) for s in a["text"].values()}), default=0.0)
+
+    def answered(self, q: Question, response: Any) -> bool:
+        return isinstance(response, str) and normalise(response) != ""
+
+    def describe(self, q: Question, response: Any, lang: str) -> str:
+        return str(response)
+
+    def tally(self, q: Question, response: Any) -> list[str]:
+        return [normalise(response)] if isinstance(response, str) else []
+
+    def categories(self, q: Question, counts: dict[str, int]) -> list[tuple[str, str]]:
+        """The answers typed, grouped once normalised, most frequent first."""
+        ranked = sorted(counts, key=lambda form: (-counts[form], form))[:CHART_BARS]
+        return [(form, form) for form in ranked]
+
+    def right_categories(self, q: Question) -> set[str]:
+        return {normalise(s) for a in q.key or () if a["points"] >= 1 for s in a["text"].values()}
+
+    def widget(self, q: Question, lang: str, field: str):
+        from ..apps.inputs import TextInput
+
+        return TextInput(q, lang, field=FIELD, one_line=True)
+
+    def simulate(self, q: Question, right: bool, rng: random.Random, lure: list[float]) -> Any:
+        best = next(a for a in q.key if a["points"] >= 1)
+        if right:
+            return rng.choice([tr(best["text"]), tr(best["text"]).lower(), f" {tr(best['text'])} "])
+        partial = [a for a in q.key if a["points"] < 1]
+        return tr(rng.choice(partial)["text"]) if partial and rng.random() < 0.5 else "I do not know"
+
+
+register(ShortAnswer())

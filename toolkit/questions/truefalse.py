@@ -1,0 +1,57 @@
+"""True or false: the key is true or false; the phone shows two buttons in the person's language."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from ..bank import Checker, Question
+from . import QuestionKind, register
+
+
+def _labels(lang: str) -> tuple[str, str]:
+    """"True" and "False" in the person's language (the phone's texts, toolkit.apps.inputs)."""
+    from ..apps.inputs import TRUE_FALSE
+
+    return TRUE_FALSE.get(lang, TRUE_FALSE["en"])
+
+
+class TrueFalse(QuestionKind):
+    name = "truefalse"
+    option_answers = True
+
+    def check_key(self, c: Checker, key: Any, line: int, what: str, parsed: dict[str, Any]) -> Any:
+        if not isinstance(key, bool):
+            c.error(line, f"{what}: key must be true or false, not '{key}'")
+            return None
+        return key
+
+    def fraction(self, q: Question, response: Any) -> float:
+        return 1.0 if isinstance(response, bool) and response == q.key else 0.0
+
+    def describe(self, q: Question, response: Any, lang: str) -> str:
+        return _labels(lang)[0 if response else 1]
+
+    def categories(self, q: Question, counts: dict[str, int]) -> list[tuple[str, str]]:
+        return [("True", "True"), ("False", "False")]
+
+    def tally(self, q: Question, response: Any) -> list[str]:
+        return [str(response)] if isinstance(response, (str, bool, int, float)) else []
+
+    def right_categories(self, q: Question) -> set[str]:
+        return {str(q.key)}
+
+    def widget(self, q: Question, lang: str, field: str):
+        from ..apps.inputs import ChoiceInput
+
+        yes, no = _labels(lang)
+        return ChoiceInput(q, lang, [(True, yes), (False, no)])
+
+    def guess(self, q: Question) -> float:
+        return 0.3
+
+    def simulate(self, q: Question, right: bool, rng: random.Random, lure: list[float]) -> Any:
+        return q.key if right else not q.key
+
+
+register(TrueFalse())

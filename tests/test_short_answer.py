@@ -11,9 +11,9 @@ from helpers import ROOT
 from test_coach_app import coach, phone
 
 from toolkit import questions
-from toolkit.questions import normalise
 from toolkit.bank import BankError, load_bank
 from toolkit.limits import TEXT_LIMITS
+from toolkit.questions import normalise
 from toolkit.scoring import score
 
 FIXTURE = ROOT / "tests" / "fixtures" / "banks" / "short-answer.yaml"

@@ -18,8 +18,8 @@ the first question asked (they import toolkit.bank, which asks them). What a typ
 - `option_feedback`: whether the feedback of the options chosen is shown after reveal;
 - `cloud`: its chart is a word cloud (the `categories` are words), and the coach may hide a word from the
   projector (toolkit.projector);
-- `exported_to`: the export formats (toolkit.formats) that write it; a bank's other questions are left out of
-  an export, and the export says so;
+- `exported_to`: the export formats (toolkit.formats) that write it; its questions are left out of any other
+  format's export, and the export says so;
 - `widget`: the phone's answer widget (toolkit.apps.inputs, imported only when a phone asks for one);
 - `guess` and `simulate`: how the demo's made-up participants answer.
 

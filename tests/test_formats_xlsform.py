@@ -247,3 +247,13 @@ def test_pyxform_still_reads_headers_and_types_as_the_importer_expects():
     assert process_header("relevant", True, aliases.survey_header, columns)[1] == ("bind", "relevant")
     assert aliases.select["select all that apply from"] == "select all that apply"
     assert aliases.select["select one from"] == "select one"
+
+
+def test_a_label_column_of_every_registered_language_is_read(tmp_path):
+    codes = languages.codes()
+    header = [f"label::{languages.english_name(c)} ({c})" for c in codes]
+    path = _workbook(tmp_path, {"survey": [["type", "name", *header], ["text", "a", *(f"Q-{c}" for c in codes)]]})
+    content, reports = import_bank(path, "xlsform")
+    assert content["questions"][0]["text"] == ({c: f"Q-{c}" for c in codes} if len(codes) > 1 else "Q-en")
+    assert content.get("languages", ["en"]) == list(codes)
+    assert str(reports[-1]).startswith(f"{path}!survey!A1: a bank needs at least one learning objective")

@@ -176,3 +176,12 @@ def test_a_translations_entry_csv_cannot_hold_is_reported(tmp_path):
         "the translations entry of 'ur' keeps its status and note only in CSV; reviewer is not exported"]
     content, _ = import_bank(tmp_path / "b.csv", "csv")
     assert content["translations"] == {"ur": {"status": "draft", "note": "To review"}}
+
+
+def test_the_text_columns_of_every_registered_language_are_read(tmp_path):
+    from toolkit import languages
+
+    codes = languages.codes()
+    header = "id,type," + ",".join(f"text_{c}" for c in codes) + "\n"
+    content, _ = import_bank(csv_file(tmp_path, header + "q,open," + ",".join(f"Q-{c}" for c in codes) + "\n"), "csv")
+    assert content["questions"][0]["text"] == ({c: f"Q-{c}" for c in codes} if len(codes) > 1 else "Q-en")

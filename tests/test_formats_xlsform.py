@@ -247,3 +247,28 @@ def test_pyxform_still_reads_headers_and_types_as_the_importer_expects():
     assert process_header("relevant", True, aliases.survey_header, columns)[1] == ("bind", "relevant")
     assert aliases.select["select all that apply from"] == "select all that apply"
     assert aliases.select["select one from"] == "select one"
+
+
+def test_a_label_column_of_every_registered_language_is_read(tmp_path):
+    codes = languages.codes()
+    header = [f"label::{languages.english_name(c)} ({c})" for c in codes]
+    path = _workbook(tmp_path, {"survey": [["type", "name", *header], ["text", "a", *(f"Q-{c}" for c in codes)]]})
+    content, reports = import_bank(path, "xlsform")
+    assert content["questions"][0]["text"] == ({c: f"Q-{c}" for c in codes} if len(codes) > 1 else "Q-en")
+    assert content.get("languages", ["en"]) == list(codes)
+    assert str(reports[-1]).startswith(f"{path}!survey!A1: a bank needs at least one learning objective")
+
+
+def test_the_committed_forms_are_what_make_forms_builds():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_forms", FIXTURES / "make_forms.py")
+    make = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make)
+    for name, build in (("old-kobo-export.xlsx", make.old_kobo_export), ("sheet1-form.xlsx", make.sheet1_form),
+                        ("german-form.xlsx", make.german_form)):
+        built, committed = build(), openpyxl.load_workbook(FIXTURES / name)
+        assert built.sheetnames == committed.sheetnames, name
+        for ws in built.worksheets:
+            assert [list(r) for r in ws.iter_rows(values_only=True)] == \
+                [list(r) for r in committed[ws.title].iter_rows(values_only=True)], (name, ws.title)

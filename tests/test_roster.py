@@ -488,3 +488,23 @@ def test_a_last_person_with_only_a_name_and_an_organisation_is_kept_and_a_signat
         "people.csv: line 5: 'Section Officer (Training) | Home Department': a signature or a note under the list, "
         "not a person; left out",
         "people.csv: line 4: blank; left out"]
+
+
+def test_the_committed_rosters_are_what_make_rosters_builds():
+    import importlib.util
+
+    from openpyxl import load_workbook
+
+    spec = importlib.util.spec_from_file_location("make_rosters", ROSTERS / "make_rosters.py")
+    make = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make)
+    for name, build in (("nominations.xlsx", make.nominations), ("urdu-headings.xlsx", make.urdu_headings),
+                        ("by-department.xlsx", make.by_department), ("no-list.xlsx", make.no_list)):
+        built, committed = build(), load_workbook(ROSTERS / name)
+        assert built.sheetnames == committed.sheetnames, name
+        for ws in built.worksheets:
+            other = committed[ws.title]
+            assert [list(r) for r in ws.iter_rows(values_only=True)] == \
+                [list(r) for r in other.iter_rows(values_only=True)], (name, ws.title)
+            assert sorted(map(str, ws.merged_cells.ranges)) == sorted(map(str, other.merged_cells.ranges))
+    assert (ROSTERS / "title-row.csv").read_text(encoding="utf-8") == make.TITLE_ROW_CSV

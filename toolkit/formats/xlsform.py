@@ -174,6 +174,7 @@ def read(path: Path, draft: Draft, encoding: str | None = None) -> None:
         return _Sheet(px, kind, name, list(rows), list(header[0]) if header else [], letters.get(name, {}), draft)
 
     survey, choices, settings = sheet("survey"), sheet("choices"), sheet("settings")
+    draft.bank_where = "settings!A1" if settings else f"{survey.name}!A1"
     if not survey.header:
         raise FormatError([Report(draft.source, f"{survey.name}!A1", "the survey sheet is empty", level=ERROR)])
     for column in ("type", "name"):

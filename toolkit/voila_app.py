@@ -76,12 +76,12 @@ padding:12px 16px">{lines}</div>
 
 def page_ended(lang: str | None, part: bool) -> str:
     """What a page the server ended says (texts.T["page_reloading"]): in the page's language (its `lang=`) when
-    known, else in English and Urdu like the recovery line of recover.js."""
+    known, else in every language of the registry (English and Urdu) like the recovery line of recover.js."""
     from . import languages
     from .apps.texts import T, esc
 
     text = T["page_reloading"]
-    shown = [lang] if lang in text else [code for code in ("en", "ur") if code in text]
+    shown = [lang] if lang in text else [code for code in (languages.ENGLISH, *languages.others()) if code in text]
     lines = "".join(f'<p lang="{code}" dir="{languages.direction(code)}">{esc(text[code])}</p>' for code in shown)
     return (PAGE_ENDED_PART if part else PAGE_ENDED).format(lines=lines, title=esc(text[shown[0]]))
 
@@ -263,7 +263,6 @@ class LimitedPageHandler(TornadoVoilaHandler):
     async def get(self, path=None):
         address = self.request.remote_ip or "?"
         self.toolkit_since = time.monotonic()
-        LimitedPageHandler.serving.add(self)
         # The kernel learns its phone's address from this header (Voila passes the headers named in
         # VoilaConfiguration.http_header_envs to the kernel): whatever the client sent under that name is replaced.
         self.request.headers[CLIENT_HEADER] = address
@@ -281,6 +280,7 @@ class LimitedPageHandler(TornadoVoilaHandler):
         if noted is not None:
             noted()
         _PAGE.set(self)
+        LimitedPageHandler.serving.add(self)
         try:
             await asyncio.wait_for(super().get(path), self.settings.get("toolkit_page_limit_s", PAGE_LIMIT_S))
         except RoomFull:  # another page took the last place between the check and the start

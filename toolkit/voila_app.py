@@ -79,7 +79,7 @@ padding:12px 16px">{lines}</div>
 
 def page_ended(lang: str | None, part: bool) -> str:
     """What a page the server ended says (texts.T["page_reloading"]): in the page's language (its `lang=`) when
-    known, else in English and Urdu like the recovery line of recover.js."""
+    known, else in every language of the registry (English and Urdu) like the recovery line of recover.js."""
     from . import languages
     from .apps.texts import T, esc
 
@@ -266,7 +266,6 @@ class LimitedPageHandler(TornadoVoilaHandler):
     async def get(self, path=None):
         address = self.request.remote_ip or "?"
         self.toolkit_since = time.monotonic()
-        LimitedPageHandler.serving.add(self)
         # The kernel learns its phone's address from this header (Voila passes the headers named in
         # VoilaConfiguration.http_header_envs to the kernel): whatever the client sent under that name is replaced.
         self.request.headers[CLIENT_HEADER] = address
@@ -284,6 +283,7 @@ class LimitedPageHandler(TornadoVoilaHandler):
         if noted is not None:
             noted()
         _PAGE.set(self)
+        LimitedPageHandler.serving.add(self)
         try:
             await asyncio.wait_for(super().get(path), self.settings.get("toolkit_page_limit_s", PAGE_LIMIT_S))
         except RoomFull:  # another page took the last place between the check and the start

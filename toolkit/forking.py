@@ -20,11 +20,13 @@ with it (PR_SET_PDEATHSIG). Protocol: one connection per kernel; the server send
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import ctypes
 import json
 import os
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -68,6 +70,7 @@ def available() -> str | None:
 class Template:
     """The template process of this server, started on first use; one per server process."""
 
+    command = [sys.executable, "-m", "toolkit.forking"]  # then the socket's path and the server's pid
     current: Template | None = None
     failed: str | None = None  # why forking is off for the rest of this server's life
     _lock: asyncio.Lock | None = None
@@ -104,14 +107,24 @@ class Template:
             base = tempfile.gettempdir()
         folder = tempfile.mkdtemp(prefix="toolkit-fork-", dir=base)  # 0700: only this user reaches the socket
         path = os.path.join(folder, "template.sock")
-        proc = subprocess.Popen([sys.executable, "-m", "toolkit.forking", path, str(os.getpid())],
+        proc = subprocess.Popen([*cls.command, path, str(os.getpid())],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True)
         line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), READY_TIMEOUT_S)
         if line.strip() != b"ready":
             proc.kill()
             raise RuntimeError(f"it said {line[:200]!r} (exit code {proc.wait()})")
         proc.stdout.close()
+        atexit.register(cls._close, proc, folder)
         return cls(proc, folder, path)
+
+    @staticmethod
+    def _close(proc: subprocess.Popen, folder: str) -> None:
+        """The server is ending: so does its template (its stdin closes), and its folder goes."""
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(5)
+        shutil.rmtree(folder, ignore_errors=True)
 
     async def fork(self, argv: list[str], env: dict[str, str], cwd: str) -> ForkedKernel:
         loop = asyncio.get_running_loop()
@@ -215,9 +228,10 @@ class ForkingProvisioner(LocalProvisioner):
 # ------------------------------------------------------------------ the template process
 
 
-def _prctl_pdeathsig() -> None:
+def _prctl_pdeathsig(signum: int = signal.SIGKILL) -> None:
+    """This process receives `signum` when its parent ends (Linux)."""
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    libc.prctl(PR_SET_PDEATHSIG, int(signum), 0, 0, 0)
 
 
 def _set_title(words: list[str]) -> None:
@@ -230,12 +244,17 @@ def _set_title(words: list[str]) -> None:
     ctypes.memmove(start, title.ljust(end - start, b"\0"), end - start)
 
 
-def _run_kernel(request: dict, closing: list) -> None:
+def _run_kernel(request: dict, closing: list, template: int) -> None:
     """In the forked child: become the kernel asked for; never returns."""
     code = 1
     try:
         os.setsid()  # a process group of its own: an interrupt (SIGINT) reaches it and what it starts
         _prctl_pdeathsig()
+        if os.getppid() != template:  # the template ended between fork and prctl
+            os._exit(1)
+        import gc
+
+        gc.enable()
         signal.set_wakeup_fd(-1)
         for thing in closing:
             os.close(thing) if isinstance(thing, int) else thing.close()
@@ -279,11 +298,27 @@ def _exit_code(status: int) -> int:
 
 
 def template_main(path: str, parent: int) -> None:
-    _prctl_pdeathsig()
+    import gc
+
+    # No collection while importing: it would free objects between those kept and leave holes that the kernels'
+    # own allocations then fill, writing to (and so copying) the pages shared with this process (Python's gc docs).
+    gc.disable()
+    _prctl_pdeathsig(signal.SIGTERM)
     if os.getppid() != parent:
         return
-    for sig in (signal.SIGINT, signal.SIGTERM):  # the server ends us by closing our stdin
-        signal.signal(sig, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server ends us by closing our stdin, or by ending
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        _serve(path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+            os.rmdir(os.path.dirname(path))
+
+
+def _serve(path: str) -> None:
+    import gc
+
     for name in PRELOAD:
         __import__(name)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -300,10 +335,7 @@ def template_main(path: str, parent: int) -> None:
     selector.register(wake_r, selectors.EVENT_READ, "child")
     pending: dict[socket.socket, bytes] = {}
     kernels: dict[int, socket.socket] = {}
-    import gc
-
-    gc.collect()
-    gc.freeze()  # everything imported so far is never touched by the collector again: its pages stay shared
+    gc.freeze()  # everything made so far is never touched by the collector again: its pages stay shared
     print("ready", flush=True)
     os.dup2(2, 1)  # what the kernels print goes where the server's own messages go, not into that pipe
     while True:
@@ -341,9 +373,10 @@ def template_main(path: str, parent: int) -> None:
                         conn.sendall(json.dumps({"error": f"{type(e).__name__}: {e}"}).encode() + b"\n")
                     conn.close()
                     continue
+                me = os.getpid()
                 pid = os.fork()
                 if pid == 0:
-                    _run_kernel(request, [selector, listener, wake_r, wake_w, conn, *pending, *kernels.values()])
+                    _run_kernel(request, [selector, listener, wake_r, wake_w, conn, *pending, *kernels.values()], me)
                 kernels[pid] = conn
                 with contextlib.suppress(OSError):
                     conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")

@@ -109,6 +109,10 @@ def test_a_forked_kernel_runs_code_with_the_env_and_folder_it_was_given_and_its_
             outs.append((client, number))
         assert [o[0] for o in outs] == ["10.0.0.1", "10.0.0.2"]
         assert outs[0][1] != outs[1][1]  # `random` reseeded in each kernel
+        # ipywidgets, imported by the template before any kernel existed, still answers the page's widgets
+        content, out = await run(kernels[0][1], "import ipywidgets, comm\n"
+                                                "print(sorted(comm.get_comm_manager().targets))")
+        assert out.strip() == "['jupyter.widget', 'jupyter.widget.control']"
         pids = [km.provisioner.pid for km, _, _ in kernels]
         for km, kc, _ in kernels:
             kc.stop_channels()

@@ -112,6 +112,7 @@ class Template:
         line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), READY_TIMEOUT_S)
         if line.strip() != b"ready":
             proc.kill()
+            shutil.rmtree(folder, ignore_errors=True)
             raise RuntimeError(f"it said {line[:200]!r} (exit code {proc.wait()})")
         proc.stdout.close()
         atexit.register(cls._close, proc, folder)
@@ -202,6 +203,7 @@ class ForkingProvisioner(LocalProvisioner):
     forked = False
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+        self.forked = False  # (again, on a restart)
         template = await Template.get(self.log) if available() is None and cmd[1:3] == LAUNCHER else None
         if template is None:
             return await super().launch_kernel(cmd, **kwargs)
@@ -244,6 +246,13 @@ def _set_title(words: list[str]) -> None:
     ctypes.memmove(start, title.ljust(end - start, b"\0"), end - start)
 
 
+def _in_a_kernel_now() -> None:
+    """What a preloaded module does on import only when it finds itself in a kernel, done now that it is in one."""
+    import ipywidgets
+
+    ipywidgets.register_comm_target()  # at import, ipywidgets registers its comm targets only inside a kernel
+
+
 def _run_kernel(request: dict, closing: list, template: int) -> None:
     """In the forked child: become the kernel asked for; never returns."""
     code = 1
@@ -276,9 +285,12 @@ def _run_kernel(request: dict, closing: list, template: int) -> None:
         argv = [str(a) for a in request["argv"]]
         _set_title(["python", *LAUNCHER, *argv])
         sys.argv = ["ipykernel_launcher", *argv]
-        from ipykernel import kernelapp
+        from ipykernel.kernelapp import IPKernelApp
 
-        kernelapp.launch_new_instance(argv=[*argv, *KERNEL_ARGS])
+        app = IPKernelApp.instance()  # as IPKernelApp.launch_instance, with one step between
+        app.initialize([*argv, *KERNEL_ARGS])
+        _in_a_kernel_now()
+        app.start()
         code = 0
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)

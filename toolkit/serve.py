@@ -91,13 +91,15 @@ def capacity(expect: int, available_mb: int | None = None) -> Capacity:
 
 
 def voila_config(port: int, ip: str, pool: int = 0, token: str | None = None, cull_after: int = 300,
-                 kernel_cap: int = 0, hosts: tuple[str, ...] = (), fork: bool = False) -> dict:
+                 kernel_cap: int = 0, hosts: tuple[str, ...] = (), fork: bool | None = None) -> dict:
     """The configuration of one of the two Voila servers.
 
     `kernel_cap`: the most kernels it runs (pool and pages together), each started only while a kernel and
     the reserve still fit in free memory; 0: no cap. `hosts`: names and addresses it answers to besides
     loopback and its own (toolkit.voila_app.HostCheck). `fork`: kernels are forked from a preloaded process
-    (toolkit.forking), where one can be."""
+    (toolkit.forking); None: wherever that is available."""
+    if fork is None:
+        fork = forking.available() is None
     return {
         "WorkshopVoila": {
             "port": port, "port_retries": 0, "ip": ip, "open_browser": False,
@@ -314,7 +316,7 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
                                    hosts=(shown_host, *server_names), fork=no_fork is None), env),
         voila_process("coach", notebooks / "coach.ipynb", data_dir,
                       voila_config(coach_port, coach_host, token=token, cull_after=cull_after,
-                                   hosts=(coach_shown, *server_names)), env),
+                                   hosts=(coach_shown, *server_names), fork=False), env),
     ]
     run.write(procs)
     try:

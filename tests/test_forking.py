@@ -113,6 +113,10 @@ def test_a_forked_kernel_runs_code_with_the_env_and_folder_it_was_given_and_its_
         content, out = await run(kernels[0][1], "import ipywidgets, comm\n"
                                                 "print(sorted(comm.get_comm_manager().targets))")
         assert out.strip() == "['jupyter.widget', 'jupyter.widget.control']"
+        # and the template preloads nothing a participant kernel must not import (tests/test_lean_participant.py)
+        content, out = await run(kernels[0][1], "import sys\nprint(sorted({m.split('.')[0] for m in sys.modules} & "
+                                                "{'pandas', 'numpy', 'matplotlib', 'plotly', 'bqplot', 'scipy', 'altair'}))")
+        assert out.strip() == "[]"
         pids = [km.provisioner.pid for km, _, _ in kernels]
         for km, kc, _ in kernels:
             kc.stop_channels()
@@ -137,7 +141,9 @@ def test_a_forked_kernel_is_interrupted_and_killed(spec_manager, tmp_path):
         began = time.monotonic()
         await km.interrupt_kernel()
         reply = await kc.get_shell_msg(timeout=20)
-        assert reply["parent_header"]["msg_id"] == msg_id
+        while reply["parent_header"]["msg_id"] != msg_id:  # wait_for_ready's kernel_info replies come first
+            assert reply["msg_type"] == "kernel_info_reply"
+            reply = await kc.get_shell_msg(timeout=20)
         assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
         assert time.monotonic() - began < 20
         content, out = await run(kc, "print('still here')")

@@ -306,14 +306,14 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
     if banks_dir:
         env[config.ENV_BANKS] = str(banks_dir.resolve())
     notebooks = config.notebooks_dir()
-    no_fork = forking.available() if fork else "--no-fork"
+    why_not_fork = forking.available() if fork else "--no-fork"
     # A stop by SIGTERM (a service manager, `kill`) takes the same clean path as Ctrl+C: no server left behind.
     signal.signal(signal.SIGTERM, _stop)
     run.write([])  # before any server starts: whatever this run starts carries its id from the first moment
     procs = [
         voila_process("participant", notebooks / "participant.ipynb", data_dir,
                       voila_config(port, host, pool=room.pool, cull_after=cull_after, kernel_cap=room.cap,
-                                   hosts=(shown_host, *server_names), fork=no_fork is None), env),
+                                   hosts=(shown_host, *server_names), fork=why_not_fork is None), env),
         voila_process("coach", notebooks / "coach.ipynb", data_dir,
                       voila_config(coach_port, coach_host, token=token, cull_after=cull_after,
                                    hosts=(coach_shown, *server_names), fork=False), env),
@@ -332,7 +332,7 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
                    f"{room.available_mb} MB free this laptop can hold about {room.participants} participants at once; "
                    f"beyond {room.cap} a phone is told the room is full.")
         click.echo("Kernels: forked from a preloaded process (toolkit.forking); `--no-fork` starts each from scratch."
-                   if no_fork is None else f"Kernels: each started from scratch ({no_fork}).")
+                   if why_not_fork is None else f"Kernels: each started from scratch ({why_not_fork}).")
         if room.participants < expect:
             click.echo(f"Warning: {expect} participants expected but memory for about {room.participants}: "
                        "close other programs, or run `toolkit rehearse` to check.")

@@ -31,7 +31,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from toolkit import config  # noqa: E402
+from toolkit import config, forking  # noqa: E402
 from toolkit.serve import capacity, voila_config, voila_environment, wait_for_port  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -204,16 +204,20 @@ def toolkit_env(data_dir: Path, banks_dir: Path | None, join_url: str) -> dict[s
 def start_toolkit(name: str, data_dir: Path, banks_dir: Path | None, pool: int, notebook: str = "participant",
                   token: str | None = None, cull_after: int = 300, port: int | None = None,
                   join_url: str | None = None, fill_delay: float | None = None, calm_refill: bool = True,
-                  kernel_cap: int = 0, workshop_voila: dict | None = None) -> Server:
+                  kernel_cap: int = 0, workshop_voila: dict | None = None, fork: bool | None = None) -> Server:
     """One of the two servers of `toolkit serve`, configured by toolkit.serve.voila_config (as serve() does).
 
     For experiments only: `calm_refill=False` replaces each taken warm kernel at once, as Voila itself does
     (toolkit.voila_app.CalmRefill off); `fill_delay` (seconds before that replacement starts) overrides 0;
-    `workshop_voila` overrides WorkshopVoila traits (e.g. page_connect_s)."""
+    `workshop_voila` overrides WorkshopVoila traits (e.g. page_connect_s); `fork`: kernels forked from a preloaded
+    process (toolkit.forking; None: where available, as `toolkit serve` does) or each started from scratch."""
     port = port or free_port()
     folder = data_dir / f".voila-{name}"
     folder.mkdir(exist_ok=True)
-    settings = voila_config(port, HOST, pool=pool, token=token, cull_after=cull_after, kernel_cap=kernel_cap)
+    if fork is None:  # as `toolkit serve`: the participant server's kernels only
+        fork = notebook == "participant" and forking.available() is None
+    settings = voila_config(port, HOST, pool=pool, token=token, cull_after=cull_after, kernel_cap=kernel_cap,
+                            fork=fork)
     if fill_delay is not None:
         settings.setdefault("VoilaKernelManager", {})["fill_delay"] = fill_delay
     if not calm_refill:

@@ -1,7 +1,9 @@
 """Resident memory of one participant kernel after a full quiz, against a plain Voila page that imports
-ipywidgets and pandas (measured in the same run).
+ipywidgets and pandas (measured in the same run); and a forked kernel (toolkit.forking) against one started from
+scratch (`--no-fork`), in memory and in the time from asking for a kernel to its being ready.
 
-- toolkit: the participant server as `toolkit serve` runs it (pool of 1); one simulated participant
+- toolkit: the participant server as `toolkit serve` runs it (pool of 1), once with kernels forked from the
+  preloaded template and once with each started from scratch; one simulated participant
   (toolkit.rehearse.play_participant) joins, answers every question of the pre-test and submits; then the
   kernel that served it (the warm kernel it took from the pool) is measured. The kernel the pool refilled
   with, which has run the notebook but served nobody, is measured too.
@@ -10,8 +12,14 @@ ipywidgets and pandas (measured in the same run).
 - plain, participant notebook: plain Voila on the toolkit's participant notebook, after the same full quiz
   (the same app without the toolkit's serving).
 
+- start: jupyter_client's AsyncKernelManager starts a kernel through the provisioner the participant server uses
+  (forked, then from scratch), in the kernel's own folder over ipc as the server does: the time to the kernel's
+  first kernel_info reply (ready) and to its having imported the participant app (what a pool kernel runs before
+  its page asks for it). The first forked kernel also starts the template: it is reported apart.
+
 RSS, and USS and PSS when psutil can read them (Linux: /proc/PID/smaps). toolkit.serve.capacity() sizes
-the room with KERNEL_MB per participant; that figure is printed beside the measurement.
+the room with KERNEL_MB per participant; that figure is printed beside the measurement. Goals (issue #18): a
+forked kernel's USS after a full quiz at most 15 MiB, ready at most 0.3 s after it is asked for.
 
 Not a test: `python benchmarks/participant_memory.py [--repeat 3]` (each repeat is one more participant).
 """
@@ -39,7 +47,7 @@ from _servers import (
     work_dir,
 )
 
-from toolkit import config
+from toolkit import config, forking
 from toolkit.serve import KERNEL_MB, SERVER_MB
 
 MB = 2**20
@@ -80,10 +88,11 @@ def settle(seconds: float = 3.0) -> None:
     time.sleep(seconds)  # let the kernel finish what the last message started
 
 
-def toolkit_kernels(repeat: int, banks: Path | None, cap_s: float) -> tuple[list[dict], list[dict], dict, list[str]]:
+def toolkit_kernels(repeat: int, banks: Path | None, cap_s: float,
+                    fork: bool) -> tuple[list[dict], list[dict], dict, list[str]]:
     data = work_dir("tk-memory-toolkit-")
     code = seed_store(data, banks)["join_code"]
-    server = start_toolkit("participant", data, banks, pool=1)
+    server = start_toolkit("participant", data, banks, pool=1, fork=fork)
     served, warm, problems = [], [], []
     try:
         server.wait_started()
@@ -112,6 +121,56 @@ def toolkit_kernels(repeat: int, banks: Path | None, cap_s: float) -> tuple[list
         server.stop()
         shutil.rmtree(data, ignore_errors=True)
     return served, warm, server_mem, problems
+
+
+def start_times(repeat: int, fork: bool) -> tuple[list[dict], float | None]:
+    """Seconds from asking for a kernel to its first reply and to its having imported the participant app."""
+    import asyncio
+    import os
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+
+    folder = work_dir("tk-memory-start-")
+    spec = folder / "kernels" / "participant"
+    spec.mkdir(parents=True)
+    provisioner = forking.ENTRY_POINT if fork else "local-provisioner"
+    spec.joinpath("kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "participant", "language": "python",
+        "metadata": {"kernel_provisioner": {"provisioner_name": provisioner}}}))
+    specs = KernelSpecManager(kernel_dirs=[str(folder / "kernels")])
+
+    async def one(i: int) -> dict:
+        km = AsyncKernelManager(kernel_name="participant", kernel_spec_manager=specs, transport="ipc",
+                                connection_file=str(folder / f"kernel-{i}.json"))
+        asked = time.monotonic()
+        await km.start_kernel(env=dict(os.environ), cwd=str(folder))
+        kc = km.client()
+        kc.start_channels()
+        await kc.wait_for_ready(timeout=120)
+        ready = time.monotonic() - asked
+        await kc.execute_interactive("from toolkit.apps.participant import ParticipantApp", timeout=120)
+        app = time.monotonic() - asked
+        kc.stop_channels()
+        await km.shutdown_kernel()
+        return {"ready": ready, "app": app}
+
+    async def all_of_them() -> tuple[list[dict], float | None]:
+        first = None
+        if fork:
+            first = (await one(0))["ready"]  # starts the template too
+        return [await one(i + 1) for i in range(repeat)], first
+
+    try:
+        return asyncio.run(all_of_them())
+    finally:
+        current = forking.Template.current
+        if current is not None:
+            forking.Template._close(current.proc, current.folder)
+            forking.Template.current = None
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def plain_widgets_kernels(repeat: int) -> list[dict]:
@@ -171,10 +230,22 @@ def main() -> None:
     parser.add_argument("--cap", type=float, default=300, help="seconds one quiz may take (default 300)")
     parser.add_argument("--skip-plain-participant", action="store_true",
                         help="skip plain Voila on the participant notebook")
+    parser.add_argument("--starts", type=int, default=5, help="kernel starts timed per way (default 5)")
     args = parser.parse_args()
     banner("participant kernel memory: after a full quiz, against a plain ipywidgets + pandas page")
+    why_not = forking.available()
+    if why_not:
+        print(f"   forking is not available here ({why_not}): only kernels started from scratch are measured")
+    print(f"   {load_average()} (at the start)")
 
-    served, warm, server_mem, problems = toolkit_kernels(args.repeat, args.banks, args.cap)
+    forked: list[dict] = []
+    forked_warm: list[dict] = []
+    if why_not is None:
+        forked, forked_warm, _mem, problems = toolkit_kernels(args.repeat, args.banks, args.cap, fork=True)
+        fork_starts, first_fork = start_times(args.starts, fork=True)
+    served, warm, server_mem, more = toolkit_kernels(args.repeat, args.banks, args.cap, fork=False)
+    problems = (problems if why_not is None else []) + more
+    scratch_starts, _ = start_times(args.starts, fork=False)
     plain = plain_widgets_kernels(args.repeat)
     plain_participant: list[dict] = []
     if not args.skip_plain_participant:
@@ -182,8 +253,14 @@ def main() -> None:
         problems += more
 
     answered = served[0].get("answered", 0) if served else 0
-    print(f"   toolkit participant kernel after a full quiz ({answered} answers"
-          + (", submitted):" if not problems else "; see the problems below):"))
+    if forked:
+        print(f"   toolkit participant kernel, forked (toolkit.forking), after a full quiz "
+              f"({forked[0].get('answered', 0)} answers):")
+        print(f"       {fmt(forked)}   goal: USS at most 15 MiB")
+        print("   toolkit warm pool kernel, forked (notebook run, nobody served yet):")
+        print(f"       {fmt(forked_warm)}")
+    print(f"   toolkit participant kernel{', started from scratch (--no-fork),' if forked else ''} after a full quiz "
+          f"({answered} answers" + (", submitted):" if not problems else "; see the problems below):"))
     print(f"       {fmt(served)}")
     print("   toolkit warm pool kernel (notebook run, nobody served yet):")
     print(f"       {fmt(warm)}")
@@ -199,6 +276,20 @@ def main() -> None:
         print("   ratio toolkit participant kernel / plain Voila on the participant notebook: "
               f"RSS {ratio(median_of(served, 'rss'), median_of(plain_participant, 'rss'))}, "
               f"USS {ratio(median_of(served, 'uss'), median_of(plain_participant, 'uss'))}")
+    if forked:
+        print("   ratio forked / from scratch, after a full quiz: "
+              f"RSS {ratio(median_of(forked, 'rss'), median_of(served, 'rss'))}, "
+              f"USS {ratio(median_of(forked, 'uss'), median_of(served, 'uss'))}, "
+              f"PSS {ratio(median_of(forked, 'pss'), median_of(served, 'pss'))}")
+        print(f"   kernel start, forked (median of {len(fork_starts)}): ready {median_of(fork_starts, 'ready'):.3f} s, "
+              f"participant app imported {median_of(fork_starts, 'app'):.3f} s   goal: ready at most 0.3 s "
+              f"(the first, which also starts the template: ready {first_fork:.2f} s)")
+    print(f"   kernel start, from scratch (median of {len(scratch_starts)}): ready "
+          f"{median_of(scratch_starts, 'ready'):.3f} s, participant app imported {median_of(scratch_starts, 'app'):.3f} s")
+    if forked:
+        print("   ratio forked / from scratch, start: "
+              f"ready {ratio(median_of(fork_starts, 'ready'), median_of(scratch_starts, 'ready'))}, "
+              f"participant app imported {ratio(median_of(fork_starts, 'app'), median_of(scratch_starts, 'app'))}")
     rss = median_of(served, "rss")
     print(f"   toolkit.serve.capacity() counts KERNEL_MB = {KERNEL_MB} MB per participant"
           + (f" (measured RSS is {rss / KERNEL_MB:.2f}× that)" if rss else "")

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import click
 
-from . import config
+from . import config, forking
 
 TEMPLATE = "toolkit"
 KERNEL_MB = 110  # resident memory of one participant kernel after a full quiz (benchmarks/participant_memory.py)
@@ -91,12 +91,15 @@ def capacity(expect: int, available_mb: int | None = None) -> Capacity:
 
 
 def voila_config(port: int, ip: str, pool: int = 0, token: str | None = None, cull_after: int = 300,
-                 kernel_cap: int = 0, hosts: tuple[str, ...] = ()) -> dict:
+                 kernel_cap: int = 0, hosts: tuple[str, ...] = (), fork: bool | None = None) -> dict:
     """The configuration of one of the two Voila servers.
 
     `kernel_cap`: the most kernels it runs (pool and pages together), each started only while a kernel and
     the reserve still fit in free memory; 0: no cap. `hosts`: names and addresses it answers to besides
-    loopback and its own (toolkit.voila_app.HostCheck)."""
+    loopback and its own (toolkit.voila_app.HostCheck). `fork`: kernels are forked from a preloaded process
+    (toolkit.forking); None: wherever that is available."""
+    if fork is None:
+        fork = forking.available() is None
     return {
         "WorkshopVoila": {
             "port": port, "port_retries": 0, "ip": ip, "open_browser": False,
@@ -124,6 +127,8 @@ def voila_config(port: int, ip: str, pool: int = 0, token: str | None = None, cu
         # Kernels talk to the server over Unix sockets where there are some: many kernels starting at once
         # over TCP can pick the same free port, and one of them dies (seen with 10 at once on 2 cores).
         **({"KernelManager": {"transport": "ipc"}} if os.name == "posix" else {}),
+        # the provisioner of every kernel whose kernelspec names none (python3's): toolkit.forking's
+        **({"KernelProvisionerFactory": {"default_provisioner_name": forking.ENTRY_POINT}} if fork else {}),
     }
 
 
@@ -270,7 +275,8 @@ def wait_for_port(port: int, seconds: float = 60, host: str = "127.0.0.1") -> bo
 
 def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: int = 8866,
           coach_port: int = 8867, host: str = "0.0.0.0", banks_dir: Path | None = None, expect: int = 25,
-          coach_host: str = "127.0.0.1", cull_after: int = 300, server_names: tuple[str, ...] = ()) -> None:
+          coach_host: str = "127.0.0.1", cull_after: int = 300, server_names: tuple[str, ...] = (),
+          fork: bool = True) -> None:
     from .store import Store
 
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -300,16 +306,17 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
     if banks_dir:
         env[config.ENV_BANKS] = str(banks_dir.resolve())
     notebooks = config.notebooks_dir()
+    why_not_fork = forking.available() if fork else "--no-fork"
     # A stop by SIGTERM (a service manager, `kill`) takes the same clean path as Ctrl+C: no server left behind.
     signal.signal(signal.SIGTERM, _stop)
     run.write([])  # before any server starts: whatever this run starts carries its id from the first moment
     procs = [
         voila_process("participant", notebooks / "participant.ipynb", data_dir,
                       voila_config(port, host, pool=room.pool, cull_after=cull_after, kernel_cap=room.cap,
-                                   hosts=(shown_host, *server_names)), env),
+                                   hosts=(shown_host, *server_names), fork=why_not_fork is None), env),
         voila_process("coach", notebooks / "coach.ipynb", data_dir,
                       voila_config(coach_port, coach_host, token=token, cull_after=cull_after,
-                                   hosts=(coach_shown, *server_names)), env),
+                                   hosts=(coach_shown, *server_names), fork=False), env),
     ]
     run.write(procs)
     try:
@@ -324,6 +331,8 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
         click.echo(f"Room: {room.pool} kernels kept warm for {expect} expected participants; with "
                    f"{room.available_mb} MB free this laptop can hold about {room.participants} participants at once; "
                    f"beyond {room.cap} a phone is told the room is full.")
+        click.echo("Kernels: forked from a preloaded process (toolkit.forking); `--no-fork` starts each from scratch."
+                   if why_not_fork is None else f"Kernels: each started from scratch ({why_not_fork}).")
         if room.participants < expect:
             click.echo(f"Warning: {expect} participants expected but memory for about {room.participants}: "
                        "close other programs, or run `toolkit rehearse` to check.")

@@ -1,0 +1,206 @@
+"""Participant kernels forked from a preloaded template (toolkit.forking): a kernel started through the provisioner
+runs code with the env and folder it was given, is interrupted and shut down, leaves no process behind, and starts
+as a separate process where forking is off or fails."""
+
+import asyncio
+import inspect
+import json
+import os
+import sys
+import time
+from importlib.metadata import entry_points
+
+import psutil
+import pytest
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import KernelProvisionerBase, KernelProvisionerFactory, LocalProvisioner
+
+from toolkit import forking
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernels are forked on Linux only")
+
+
+@pytest.fixture(autouse=True)
+def fresh_template():
+    forking.Template.current = forking.Template.failed = forking.Template._lock = None
+    yield
+    current = forking.Template.current
+    if current is not None:
+        forking.Template._close(current.proc, current.folder)
+    forking.Template.current = forking.Template.failed = forking.Template._lock = None
+
+
+@pytest.fixture
+def spec_manager(tmp_path):
+    """A kernelspec like python3's that names the provisioner, as the standard way of asking for one."""
+    folder = tmp_path / "kernels" / "forked"
+    folder.mkdir(parents=True)
+    (folder / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "forked", "language": "python",
+        "metadata": {"kernel_provisioner": {"provisioner_name": forking.ENTRY_POINT}},
+    }))
+    return KernelSpecManager(kernel_dirs=[str(tmp_path / "kernels")])
+
+
+async def started(spec_manager, tmp_path, name, env=None):
+    km = AsyncKernelManager(kernel_name="forked", kernel_spec_manager=spec_manager, transport="ipc",
+                            connection_file=str(tmp_path / f"{name}.json"))
+    work = tmp_path / f"work-{name}"
+    work.mkdir()
+    await km.start_kernel(env={**os.environ, **(env or {})}, cwd=str(work))
+    kc = km.client()
+    kc.start_channels()
+    await kc.wait_for_ready(timeout=60)
+    return km, kc, work
+
+
+async def run(kc, code, timeout=30):
+    out = []
+    reply = await kc.execute_interactive(code, timeout=timeout, output_hook=lambda m: out.append(
+        m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
+    return reply["content"], "".join(out)
+
+
+def gone(pid, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_the_jupyter_client_provisioner_api_this_relies_on_is_unchanged():
+    # ForkingProvisioner subclasses LocalProvisioner and swaps its Popen for a ForkedKernel: these are the parts
+    # of jupyter_client it relies on; a new abstract method or a renamed hook must fail here, not in a workshop.
+    abstract = set(KernelProvisionerBase.__abstractmethods__)
+    assert abstract == {"has_process", "poll", "wait", "send_signal", "kill", "terminate", "launch_kernel", "cleanup"}
+    assert list(inspect.signature(LocalProvisioner.launch_kernel).parameters) == ["self", "cmd", "kwargs"]
+    for method in ("poll", "wait", "kill", "terminate"):  # they use self.process as a Popen
+        assert "self.process" in inspect.getsource(getattr(LocalProvisioner, method))
+    assert KernelProvisionerFactory.GROUP_NAME == "jupyter_client.kernel_provisioners"
+    assert "default_provisioner_name" in KernelProvisionerFactory.class_trait_names(config=True)
+    found = entry_points(group=KernelProvisionerFactory.GROUP_NAME, name=forking.ENTRY_POINT)
+    assert found, "toolkit-fork is not registered: reinstall the toolkit (pip install -e .)"
+    assert next(iter(found)).load() is forking.ForkingProvisioner
+
+
+def test_a_forked_kernel_runs_code_with_the_env_and_folder_it_was_given_and_its_own_random_state(spec_manager,
+                                                                                                   tmp_path):
+    async def journey():
+        kernels = [await started(spec_manager, tmp_path, f"k{i}", {"HTTP_X_TOOLKIT_CLIENT": f"10.0.0.{i}"})
+                   for i in (1, 2)]
+        outs = []
+        for km, kc, work in kernels:
+            assert km.provisioner.forked
+            template = forking.Template.current.proc.pid
+            assert psutil.Process(km.provisioner.pid).ppid() == template
+            assert "ipykernel_launcher" in psutil.Process(km.provisioner.pid).cmdline()
+            content, out = await run(kc, "import os, random\n"
+                                         "print(os.environ['HTTP_X_TOOLKIT_CLIENT'], os.getcwd(), random.random())")
+            assert content["status"] == "ok"
+            client, cwd, number = out.split()
+            assert cwd == str(work)
+            outs.append((client, number))
+        assert [o[0] for o in outs] == ["10.0.0.1", "10.0.0.2"]
+        assert outs[0][1] != outs[1][1]  # `random` reseeded in each kernel
+        # ipywidgets, imported by the template before any kernel existed, still answers the page's widgets
+        content, out = await run(kernels[0][1], "import ipywidgets, comm\n"
+                                                "print(sorted(comm.get_comm_manager().targets))")
+        assert out.strip() == "['jupyter.widget', 'jupyter.widget.control']"
+        # and the template preloads nothing a participant kernel must not import (tests/test_lean_participant.py)
+        content, out = await run(kernels[0][1], "import sys\nprint(sorted({m.split('.')[0] for m in sys.modules} & "
+                                                "{'pandas', 'numpy', 'matplotlib', 'plotly', 'bqplot', 'scipy', 'altair'}))")
+        assert out.strip() == "[]"
+        pids = [km.provisioner.pid for km, _, _ in kernels]
+        for km, kc, _ in kernels:
+            kc.stop_channels()
+            await km.shutdown_kernel()
+        return pids
+
+    pids = asyncio.run(journey())
+    assert all(gone(pid) for pid in pids)
+    template = forking.Template.current
+    assert template.proc.poll() is None  # the template stays for the next kernel
+    forking.Template._close(template.proc, template.folder)
+    assert template.proc.poll() is not None and not os.path.exists(template.folder)
+    forking.Template.current = None
+
+
+def test_a_forked_kernel_is_interrupted_and_killed(spec_manager, tmp_path):
+    async def journey():
+        km, kc, _ = await started(spec_manager, tmp_path, "k")
+        assert km.provisioner.forked
+        msg_id = kc.execute("import time; time.sleep(120)")
+        await asyncio.sleep(1.0)
+        began = time.monotonic()
+        await km.interrupt_kernel()
+        reply = await kc.get_shell_msg(timeout=20)
+        while reply["parent_header"]["msg_id"] != msg_id:  # wait_for_ready's kernel_info replies come first
+            assert reply["msg_type"] == "kernel_info_reply"
+            reply = await kc.get_shell_msg(timeout=20)
+        assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
+        assert time.monotonic() - began < 20
+        content, out = await run(kc, "print('still here')")
+        assert out.strip() == "still here"
+        pid = km.provisioner.pid
+        await km.shutdown_kernel(now=True)  # SIGKILL through the provisioner
+        kc.stop_channels()
+        return pid, km
+
+    pid, km = asyncio.run(journey())
+    assert gone(pid)
+    assert not km.has_kernel
+
+
+def test_kernels_end_when_the_template_ends(spec_manager, tmp_path):
+    async def journey():
+        km, kc, _ = await started(spec_manager, tmp_path, "k")
+        kc.stop_channels()
+        return km
+
+    km = asyncio.run(journey())
+    pid = km.provisioner.pid
+    template = forking.Template.current
+    template.proc.kill()  # a crash of the template, not a clean stop
+    template.proc.wait()
+    assert gone(pid)  # PR_SET_PDEATHSIG
+    assert km.provisioner.process.poll() is not None
+
+
+def test_where_forking_is_unavailable_kernels_start_as_separate_processes(spec_manager, tmp_path, monkeypatch):
+    monkeypatch.setattr(forking, "available", lambda: "forking kernels needs Linux")
+
+    async def journey():
+        km, kc, _ = await started(spec_manager, tmp_path, "k", {"HTTP_X_TOOLKIT_CLIENT": "10.0.0.9"})
+        assert not km.provisioner.forked and forking.Template.current is None
+        assert psutil.Process(km.provisioner.pid).ppid() == os.getpid()
+        content, out = await run(kc, "import os; print(os.environ['HTTP_X_TOOLKIT_CLIENT'])")
+        assert out.strip() == "10.0.0.9"
+        pid = km.provisioner.pid
+        kc.stop_channels()
+        await km.shutdown_kernel()
+        return pid
+
+    assert gone(asyncio.run(journey()))
+
+
+def test_a_template_that_does_not_start_leaves_kernels_starting_as_separate_processes(spec_manager, tmp_path,
+                                                                                      monkeypatch):
+    monkeypatch.setattr(forking.Template, "command", [sys.executable, "-c", "import sys; sys.exit(3)"])
+
+    async def journey():
+        km, kc, _ = await started(spec_manager, tmp_path, "k")
+        assert not km.provisioner.forked
+        assert forking.Template.failed == "RuntimeError: it said b'' (exit code 3)"
+        content, out = await run(kc, "print(6 * 7)")
+        assert out.strip() == "42"
+        kc.stop_channels()
+        await km.shutdown_kernel()
+
+    asyncio.run(journey())

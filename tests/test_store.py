@@ -288,7 +288,7 @@ def test_a_save_after_the_deadline_is_refused_after_a_few_seconds_grace(store, a
     from datetime import timedelta
 
     import toolkit.store.attempts
-    import toolkit.store.core
+    import toolkit.store.groups
     from toolkit.deadline import GRACE_S
     from toolkit.store import TimeUp
 
@@ -318,7 +318,7 @@ def test_a_save_after_the_deadline_is_refused_after_a_few_seconds_grace(store, a
     monkeypatch.undo()
     case = store.open_activity(case["id"])
     group = store.add_group(case["id"], "G", [p["id"]])
-    monkeypatch.setattr(toolkit.store.core, "now", lambda: case["opened_at"] + timedelta(seconds=60 + GRACE_S))
+    monkeypatch.setattr(toolkit.store.groups, "now", lambda: case["opened_at"] + timedelta(seconds=60 + GRACE_S))
     with pytest.raises(TimeUp):
         store.save_group_answer(group["id"], p["id"], "classification", "tip")
     assert store.group_answers(group["id"]) == {}

@@ -42,12 +42,13 @@ from .core import (
     now,
     same_answer,
 )
+from .groups import Groups
 from .participants import DEFAULT_PROFILE, PROFILE_CHOICES, PROFILE_FIELDS, Participants
 from .sessions import SESSION_STATES, Sessions
 from .throttle import Throttle
 
 
-class Store(Sessions, Activities, Participants, Throttle, Attempts, StoreCore):
+class Store(Sessions, Activities, Participants, Throttle, Attempts, Groups, StoreCore):
     """The service the apps call: one object with every noun's verbs."""
 
 

@@ -44,11 +44,12 @@ from .core import (
 )
 from .groups import Groups
 from .participants import DEFAULT_PROFILE, PROFILE_CHOICES, PROFILE_FIELDS, Participants
+from .room_questions import RoomQuestions
 from .sessions import SESSION_STATES, Sessions
 from .throttle import Throttle
 
 
-class Store(Sessions, Activities, Participants, Throttle, Attempts, Groups, StoreCore):
+class Store(Sessions, Activities, Participants, Throttle, Attempts, Groups, RoomQuestions, StoreCore):
     """The service the apps call: one object with every noun's verbs."""
 
 

@@ -32,24 +32,23 @@ from .core import (
     JOIN_CODE_ALPHABET,
     JOIN_CODE_LENGTH,
     PERSONAL_CODE_LENGTH,
-    StoreCore,
     free_join_code,
     id_from_uid,
     new_id,
     new_join_code,
     new_personal_code,
     normalise_join_code,
-    now,
     same_answer,
 )
 from .groups import Groups
 from .participants import DEFAULT_PROFILE, PROFILE_CHOICES, PROFILE_FIELDS, Participants
+from .progress import Progress
 from .room_questions import RoomQuestions
 from .sessions import SESSION_STATES, Sessions
 from .throttle import Throttle
 
 
-class Store(Sessions, Activities, Participants, Throttle, Attempts, Groups, RoomQuestions, StoreCore):
+class Store(Sessions, Activities, Participants, Throttle, Attempts, Groups, RoomQuestions, Progress):
     """The service the apps call: one object with every noun's verbs."""
 
 
@@ -60,5 +59,5 @@ __all__ = [
     "StoreTooNew", "StoreUnavailable", "TimeUp", "TooFast", "TooManyJoins", "TooManyWrongCodes", "UnknownJoinCode",
     "UnknownParticipant",
     "free_join_code", "id_from_uid", "make_engine", "new_id", "new_join_code", "new_personal_code",
-    "normalise_join_code", "normalise_url", "now", "same_answer",
+    "normalise_join_code", "normalise_url", "same_answer",
 ]

@@ -200,7 +200,7 @@ def test_a_group_edit_while_the_store_is_locked_is_saved_when_it_is_free(store, 
     amna.refresh()
     assert "Saved by you" in amna.group_view.saved_lines["classification"].value
     assert store.group_answers(group["id"])["classification"]["response"] == "tip"
-    with store._read() as c:
+    with store.read() as c:
         assert c.execute(sa.select(sa.func.count()).select_from(t.group_answers)).scalar() == 1
 
 

@@ -327,7 +327,7 @@ def test_a_tap_while_the_store_is_locked_shows_saving_and_is_saved_by_the_kernel
     expect(page.get_by_text("✓ Saved")).to_be_visible(timeout=20_000)  # sent again by the kernel's polling loop
     participant = [p for p in store.session_participants(session["id"]) if p["display_name"] == "Sana"][0]
     attempt = store.find_attempt(quiz["id"], participant["id"])
-    with store._read() as c:
+    with store.read() as c:
         from toolkit import schema as t
 
         stored = c.execute(sa.select(t.answers.c.response).where(t.answers.c.attempt_id == attempt["id"])).all()

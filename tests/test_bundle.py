@@ -44,7 +44,7 @@ def _laptop_session(store: Store, bank, title: str = "Day 1") -> dict:
 
 
 def _all_counts(store: Store) -> dict[str, int]:
-    with store._read() as c:
+    with store.read() as c:
         return {t.name: c.execute(sa.select(sa.func.count()).select_from(t)).scalar()
                 for t in schema.metadata.sorted_tables if t.name != "alembic_version"}
 
@@ -101,10 +101,10 @@ def test_sessions_from_two_laptops_merge_and_an_open_code_clash_gets_a_new_code(
     a = Store(f"sqlite:///{tmp_path}/a/toolkit.db")
     b = Store(f"sqlite:///{tmp_path}/b/toolkit.db")
     sa_, sb = _laptop_session(a, all_types_bank, "Quetta"), _laptop_session(b, all_types_bank, "Karachi")
-    with b._write() as c:  # both laptops drew the same code
+    with b.transaction() as c:  # both laptops drew the same code
         c.execute(schema.sessions.update().where(schema.sessions.c.id == sb["id"]).values(join_code=sa_["join_code"]))
     closed = _laptop_session(b, all_types_bank, "Karachi, last month")
-    with b._write() as c:
+    with b.transaction() as c:
         c.execute(schema.sessions.update().where(schema.sessions.c.id == closed["id"])
                   .values(join_code=sa_["join_code"], state="closed"))
     for src, s, name in ((a, sa_, "a"), (b, sb, "b"), (b, closed, "c")):
@@ -206,7 +206,7 @@ def test_a_code_several_sessions_have_had_asks_for_the_session_id(sqlite_store, 
     first = _laptop_session(store, all_types_bank, "Monday")
     store.close_session(first["id"])
     second = _laptop_session(store, all_types_bank, "Tuesday")
-    with store._write() as c:
+    with store.transaction() as c:
         c.execute(schema.sessions.update().where(schema.sessions.c.id == second["id"])
                   .values(join_code=first["join_code"]))
     with pytest.raises(StoreError, match="Pass the session id instead"):

@@ -85,7 +85,7 @@ def test_a_store_at_the_first_revision_keeps_its_data_when_upgraded(empty_url, a
     old.save_answer(attempt["id"], "kiln", "tip", uid="a1")
     # Only the service kept codes unique among open sessions then: a pair raced in on PostgreSQL.
     second = old.add_session(workshop["id"], "Coaching 2")
-    with old._write() as c:
+    with old.transaction() as c:
         c.execute(schema.sessions.update().where(schema.sessions.c.id == first["id"])
                   .values(created_at=first["created_at"].replace(year=2025)))
         c.execute(schema.sessions.update().where(schema.sessions.c.id == second["id"])
@@ -103,7 +103,7 @@ def test_a_store_at_the_first_revision_keeps_its_data_when_upgraded(empty_url, a
     assert store.find_participant(p["token"])["display_name"] == "Sana"
     assert store.latest_answers(attempt["id"]) == {"kiln": "tip"}
     assert store.get_bank(activity["bank_hash"]).hash == all_types_bank.hash
-    with pytest.raises(sa.exc.IntegrityError), store._write() as c:  # the database itself now refuses a pair
+    with pytest.raises(sa.exc.IntegrityError), store.transaction() as c:  # the database itself now refuses a pair
         c.execute(schema.sessions.update().where(schema.sessions.c.id == second["id"]).values(join_code=moved))
     store.close()
 

@@ -253,7 +253,7 @@ def test_a_reopened_session_whose_code_was_taken_meanwhile_gets_a_new_one(store)
     old = store.add_session(workshop["id"], "Monday")
     store.close_session(old["id"])
     new = store.add_session(workshop["id"], "Tuesday")
-    with store._write() as c:  # Tuesday happens to draw Monday's code, free since Monday ended
+    with store.transaction() as c:  # Tuesday happens to draw Monday's code, free since Monday ended
         c.execute(schema.sessions.update().where(schema.sessions.c.id == new["id"]).values(join_code=old["join_code"]))
     reopened = store.reopen_session(old["id"])
     assert reopened["join_code"] != old["join_code"]

@@ -25,7 +25,7 @@ class Activities(StoreCore):
         if case_study_id is not None:
             bank.case_study(case_study_id)
         self.add_bank(bank)
-        with self._write() as c:
+        with self.transaction() as c:
             position = c.execute(
                 sa.select(sa.func.count()).select_from(t.activities).where(t.activities.c.session_id == session_id)
             ).scalar()
@@ -37,14 +37,14 @@ class Activities(StoreCore):
         return row
 
     def get_activity(self, activity_id: str) -> dict:
-        with self._read() as c:
+        with self.read() as c:
             row = _row(c.execute(sa.select(t.activities).where(t.activities.c.id == activity_id)).first())
         if row is None:
             raise NotFound("That activity is not in this store.")
         return row
 
     def list_activities(self, session_id: str) -> list[dict]:
-        with self._read() as c:
+        with self.read() as c:
             rows = c.execute(
                 sa.select(t.activities).where(t.activities.c.session_id == session_id).order_by(t.activities.c.position)
             )
@@ -60,7 +60,7 @@ class Activities(StoreCore):
             raise StoreError(f"An activity's state is one of {', '.join(ACTIVITY_STATES)}.")
         stamp = {"open": "opened_at", "closed": "closed_at", "revealed": "revealed_at"}.get(state)
         self.backup_problem = None
-        with self._write() as c:
+        with self.transaction() as c:
             activity = _row(c.execute(sa.select(t.activities).where(t.activities.c.id == activity_id)).first())
             if activity is None:
                 raise NotFound("That activity is not in this store.")
@@ -77,14 +77,14 @@ class Activities(StoreCore):
                 values[stamp] = now()
             c.execute(t.activities.update().where(t.activities.c.id == activity_id).values(**values))
         if closed_one:
-            self._backup_quietly()
+            self.backup_quietly()
         return self.get_activity(activity_id)
 
     def set_time_limit(self, activity_id: str, time_limit_s: int | None) -> dict:
         """Seconds from opening until the activity is due (None: no limit)."""
         if time_limit_s is not None and (isinstance(time_limit_s, bool) or int(time_limit_s) <= 0):
             raise StoreError("A time limit is a number of seconds above zero, or none.")
-        with self._write() as c:
+        with self.transaction() as c:
             done = c.execute(t.activities.update().where(t.activities.c.id == activity_id)
                              .values(time_limit_s=None if time_limit_s is None else int(time_limit_s)))
             if done.rowcount == 0:
@@ -102,7 +102,7 @@ class Activities(StoreCore):
 
     def current_activity(self, session_id: str) -> dict | None:
         """What participants should see now: the open activity, else the last one revealed, else none."""
-        with self._read() as c:
+        with self.read() as c:
             rows = [_row(r) for r in c.execute(
                 sa.select(t.activities).where(t.activities.c.session_id == session_id,
                                               t.activities.c.state.in_(("open", "revealed")))

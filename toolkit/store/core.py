@@ -162,8 +162,9 @@ class StoreCore:
         return Path(database).resolve() if database and database != ":memory:" else None
 
     @contextmanager
-    def _write(self, timeout: float | None = None) -> Iterator[sa.Connection]:
-        """A write transaction; with a `timeout`, StoreUnavailable once the store has been locked that long."""
+    def transaction(self, timeout: float | None = None) -> Iterator[sa.Connection]:
+        """A write transaction: all of it is stored, or none (an error rolls it back); with a `timeout`,
+        StoreUnavailable once the store has been locked that long. Verbs that make several writes take one."""
         writer = self._writer if timeout is None else self._writer.execution_options(busy_timeout_s=timeout)
         try:
             with self._queue.turn(timeout), writer.begin() as c:
@@ -175,14 +176,15 @@ class StoreCore:
             raise StoreUnavailable(f"The store did not save this, try again ({e.orig}).") from e
 
     @contextmanager
-    def _read(self) -> Iterator[sa.Connection]:
+    def read(self) -> Iterator[sa.Connection]:
+        """A connection for reading; StoreUnavailable when the database does not answer."""
         try:
             with self.engine.connect() as c:
                 yield c
         except sa.exc.OperationalError as e:
             raise StoreUnavailable(f"The store could not be read, try again ({e.orig}).") from e
 
-    def _insert_ignoring_duplicates(self, table: sa.Table, values: dict | None = None,
+    def insert_ignoring_duplicates(self, table: sa.Table, values: dict | None = None,
                                     on: list[str] | None = None) -> sa.Executable:
         """INSERT that does nothing when the row is there already (on `on`'s unique columns, or any)."""
         if self.dialect == "postgresql":
@@ -203,7 +205,7 @@ class StoreCore:
             return None
         return backup_sqlite(path, keep=self.keep_backups if keep is None else keep)
 
-    def _backup_quietly(self) -> str | None:
+    def backup_quietly(self) -> str | None:
         """Back up now; a failed copy (disk full, read-only folder) must not stop the coach closing an activity,
         so it is logged and kept in `backup_problem` (None after a copy that worked) for the console to show."""
         try:

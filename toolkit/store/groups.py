@@ -19,7 +19,7 @@ class Groups(StoreCore):
         """A group of an activity; a participant belongs to one group per activity."""
         self.get_activity(activity_id)
         row = dict(id=new_id(), activity_id=activity_id, name=name.strip() or "Group")
-        with self._write() as c:
+        with self.transaction() as c:
             c.execute(t.groups.insert().values(**row))
         if participant_ids:
             self.set_group_members(row["id"], list(participant_ids))
@@ -27,7 +27,7 @@ class Groups(StoreCore):
 
     def set_group_members(self, group_id: str, participant_ids: list[str]) -> None:
         """Put these participants in this group, taking them out of the activity's other groups."""
-        with self._write() as c:
+        with self.transaction() as c:
             group = c.execute(sa.select(t.groups).where(t.groups.c.id == group_id)).first()
             if group is None:
                 raise NotFound("That group is not in this store.")
@@ -38,10 +38,10 @@ class Groups(StoreCore):
             c.execute(t.group_members.delete().where(t.group_members.c.group_id == group_id,
                                                      t.group_members.c.participant_id.not_in(participant_ids or [""])))
             for pid in participant_ids:
-                c.execute(self._insert_ignoring_duplicates(t.group_members, dict(group_id=group_id, participant_id=pid)))
+                c.execute(self.insert_ignoring_duplicates(t.group_members, dict(group_id=group_id, participant_id=pid)))
 
     def list_groups(self, activity_id: str) -> list[dict]:
-        with self._read() as c:
+        with self.read() as c:
             groups = [_row(r) for r in c.execute(sa.select(t.groups).where(t.groups.c.activity_id == activity_id)
                                                   .order_by(t.groups.c.name))]
             members = c.execute(sa.select(t.group_members).where(t.group_members.c.group_id.in_([g["id"] for g in groups])))
@@ -60,7 +60,7 @@ class Groups(StoreCore):
         An edit equal to the prompt's latest answer is not stored again; a typed answer is cleaned and bounded."""
         uid = uid or new_id()
         response = _bounded_response(response, "group_answer")
-        with self._write(timeout) as c:
+        with self.transaction(timeout) as c:
             row = c.execute(
                 sa.select(t.activities.c.state, t.activities.c.opened_at, t.activities.c.time_limit_s)
                 .join(t.groups, t.groups.c.activity_id == t.activities.c.id)
@@ -88,7 +88,7 @@ class Groups(StoreCore):
                 return {"uid": latest.uid, "group_id": group_id, "prompt_id": prompt_id, "response": response,
                         "participant_id": latest.participant_id, "saved_at": latest.saved_at}
             saved_at = now()
-            c.execute(self._insert_ignoring_duplicates(
+            c.execute(self.insert_ignoring_duplicates(
                 t.group_answers, dict(uid=uid, group_id=group_id, participant_id=participant_id, prompt_id=prompt_id,
                                       response=response, saved_at=saved_at)))
         return {"uid": uid, "group_id": group_id, "prompt_id": prompt_id, "response": response,
@@ -96,7 +96,7 @@ class Groups(StoreCore):
 
     def group_answers(self, group_id: str) -> dict[str, dict]:
         """The latest answer per prompt, with who saved it and when."""
-        with self._read() as c:
+        with self.read() as c:
             rows = c.execute(
                 sa.select(t.group_answers.c.prompt_id, t.group_answers.c.response, t.group_answers.c.saved_at,
                           t.group_answers.c.participant_id, t.participants.c.display_name)

@@ -16,7 +16,7 @@ class Progress(StoreCore):
 
     def pulse(self, session_id: str) -> tuple:
         """A cheap marker that changes whenever something the coach sees changes."""
-        with self._read() as c:
+        with self.read() as c:
             people = c.execute(sa.select(sa.func.count()).select_from(t.attendance)
                                .where(t.attendance.c.session_id == session_id)).scalar()
             activity_ids = sa.select(t.activities.c.id).where(t.activities.c.session_id == session_id)
@@ -43,7 +43,7 @@ class Progress(StoreCore):
 
     def activity_progress(self, activity_id: str) -> dict:
         """Who started and submitted, and per question how many answered and what they chose."""
-        with self._read() as c:
+        with self.read() as c:
             attempts = [_row(r) for r in c.execute(sa.select(t.attempts).where(t.attempts.c.activity_id == activity_id))]
             latest = c.execute(
                 sa.select(t.answers.c.attempt_id, t.answers.c.question_id, t.answers.c.response)

@@ -25,9 +25,9 @@ class RoomQuestions(StoreCore):
                               limits.TEXT_LIMITS["room_question"])
         row = dict(id=id_from_uid("ask", uid) if uid else new_id(), session_id=session_id,
                    participant_id=participant_id, text=text, anonymous=bool(anonymous), state="open", asked_at=now())
-        with self._write() as c:
+        with self.transaction() as c:
             self._must_attend(c, session_id, participant_id)
-            if c.execute(self._insert_ignoring_duplicates(t.audience_questions, row, on=["id"])).rowcount == 0:
+            if c.execute(self.insert_ignoring_duplicates(t.audience_questions, row, on=["id"])).rowcount == 0:
                 return _row(c.execute(sa.select(t.audience_questions)
                                       .where(t.audience_questions.c.id == row["id"])).first())
         return row
@@ -36,14 +36,14 @@ class RoomQuestions(StoreCore):
         """One vote per person and question; voting twice counts once, `up=False` takes it back.
 
         Only someone in the question's session votes: a participant the coach took out cannot vote again."""
-        with self._write() as c:
+        with self.transaction() as c:
             session_id = c.execute(sa.select(t.audience_questions.c.session_id)
                                    .where(t.audience_questions.c.id == question_id)).scalar()
             if session_id is None:
                 raise NotFound("That question is not in this store.")
             self._must_attend(c, session_id, participant_id)
             if up:
-                c.execute(self._insert_ignoring_duplicates(
+                c.execute(self.insert_ignoring_duplicates(
                     t.votes, dict(question_id=question_id, participant_id=participant_id, voted_at=now())))
             else:
                 c.execute(t.votes.delete().where(t.votes.c.question_id == question_id,
@@ -57,7 +57,7 @@ class RoomQuestions(StoreCore):
     def set_question_state(self, question_id: str, state: str) -> None:
         if state not in ("open", "answered", "hidden"):
             raise StoreError("A question from the room is open, answered or hidden.")
-        with self._write() as c:
+        with self.transaction() as c:
             c.execute(t.audience_questions.update().where(t.audience_questions.c.id == question_id).values(state=state))
 
     def room_questions(self, session_id: str, participant_id: str | None = None,
@@ -71,7 +71,7 @@ class RoomQuestions(StoreCore):
              .where(t.audience_questions.c.session_id == session_id))
         if not include_hidden:
             q = q.where(t.audience_questions.c.state != "hidden")
-        with self._read() as c:
+        with self.read() as c:
             rows = [_row(r) for r in c.execute(q)]
             mine = set()
             if participant_id:

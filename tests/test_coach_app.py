@@ -62,7 +62,7 @@ def test_prepare_a_workshop_with_its_profile_questions_activities_and_time_limit
     assert [a["kind"] for a in activities] == ["confidence", "pretest", "case_study", "posttest", "confidence", "survey"]
     assert [a["time_limit_s"] for a in activities if a["kind"] in ("pretest", "posttest")] == [1200, 1200]
     assert activities[2]["case_study_id"] == "kiln-kasur"
-    assert {store.get_bank(a["bank_hash"]).id for a in activities[1::2]} >= {"tip-som-prepost-a"}
+    assert {store.find_bank(a["bank_hash"]).id for a in activities[1::2]} >= {"tip-som-prepost-a"}
     assert session["join_code"] in app.join_panel.value
     assert f"http://192.168.43.1:8866/?code={session['join_code']}" in app.join_panel.value
     assert "<svg" in app.join_panel.value  # the QR code, drawn inline

@@ -102,7 +102,7 @@ def test_a_store_at_the_first_revision_keeps_its_data_when_upgraded(empty_url, a
     assert moved != first["join_code"] and store.find_session(moved)["id"] == first["id"]
     assert store.find_participant(p["token"])["display_name"] == "Sana"
     assert store.latest_answers(attempt["id"]) == {"kiln": "tip"}
-    assert store.get_bank(activity["bank_hash"]).hash == all_types_bank.hash
+    assert store.find_bank(activity["bank_hash"]).hash == all_types_bank.hash
     with pytest.raises(sa.exc.IntegrityError), store.transaction() as c:  # the database itself now refuses a pair
         c.execute(schema.sessions.update().where(schema.sessions.c.id == second["id"]).values(join_code=moved))
     store.close()

@@ -116,7 +116,7 @@ def test_find_a_session_by_code_even_closed_and_workshops_by_title_or_series(ser
 def test_the_series_frames_agree_with_the_store(series, results):
     quetta = by_place(results, "Quetta")
     pre = quetta.activities.set_index("activity_kind").loc["pretest", "activity_id"]
-    bank = series.get_bank(quetta.activities.set_index("activity_kind").loc["pretest", "bank_hash"])
+    bank = series.find_bank(quetta.activities.set_index("activity_kind").loc["pretest", "bank_hash"])
     attempts = series.list_attempts(pre)
     rows = quetta.answers[quetta.answers["activity_id"] == pre]
     assert len(rows) == len(attempts) * len(bank.scored_questions) == 23 * 26  # one came after the pre-test

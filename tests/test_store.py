@@ -29,7 +29,7 @@ def test_join_and_answer_round_trip(session_with_pretest, all_types_bank):
     assert store.latest_answers(attempt["id"]) == {"elements": ["act", "means", "purpose"],
                                                    "agencies": {"internal": "police"}}
     assert [a["response"] for a in store.answer_history(attempt["id"])][0] == ["act", "means"]  # history kept
-    assert store.get_bank(activity["bank_hash"]).question("nrm").key == all_types_bank.question("nrm").key
+    assert store.find_bank(activity["bank_hash"]).question("nrm").key == all_types_bank.question("nrm").key
 
 
 def test_the_same_answer_sent_twice_is_stored_once(session_with_pretest):

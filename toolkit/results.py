@@ -203,7 +203,7 @@ class _Reader:
                 "n_options": len(q.options), "key": q.key, "options": [o.id for o in q.options]})
 
     def activity(self, a: dict, siblings: list[dict], context: dict) -> None:
-        bank = self.store.get_bank(a["bank_hash"])
+        bank = self.store.find_bank(a["bank_hash"])
         moment = moment_of(a, siblings) if a["kind"] in RATED_KINDS else None
         self.rows["activities"].append({
             "activity_id": a["id"], "session_id": context["session_id"], "workshop_id": context["workshop_id"],

@@ -144,7 +144,7 @@ class GroupsPanel(w.VBox):
             cards.append(f"<div class='tk-card tk-group-card' data-group='{esc(g['name'])}'><h3>{esc(g['name'])} "
                          f"<span class='tk-hint'>score {total}</span></h3><div class='tk-hint'>{members}</div>"
                          + "".join(lines) + "</div>")
-        case = store.get_bank(activity["bank_hash"]).case_study(activity["case_study_id"])
+        case = store.find_bank(activity["bank_hash"]).case_study(activity["case_study_id"])
         debrief = f"<div class='tk-card'><h3>Debrief</h3><p>{esc(tr(case.debrief))}</p></div>" if revealed else \
             "<div class='tk-hint'>Reveal the exercise (Run tab) to show the debrief on the participants' phones.</div>"
         self.board.value = (f"<h2>{esc(tr(case.title))} <span class='tk-state tk-state-{esc(activity['state'])}'>"

@@ -291,14 +291,14 @@ class ParticipantApp(FollowsStore, w.VBox):
     # ------------------------------------------------------------ activities
 
     def _questions(self) -> tuple[Question, ...]:
-        bank = self.store.get_bank(self.activity["bank_hash"])
+        bank = self.store.find_bank(self.activity["bank_hash"])
         if self.activity["case_study_id"]:
             return bank.case_study(self.activity["case_study_id"]).prompts
         return bank.questions
 
     def _title(self) -> str:
         """The activity's name in the participant's language: its kind and its bank's title."""
-        bank = self.store.get_bank(self.activity["bank_hash"])
+        bank = self.store.find_bank(self.activity["bank_hash"])
         kind = t(f"kind_{self.activity['kind']}", self.lang)
         return f"{kind}: {tr(bank.title, self.lang)}" if self.lang != "en" else self.activity["title"]
 
@@ -374,7 +374,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         upcoming = [a for a in self.store.list_activities(self.session["id"]) if a["state"] == "draft"]
         next_up = ""
         if upcoming:
-            bank = self.store.get_bank(upcoming[0]["bank_hash"])
+            bank = self.store.find_bank(upcoming[0]["bank_hash"])
             title = f"{t('kind_' + upcoming[0]['kind'], self.lang)}: {tr(bank.title, self.lang)}"
             next_up = f"<p class='tk-hint'>{esc(t('next_up', self.lang, title=title))}</p>"
         card = w.HTML(f"<div class='tk-card'><h2>{t('welcome', self.lang)} {esc(name)}</h2>{closed}"
@@ -389,7 +389,7 @@ class ParticipantApp(FollowsStore, w.VBox):
     def _show_group_exercise(self) -> None:
         activity = self.activity
         group = self.store.find_group(activity["id"], self.participant["id"])
-        case = self.store.get_bank(activity["bank_hash"]).case_study(activity["case_study_id"])
+        case = self.store.find_bank(activity["bank_hash"]).case_study(activity["case_study_id"])
         if group is None:
             self.body.children = [w.HTML(
                 f"<div class='tk-card'><div class='tk-activity'>{t('kind_case_study', self.lang)}</div>"

@@ -40,7 +40,7 @@ class Sessions(StoreCore):
         self._banks[bank.hash] = bank
         return bank.hash
 
-    def get_bank(self, bank_hash: str) -> Bank:
+    def find_bank(self, bank_hash: str) -> Bank:
         if bank_hash not in self._banks:
             with self.read() as c:
                 content = c.execute(sa.select(t.banks.c.content).where(t.banks.c.hash == bank_hash)).scalar()

@@ -54,7 +54,7 @@ def test_prepare_a_workshop_with_its_profile_questions_activities_and_time_limit
     kiln = next(k for k in prep.cases if k[1] == "kiln-kasur")
     prep.cases[kiln].value = True
     session = prep.create()
-    workshop = store.get_workshop(session["workshop_id"])
+    workshop = store.find_workshop(session["workshop_id"])
     assert (workshop["place"], workshop["starts_on"], workshop["cohort"]) == ("Quetta", date(2026, 11, 24), "Balochistan 2026")
     assert workshop["profile_fields"] == {"sex": "required", "organisation": "optional", "rank": "optional",
                                           "province": "optional"}

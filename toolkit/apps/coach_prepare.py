@@ -115,7 +115,7 @@ class PreparePanel(w.VBox):
                     organiser=self.organiser.value.strip() or None, cohort=self.cohort.value.strip() or None,
                     profile_fields={f: b.value for f, b in self.profile.items()})
             else:
-                workshop = store.get_workshop(self.workshop_picker.value)
+                workshop = store.find_workshop(self.workshop_picker.value)
             session = store.add_session(workshop["id"], self.session_title.value.strip() or "Session")
             confidence = self._banks("confidence")[0] if self.confidence.value else None
             if confidence:

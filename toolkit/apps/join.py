@@ -106,7 +106,7 @@ class JoinForm(w.VBox):
     def show_card_step(self) -> None:
         lang, person = self.lang, self.card
         detail = " · ".join(esc(v) for v in (person.get("rank"), person.get("organisation")) if v)
-        workshop = self.store.get_workshop(person["workshop_id"])
+        workshop = self.store.find_workshop(person["workshop_id"])
         self.consent_box = w.Checkbox(value=person.get("consent_at") is not None, description=t("agree", lang),
                                       indent=False)
         yes = w.Button(description=t("card_yes", lang), icon="check")
@@ -170,7 +170,7 @@ class JoinForm(w.VBox):
             self.show_profile_step()
 
     def show_profile_step(self) -> None:
-        workshop = self.store.get_workshop(self.session["workshop_id"])
+        workshop = self.store.find_workshop(self.session["workshop_id"])
         rules = workshop["profile_fields"]
         lang = self.lang
         keep = {k: b.value for k, b in getattr(self, "profile_boxes", {}).items()}

@@ -45,7 +45,7 @@ class Participants(StoreCore):
                                            and not set(match_code) - set("0123456789abcdef.")):
             raise StoreError("A matching code is stored as its digests (matchcode.match_code_hash).")
         session = self.find_session(join_code, client=client)
-        workshop = self.get_workshop(session["workshop_id"])
+        workshop = self.find_workshop(session["workshop_id"])
         for field, rule in workshop["profile_fields"].items():
             if rule == "required" and not given.get(field):
                 raise InvalidText(f"Please answer: {field}.", field, "missing", limits.TEXT_LIMITS[field])
@@ -160,7 +160,7 @@ class Participants(StoreCore):
         or none (InvalidText: a text longer or odder than a phone could type, see limits.clean_text). They have not
         accepted the notice yet: their phone does that when it claims the card.
         """
-        self.get_workshop(workshop_id)
+        self.find_workshop(workshop_id)
         people = [{"name": limits.clean_text(p.get("name"), "display_name"),
                    **{k: limits.clean_text(p.get(k), k) for k in ("sex", "organisation", "rank", "contact")}}
                   for p in people]
@@ -219,7 +219,7 @@ class Participants(StoreCore):
             raise NotAllowed("You can join once you have read and accepted the notice.")
         sessions = [s for s in self.list_sessions(participant["workshop_id"]) if s["state"] == "open"]
         if not sessions:
-            title = self.get_workshop(participant["workshop_id"])["title"]
+            title = self.find_workshop(participant["workshop_id"])["title"]
             raise NotFound(f"No session of {title} is open yet. Wait for the coach to start it, then try again.")
         session = sessions[0]
         values = {"language": language if language in ("en", "ur") else "en"}

@@ -65,7 +65,7 @@ class Sessions(StoreCore):
             c.execute(t.workshops.insert().values(**row))
         return row
 
-    def get_workshop(self, workshop_id: str) -> dict:
+    def find_workshop(self, workshop_id: str) -> dict:
         with self.read() as c:
             row = _row(c.execute(sa.select(t.workshops).where(t.workshops.c.id == workshop_id)).first())
         if row is None:
@@ -78,7 +78,7 @@ class Sessions(StoreCore):
 
     def add_session(self, workshop_id: str, title: str) -> dict:
         """A live run of the workshop with a join code unique among open sessions."""
-        self.get_workshop(workshop_id)
+        self.find_workshop(workshop_id)
         for tries_left in reversed(range(3)):
             try:
                 with self.transaction() as c:

@@ -89,7 +89,7 @@ def test_open_the_pretest_and_watch_answers_and_status_arrive(store):
     pre = store.list_activities(session["id"])[0]
     app.nav.value = "run"
     app.panels["run"].buttons[pre["id"]]["open"].click()
-    assert store.get_activity(pre["id"])["state"] == "open"
+    assert store.find_activity(pre["id"])["state"] == "open"
     phones = [phone(store, session, name) for name in ("Ayesha", "Bilal", "<i>Chand</i>")]
     for p, answer in zip(phones, ("tip", "tip", "som"), strict=True):
         p.input.choose(True)
@@ -129,11 +129,11 @@ def test_the_timer_can_be_extended_and_stopped(store):
     run.buttons[pre["id"]]["open"].click()
     assert "⏱ 9:5" in run.clocks[pre["id"]].value or "⏱ 10:00" in run.clocks[pre["id"]].value
     run.buttons[pre["id"]]["extend"].click()
-    assert store.get_activity(pre["id"])["time_limit_s"] == 900
+    assert store.find_activity(pre["id"])["time_limit_s"] == 900
     run.buttons[pre["id"]]["stop_timer"].click()
-    assert store.get_activity(pre["id"])["time_limit_s"] is None
+    assert store.find_activity(pre["id"])["time_limit_s"] is None
     run.buttons[pre["id"]]["extend"].click()  # no limit: five minutes from now
-    assert 295 <= store.get_activity(pre["id"])["time_limit_s"] <= 305
+    assert 295 <= store.find_activity(pre["id"])["time_limit_s"] <= 305
 
 
 def test_pre_vs_post_side_by_side_with_the_class_gain(store):
@@ -257,7 +257,7 @@ def test_presenter_steps_through_questions_and_shows_feedback_after_reveal(store
     assert "A kiln family" in presenter.view.value
     presenter.back.click()
     presenter.reveal.click()
-    assert store.get_activity(pre["id"])["state"] == "revealed"
+    assert store.find_activity(pre["id"])["state"] == "revealed"
     assert "Once any of the means was used, consent does not matter." in presenter.view.value
 
 

@@ -237,9 +237,9 @@ def test_a_time_limit_counts_down_and_ends_at_the_review(store, all_types_bank):
     assert 295 <= app.seconds_left() <= 300
     assert "left" in app.clock.value
     with store.engine.begin() as c:  # the coach opened it six minutes ago
-        opened = store.get_activity(activity["id"])["opened_at"] - timedelta(minutes=6)
+        opened = store.find_activity(activity["id"])["opened_at"] - timedelta(minutes=6)
         c.execute(sa.update(schema.activities).where(schema.activities.c.id == activity["id"]).values(opened_at=opened))
-    app.activity = store.get_activity(activity["id"])
+    app.activity = store.find_activity(activity["id"])
     app.refresh()
     assert app.seconds_left() == 0
     assert "Time is up" in app.clock.value

@@ -61,7 +61,7 @@ def test_opening_an_activity_closes_the_other_open_one(session_with_pretest, all
     post = store.add_activity(session["id"], all_types_bank, "posttest")
     assert store.current_activity(session["id"])["id"] == pre["id"]
     store.open_activity(post["id"])
-    assert store.get_activity(pre["id"])["state"] == "closed"
+    assert store.find_activity(pre["id"])["state"] == "closed"
     assert store.current_activity(session["id"])["id"] == post["id"]
     store.close_activity(post["id"])
     assert store.current_activity(session["id"]) is None
@@ -239,7 +239,7 @@ def test_ending_a_session_closes_its_activity_and_frees_its_code(session_with_pr
     store, session, activity = session_with_pretest
     closed = store.close_session(session["id"])
     assert closed["state"] == "closed"
-    assert store.get_activity(activity["id"])["state"] == "closed"
+    assert store.find_activity(activity["id"])["state"] == "closed"
     with pytest.raises(UnknownJoinCode):
         store.find_session(session["join_code"])
     assert store.reopen_session(session["id"])["join_code"] == session["join_code"]  # still free: kept

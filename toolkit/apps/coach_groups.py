@@ -121,7 +121,7 @@ class GroupsPanel(w.VBox):
 
     def _draw_board(self) -> None:
         store = self.app.store
-        activity = store.get_activity(self.activity_picker.value)
+        activity = store.find_activity(self.activity_picker.value)
         prompts = activity_questions(store, activity)
         revealed = activity["state"] == "revealed"
         names = display_names(store, self.app.session["id"], self.app.pseudonyms)

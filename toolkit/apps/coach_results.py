@@ -33,7 +33,7 @@ class ResultsPanel(w.VBox):
             self.summary.value = "<div class='tk-hint'>Open an activity to see its answers arrive.</div>"
             self.questions.value = self.scores.value = self.comparison.value = ""
             return
-        activity = store.get_activity(self.app.selected_activity)
+        activity = store.find_activity(self.app.selected_activity)
         questions = activity_questions(store, activity)
         progress = store.activity_progress(activity["id"])
         revealed = activity["state"] == "revealed"
@@ -103,7 +103,7 @@ class PresenterPanel(w.VBox):
         if not self.app.selected_activity:
             self.view.value = "<div class='tk-hint'>Choose an activity to debrief (Run → Watch).</div>"
             return
-        activity = store.get_activity(self.app.selected_activity)
+        activity = store.find_activity(self.app.selected_activity)
         questions = activity_questions(store, activity)
         if not questions:
             return

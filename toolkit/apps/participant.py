@@ -369,7 +369,7 @@ class ParticipantApp(FollowsStore, w.VBox):
     def _show_waiting(self, previous: dict | None) -> None:
         name = self.participant.get("display_name") or ""
         closed = ""
-        if previous is not None and self.store.get_activity(previous["id"])["state"] == "closed":
+        if previous is not None and self.store.find_activity(previous["id"])["state"] == "closed":
             closed = f"<p><b>{t('closed', self.lang)}</b></p>"
         upcoming = [a for a in self.store.list_activities(self.session["id"]) if a["state"] == "draft"]
         next_up = ""

@@ -36,7 +36,7 @@ class Activities(StoreCore):
             c.execute(t.activities.insert().values(**row))
         return row
 
-    def get_activity(self, activity_id: str) -> dict:
+    def find_activity(self, activity_id: str) -> dict:
         with self.read() as c:
             row = _row(c.execute(sa.select(t.activities).where(t.activities.c.id == activity_id)).first())
         if row is None:
@@ -78,7 +78,7 @@ class Activities(StoreCore):
             c.execute(t.activities.update().where(t.activities.c.id == activity_id).values(**values))
         if closed_one:
             self.backup_quietly()
-        return self.get_activity(activity_id)
+        return self.find_activity(activity_id)
 
     def set_time_limit(self, activity_id: str, time_limit_s: int | None) -> dict:
         """Seconds from opening until the activity is due (None: no limit)."""
@@ -89,7 +89,7 @@ class Activities(StoreCore):
                              .values(time_limit_s=None if time_limit_s is None else int(time_limit_s)))
             if done.rowcount == 0:
                 raise NotFound("That activity is not in this store.")
-        return self.get_activity(activity_id)
+        return self.find_activity(activity_id)
 
     def open_activity(self, activity_id: str) -> dict:
         return self.set_activity_state(activity_id, "open")

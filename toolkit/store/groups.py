@@ -17,7 +17,7 @@ class Groups(StoreCore):
 
     def add_group(self, activity_id: str, name: str, participant_ids: list[str] = ()) -> dict:
         """A group of an activity; a participant belongs to one group per activity."""
-        self.get_activity(activity_id)
+        self.find_activity(activity_id)
         row = dict(id=new_id(), activity_id=activity_id, name=name.strip() or "Group")
         with self.transaction() as c:
             c.execute(t.groups.insert().values(**row))

@@ -71,7 +71,7 @@ def test_a_session_exported_from_sqlite_and_imported_twice_arrives_once_and_whol
     assert first["added"] == exported["counts"]
     # Row for row the same session, whichever database holds it (times compared in UTC).
     assert session_rows(store, session["id"]) == session_rows(source, session["id"])
-    attempt = store.find_attempt(store.list_activities(session["id"])[0]["id"],
+    attempt = store.get_attempt(store.list_activities(session["id"])[0]["id"],
                                  store.session_participants(session["id"])[1]["id"])
     assert store.latest_answers(attempt["id"]) == {"kiln": "tip", "elements": ["act", "means"]}
     assert store.find_session(session["join_code"])["id"] == session["id"]  # still open, same code

@@ -107,7 +107,7 @@ def test_open_the_pretest_and_watch_answers_and_status_arrive(store):
     run = app.panels["run"]
     run.move_along.value = late.participant["id"]
     run.board_actions.children[0].children[1].click()  # submit what Dua saved so far
-    assert store.find_attempt(pre["id"], late.participant["id"])["submitted_at"] is not None
+    assert store.get_attempt(pre["id"], late.participant["id"])["submitted_at"] is not None
 
     app.nav.value = "results"
     results = app.panels["results"]

@@ -51,7 +51,7 @@ def test_join_with_the_code_in_the_address_then_answer_every_type(session_with_p
     assert "You answered 9 of 9 questions." in app.body.children[0].value
     app.submit_button.click()
     app.confirm_yes.click()
-    assert store.get_attempt(app.attempt["id"])["submitted_at"] is not None
+    assert store.find_attempt(app.attempt["id"])["submitted_at"] is not None
     assert "Your answers are submitted" in app.body.children[0].value
     assert "Your score" not in app.body.children[0].value  # nothing before the coach reveals
 
@@ -278,7 +278,7 @@ def test_after_time_is_up_the_review_has_no_way_back_and_a_late_tap_is_not_saved
     assert store.latest_answers(app.attempt["id"]) == {"consent": True}
     app.submit_button.click()
     app.confirm_yes.click()  # handing in after the deadline is what time up asks for
-    assert store.get_attempt(app.attempt["id"])["submitted_at"] is not None
+    assert store.find_attempt(app.attempt["id"])["submitted_at"] is not None
 
 
 def test_an_answer_the_store_refuses_as_late_tells_the_phone_that_time_is_up(store, all_types_bank, monkeypatch):

@@ -64,7 +64,7 @@ def test_every_scored_question_is_a_row_with_the_points_of_the_latest_answer(sma
     bilal = answers[answers["participant_id"] == who["bilal"]]
     assert bilal["points"].sum() == 2.0 and not bilal["submitted"].any()
     # the same as the scorer counts the whole attempt
-    attempt = store.find_attempt(answers["activity_id"].iloc[0], who["ayesha"])
+    attempt = store.get_attempt(answers["activity_id"].iloc[0], who["ayesha"])
     total = score_attempt(bank.questions, store.latest_answers(attempt["id"]))
     assert mine["points"].sum() == pytest.approx(total.points)
 

@@ -152,7 +152,7 @@ class RunPanel(w.VBox):
     def submit_for(self, activity_id: str, participant_id: str | None) -> None:
         if not participant_id:
             return
-        attempt = self.app.store.find_attempt(activity_id, participant_id)
+        attempt = self.app.store.get_attempt(activity_id, participant_id)
         if attempt is not None:
             self.app.store.submit_attempt(attempt["id"])
         self.app.refresh(force=True)

@@ -318,7 +318,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         if activity["state"] == "open":
             self.attempt = self.store.start_attempt(activity["id"], self.participant["id"])
         else:
-            self.attempt = self.store.find_attempt(activity["id"], self.participant["id"])
+            self.attempt = self.store.get_attempt(activity["id"], self.participant["id"])
         self.answers = self.store.latest_answers(self.attempt["id"]) if self.attempt else {}
         self.outbox = self._outbox_for_attempt() if self.attempt else None
         if (self.attempt and self.attempt["submitted_at"] is not None) or activity["state"] == "revealed":

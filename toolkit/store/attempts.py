@@ -24,7 +24,7 @@ class Attempts(StoreCore):
             return _row(c.execute(sa.select(t.attempts).where(
                 t.attempts.c.activity_id == activity_id, t.attempts.c.participant_id == participant_id)).first())
 
-    def find_attempt(self, activity_id: str, participant_id: str) -> dict | None:
+    def get_attempt(self, activity_id: str, participant_id: str) -> dict | None:
         with self.read() as c:
             return _row(c.execute(sa.select(t.attempts).where(
                 t.attempts.c.activity_id == activity_id, t.attempts.c.participant_id == participant_id)).first())
@@ -49,7 +49,7 @@ class Attempts(StoreCore):
             a["last_saved_at"] = last_saved.get(a["id"])
         return attempts
 
-    def get_attempt(self, attempt_id: str) -> dict:
+    def find_attempt(self, attempt_id: str) -> dict:
         with self.read() as c:
             row = _row(c.execute(sa.select(t.attempts).where(t.attempts.c.id == attempt_id)).first())
         if row is None:
@@ -123,4 +123,4 @@ class Attempts(StoreCore):
         with self.transaction(timeout) as c:
             c.execute(t.attempts.update().where(t.attempts.c.id == attempt_id, t.attempts.c.submitted_at.is_(None))
                       .values(submitted_at=now()))
-        return self.get_attempt(attempt_id)
+        return self.find_attempt(attempt_id)

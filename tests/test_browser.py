@@ -169,7 +169,7 @@ def test_two_phones_edit_one_group_answer_and_see_each_other(served, browser):
     expect(amna.get_by_text("Saved by Bilal")).to_be_visible(timeout=10_000)
     expect(amna.get_by_placeholder("Type your answer")).to_have_value(
         "The advance grows and the family cannot leave: debt bondage.", timeout=10_000)
-    group = store.find_group(exercise["id"], people["Amna"])
+    group = store.get_group(exercise["id"], people["Amna"])
     latest = store.group_answers(group["id"])
     assert latest["classification"]["response"] == "tip" and latest["classification"]["display_name"] == "Amna"
     assert latest["reasoning"]["display_name"] == "Bilal"

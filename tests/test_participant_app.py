@@ -350,7 +350,7 @@ def test_two_members_edit_one_group_answer_and_see_each_other(store, case_bank):
     amna.refresh()
     assert view_a.inputs["classification"].response == "both"
     assert view_a.inputs["reasoning"].response == "Debt bondage: the debt keeps growing."
-    group = store.find_group(activity["id"], amna.participant["id"])
+    group = store.get_group(activity["id"], amna.participant["id"])
     assert store.group_answers(group["id"])["classification"]["response"] == "both"
     store.reveal_activity(activity["id"])
     amna.refresh()

@@ -143,7 +143,7 @@ def test_groups_share_one_answer_per_prompt_with_who_saved_it(store, all_types_b
     store.set_group_members(g2["id"], [c["id"], b["id"]])  # Bushra moves to group 2
     assert {g["name"]: sorted(g["members"]) for g in store.list_groups(activity["id"])} == {
         "Group 1": [a["id"]], "Group 2": sorted([b["id"], c["id"]])}
-    assert store.find_group(activity["id"], b["id"])["id"] == g2["id"]
+    assert store.get_group(activity["id"], b["id"])["id"] == g2["id"]
     with pytest.raises(ActivityNotOpen):
         store.save_group_answer(g2["id"], b["id"], "kiln", "som")
     store.open_activity(activity["id"])

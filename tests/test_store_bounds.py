@@ -169,9 +169,9 @@ def test_the_coach_takes_out_who_never_answered_and_their_votes_go_back(store, a
     assert store.room_questions(session["id"])[0]["votes"] == 3
     assert [p["id"] for p in store.session_participants(session["id"])] == [asker["id"], answerer["id"], idle["id"]]
     assert store.get_attempt(activity["id"], puppet["id"]) is None
-    assert store.list_groups(activity["id"])[0]["members"] == [answerer["id"]] == store.find_group(
+    assert store.list_groups(activity["id"])[0]["members"] == [answerer["id"]] == store.get_group(
         activity["id"], answerer["id"])["members"]
-    assert group["id"] == store.find_group(activity["id"], answerer["id"])["id"]
+    assert group["id"] == store.get_group(activity["id"], answerer["id"])["id"]
     with pytest.raises(UnknownParticipant):  # nothing else knew them: their link no longer works
         store.find_participant(puppet["token"])
     with pytest.raises(NotAllowed):

@@ -165,7 +165,7 @@ class ParticipantApp(FollowsStore, w.VBox):
             return None
         group = None
         if activity["case_study_id"]:
-            found = self.store.find_group(activity["id"], self.participant["id"])
+            found = self.store.get_group(activity["id"], self.participant["id"])
             group = (found["id"], tuple(found["members"])) if found else None
         return (activity["id"], activity["state"], activity["time_limit_s"], group)
 
@@ -388,7 +388,7 @@ class ParticipantApp(FollowsStore, w.VBox):
 
     def _show_group_exercise(self) -> None:
         activity = self.activity
-        group = self.store.find_group(activity["id"], self.participant["id"])
+        group = self.store.get_group(activity["id"], self.participant["id"])
         case = self.store.find_bank(activity["bank_hash"]).case_study(activity["case_study_id"])
         if group is None:
             self.body.children = [w.HTML(

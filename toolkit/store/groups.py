@@ -50,7 +50,7 @@ class Groups(StoreCore):
                 by_group.setdefault(m.group_id, []).append(m.participant_id)
         return [{**g, "members": by_group.get(g["id"], [])} for g in groups]
 
-    def find_group(self, activity_id: str, participant_id: str) -> dict | None:
+    def get_group(self, activity_id: str, participant_id: str) -> dict | None:
         return next((g for g in self.list_groups(activity_id) if participant_id in g["members"]), None)
 
     def save_group_answer(self, group_id: str, participant_id: str, prompt_id: str, response: Any,

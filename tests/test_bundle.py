@@ -74,7 +74,7 @@ def test_a_session_exported_from_sqlite_and_imported_twice_arrives_once_and_whol
     attempt = store.get_attempt(store.list_activities(session["id"])[0]["id"],
                                  store.session_participants(session["id"])[1]["id"])
     assert store.latest_answers(attempt["id"]) == {"kiln": "tip", "elements": ["act", "means"]}
-    assert store.find_session(session["join_code"])["id"] == session["id"]  # still open, same code
+    assert store.find_session_by_code(session["join_code"])["id"] == session["id"]  # still open, same code
 
 
 def test_a_later_bundle_of_the_same_session_adds_only_what_is_new(laptop, store, tmp_path):
@@ -115,8 +115,8 @@ def test_sessions_from_two_laptops_merge_and_an_open_code_clash_gets_a_new_code(
     assert clash["recoded_from"] == sa_["join_code"] and clash["join_code"] != sa_["join_code"]
     kept = import_bundle(store, tmp_path / "c.gz")
     assert kept["recoded_from"] is None and kept["join_code"] == sa_["join_code"]  # a closed session keeps its code
-    assert store.find_session(sa_["join_code"])["id"] == sa_["id"]  # the code people know still leads there
-    assert store.find_session(clash["join_code"])["id"] == sb["id"]
+    assert store.find_session_by_code(sa_["join_code"])["id"] == sa_["id"]  # the code people know still leads there
+    assert store.find_session_by_code(clash["join_code"])["id"] == sb["id"]
     assert import_bundle(store, tmp_path / "b.gz")["join_code"] == clash["join_code"]  # stable on re-import
     assert len(store.list_sessions()) == 3
     assert _all_counts(store)["banks"] == 1  # the same bank content is kept once

@@ -80,7 +80,7 @@ def test_join_codes_are_short_unambiguous_and_unique_among_open_sessions(store):
 
 def test_unknown_codes_and_tokens_are_named_errors(store):
     with pytest.raises(UnknownJoinCode, match="No open session has the code ZZZZZZ"):
-        store.find_session("zzz zzz")
+        store.find_session_by_code("zzz zzz")
     with pytest.raises(UnknownParticipant):
         store.find_participant("nope")
 
@@ -241,9 +241,9 @@ def test_ending_a_session_closes_its_activity_and_frees_its_code(session_with_pr
     assert closed["state"] == "closed"
     assert store.find_activity(activity["id"])["state"] == "closed"
     with pytest.raises(UnknownJoinCode):
-        store.find_session(session["join_code"])
+        store.find_session_by_code(session["join_code"])
     assert store.reopen_session(session["id"])["join_code"] == session["join_code"]  # still free: kept
-    assert store.find_session(session["join_code"])["id"] == session["id"]
+    assert store.find_session_by_code(session["join_code"])["id"] == session["id"]
     with pytest.raises(StoreError, match="open, closed"):
         store.set_session_state(session["id"], "paused")
 
@@ -257,8 +257,8 @@ def test_a_reopened_session_whose_code_was_taken_meanwhile_gets_a_new_one(store)
         c.execute(schema.sessions.update().where(schema.sessions.c.id == new["id"]).values(join_code=old["join_code"]))
     reopened = store.reopen_session(old["id"])
     assert reopened["join_code"] != old["join_code"]
-    assert store.find_session(old["join_code"])["id"] == new["id"]
-    assert store.find_session(reopened["join_code"])["id"] == old["id"]
+    assert store.find_session_by_code(old["join_code"])["id"] == new["id"]
+    assert store.find_session_by_code(reopened["join_code"])["id"] == old["id"]
 
 
 def test_attempts_of_an_activity_say_how_far_each_person_got(session_with_pretest):

@@ -69,7 +69,7 @@ class JoinForm(w.VBox):
         if self._page_waits():
             return False
         try:
-            self.session = self.store.find_session(code, client=self.client)
+            self.session = self.store.find_session_by_code(code, client=self.client)
         except UnknownJoinCode:
             self.tries.wrong_code()
             typed = normalise_join_code(code)

@@ -223,7 +223,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         session = None
         if code:
             try:
-                session = self.store.find_session(code, client=self.client)
+                session = self.store.find_session_by_code(code, client=self.client)
             except (UnknownJoinCode, TooFast):  # a wrong code in a known person's address is counted, too
                 session = None
             if session is not None and session["workshop_id"] != self.participant["workshop_id"]:

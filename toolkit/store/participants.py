@@ -44,7 +44,7 @@ class Participants(StoreCore):
         if match_code is not None and not (isinstance(match_code, str) and len(match_code) <= 64
                                            and not set(match_code) - set("0123456789abcdef.")):
             raise StoreError("A matching code is stored as its digests (matchcode.match_code_hash).")
-        session = self.find_session(join_code, client=client)
+        session = self.find_session_by_code(join_code, client=client)
         workshop = self.find_workshop(session["workshop_id"])
         for field, rule in workshop["profile_fields"].items():
             if rule == "required" and not given.get(field):

@@ -98,7 +98,7 @@ class Sessions(StoreCore):
             raise NotFound("That session is not in this store.")
         return row
 
-    def find_session(self, join_code: str, client: str | None = None) -> dict:
+    def find_session_by_code(self, join_code: str, client: str | None = None) -> dict:
         """The open session with this code. With `client` (the phone's address) a wrong code counts against that
         address, and after a few of them a growing wait runs (TooManyWrongCodes), for the right code too."""
         code = normalise_join_code(join_code)

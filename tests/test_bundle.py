@@ -92,7 +92,7 @@ def test_a_later_bundle_of_the_same_session_adds_only_what_is_new(laptop, store,
     done = import_bundle(store, tmp_path / "evening.gz")
     assert {k: v for k, v in done["added"].items() if v} == {"participants": 1, "attendance": 1, "attempts": 1,
                                                             "answers": 1}
-    assert store.get_session(session["id"])["state"] == "closed"
+    assert store.find_session(session["id"])["state"] == "closed"
     assert [a["state"] for a in store.list_activities(session["id"])] == ["revealed", "closed"]
     assert session_rows(store, session["id"]) == session_rows(source, session["id"])
 

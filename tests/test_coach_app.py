@@ -279,8 +279,8 @@ def test_ending_a_session_frees_its_code_and_keeps_its_answers(session_with_pret
     app.nav.value = "run"
     run = app.panels["run"]
     run.end_button.click()
-    assert store.get_session(session["id"])["state"] == "open"  # nothing happens before confirming
+    assert store.find_session(session["id"])["state"] == "open"  # nothing happens before confirming
     run.end_yes.click()
-    assert store.get_session(session["id"])["state"] == "closed"
+    assert store.find_session(session["id"])["state"] == "closed"
     assert app.session is None and session["join_code"] not in str(app.prepare.session_picker.options)
     assert store.latest_answers(p.attempt["id"]) == {"consent": True}

@@ -78,5 +78,5 @@ def test_ending_the_session_when_the_disk_is_full_says_so_and_the_session_stays_
     with _disk_full(store, "UPDATE SESSIONS"):
         run.end_button.click()
         run.end_yes.click()
-    assert store.get_session(app.session["id"])["state"] == "open"
+    assert store.find_session(app.session["id"])["state"] == "open"
     assert "The session was not ended" in app.message.value and "database or disk is full" in app.message.value

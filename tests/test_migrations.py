@@ -98,7 +98,7 @@ def test_a_store_at_the_first_revision_keeps_its_data_when_upgraded(empty_url, a
     assert store.revision() == migrations.HEAD
     assert _one_open_session_per_code(empty_url)
     assert store.find_session_by_code(first["join_code"])["id"] == second["id"]  # the code still leads where it did
-    moved = store.get_session(first["id"])["join_code"]
+    moved = store.find_session(first["id"])["join_code"]
     assert moved != first["join_code"] and store.find_session_by_code(moved)["id"] == first["id"]
     assert store.find_participant(p["token"])["display_name"] == "Sana"
     assert store.latest_answers(attempt["id"]) == {"kiln": "tip"}

@@ -100,7 +100,7 @@ class BadBundle(StoreError):
 def find_session_for_export(store: Store, session: str) -> dict:
     """The session named by its id or its join code (any state); a code several sessions had must be an id."""
     try:
-        return store.get_session(session)
+        return store.find_session(session)
     except NotFound:
         pass
     code = normalise_join_code(session)
@@ -424,7 +424,7 @@ def import_bundle(store: Store, path: str | Path, key: bytes | None = None, unve
             changed += _advance_questions(c, tables["audience_questions"])
     except sa.exc.DBAPIError as e:  # a row the store refused (a broken reference, a value too long)
         raise BadBundle(f"{path} could not be imported; nothing was written. The store refused a row: {e.orig}") from None
-    final = store.get_session(session["id"])
+    final = store.find_session(session["id"])
     return {"session_id": session["id"], "title": session["title"], "join_code": final["join_code"],
             "recoded_from": recoded, "added": added, "changed": changed, "checked": bundle["checked"]}
 

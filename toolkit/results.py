@@ -121,7 +121,7 @@ def _given(response) -> bool:
 def find_session_by_code(store: Store, code_or_id: str) -> dict:
     """A session by its join code (an open one first, else the newest with that code) or by its id."""
     try:
-        return store.get_session(code_or_id)
+        return store.find_session(code_or_id)
     except NotFound:
         pass
     code = normalise_join_code(code_or_id)
@@ -280,7 +280,7 @@ def load_results(store: Store, workshop_ids: Iterable[str] | None = None,
     sessions = set(session_ids) if session_ids is not None else None
     wanted = set(workshop_ids) if workshop_ids is not None else None
     if sessions is not None:
-        wanted = (wanted or set()) | {store.get_session(s)["workshop_id"] for s in sessions}
+        wanted = (wanted or set()) | {store.find_session(s)["workshop_id"] for s in sessions}
     workshops = [w for w in store.list_workshops() if wanted is None or w["id"] in wanted]
     workshops.sort(key=lambda w: (w["starts_on"] is None, w["starts_on"] or w["created_at"].date(), w["created_at"]))
     reader = _Reader(store)

@@ -91,7 +91,7 @@ class Sessions(StoreCore):
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def get_session(self, session_id: str) -> dict:
+    def find_session(self, session_id: str) -> dict:
         with self.read() as c:
             row = _row(c.execute(sa.select(t.sessions).where(t.sessions.c.id == session_id)).first())
         if row is None:
@@ -141,7 +141,7 @@ class Sessions(StoreCore):
             c.execute(t.sessions.update().where(t.sessions.c.id == session_id).values(**values))
         if closed_activity:
             self.backup_quietly()
-        return self.get_session(session_id)
+        return self.find_session(session_id)
 
     def close_session(self, session_id: str) -> dict:
         return self.set_session_state(session_id, "closed")

@@ -118,7 +118,7 @@ def _given(response) -> bool:
     return response is not None and response != "" and response != [] and response != {}
 
 
-def find_session_by_code(store: Store, code_or_id: str) -> dict:
+def find_session(store: Store, code_or_id: str) -> dict:
     """A session by its join code (an open one first, else the newest with that code) or by its id."""
     try:
         return store.find_session(code_or_id)

@@ -23,10 +23,11 @@ from ..errors import (
     TooFast,
     TooManyJoins,
     TooManyWrongCodes,
+    TransitionNotAllowed,
     UnknownJoinCode,
     UnknownParticipant,
 )
-from .activities import ACTIVITY_KINDS, ACTIVITY_STATES, Activities
+from .activities import ACTIVITY_KINDS, ACTIVITY_STATES, TRANSITIONS, Activities, ActivityKind, ActivityState
 from .attempts import Attempts
 from .core import (
     JOIN_CODE_ALPHABET,
@@ -53,10 +54,10 @@ class Store(Sessions, Activities, Participants, Throttle, Attempts, Groups, Room
 
 
 __all__ = [
-    "ACTIVITY_KINDS", "ACTIVITY_STATES", "DEFAULT_PROFILE", "JOIN_CODE_ALPHABET", "JOIN_CODE_LENGTH",
+    "ACTIVITY_KINDS", "ACTIVITY_STATES", "TRANSITIONS", "ActivityKind", "ActivityState", "DEFAULT_PROFILE", "JOIN_CODE_ALPHABET", "JOIN_CODE_LENGTH",
     "PERSONAL_CODE_LENGTH", "PROFILE_CHOICES", "PROFILE_FIELDS", "SESSION_STATES",
     "ActivityNotOpen", "AlreadySubmitted", "InvalidText", "NotAllowed", "NotFound", "Store", "StoreError",
-    "StoreTooNew", "StoreUnavailable", "TimeUp", "TooFast", "TooManyJoins", "TooManyWrongCodes", "UnknownJoinCode",
+    "StoreTooNew", "StoreUnavailable", "TimeUp", "TooFast", "TooManyJoins", "TooManyWrongCodes", "TransitionNotAllowed", "UnknownJoinCode",
     "UnknownParticipant",
     "free_join_code", "id_from_uid", "make_engine", "new_id", "new_join_code", "new_personal_code",
     "normalise_join_code", "normalise_url", "same_answer",

@@ -110,13 +110,7 @@ class GroupsPanel(w.VBox):
         else:
             split = split_into_groups(self._people(), self.count.value, self.method.value, seed)
             wanted = [(f"Group {i}", members) for i, members in enumerate(split, 1)]
-        existing = {g["name"]: g for g in store.list_groups(activity_id)}
-        for name, members in wanted:
-            group = existing.get(name) or store.add_group(activity_id, name)
-            store.set_group_members(group["id"], members)
-        for name, group in existing.items():
-            if name not in dict(wanted):
-                store.set_group_members(group["id"], [])
+        store.form_groups(activity_id, wanted)
         self.app.refresh(force=True)
 
     def _draw_board(self) -> None:

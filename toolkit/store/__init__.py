@@ -47,9 +47,11 @@ from .progress import Progress
 from .room_questions import RoomQuestions
 from .sessions import SESSION_STATES, Sessions
 from .throttle import Throttle
+from .workflows import Workflows
 
 
-class Store(Sessions, Activities, Participants, Throttle, Attempts, Groups, RoomQuestions, Progress):
+class Store(Sessions, Activities, Participants, Throttle, Attempts, Groups, RoomQuestions, Progress,
+            Workflows):
     """The service the apps call: one object with every noun's verbs."""
 
 

@@ -7,6 +7,7 @@ import json
 import logging
 import math
 import secrets
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -116,6 +117,7 @@ class StoreCore:
         self.engine = make_engine(url)
         self._writer = self.engine.execution_options(write=True)
         self._queue = WriterQueue(self.sqlite_path)
+        self._local = threading.local()  # the open transaction of this thread, which verbs called in it join
         self._banks: dict[str, Bank] = {}
         self.keep_backups = keep_backups
         self.backup_problem: str | None = None  # why the last automatic backup failed, if it did
@@ -164,20 +166,37 @@ class StoreCore:
     @contextmanager
     def transaction(self, timeout: float | None = None) -> Iterator[sa.Connection]:
         """A write transaction: all of it is stored, or none (an error rolls it back); with a `timeout`,
-        StoreUnavailable once the store has been locked that long. Verbs that make several writes take one."""
+        StoreUnavailable once the store has been locked that long.
+
+        Verbs called inside an open transaction (in the same thread) join it, reads too: a workflow that calls
+        several verbs in `with store.transaction():` stores all of their writes or none (store/workflows.py).
+        """
+        joined = getattr(self._local, "connection", None)
+        if joined is not None:
+            yield joined
+            return
         writer = self._writer if timeout is None else self._writer.execution_options(busy_timeout_s=timeout)
         try:
             with self._queue.turn(timeout), writer.begin() as c:
                 if timeout is not None and self.dialect == "postgresql":
                     c.exec_driver_sql(f"SET LOCAL lock_timeout = {int(timeout * 1000)}")
                     c.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout * 1000) + 1000}")
-                yield c
+                self._local.connection = c
+                try:
+                    yield c
+                finally:
+                    self._local.connection = None
         except sa.exc.OperationalError as e:
             raise StoreUnavailable(f"The store did not save this, try again ({e.orig}).") from e
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
-        """A connection for reading; StoreUnavailable when the database does not answer."""
+        """A connection for reading (inside an open transaction, that transaction's, so it sees what the
+        transaction wrote); StoreUnavailable when the database does not answer."""
+        joined = getattr(self._local, "connection", None)
+        if joined is not None:
+            yield joined
+            return
         try:
             with self.engine.connect() as c:
                 yield c

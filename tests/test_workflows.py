@@ -118,3 +118,28 @@ def test_a_verb_alone_still_stores_at_once_and_another_thread_is_not_joined(stor
         assert len(store.list_sessions(workshop["id"])) == 1  # this thread sees its own write
     assert seen == [0]  # the other thread read beside the transaction, before it was stored
     assert len(store.list_sessions(workshop["id"])) == 1
+
+
+def test_the_prepare_panel_prepares_in_one_go_and_a_refusal_half_way_leaves_nothing(store, monkeypatch):
+    from helpers import TEST_BANKS
+
+    from toolkit.apps.coach import CoachApp
+    from toolkit.store import StoreError
+
+    app = CoachApp(store=store, banks_dir=TEST_BANKS, join_url="http://192.168.43.1:8866/", start_polling=False)
+    app.prepare.workshop_title.value = "Victim identification"
+    real, calls = store.add_activity, []
+
+    def refused_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise StoreError("The store refused the second activity.")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "add_activity", refused_second)
+    assert app.prepare.create() is None
+    assert "The store refused the second activity." in app.message.value
+    assert counts(store)["workshops"] == counts(store)["sessions"] == counts(store)["activities"] == 0
+    monkeypatch.undo()
+    session = app.prepare.create()
+    assert len(store.list_activities(session["id"])) >= 2 and len(store.list_workshops()) == 1

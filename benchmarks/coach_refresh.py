@@ -71,7 +71,7 @@ def measure(n: int, tab: str, ticks: int) -> dict:
         app.show_session(session["id"])
         app.nav.value = tab
         counter = Statements(store.engine)
-        bank = store.get_bank(pre["bank_hash"])
+        bank = store.find_bank(pre["bank_hash"])
         idle, changed = [], []
         for i in range(ticks):
             counter.reset()

@@ -51,12 +51,12 @@ def measure(url: str, joins: int) -> None:
     plain = timed(lambda i: store.join(code, f"P{i}", rank="ASI", organisation="FIA"), joins)
     counted = timed(lambda i: store.join(code, f"C{i}", rank="ASI", organisation="FIA",
                                          client=f"10.{run}.{i}"), joins)
-    find_plain = timed(lambda i: store.find_session(code), joins)
-    find_counted = timed(lambda i: store.find_session(code, client=f"10.{run}.{i}"), joins)
+    find_plain = timed(lambda i: store.find_session_by_code(code), joins)
+    find_counted = timed(lambda i: store.find_session_by_code(code, client=f"10.{run}.{i}"), joins)
 
     def wrong(i: int) -> None:
         with contextlib.suppress(UnknownJoinCode):
-            store.find_session("ZZZZZZ", client=f"11.{run}.{i}")
+            store.find_session_by_code("ZZZZZZ", client=f"11.{run}.{i}")
 
     wrong_counted = timed(wrong, joins)
     print(f"  join, no address (baseline): {ms(plain)}")

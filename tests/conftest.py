@@ -83,7 +83,7 @@ def session_with_pretest(store, all_types_bank):
     session = store.add_session(workshop["id"], "Day 1")
     activity = store.add_activity(session["id"], all_types_bank, "pretest")
     store.open_activity(activity["id"])
-    return store, session, store.get_activity(activity["id"])
+    return store, session, store.find_activity(activity["id"])
 
 
 # ---------------------------------------------------------------- a real `toolkit serve` and a real browser

@@ -170,14 +170,14 @@ def test_submit_waits_for_an_answer_that_is_still_being_saved(session_with_prete
         app.submit_button.click()
         app.confirm_yes.click()
         assert "Some answers are still being saved" in app.confirm.children[0].value
-    assert store.get_attempt(app.attempt["id"])["submitted_at"] is None
+    assert store.find_attempt(app.attempt["id"])["submitted_at"] is None
     app.submit_button.click()
     app.confirm_yes.click()  # the store is free: the waiting answer is saved first, then the attempt submitted
     assert store.latest_answers(app.attempt["id"]) == {"consent": True, "kiln": "tip"}
-    assert store.get_attempt(app.attempt["id"])["submitted_at"] is not None
+    assert store.find_attempt(app.attempt["id"])["submitted_at"] is not None
     assert "Your answers are submitted" in app.body.children[0].value
     app.refresh()  # the polling loop sends the position that waited
-    assert store.get_attempt(app.attempt["id"])["position"] == 9
+    assert store.find_attempt(app.attempt["id"])["position"] == 9
 
 
 def test_a_group_edit_while_the_store_is_locked_is_saved_when_it_is_free(store, case_bank):
@@ -200,7 +200,7 @@ def test_a_group_edit_while_the_store_is_locked_is_saved_when_it_is_free(store, 
     amna.refresh()
     assert "Saved by you" in amna.group_view.saved_lines["classification"].value
     assert store.group_answers(group["id"])["classification"]["response"] == "tip"
-    with store._read() as c:
+    with store.read() as c:
         assert c.execute(sa.select(sa.func.count()).select_from(t.group_answers)).scalar() == 1
 
 

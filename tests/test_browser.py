@@ -71,7 +71,7 @@ def test_a_phone_joins_and_answers_and_the_coach_sees_the_count_change(served, b
 
     store = Store(served["db"])
     participant = store.session_participants(served["session"]["id"])[0]
-    attempt = store.find_attempt(store.current_activity(served["session"]["id"])["id"], participant["id"])
+    attempt = store.get_attempt(store.current_activity(served["session"]["id"])["id"], participant["id"])
     assert store.latest_answers(attempt["id"]) == {"consent": True, "kiln": "tip"}
 
 
@@ -128,7 +128,7 @@ def test_every_question_type_then_submit_in_urdu_and_nothing_secret_reaches_the_
     page.get_by_role("button", name="ہاں، جمع کریں").click()
     expect(page.get_by_text("شکریہ۔ آپ کے جوابات جمع ہو گئے ہیں۔")).to_be_visible()
 
-    attempt = store.find_attempt(quiz["id"], store.session_participants(session["id"])[0]["id"])
+    attempt = store.get_attempt(quiz["id"], store.session_participants(session["id"])[0]["id"])
     assert attempt["submitted_at"] is not None
     assert store.latest_answers(attempt["id"]) == {
         "consent": True, "kiln": "tip", "border": "som", "elements": ["act", "means", "purpose"],
@@ -169,7 +169,7 @@ def test_two_phones_edit_one_group_answer_and_see_each_other(served, browser):
     expect(amna.get_by_text("Saved by Bilal")).to_be_visible(timeout=10_000)
     expect(amna.get_by_placeholder("Type your answer")).to_have_value(
         "The advance grows and the family cannot leave: debt bondage.", timeout=10_000)
-    group = store.find_group(exercise["id"], people["Amna"])
+    group = store.get_group(exercise["id"], people["Amna"])
     latest = store.group_answers(group["id"])
     assert latest["classification"]["response"] == "tip" and latest["classification"]["display_name"] == "Amna"
     assert latest["reasoning"]["display_name"] == "Bilal"
@@ -299,7 +299,7 @@ def test_an_open_box_counts_its_characters_while_typing_and_takes_no_more_than_i
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("✓ Saved")).to_be_visible()
     participant = [p for p in store.session_participants(session["id"]) if p["display_name"] == "Nadia"][0]
-    assert store.latest_answers(store.find_attempt(quiz["id"], participant["id"])["id"]) == {"comment": "Debt bondage"}
+    assert store.latest_answers(store.get_attempt(quiz["id"], participant["id"])["id"]) == {"comment": "Debt bondage"}
 
 
 def test_a_tap_while_the_store_is_locked_shows_saving_and_is_saved_by_the_kernel_once_it_is_free(served, browser):
@@ -326,8 +326,8 @@ def test_a_tap_while_the_store_is_locked_shows_saving_and_is_saved_by_the_kernel
         other.close()
     expect(page.get_by_text("✓ Saved")).to_be_visible(timeout=20_000)  # sent again by the kernel's polling loop
     participant = [p for p in store.session_participants(session["id"]) if p["display_name"] == "Sana"][0]
-    attempt = store.find_attempt(quiz["id"], participant["id"])
-    with store._read() as c:
+    attempt = store.get_attempt(quiz["id"], participant["id"])
+    with store.read() as c:
         from toolkit import schema as t
 
         stored = c.execute(sa.select(t.answers.c.response).where(t.answers.c.attempt_id == attempt["id"])).all()

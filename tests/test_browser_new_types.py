@@ -58,4 +58,4 @@ def test_a_word_cloud_grows_on_the_coach_screen_and_a_short_answer_is_scored_aft
     expect(page.get_by_text("Your score: 1 of 1 (100%)")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("internal trafficking is for the provincial police", exact=False)).to_be_visible()
     participant = next(p for p in store.session_participants(session["id"]) if p["display_name"] == "Officer 1")
-    assert store.latest_answers(store.find_attempt(short["id"], participant["id"])["id"]) == {"agency": "fia"}
+    assert store.latest_answers(store.get_attempt(short["id"], participant["id"])["id"]) == {"agency": "fia"}

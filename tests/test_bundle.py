@@ -44,7 +44,7 @@ def _laptop_session(store: Store, bank, title: str = "Day 1") -> dict:
 
 
 def _all_counts(store: Store) -> dict[str, int]:
-    with store._read() as c:
+    with store.read() as c:
         return {t.name: c.execute(sa.select(sa.func.count()).select_from(t)).scalar()
                 for t in schema.metadata.sorted_tables if t.name != "alembic_version"}
 
@@ -71,10 +71,10 @@ def test_a_session_exported_from_sqlite_and_imported_twice_arrives_once_and_whol
     assert first["added"] == exported["counts"]
     # Row for row the same session, whichever database holds it (times compared in UTC).
     assert session_rows(store, session["id"]) == session_rows(source, session["id"])
-    attempt = store.find_attempt(store.list_activities(session["id"])[0]["id"],
+    attempt = store.get_attempt(store.list_activities(session["id"])[0]["id"],
                                  store.session_participants(session["id"])[1]["id"])
     assert store.latest_answers(attempt["id"]) == {"kiln": "tip", "elements": ["act", "means"]}
-    assert store.find_session(session["join_code"])["id"] == session["id"]  # still open, same code
+    assert store.find_session_by_code(session["join_code"])["id"] == session["id"]  # still open, same code
 
 
 def test_a_later_bundle_of_the_same_session_adds_only_what_is_new(laptop, store, tmp_path):
@@ -92,7 +92,7 @@ def test_a_later_bundle_of_the_same_session_adds_only_what_is_new(laptop, store,
     done = import_bundle(store, tmp_path / "evening.gz")
     assert {k: v for k, v in done["added"].items() if v} == {"participants": 1, "attendance": 1, "attempts": 1,
                                                             "answers": 1}
-    assert store.get_session(session["id"])["state"] == "closed"
+    assert store.find_session(session["id"])["state"] == "closed"
     assert [a["state"] for a in store.list_activities(session["id"])] == ["revealed", "closed"]
     assert session_rows(store, session["id"]) == session_rows(source, session["id"])
 
@@ -101,10 +101,10 @@ def test_sessions_from_two_laptops_merge_and_an_open_code_clash_gets_a_new_code(
     a = Store(f"sqlite:///{tmp_path}/a/toolkit.db")
     b = Store(f"sqlite:///{tmp_path}/b/toolkit.db")
     sa_, sb = _laptop_session(a, all_types_bank, "Quetta"), _laptop_session(b, all_types_bank, "Karachi")
-    with b._write() as c:  # both laptops drew the same code
+    with b.transaction() as c:  # both laptops drew the same code
         c.execute(schema.sessions.update().where(schema.sessions.c.id == sb["id"]).values(join_code=sa_["join_code"]))
     closed = _laptop_session(b, all_types_bank, "Karachi, last month")
-    with b._write() as c:
+    with b.transaction() as c:
         c.execute(schema.sessions.update().where(schema.sessions.c.id == closed["id"])
                   .values(join_code=sa_["join_code"], state="closed"))
     for src, s, name in ((a, sa_, "a"), (b, sb, "b"), (b, closed, "c")):
@@ -115,8 +115,8 @@ def test_sessions_from_two_laptops_merge_and_an_open_code_clash_gets_a_new_code(
     assert clash["recoded_from"] == sa_["join_code"] and clash["join_code"] != sa_["join_code"]
     kept = import_bundle(store, tmp_path / "c.gz")
     assert kept["recoded_from"] is None and kept["join_code"] == sa_["join_code"]  # a closed session keeps its code
-    assert store.find_session(sa_["join_code"])["id"] == sa_["id"]  # the code people know still leads there
-    assert store.find_session(clash["join_code"])["id"] == sb["id"]
+    assert store.find_session_by_code(sa_["join_code"])["id"] == sa_["id"]  # the code people know still leads there
+    assert store.find_session_by_code(clash["join_code"])["id"] == sb["id"]
     assert import_bundle(store, tmp_path / "b.gz")["join_code"] == clash["join_code"]  # stable on re-import
     assert len(store.list_sessions()) == 3
     assert _all_counts(store)["banks"] == 1  # the same bank content is kept once
@@ -206,7 +206,7 @@ def test_a_code_several_sessions_have_had_asks_for_the_session_id(sqlite_store, 
     first = _laptop_session(store, all_types_bank, "Monday")
     store.close_session(first["id"])
     second = _laptop_session(store, all_types_bank, "Tuesday")
-    with store._write() as c:
+    with store.transaction() as c:
         c.execute(schema.sessions.update().where(schema.sessions.c.id == second["id"])
                   .values(join_code=first["join_code"]))
     with pytest.raises(StoreError, match="Pass the session id instead"):

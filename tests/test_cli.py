@@ -62,6 +62,6 @@ def test_demo_seeds_a_session_with_an_open_pretest(tmp_path):
 
     store = Store(config.sqlite_url(tmp_path))
     code = result.output.strip().split()[-1].rstrip(".")
-    session = store.find_session(code)
+    session = store.find_session_by_code(code)
     current = store.current_activity(session["id"])
     assert current["kind"] == "pretest" and current["state"] == "open"

@@ -54,7 +54,7 @@ def test_prepare_a_workshop_with_its_profile_questions_activities_and_time_limit
     kiln = next(k for k in prep.cases if k[1] == "kiln-kasur")
     prep.cases[kiln].value = True
     session = prep.create()
-    workshop = store.get_workshop(session["workshop_id"])
+    workshop = store.find_workshop(session["workshop_id"])
     assert (workshop["place"], workshop["starts_on"], workshop["cohort"]) == ("Quetta", date(2026, 11, 24), "Balochistan 2026")
     assert workshop["profile_fields"] == {"sex": "required", "organisation": "optional", "rank": "optional",
                                           "province": "optional"}
@@ -62,7 +62,7 @@ def test_prepare_a_workshop_with_its_profile_questions_activities_and_time_limit
     assert [a["kind"] for a in activities] == ["confidence", "pretest", "case_study", "posttest", "confidence", "survey"]
     assert [a["time_limit_s"] for a in activities if a["kind"] in ("pretest", "posttest")] == [1200, 1200]
     assert activities[2]["case_study_id"] == "kiln-kasur"
-    assert {store.get_bank(a["bank_hash"]).id for a in activities[1::2]} >= {"tip-som-prepost-a"}
+    assert {store.find_bank(a["bank_hash"]).id for a in activities[1::2]} >= {"tip-som-prepost-a"}
     assert session["join_code"] in app.join_panel.value
     assert f"http://192.168.43.1:8866/?code={session['join_code']}" in app.join_panel.value
     assert "<svg" in app.join_panel.value  # the QR code, drawn inline
@@ -89,7 +89,7 @@ def test_open_the_pretest_and_watch_answers_and_status_arrive(store):
     pre = store.list_activities(session["id"])[0]
     app.nav.value = "run"
     app.panels["run"].buttons[pre["id"]]["open"].click()
-    assert store.get_activity(pre["id"])["state"] == "open"
+    assert store.find_activity(pre["id"])["state"] == "open"
     phones = [phone(store, session, name) for name in ("Ayesha", "Bilal", "<i>Chand</i>")]
     for p, answer in zip(phones, ("tip", "tip", "som"), strict=True):
         p.input.choose(True)
@@ -107,7 +107,7 @@ def test_open_the_pretest_and_watch_answers_and_status_arrive(store):
     run = app.panels["run"]
     run.move_along.value = late.participant["id"]
     run.board_actions.children[0].children[1].click()  # submit what Dua saved so far
-    assert store.find_attempt(pre["id"], late.participant["id"])["submitted_at"] is not None
+    assert store.get_attempt(pre["id"], late.participant["id"])["submitted_at"] is not None
 
     app.nav.value = "results"
     results = app.panels["results"]
@@ -129,11 +129,11 @@ def test_the_timer_can_be_extended_and_stopped(store):
     run.buttons[pre["id"]]["open"].click()
     assert "⏱ 9:5" in run.clocks[pre["id"]].value or "⏱ 10:00" in run.clocks[pre["id"]].value
     run.buttons[pre["id"]]["extend"].click()
-    assert store.get_activity(pre["id"])["time_limit_s"] == 900
+    assert store.find_activity(pre["id"])["time_limit_s"] == 900
     run.buttons[pre["id"]]["stop_timer"].click()
-    assert store.get_activity(pre["id"])["time_limit_s"] is None
+    assert store.find_activity(pre["id"])["time_limit_s"] is None
     run.buttons[pre["id"]]["extend"].click()  # no limit: five minutes from now
-    assert 295 <= store.get_activity(pre["id"])["time_limit_s"] <= 305
+    assert 295 <= store.find_activity(pre["id"])["time_limit_s"] <= 305
 
 
 def test_pre_vs_post_side_by_side_with_the_class_gain(store):
@@ -257,7 +257,7 @@ def test_presenter_steps_through_questions_and_shows_feedback_after_reveal(store
     assert "A kiln family" in presenter.view.value
     presenter.back.click()
     presenter.reveal.click()
-    assert store.get_activity(pre["id"])["state"] == "revealed"
+    assert store.find_activity(pre["id"])["state"] == "revealed"
     assert "Once any of the means was used, consent does not matter." in presenter.view.value
 
 
@@ -279,8 +279,8 @@ def test_ending_a_session_frees_its_code_and_keeps_its_answers(session_with_pret
     app.nav.value = "run"
     run = app.panels["run"]
     run.end_button.click()
-    assert store.get_session(session["id"])["state"] == "open"  # nothing happens before confirming
+    assert store.find_session(session["id"])["state"] == "open"  # nothing happens before confirming
     run.end_yes.click()
-    assert store.get_session(session["id"])["state"] == "closed"
+    assert store.find_session(session["id"])["state"] == "closed"
     assert app.session is None and session["join_code"] not in str(app.prepare.session_picker.options)
     assert store.latest_answers(p.attempt["id"]) == {"consent": True}

@@ -45,13 +45,13 @@ def test_a_close_the_full_disk_refused_is_shown_and_the_activity_stays_open(sqli
 
     with _disk_full(store, "UPDATE ACTIVITIES"):
         app.panels["run"].buttons[pre["id"]]["closed"].click()
-    assert store.get_activity(pre["id"])["state"] == "open"
+    assert store.find_activity(pre["id"])["state"] == "open"
     assert "The activity was not closed" in app.message.value
     assert "database or disk is full" in app.message.value and "then press Close again" in app.message.value
     assert store.backup_problem is None  # nothing was closed, so no backup was due
 
     app.panels["run"].buttons[pre["id"]]["closed"].click()  # space freed: it closes, and the message goes
-    assert store.get_activity(pre["id"])["state"] == "closed" and app.message.value == ""
+    assert store.find_activity(pre["id"])["state"] == "closed" and app.message.value == ""
 
 
 def test_a_close_whose_backup_failed_says_so_on_the_console(sqlite_store, all_types_bank, monkeypatch):
@@ -63,7 +63,7 @@ def test_a_close_whose_backup_failed_says_so_on_the_console(sqlite_store, all_ty
 
     monkeypatch.setattr("toolkit.store.core.backup_sqlite", no_space)
     app.panels["run"].buttons[pre["id"]]["closed"].click()
-    assert store.get_activity(pre["id"])["state"] == "closed"  # the close itself is never held up by a backup
+    assert store.find_activity(pre["id"])["state"] == "closed"  # the close itself is never held up by a backup
     assert store.backup_problem.endswith("[Errno 28] No space left on device")
     assert "The activity is closed, but no backup copy of the store was made" in app.message.value
     assert "No space left on device" in app.message.value and "toolkit backup" in app.message.value
@@ -78,5 +78,5 @@ def test_ending_the_session_when_the_disk_is_full_says_so_and_the_session_stays_
     with _disk_full(store, "UPDATE SESSIONS"):
         run.end_button.click()
         run.end_yes.click()
-    assert store.get_session(app.session["id"])["state"] == "open"
+    assert store.find_session(app.session["id"])["state"] == "open"
     assert "The session was not ended" in app.message.value and "database or disk is full" in app.message.value

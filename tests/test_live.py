@@ -9,7 +9,7 @@ from toolkit.live import IDLE_AFTER_S, status_board
 
 def test_a_person_who_saved_nothing_for_two_minutes_is_shown_idle_and_a_submitted_one_never(session_with_pretest):
     store, session, pre = session_with_pretest
-    first = next(q for q in store.get_bank(pre["bank_hash"]).questions if q.options)
+    first = next(q for q in store.find_bank(pre["bank_hash"]).questions if q.options)
     people = {name: store.join(session["join_code"], name) for name in ("Amna", "Bilal", "Chand", "Dua")}
     attempts = {name: store.start_attempt(pre["id"], people[name]["id"]) for name in ("Amna", "Bilal", "Chand")}
     for name in ("Amna", "Bilal", "Chand"):

@@ -80,7 +80,7 @@ def marked(tmp_path):
             store.submit_attempt(attempt["id"])
     question = store.ask(session["id"], people[0]["id"], "Who refers?", anonymous=False)
     tables = schema
-    with store._write() as c:  # what a bundle imported before the checks, or an older store, could hold
+    with store.transaction() as c:  # what a bundle imported before the checks, or an older store, could hold
         c.execute(tables.workshops.update().values(title=payload("workshop"), place=payload("place"),
                                                    organiser=payload("organiser"), cohort=payload("cohort")))
         c.execute(tables.sessions.update().values(title=payload("session")))
@@ -120,7 +120,7 @@ def _html_values(widget) -> list[str]:
 
 def test_the_coach_console_shows_every_stored_value_as_text_on_every_tab(marked):
     store, session, activities = marked
-    with store._write() as c:  # an unknown kind and state, as a bundle could carry them before the checks
+    with store.transaction() as c:  # an unknown kind and state, as a bundle could carry them before the checks
         c.execute(schema.activities.update().where(schema.activities.c.id == activities["survey"]["id"])
                   .values(kind=payload("kind"), state=payload("state")))
     app = CoachApp(store=store, banks_dir=TEST_BANKS, start_polling=False)

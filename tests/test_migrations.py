@@ -85,25 +85,25 @@ def test_a_store_at_the_first_revision_keeps_its_data_when_upgraded(empty_url, a
     old.save_answer(attempt["id"], "kiln", "tip", uid="a1")
     # Only the service kept codes unique among open sessions then: a pair raced in on PostgreSQL.
     second = old.add_session(workshop["id"], "Coaching 2")
-    with old._write() as c:
+    with old.transaction() as c:
         c.execute(schema.sessions.update().where(schema.sessions.c.id == first["id"])
                   .values(created_at=first["created_at"].replace(year=2025)))
         c.execute(schema.sessions.update().where(schema.sessions.c.id == second["id"])
                   .values(join_code=first["join_code"]))
-    assert old.find_session(first["join_code"])["id"] == second["id"]  # the newest one answers the code
+    assert old.find_session_by_code(first["join_code"])["id"] == second["id"]  # the newest one answers the code
     old.close()
     assert not _one_open_session_per_code(empty_url)
 
     store = Store(empty_url)
     assert store.revision() == migrations.HEAD
     assert _one_open_session_per_code(empty_url)
-    assert store.find_session(first["join_code"])["id"] == second["id"]  # the code still leads where it did
-    moved = store.get_session(first["id"])["join_code"]
-    assert moved != first["join_code"] and store.find_session(moved)["id"] == first["id"]
+    assert store.find_session_by_code(first["join_code"])["id"] == second["id"]  # the code still leads where it did
+    moved = store.find_session(first["id"])["join_code"]
+    assert moved != first["join_code"] and store.find_session_by_code(moved)["id"] == first["id"]
     assert store.find_participant(p["token"])["display_name"] == "Sana"
     assert store.latest_answers(attempt["id"]) == {"kiln": "tip"}
-    assert store.get_bank(activity["bank_hash"]).hash == all_types_bank.hash
-    with pytest.raises(sa.exc.IntegrityError), store._write() as c:  # the database itself now refuses a pair
+    assert store.find_bank(activity["bank_hash"]).hash == all_types_bank.hash
+    with pytest.raises(sa.exc.IntegrityError), store.transaction() as c:  # the database itself now refuses a pair
         c.execute(schema.sessions.update().where(schema.sessions.c.id == second["id"]).values(join_code=moved))
     store.close()
 
@@ -121,7 +121,7 @@ def test_a_store_made_by_toolkit_0_1_before_migrations_opens(empty_url, all_type
 
     store = Store(empty_url)
     assert store.revision() == migrations.HEAD
-    assert store.find_session(session["join_code"])["id"] == session["id"]
+    assert store.find_session_by_code(session["join_code"])["id"] == session["id"]
     store.close()
 
 

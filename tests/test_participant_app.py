@@ -51,7 +51,7 @@ def test_join_with_the_code_in_the_address_then_answer_every_type(session_with_p
     assert "You answered 9 of 9 questions." in app.body.children[0].value
     app.submit_button.click()
     app.confirm_yes.click()
-    assert store.get_attempt(app.attempt["id"])["submitted_at"] is not None
+    assert store.find_attempt(app.attempt["id"])["submitted_at"] is not None
     assert "Your answers are submitted" in app.body.children[0].value
     assert "Your score" not in app.body.children[0].value  # nothing before the coach reveals
 
@@ -237,9 +237,9 @@ def test_a_time_limit_counts_down_and_ends_at_the_review(store, all_types_bank):
     assert 295 <= app.seconds_left() <= 300
     assert "left" in app.clock.value
     with store.engine.begin() as c:  # the coach opened it six minutes ago
-        opened = store.get_activity(activity["id"])["opened_at"] - timedelta(minutes=6)
+        opened = store.find_activity(activity["id"])["opened_at"] - timedelta(minutes=6)
         c.execute(sa.update(schema.activities).where(schema.activities.c.id == activity["id"]).values(opened_at=opened))
-    app.activity = store.get_activity(activity["id"])
+    app.activity = store.find_activity(activity["id"])
     app.refresh()
     assert app.seconds_left() == 0
     assert "Time is up" in app.clock.value
@@ -278,7 +278,7 @@ def test_after_time_is_up_the_review_has_no_way_back_and_a_late_tap_is_not_saved
     assert store.latest_answers(app.attempt["id"]) == {"consent": True}
     app.submit_button.click()
     app.confirm_yes.click()  # handing in after the deadline is what time up asks for
-    assert store.get_attempt(app.attempt["id"])["submitted_at"] is not None
+    assert store.find_attempt(app.attempt["id"])["submitted_at"] is not None
 
 
 def test_an_answer_the_store_refuses_as_late_tells_the_phone_that_time_is_up(store, all_types_bank, monkeypatch):
@@ -350,7 +350,7 @@ def test_two_members_edit_one_group_answer_and_see_each_other(store, case_bank):
     amna.refresh()
     assert view_a.inputs["classification"].response == "both"
     assert view_a.inputs["reasoning"].response == "Debt bondage: the debt keeps growing."
-    group = store.find_group(activity["id"], amna.participant["id"])
+    group = store.get_group(activity["id"], amna.participant["id"])
     assert store.group_answers(group["id"])["classification"]["response"] == "both"
     store.reveal_activity(activity["id"])
     amna.refresh()

@@ -61,7 +61,7 @@ def test_every_scored_question_is_a_row_with_the_points_of_the_latest_answer(sma
     bilal = answers[answers["participant_id"] == who["bilal"]]
     assert bilal["points"].sum() == 2.0 and not bilal["submitted"].any()
     # the same as the scorer counts the whole attempt
-    attempt = store.find_attempt(answers["activity_id"].iloc[0], who["ayesha"])
+    attempt = store.get_attempt(answers["activity_id"].iloc[0], who["ayesha"])
     total = score_attempt(bank.questions, store.latest_answers(attempt["id"]))
     assert mine["points"].sum() == pytest.approx(total.points)
 
@@ -100,7 +100,7 @@ def test_moment_from_the_title_else_from_the_place_among_the_activities():
 def test_the_series_frames_agree_with_the_store(series, results):
     quetta = by_place(results, "Quetta")
     pre = quetta.activities.set_index("activity_kind").loc["pretest", "activity_id"]
-    bank = series.get_bank(quetta.activities.set_index("activity_kind").loc["pretest", "bank_hash"])
+    bank = series.find_bank(quetta.activities.set_index("activity_kind").loc["pretest", "bank_hash"])
     attempts = series.list_attempts(pre)
     rows = quetta.answers[quetta.answers["activity_id"] == pre]
     assert len(rows) == len(attempts) * len(bank.scored_questions) == 23 * 26  # one came after the pre-test

@@ -101,7 +101,7 @@ def check(store, bank):
     session = store.add_session(workshop["id"], "Day 2")
     activity = store.add_activity(session["id"], bank, "check")
     store.open_activity(activity["id"])
-    return store, session, store.get_activity(activity["id"])
+    return store, session, store.find_activity(activity["id"])
 
 
 def test_the_phone_types_a_bounded_answer_and_sees_the_verdict_and_feedback_after_reveal(check):

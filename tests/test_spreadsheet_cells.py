@@ -84,7 +84,7 @@ def test_the_workbook_holds_no_formula_and_shows_each_text_exactly_as_typed(type
 
 def test_a_nul_in_a_stored_name_is_written_to_the_workbook_as_a_replacement_character(typed, tmp_path):
     store, _workshop, _session, people = typed
-    with store._write() as c:  # as an older store or an imported bundle may hold it: the store refuses it today
+    with store.transaction() as c:  # as an older store or an imported bundle may hold it: the store refuses it today
         c.execute(schema.participants.update().where(schema.participants.c.id == people[1]["id"])
                   .values(display_name="Bil\x00al\x07"))
     path = export(load_results(store), "xlsx", tmp_path / "nul.xlsx")
@@ -94,7 +94,7 @@ def test_a_nul_in_a_stored_name_is_written_to_the_workbook_as_a_replacement_char
 
 def test_the_export_command_writes_a_workbook_with_a_nul_in_a_name(typed, tmp_path):
     store, _workshop, _session, people = typed
-    with store._write() as c:
+    with store.transaction() as c:
         c.execute(schema.participants.update().where(schema.participants.c.id == people[1]["id"])
                   .values(display_name="Bil\x00al"))
     out = tmp_path / "series.xlsx"

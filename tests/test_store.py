@@ -29,7 +29,7 @@ def test_join_and_answer_round_trip(session_with_pretest, all_types_bank):
     assert store.latest_answers(attempt["id"]) == {"elements": ["act", "means", "purpose"],
                                                    "agencies": {"internal": "police"}}
     assert [a["response"] for a in store.answer_history(attempt["id"])][0] == ["act", "means"]  # history kept
-    assert store.get_bank(activity["bank_hash"]).question("nrm").key == all_types_bank.question("nrm").key
+    assert store.find_bank(activity["bank_hash"]).question("nrm").key == all_types_bank.question("nrm").key
 
 
 def test_the_same_answer_sent_twice_is_stored_once(session_with_pretest):
@@ -61,7 +61,7 @@ def test_opening_an_activity_closes_the_other_open_one(session_with_pretest, all
     post = store.add_activity(session["id"], all_types_bank, "posttest")
     assert store.current_activity(session["id"])["id"] == pre["id"]
     store.open_activity(post["id"])
-    assert store.get_activity(pre["id"])["state"] == "closed"
+    assert store.find_activity(pre["id"])["state"] == "closed"
     assert store.current_activity(session["id"])["id"] == post["id"]
     store.close_activity(post["id"])
     assert store.current_activity(session["id"]) is None
@@ -80,7 +80,7 @@ def test_join_codes_are_short_unambiguous_and_unique_among_open_sessions(store):
 
 def test_unknown_codes_and_tokens_are_named_errors(store):
     with pytest.raises(UnknownJoinCode, match="No open session has the code ZZZZZZ"):
-        store.find_session("zzz zzz")
+        store.find_session_by_code("zzz zzz")
     with pytest.raises(UnknownParticipant):
         store.find_participant("nope")
 
@@ -143,7 +143,7 @@ def test_groups_share_one_answer_per_prompt_with_who_saved_it(store, all_types_b
     store.set_group_members(g2["id"], [c["id"], b["id"]])  # Bushra moves to group 2
     assert {g["name"]: sorted(g["members"]) for g in store.list_groups(activity["id"])} == {
         "Group 1": [a["id"]], "Group 2": sorted([b["id"], c["id"]])}
-    assert store.find_group(activity["id"], b["id"])["id"] == g2["id"]
+    assert store.get_group(activity["id"], b["id"])["id"] == g2["id"]
     with pytest.raises(ActivityNotOpen):
         store.save_group_answer(g2["id"], b["id"], "kiln", "som")
     store.open_activity(activity["id"])
@@ -239,11 +239,11 @@ def test_ending_a_session_closes_its_activity_and_frees_its_code(session_with_pr
     store, session, activity = session_with_pretest
     closed = store.close_session(session["id"])
     assert closed["state"] == "closed"
-    assert store.get_activity(activity["id"])["state"] == "closed"
+    assert store.find_activity(activity["id"])["state"] == "closed"
     with pytest.raises(UnknownJoinCode):
-        store.find_session(session["join_code"])
+        store.find_session_by_code(session["join_code"])
     assert store.reopen_session(session["id"])["join_code"] == session["join_code"]  # still free: kept
-    assert store.find_session(session["join_code"])["id"] == session["id"]
+    assert store.find_session_by_code(session["join_code"])["id"] == session["id"]
     with pytest.raises(StoreError, match="open, closed"):
         store.set_session_state(session["id"], "paused")
 
@@ -253,12 +253,12 @@ def test_a_reopened_session_whose_code_was_taken_meanwhile_gets_a_new_one(store)
     old = store.add_session(workshop["id"], "Monday")
     store.close_session(old["id"])
     new = store.add_session(workshop["id"], "Tuesday")
-    with store._write() as c:  # Tuesday happens to draw Monday's code, free since Monday ended
+    with store.transaction() as c:  # Tuesday happens to draw Monday's code, free since Monday ended
         c.execute(schema.sessions.update().where(schema.sessions.c.id == new["id"]).values(join_code=old["join_code"]))
     reopened = store.reopen_session(old["id"])
     assert reopened["join_code"] != old["join_code"]
-    assert store.find_session(old["join_code"])["id"] == new["id"]
-    assert store.find_session(reopened["join_code"])["id"] == old["id"]
+    assert store.find_session_by_code(old["join_code"])["id"] == new["id"]
+    assert store.find_session_by_code(reopened["join_code"])["id"] == old["id"]
 
 
 def test_attempts_of_an_activity_say_how_far_each_person_got(session_with_pretest):
@@ -288,7 +288,7 @@ def test_a_save_after_the_deadline_is_refused_after_a_few_seconds_grace(store, a
     from datetime import timedelta
 
     import toolkit.store.attempts
-    import toolkit.store.core
+    import toolkit.store.groups
     from toolkit.deadline import GRACE_S
     from toolkit.store import TimeUp
 
@@ -318,7 +318,7 @@ def test_a_save_after_the_deadline_is_refused_after_a_few_seconds_grace(store, a
     monkeypatch.undo()
     case = store.open_activity(case["id"])
     group = store.add_group(case["id"], "G", [p["id"]])
-    monkeypatch.setattr(toolkit.store.core, "now", lambda: case["opened_at"] + timedelta(seconds=60 + GRACE_S))
+    monkeypatch.setattr(toolkit.store.groups, "now", lambda: case["opened_at"] + timedelta(seconds=60 + GRACE_S))
     with pytest.raises(TimeUp):
         store.save_group_answer(group["id"], p["id"], "classification", "tip")
     assert store.group_answers(group["id"]) == {}

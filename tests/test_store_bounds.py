@@ -52,7 +52,7 @@ def test_codes_with_a_nul_or_too_long_are_just_wrong(store):
     session = profile_workshop(store)
     for code in (session["join_code"] + "\x00", "\x00", "K" * 5000):
         with pytest.raises(UnknownJoinCode):
-            store.find_session(code)
+            store.find_session_by_code(code)
         with pytest.raises(UnknownParticipant):
             store.find_card(code)
 
@@ -76,26 +76,26 @@ def test_wrong_codes_from_one_address_wait_longer_and_longer_across_kernels(stor
     try:
         for i in range(limits.WRONG_CODES_FREE_PER_ADDRESS):
             with pytest.raises(UnknownJoinCode):
-                (store if i % 2 else other_kernel).find_session("ZZZZZZ", client="10.0.0.7")
+                (store if i % 2 else other_kernel).find_session_by_code("ZZZZZZ", client="10.0.0.7")
         with pytest.raises(TooManyWrongCodes) as e:  # even the right code waits now
-            store.find_session(session["join_code"], client="10.0.0.7")
+            store.find_session_by_code(session["join_code"], client="10.0.0.7")
         assert e.value.retry_after == pytest.approx(2)
-        assert store.find_session(session["join_code"], client="10.0.0.8")["id"] == session["id"]  # another phone
+        assert store.find_session_by_code(session["join_code"], client="10.0.0.8")["id"] == session["id"]  # another phone
         now[0] += 2
         with pytest.raises(UnknownJoinCode):
-            other_kernel.find_session("ZZZZZY", client="10.0.0.7")
+            other_kernel.find_session_by_code("ZZZZZY", client="10.0.0.7")
         with pytest.raises(TooManyWrongCodes) as e:
-            other_kernel.find_session(session["join_code"], client="10.0.0.7")
+            other_kernel.find_session_by_code(session["join_code"], client="10.0.0.7")
         assert e.value.retry_after == pytest.approx(4)  # the wait doubles
         with pytest.raises(TooManyWrongCodes):  # a join with the code waits as well
             store.join(session["join_code"], "Gul", rank="ASI", client="10.0.0.7")
         now[0] += 4
-        assert store.find_session(session["join_code"], client="10.0.0.7")["id"] == session["id"]
+        assert store.find_session_by_code(session["join_code"], client="10.0.0.7")["id"] == session["id"]
         for _ in range(10):
             now[0] += 3600  # the count empties after an hour
             with pytest.raises(UnknownJoinCode):
-                store.find_session("ZZZZZX", client="10.0.0.7")
-        assert store.find_session(session["join_code"], client="10.0.0.7")["id"] == session["id"]
+                store.find_session_by_code("ZZZZZX", client="10.0.0.7")
+        assert store.find_session_by_code(session["join_code"], client="10.0.0.7")["id"] == session["id"]
     finally:
         other_kernel.close()
 
@@ -113,7 +113,7 @@ def test_wrong_card_codes_count_like_wrong_join_codes_and_a_stale_link_does_not(
     store.close_session(old["id"])
     for _ in range(30):  # a room reloading yesterday's links is not guessing
         with pytest.raises(UnknownJoinCode):
-            store.find_session(old["join_code"], client="10.0.0.9")
+            store.find_session_by_code(old["join_code"], client="10.0.0.9")
     for _ in range(limits.WRONG_CODES_FREE_PER_ADDRESS):
         with pytest.raises(UnknownParticipant):
             store.find_card("ZZZZZZZZ", client="10.0.0.9")
@@ -168,10 +168,10 @@ def test_the_coach_takes_out_who_never_answered_and_their_votes_go_back(store, a
     store.remove_from_session(session["id"], puppet["id"])
     assert store.room_questions(session["id"])[0]["votes"] == 3
     assert [p["id"] for p in store.session_participants(session["id"])] == [asker["id"], answerer["id"], idle["id"]]
-    assert store.find_attempt(activity["id"], puppet["id"]) is None
-    assert store.list_groups(activity["id"])[0]["members"] == [answerer["id"]] == store.find_group(
+    assert store.get_attempt(activity["id"], puppet["id"]) is None
+    assert store.list_groups(activity["id"])[0]["members"] == [answerer["id"]] == store.get_group(
         activity["id"], answerer["id"])["members"]
-    assert group["id"] == store.find_group(activity["id"], answerer["id"])["id"]
+    assert group["id"] == store.get_group(activity["id"], answerer["id"])["id"]
     with pytest.raises(UnknownParticipant):  # nothing else knew them: their link no longer works
         store.find_participant(puppet["token"])
     with pytest.raises(NotAllowed):
@@ -229,7 +229,7 @@ def test_pages_of_one_phone_trying_codes_at_the_same_moment_take_their_turns(sto
     clocked(store)  # the clock stands still: once a wait starts, it runs for every later try
     for _ in range(limits.WRONG_CODES_FREE_PER_ADDRESS - 1):  # one free try left
         with pytest.raises(UnknownJoinCode):
-            store.find_session("ZZZZZZ", client="10.0.0.70")
+            store.find_session_by_code("ZZZZZZ", client="10.0.0.70")
     kernels = [Store(store.url) for _ in range(6)]
     outcomes: list[str] = []
     start = threading.Barrier(len(kernels))
@@ -238,7 +238,7 @@ def test_pages_of_one_phone_trying_codes_at_the_same_moment_take_their_turns(sto
         kernel.clock = store.clock
         start.wait()
         try:
-            kernel.find_session("ZZZZZY", client="10.0.0.70")
+            kernel.find_session_by_code("ZZZZZY", client="10.0.0.70")
         except UnknownJoinCode:
             outcomes.append("tried")
         except TooManyWrongCodes:
@@ -253,7 +253,7 @@ def test_pages_of_one_phone_trying_codes_at_the_same_moment_take_their_turns(sto
         k.close()
     assert sorted(outcomes) == ["tried"] + ["waits"] * (len(kernels) - 1)
     with pytest.raises(TooManyWrongCodes):
-        store.find_session(session["join_code"], client="10.0.0.70")
+        store.find_session_by_code(session["join_code"], client="10.0.0.70")
 
 
 def test_joins_from_one_address_at_the_same_moment_stop_at_the_bound(store):

@@ -73,7 +73,7 @@ def _env() -> dict:
 
 
 def _answers(store: Store, activity_id: str) -> list[str]:
-    with store._read() as c:
+    with store.read() as c:
         return list(c.execute(sa.select(t.answers.c.uid).join(t.attempts, t.attempts.c.id == t.answers.c.attempt_id)
                               .where(t.attempts.c.activity_id == activity_id)).scalars())
 
@@ -171,7 +171,7 @@ def test_a_backup_taken_while_a_writer_is_busy_holds_only_committed_answers(sqli
     p = store.join(session["join_code"], "Amna")
     attempt = store.start_attempt(activity["id"], p["id"])
     store.save_answer(attempt["id"], "kiln", "tip", uid="committed")
-    with store._write() as c:  # a write in progress, holding the write lock
+    with store.transaction() as c:  # a write in progress, holding the write lock
         c.execute(t.answers.insert().values(uid="pending", attempt_id=attempt["id"], question_id="kiln",
                                             response="som", saved_at=sa.func.now()))
         copy_path = backup_sqlite(store.sqlite_path, keep=5)
@@ -236,7 +236,7 @@ def test_a_short_timeout_is_for_that_write_only(sqlite_store):
     from toolkit.database import BUSY_TIMEOUT_S
 
     def busy_timeout(timeout=None):
-        with sqlite_store._write(timeout) as c:
+        with sqlite_store.transaction(timeout) as c:
             return c.exec_driver_sql("PRAGMA busy_timeout").scalar()
 
     usual = int(BUSY_TIMEOUT_S * 1000)

@@ -25,7 +25,7 @@ def opening(store):
     session = store.add_session(workshop["id"], "Day 1")
     activity = store.add_activity(session["id"], bank, "check")
     store.open_activity(activity["id"])
-    return store, session, store.get_activity(activity["id"]), bank
+    return store, session, store.find_activity(activity["id"]), bank
 
 
 def _send(p, *words):

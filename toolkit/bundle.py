@@ -138,7 +138,7 @@ def session_rows(store: Store, session_id: str) -> dict[str, list[dict]]:
         "votes": sa.select(s.votes).where(s.votes.c.question_id.in_(qs))
         .order_by(s.votes.c.question_id, s.votes.c.participant_id),
     }
-    with store._read() as c:  # one snapshot for every table, even while answers arrive
+    with store.read() as c:  # one snapshot for every table, even while answers arrive
         if c.dialect.name == "postgresql":  # (SQLite's read transaction is one already)
             c.execution_options(isolation_level="REPEATABLE READ")
         return {name: [_to_json(TABLES[name], r._mapping) for r in c.execute(q)] for name, q in queries.items()}
@@ -383,11 +383,11 @@ def import_bundle(store: Store, path: str | Path, key: bytes | None = None, unve
     bundle = read_bundle(path, key, unverified)
     tables = bundle["tables"]
     session = bundle["session"]
-    store._backup_quietly()  # a SQLite store is copied first: an unwanted merge can be undone from backups/
+    store.backup_quietly()  # a SQLite store is copied first: an unwanted merge can be undone from backups/
     added: dict[str, int] = {}
     changed: list[str] = []
     try:
-        with store._write() as c:
+        with store.transaction() as c:
             for name in ("workshops", "banks"):
                 added[name] = _insert_missing(store, c, name, tables[name])
             recoded = _merge_session(store, c, session, added, changed)
@@ -407,7 +407,7 @@ def import_bundle(store: Store, path: str | Path, key: bytes | None = None, unve
             changed += _advance_questions(c, tables["audience_questions"])
     except sa.exc.DBAPIError as e:  # a row the store refused (a broken reference, a value too long)
         raise BadBundle(f"{path} could not be imported; nothing was written. The store refused a row: {e.orig}") from None
-    final = store.get_session(session["id"])
+    final = store.find_session(session["id"])
     return {"session_id": session["id"], "title": session["title"], "join_code": final["join_code"],
             "recoded_from": recoded, "added": added, "changed": changed, "checked": bundle["checked"]}
 
@@ -445,7 +445,7 @@ def _insert_missing(store: Store, c: sa.Connection, name: str, rows: list[dict])
     if not missing:
         return 0
     # ignoring duplicates as well: a unique rule other than the key (one attempt per activity) was checked apart
-    c.execute(store._insert_ignoring_duplicates(TABLES[name]), missing)
+    c.execute(store.insert_ignoring_duplicates(TABLES[name]), missing)
     # what was stored, counted in the store: a row refused by another unique rule is not counted
     return len(_existing(c, name, list(dict.fromkeys(keys))) - have)
 

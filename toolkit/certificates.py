@@ -249,8 +249,8 @@ def make_certificates(store: Store, session_id: str | None = None, out_dir: str 
     if workshop_id is None:
         if session_id is None:
             raise CertificateError("Name a session or a workshop.")
-        workshop_id = store.get_session(session_id)["workshop_id"]
-    workshop = store.get_workshop(workshop_id)
+        workshop_id = store.find_session(session_id)["workshop_id"]
+    workshop = store.find_workshop(workshop_id)
     sessions, people = _workshop_people(store, workshop_id)
     secret = load_secret(data_dir or data_dir_of(store))
     out = Path(out_dir)

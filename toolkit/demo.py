@@ -302,7 +302,7 @@ def _workshop(store: Store, sim: _Simulation, banks: dict, place: str, province:
         for p in stayed:
             sim.take(activities["survey"], banks["survey"], p, lambda q, p=p: _reaction(sim, q, p))
     store.close_session(session["id"])
-    return {"workshop": workshop, "session": store.get_session(session["id"])}
+    return {"workshop": workshop, "session": store.find_session(session["id"])}
 
 
 def _objective_gain(q: Question) -> float:
@@ -357,7 +357,7 @@ def _cohort(store: Store, sim: _Simulation, banks: dict) -> dict:
         for p in here:
             sim.take(post, bank, p, lambda q, p=p: p.ability + 1.1 * p.learning)
         store.close_session(session["id"])
-        sessions.append(store.get_session(session["id"]))
+        sessions.append(store.find_session(session["id"]))
         for p in people:  # what the coaching leaves behind for the next session
             p.ability += 0.35 * p.learning
     return {"workshop": workshop, "sessions": sessions}

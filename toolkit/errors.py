@@ -64,6 +64,14 @@ class InvalidText(StoreError):
         self.field, self.reason, self.limit = field, reason, limit
 
 
+class TransitionNotAllowed(NotAllowed):
+    """An activity cannot go from state `current` to state `wanted` (activities.TRANSITIONS)."""
+
+    def __init__(self, message: str, current: str, wanted: str):
+        super().__init__(message)
+        self.current, self.wanted = current, wanted
+
+
 class TimeUp(ActivityNotOpen):
     """The activity's time limit has passed (and the few seconds' grace for an answer already on its way)."""
 

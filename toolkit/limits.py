@@ -108,7 +108,7 @@ class SlidingWindow:
         return max(0.0, self.seconds - (now - window[0]))
 
 
-# ---------------------------------------------------------------- codes and joins (toolkit/store.py, apps/join.py)
+# ---------------------------------------------------------------- codes and joins (toolkit/store/throttle.py, apps/join.py)
 #
 # Guessing a join code: a page gets WRONG_CODES_FREE_PER_PAGE wrong codes, then waits 2, 4, 8 … seconds (at most
 # WRONG_CODE_WAIT_MAX_S) before its next try; so does an address, counted across all its pages and kernels in

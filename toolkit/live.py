@@ -19,7 +19,7 @@ IDLE_AFTER_S = 120
 
 
 def activity_questions(store: Store, activity: dict) -> tuple[Question, ...]:
-    bank = store.get_bank(activity["bank_hash"])
+    bank = store.find_bank(activity["bank_hash"])
     if activity["case_study_id"]:
         return bank.case_study(activity["case_study_id"]).prompts
     return bank.questions
@@ -168,7 +168,7 @@ def pre_post(store: Store, pre: dict, post: dict) -> PrePost:
             continue
         label = f"{i + 1}. {tr((a or b).text)[:70]}" if same_form else f"{i + 1}. {a.id if a else '–'} / {b.id if b else '–'}"
         rows.append((label, pre_right.get(a.id) if a else None, post_right.get(b.id) if b else None))
-    bank = store.get_bank(pre["bank_hash"])
+    bank = store.find_bank(pre["bank_hash"])
     objectives = []
     def mean_for(objective: str, questions, right) -> float | None:
         values = [right[q.id] for q in questions if objective in q.objectives and q.id in right]

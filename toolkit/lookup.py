@@ -15,7 +15,7 @@ from .store import Store, normalise_join_code
 def find_session(store: Store, code_or_id: str) -> dict:
     """The session with this id, or the one session that has had this join code (any state, any case)."""
     try:
-        return store.get_session(code_or_id)
+        return store.find_session(code_or_id)
     except NotFound:
         pass
     code = normalise_join_code(code_or_id)

@@ -29,7 +29,7 @@ def _digest(*parts: str, size: int) -> str:
 def hidden_words(store: Store, activity_id: str, question_id: str) -> set[str]:
     """The (normalised) words of this question the projector does not show."""
     scope = _digest(activity_id, question_id, size=16)
-    with store._read() as c:
+    with store.read() as c:
         rows = c.execute(sa.select(t.store_info.c.value).where(t.store_info.c.name.like(PREFIX + "%"))).scalars().all()
     out = set()
     for value in rows:
@@ -49,7 +49,7 @@ def set_hidden(store: Store, activity_id: str, question_id: str, word: str, hidd
     value = json.dumps([_digest(activity_id, question_id, size=16), word], ensure_ascii=False, separators=(",", ":"))
     if len(value) > _VALUE:
         raise ValueError(f"a word of {len(word)} characters is too long to hide")
-    with store._write() as c:
+    with store.transaction() as c:
         c.execute(sa.delete(t.store_info).where(t.store_info.c.name == name))
         if hidden:
             c.execute(sa.insert(t.store_info).values(name=name, value=value))

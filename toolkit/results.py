@@ -175,7 +175,7 @@ class _Reader:
                 "n_options": len(q.options), "key": q.key, "options": [o.id for o in q.options]})
 
     def activity(self, a: dict, siblings: list[dict], context: dict) -> None:
-        bank = self.store.get_bank(a["bank_hash"])
+        bank = self.store.find_bank(a["bank_hash"])
         moment = moment_of(a, siblings) if a["kind"] in RATED_KINDS else None
         self.rows["activities"].append({
             "activity_id": a["id"], "session_id": context["session_id"], "workshop_id": context["workshop_id"],
@@ -255,7 +255,7 @@ def load_results(store: Store, workshop_ids: Iterable[str] | None = None,
     sessions = set(session_ids) if session_ids is not None else None
     wanted = set(workshop_ids) if workshop_ids is not None else None
     if sessions is not None:
-        wanted = (wanted or set()) | {store.get_session(s)["workshop_id"] for s in sessions}
+        wanted = (wanted or set()) | {store.find_session(s)["workshop_id"] for s in sessions}
     workshops = [w for w in store.list_workshops() if wanted is None or w["id"] in wanted]
     workshops.sort(key=lambda w: (w["starts_on"] is None, w["starts_on"] or w["created_at"].date(), w["created_at"]))
     reader = _Reader(store)

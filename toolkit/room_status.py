@@ -29,7 +29,7 @@ def write_room_status(store: Store, server: str, record: dict) -> None:
     value = json.dumps({**record, "at": round(time.time(), 1)}, separators=(",", ":"))
     if len(value) > _VALUE:
         raise ValueError(f"room status too long for the store ({len(value)} characters)")
-    with store._write() as c:
+    with store.transaction() as c:
         c.execute(sa.delete(t.store_info).where(t.store_info.c.name == name))
         c.execute(sa.insert(t.store_info).values(name=name, value=value))
 
@@ -37,7 +37,7 @@ def write_room_status(store: Store, server: str, record: dict) -> None:
 def room_status(store: Store, now: float | None = None) -> list[dict]:
     """The fresh records of the participant servers, each with its "server"; the full ones first."""
     now = time.time() if now is None else now
-    with store._read() as c:
+    with store.read() as c:
         rows = c.execute(sa.select(t.store_info.c.name, t.store_info.c.value)
                          .where(t.store_info.c.name.like(PREFIX + "%"))).all()
     out = []

@@ -135,8 +135,8 @@ class CoachApp(FollowsStore, w.VBox):
         self.body.children = [self.prepare]
 
     def show_session(self, session_id: str) -> None:
-        self.session = self.store.get_session(session_id)
-        workshop = self.store.get_workshop(self.session["workshop_id"])
+        self.session = self.store.find_session(session_id)
+        workshop = self.store.find_workshop(self.session["workshop_id"])
         self.title.value = (f"<h1>{esc(workshop['title'])} <span class='tk-hint'>{esc(self.session['title'])}, "
                             f"code {esc(self.session['join_code'])}</span></h1>")
         address = join_address(self.join_url, self.session["join_code"])

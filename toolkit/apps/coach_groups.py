@@ -103,18 +103,12 @@ class GroupsPanel(w.VBox):
         else:
             split = split_into_groups(self._people(), self.count.value, self.method.value, seed)
             wanted = [(f"Group {i}", members) for i, members in enumerate(split, 1)]
-        existing = {g["name"]: g for g in store.list_groups(activity_id)}
-        for name, members in wanted:
-            group = existing.get(name) or store.add_group(activity_id, name)
-            store.set_group_members(group["id"], members)
-        for name, group in existing.items():
-            if name not in dict(wanted):
-                store.set_group_members(group["id"], [])
+        store.form_groups(activity_id, wanted)
         self.app.refresh(force=True)
 
     def _draw_board(self) -> None:
         store = self.app.store
-        activity = store.get_activity(self.activity_picker.value)
+        activity = store.find_activity(self.activity_picker.value)
         prompts = activity_questions(store, activity)
         revealed = activity["state"] == "revealed"
         names = display_names(store, self.app.session["id"], self.app.pseudonyms)
@@ -137,7 +131,7 @@ class GroupsPanel(w.VBox):
             cards.append(f"<div class='tk-card tk-group-card' data-group='{esc(g['name'])}'><h3>{esc(g['name'])} "
                          f"<span class='tk-hint'>score {total}</span></h3><div class='tk-hint'>{members}</div>"
                          + "".join(lines) + "</div>")
-        case = store.get_bank(activity["bank_hash"]).case_study(activity["case_study_id"])
+        case = store.find_bank(activity["bank_hash"]).case_study(activity["case_study_id"])
         debrief = f"<div class='tk-card'><h3>Debrief</h3><p>{esc(tr(case.debrief))}</p></div>" if revealed else \
             "<div class='tk-hint'>Reveal the exercise (Run tab) to show the debrief on the participants' phones.</div>"
         self.board.value = (f"<h2>{esc(tr(case.title))} <span class='tk-state tk-state-{esc(activity['state'])}'>"

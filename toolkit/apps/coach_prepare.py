@@ -101,7 +101,8 @@ class PreparePanel(w.VBox):
             self.session_title.value = f"Session {n + 1}"
 
     def create(self) -> dict | None:
-        """Create (or reuse) the workshop, the session and its activities, and go to the join screen."""
+        """Create (or reuse) the workshop, the session and its activities in one transaction (store.prepare_session),
+        and go to the join screen."""
         store = self.app.store
         by_hash = {b.hash: b for b in self.app.banks}
         limit = self.test_minutes.value * 60 or None
@@ -109,37 +110,36 @@ class PreparePanel(w.VBox):
             if self.workshop_picker.value == NEW:
                 if not self.workshop_title.value.strip():
                     raise StoreError("Give the workshop a title.")
-                workshop = store.add_workshop(
-                    self.workshop_title.value, place=self.place.value.strip() or None,
+                where = dict(new_workshop=dict(
+                    title=self.workshop_title.value, place=self.place.value.strip() or None,
                     starts_on=self.starts_on.value, ends_on=self.ends_on.value,
                     organiser=self.organiser.value.strip() or None, cohort=self.cohort.value.strip() or None,
-                    profile_fields={f: b.value for f, b in self.profile.items()})
+                    profile_fields={f: b.value for f, b in self.profile.items()}))
             else:
-                workshop = store.get_workshop(self.workshop_picker.value)
-            session = store.add_session(workshop["id"], self.session_title.value.strip() or "Session")
+                where = dict(workshop_id=self.workshop_picker.value)
+            plan = []
             confidence = self._banks("confidence")[0] if self.confidence.value else None
             if confidence:
-                store.add_activity(session["id"], confidence, "confidence", title="Confidence (before)")
+                plan.append(dict(bank=confidence, kind="confidence", title="Confidence (before)"))
             if self.pretest.value:
                 bank = by_hash[self.pretest.value]
-                store.add_activity(session["id"], bank, "pretest", title=f"Pre-test: {tr(bank.title)}",
-                                   time_limit_s=limit)
+                plan.append(dict(bank=bank, kind="pretest", title=f"Pre-test: {tr(bank.title)}", time_limit_s=limit))
             for (bank_hash, case_id), box in self.cases.items():
                 if box.value:
                     case = by_hash[bank_hash].case_study(case_id)
-                    store.add_activity(session["id"], by_hash[bank_hash], "case_study", case_study_id=case_id,
-                                       title=f"Case study: {tr(case.title)}")
+                    plan.append(dict(bank=by_hash[bank_hash], kind="case_study", case_study_id=case_id,
+                                     title=f"Case study: {tr(case.title)}"))
             for bank_hash, box in self.checks.items():
                 if box.value:
-                    store.add_activity(session["id"], by_hash[bank_hash], "check")
+                    plan.append(dict(bank=by_hash[bank_hash], kind="check"))
             if self.posttest.value:
                 bank = by_hash[self.posttest.value]
-                store.add_activity(session["id"], bank, "posttest", title=f"Post-test: {tr(bank.title)}",
-                                   time_limit_s=limit)
+                plan.append(dict(bank=bank, kind="posttest", title=f"Post-test: {tr(bank.title)}", time_limit_s=limit))
             if confidence:
-                store.add_activity(session["id"], confidence, "confidence", title="Confidence (after)")
+                plan.append(dict(bank=confidence, kind="confidence", title="Confidence (after)"))
             if self.survey.value:
-                store.add_activity(session["id"], self._banks("survey")[0], "survey")
+                plan.append(dict(bank=self._banks("survey")[0], kind="survey"))
+            session = store.prepare_session(self.session_title.value.strip() or "Session", plan, **where)
         except StoreError as e:
             self.app.say(str(e))
             return None

@@ -37,7 +37,7 @@ class ResultsPanel(w.VBox):
             self.summary.value = "<div class='tk-hint'>Open an activity to see its answers arrive.</div>"
             self.questions.value = self.scores.value = self.comparison.value = ""
             return
-        activity = store.get_activity(self.app.selected_activity)
+        activity = store.find_activity(self.app.selected_activity)
         questions = activity_questions(store, activity)
         progress = store.activity_progress(activity["id"])
         answered, choices = answer_counts(questions, progress)
@@ -152,7 +152,7 @@ class PresenterPanel(w.VBox):
         if not self.app.selected_activity:
             self.view.value = "<div class='tk-hint'>Choose an activity to debrief (Run → Watch).</div>"
             return
-        activity = store.get_activity(self.app.selected_activity)
+        activity = store.find_activity(self.app.selected_activity)
         asked = activity_questions(store, activity)
         if not asked:
             return

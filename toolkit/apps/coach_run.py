@@ -89,7 +89,7 @@ class RunPanel(w.VBox):
 
     def change_timer(self, activity: dict, action: str) -> None:
         """Give five more minutes (five from now if there was no limit), or take the time limit away."""
-        current = self.app.store.get_activity(activity["id"])
+        current = self.app.store.find_activity(activity["id"])
         if action == "stop_timer":
             limit = None
         elif current["time_limit_s"]:
@@ -105,7 +105,7 @@ class RunPanel(w.VBox):
             self.board.value = ""
             self.board_actions.children = []
             return
-        activity = self.app.store.get_activity(activity_id)
+        activity = self.app.store.find_activity(activity_id)
         if activity["case_study_id"]:
             self.board.value = "<div class='tk-hint'>Group exercise: see the Groups tab.</div>"
             self.board_actions.children = []
@@ -152,7 +152,7 @@ class RunPanel(w.VBox):
     def submit_for(self, activity_id: str, participant_id: str | None) -> None:
         if not participant_id:
             return
-        attempt = self.app.store.find_attempt(activity_id, participant_id)
+        attempt = self.app.store.get_attempt(activity_id, participant_id)
         if attempt is not None:
             self.app.store.submit_attempt(attempt["id"])
         self.app.refresh(force=True)

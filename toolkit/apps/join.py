@@ -75,7 +75,7 @@ class JoinForm(w.VBox):
         if self._page_waits():
             return False
         try:
-            self.session = self.store.find_session(code, client=self.client)
+            self.session = self.store.find_session_by_code(code, client=self.client)
         except UnknownJoinCode as e:
             self.tries.wrong_code()
             typed = normalise_join_code(code)
@@ -113,7 +113,7 @@ class JoinForm(w.VBox):
     def show_card_step(self) -> None:
         lang, person = self.lang, self.card
         detail = " · ".join(esc(v) for v in (person.get("rank"), person.get("organisation")) if v)
-        workshop = self.store.get_workshop(person["workshop_id"])
+        workshop = self.store.find_workshop(person["workshop_id"])
         self.consent_box = w.Checkbox(value=person.get("consent_at") is not None, description=t("agree", lang),
                                       indent=False)
         yes = w.Button(description=t("card_yes", lang), icon="check")
@@ -139,7 +139,7 @@ class JoinForm(w.VBox):
             participant, session = self.store.claim_card(self.card["personal_code"], language=self.lang,
                                                          client=self.client)
         except NotFound:  # the card is known, its workshop has no open session
-            title = self.store.get_workshop(self.card["workshop_id"])["title"]
+            title = self.store.find_workshop(self.card["workshop_id"])["title"]
             self.message.value = f"<div class='tk-problem'>{esc(t('card_no_session', self.lang, title=title))}</div>"
             return
         except StoreError as e:
@@ -182,7 +182,7 @@ class JoinForm(w.VBox):
             self.show_profile_step()
 
     def show_profile_step(self) -> None:
-        workshop = self.store.get_workshop(self.session["workshop_id"])
+        workshop = self.store.find_workshop(self.session["workshop_id"])
         rules = workshop["profile_fields"]
         lang = self.lang
         keep = {k: b.value for k, b in getattr(self, "profile_boxes", {}).items()}
@@ -276,7 +276,7 @@ class JoinForm(w.VBox):
 def session_languages(store: Store, session: dict) -> tuple[str, ...]:
     """The languages the session's banks have (each bank's `languages:`), in the registry's order; every
     registered language while the session has no activity yet."""
-    have = {code for a in store.list_activities(session["id"]) for code in store.get_bank(a["bank_hash"]).languages}
+    have = {code for a in store.list_activities(session["id"]) for code in store.find_bank(a["bank_hash"]).languages}
     return tuple(code for code in languages.codes() if code in have) or languages.codes()
 
 

@@ -168,7 +168,7 @@ class ParticipantApp(FollowsStore, w.VBox):
             return None
         group = None
         if activity["case_study_id"]:
-            found = self.store.find_group(activity["id"], self.participant["id"])
+            found = self.store.get_group(activity["id"], self.participant["id"])
             group = (found["id"], tuple(found["members"])) if found else None
         return (activity["id"], activity["state"], activity["time_limit_s"], group)
 
@@ -227,7 +227,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         session = None
         if code:
             try:
-                session = self.store.find_session(code, client=self.client)
+                session = self.store.find_session_by_code(code, client=self.client)
             except (UnknownJoinCode, TooFast):  # a wrong code in a known person's address is counted, too
                 session = None
             if session is not None and session["workshop_id"] != self.participant["workshop_id"]:
@@ -297,14 +297,14 @@ class ParticipantApp(FollowsStore, w.VBox):
     # ------------------------------------------------------------ activities
 
     def _questions(self) -> tuple[Question, ...]:
-        bank = self.store.get_bank(self.activity["bank_hash"])
+        bank = self.store.find_bank(self.activity["bank_hash"])
         if self.activity["case_study_id"]:
             return bank.case_study(self.activity["case_study_id"]).prompts
         return bank.questions
 
     def _title(self) -> str:
         """The activity's name in the participant's language: its kind and its bank's title."""
-        bank = self.store.get_bank(self.activity["bank_hash"])
+        bank = self.store.find_bank(self.activity["bank_hash"])
         kind = t(f"kind_{self.activity['kind']}", self.lang)
         return f"{kind}: {tr(bank.title, self.lang)}" if self.lang != "en" else self.activity["title"]
 
@@ -324,7 +324,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         if activity["state"] == "open":
             self.attempt = self.store.start_attempt(activity["id"], self.participant["id"])
         else:
-            self.attempt = self.store.find_attempt(activity["id"], self.participant["id"])
+            self.attempt = self.store.get_attempt(activity["id"], self.participant["id"])
         self.answers = self.store.latest_answers(self.attempt["id"]) if self.attempt else {}
         self.outbox = self._outbox_for_attempt() if self.attempt else None
         if (self.attempt and self.attempt["submitted_at"] is not None) or activity["state"] == "revealed":
@@ -375,12 +375,12 @@ class ParticipantApp(FollowsStore, w.VBox):
     def _show_waiting(self, previous: dict | None) -> None:
         name = self.participant.get("display_name") or ""
         closed = ""
-        if previous is not None and self.store.get_activity(previous["id"])["state"] == "closed":
+        if previous is not None and self.store.find_activity(previous["id"])["state"] == "closed":
             closed = f"<p><b>{t('closed', self.lang)}</b></p>"
         upcoming = [a for a in self.store.list_activities(self.session["id"]) if a["state"] == "draft"]
         next_up = ""
         if upcoming:
-            bank = self.store.get_bank(upcoming[0]["bank_hash"])
+            bank = self.store.find_bank(upcoming[0]["bank_hash"])
             title = f"{t('kind_' + upcoming[0]['kind'], self.lang)}: {tr(bank.title, self.lang)}"
             next_up = f"<p class='tk-hint'>{esc(t('next_up', self.lang, title=title))}</p>"
         card = w.HTML(f"<div class='tk-card'><h2>{t('welcome', self.lang)} {esc(name)}</h2>{closed}"
@@ -394,8 +394,8 @@ class ParticipantApp(FollowsStore, w.VBox):
 
     def _show_group_exercise(self) -> None:
         activity = self.activity
-        group = self.store.find_group(activity["id"], self.participant["id"])
-        case = self.store.get_bank(activity["bank_hash"]).case_study(activity["case_study_id"])
+        group = self.store.get_group(activity["id"], self.participant["id"])
+        case = self.store.find_bank(activity["bank_hash"]).case_study(activity["case_study_id"])
         if group is None:
             self.body.children = [w.HTML(
                 f"<div class='tk-card'><div class='tk-activity'>{t('kind_case_study', self.lang)}</div>"

@@ -23,40 +23,44 @@ from ..errors import (
     TooFast,
     TooManyJoins,
     TooManyWrongCodes,
+    TransitionNotAllowed,
     UnknownJoinCode,
     UnknownParticipant,
 )
-from .activities import ACTIVITY_KINDS, ACTIVITY_STATES, Activities
+from .activities import ACTIVITY_KINDS, ACTIVITY_STATES, TRANSITIONS, Activities, ActivityKind, ActivityState
 from .attempts import Attempts
 from .core import (
     JOIN_CODE_ALPHABET,
     JOIN_CODE_LENGTH,
     PERSONAL_CODE_LENGTH,
-    StoreCore,
     free_join_code,
     id_from_uid,
     new_id,
     new_join_code,
     new_personal_code,
     normalise_join_code,
-    now,
     same_answer,
 )
+from .groups import Groups
 from .participants import DEFAULT_PROFILE, PROFILE_CHOICES, PROFILE_FIELDS, Participants
+from .progress import Progress
+from .room_questions import RoomQuestions
 from .sessions import SESSION_STATES, Sessions
 from .throttle import Throttle
+from .workflows import Workflows
 
 
-class Store(Sessions, Activities, Participants, Throttle, Attempts, StoreCore):
+class Store(Sessions, Activities, Participants, Throttle, Attempts, Groups, RoomQuestions, Progress,
+            Workflows):
     """The service the apps call: one object with every noun's verbs."""
 
 
 __all__ = [
-    "ACTIVITY_KINDS", "ACTIVITY_STATES", "DEFAULT_PROFILE", "JOIN_CODE_ALPHABET", "JOIN_CODE_LENGTH",
+    "ACTIVITY_KINDS", "ACTIVITY_STATES", "TRANSITIONS", "ActivityKind", "ActivityState", "DEFAULT_PROFILE", "JOIN_CODE_ALPHABET", "JOIN_CODE_LENGTH",
     "PERSONAL_CODE_LENGTH", "PROFILE_CHOICES", "PROFILE_FIELDS", "SESSION_STATES",
     "ActivityNotOpen", "AlreadySubmitted", "InvalidText", "NotAllowed", "NotFound", "Store", "StoreError",
-    "StoreTooNew", "StoreUnavailable", "TimeUp", "TooFast", "TooManyJoins", "TooManyWrongCodes", "UnknownJoinCode",
+    "StoreTooNew", "StoreUnavailable", "TimeUp", "TooFast", "TooManyJoins", "TooManyWrongCodes", "TransitionNotAllowed", "UnknownJoinCode",
     "UnknownParticipant",
     "free_join_code", "id_from_uid", "make_engine", "new_id", "new_join_code", "new_personal_code",
-    "normalise_join_code", "normalise_url", "now", "same_answer",
+    "normalise_join_code", "normalise_url", "same_answer",
 ]

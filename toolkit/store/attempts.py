@@ -17,21 +17,21 @@ class Attempts(StoreCore):
 
     def start_attempt(self, activity_id: str, participant_id: str) -> dict:
         """The participant's attempt at the activity, created on first use."""
-        with self._write() as c:
-            c.execute(self._insert_ignoring_duplicates(
+        with self.transaction() as c:
+            c.execute(self.insert_ignoring_duplicates(
                 t.attempts, dict(id=new_id(), activity_id=activity_id, participant_id=participant_id, position=0,
                                  started_at=now(), submitted_at=None)))
             return _row(c.execute(sa.select(t.attempts).where(
                 t.attempts.c.activity_id == activity_id, t.attempts.c.participant_id == participant_id)).first())
 
-    def find_attempt(self, activity_id: str, participant_id: str) -> dict | None:
-        with self._read() as c:
+    def get_attempt(self, activity_id: str, participant_id: str) -> dict | None:
+        with self.read() as c:
             return _row(c.execute(sa.select(t.attempts).where(
                 t.attempts.c.activity_id == activity_id, t.attempts.c.participant_id == participant_id)).first())
 
     def list_attempts(self, activity_id: str) -> list[dict]:
         """The activity's attempts, each with `answered` (questions with an answer now) and `last_saved_at`."""
-        with self._read() as c:
+        with self.read() as c:
             attempts = [_row(r) for r in c.execute(sa.select(t.attempts).where(t.attempts.c.activity_id == activity_id)
                                                    .order_by(t.attempts.c.started_at, t.attempts.c.id))]
             log = c.execute(
@@ -49,8 +49,8 @@ class Attempts(StoreCore):
             a["last_saved_at"] = last_saved.get(a["id"])
         return attempts
 
-    def get_attempt(self, attempt_id: str) -> dict:
-        with self._read() as c:
+    def find_attempt(self, attempt_id: str) -> dict:
+        with self.read() as c:
             row = _row(c.execute(sa.select(t.attempts).where(t.attempts.c.id == attempt_id)).first())
         if row is None:
             raise NotFound("That attempt is not in this store.")
@@ -67,7 +67,7 @@ class Attempts(StoreCore):
         """
         uid = uid or new_id()
         response = _bounded_response(response, "open_answer")
-        with self._write(timeout) as c:
+        with self.transaction(timeout) as c:
             state = c.execute(
                 sa.select(t.activities.c.state, t.activities.c.opened_at, t.activities.c.time_limit_s,
                           t.attempts.c.submitted_at)
@@ -94,14 +94,14 @@ class Attempts(StoreCore):
                 .order_by(t.answers.c.seq.desc()).limit(1)).first()
             if latest is not None and same_answer(latest.response, response):
                 return {"uid": latest.uid, "attempt_id": attempt_id, "question_id": question_id, "response": response}
-            c.execute(self._insert_ignoring_duplicates(
+            c.execute(self.insert_ignoring_duplicates(
                 t.answers, dict(uid=uid, attempt_id=attempt_id, question_id=question_id, response=response,
                                 saved_at=now())))
         return {"uid": uid, "attempt_id": attempt_id, "question_id": question_id, "response": response}
 
     def latest_answers(self, attempt_id: str) -> dict[str, Any]:
         """The answer that counts for each question: the latest one saved."""
-        with self._read() as c:
+        with self.read() as c:
             rows = c.execute(
                 sa.select(t.answers.c.question_id, t.answers.c.response)
                 .where(t.answers.c.attempt_id == attempt_id).order_by(t.answers.c.seq)
@@ -109,18 +109,18 @@ class Attempts(StoreCore):
             return {r.question_id: r.response for r in rows}
 
     def answer_history(self, attempt_id: str) -> list[dict]:
-        with self._read() as c:
+        with self.read() as c:
             rows = c.execute(sa.select(t.answers).where(t.answers.c.attempt_id == attempt_id).order_by(t.answers.c.seq))
             return [_row(r) for r in rows]
 
     def set_position(self, attempt_id: str, position: int, timeout: float | None = None) -> None:
-        with self._write(timeout) as c:
+        with self.transaction(timeout) as c:
             c.execute(t.attempts.update().where(t.attempts.c.id == attempt_id).values(position=max(0, int(position))))
 
     def submit_attempt(self, attempt_id: str, timeout: float | None = None) -> dict:
         """Submit the attempt (once: submitting again changes nothing). Allowed after the deadline: that is
         when a timed test is handed in."""
-        with self._write(timeout) as c:
+        with self.transaction(timeout) as c:
             c.execute(t.attempts.update().where(t.attempts.c.id == attempt_id, t.attempts.c.submitted_at.is_(None))
                       .values(submitted_at=now()))
-        return self.get_attempt(attempt_id)
+        return self.find_attempt(attempt_id)

@@ -1,10 +1,5 @@
-"""The store: the one place where the room meets. Apps call these verbs; they never write SQL.
-
-Every verb returns plain dicts and raises a named error that the apps turn into a message.
-SQLite (a file in the data folder, WAL) by default; PostgreSQL by URL. Opening a store brings it to the
-current schema (toolkit/migrations/). A write that a retry could repeat (join, answer, group answer, vote,
-attempt, question from the room) is stored once: the caller passes the same `uid` again.
-"""
+"""The store's core: the engine, its transactions, idempotent inserts and backups, and the id and code helpers
+every noun uses."""
 
 from __future__ import annotations
 
@@ -12,9 +7,9 @@ import json
 import logging
 import math
 import secrets
+import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -23,30 +18,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .. import limits, migrations
+from .. import migrations
 from .. import schema as t
 from ..backup import KEEP as KEEP_BACKUPS
 from ..backup import backup_sqlite
 from ..bank import Bank
 from ..database import WriterQueue, make_engine
-from ..database import normalise_url as normalise_url  # re-exported: callers import it from here
-from ..deadline import GRACE_S, time_is_up
-from ..errors import (  # noqa: F401  re-exported: callers import the store's errors from here
-    ActivityNotOpen,
-    AlreadySubmitted,
-    InvalidText,
-    NotAllowed,
-    NotFound,
-    StoreError,
-    StoreTooNew,
-    StoreUnavailable,
-    TimeUp,
-    TooFast,
-    TooManyJoins,
-    TooManyWrongCodes,
-    UnknownJoinCode,
-    UnknownParticipant,
-)
+from ..errors import StoreError, StoreTooNew, StoreUnavailable
 from ..limits import RESPONSE_LIMIT, clean_text
 
 log = logging.getLogger(__name__)
@@ -139,6 +117,7 @@ class StoreCore:
         self.engine = make_engine(url)
         self._writer = self.engine.execution_options(write=True)
         self._queue = WriterQueue(self.sqlite_path)
+        self._local = threading.local()  # the open transaction of this thread, which verbs called in it join
         self._banks: dict[str, Bank] = {}
         self.keep_backups = keep_backups
         self.backup_problem: str | None = None  # why the last automatic backup failed, if it did
@@ -185,27 +164,46 @@ class StoreCore:
         return Path(database).resolve() if database and database != ":memory:" else None
 
     @contextmanager
-    def _write(self, timeout: float | None = None) -> Iterator[sa.Connection]:
-        """A write transaction; with a `timeout`, StoreUnavailable once the store has been locked that long."""
+    def transaction(self, timeout: float | None = None) -> Iterator[sa.Connection]:
+        """A write transaction: all of it is stored, or none (an error rolls it back); with a `timeout`,
+        StoreUnavailable once the store has been locked that long.
+
+        Verbs called inside an open transaction (in the same thread) join it, reads too: a workflow that calls
+        several verbs in `with store.transaction():` stores all of their writes or none (store/workflows.py).
+        """
+        joined = getattr(self._local, "connection", None)
+        if joined is not None:
+            yield joined
+            return
         writer = self._writer if timeout is None else self._writer.execution_options(busy_timeout_s=timeout)
         try:
             with self._queue.turn(timeout), writer.begin() as c:
                 if timeout is not None and self.dialect == "postgresql":
                     c.exec_driver_sql(f"SET LOCAL lock_timeout = {int(timeout * 1000)}")
                     c.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout * 1000) + 1000}")
-                yield c
+                self._local.connection = c
+                try:
+                    yield c
+                finally:
+                    self._local.connection = None
         except sa.exc.OperationalError as e:
             raise StoreUnavailable(f"The store did not save this, try again ({e.orig}).") from e
 
     @contextmanager
-    def _read(self) -> Iterator[sa.Connection]:
+    def read(self) -> Iterator[sa.Connection]:
+        """A connection for reading (inside an open transaction, that transaction's, so it sees what the
+        transaction wrote); StoreUnavailable when the database does not answer."""
+        joined = getattr(self._local, "connection", None)
+        if joined is not None:
+            yield joined
+            return
         try:
             with self.engine.connect() as c:
                 yield c
         except sa.exc.OperationalError as e:
             raise StoreUnavailable(f"The store could not be read, try again ({e.orig}).") from e
 
-    def _insert_ignoring_duplicates(self, table: sa.Table, values: dict | None = None,
+    def insert_ignoring_duplicates(self, table: sa.Table, values: dict | None = None,
                                     on: list[str] | None = None) -> sa.Executable:
         """INSERT that does nothing when the row is there already (on `on`'s unique columns, or any)."""
         if self.dialect == "postgresql":
@@ -226,7 +224,7 @@ class StoreCore:
             return None
         return backup_sqlite(path, keep=self.keep_backups if keep is None else keep)
 
-    def _backup_quietly(self) -> str | None:
+    def backup_quietly(self) -> str | None:
         """Back up now; a failed copy (disk full, read-only folder) must not stop the coach closing an activity,
         so it is logged and kept in `backup_problem` (None after a copy that worked) for the console to show."""
         try:
@@ -237,230 +235,3 @@ class StoreCore:
         else:
             self.backup_problem = None
         return self.backup_problem
-
-    # ------------------------------------------------------------ groups (case-study exercises)
-
-    def add_group(self, activity_id: str, name: str, participant_ids: list[str] = ()) -> dict:
-        """A group of an activity; a participant belongs to one group per activity."""
-        self.get_activity(activity_id)
-        row = dict(id=new_id(), activity_id=activity_id, name=name.strip() or "Group")
-        with self._write() as c:
-            c.execute(t.groups.insert().values(**row))
-        if participant_ids:
-            self.set_group_members(row["id"], list(participant_ids))
-        return {**row, "members": list(participant_ids)}
-
-    def set_group_members(self, group_id: str, participant_ids: list[str]) -> None:
-        """Put these participants in this group, taking them out of the activity's other groups."""
-        with self._write() as c:
-            group = c.execute(sa.select(t.groups).where(t.groups.c.id == group_id)).first()
-            if group is None:
-                raise NotFound("That group is not in this store.")
-            siblings = sa.select(t.groups.c.id).where(t.groups.c.activity_id == group.activity_id)
-            if participant_ids:
-                c.execute(t.group_members.delete().where(t.group_members.c.group_id.in_(siblings),
-                                                         t.group_members.c.participant_id.in_(participant_ids)))
-            c.execute(t.group_members.delete().where(t.group_members.c.group_id == group_id,
-                                                     t.group_members.c.participant_id.not_in(participant_ids or [""])))
-            for pid in participant_ids:
-                c.execute(self._insert_ignoring_duplicates(t.group_members, dict(group_id=group_id, participant_id=pid)))
-
-    def list_groups(self, activity_id: str) -> list[dict]:
-        with self._read() as c:
-            groups = [_row(r) for r in c.execute(sa.select(t.groups).where(t.groups.c.activity_id == activity_id)
-                                                  .order_by(t.groups.c.name))]
-            members = c.execute(sa.select(t.group_members).where(t.group_members.c.group_id.in_([g["id"] for g in groups])))
-            by_group: dict[str, list[str]] = {}
-            for m in members:
-                by_group.setdefault(m.group_id, []).append(m.participant_id)
-        return [{**g, "members": by_group.get(g["id"], [])} for g in groups]
-
-    def find_group(self, activity_id: str, participant_id: str) -> dict | None:
-        return next((g for g in self.list_groups(activity_id) if participant_id in g["members"]), None)
-
-    def save_group_answer(self, group_id: str, participant_id: str, prompt_id: str, response: Any,
-                          uid: str | None = None, timeout: float | None = None) -> dict:
-        """Append a member's edit of the group's shared answer; a retry with the same uid is stored once
-        (and succeeds even if the exercise closed, its time ran out or the member moved to another group since).
-        An edit equal to the prompt's latest answer is not stored again; a typed answer is cleaned and bounded."""
-        uid = uid or new_id()
-        response = _bounded_response(response, "group_answer")
-        with self._write(timeout) as c:
-            row = c.execute(
-                sa.select(t.activities.c.state, t.activities.c.opened_at, t.activities.c.time_limit_s)
-                .join(t.groups, t.groups.c.activity_id == t.activities.c.id)
-                .join(t.group_members, t.group_members.c.group_id == t.groups.c.id)
-                .where(t.groups.c.id == group_id, t.group_members.c.participant_id == participant_id)
-            ).first()
-            late = row is not None and time_is_up(dict(row._mapping), now(), grace=GRACE_S)
-            if row is None or row.state != "open" or late:
-                stored = c.execute(sa.select(t.group_answers).where(t.group_answers.c.uid == uid)).first()
-                if stored is not None:
-                    return {"uid": uid, "group_id": stored.group_id, "prompt_id": stored.prompt_id,
-                            "response": stored.response, "participant_id": stored.participant_id,
-                            "saved_at": stored.saved_at}
-            if row is None:
-                raise NotAllowed("You are not a member of this group.")
-            if row.state != "open":
-                raise ActivityNotOpen("The coach has closed this exercise; your group's answers are kept.")
-            if late:
-                raise TimeUp("Time is up: this was not saved. Your group's earlier answers are kept.")
-            latest = c.execute(
-                sa.select(t.group_answers).where(t.group_answers.c.group_id == group_id,
-                                                 t.group_answers.c.prompt_id == prompt_id)
-                .order_by(t.group_answers.c.seq.desc()).limit(1)).first()
-            if latest is not None and same_answer(latest.response, response):
-                return {"uid": latest.uid, "group_id": group_id, "prompt_id": prompt_id, "response": response,
-                        "participant_id": latest.participant_id, "saved_at": latest.saved_at}
-            saved_at = now()
-            c.execute(self._insert_ignoring_duplicates(
-                t.group_answers, dict(uid=uid, group_id=group_id, participant_id=participant_id, prompt_id=prompt_id,
-                                      response=response, saved_at=saved_at)))
-        return {"uid": uid, "group_id": group_id, "prompt_id": prompt_id, "response": response,
-                "participant_id": participant_id, "saved_at": saved_at}
-
-    def group_answers(self, group_id: str) -> dict[str, dict]:
-        """The latest answer per prompt, with who saved it and when."""
-        with self._read() as c:
-            rows = c.execute(
-                sa.select(t.group_answers.c.prompt_id, t.group_answers.c.response, t.group_answers.c.saved_at,
-                          t.group_answers.c.participant_id, t.participants.c.display_name)
-                .join(t.participants, t.participants.c.id == t.group_answers.c.participant_id)
-                .where(t.group_answers.c.group_id == group_id).order_by(t.group_answers.c.seq)
-            )
-            return {r.prompt_id: dict(r._mapping) for r in rows}
-
-    # ------------------------------------------------------------ questions from the room
-
-    def ask(self, session_id: str, participant_id: str, text: str, anonymous: bool = False,
-            uid: str | None = None) -> dict:
-        """A question from the room; a retry with the same uid returns the question the first call stored.
-
-        Only someone in the session asks (the coach may have taken them out); the text is checked by
-        limits.clean_text, so both databases take and refuse the same (InvalidText)."""
-        text = limits.clean_text(text, "room_question")
-        if not text:
-            raise InvalidText("Type your question first.", "room_question", "missing",
-                              limits.TEXT_LIMITS["room_question"])
-        row = dict(id=id_from_uid("ask", uid) if uid else new_id(), session_id=session_id,
-                   participant_id=participant_id, text=text, anonymous=bool(anonymous), state="open", asked_at=now())
-        with self._write() as c:
-            self._must_attend(c, session_id, participant_id)
-            if c.execute(self._insert_ignoring_duplicates(t.audience_questions, row, on=["id"])).rowcount == 0:
-                return _row(c.execute(sa.select(t.audience_questions)
-                                      .where(t.audience_questions.c.id == row["id"])).first())
-        return row
-
-    def vote(self, question_id: str, participant_id: str, up: bool = True) -> None:
-        """One vote per person and question; voting twice counts once, `up=False` takes it back.
-
-        Only someone in the question's session votes: a participant the coach took out cannot vote again."""
-        with self._write() as c:
-            session_id = c.execute(sa.select(t.audience_questions.c.session_id)
-                                   .where(t.audience_questions.c.id == question_id)).scalar()
-            if session_id is None:
-                raise NotFound("That question is not in this store.")
-            self._must_attend(c, session_id, participant_id)
-            if up:
-                c.execute(self._insert_ignoring_duplicates(
-                    t.votes, dict(question_id=question_id, participant_id=participant_id, voted_at=now())))
-            else:
-                c.execute(t.votes.delete().where(t.votes.c.question_id == question_id,
-                                                 t.votes.c.participant_id == participant_id))
-
-    def _must_attend(self, c: sa.Connection, session_id: str, participant_id: str) -> None:
-        if c.execute(sa.select(t.attendance.c.participant_id).where(
-                t.attendance.c.session_id == session_id, t.attendance.c.participant_id == participant_id)).first() is None:
-            raise NotAllowed("You are no longer in this session. Join again with the code on the screen.")
-
-    def set_question_state(self, question_id: str, state: str) -> None:
-        if state not in ("open", "answered", "hidden"):
-            raise StoreError("A question from the room is open, answered or hidden.")
-        with self._write() as c:
-            c.execute(t.audience_questions.update().where(t.audience_questions.c.id == question_id).values(state=state))
-
-    def room_questions(self, session_id: str, participant_id: str | None = None,
-                       include_hidden: bool = False) -> list[dict]:
-        """Questions from the room, most votes first; the asker's name only where they gave it."""
-        votes = (sa.select(t.votes.c.question_id, sa.func.count().label("votes"))
-                 .group_by(t.votes.c.question_id).subquery())
-        q = (sa.select(t.audience_questions, t.participants.c.display_name, sa.func.coalesce(votes.c.votes, 0).label("votes"))
-             .join(t.participants, t.participants.c.id == t.audience_questions.c.participant_id)
-             .outerjoin(votes, votes.c.question_id == t.audience_questions.c.id)
-             .where(t.audience_questions.c.session_id == session_id))
-        if not include_hidden:
-            q = q.where(t.audience_questions.c.state != "hidden")
-        with self._read() as c:
-            rows = [_row(r) for r in c.execute(q)]
-            mine = set()
-            if participant_id:
-                mine = set(c.execute(sa.select(t.votes.c.question_id).where(t.votes.c.participant_id == participant_id))
-                           .scalars())
-        for r in rows:
-            r["asker"] = None if r["anonymous"] else r["display_name"]
-            r["voted"] = r["id"] in mine
-            r["mine"] = r["participant_id"] == participant_id
-            del r["display_name"]
-        rows.sort(key=lambda r: (r["state"] == "answered", -r["votes"], r["asked_at"]))
-        return rows
-
-    # ------------------------------------------------------------ what the coach watches
-
-    def pulse(self, session_id: str) -> tuple:
-        """A cheap marker that changes whenever something the coach sees changes."""
-        with self._read() as c:
-            people = c.execute(sa.select(sa.func.count()).select_from(t.attendance)
-                               .where(t.attendance.c.session_id == session_id)).scalar()
-            activity_ids = sa.select(t.activities.c.id).where(t.activities.c.session_id == session_id)
-            attempt_ids = sa.select(t.attempts.c.id).where(t.attempts.c.activity_id.in_(activity_ids))
-            last_answer = c.execute(sa.select(sa.func.max(t.answers.c.seq))
-                                    .where(t.answers.c.attempt_id.in_(attempt_ids))).scalar()
-            attempts = c.execute(sa.select(sa.func.count(), sa.func.count(t.attempts.c.submitted_at))
-                                 .where(t.attempts.c.activity_id.in_(activity_ids))).first()
-            states = tuple(c.execute(sa.select(t.activities.c.state).where(t.activities.c.session_id == session_id)
-                                     .order_by(t.activities.c.position)).scalars())
-            group_ids = sa.select(t.groups.c.id).where(t.groups.c.activity_id.in_(activity_ids))
-            last_group_answer = c.execute(sa.select(sa.func.max(t.group_answers.c.seq))
-                                          .where(t.group_answers.c.group_id.in_(group_ids))).scalar()
-            members = c.execute(sa.select(sa.func.count()).select_from(t.group_members)
-                                .where(t.group_members.c.group_id.in_(group_ids))).scalar()
-            question_ids = sa.select(t.audience_questions.c.id).where(t.audience_questions.c.session_id == session_id)
-            state = t.audience_questions.c.state
-            room = c.execute(sa.select(sa.func.count(), sa.func.count(sa.case((state == "answered", 1))),
-                                       sa.func.count(sa.case((state == "hidden", 1))))
-                             .where(t.audience_questions.c.session_id == session_id)).first()
-            room_votes = c.execute(sa.select(sa.func.count()).select_from(t.votes)
-                                   .where(t.votes.c.question_id.in_(question_ids))).scalar()
-        return (people, last_answer or 0, tuple(attempts), states, last_group_answer or 0, members, tuple(room), room_votes)
-
-    def activity_progress(self, activity_id: str) -> dict:
-        """Who started and submitted, and per question how many answered and what they chose."""
-        with self._read() as c:
-            attempts = [_row(r) for r in c.execute(sa.select(t.attempts).where(t.attempts.c.activity_id == activity_id))]
-            latest = c.execute(
-                sa.select(t.answers.c.attempt_id, t.answers.c.question_id, t.answers.c.response)
-                .join(t.attempts, t.attempts.c.id == t.answers.c.attempt_id)
-                .where(t.attempts.c.activity_id == activity_id)
-                .order_by(t.answers.c.seq)
-            )
-            final: dict[tuple[str, str], Any] = {}
-            for r in latest:
-                final[(r.attempt_id, r.question_id)] = r.response
-        answered: Counter = Counter()
-        choices: dict[str, Counter] = {}
-        for (_attempt, qid), response in final.items():
-            if response is None or response == "" or response == []:
-                continue
-            answered[qid] += 1
-            counter = choices.setdefault(qid, Counter())
-            if isinstance(response, list):
-                counter.update(str(x) for x in response)
-            elif isinstance(response, (str, bool, int, float)):
-                counter[str(response)] += 1
-        return {
-            "started": len(attempts),
-            "submitted": sum(1 for a in attempts if a["submitted_at"] is not None),
-            "answered": dict(answered),
-            "choices": {q: dict(cnt) for q, cnt in choices.items()},
-            "answers": {k: v for k, v in final.items()},
-        }

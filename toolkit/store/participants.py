@@ -31,7 +31,7 @@ class Participants(StoreCore):
         """
         participant_id = id_from_uid("join", uid) if uid else new_id()
         if uid:
-            with self._read() as c:
+            with self.read() as c:
                 joined = _row(c.execute(sa.select(t.participants).where(t.participants.c.id == participant_id)).first())
             if joined is not None:
                 return joined
@@ -44,8 +44,8 @@ class Participants(StoreCore):
         if match_code is not None and not (isinstance(match_code, str) and len(match_code) <= 64
                                            and not set(match_code) - set("0123456789abcdef.")):
             raise StoreError("A matching code is stored as its digests (matchcode.match_code_hash).")
-        session = self.find_session(join_code, client=client)
-        workshop = self.get_workshop(session["workshop_id"])
+        session = self.find_session_by_code(join_code, client=client)
+        workshop = self.find_workshop(session["workshop_id"])
         for field, rule in workshop["profile_fields"].items():
             if rule == "required" and not given.get(field):
                 raise InvalidText(f"Please answer: {field}.", field, "missing", limits.TEXT_LIMITS[field])
@@ -56,10 +56,10 @@ class Participants(StoreCore):
         row = dict(id=participant_id, workshop_id=workshop["id"], token=secrets.token_urlsafe(16), display_name=name,
                    language=language if languages.get(language) else languages.ENGLISH, consent_at=now(), created_at=now(),
                    **given)
-        with self._write() as c:
+        with self.transaction() as c:
             if client:
                 self._check_joins(c, client)
-            if c.execute(self._insert_ignoring_duplicates(t.participants, row, on=["id"])).rowcount == 0:
+            if c.execute(self.insert_ignoring_duplicates(t.participants, row, on=["id"])).rowcount == 0:
                 # the same uid raced in from another kernel: that call's participant is the one
                 return _row(c.execute(sa.select(t.participants).where(t.participants.c.id == participant_id)).first())
             c.execute(t.attendance.insert().values(session_id=session["id"], participant_id=row["id"], joined_at=now()))
@@ -68,7 +68,7 @@ class Participants(StoreCore):
         return row
 
     def find_participant(self, token: str) -> dict:
-        with self._read() as c:
+        with self.read() as c:
             row = _row(c.execute(sa.select(t.participants).where(t.participants.c.token == token)).first())
         if row is None:
             raise UnknownParticipant("This link is not known here. Join again with the code on the screen.")
@@ -76,16 +76,16 @@ class Participants(StoreCore):
 
     def attend(self, session_id: str, participant_id: str) -> None:
         """Record that a participant is in this session (a returning member of the cohort)."""
-        with self._write() as c:
-            c.execute(self._insert_ignoring_duplicates(
+        with self.transaction() as c:
+            c.execute(self.insert_ignoring_duplicates(
                 t.attendance, dict(session_id=session_id, participant_id=participant_id, joined_at=now())))
 
     def set_language(self, participant_id: str, language: str) -> None:
-        with self._write() as c:
+        with self.transaction() as c:
             c.execute(t.participants.update().where(t.participants.c.id == participant_id).values(language=language))
 
     def session_participants(self, session_id: str) -> list[dict]:
-        with self._read() as c:
+        with self.read() as c:
             rows = c.execute(
                 sa.select(t.participants, t.attendance.c.joined_at)
                 .join(t.attendance, t.attendance.c.participant_id == t.participants.c.id)
@@ -96,7 +96,7 @@ class Participants(StoreCore):
 
     def attends(self, session_id: str, participant_id: str) -> bool:
         """Whether the participant is (still) in this session: the coach may have taken them out."""
-        with self._read() as c:
+        with self.read() as c:
             return c.execute(sa.select(t.attendance.c.participant_id).where(
                 t.attendance.c.session_id == session_id, t.attendance.c.participant_id == participant_id)
             ).first() is not None
@@ -122,7 +122,7 @@ class Participants(StoreCore):
     def silent_participants(self, session_id: str) -> list[dict]:
         """The session's participants who have not answered, written for a group or asked anything in it."""
         people = self.session_participants(session_id)
-        with self._read() as c:
+        with self.read() as c:
             traces = self._left_traces(c, session_id)
         return [p for p in people if p["id"] not in traces]
 
@@ -133,7 +133,7 @@ class Participants(StoreCore):
         refers to (no other session, not on the roster) is deleted, so their link no longer works. Someone who
         answered, submitted, wrote for a group or asked a question in this session is refused (NotAllowed).
         """
-        with self._write() as c:
+        with self.transaction() as c:
             if c.execute(sa.select(t.attendance.c.participant_id).where(
                     t.attendance.c.session_id == session_id, t.attendance.c.participant_id == participant_id)).first() is None:
                 raise NotFound("That participant is not in this session.")
@@ -160,12 +160,12 @@ class Participants(StoreCore):
         or none (InvalidText: a text longer or odder than a phone could type, see limits.clean_text). They have not
         accepted the notice yet: their phone does that when it claims the card.
         """
-        self.get_workshop(workshop_id)
+        self.find_workshop(workshop_id)
         people = [{"name": limits.clean_text(p.get("name"), "display_name"),
                    **{k: limits.clean_text(p.get(k), k) for k in ("sex", "organisation", "rank", "contact")}}
                   for p in people]
         rows = []
-        with self._write() as c:
+        with self.transaction() as c:
             taken = set(c.execute(sa.select(t.participants.c.personal_code)
                                   .where(t.participants.c.personal_code.is_not(None))).scalars())
             for person in people:
@@ -185,14 +185,14 @@ class Participants(StoreCore):
 
     def roster(self, workshop_id: str) -> list[dict]:
         """The workshop's rostered participants, by name; `consent_at` tells who has claimed their card."""
-        with self._read() as c:
+        with self.read() as c:
             rows = c.execute(sa.select(t.participants).where(t.participants.c.workshop_id == workshop_id,
                                                              t.participants.c.rostered_at.is_not(None))
                              .order_by(t.participants.c.display_name, t.participants.c.created_at))
             return [_row(r) for r in rows]
 
     def has_roster(self, workshop_id: str) -> bool:
-        with self._read() as c:
+        with self.read() as c:
             return c.execute(sa.select(t.participants.c.id).where(t.participants.c.workshop_id == workshop_id,
                                                                   t.participants.c.rostered_at.is_not(None))
                              .limit(1)).first() is not None
@@ -219,14 +219,14 @@ class Participants(StoreCore):
             raise NotAllowed("You can join once you have read and accepted the notice.")
         sessions = [s for s in self.list_sessions(participant["workshop_id"]) if s["state"] == "open"]
         if not sessions:
-            title = self.get_workshop(participant["workshop_id"])["title"]
+            title = self.find_workshop(participant["workshop_id"])["title"]
             raise NotFound(f"No session of {title} is open yet. Wait for the coach to start it, then try again.")
         session = sessions[0]
         values = {"language": language if languages.get(language) else languages.ENGLISH}
-        with self._write() as c:
+        with self.transaction() as c:
             c.execute(t.participants.update().where(t.participants.c.id == participant["id"],
                                                     t.participants.c.consent_at.is_(None)).values(consent_at=now()))
             c.execute(t.participants.update().where(t.participants.c.id == participant["id"]).values(**values))
-            c.execute(self._insert_ignoring_duplicates(
+            c.execute(self.insert_ignoring_duplicates(
                 t.attendance, dict(session_id=session["id"], participant_id=participant["id"], joined_at=now())))
         return self.find_card(code), session

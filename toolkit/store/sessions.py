@@ -29,9 +29,9 @@ class Sessions(StoreCore):
 
     def add_bank(self, bank: Bank) -> str:
         """Keep the exact content of a bank; activities point at it by hash."""
-        with self._write() as c:
+        with self.transaction() as c:
             c.execute(
-                self._insert_ignoring_duplicates(
+                self.insert_ignoring_duplicates(
                     t.banks,
                     dict(hash=bank.hash, bank_id=bank.id, title=bank.title.get("en", bank.id), kind=bank.kind,
                          content=bank.content, added_at=now()),
@@ -40,9 +40,9 @@ class Sessions(StoreCore):
         self._banks[bank.hash] = bank
         return bank.hash
 
-    def get_bank(self, bank_hash: str) -> Bank:
+    def find_bank(self, bank_hash: str) -> Bank:
         if bank_hash not in self._banks:
-            with self._read() as c:
+            with self.read() as c:
                 content = c.execute(sa.select(t.banks.c.content).where(t.banks.c.hash == bank_hash)).scalar()
             if content is None:
                 raise NotFound(f"no bank with hash {bank_hash[:12]} in this store")
@@ -61,27 +61,27 @@ class Sessions(StoreCore):
             fields[k] = v
         row = dict(id=new_id(), title=title.strip(), place=place, starts_on=starts_on, ends_on=ends_on,
                    organiser=organiser, cohort=cohort, profile_fields=fields, created_at=now())
-        with self._write() as c:
+        with self.transaction() as c:
             c.execute(t.workshops.insert().values(**row))
         return row
 
-    def get_workshop(self, workshop_id: str) -> dict:
-        with self._read() as c:
+    def find_workshop(self, workshop_id: str) -> dict:
+        with self.read() as c:
             row = _row(c.execute(sa.select(t.workshops).where(t.workshops.c.id == workshop_id)).first())
         if row is None:
             raise NotFound("That workshop is not in this store.")
         return row
 
     def list_workshops(self) -> list[dict]:
-        with self._read() as c:
+        with self.read() as c:
             return [_row(r) for r in c.execute(sa.select(t.workshops).order_by(t.workshops.c.created_at.desc()))]
 
     def add_session(self, workshop_id: str, title: str) -> dict:
         """A live run of the workshop with a join code unique among open sessions."""
-        self.get_workshop(workshop_id)
+        self.find_workshop(workshop_id)
         for tries_left in reversed(range(3)):
             try:
-                with self._write() as c:
+                with self.transaction() as c:
                     row = dict(id=new_id(), workshop_id=workshop_id, title=title.strip() or "Session",
                                join_code=free_join_code(c), state="open", created_at=now())
                     c.execute(t.sessions.insert().values(**row))
@@ -91,14 +91,14 @@ class Sessions(StoreCore):
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def get_session(self, session_id: str) -> dict:
-        with self._read() as c:
+    def find_session(self, session_id: str) -> dict:
+        with self.read() as c:
             row = _row(c.execute(sa.select(t.sessions).where(t.sessions.c.id == session_id)).first())
         if row is None:
             raise NotFound("That session is not in this store.")
         return row
 
-    def find_session(self, join_code: str, client: str | None = None) -> dict:
+    def find_session_by_code(self, join_code: str, client: str | None = None) -> dict:
         """The open session with this code. With `client` (the phone's address) a wrong code counts against that
         address, and after a few of them a growing wait runs (TooManyWrongCodes), for the right code too."""
         code = normalise_join_code(join_code)
@@ -114,7 +114,7 @@ class Sessions(StoreCore):
         q = sa.select(t.sessions).order_by(t.sessions.c.created_at.desc())
         if workshop_id:
             q = q.where(t.sessions.c.workshop_id == workshop_id)
-        with self._read() as c:
+        with self.read() as c:
             return [_row(r) for r in c.execute(q)]
 
     def set_session_state(self, session_id: str, state: str) -> dict:
@@ -125,7 +125,7 @@ class Sessions(StoreCore):
         if state not in SESSION_STATES:
             raise StoreError(f"A session's state is one of {', '.join(SESSION_STATES)}.")
         closed_activity = False
-        with self._write() as c:
+        with self.transaction() as c:
             session = _row(c.execute(sa.select(t.sessions).where(t.sessions.c.id == session_id)).first())
             if session is None:
                 raise NotFound("That session is not in this store.")
@@ -140,8 +140,8 @@ class Sessions(StoreCore):
                 values["join_code"] = free_join_code(c)
             c.execute(t.sessions.update().where(t.sessions.c.id == session_id).values(**values))
         if closed_activity:
-            self._backup_quietly()
-        return self.get_session(session_id)
+            self.backup_quietly()
+        return self.find_session(session_id)
 
     def close_session(self, session_id: str) -> dict:
         return self.set_session_state(session_id, "closed")

@@ -50,10 +50,10 @@ class Throttle(StoreCore):
         if not client:
             if not _could_be_a_code(code):
                 return None
-            with self._read() as c:
+            with self.read() as c:
                 return find(c)
         key = client[:100]
-        with self._write() as c:
+        with self.transaction() as c:
             self._lock(c, "wrong_code", key)
             tries = self._tries(c, "wrong_code", key, limits.WRONG_CODE_WINDOW_S)
             wait = tries[-1] + limits.code_wait(len(tries), limits.WRONG_CODES_FREE_PER_ADDRESS) - self.clock() \

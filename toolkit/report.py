@@ -46,8 +46,10 @@ from .analysis import (
     small_sample_notes,
 )
 from .analysis._common import SMALL_CELL
+from .analysis.crossover import STATISTIC_WORDS, crossover_analysis, crossover_notes, crossover_scores
 from .analysis.gain import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, WILCOXON_METHODS
 from .analysis.report import ALPHA, CONFIDENCE, DISCRIMINATION, INTERVALS, T_TEST, WILCOXON, note_scope
+from .design import DESIGN_WORDS, design_line
 from .results import Results
 
 PRE_COLOUR, POST_COLOUR, DOWN_COLOUR, INK = "#8a94a6", "#1f5fbf", "#d1495b", "#1d2330"
@@ -102,6 +104,8 @@ def analyse(results: Results, n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int 
     tables["open_answers"] = open_answers(survey, q[q["question_type"] == "open"]["question_id"].drop_duplicates()
                                           .tolist())
     tables["confidence"] = confidence_change(results.confidence)
+    tables["crossover"] = crossover_analysis(crossover_scores(answers, pairs))
+    tables["designs"] = results.sessions["design"].dropna().value_counts().to_dict()
     tables["notes"] = small_sample_notes(tables["gain_summary"], tables["paired_tests"], tables["reliability"],
                                          tables["item_statistics"], tables["confidence"])
     return tables
@@ -432,6 +436,63 @@ def _section_results(t: dict) -> str:
             + f"<p class='caveat'>{html.escape(ONE_GROUP_CAVEAT)}</p>")
 
 
+DESIGN_EXPLAINED = {
+    "crossover": (
+        "Two versions of the test (form A and form B) were used. Half of the participants took form A before the "
+        "training and form B after it; the other half took form B before and form A after. If one form is easier, "
+        "it raises the gain of one half and lowers the gain of the other half by the same amount, so comparing the "
+        "two halves shows how much easier it is, and the gain below has that difference taken out. Read it with "
+        "three cautions: it assumes the training helps as much on either form; with few people in a half (fewer "
+        "than 5) the difference between the forms is only a rough guess; and it does not remove the other limits "
+        "of a before-and-after test (people may score higher the second time simply because they took a test "
+        "before, or because of something else that happened meanwhile)."),
+    "a-then-b": (
+        "Everyone took form A before the training and form B after it. If form B is easier or harder than form A, "
+        "that difference is counted here as learning (or as forgetting), and these figures cannot tell the two "
+        "apart. Giving half the room each form first (the crossover design) would."),
+    "same-form": (
+        "The same questions were asked before and after the training, so the two tests cannot differ in "
+        "difficulty; but people may remember questions from the first time, which can make the gain look a little "
+        "larger than the learning."),
+}
+
+
+def _section_design(t: dict) -> str:
+    """How the forms were given: the design in one line, in plain words, and in a crossover the forms' difference."""
+    designs = t.get("designs") or {}
+    if not designs:
+        return ""
+    cross = t["crossover"].set_index("statistic")
+    n_ab, n_ba = int(cross["n_ab"].iloc[0]), int(cross["n_ba"].iloc[0])
+    if len(designs) == 1:
+        design = next(iter(designs))
+        line = design_line(design, {"AB": n_ab, "BA": n_ba})
+    else:
+        line = "Design: " + "; ".join(f"{DESIGN_WORDS[d].split(':')[0]} in {n} session{'s' if n > 1 else ''}"
+                                      for d, n in designs.items()) + "."
+    parts = [f"<h2>How the tests were given</h2><p class='lead' data-stat='design'>{html.escape(line)}</p>"]
+    parts += [f"<p>{html.escape(DESIGN_EXPLAINED[d])}</p>" for d in designs]
+    if np.isfinite(cross.at["form_effect", "value"]):
+        rows = []
+        for name in ("form_effect", "gain"):
+            r = cross.loc[name]
+            ci = (f"no interval is meaningful with fewer than {MIN_INTERVAL_N} people" if r["interval"] == NO_INTERVAL
+                  else f"95% CI {fmt(r['ci_low'], 'pts')} to {fmt(r['ci_high'], 'pts')}, p {fmt(r['p_value'], 'p')}")
+            rows.append(f"<tr><td>{html.escape(STATISTIC_WORDS[name])}</td><td data-col='{name}'>"
+                        f"{fmt(r['value'], 'pts')}</td><td class='muted'>{ci}</td></tr>")
+        forms = f"form A is {html.escape(str(cross['form_a'].iloc[0]))}, form B {html.escape(str(cross['form_b'].iloc[0]))}"
+        notes = "".join(f"<li>{html.escape(n)}.</li>" for n in crossover_notes(t["crossover"]))
+        parts.append(f"<table class='stats crossover'><tbody>{''.join(rows)}</tbody></table>"
+                     f"<p class='muted'>From the {n_ab + n_ba} people who took both forms ({n_ab} A then B, {n_ba} B "
+                     f"then A; {forms}): the standard two-sequence crossover analysis, Student t with "
+                     f"{n_ab + n_ba - 2} df. The figures in the next section are the plain before-and-after ones.</p>"
+                     + (f"<div class='notes'><ul>{notes}</ul></div>" if notes else ""))
+    elif "crossover" in designs:
+        notes = "".join(f"<li>{html.escape(n)}.</li>" for n in crossover_notes(t["crossover"]))
+        parts.append(f"<div class='notes'><ul>{notes}</ul></div>" if notes else "")
+    return "".join(parts)
+
+
 def _section_people(t: dict) -> str:
     parts = [f"<h2>Participants</h2><p class='lead' data-stat='headcount'>{headcount_sentence(t['headcount_by_sex'])}.</p>"]
     for by in ("organisation", "rank"):
@@ -609,7 +670,7 @@ def render_report(results: Results, title: str | None = None, tables: dict | Non
               "results of a real workshop.</p>") if demo else ""
     body = "".join([
         f"<h1>{html.escape(title)}</h1>", banner, f"<ul>{where}</ul>",
-        _section_people(t), _section_results(t), _section_groups(t), _section_objectives(t, results),
+        _section_people(t), _section_design(t), _section_results(t), _section_groups(t), _section_objectives(t, results),
         _section_items(t, results), _section_compare(t, results), _section_reaction(t, results),
         "<h2>How these figures were made</h2><ul class='muted'>",
         "<li>Scores are in percent of each test's maximum; a question left unanswered scores 0. A test counts for a "

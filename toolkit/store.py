@@ -32,6 +32,7 @@ from .bank import Bank, bank_from_store
 from .database import WriterQueue, make_engine
 from .database import normalise_url as normalise_url  # re-exported: callers import it from here
 from .deadline import GRACE_S, time_is_up
+from .design import DEFAULT_DESIGN, assign_sequence, check_design, ensure_sequence, form_for
 from .errors import (  # noqa: F401  re-exported: callers import the store's errors from here
     ActivityNotOpen,
     AlreadySubmitted,
@@ -284,20 +285,37 @@ class Store:
         with self._read() as c:
             return [_row(r) for r in c.execute(sa.select(t.workshops).order_by(t.workshops.c.created_at.desc()))]
 
-    def add_session(self, workshop_id: str, title: str) -> dict:
-        """A live run of the workshop with a join code unique among open sessions."""
+    def add_session(self, workshop_id: str, title: str, design: str = DEFAULT_DESIGN) -> dict:
+        """A live run of the workshop with a join code unique among open sessions; `design`: toolkit.design."""
         self.get_workshop(workshop_id)
+        design = self._design(design)
         for tries_left in reversed(range(3)):
             try:
                 with self._write() as c:
                     row = dict(id=new_id(), workshop_id=workshop_id, title=title.strip() or "Session",
-                               join_code=free_join_code(c), state="open", created_at=now())
+                               join_code=free_join_code(c), state="open", created_at=now(), design=design)
                     c.execute(t.sessions.insert().values(**row))
                 return row
             except sa.exc.IntegrityError:  # another server took the code meanwhile (PostgreSQL)
                 if not tries_left:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _design(design: str) -> str:
+        try:
+            return check_design(design)
+        except ValueError as e:
+            raise StoreError(str(e)) from None
+
+    def set_session_design(self, session_id: str, design: str) -> dict:
+        """How the session gives its pre- and post-test forms (toolkit.design); attempts already started keep
+        the form they were started on."""
+        design = self._design(design)
+        with self._write() as c:
+            if c.execute(t.sessions.update().where(t.sessions.c.id == session_id).values(design=design)).rowcount == 0:
+                raise NotFound("That session is not in this store.")
+        return self.get_session(session_id)
 
     def get_session(self, session_id: str) -> dict:
         with self._read() as c:
@@ -515,6 +533,7 @@ class Store:
         with self._write() as c:
             if client:
                 self._check_joins(c, client)
+            row["sequence"] = assign_sequence(c, row)
             if c.execute(self._insert_ignoring_duplicates(t.participants, row, on=["id"])).rowcount == 0:
                 # the same uid raced in from another kernel: that call's participant is the one
                 return _row(c.execute(sa.select(t.participants).where(t.participants.c.id == participant_id)).first())
@@ -535,6 +554,7 @@ class Store:
         with self._write() as c:
             c.execute(self._insert_ignoring_duplicates(
                 t.attendance, dict(session_id=session_id, participant_id=participant_id, joined_at=now())))
+            ensure_sequence(c, participant_id)
 
     def set_language(self, participant_id: str, language: str) -> None:
         with self._write() as c:
@@ -746,6 +766,7 @@ class Store:
             c.execute(t.participants.update().where(t.participants.c.id == participant["id"]).values(**values))
             c.execute(self._insert_ignoring_duplicates(
                 t.attendance, dict(session_id=session["id"], participant_id=participant["id"], joined_at=now())))
+            ensure_sequence(c, participant["id"])
         return self.find_card(code), session
 
     # ------------------------------------------------------------ attempts and answers
@@ -755,7 +776,8 @@ class Store:
         with self._write() as c:
             c.execute(self._insert_ignoring_duplicates(
                 t.attempts, dict(id=new_id(), activity_id=activity_id, participant_id=participant_id, position=0,
-                                 started_at=now(), submitted_at=None)))
+                                 started_at=now(), submitted_at=None,
+                                 bank_hash=form_for(c, activity_id, participant_id))))
             return _row(c.execute(sa.select(t.attempts).where(
                 t.attempts.c.activity_id == activity_id, t.attempts.c.participant_id == participant_id)).first())
 

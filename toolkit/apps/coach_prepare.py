@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as w
 
 from ..bank import Bank, tr
+from ..design import DEFAULT_DESIGN, DESIGNS
 from ..store import PROFILE_FIELDS, StoreError
 from .texts import esc
 
@@ -14,6 +15,9 @@ if TYPE_CHECKING:
     from .coach import CoachApp
 
 NEW = "__new__"
+DESIGN_CHOICES = {"crossover": "Crossover: half the room takes the pre-test's form first, half the post-test's",
+                  "a-then-b": "Everyone takes the pre-test's form first, the post-test's after",
+                  "same-form": "The pre-test's form before and after (same questions)"}
 WIDE = w.Layout(width="100%")
 
 
@@ -69,6 +73,8 @@ class PreparePanel(w.VBox):
         self.pretest = _labelled(w.Dropdown(options=tests, value=tests[1][1] if len(tests) > 1 else ""), "Pre-test")
         # the parallel form B when there is one, else the same form again
         self.posttest = _labelled(w.Dropdown(options=tests, value=tests[min(2, len(tests) - 1)][1]), "Post-test")
+        self.design = _labelled(w.Dropdown(options=[(DESIGN_CHOICES[d], d) for d in DESIGNS], value=DEFAULT_DESIGN),
+                                "Forms")
         self.test_minutes = _labelled(w.BoundedIntText(value=0, min=0, max=240), "Time limit (min, 0 = none)")
         self.confidence = w.Checkbox(value=bool(self._banks("confidence")), indent=False,
                                      description="Confidence self-assessment before the pre-test and after the post-test",
@@ -91,7 +97,7 @@ class PreparePanel(w.VBox):
             w.HTML("<h2>Continue a session</h2>"), self.session_picker, self.continue_button,
             w.HTML("<h2>New session</h2>" + problems), self.workshop_picker, self.new_workshop, self.session_title,
             w.HTML("<b>Activities, in this order</b>"), self.confidence, self.pretest, self.test_minutes,
-            *self.cases.values(), *self.checks.values(), self.posttest, self.survey, self.create_button,
+            *self.cases.values(), *self.checks.values(), self.posttest, self.design, self.survey, self.create_button,
         ]
 
     def _on_workshop(self, change) -> None:
@@ -116,13 +122,17 @@ class PreparePanel(w.VBox):
                     profile_fields={f: b.value for f, b in self.profile.items()})
             else:
                 workshop = store.get_workshop(self.workshop_picker.value)
-            session = store.add_session(workshop["id"], self.session_title.value.strip() or "Session")
+            session = store.add_session(workshop["id"], self.session_title.value.strip() or "Session",
+                                        design=self.design.value)
+            crossover = self.design.value == "crossover" and self.pretest.value and self.posttest.value \
+                and self.pretest.value != self.posttest.value
             confidence = self._banks("confidence")[0] if self.confidence.value else None
             if confidence:
                 store.add_activity(session["id"], confidence, "confidence", title="Confidence (before)")
             if self.pretest.value:
                 bank = by_hash[self.pretest.value]
-                store.add_activity(session["id"], bank, "pretest", title=f"Pre-test: {tr(bank.title)}",
+                title = "Pre-test (half the room on each form)" if crossover else f"Pre-test: {tr(bank.title)}"
+                store.add_activity(session["id"], bank, "pretest", title=title,
                                    time_limit_s=limit)
             for (bank_hash, case_id), box in self.cases.items():
                 if box.value:
@@ -132,9 +142,11 @@ class PreparePanel(w.VBox):
             for bank_hash, box in self.checks.items():
                 if box.value:
                     store.add_activity(session["id"], by_hash[bank_hash], "check")
-            if self.posttest.value:
-                bank = by_hash[self.posttest.value]
-                store.add_activity(session["id"], bank, "posttest", title=f"Post-test: {tr(bank.title)}",
+            post = self.pretest.value if self.design.value == "same-form" and self.pretest.value else self.posttest.value
+            if post:
+                bank = by_hash[post]
+                title = "Post-test (each on the other form)" if crossover else f"Post-test: {tr(bank.title)}"
+                store.add_activity(session["id"], bank, "posttest", title=title,
                                    time_limit_s=limit)
             if confidence:
                 store.add_activity(session["id"], confidence, "confidence", title="Confidence (after)")

@@ -7,12 +7,18 @@ from typing import TYPE_CHECKING
 import ipywidgets as w
 
 from ..bank import tr
+from ..design import describe_session
 from ..live import activity_questions, attempt_scores, pre_post
 from .charts import distribution, histogram, pre_post_rows
 from .texts import esc
 
 if TYPE_CHECKING:
     from .coach import CoachApp
+
+
+def _percent(value: float | None) -> str:
+    """A mean score, or "–" while nobody has one (the post-test started, nobody took the pre-test)."""
+    return "–" if value is None else f"{value:.0f}%"
 
 
 class ResultsPanel(w.VBox):
@@ -67,9 +73,10 @@ class ResultsPanel(w.VBox):
             return ""
         result = pre_post(store, pre, post)
         gain = "–" if result.gain is None else f"{result.gain:.2f}"
-        return (f"<h2>Pre vs post</h2><div class='tk-card'><span class='tk-stat'>Pre <span class='tk-big'>"
-                f"{result.pre_mean:.0f}%</span> (n={result.n_pre})</span><span class='tk-stat'>Post "
-                f"<span class='tk-big'>{result.post_mean:.0f}%</span> (n={result.n_post})</span>"
+        design = describe_session(store, pre["session_id"])
+        return (f"<h2>Pre vs post</h2><div class='tk-hint tk-design'>{esc(design)}</div><div class='tk-card'><span class='tk-stat'>Pre <span class='tk-big'>"
+                f"{_percent(result.pre_mean)}</span> (n={result.n_pre})</span><span class='tk-stat'>Post "
+                f"<span class='tk-big'>{_percent(result.post_mean)}</span> (n={result.n_post})</span>"
                 f"<span class='tk-stat'>Class gain ⟨g⟩ <span class='tk-big' id='tk-gain'>{gain}</span></span></div>"
                 f"<h3>By learning objective</h3>{pre_post_rows(result.by_objective)}"
                 f"<h3>By question</h3>{pre_post_rows(result.by_question)}")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import ipywidgets as w
 
 from ..limits import PageTries
-from ..matchcode import ELEMENTS, MatchCodeError, match_code_hash
+from ..matchcode import ELEMENTS, MatchCodeError, match_code_hash, store_key
 from ..store import (
     PERSONAL_CODE_LENGTH,
     Store,
@@ -243,7 +243,7 @@ class JoinForm(w.VBox):
                                      f"{esc(_missing(self.lang))}</div>"
                 return
             try:
-                profile["match_code_hash"] = match_code_hash(given)
+                profile["match_code_hash"] = match_code_hash(given, store_key(self.store))
             except MatchCodeError as e:
                 self.message.value = f"<div class='tk-problem'>{esc(str(e))}</div>"
                 return

@@ -316,3 +316,34 @@ def test_the_same_form_before_and_after_is_said_in_one_line(store):
     comparison = app.panels["results"].comparison.value
     assert "Design: same form: the same questions before and after." in comparison
     assert "Pre <span class='tk-big'>–</span> (n=0)" in comparison  # nobody took the pre-test: no mean, no error
+
+
+def test_the_next_session_can_open_with_a_retention_check_of_the_last_post_test(store):
+    from toolkit.analysis.retention import retention_scores
+    from toolkit.results import load_results
+
+    app, first = new_session(store)
+    assert app.prepare.retention.disabled  # a new workshop has no post-test to repeat
+    post = next(a for a in store.list_activities(first["id"]) if a["kind"] == "posttest")
+    sana = phone(store, first, "Sana")
+    store.open_activity(post["id"])
+    sana.refresh()
+    sana.input.choose(True)
+    app.show_prepare()
+    app.prepare.workshop_picker.value = first["workshop_id"]
+    assert not app.prepare.retention.disabled
+    app.prepare.retention.value = True
+    second = app.prepare.create()
+    retention = store.list_activities(second["id"])[0]
+    assert retention["kind"] == "retention" and retention["title"].startswith("Retention check: ")
+    asked = store.get_bank(retention["bank_hash"])
+    assert {q.id for q in asked.questions} <= {q.id for q in store.get_bank(post["bank_hash"]).questions}
+    store.attend(second["id"], sana.participant["id"])
+    store.open_activity(retention["id"])
+    sana.session = store.get_session(second["id"])
+    sana.refresh()
+    assert "Retention check" in sana.body.children[0].children[0].value
+    first_question = sana._questions()[0]
+    sana.input.choose(first_question.key)
+    kept = retention_scores(load_results(store).answers)
+    assert kept["participant_id"].tolist() == [sana.participant["id"]] and kept["n_items"].iloc[0] == len(asked.questions)

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from . import config
 from .bank import Bank, Question, load_bank, load_banks
 from .design import attempt_bank
+from .retention import retention_check
 from .store import Store
 
 
@@ -139,6 +140,7 @@ class _Person:
     late: bool = False  # arrived after the pre-test
     leaves: bool = False  # left before the post-test
     unsubmitted: bool = False  # answered the post-test but never pressed submit
+    kept: float | None = None  # the logit on the last session's questions when the next session begins
 
 
 class _Simulation:
@@ -151,7 +153,7 @@ class _Simulation:
         self.uid = 0
 
     def item(self, bank: Bank, q: Question) -> _Item:
-        key = (bank.id, q.id)
+        key = (bank.id.removesuffix("-retention"), q.id)  # a retention check asks its bank's questions again
         if key not in self.items:
             rng = self.rng
             wrong = max(0, len(q.options) - 1)
@@ -356,7 +358,7 @@ def _reaction(sim: _Simulation, q: Question, person: _Person) -> str | None:
     return sim.likert(centre)
 
 
-def _cohort(store: Store, sim: _Simulation, banks: dict) -> dict:
+def _cohort(store: Store, sim: _Simulation, banks: dict, seed: int) -> dict:
     rng = sim.rng
     workshop = store.add_workshop(
         "Demo: Coaching series for women officers, Islamabad", place="Islamabad", starts_on=date(2026, 6, 9),
@@ -373,10 +375,18 @@ def _cohort(store: Store, sim: _Simulation, banks: dict) -> dict:
                               ability=rng.gauss(prior + RANK_SHIFT.get(rank, 0.0) - 1.0, 0.8),
                               learning=max(0.2, rng.gauss(1.0, 0.25))))
     sessions = []
+    # the retention checks draw from a stream of their own: the checks before and after stay as they were
+    keeping = _Simulation(store, seed)
+    keeping.items = sim.items
     for index, (title, _bank_id) in enumerate(COACHING):
         bank = banks["checks"][index]
         session = store.add_session(workshop["id"], title)
         short = title.split(": ", 1)[-1]
+        retention = None
+        if index:  # the session opens with a retention check of the last one's questions
+            earlier = banks["checks"][index - 1]
+            retention = store.add_activity(session["id"], retention_check(earlier, seed=earlier.id), "retention",
+                                           title=f"Retention check: {COACHING[index - 1][0].split(': ', 1)[-1]}")
         pre = store.add_activity(session["id"], bank, "pretest", title=f"Pre-check: {short}")
         post = store.add_activity(session["id"], bank, "posttest", title=f"Post-check: {short}")
         away = {21} if index == 0 else {rng.randrange(size)} if index == 1 else set()  # one joins late, one misses one
@@ -386,6 +396,11 @@ def _cohort(store: Store, sim: _Simulation, banks: dict) -> dict:
                 store.attend(session["id"], p.participant["id"])
             else:  # the first session this person comes to
                 p.participant = _join(store, session, sim, p, "Islamabad")
+        if retention is not None:
+            store.open_activity(retention["id"])
+            for p in here:
+                if p.kept is not None:
+                    keeping.take(retention, p, lambda q, p=p: p.kept)
         store.open_activity(pre["id"])
         for p in here:
             sim.take(pre, p, lambda q, p=p: p.ability)
@@ -394,7 +409,8 @@ def _cohort(store: Store, sim: _Simulation, banks: dict) -> dict:
             sim.take(post, p, lambda q, p=p: p.ability + 1.1 * p.learning)
         store.close_session(session["id"])
         sessions.append(store.get_session(session["id"]))
-        for p in people:  # what the coaching leaves behind for the next session
+        for p in people:  # what the coaching leaves behind for the next session; of this topic, about 60% stays
+            p.kept = p.ability + 0.6 * 1.1 * p.learning if any(p is h for h in here) else None
             p.ability += 0.35 * p.learning
     return {"workshop": workshop, "sessions": sessions}
 
@@ -405,7 +421,8 @@ def seed_series(store: Store, banks_dir: str | Path | None = None, seed: int = 2
     Workshops of 24, 23 and 25 officers (Quetta, Karachi, Lahore; series "Demo series 2026") with confidence
     before and after, pre-test and post-test as a crossover (half the room on form A first, half on form B, which
     is made a little easier) and the reaction survey; and a cohort of 22 women
-    officers (Islamabad) over three coaching sessions, each with a check before and after. Answers come from
+    officers (Islamabad) over three coaching sessions, each with a check before and after, and from the second
+    on a retention check repeating a sample of the last session's questions. Answers come from
     a seeded model of ability and item difficulty and are written through the Store's verbs, exactly as the
     apps write them. Every title starts with "Demo:". Returns {"workshops": [...], "cohort": {...}}.
     """
@@ -418,7 +435,7 @@ def seed_series(store: Store, banks_dir: str | Path | None = None, seed: int = 2
         # the cohort draws from its own stream: a change to how the workshops are simulated leaves it as it was
         cohort_sim = _Simulation(store, seed + 1)
         cohort_sim.uid = sim.uid  # (its join and answer uids follow the workshops')
-        cohort = _cohort(store, cohort_sim, banks)
+        cohort = _cohort(store, cohort_sim, banks, seed + 2)
     return {"series": SERIES, "workshops": workshops, "cohort": cohort}
 
 

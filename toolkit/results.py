@@ -19,7 +19,7 @@ from .design import attempt_bank, session_design
 from .scoring import score
 from .store import NotFound, Store, normalise_join_code
 
-SCORED_KINDS = ("pretest", "posttest", "check")
+SCORED_KINDS = ("pretest", "posttest", "check", "retention")  # retention: a later session repeats post-test items
 RATED_KINDS = ("survey", "confidence")
 BEFORE, AFTER = "before", "after"
 _BEFORE_WORDS = re.compile(r"\b(before|pre|start|beginning)\b", re.IGNORECASE)

@@ -8,6 +8,7 @@ import ipywidgets as w
 
 from ..bank import Bank, tr
 from ..design import DEFAULT_DESIGN, DESIGNS
+from ..retention import retention_check
 from ..store import PROFILE_FIELDS, StoreError
 from .texts import esc
 
@@ -79,6 +80,9 @@ class PreparePanel(w.VBox):
         self.confidence = w.Checkbox(value=bool(self._banks("confidence")), indent=False,
                                      description="Confidence self-assessment before the pre-test and after the post-test",
                                      disabled=not self._banks("confidence"), layout=WIDE)
+        self.retention = w.Checkbox(value=False, indent=False, layout=WIDE, disabled=True,
+                                    description="Retention check first: repeat questions of this workshop's last "
+                                                "post-test (choose an existing workshop)")
         self.survey = w.Checkbox(value=bool(self._banks("survey")), indent=False, layout=WIDE,
                                  description="Reaction survey at the end", disabled=not self._banks("survey"))
         self.checks = {b.hash: w.Checkbox(value=False, indent=False, description=f"Quick check: {tr(b.title)}",
@@ -96,15 +100,26 @@ class PreparePanel(w.VBox):
         self.children = [
             w.HTML("<h2>Continue a session</h2>"), self.session_picker, self.continue_button,
             w.HTML("<h2>New session</h2>" + problems), self.workshop_picker, self.new_workshop, self.session_title,
-            w.HTML("<b>Activities, in this order</b>"), self.confidence, self.pretest, self.test_minutes,
+            w.HTML("<b>Activities, in this order</b>"), self.retention, self.confidence, self.pretest, self.test_minutes,
             *self.cases.values(), *self.checks.values(), self.posttest, self.design, self.survey, self.create_button,
         ]
 
     def _on_workshop(self, change) -> None:
         self.new_workshop.layout.display = None if change["new"] == NEW else "none"
+        self.retention.disabled = self._last_posttest(change["new"]) is None
+        self.retention.value = self.retention.value and not self.retention.disabled
         if change["new"] != NEW:
             n = len(self.app.store.list_sessions(change["new"]))
             self.session_title.value = f"Session {n + 1}"
+
+    def _last_posttest(self, workshop_id: str) -> dict | None:
+        """The newest post-test of the workshop's sessions (what a retention check repeats), or None."""
+        if workshop_id == NEW:
+            return None
+        store = self.app.store
+        posts = [a for s in store.list_sessions(workshop_id) for a in store.list_activities(s["id"])
+                 if a["kind"] == "posttest"]
+        return max(posts, key=lambda a: a["created_at"]) if posts else None
 
     def create(self) -> dict | None:
         """Create (or reuse) the workshop, the session and its activities, and go to the join screen."""
@@ -126,6 +141,10 @@ class PreparePanel(w.VBox):
                                         design=self.design.value)
             crossover = self.design.value == "crossover" and self.pretest.value and self.posttest.value \
                 and self.pretest.value != self.posttest.value
+            earlier = self._last_posttest(workshop["id"]) if self.retention.value else None
+            if earlier is not None:
+                check = retention_check(store.get_bank(earlier["bank_hash"]))
+                store.add_activity(session["id"], check, "retention", title=f"Retention check: {tr(check.title)}")
             confidence = self._banks("confidence")[0] if self.confidence.value else None
             if confidence:
                 store.add_activity(session["id"], confidence, "confidence", title="Confidence (before)")

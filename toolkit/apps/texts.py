@@ -77,6 +77,7 @@ T = {
     "kind_pretest": {"en": "Pre-test", "ur": "ابتدائی جائزہ"},
     "kind_posttest": {"en": "Post-test", "ur": "اختتامی جائزہ"},
     "kind_check": {"en": "Quick check", "ur": "مختصر جائزہ"},
+    "kind_retention": {"en": "Retention check", "ur": "یادداشت کا جائزہ"},
     "kind_survey": {"en": "Feedback survey", "ur": "رائے کا سروے"},
     "kind_confidence": {"en": "Confidence", "ur": "اعتماد کا جائزہ"},
     "kind_case_study": {"en": "Group exercise", "ur": "گروپ مشق"},

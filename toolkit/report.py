@@ -488,6 +488,18 @@ DESIGN_EXPLAINED = {
 }
 
 
+def design_summary(t: dict) -> str:
+    """The design of the analysed sessions in one line ("" when none had a pre- and a post-test)."""
+    designs = t.get("designs") or {}
+    if not designs:
+        return ""
+    cross = t["crossover"]
+    if len(designs) == 1:
+        return design_line(next(iter(designs)), {"AB": int(cross["n_ab"].iloc[0]), "BA": int(cross["n_ba"].iloc[0])})
+    return "Design: " + "; ".join(f"{DESIGN_WORDS[d].split(':')[0]} in {n} session{'s' if n > 1 else ''}"
+                                  for d, n in designs.items()) + "."
+
+
 def _section_design(t: dict) -> str:
     """How the forms were given: the design in one line, in plain words, and in a crossover the forms' difference."""
     designs = t.get("designs") or {}
@@ -495,12 +507,7 @@ def _section_design(t: dict) -> str:
         return ""
     cross = t["crossover"].set_index("statistic")
     n_ab, n_ba = int(cross["n_ab"].iloc[0]), int(cross["n_ba"].iloc[0])
-    if len(designs) == 1:
-        design = next(iter(designs))
-        line = design_line(design, {"AB": n_ab, "BA": n_ba})
-    else:
-        line = "Design: " + "; ".join(f"{DESIGN_WORDS[d].split(':')[0]} in {n} session{'s' if n > 1 else ''}"
-                                      for d, n in designs.items()) + "."
+    line = design_summary(t)
     parts = [f"<h2>How the tests were given</h2><p class='lead' data-stat='design'>{html.escape(line)}</p>"]
     parts += [f"<p>{html.escape(DESIGN_EXPLAINED[d])}</p>" for d in designs]
     if np.isfinite(cross.at["form_effect", "value"]):

@@ -20,6 +20,7 @@ from ..report import (
     SEX_WORDS,
     analyse,
     confidence_figure,
+    design_summary,
     figure_html,
     fmt,
     group_figure,
@@ -232,8 +233,10 @@ class ExplorerApp(w.VBox):
             ("mean_gain", fmt(g.at["mean_gain", "value"], "pts"), f"points ({interval_text(g, 'mean_gain', 'pts')})"),
             ("class_g", fmt(g.at["class_g", "value"]),
              f"&lt;g&gt; ({g.at['class_g', 'band']}; {interval_text(g, 'class_g')})")))
+        design = design_summary(t)
         paired = t["paired_tests"].assign(p_from=[WILCOXON_METHODS.get(m, m) for m in t["paired_tests"]["method"]])
-        return (f"<div class='figures'>{cells}</div>"
+        return ((f"<p class='muted' data-stat='design'>{html.escape(design)}</p>" if design else "")
+                + f"<div class='figures'>{cells}</div>"
                 + table_html(paired, [("test", "Test", "text"), ("n", "n", "int"), ("statistic", "Statistic", "num"),
                                       ("p_value", "p", "p"), ("p_from", "p from", "text"),
                                       ("effect_size", "Effect size", "num"), ("effect_size_name", "", "text")])

@@ -24,6 +24,8 @@ from toolkit.store import Store, normalise_url
 # The notebooks run under nbval in kernels that inherit this environment: give them a store of their own.
 _NOTEBOOK_DATA = tempfile.mkdtemp(prefix="toolkit-nbval-")
 os.environ.setdefault("TOOLKIT_DB", f"sqlite:///{_NOTEBOOK_DATA}/toolkit.db")
+# A PostgreSQL store keeps its matching key and certificate secret in the data folder: not in the checkout.
+os.environ.setdefault("TOOLKIT_DATA", _NOTEBOOK_DATA)
 
 
 @pytest.fixture(scope="session")

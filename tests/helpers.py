@@ -21,3 +21,13 @@ def by_place(results, place):
     """The results of the workshops held at `place`."""
     ids = results.workshops.loc[results.workshops["place"] == place, "workshop_id"]
     return results.select(workshops=ids)
+
+# scrypt at its lowest cost, for tests that make many matching codes and only compare them (toolkit.matchcode)
+QUICK_CODES = {"n": 2, "r": 1, "p": 1}
+KEY = bytes(range(32))  # a matching key of the tests' own
+
+
+def quick_code(answers: dict) -> str:
+    from toolkit.matchcode import match_code_hash
+
+    return match_code_hash(answers, KEY, cost=QUICK_CODES)

@@ -5,9 +5,10 @@ from itertools import product
 
 import numpy as np
 import pandas as pd
+from helpers import quick_code
 
 from toolkit.analysis import BY_ID, EXACT_CODE, TOLERANT_CODE, match_by_code, match_by_participant_id, match_rate
-from toolkit.matchcode import differ_in_at_most_one, match_code_hash
+from toolkit.matchcode import differ_in_at_most_one, digests
 
 
 def taken(pre_ids, post_ids):
@@ -18,7 +19,7 @@ def taken(pre_ids, post_ids):
 
 def person(pid, code, sex="f", organisation="FIA"):
     return {"participant_id": pid, "sex": sex, "organisation": organisation, "rank": None,
-            "match_code_hash": match_code_hash(code) if isinstance(code, dict) else code}
+            "match_code_hash": quick_code(code) if isinstance(code, dict) else code}
 
 
 def code(mother="r", birthday="14", district="q", siblings="2"):
@@ -91,7 +92,7 @@ def brute_force(pre, post, people):
     """The rule as the evaluation methods state it, pair by pair, with toolkit.matchcode as the oracle."""
     code_of = {p["participant_id"]: p["match_code_hash"] for p in people}
     group = {p["participant_id"]: (p["sex"].strip().casefold(), p["organisation"].strip().casefold()) for p in people}
-    whole = {pid: c.split(".")[0] for pid, c in code_of.items()}
+    whole = {pid: digests(c)[0] for pid, c in code_of.items()}
     found = set()
     for a, b in product(pre, post):
         if whole[a] == whole[b] and sum(whole[x] == whole[a] for x in pre) == 1 \

@@ -3,10 +3,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import quick_code
 from scipy import stats
 
 from toolkit.analysis import NO_INTERVAL, ONE_GROUP_CAVEAT, full_analysis, paired_tests, reliability, small_sample_notes
-from toolkit.matchcode import match_code_hash
 
 
 def workshop(n=40, items=12, seed=21):
@@ -17,10 +17,10 @@ def workshop(n=40, items=12, seed=21):
     for i in range(n):
         answers = {"mother": "abcdefghij"[i % 10], "birthday": str(1 + i // 10), "district": "q", "siblings": "1"}
         profile = {"sex": "fm"[i % 2], "organisation": ["FIA", "Police"][i % 3 == 0], "rank": "SI"}
-        people.append({"participant_id": f"pre{i}", "match_code_hash": match_code_hash(answers), **profile})
+        people.append({"participant_id": f"pre{i}", "match_code_hash": quick_code(answers), **profile})
         if i % 7 == 3:
             answers = {**answers, "siblings": "2"}  # misremembered at the post-test: a tolerant match
-        people.append({"participant_id": f"post{i}", "match_code_hash": match_code_hash(answers), **profile})
+        people.append({"participant_id": f"post{i}", "match_code_hash": quick_code(answers), **profile})
         for kind, shift, pid in (("pretest", 0.0, f"pre{i}"), ("posttest", 1.0, f"post{i}")):
             for j in range(items):
                 right = rng.random() < 1 / (1 + np.exp(-(ability[i] + shift - (j - items / 2) / 4)))

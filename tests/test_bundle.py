@@ -325,6 +325,9 @@ MARKUP = "<svg onload=x>"  # short enough for the columns it is put in
     ("workshops", "title", "Quetta\x00", "workshops row 1: title holds a NUL or another control character"),
     ("workshops", "profile_fields", {"sex": MARKUP}, "workshops row 1: profile_fields is {'sex': '<svg onload=x>'}"),
     ("activities", "case_study_id", "no-such-case", "activities row 1: case study 'no-such-case' is not in its bank"),
+    ("sessions", "design", "latin-square", "sessions row 1: design is 'latin-square', which the store does not take"),
+    ("participants", "sequence", "BB", "participants row 1: sequence is 'BB', which the store does not take"),
+    ("attempts", "bank_hash", "f" * 64, "attempts row 1: bank_hash 'ffffffffffff' is not a form of its activity"),
 ])
 def test_every_field_is_checked_against_the_stores_rules_and_nothing_is_written(laptop, store, tmp_path, table,
                                                                               column, value, message):
@@ -374,3 +377,25 @@ def test_an_answer_the_bundle_holds_twice_is_stored_and_reported_once(laptop, st
     assert done["added"]["answers"] == 9 == _all_counts(store)["answers"]
     again = CliRunner().invoke(main, ["bundle", "import", str(path), "--data", str(tmp_path / "office")])
     assert again.exit_code == 0 and "9 answers" in again.output
+
+
+def test_a_crossover_travels_with_its_design_sequences_and_forms(tmp_path, store, all_types_bank):
+    from toolkit.bank import content_hash_of, parse_bank
+    content = {**all_types_bank.content, "id": "all-types-b", "form": "B"}
+    form_b = parse_bank(content, "form B", content_hash_of(content))
+    laptop = Store(f"sqlite:///{tmp_path}/crossover.db")
+    workshop = laptop.add_workshop("Crossover")
+    session = laptop.add_session(workshop["id"], "Day 1")
+    pre = laptop.add_activity(session["id"], all_types_bank, "pretest")
+    laptop.add_activity(session["id"], form_b, "posttest")
+    laptop.open_activity(pre["id"])
+    people = [laptop.join(session["join_code"], f"P{i}", uid=f"x{i}") for i in range(4)]
+    taken = {p["id"]: laptop.start_attempt(pre["id"], p["id"])["bank_hash"] for p in people}
+    assert set(taken.values()) == {all_types_bank.hash, form_b.hash}
+    export_bundle(laptop, session["id"], tmp_path / "crossover.gz")
+    laptop.close()
+    import_bundle(store, tmp_path / "crossover.gz")
+    assert store.find_session(session["id"])["design"] == "crossover"
+    for p in people:
+        assert store.find_participant(p["token"])["sequence"] == p["sequence"]
+        assert store.get_attempt(pre["id"], p["id"])["bank_hash"] == taken[p["id"]]

@@ -284,3 +284,66 @@ def test_ending_a_session_frees_its_code_and_keeps_its_answers(session_with_pret
     assert store.find_session(session["id"])["state"] == "closed"
     assert app.session is None and session["join_code"] not in str(app.prepare.session_picker.options)
     assert store.latest_answers(p.attempt["id"]) == {"consent": True}
+
+
+def test_a_new_session_with_two_forms_is_a_crossover_and_the_console_says_so(store):
+    app, session = new_session(store, ROOT / "question_banks")
+    assert app.prepare.design.value == "crossover" and store.find_session(session["id"])["design"] == "crossover"
+    pre, post = [a for a in store.list_activities(session["id"]) if a["kind"] in ("pretest", "posttest")]
+    assert pre["bank_hash"] != post["bank_hash"]
+    people = [phone(store, session, n) for n in ("A", "B", "C", "D")]
+    for activity in (pre, post):
+        store.open_activity(activity["id"])
+        for p in people:
+            p.refresh()
+            p.input.choose(p._questions()[0].key)
+    taken = {p.participant["sequence"]: store.get_attempt(pre["id"], p.participant["id"])["bank_hash"] for p in people}
+    assert taken == {"AB": pre["bank_hash"], "BA": post["bank_hash"]}
+    app.nav.value = "results"
+    assert ("<div class='tk-hint tk-design'>Design: crossover: half the room took form A first and form B after, the "
+            "other half B first and A after (2 A then B, 2 B then A).</div>") in app.panels["results"].comparison.value
+
+
+def test_the_same_form_before_and_after_is_said_in_one_line(store):
+    app, session = new_session(store, ROOT / "question_banks", design="same-form")
+    pre, post = [a for a in store.list_activities(session["id"]) if a["kind"] in ("pretest", "posttest")]
+    assert pre["bank_hash"] == post["bank_hash"] and store.find_session(session["id"])["design"] == "same-form"
+    p = phone(store, session, "A")
+    store.open_activity(post["id"])
+    p.refresh()
+    p.input.choose(p._questions()[0].key)
+    app.nav.value = "results"
+    comparison = app.panels["results"].comparison.value
+    assert "Design: same form: the same questions before and after." in comparison
+    assert "Pre <span class='tk-big'>–</span> (n=0)" in comparison  # nobody took the pre-test: no mean, no error
+
+
+def test_the_next_session_can_open_with_a_retention_check_of_the_last_post_test(store):
+    from toolkit.analysis.retention import retention_scores
+    from toolkit.results import load_results
+
+    app, first = new_session(store)
+    assert app.prepare.retention.disabled  # a new workshop has no post-test to repeat
+    post = next(a for a in store.list_activities(first["id"]) if a["kind"] == "posttest")
+    sana = phone(store, first, "Sana")
+    store.open_activity(post["id"])
+    sana.refresh()
+    sana.input.choose(True)
+    app.show_prepare()
+    app.prepare.workshop_picker.value = first["workshop_id"]
+    assert not app.prepare.retention.disabled
+    app.prepare.retention.value = True
+    second = app.prepare.create()
+    retention = store.list_activities(second["id"])[0]
+    assert retention["kind"] == "retention" and retention["title"].startswith("Retention check: ")
+    asked = store.find_bank(retention["bank_hash"])
+    assert {q.id for q in asked.questions} <= {q.id for q in store.find_bank(post["bank_hash"]).questions}
+    store.attend(second["id"], sana.participant["id"])
+    store.open_activity(retention["id"])
+    sana.session = store.find_session(second["id"])
+    sana.refresh()
+    assert "Retention check" in sana.body.children[0].children[0].value
+    first_question = sana._questions()[0]
+    sana.input.choose(first_question.key)
+    kept = retention_scores(load_results(store).answers)
+    assert kept["participant_id"].tolist() == [sana.participant["id"]] and kept["n_items"].iloc[0] == len(asked.questions)

@@ -99,7 +99,8 @@ def test_series_database_seeds_once_then_copies_even_from_a_folder_with_one_test
         assert len(results_a.answers) == len(results_b.answers) > 0
         assert results_a.answers["points"].sum() == results_b.answers["points"].sum()
         assert len(results_a.participants) == 94
-        assert set(results_a.activities["activity_kind"]) == {"pretest", "posttest"}  # no survey bank: none given
+        # no survey bank: none given (the cohort's later sessions open with a retention check)
+        assert set(results_a.activities["activity_kind"]) == {"pretest", "posttest", "retention"}
     finally:
         a.close()
         b.close()

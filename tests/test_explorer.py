@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -57,6 +59,10 @@ def test_slope_chart_of_a_workshop_and_of_its_women(app, results):
     mean = next(line for line in app.figures["slope"].axes[0].lines if line.get_label() == "Mean")
     assert np.allclose(mean.get_ydata(), [scores["pre"].mean(), scores["post"].mean()])
     assert "24 participants (3 female, 21 male)" in app.headline.value
+    sequences = quetta.participants.set_index("participant_id").loc[scores["participant_id"], "sequence"]
+    assert (f"Design: crossover: half the room took form A first and form B after, the other half B first and A "
+            f"after ({(sequences == 'AB').sum()} A then B, {(sequences == 'BA').sum()} B then A).") in \
+        html.unescape(app.panes["Overview"].value)
     app.group_by.value = "sex"
     app.group_value.value = "female"
     women = set(quetta.participants.loc[quetta.participants["sex"] == "female", "participant_id"])
@@ -94,7 +100,7 @@ def test_objectives_and_the_question_map_of_one_test(app, results):
     app.activity.value = ("pretest", "tip-som-prepost-a")
     app.show("Questions")
     items = item_statistics(prepost(karachi), by=("activity_kind", "form"))
-    items = items[items["activity_kind"] == "pretest"]
+    items = items[(items["activity_kind"] == "pretest") & (items["form"] == "tip-som-prepost-a")]  # (a crossover)
     points = np.concatenate([c.get_offsets() for c in app.figures["items"].axes[0].collections])
     assert len(points) == 26
     assert sorted(map(tuple, np.round(points, 9))) == sorted(

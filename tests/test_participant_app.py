@@ -215,10 +215,10 @@ def test_a_self_generated_code_is_stored_only_as_its_hash(session_with_pretest):
     for field, value in answers.items():
         form.code_boxes[field].value = value
     form.join_button.click()
-    from toolkit.matchcode import match_code_hash
+    from toolkit.matchcode import match_code_hash, store_key
 
     stored = store.find_participant(app.participant["token"])
-    assert stored["match_code_hash"] == match_code_hash(answers)
+    assert stored["match_code_hash"] == match_code_hash(answers, store_key(store))
     assert "Rukhsana" not in json.dumps(stored, default=str)
 
 

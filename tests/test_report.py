@@ -231,4 +231,52 @@ def test_a_report_on_three_people_says_no_interval_is_meaningful_and_notes_alpha
         assert html.escape(r.reason) in page
     assert {"95% intervals of the mean gain and <g>", "Cronbach's alpha"} <= set(notes["statistic"])
     alpha_cells = [row["alpha_shown"] for row in cells(page).tables[""] if "alpha_shown" in row]
-    assert alpha_cells and all(c.endswith("(not meaningful here: see the note)") for c in alpha_cells)
+    # (a crossover: each test on two forms; a form only one of the three took has no alpha at all: "–")
+    undefined = int(t["reliability"]["cronbach_alpha"].isna().sum())
+    assert [c for c in alpha_cells if c == "–"] == ["–"] * undefined and len(alpha_cells) > undefined
+    assert all(c.endswith("(not meaningful here: see the note)") for c in alpha_cells if c != "–")
+
+
+def test_the_report_says_the_design_and_what_the_crossover_found(results):
+    """The demo series runs its workshops as crossovers, with form B made easier (toolkit.demo.FORM_EASE)."""
+    workshops = results.select(workshops=results.workshops.loc[results.workshops["place"] != "Islamabad",
+                                                               "workshop_id"])
+    assert set(workshops.sessions["design"]) == {"crossover"}
+    t = analyse(workshops)
+    cross = t["crossover"].set_index("statistic")
+    n_ab, n_ba = int(cross["n_ab"].iloc[0]), int(cross["n_ba"].iloc[0])
+    assert n_ab + n_ba == len(t["scores"]) and abs(n_ab - n_ba) <= 4
+    effect = cross.at["form_effect", "value"]
+    assert 0 < effect < 15 and cross.at["form_effect", "ci_low"] < effect < cross.at["form_effect", "ci_high"]
+    # the adjusted gain is the mean of the two sequences' mean gains (the standard AB/BA analysis)
+    scores = t["scores"].assign(sequence=lambda f: f["participant_id"].map(
+        workshops.participants.set_index("participant_id")["sequence"]))
+    means = scores.groupby("sequence")["gain"].mean()
+    assert cross.at["gain", "value"] == pytest.approx(means.mean())
+    assert cross.at["form_effect", "value"] == pytest.approx((means["AB"] - means["BA"]) / 2)
+    page = render_report(workshops, tables=t)
+    line = cells(page).stats["design"]
+    assert line == (f"Design: crossover: half the room took form A first and form B after, the other half B first and "
+                    f"A after ({n_ab} A then B, {n_ba} B then A).")
+    assert "Half of the participants took form A before the training" in page
+    assert "it assumes the training helps as much on either form" in page
+    assert f"<td data-col='form_effect'>{fmt(effect, 'pts')}</td>" in page
+
+
+def test_a_then_b_is_explained_as_a_limit(sqlite_store, all_types_bank):
+    from toolkit.bank import content_hash_of, parse_bank
+    content = {**all_types_bank.content, "id": "all-types-b", "form": "B"}
+    form_b = parse_bank(content, "form B", content_hash_of(content))
+    workshop = sqlite_store.add_workshop("Old style")
+    session = sqlite_store.add_session(workshop["id"], "Day 1", design="a-then-b")
+    pre = sqlite_store.add_activity(session["id"], all_types_bank, "pretest")
+    post = sqlite_store.add_activity(session["id"], form_b, "posttest")
+    people = [sqlite_store.join(session["join_code"], f"P{i}") for i in range(3)]
+    for activity in (pre, post):
+        sqlite_store.open_activity(activity["id"])
+        for p in people:
+            sqlite_store.save_answer(sqlite_store.start_attempt(activity["id"], p["id"])["id"], "kiln", "tip")
+    page = render_report(load_results(sqlite_store))
+    assert cells(page).stats["design"] == ("Design: A then B: everyone took the pre-test's form first and the other "
+                                           "form after.")
+    assert "that difference is counted here as learning (or as forgetting)" in html.unescape(page)

@@ -104,10 +104,15 @@ def test_the_series_frames_agree_with_the_store(series, results):
     attempts = series.list_attempts(pre)
     rows = quetta.answers[quetta.answers["activity_id"] == pre]
     assert len(rows) == len(attempts) * len(bank.scored_questions) == 23 * 26  # one came after the pre-test
-    for attempt in attempts[:5]:  # each person's points: the scorer's, on the latest answers
+    # (both forms have 26 scored questions)
+    tests = quetta.activities[quetta.activities["activity_kind"].isin(("pretest", "posttest"))]
+    assert {a["bank_hash"] for a in attempts} == set(tests["bank_hash"])  # a crossover: the pre-test on both forms
+    for attempt in attempts[:5]:  # each person's points: the scorer's, on the latest answers of their form
         latest = series.latest_answers(attempt["id"])
+        taken = series.find_bank(attempt["bank_hash"])
         mine = rows[rows["participant_id"] == attempt["participant_id"]].set_index("question_id")
-        for q in bank.scored_questions:
+        assert set(mine["form"]) == {taken.id}
+        for q in taken.scored_questions:
             assert mine.loc[q.id, "points"] == score(q, latest.get(q.id)).points
     scores = pre_post_scores(quetta.answers)
     assert len(scores) == 21  # 23 took the pre-test, 22 the post-test, one of them late

@@ -40,6 +40,7 @@ from . import __version__, languages
 from . import schema as t
 from .bank import BankError, content_hash_of, parse_bank
 from .bundle_key import SealBroken, check_seal, key_id, seal
+from .design import DESIGNS, SEQUENCES, TESTS
 from .errors import InvalidText
 from .limits import clean_text, printable
 from .lookup import find_session
@@ -55,7 +56,9 @@ from .store import (
 )
 
 FORMAT = "toolkit-session-bundle"
-VERSION = 1
+# 2: sessions.design, participants.sequence and attempts.bank_hash (counterbalanced forms, #16); a bundle of
+# version 1 lacks them and reads as before (its sessions gave everyone the pre-test's form first).
+VERSION = 2
 # The tables of a bundle, in the order they are inserted (parents before children).
 TABLES: dict[str, sa.Table] = {
     "workshops": t.workshops,
@@ -86,7 +89,8 @@ _TYPED = {("participants", "display_name"): "display_name", ("participants", "se
           ("group_answers", "response"): "group_answer"}
 _CHOICES = {("activities", "kind"): ACTIVITY_KINDS, ("activities", "state"): ACTIVITY_STATES,
             ("sessions", "state"): SESSION_STATES, ("participants", "sex"): SEX_VALUES,
-            ("participants", "language"): languages.codes(), ("audience_questions", "state"): QUESTION_STATES}
+            ("participants", "language"): languages.codes(), ("audience_questions", "state"): QUESTION_STATES,
+            ("sessions", "design"): DESIGNS, ("participants", "sequence"): SEQUENCES}
 
 
 class BadBundle(StoreError):
@@ -261,7 +265,21 @@ def read_bundle(path: str | Path, key: bytes | None = None, unverified: bool = F
         if case is not None and case not in {c.id for c in banks[activity["bank_hash"]].case_studies}:
             raise BadBundle(f"{path}: activities row {n}: case study {case!r} is not in its bank; nothing was "
                             f"written.")
+    _check_forms(path, parsed)
     return {**bundle, "tables": parsed, "session": sessions[0], "checked": checked}
+
+
+def _check_forms(path: Path, parsed: dict[str, list[dict]]) -> None:
+    """An attempt's form is its activity's bank, or for a pre- or post-test, the bank of one of the session's
+    tests (a crossover gives half the room the other form)."""
+    activities = {a["id"]: a for a in parsed["activities"]}
+    tests = {a["bank_hash"] for a in parsed["activities"] if a["kind"] in TESTS and not a["case_study_id"]}
+    for n, attempt in enumerate(parsed["attempts"], 1):
+        activity = activities[attempt["activity_id"]]
+        allowed = {activity["bank_hash"]} | (tests if activity["kind"] in TESTS else set())
+        if attempt["bank_hash"] is not None and attempt["bank_hash"] not in allowed:
+            raise BadBundle(f"{path}: attempts row {n}: bank_hash {attempt['bank_hash'][:12]!r} is not a form of its "
+                            f"activity {activity['title']!r}; nothing was written.")
 
 
 def _check_values(path: Path, parsed: dict[str, list[dict]]) -> None:

@@ -18,6 +18,8 @@ import sqlalchemy as sa
 
 from . import config, languages, questions
 from .bank import Bank, Question, load_bank, load_banks
+from .design import attempt_bank
+from .retention import retention_check
 from .store import Store
 
 
@@ -80,6 +82,9 @@ ORGANISATIONS = {  # organisation: (prior knowledge in logits, ranks)
 }
 RANK_SHIFT = {"Constable": -0.3, "Sub-Inspector": 0.0, "Inspector": 0.2, "ASP": 0.5}
 DIFFICULTY = {"easy": -1.3, "medium": -0.1, "hard": 0.9, None: 0.0}
+# How much easier a form is (logits added to everyone's chance on its questions): the series' workshops run as
+# crossovers (toolkit.design), and form B came out a little easier than A, as parallel forms do (about 6 points).
+FORM_EASE = {"B": 0.3}
 MEN = ("Muhammad Imran", "Asad Khan", "Bilal Ahmed", "Naveed Baloch", "Kamran Shah", "Tariq Mehmood",
        "Zahid Hussain", "Faisal Qureshi", "Abdul Rehman", "Waqas Ali", "Jamal Kakar", "Shahid Achakzai",
        "Irfan Memon", "Sajid Iqbal", "Usman Raza", "Rashid Bugti", "Noman Siddiqui", "Adnan Butt", "Hamza Javed",
@@ -135,6 +140,7 @@ class _Person:
     late: bool = False  # arrived after the pre-test
     leaves: bool = False  # left before the post-test
     unsubmitted: bool = False  # answered the post-test but never pressed submit
+    kept: float | None = None  # the logit on the last session's questions when the next session begins
 
 
 class _Simulation:
@@ -147,7 +153,7 @@ class _Simulation:
         self.uid = 0
 
     def item(self, bank: Bank, q: Question) -> _Item:
-        key = (bank.id, q.id)
+        key = (bank.id.removesuffix("-retention"), q.id)  # a retention check asks its bank's questions again
         if key not in self.items:
             rng = self.rng
             wrong = max(0, len(q.options) - 1)
@@ -173,13 +179,15 @@ class _Simulation:
         self.uid += 1
         self.store.save_answer(attempt["id"], question_id, response, uid=f"demo-{attempt['id']}-{self.uid}")
 
-    def take(self, activity: dict, bank: Bank, person: _Person, model: Callable[[Question], Any],
+    def take(self, activity: dict, person: _Person, model: Callable[[Question], Any],
              submit: bool = True) -> None:
         """One person's attempt: every question answered in order (a few skipped, a few changed), then submitted.
 
         `model(question)`: the person's logit on a scored question, or the answer itself to a survey question.
         """
         attempt = self.store.start_attempt(activity["id"], person.participant["id"])
+        bank = self.store.find_bank(attempt_bank(attempt, activity))  # in a crossover, half take the other form
+        ease = FORM_EASE.get(bank.form or "", 0.0)
         for q in bank.questions:
             if self.rng.random() < 0.02:
                 continue  # skipped: scores 0, as the participant app counts it
@@ -187,8 +195,8 @@ class _Simulation:
                 response = model(q)
             else:
                 if self.rng.random() < 0.03:  # a first thought, changed: the latest answer counts
-                    self.save(attempt, q.id, self.response(bank, q, model(q) - 1.5))
-                response = self.response(bank, q, model(q))
+                    self.save(attempt, q.id, self.response(bank, q, model(q) + ease - 1.5))
+                response = self.response(bank, q, model(q) + ease)
             if response is not None:
                 self.save(attempt, q.id, response)
         if submit:
@@ -249,8 +257,9 @@ def _workshop(store: Store, sim: _Simulation, banks: dict, place: str, province:
     if banks["confidence"]:
         activities["before"] = store.add_activity(session["id"], banks["confidence"], "confidence",
                                                   title="Confidence (before)")
-    activities["pre"] = store.add_activity(session["id"], banks["pre"], "pretest", title="Pre-test (Form A)")
-    activities["post"] = store.add_activity(session["id"], banks["post"], "posttest", title="Post-test (Form B)")
+    # a crossover (the session's default design): half the room takes form A first, the other half form B
+    activities["pre"] = store.add_activity(session["id"], banks["pre"], "pretest", title="Pre-test")
+    activities["post"] = store.add_activity(session["id"], banks["post"], "posttest", title="Post-test")
     if banks["confidence"]:
         activities["after"] = store.add_activity(session["id"], banks["confidence"], "confidence",
                                                  title="Confidence (after)")
@@ -280,27 +289,27 @@ def _workshop(store: Store, sim: _Simulation, banks: dict, place: str, province:
     if "before" in activities:
         store.open_activity(activities["before"]["id"])
         for p in present:
-            sim.take(activities["before"], banks["confidence"], p,
+            sim.take(activities["before"], p,
                      lambda q, p=p: sim.likert(2.4 + 0.4 * p.ability))
     store.open_activity(activities["pre"]["id"])
     for p in present:
-        sim.take(activities["pre"], banks["pre"], p, lambda q, p=p: p.ability)
+        sim.take(activities["pre"], p, lambda q, p=p: p.ability)
     join_all([p for p in people if p.late])
     _room(store, session, people, rng)
     store.open_activity(activities["post"]["id"])
     stayed = [p for p in people if not p.leaves]
     for p in stayed:
-        sim.take(activities["post"], banks["post"], p,
+        sim.take(activities["post"], p,
                  lambda q, p=p: p.ability + p.learning * _objective_gain(q), submit=not p.unsubmitted)
     if "after" in activities:
         store.open_activity(activities["after"]["id"])
         for p in stayed:
-            sim.take(activities["after"], banks["confidence"], p,
+            sim.take(activities["after"], p,
                      lambda q, p=p: sim.likert(2.4 + 0.4 * p.ability + 1.3 * p.learning * _objective_gain(q) / 1.4))
     if "survey" in activities:
         store.open_activity(activities["survey"]["id"])
         for p in stayed:
-            sim.take(activities["survey"], banks["survey"], p, lambda q, p=p: _reaction(sim, q, p))
+            sim.take(activities["survey"], p, lambda q, p=p: _reaction(sim, q, p))
     store.close_session(session["id"])
     return {"workshop": workshop, "session": store.find_session(session["id"])}
 
@@ -320,7 +329,7 @@ def _reaction(sim: _Simulation, q: Question, person: _Person) -> str | None:
     return sim.likert(centre)
 
 
-def _cohort(store: Store, sim: _Simulation, banks: dict) -> dict:
+def _cohort(store: Store, sim: _Simulation, banks: dict, seed: int) -> dict:
     rng = sim.rng
     workshop = store.add_workshop(
         "Demo: Coaching series for women officers, Islamabad", place="Islamabad", starts_on=date(2026, 6, 9),
@@ -337,10 +346,18 @@ def _cohort(store: Store, sim: _Simulation, banks: dict) -> dict:
                               ability=rng.gauss(prior + RANK_SHIFT.get(rank, 0.0) - 1.0, 0.8),
                               learning=max(0.2, rng.gauss(1.0, 0.25))))
     sessions = []
+    # the retention checks draw from a stream of their own: the checks before and after stay as they were
+    keeping = _Simulation(store, seed)
+    keeping.items = sim.items
     for index, (title, _bank_id) in enumerate(COACHING):
         bank = banks["checks"][index]
         session = store.add_session(workshop["id"], title)
         short = title.split(": ", 1)[-1]
+        retention = None
+        if index:  # the session opens with a retention check of the last one's questions
+            earlier = banks["checks"][index - 1]
+            retention = store.add_activity(session["id"], retention_check(earlier, seed=earlier.id), "retention",
+                                           title=f"Retention check: {COACHING[index - 1][0].split(': ', 1)[-1]}")
         pre = store.add_activity(session["id"], bank, "pretest", title=f"Pre-check: {short}")
         post = store.add_activity(session["id"], bank, "posttest", title=f"Post-check: {short}")
         away = {21} if index == 0 else {rng.randrange(size)} if index == 1 else set()  # one joins late, one misses one
@@ -350,15 +367,21 @@ def _cohort(store: Store, sim: _Simulation, banks: dict) -> dict:
                 store.attend(session["id"], p.participant["id"])
             else:  # the first session this person comes to
                 p.participant = _join(store, session, sim, p, "Islamabad")
+        if retention is not None:
+            store.open_activity(retention["id"])
+            for p in here:
+                if p.kept is not None:
+                    keeping.take(retention, p, lambda q, p=p: p.kept)
         store.open_activity(pre["id"])
         for p in here:
-            sim.take(pre, bank, p, lambda q, p=p: p.ability)
+            sim.take(pre, p, lambda q, p=p: p.ability)
         store.open_activity(post["id"])
         for p in here:
-            sim.take(post, bank, p, lambda q, p=p: p.ability + 1.1 * p.learning)
+            sim.take(post, p, lambda q, p=p: p.ability + 1.1 * p.learning)
         store.close_session(session["id"])
         sessions.append(store.find_session(session["id"]))
-        for p in people:  # what the coaching leaves behind for the next session
+        for p in people:  # what the coaching leaves behind for the next session; of this topic, about 60% stays
+            p.kept = p.ability + 0.6 * 1.1 * p.learning if any(p is h for h in here) else None
             p.ability += 0.35 * p.learning
     return {"workshop": workshop, "sessions": sessions}
 
@@ -367,8 +390,10 @@ def seed_series(store: Store, banks_dir: str | Path | None = None, seed: int = 2
     """Demo data for the facilitator's explorer and reports: three workshops and a coaching cohort.
 
     Workshops of 24, 23 and 25 officers (Quetta, Karachi, Lahore; series "Demo series 2026") with confidence
-    before and after, pre-test (form A), post-test (form B) and the reaction survey; and a cohort of 22 women
-    officers (Islamabad) over three coaching sessions, each with a check before and after. Answers come from
+    before and after, pre-test and post-test as a crossover (half the room on form A first, half on form B, which
+    is made a little easier) and the reaction survey; and a cohort of 22 women
+    officers (Islamabad) over three coaching sessions, each with a check before and after, and from the second
+    on a retention check repeating a sample of the last session's questions. Answers come from
     a seeded model of ability and item difficulty and are written through the Store's verbs, exactly as the
     apps write them. Every title starts with "Demo:". Returns {"workshops": [...], "cohort": {...}}.
     """
@@ -378,7 +403,10 @@ def seed_series(store: Store, banks_dir: str | Path | None = None, seed: int = 2
         sim.poor_items(bank)
     with _quick_writes(store):
         workshops = [_workshop(store, sim, banks, *spec) for spec in WORKSHOPS]
-        cohort = _cohort(store, sim, banks)
+        # the cohort draws from its own stream: a change to how the workshops are simulated leaves it as it was
+        cohort_sim = _Simulation(store, seed + 1)
+        cohort_sim.uid = sim.uid  # (its join and answer uids follow the workshops')
+        cohort = _cohort(store, cohort_sim, banks, seed + 2)
     return {"series": SERIES, "workshops": workshops, "cohort": cohort}
 
 

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 from . import questions
 from .bank import Question, tr
+from .design import attempt_bank
 from .scoring import score, score_attempt
 from .store import Store
 
@@ -115,28 +116,31 @@ def attempt_scores(store: Store, activity: dict) -> dict[str, float]:
     by_attempt: dict[str, dict] = {}
     for (attempt_id, qid), response in progress["answers"].items():
         by_attempt.setdefault(attempt_id, {})[qid] = response
-    owners = {a["id"]: a["participant_id"] for a in store.list_attempts(activity["id"])}
+    attempts = store.list_attempts(activity["id"])
+    forms = {h: activity_questions(store, {**activity, "bank_hash": h}) for h in {attempt_bank(a, activity) for a in attempts}}
     result = {}
-    for attempt_id, pid in owners.items():
-        s = score_attempt(questions, by_attempt.get(attempt_id, {}))
+    for a in attempts:  # each attempt on the form it was taken on (a crossover gives two)
+        attempt_id, pid = a["id"], a["participant_id"]
+        s = score_attempt(forms.get(attempt_bank(a, activity), questions), by_attempt.get(attempt_id, {}))
         if s.max_points:
             result[pid] = 100 * s.fraction
     return result
 
 
 def percent_right(store: Store, activity: dict) -> dict[str, float]:
-    """Per scored question: the class's mean score in percent over everyone who started (unanswered = 0),
-    so that it agrees with the class score."""
+    """Per scored question of the activity's form: the mean score in percent over everyone who started on that form
+    (unanswered = 0), so that it agrees with the class score. (In a crossover, the other half took the other form.)"""
     questions = [q for q in activity_questions(store, activity) if q.scored]
     progress = store.activity_progress(activity["id"])
-    if not progress["started"]:
+    on_form = {a["id"] for a in store.list_attempts(activity["id"]) if attempt_bank(a, activity) == activity["bank_hash"]}
+    if not on_form:
         return {}
     totals = dict.fromkeys((q.id for q in questions), 0.0)
     by_id = {q.id: q for q in questions}
-    for (_attempt, qid), response in progress["answers"].items():
-        if qid in by_id:
+    for (attempt_id, qid), response in progress["answers"].items():
+        if qid in by_id and attempt_id in on_form:
             totals[qid] += score(by_id[qid], response).fraction
-    return {qid: 100 * v / progress["started"] for qid, v in totals.items()}
+    return {qid: 100 * v / len(on_form) for qid, v in totals.items()}
 
 
 def normalized_gain(pre: float, post: float) -> float | None:

@@ -44,9 +44,12 @@ from .analysis import (
     small_sample_notes,
 )
 from .analysis._common import SMALL_CELL
+from .analysis.crossover import STATISTIC_WORDS, crossover_analysis, crossover_notes, crossover_scores
 from .analysis.gain import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, WILCOXON_METHODS
 from .analysis.report import ALPHA, CONFIDENCE, DISCRIMINATION, INTERVALS, T_TEST, WILCOXON, note_scope
+from .analysis.retention import RETENTION, retention_scores, retention_summary
 from .analysis.survey import top_words
+from .design import DESIGN_WORDS, design_line
 from .results import Results, tested_answers
 
 PRE_COLOUR, POST_COLOUR, DOWN_COLOUR, INK = "#8a94a6", "#1f5fbf", "#d1495b", "#1d2330"
@@ -97,6 +100,15 @@ def analyse(results: Results, n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int 
     clouds = q[q["question_type"].isin(questions.having("cloud"))]["question_id"].drop_duplicates().tolist()
     tables["top_words"] = top_words(survey, clouds, normalise=questions.normalise)
     tables["confidence"] = confidence_change(results.confidence)
+    tables["crossover"] = crossover_analysis(crossover_scores(answers, pairs))
+    kept = tested_answers(results, (PRE, POST, RETENTION))
+    if (kept["activity_kind"] == RETENTION).any():
+        tables["retention"] = retention = retention_scores(kept)
+        tables["retention_all"] = retention_summary(retention)
+        tables["retention_by_session"] = retention_summary(retention, by="session_id")
+        tables["retention_by_objective"] = retention_summary(retention_scores(kept, by=("objective",)),
+                                                             by="objective")
+    tables["designs"] = results.sessions["design"].dropna().value_counts().to_dict()
     tables["notes"] = small_sample_notes(tables["gain_summary"], tables["paired_tests"], tables["reliability"],
                                          tables["item_statistics"], tables["confidence"])
     return tables
@@ -166,6 +178,29 @@ def slope_figure(scores: pd.DataFrame) -> Figure:
     ax.set_ylim(0, 100)
     ax.set_ylabel("Score (% of maximum)")
     ax.set_title(f"Each participant before and after (n = {len(scores)})", fontsize=11)
+    return fig
+
+
+def retention_figure(scores: pd.DataFrame) -> Figure:
+    """Pre, post and the retention check per person (one line each, on the check's questions) and the means."""
+    fig, ax = _figure(6.5, 4.5)
+    x = np.array([0, 1, 2])
+    for row in scores.itertuples():
+        colour = POST_COLOUR if row.retention >= row.post else DOWN_COLOUR
+        ax.plot(x, [row.pre, row.post, row.retention], color=colour, alpha=0.4, lw=1, marker="o", ms=3,
+                label="_person")
+    if len(scores):
+        means = [scores[c].mean() for c in ("pre", "post", "retention")]
+        ax.plot(x, means, color=INK, lw=3, marker="o", ms=7, label="Mean")
+        for xi, m in zip(x, means, strict=True):
+            if np.isfinite(m):
+                ax.annotate(f"{m:.0f}%", (xi, m), xytext=(0, 9), textcoords="offset points", ha="center",
+                            fontsize=10, fontweight="bold")
+    ax.set_xticks(x, ["Pre-test", "Post-test", "Retention check"])
+    ax.set_xlim(-0.35, 2.35)
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("Score on the check's questions (%)")
+    ax.set_title(f"Knowledge kept (n = {len(scores)}: each person at each check)", fontsize=11)
     return fig
 
 
@@ -427,6 +462,107 @@ def _section_results(t: dict) -> str:
             + f"<p class='caveat'>{html.escape(ONE_GROUP_CAVEAT)}</p>")
 
 
+DESIGN_EXPLAINED = {
+    "crossover": (
+        "Two versions of the test (form A and form B) were used. Half of the participants took form A before the "
+        "training and form B after it; the other half took form B before and form A after. If one form is easier, "
+        "it raises the gain of one half and lowers the gain of the other half by the same amount, so comparing the "
+        "two halves shows how much easier it is, and the gain below has that difference taken out. Read it with "
+        "three cautions: it assumes the training helps as much on either form; with few people in a half (fewer "
+        "than 5) the difference between the forms is only a rough guess; and it does not remove the other limits "
+        "of a before-and-after test (people may score higher the second time simply because they took a test "
+        "before, or because of something else that happened meanwhile)."),
+    "a-then-b": (
+        "Everyone took form A before the training and form B after it. If form B is easier or harder than form A, "
+        "that difference is counted here as learning (or as forgetting), and these figures cannot tell the two "
+        "apart. Giving half the room each form first (the crossover design) would."),
+    "same-form": (
+        "The same questions were asked before and after the training, so the two tests cannot differ in "
+        "difficulty; but people may remember questions from the first time, which can make the gain look a little "
+        "larger than the learning."),
+}
+
+
+def design_summary(t: dict) -> str:
+    """The design of the analysed sessions in one line ("" when none had a pre- and a post-test)."""
+    designs = t.get("designs") or {}
+    if not designs:
+        return ""
+    cross = t["crossover"]
+    if len(designs) == 1:
+        return design_line(next(iter(designs)), {"AB": int(cross["n_ab"].iloc[0]), "BA": int(cross["n_ba"].iloc[0])})
+    return "Design: " + "; ".join(f"{DESIGN_WORDS[d].split(':')[0]} in {n} session{'s' if n > 1 else ''}"
+                                  for d, n in designs.items()) + "."
+
+
+def _section_design(t: dict) -> str:
+    """How the forms were given: the design in one line, in plain words, and in a crossover the forms' difference."""
+    designs = t.get("designs") or {}
+    if not designs:
+        return ""
+    cross = t["crossover"].set_index("statistic")
+    n_ab, n_ba = int(cross["n_ab"].iloc[0]), int(cross["n_ba"].iloc[0])
+    line = design_summary(t)
+    parts = [f"<h2>How the tests were given</h2><p class='lead' data-stat='design'>{html.escape(line)}</p>"]
+    parts += [f"<p>{html.escape(DESIGN_EXPLAINED[d])}</p>" for d in designs]
+    if np.isfinite(cross.at["form_effect", "value"]):
+        rows = []
+        for name in ("form_effect", "gain"):
+            r = cross.loc[name]
+            ci = (f"no interval is meaningful with fewer than {MIN_INTERVAL_N} people" if r["interval"] == NO_INTERVAL
+                  else f"95% CI {fmt(r['ci_low'], 'pts')} to {fmt(r['ci_high'], 'pts')}, p {fmt(r['p_value'], 'p')}")
+            rows.append(f"<tr><td>{html.escape(STATISTIC_WORDS[name])}</td><td data-col='{name}'>"
+                        f"{fmt(r['value'], 'pts')}</td><td class='muted'>{ci}</td></tr>")
+        forms = f"form A is {html.escape(str(cross['form_a'].iloc[0]))}, form B {html.escape(str(cross['form_b'].iloc[0]))}"
+        notes = "".join(f"<li>{html.escape(n)}.</li>" for n in crossover_notes(t["crossover"]))
+        parts.append(f"<table class='stats crossover'><tbody>{''.join(rows)}</tbody></table>"
+                     f"<p class='muted'>From the {n_ab + n_ba} people who took both forms ({n_ab} A then B, {n_ba} B "
+                     f"then A; {forms}): the standard two-sequence crossover analysis, Student t with "
+                     f"{n_ab + n_ba - 2} df. The figures in the next section are the plain before-and-after ones.</p>"
+                     + (f"<div class='notes'><ul>{notes}</ul></div>" if notes else ""))
+    elif "crossover" in designs:
+        notes = "".join(f"<li>{html.escape(n)}.</li>" for n in crossover_notes(t["crossover"]))
+        parts.append(f"<div class='notes'><ul>{notes}</ul></div>" if notes else "")
+    return "".join(parts)
+
+
+def retention_html(t: dict, results: Results) -> tuple[str, Figure | None]:
+    """The retention section (the report's and the explorer's) and its slope chart; "" without a retention check."""
+    scores = t.get("retention")
+    if scores is None:
+        return "", None
+    if scores.empty:
+        return ("<h2>Knowledge kept</h2><p class='muted'>A retention check was given, but nobody who took it had "
+                "answered its questions in an earlier post-test.</p>"), None
+    whole = t["retention_all"].iloc[0]
+    sessions = results.sessions.set_index("session_id")["session"]
+    by_session = t["retention_by_session"].assign(session=lambda f: f["session_id"].map(sessions))
+    texts = results.objectives.drop_duplicates("objective").set_index("objective")["text"]
+    by_objective = t["retention_by_objective"].assign(text=lambda f: f["objective"].map(texts).fillna(""))
+    ci = ("no interval is meaningful with fewer than 5" if whole["interval"] == NO_INTERVAL else
+          f"95% CI {fmt(whole['ci_low'], 'pts')} to {fmt(whole['ci_high'], 'pts')}")
+    share = (f"; {fmt(100 * whole['share_kept'], 'pct')} of the gain was still there"
+             if np.isfinite(whole["share_kept"]) else "")
+    columns = [("n", "n", "int"), ("pre_mean", "Pre", "pct"), ("post_mean", "Post", "pct"),
+               ("retention_mean", "Retention", "pct"), ("kept_mean", "Since the post-test", "pts")]
+    fig = retention_figure(scores)
+    body = ("<h2>Knowledge kept</h2><p class='muted'>A later session repeated some questions of an earlier "
+            "post-test. Each person's answers to them are compared with their own answers to the same questions "
+            "before and after the training (matched by participant; pre is left out where the pre-test did not ask "
+            "them). Groups of fewer than 5 are shown as “&lt;5”.</p>"
+            f"<p class='lead' data-stat='retention'>On the repeated questions: pre {fmt(whole['pre_mean'], 'pct')}, "
+            f"post {fmt(whole['post_mean'], 'pct')}, retention {fmt(whole['retention_mean'], 'pct')}: "
+            f"{fmt(whole['kept_mean'], 'pts')} points since the post-test ({ci}){share} "
+            f"(n = {int(whole['n'])}: each person at each check).</p>"
+            + table_html(by_session, [("session", "Retention check in", "text"), *columns], cls="retention")
+            + "<h3>By learning objective</h3>"
+            + table_html(by_objective, [("objective", "Objective", "text"), ("text", "", "text"), *columns],
+                         cls="retention-objectives")
+            + figure_html(fig, "Each line is one person at one retention check (blue: kept or better than at the "
+                               "post-test, red: lower). The black line joins the means."))
+    return body, fig
+
+
 def _section_people(t: dict) -> str:
     parts = [f"<h2>Participants</h2><p class='lead' data-stat='headcount'>{headcount_sentence(t['headcount_by_sex'])}.</p>"]
     for by in ("organisation", "rank"):
@@ -609,8 +745,9 @@ def render_report(results: Results, title: str | None = None, tables: dict | Non
               "results of a real workshop.</p>") if demo else ""
     body = "".join([
         f"<h1>{html.escape(title)}</h1>", banner, f"<ul>{where}</ul>",
-        _section_people(t), _section_results(t), _section_groups(t), _section_objectives(t, results),
-        _section_items(t, results), _section_compare(t, results), _section_reaction(t, results),
+        _section_people(t), _section_design(t), _section_results(t), _section_groups(t), _section_objectives(t, results),
+        _section_items(t, results), _section_compare(t, results), retention_html(t, results)[0],
+        _section_reaction(t, results),
         "<h2>How these figures were made</h2><ul class='muted'>",
         "<li>Scores are in percent of each test's maximum; a question left unanswered scores 0. A test counts for a "
         "participant who answered at least one of its questions. Pre and post are matched by participant.</li>",

@@ -16,10 +16,11 @@ import pandas as pd
 
 from . import questions
 from .bank import Bank, tr
+from .design import attempt_bank, session_design
 from .scoring import score
 from .store import Store
 
-SCORED_KINDS = ("pretest", "posttest", "check")
+SCORED_KINDS = ("pretest", "posttest", "check", "retention")  # retention: a later session repeats post-test items
 RATED_KINDS = ("survey", "confidence")
 BEFORE, AFTER = "before", "after"
 _BEFORE_WORDS = re.compile(r"\b(before|pre|start|beginning)\b", re.IGNORECASE)
@@ -33,7 +34,7 @@ RATING_COLUMNS = ["workshop_id", "session_id", "session_position", "activity_id"
                   "moment", "bank_id", "participant_id", "question_id", "question_type", "objective", "response",
                   "submitted"]
 PARTICIPANT_COLUMNS = ["participant_id", "workshop_id", "display_name", "sex", "organisation", "rank", "province",
-                       "language", "match_code_hash", "joined_at", "sessions_attended"]
+                       "language", "match_code_hash", "joined_at", "sessions_attended", "sequence"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Results:
     """Every table of a store (or of some of its workshops and sessions), ready for toolkit.analysis."""
 
     workshops: pd.DataFrame  # workshop_id, workshop, place, starts_on, ends_on, organiser, cohort
-    sessions: pd.DataFrame  # session_id, workshop_id, session, join_code, state, position, created_at
+    sessions: pd.DataFrame  # session_id, workshop_id, session, join_code, state, position, created_at, design
     activities: pd.DataFrame  # activity_id, session_id, workshop_id, activity, activity_kind, position, state, ...
     questions: pd.DataFrame  # bank_id, form, question_id, position, question_type, text, objective, max_points, key…
     objectives: pd.DataFrame  # bank_id, objective, text
@@ -144,7 +145,8 @@ class _Reader:
     def session(self, w: dict, s: dict, position: int) -> None:
         self.rows["sessions"].append({"session_id": s["id"], "workshop_id": w["id"], "session": s["title"],
                                       "join_code": s["join_code"], "state": s["state"], "position": position,
-                                      "created_at": s["created_at"]})
+                                      "created_at": s["created_at"],
+                                      "design": session_design(s, self.store.list_activities(s["id"]))})
         for p in self.store.session_participants(s["id"]):
             self.rows["attendance"].append({"session_id": s["id"], "participant_id": p["id"],
                                             "joined_at": p["joined_at"]})
@@ -154,7 +156,8 @@ class _Reader:
                                         "display_name": p["display_name"], "sex": p["sex"],
                                         "organisation": p["organisation"], "rank": p["rank"],
                                         "province": p["province"], "language": p["language"],
-                                        "match_code_hash": p["match_code_hash"], "joined_at": p["joined_at"]}
+                                        "match_code_hash": p["match_code_hash"], "joined_at": p["joined_at"],
+                                        "sequence": p.get("sequence")}
         activities = self.store.list_activities(s["id"])
         context = {"workshop_id": w["id"], "workshop": w["title"], "session_id": s["id"], "session": s["title"],
                    "session_position": position}
@@ -193,12 +196,14 @@ class _Reader:
         for attempt in attempts:
             given = latest.get(attempt["id"], {})
             person = {"participant_id": attempt["participant_id"], "submitted": attempt["submitted_at"] is not None}
+            taken = self.store.find_bank(attempt_bank(attempt, a))  # a crossover's other half took the other form
+            self.bank(taken)
             if a["kind"] in SCORED_KINDS:
-                self.scored(bank, base, a["position"], person, given)
+                self.scored(taken, {**base, "bank_id": taken.id}, a["position"], person, given)
                 if a["kind"] == "check":  # a check's unscored questions (a word cloud) are the room's opinions
-                    self.rated(bank, {**base, "moment": None}, person, given, "survey")
+                    self.rated(taken, {**base, "moment": None}, person, given, "survey")
             else:
-                self.rated(bank, {**base, "moment": moment}, person, given, a["kind"])
+                self.rated(taken, {**base, "bank_id": taken.id, "moment": moment}, person, given, a["kind"])
 
     def scored(self, bank: Bank, base: dict, position: int, person: dict, given: dict) -> None:
         for i, q in enumerate(bank.questions, start=1):
@@ -231,7 +236,7 @@ class _Reader:
             workshops=_frame(self.rows["workshops"], ["workshop_id", "workshop", "place", "starts_on", "ends_on",
                                                       "organiser", "cohort"]),
             sessions=_frame(self.rows["sessions"], ["session_id", "workshop_id", "session", "join_code", "state",
-                                                    "position", "created_at"]),
+                                                    "position", "created_at", "design"]),
             activities=_frame(self.rows["activities"], ["activity_id", "session_id", "workshop_id", "activity",
                                                         "activity_kind", "position", "state", "bank_id", "form",
                                                         "bank_hash", "moment"]),
@@ -264,10 +269,10 @@ def load_results(store: Store, workshop_ids: Iterable[str] | None = None,
     return reader.results()
 
 
-def tested_answers(results: Results) -> pd.DataFrame:
-    """Pre- and post-test rows of the attempts in which the person answered at least one question: what the
-    pre/post figures are computed from, on the coach's console as in the report."""
+def tested_answers(results: Results, kinds: tuple[str, ...] = ("pretest", "posttest")) -> pd.DataFrame:
+    """Pre- and post-test rows (or those of `kinds`) of the attempts in which the person answered at least one
+    question: what the pre/post figures are computed from, on the coach's console as in the report."""
     a = results.answers
-    a = a[a["activity_kind"].isin(("pretest", "posttest"))]
+    a = a[a["activity_kind"].isin(kinds)]
     took = a.groupby(["activity_id", "participant_id"])["answered"].transform("any").astype(bool)
     return a[took].reset_index(drop=True)

@@ -72,6 +72,8 @@ sessions = sa.Table(
     sa.Column("join_code", sa.String(12), nullable=False, index=True),
     sa.Column("state", sa.String(10), nullable=False),  # open | closed
     _when("created_at", nullable=False),
+    # how the pre- and post-test forms are given (toolkit.design.DESIGNS): crossover | same-form | a-then-b
+    sa.Column("design", sa.String(12)),
     # A code typed on a phone must lead to one session: the database refuses a second open one.
     sa.Index("one_open_session_per_join_code", "join_code", unique=True,
              sqlite_where=sa.text("state = 'open'"), postgresql_where=sa.text("state = 'open'")),
@@ -113,6 +115,7 @@ participants = sa.Table(
     sa.Column("contact", sa.String(200)),  # from a roster: a phone number or an e-mail
     sa.Column("personal_code", sa.String(12), unique=True, index=True),  # on a rostered participant's card
     _when("rostered_at"),
+    sa.Column("sequence", sa.String(2)),  # AB | BA: the order of the forms in a crossover (toolkit.design)
 )
 
 attendance = sa.Table(
@@ -133,6 +136,7 @@ attempts = sa.Table(
     _when("started_at", nullable=False),
     _when("submitted_at"),
     sa.UniqueConstraint("activity_id", "participant_id", name="one_attempt_per_activity"),
+    sa.Column("bank_hash", sa.String(64)),  # the form taken (a crossover swaps them); None: the activity's bank
 )
 
 answers = sa.Table(

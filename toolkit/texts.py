@@ -83,6 +83,7 @@ ENGLISH: dict[str, str] = {
     "kind_pretest": "Pre-test",
     "kind_posttest": "Post-test",
     "kind_check": "Quick check",
+    "kind_retention": "Retention check",
     "kind_survey": "Feedback survey",
     "kind_confidence": "Confidence",
     "kind_case_study": "Group exercise",

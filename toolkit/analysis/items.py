@@ -240,6 +240,7 @@ def item_mcnemar(answers: pd.DataFrame, pairs: pd.DataFrame | None = None, corre
                           "wrong_both": (asked & ~before & ~after).sum(axis=0)},
                          index=pd.Index(common, name="question_id"), dtype=int)
     table.insert(0, "n_pairs", table.sum(axis=1))
+    table = table[table["n_pairs"] > 0]  # in a crossover both forms come before and after, but never to one person
     table["pre_facility"] = (table["right_both"] + table["b_right_to_wrong"]) / table["n_pairs"]
     table["post_facility"] = (table["right_both"] + table["c_wrong_to_right"]) / table["n_pairs"]
     b, c = table["b_right_to_wrong"].to_numpy(), table["c_wrong_to_right"].to_numpy()

@@ -6,18 +6,16 @@ matched them (`BY_ID`, `EXACT_CODE`, `TOLERANT_CODE`).
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
+from ..matchcode import digests
 from ._common import POST, PRE, as_text, require
 
 BY_ID = "participant id"
 EXACT_CODE = "exact code"
 TOLERANT_CODE = "tolerant code (same sex and organisation, at most one element differs)"
 PAIR_COLUMNS = ["pre_participant_id", "post_participant_id", "rule"]
-_CODE = re.compile(r"^[0-9a-f]{12}(\.[0-9a-f]{12}){4}$")
 _DIGESTS = 5  # the whole code's digest, then one per element left out (toolkit.matchcode)
 
 
@@ -51,9 +49,9 @@ def _normalise_text(values: pd.Series) -> pd.Series:
 def _with_codes(people: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
     """The people among `ids` whose stored code is well formed, with its digests split out."""
     rows = people.reindex(ids)
-    codes = rows["match_code_hash"].astype(object).fillna("").astype(str)
-    rows = rows[codes.str.match(_CODE)].copy()
-    parts = codes[rows.index].str.split(".")
+    parts = rows["match_code_hash"].map(digests)  # each digest marked with its key: other keys never match
+    rows = rows[parts.notna()].copy()
+    parts = parts[rows.index]
     for i in range(_DIGESTS):
         rows[f"d{i}"] = parts.str[i]
     rows["sex_key"] = _normalise_text(rows["sex"])
@@ -73,7 +71,8 @@ def match_by_code(answers: pd.DataFrame, participants: pd.DataFrame) -> pd.DataF
     """Pairs by participant id first, then by self-generated code: exact, then tolerant.
 
     `answers`: participant_id, activity_kind. `participants`: participant_id, sex, organisation,
-    match_code_hash (toolkit.matchcode's stored form: five 12-hex digests joined by ".").
+    match_code_hash (toolkit.matchcode's stored form: the key's id and five digests; codes of another key, or
+    stored before keys, match only codes of their own kind).
 
     - participant id: the same id took both tests;
     - exact code: the whole codes are equal and no other remaining participant holds that code;

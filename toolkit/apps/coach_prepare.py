@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import ipywidgets as w
 
 from ..bank import Bank, tr
+from ..design import DEFAULT_DESIGN, DESIGNS
+from ..retention import retention_check
 from ..store import PROFILE_FIELDS, StoreError
 from .texts import esc
 
@@ -14,6 +16,9 @@ if TYPE_CHECKING:
     from .coach import CoachApp
 
 NEW = "__new__"
+DESIGN_CHOICES = {"crossover": "Crossover: half the room takes the pre-test's form first, half the post-test's",
+                  "a-then-b": "Everyone takes the pre-test's form first, the post-test's after",
+                  "same-form": "The pre-test's form before and after (same questions)"}
 WIDE = w.Layout(width="100%")
 
 
@@ -69,10 +74,15 @@ class PreparePanel(w.VBox):
         self.pretest = _labelled(w.Dropdown(options=tests, value=tests[1][1] if len(tests) > 1 else ""), "Pre-test")
         # the parallel form B when there is one, else the same form again
         self.posttest = _labelled(w.Dropdown(options=tests, value=tests[min(2, len(tests) - 1)][1]), "Post-test")
+        self.design = _labelled(w.Dropdown(options=[(DESIGN_CHOICES[d], d) for d in DESIGNS], value=DEFAULT_DESIGN),
+                                "Forms")
         self.test_minutes = _labelled(w.BoundedIntText(value=0, min=0, max=240), "Time limit (min, 0 = none)")
         self.confidence = w.Checkbox(value=bool(self._banks("confidence")), indent=False,
                                      description="Confidence self-assessment before the pre-test and after the post-test",
                                      disabled=not self._banks("confidence"), layout=WIDE)
+        self.retention = w.Checkbox(value=False, indent=False, layout=WIDE, disabled=True,
+                                    description="Retention check first: repeat questions of this workshop's last "
+                                                "post-test (choose an existing workshop)")
         self.survey = w.Checkbox(value=bool(self._banks("survey")), indent=False, layout=WIDE,
                                  description="Reaction survey at the end", disabled=not self._banks("survey"))
         self.checks = {b.hash: w.Checkbox(value=False, indent=False, description=f"Quick check: {tr(b.title)}",
@@ -90,15 +100,26 @@ class PreparePanel(w.VBox):
         self.children = [
             w.HTML("<h2>Continue a session</h2>"), self.session_picker, self.continue_button,
             w.HTML("<h2>New session</h2>" + problems), self.workshop_picker, self.new_workshop, self.session_title,
-            w.HTML("<b>Activities, in this order</b>"), self.confidence, self.pretest, self.test_minutes,
-            *self.cases.values(), *self.checks.values(), self.posttest, self.survey, self.create_button,
+            w.HTML("<b>Activities, in this order</b>"), self.retention, self.confidence, self.pretest, self.test_minutes,
+            *self.cases.values(), *self.checks.values(), self.posttest, self.design, self.survey, self.create_button,
         ]
 
     def _on_workshop(self, change) -> None:
         self.new_workshop.layout.display = None if change["new"] == NEW else "none"
+        self.retention.disabled = self._last_posttest(change["new"]) is None
+        self.retention.value = self.retention.value and not self.retention.disabled
         if change["new"] != NEW:
             n = len(self.app.store.list_sessions(change["new"]))
             self.session_title.value = f"Session {n + 1}"
+
+    def _last_posttest(self, workshop_id: str) -> dict | None:
+        """The newest post-test of the workshop's sessions (what a retention check repeats), or None."""
+        if workshop_id == NEW:
+            return None
+        store = self.app.store
+        posts = [a for s in store.list_sessions(workshop_id) for a in store.list_activities(s["id"])
+                 if a["kind"] == "posttest"]
+        return max(posts, key=lambda a: a["created_at"]) if posts else None
 
     def create(self) -> dict | None:
         """Create (or reuse) the workshop, the session and its activities in one transaction (store.prepare_session),
@@ -115,15 +136,23 @@ class PreparePanel(w.VBox):
                     starts_on=self.starts_on.value, ends_on=self.ends_on.value,
                     organiser=self.organiser.value.strip() or None, cohort=self.cohort.value.strip() or None,
                     profile_fields={f: b.value for f, b in self.profile.items()}))
+                earlier = None
             else:
                 where = dict(workshop_id=self.workshop_picker.value)
+                earlier = self._last_posttest(self.workshop_picker.value) if self.retention.value else None
+            crossover = self.design.value == "crossover" and self.pretest.value and self.posttest.value \
+                and self.pretest.value != self.posttest.value
             plan = []
+            if earlier is not None:
+                check = retention_check(store.find_bank(earlier["bank_hash"]))
+                plan.append(dict(bank=check, kind="retention", title=f"Retention check: {tr(check.title)}"))
             confidence = self._banks("confidence")[0] if self.confidence.value else None
             if confidence:
                 plan.append(dict(bank=confidence, kind="confidence", title="Confidence (before)"))
             if self.pretest.value:
                 bank = by_hash[self.pretest.value]
-                plan.append(dict(bank=bank, kind="pretest", title=f"Pre-test: {tr(bank.title)}", time_limit_s=limit))
+                title = "Pre-test (half the room on each form)" if crossover else f"Pre-test: {tr(bank.title)}"
+                plan.append(dict(bank=bank, kind="pretest", title=title, time_limit_s=limit))
             for (bank_hash, case_id), box in self.cases.items():
                 if box.value:
                     case = by_hash[bank_hash].case_study(case_id)
@@ -132,14 +161,17 @@ class PreparePanel(w.VBox):
             for bank_hash, box in self.checks.items():
                 if box.value:
                     plan.append(dict(bank=by_hash[bank_hash], kind="check"))
-            if self.posttest.value:
-                bank = by_hash[self.posttest.value]
-                plan.append(dict(bank=bank, kind="posttest", title=f"Post-test: {tr(bank.title)}", time_limit_s=limit))
+            post = self.pretest.value if self.design.value == "same-form" and self.pretest.value else self.posttest.value
+            if post:
+                bank = by_hash[post]
+                title = "Post-test (each on the other form)" if crossover else f"Post-test: {tr(bank.title)}"
+                plan.append(dict(bank=bank, kind="posttest", title=title, time_limit_s=limit))
             if confidence:
                 plan.append(dict(bank=confidence, kind="confidence", title="Confidence (after)"))
             if self.survey.value:
                 plan.append(dict(bank=self._banks("survey")[0], kind="survey"))
-            session = store.prepare_session(self.session_title.value.strip() or "Session", plan, **where)
+            session = store.prepare_session(self.session_title.value.strip() or "Session", plan,
+                                            design=self.design.value, **where)
         except StoreError as e:
             self.app.say(str(e))
             return None

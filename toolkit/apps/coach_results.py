@@ -8,6 +8,7 @@ import ipywidgets as w
 
 from .. import questions
 from ..bank import tr
+from ..design import describe_session
 from ..live import activity_questions, answer_counts, attempt_scores, pre_post
 from ..projector import hidden_words, set_hidden
 from .charts import distribution, histogram, pre_post_rows
@@ -15,6 +16,11 @@ from .texts import esc
 
 if TYPE_CHECKING:
     from .coach import CoachApp
+
+
+def _percent(value: float | None) -> str:
+    """A mean score, or "–" while nobody has one (the post-test started, nobody took the pre-test)."""
+    return "–" if value is None else f"{value:.0f}%"
 
 
 class ResultsPanel(w.VBox):
@@ -90,7 +96,8 @@ class ResultsPanel(w.VBox):
                     f"<span class='tk-big' id='tk-gain'>{gain}</span></span></div>"
                     f"<p class='tk-hint'>Over the <b id='tk-matched'>{figures.n_matched}</b> who took both tests, "
                     f"as in the report; {took}.</p>")
-        return (f"<h2>Pre vs post</h2>{head}"
+        design = describe_session(store, pre["session_id"])
+        return (f"<h2>Pre vs post</h2><div class='tk-hint tk-design'>{esc(design)}</div>{head}"
                 f"<h3>By learning objective</h3><p class='tk-hint'>Everyone who took each test so far, not only "
                 f"those who took both.</p>{pre_post_rows(result.by_objective)}"
                 f"<h3>By question</h3>{pre_post_rows(result.by_question)}")

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .coach import CoachApp
 
 KIND_LABELS = {"pretest": "Pre-test", "posttest": "Post-test", "check": "Quick check", "survey": "Survey",
-               "confidence": "Confidence", "case_study": "Case study"}
+               "confidence": "Confidence", "case_study": "Case study", "retention": "Retention check"}
 
 
 class RunPanel(w.VBox):

@@ -20,6 +20,7 @@ from ..report import (
     SEX_WORDS,
     analyse,
     confidence_figure,
+    design_summary,
     figure_html,
     fmt,
     group_figure,
@@ -31,6 +32,7 @@ from ..report import (
     objective_figure,
     paired_bars,
     progress_figure,
+    retention_html,
     shorten,
     slope_figure,
     table_html,
@@ -39,7 +41,7 @@ from ..results import Results, load_results
 from ..store import Store, StoreError
 
 ALL = ("all",)
-TABS = ("Overview", "Objectives", "Questions", "Groups", "Progress", "Survey", "Files")
+TABS = ("Overview", "Objectives", "Questions", "Groups", "Progress", "Retention", "Survey", "Files")
 GROUP_FIELDS = (("Sex", "sex"), ("Organisation", "organisation"), ("Rank", "rank"))
 KIND_NAMES = {"pretest": "Pre-test", "posttest": "Post-test", "check": "Check"}
 STYLE = """<style>
@@ -215,7 +217,8 @@ class ExplorerApp(w.VBox):
         t, results = self.tables, self.current
         draw = {"Overview": lambda: self._overview(t), "Objectives": lambda: self._objectives(t, results),
                 "Questions": lambda: self._questions(t, results), "Groups": lambda: self._groups(t),
-                "Progress": lambda: self._progress(t, results), "Survey": lambda: self._survey(t, results)}
+                "Progress": lambda: self._progress(t, results), "Retention": lambda: self._retention(t, results),
+                "Survey": lambda: self._survey(t, results)}
         self.panes[name].value = draw[name]()
 
     def _overview(self, t: dict) -> str:
@@ -230,8 +233,10 @@ class ExplorerApp(w.VBox):
             ("mean_gain", fmt(g.at["mean_gain", "value"], "pts"), f"points ({interval_text(g, 'mean_gain', 'pts')})"),
             ("class_g", fmt(g.at["class_g", "value"]),
              f"&lt;g&gt; ({g.at['class_g', 'band']}; {interval_text(g, 'class_g')})")))
+        design = design_summary(t)
         paired = t["paired_tests"].assign(p_from=[WILCOXON_METHODS.get(m, m) for m in t["paired_tests"]["method"]])
-        return (f"<div class='figures'>{cells}</div>"
+        return ((f"<p class='muted' data-stat='design'>{html.escape(design)}</p>" if design else "")
+                + f"<div class='figures'>{cells}</div>"
                 + table_html(paired, [("test", "Test", "text"), ("n", "n", "int"), ("statistic", "Statistic", "num"),
                                       ("p_value", "p", "p"), ("p_from", "p from", "text"),
                                       ("effect_size", "Effect size", "num"), ("effect_size_name", "", "text")])
@@ -312,6 +317,13 @@ class ExplorerApp(w.VBox):
                           ("pre_mean", "Pre", "pct"), ("post_mean", "Post", "pct"), ("class_g", "<g>", "num")])]
         return "".join(parts) or ("<p class='muted'>Choose a series (several workshops) or a cohort (several sessions) "
                                   "to compare them.</p>")
+
+    def _retention(self, t: dict, results: Results) -> str:
+        body, fig = retention_html(t, results)
+        if fig is not None:
+            self.figures["retention"] = fig
+        return body or ("<p class='muted'>No retention check here: a later session of a cohort can repeat some "
+                        "questions of an earlier post-test to see what was kept.</p>")
 
     def _survey(self, t: dict, results: Results) -> str:
         parts = []

@@ -13,7 +13,7 @@ import ipywidgets as w
 
 from .. import languages
 from ..limits import PageTries
-from ..matchcode import ELEMENTS, MatchCodeError, match_code_hash
+from ..matchcode import ELEMENTS, MatchCodeError, match_code_hash, store_key
 from ..store import (
     PERSONAL_CODE_LENGTH,
     NotFound,
@@ -255,7 +255,7 @@ class JoinForm(w.VBox):
                                      f"{esc(t('match_all_four', self.lang))}</div>"
                 return
             try:
-                profile["match_code_hash"] = match_code_hash(given)
+                profile["match_code_hash"] = match_code_hash(given, store_key(self.store))
             except MatchCodeError as e:
                 self.message.value = f"<div class='tk-problem'>{esc(match_code_text(e, self.lang))}</div>"
                 return

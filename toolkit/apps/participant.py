@@ -20,6 +20,7 @@ from IPython.display import Javascript, display
 from .. import config, languages, questions
 from ..bank import Question, tr
 from ..deadline import seconds_left, time_is_up, utc_now
+from ..design import attempt_bank
 from ..limits import PageTries
 from ..scoring import score, score_attempt
 from ..store import (
@@ -296,17 +297,23 @@ class ParticipantApp(FollowsStore, w.VBox):
 
     # ------------------------------------------------------------ activities
 
+    def _bank_hash(self) -> str:
+        """The form this participant takes: in a crossover it may be another than the activity's (toolkit.design)."""
+        return attempt_bank(self.attempt if self.attempt and self.attempt["activity_id"] == self.activity["id"]
+                            else None, self.activity)
+
     def _questions(self) -> tuple[Question, ...]:
-        bank = self.store.find_bank(self.activity["bank_hash"])
+        bank = self.store.find_bank(self._bank_hash())
         if self.activity["case_study_id"]:
             return bank.case_study(self.activity["case_study_id"]).prompts
         return bank.questions
 
     def _title(self) -> str:
         """The activity's name in the participant's language: its kind and its bank's title."""
-        bank = self.store.find_bank(self.activity["bank_hash"])
+        bank = self.store.find_bank(self._bank_hash())
         kind = t(f"kind_{self.activity['kind']}", self.lang)
-        return f"{kind}: {tr(bank.title, self.lang)}" if self.lang != "en" else self.activity["title"]
+        own = bank.hash == self.activity["bank_hash"]  # a crossover's other form: the coach's title may name the form
+        return self.activity["title"] if self.lang == "en" and own else f"{kind}: {tr(bank.title, self.lang)}"
 
     def _show_activity(self, activity: dict | None) -> None:
         self._shown = self._signature(activity)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-HEAD = "0004"
+HEAD = "0005"
 FIRST = "0001"
 SCRIPTS = Path(__file__).resolve().parent
 # pg_advisory_xact_lock key: kernels opening an older PostgreSQL store at once migrate it one at a time.

@@ -34,6 +34,7 @@ class ActivityKind(str, Enum):
     SURVEY = "survey"
     CONFIDENCE = "confidence"
     CASE_STUDY = "case_study"
+    RETENTION = "retention"
 
     def __str__(self) -> str:
         return self.value

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from .. import schema as t
 from ..deadline import GRACE_S, time_is_up
+from ..design import form_for
 from ..errors import ActivityNotOpen, AlreadySubmitted, NotFound, TimeUp
 from .core import StoreCore, _bounded_response, _row, new_id, now, same_answer
 
@@ -20,7 +21,8 @@ class Attempts(StoreCore):
         with self.transaction() as c:
             c.execute(self.insert_ignoring_duplicates(
                 t.attempts, dict(id=new_id(), activity_id=activity_id, participant_id=participant_id, position=0,
-                                 started_at=now(), submitted_at=None)))
+                                 started_at=now(), submitted_at=None,
+                                 bank_hash=form_for(c, activity_id, participant_id))))
             return _row(c.execute(sa.select(t.attempts).where(
                 t.attempts.c.activity_id == activity_id, t.attempts.c.participant_id == participant_id)).first())
 

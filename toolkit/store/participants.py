@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from .. import languages, limits
 from .. import schema as t
+from ..design import assign_sequence, ensure_sequence
 from ..errors import InvalidText, NotAllowed, NotFound, StoreError, UnknownParticipant
 from .core import StoreCore, _row, id_from_uid, new_id, new_personal_code, normalise_join_code, now
 
@@ -59,6 +60,7 @@ class Participants(StoreCore):
         with self.transaction() as c:
             if client:
                 self._check_joins(c, client)
+            row["sequence"] = assign_sequence(c, row)
             if c.execute(self.insert_ignoring_duplicates(t.participants, row, on=["id"])).rowcount == 0:
                 # the same uid raced in from another kernel: that call's participant is the one
                 return _row(c.execute(sa.select(t.participants).where(t.participants.c.id == participant_id)).first())
@@ -79,6 +81,7 @@ class Participants(StoreCore):
         with self.transaction() as c:
             c.execute(self.insert_ignoring_duplicates(
                 t.attendance, dict(session_id=session_id, participant_id=participant_id, joined_at=now())))
+            ensure_sequence(c, participant_id)
 
     def set_language(self, participant_id: str, language: str) -> None:
         with self.transaction() as c:
@@ -229,4 +232,5 @@ class Participants(StoreCore):
             c.execute(t.participants.update().where(t.participants.c.id == participant["id"]).values(**values))
             c.execute(self.insert_ignoring_duplicates(
                 t.attendance, dict(session_id=session["id"], participant_id=participant["id"], joined_at=now())))
+            ensure_sequence(c, participant["id"])
         return self.find_card(code), session

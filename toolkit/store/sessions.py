@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from .. import schema as t
 from ..bank import Bank, bank_from_store
+from ..design import DEFAULT_DESIGN, check_design
 from ..errors import NotFound, StoreError, UnknownJoinCode
 from .core import (
     StoreCore,
@@ -76,20 +77,37 @@ class Sessions(StoreCore):
         with self.read() as c:
             return [_row(r) for r in c.execute(sa.select(t.workshops).order_by(t.workshops.c.created_at.desc()))]
 
-    def add_session(self, workshop_id: str, title: str) -> dict:
-        """A live run of the workshop with a join code unique among open sessions."""
+    def add_session(self, workshop_id: str, title: str, design: str = DEFAULT_DESIGN) -> dict:
+        """A live run of the workshop with a join code unique among open sessions; `design`: toolkit.design."""
         self.find_workshop(workshop_id)
+        design = self._design(design)
         for tries_left in reversed(range(3)):
             try:
                 with self.transaction() as c:
                     row = dict(id=new_id(), workshop_id=workshop_id, title=title.strip() or "Session",
-                               join_code=free_join_code(c), state="open", created_at=now())
+                               join_code=free_join_code(c), state="open", created_at=now(), design=design)
                     c.execute(t.sessions.insert().values(**row))
                 return row
             except sa.exc.IntegrityError:  # another server took the code meanwhile (PostgreSQL)
                 if not tries_left:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _design(design: str) -> str:
+        try:
+            return check_design(design)
+        except ValueError as e:
+            raise StoreError(str(e)) from None
+
+    def set_session_design(self, session_id: str, design: str) -> dict:
+        """How the session gives its pre- and post-test forms (toolkit.design); attempts already started keep
+        the form they were started on."""
+        design = self._design(design)
+        with self.transaction() as c:
+            if c.execute(t.sessions.update().where(t.sessions.c.id == session_id).values(design=design)).rowcount == 0:
+                raise NotFound("That session is not in this store.")
+        return self.find_session(session_id)
 
     def find_session(self, session_id: str) -> dict:
         with self.read() as c:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..design import DEFAULT_DESIGN
 from ..errors import StoreError
 from .core import StoreCore
 
@@ -17,16 +18,17 @@ class Workflows(StoreCore):
     """The verbs that make several writes."""
 
     def prepare_session(self, title: str, activities: Sequence[dict[str, Any]], *, workshop_id: str | None = None,
-                        new_workshop: dict[str, Any] | None = None) -> dict:
+                        new_workshop: dict[str, Any] | None = None, design: str = DEFAULT_DESIGN) -> dict:
         """A session of the workshop `workshop_id` (or of a new one made with `new_workshop`, add_workshop's
         arguments) with its activities in the order given, each a dict of add_activity's arguments (bank, kind,
-        title, case_study_id, time_limit_s). Returns the session, with its "activities"."""
+        title, case_study_id, time_limit_s), and its forms' `design` (toolkit.design). Returns the session, with
+        its "activities"."""
         if (workshop_id is None) == (new_workshop is None):
             raise StoreError("Name the session's workshop, or give the new workshop's details.")
         with self.transaction():
             workshop = self.add_workshop(**new_workshop) if new_workshop is not None \
                 else self.find_workshop(workshop_id)
-            session = self.add_session(workshop["id"], title)
+            session = self.add_session(workshop["id"], title, design=design)
             made = [self.add_activity(session["id"], **activity) for activity in activities]
         return {**session, "activities": made}
 

@@ -56,6 +56,29 @@ def test_the_nginx_configuration_keeps_a_page_and_its_websockets_together():
         nginx_config(["127.0.0.1"])
 
 
+def test_the_commands_say_what_to_fix(tmp_path):
+    from click.testing import CliRunner
+
+    from toolkit.cli import main
+
+    runner = CliRunner()
+    out = runner.invoke(main, ["nginx-config", "--participant-servers", "3", "--port", "9000",
+                               "--server-name", "quiz.office.local"])
+    assert out.exit_code == 0, out.output
+    assert [line.split()[1] for line in out.output.splitlines() if line.strip().startswith("server 127")] == \
+        ["127.0.0.1:9000", "127.0.0.1:9001", "127.0.0.1:9002"]
+    out = runner.invoke(main, ["nginx-config", "--server", "10.0.0.6"])
+    assert out.exit_code != 0 and "participant server '10.0.0.6': expected HOST:PORT" in out.output
+    data = ["--data", str(tmp_path)]
+    out = runner.invoke(main, ["serve", *data, "--participant-servers", "3", "--coach-port", "8867"])
+    assert out.exit_code != 0 and "--coach-port 8867 is one of the participant servers' ports 8866-8868" in out.output
+    out = runner.invoke(main, ["serve", *data, "--participant-servers", "0", "--no-coach"])
+    assert out.exit_code != 0 and "No server to run" in out.output
+    out = runner.invoke(main, ["serve", *data, "--trusted-proxy", "nginx-box"])
+    assert out.exit_code != 0 and "--trusted-proxy 'nginx-box' is not an address" in out.output
+    assert not list(tmp_path.iterdir())  # refused before anything started or was written
+
+
 # ------------------------------------------------------------------ the whole path: nginx, two servers, PostgreSQL
 
 
@@ -104,8 +127,7 @@ def office(tmp_path_factory, request):
     url = request.getfixturevalue("postgres_url")
     from toolkit import schema
     from toolkit.demo import seed_demo
-    from toolkit.store import Store
-    from toolkit.store import normalise_url
+    from toolkit.store import Store, normalise_url
 
     tmp_path = tmp_path_factory.mktemp("office")
     engine = sa.create_engine(normalise_url(url))
@@ -127,6 +149,11 @@ def office(tmp_path_factory, request):
     try:
         for p in (port, port + 1, coach_port):
             _wait_for_port(p, serve, serve_log)
+        # the phones come once both servers' warm kernels are ready, as a room joins once the coach sees it can
+        deadline = time.monotonic() + 600
+        while serve_log.read_text().count("the room can join") < 2:
+            assert time.monotonic() < deadline and serve.poll() is None, serve_log.read_text()[-3000:]
+            time.sleep(1)
         conf = subprocess.run([sys.executable, "-m", "toolkit", "nginx-config", "--participant-servers", "2",
                                "--port", str(port), "--listen", f"127.0.0.1:{nginx_port}",
                                "--access-log", str(tmp_path / "access.log")],

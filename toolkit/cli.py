@@ -131,9 +131,10 @@ def demo(data_dir: str | None, db_url: str | None, series: bool) -> None:
 @click.option("--server-name", "server_names", multiple=True, metavar="NAME",
               help="Another name phones (or a proxy in front) use for this laptop; the apps answer only to "
                    "their own names and addresses. Repeatable.")
-@click.option("--participant-servers", default=1, show_default=True, type=click.IntRange(1, 64),
+@click.option("--participant-servers", default=1, show_default=True, type=click.IntRange(0, 64),
               help="How many participant servers to run (ports --port, --port+1, …), all on the one store: "
-                   "put nginx in front (`toolkit nginx-config`). Use with --db postgresql://…")
+                   "put nginx in front (`toolkit nginx-config`). Use with --db postgresql://… 0: the coach "
+                   "app only (the participant servers run elsewhere on the same --db).")
 @click.option("--no-coach", "no_coach", is_flag=True,
               help="Run participant servers only: the coach app runs on another machine on the same --db.")
 @click.option("--public-url", default=None, metavar="URL",

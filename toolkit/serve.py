@@ -275,14 +275,17 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
           coach_host: str = "127.0.0.1", cull_after: int = 300, server_names: tuple[str, ...] = (),
           participant_servers: int = 1, coach: bool = True, public_url: str | None = None,
           trusted_proxies: tuple[str, ...] = ()) -> None:
-    """`participant_servers` participant servers on ports `port`, `port`+1, … (behind nginx: toolkit.proxy), the
-    coach's on `coach_port` (default: the port after them) unless `coach` is False (it runs on another machine
-    on the same --db); `public_url`: the address phones open (nginx's), shown to the coach."""
+    """`participant_servers` participant servers on ports `port`, `port`+1, … (behind nginx: toolkit.proxy; 0: the
+    coach's only), the coach's on `coach_port` (default: the port after them) unless `coach` is False (it runs on
+    another machine on the same --db); `public_url`: the address phones open (nginx's), shown to the coach."""
     from .proxy import TrustedProxies
     from .store import Store
 
     ports = [port + i for i in range(participant_servers)]
-    coach_port = ports[-1] + 1 if coach_port is None else coach_port
+    coach_port = port + max(participant_servers, 1) if coach_port is None else coach_port
+    if not ports and not coach:
+        raise click.ClickException("No server to run: --participant-servers 0 runs the coach's only, --no-coach "
+                                   "the participant servers only.")
     if coach and coach_port in ports:
         raise click.ClickException(f"--coach-port {coach_port} is one of the participant servers' ports "
                                    f"{ports[0]}-{ports[-1]}; choose another.")
@@ -326,7 +329,7 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
     signal.signal(signal.SIGTERM, _stop)
     run.write([])  # before any server starts: whatever this run starts carries its id from the first moment
     # several participant servers on this machine share its warm kernels and its cap
-    pool, cap = -(-room.pool // participant_servers), -(-room.cap // participant_servers)
+    pool, cap = -(-room.pool // max(participant_servers, 1)), -(-room.cap // max(participant_servers, 1))
     procs = [
         voila_process("participant" if i == 0 else f"participant-{i + 1}", notebooks / "participant.ipynb",
                       data_dir, voila_config(p, host, pool=pool, cull_after=cull_after, kernel_cap=cap,
@@ -345,7 +348,8 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
             if not wait_for_port(p, 90) or any(proc.poll() is not None for proc in procs):
                 raise click.ClickException(f"The {name} app did not start on port {p}; is the port in use?")
         click.echo("")
-        click.echo(f"Participants (phones on this network): {join_url}")
+        click.echo(f"Participants (phones on this network): {join_url}"
+                   f"{'' if ports else ' (served by the participant servers on the same store)'}")
         if participant_servers > 1:
             click.echo(f"Participant servers (behind nginx: `toolkit nginx-config`): ports {ports[0]}-{ports[-1]}")
         where = "this laptop only" if coach_host in ("127.0.0.1", "localhost") else "keep this address secret"

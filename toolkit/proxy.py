@@ -4,7 +4,8 @@
   (/api/kernels/<id>/channels) must reach the same participant server: the kernel lives on the server that
   rendered the page, and any other server answers its WebSocket with 404 (the page then never gets its
   widgets). nginx keeps them together by hashing the phone's address (`hash $remote_addr consistent`); when
-  a server is added or stops, only the phones of that server move.
+  a server is added or stops, only the phones of that server move. Phones behind one hotspot share an address,
+  hence a server; a phone whose server is full is told the room is full even when another server has room.
 - `TrustedProxies`: behind nginx every request comes from nginx's address. The servers take the phone's
   address from the proxy's header (X-Real-IP, else the last X-Forwarded-For entry), and only when the
   connection comes from a trusted proxy (loopback, or an address given with `--trusted-proxy`): a phone that

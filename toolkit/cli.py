@@ -116,7 +116,8 @@ def demo(data_dir: str | None, db_url: str | None, series: bool) -> None:
 @store_options
 @click.option("--demo", "with_demo", is_flag=True, help="First seed a demo workshop so there is something to see.")
 @click.option("--port", default=8866, show_default=True, help="Port of the participant app (phones).")
-@click.option("--coach-port", default=8867, show_default=True, help="Port of the coach app.")
+@click.option("--coach-port", type=int, default=None,
+              help="Port of the coach app  [default: the port after the participant servers' (8867)]")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address the participant app listens on.")
 @click.option("--coach-host", default="127.0.0.1", show_default=True,
               help="Address the coach app listens on; 0.0.0.0 opens it to the network (always behind its secret).")
@@ -133,9 +134,22 @@ def demo(data_dir: str | None, db_url: str | None, series: bool) -> None:
 @click.option("--no-fork", "no_fork", is_flag=True,
               help="Start every participant kernel from scratch instead of forking it from a preloaded process "
                    "(Linux), which costs each kernel a fraction of the memory and start-up time.")
-def serve(data_dir: str | None, db_url: str | None, with_demo: bool, port: int, coach_port: int, host: str,
+@click.option("--participant-servers", default=1, show_default=True, type=click.IntRange(0, 64),
+              help="How many participant servers to run (ports --port, --port+1, …), all on the one store: "
+                   "put nginx in front (`toolkit nginx-config`). Use with --db postgresql://… 0: the coach "
+                   "app only (the participant servers run elsewhere on the same --db).")
+@click.option("--no-coach", "no_coach", is_flag=True,
+              help="Run participant servers only: the coach app runs on another machine on the same --db.")
+@click.option("--public-url", default=None, metavar="URL",
+              help="The address phones open when a proxy is in front (e.g. http://quiz.office.local/); shown "
+                   "on the coach's screen, and its name answered to.")
+@click.option("--trusted-proxy", "trusted_proxies", multiple=True, metavar="ADDRESS",
+              help="A proxy (address or network) whose X-Real-IP / X-Forwarded-For names the phone; loopback "
+                   "is always trusted. Repeatable.")
+def serve(data_dir: str | None, db_url: str | None, with_demo: bool, port: int, coach_port: int | None, host: str,
           coach_host: str, expect: int, cull_after: int, banks_dir: str | None, server_names: tuple[str, ...],
-          no_fork: bool) -> None:
+          participant_servers: int, no_coach: bool, public_url: str | None,
+          trusted_proxies: tuple[str, ...], no_fork: bool) -> None:
     """Start the participant app (for phones) and the coach app, and print their addresses.
 
     The coach address carries a secret (kept in the data folder). Stop both with Ctrl+C: answers are
@@ -145,12 +159,50 @@ def serve(data_dir: str | None, db_url: str | None, with_demo: bool, port: int, 
     Example:
         toolkit serve --demo
         toolkit serve --data ./quetta-2026 --expect 30
+        toolkit serve --db postgresql://toolkit@db/toolkit --participant-servers 4 --host 127.0.0.1 \\
+            --expect 200 --public-url http://quiz.office.local/
     """
     from .serve import serve as run
 
     run(data_dir=data_folder(data_dir), db_url=store_url(data_dir, db_url) if db_url else None, demo=with_demo,
         port=port, coach_port=coach_port, host=host, banks_dir=Path(banks_dir) if banks_dir else None,
-        expect=expect, coach_host=coach_host, cull_after=cull_after, server_names=server_names, fork=not no_fork)
+        expect=expect, coach_host=coach_host, cull_after=cull_after, server_names=server_names,
+        participant_servers=participant_servers, coach=not no_coach, public_url=public_url,
+        trusted_proxies=trusted_proxies, fork=not no_fork)
+
+
+@main.command("nginx-config")
+@click.option("--participant-servers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="As given to `toolkit serve` (with --port and --host).")
+@click.option("--port", default=8866, show_default=True, help="The first participant server's port.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The participant servers' address.")
+@click.option("--server", "servers", multiple=True, metavar="HOST:PORT",
+              help="A participant server (instead of the three options above), e.g. on another machine. "
+                   "Repeatable.")
+@click.option("--listen", default="80", show_default=True, help="nginx's port (or ADDRESS:PORT).")
+@click.option("--server-name", "server_names", multiple=True, metavar="NAME",
+              help="The name phones open (give the participant servers the same --server-name). Repeatable.")
+@click.option("--access-log", default="/var/log/nginx/toolkit.access.log", show_default=True,
+              help="nginx's log of requests, with the server each went to.")
+def nginx_config(participant_servers: int, port: int, host: str, servers: tuple[str, ...], listen: str,
+                 server_names: tuple[str, ...], access_log: str) -> None:
+    """Print an nginx configuration that puts the participant servers behind one address.
+
+    A phone's page and its WebSockets go to the same server (its kernel lives there).
+
+    \b
+    Example:
+        toolkit nginx-config --participant-servers 4 --server-name quiz.office.local \\
+            > /etc/nginx/conf.d/toolkit.conf
+    """
+    from .proxy import nginx_config as config_text
+    from .proxy import participant_servers as local_servers
+
+    try:
+        click.echo(config_text(list(servers) or local_servers(host, port, participant_servers), listen,
+                               server_names, access_log), nl=False)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
 
 
 @main.command()

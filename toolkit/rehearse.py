@@ -190,15 +190,17 @@ def _descendants(client: WidgetClient, root: str | None) -> list[str]:
 
 
 async def play_participant(address: str, code: str, number: int, think_s: float = 0.0, timeout: float = 120,
-                           seed: int | None = None) -> Outcome:
-    """One simulated participant: join, answer every question, submit."""
+                           seed: int | None = None, source_address: str | None = None) -> Outcome:
+    """One simulated participant: join, answer every question, submit. `source_address`: the local address its
+    page and its WebSocket come from, as one phone's do (e.g. 127.0.0.7; a proxy in front picks the server by it)."""
     outcome = Outcome()
     rng = random.Random(seed if seed is not None else number)
     base = address.rstrip("/") + "/"
     started = time.monotonic()
     try:
         http = AsyncHTTPClient()
-        response = await http.fetch(f"{base}?{urlencode({'code': code})}", request_timeout=timeout)
+        response = await http.fetch(f"{base}?{urlencode({'code': code})}", request_timeout=timeout,
+                                    network_interface=source_address)
         page = response.body.decode("utf-8", "replace")
         marker = '<script id="jupyter-config-data" type="application/json">'
         kernel = json.loads(page.split(marker)[1].split("</script>")[0])["kernelId"]
@@ -208,7 +210,7 @@ async def play_participant(address: str, code: str, number: int, think_s: float 
         parts = urlsplit(base)
         ws_url = f"ws://{parts.netloc}{parts.path}api/kernels/{kernel}/channels?session_id={uuid.uuid4().hex}"
         request = HTTPRequest(ws_url, headers={"Cookie": "; ".join(f"{k}={v.value}" for k, v in cookies.items())},
-                              request_timeout=timeout)
+                              request_timeout=timeout, network_interface=source_address)
         ws = await websocket_connect(request, max_message_size=64 * 2**20)
         client = WidgetClient(ws, uuid.uuid4().hex)
         await client.start()

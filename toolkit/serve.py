@@ -91,13 +91,15 @@ def capacity(expect: int, available_mb: int | None = None) -> Capacity:
 
 
 def voila_config(port: int, ip: str, pool: int = 0, token: str | None = None, cull_after: int = 300,
-                 kernel_cap: int = 0, hosts: tuple[str, ...] = (), fork: bool | None = None) -> dict:
+                 kernel_cap: int = 0, hosts: tuple[str, ...] = (), fork: bool | None = None,
+                 trusted_proxies: tuple[str, ...] = ()) -> dict:
     """The configuration of one of the two Voila servers.
 
     `kernel_cap`: the most kernels it runs (pool and pages together), each started only while a kernel and
     the reserve still fit in free memory; 0: no cap. `hosts`: names and addresses it answers to besides
     loopback and its own (toolkit.voila_app.HostCheck). `fork`: kernels are forked from a preloaded process
-    (toolkit.forking); None: wherever that is available."""
+    (toolkit.forking); None: wherever that is available. `trusted_proxies`: besides loopback, the proxies whose
+    X-Real-IP / X-Forwarded-For names the phone (toolkit.proxy.TrustedProxies)."""
     if fork is None:
         fork = forking.available() is None
     return {
@@ -108,6 +110,7 @@ def voila_config(port: int, ip: str, pool: int = 0, token: str | None = None, cu
             "kernel_cap": max(kernel_cap, 0),
             "kernel_min_free_mb": KERNEL_MB + RESERVE_MB if kernel_cap > 0 else 0,
             "allowed_hosts": list(hosts),
+            "trusted_proxies": list(trusted_proxies),
         },
         "VoilaConfiguration": {
             "template": TEMPLATE,
@@ -274,10 +277,28 @@ def wait_for_port(port: int, seconds: float = 60, host: str = "127.0.0.1") -> bo
 
 
 def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: int = 8866,
-          coach_port: int = 8867, host: str = "0.0.0.0", banks_dir: Path | None = None, expect: int = 25,
+          coach_port: int | None = None, host: str = "0.0.0.0", banks_dir: Path | None = None, expect: int = 25,
           coach_host: str = "127.0.0.1", cull_after: int = 300, server_names: tuple[str, ...] = (),
-          fork: bool = True) -> None:
+          participant_servers: int = 1, coach: bool = True, public_url: str | None = None,
+          trusted_proxies: tuple[str, ...] = (), fork: bool = True) -> None:
+    """`participant_servers` participant servers on ports `port`, `port`+1, … (behind nginx: toolkit.proxy; 0: the
+    coach's only), the coach's on `coach_port` (default: the port after them) unless `coach` is False (it runs on
+    another machine on the same --db); `public_url`: the address phones open (nginx's), shown to the coach."""
+    from .proxy import TrustedProxies
     from .store import Store
+
+    ports = [port + i for i in range(participant_servers)]
+    coach_port = port + max(participant_servers, 1) if coach_port is None else coach_port
+    if not ports and not coach:
+        raise click.ClickException("No server to run: --participant-servers 0 runs the coach's only, --no-coach "
+                                   "the participant servers only.")
+    if coach and coach_port in ports:
+        raise click.ClickException(f"--coach-port {coach_port} is one of the participant servers' ports "
+                                   f"{ports[0]}-{ports[-1]}; choose another.")
+    try:
+        TrustedProxies(trusted_proxies)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
 
     data_dir.mkdir(parents=True, exist_ok=True)
     kernels, servers = end_leftovers(data_dir)
@@ -297,7 +318,11 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
     room = capacity(expect)
     token = coach_token(data_dir)
     shown_host = lan_address() if host in ("0.0.0.0", "") else host
-    join_url = f"http://{shown_host}:{port}/"
+    join_url = public_url or f"http://{shown_host}:{port}/"
+    if public_url:
+        from urllib.parse import urlsplit
+
+        server_names = (*server_names, urlsplit(public_url).hostname or "")
     coach_shown = lan_address() if coach_host in ("0.0.0.0", "") else coach_host
     coach_url = f"http://{coach_shown}:{coach_port}/?token={token}"
     env = voila_environment(dict(os.environ))
@@ -310,23 +335,34 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
     # A stop by SIGTERM (a service manager, `kill`) takes the same clean path as Ctrl+C: no server left behind.
     signal.signal(signal.SIGTERM, _stop)
     run.write([])  # before any server starts: whatever this run starts carries its id from the first moment
+    # several participant servers on this machine share its warm kernels and its cap
+    pool, cap = -(-room.pool // max(participant_servers, 1)), -(-room.cap // max(participant_servers, 1))
     procs = [
-        voila_process("participant", notebooks / "participant.ipynb", data_dir,
-                      voila_config(port, host, pool=room.pool, cull_after=cull_after, kernel_cap=room.cap,
-                                   hosts=(shown_host, *server_names), fork=why_not_fork is None), env),
-        voila_process("coach", notebooks / "coach.ipynb", data_dir,
-                      voila_config(coach_port, coach_host, token=token, cull_after=cull_after,
-                                   hosts=(coach_shown, *server_names), fork=False), env),
+        voila_process("participant" if i == 0 else f"participant-{i + 1}", notebooks / "participant.ipynb",
+                      data_dir, voila_config(p, host, pool=pool, cull_after=cull_after, kernel_cap=cap,
+                                             hosts=(shown_host, *server_names), trusted_proxies=trusted_proxies,
+                                             fork=why_not_fork is None),
+                      env)
+        for i, p in enumerate(ports)
     ]
+    if coach:
+        procs.append(voila_process("coach", notebooks / "coach.ipynb", data_dir,
+                                   voila_config(coach_port, coach_host, token=token, cull_after=cull_after,
+                                                hosts=(coach_shown, *server_names),
+                                                trusted_proxies=trusted_proxies, fork=False), env))
     run.write(procs)
     try:
-        for p, name in ((port, "participant"), (coach_port, "coach")):
+        for p, name in [*((p, "participant") for p in ports), *([(coach_port, "coach")] if coach else [])]:
             if not wait_for_port(p, 90) or any(proc.poll() is not None for proc in procs):
                 raise click.ClickException(f"The {name} app did not start on port {p}; is the port in use?")
         click.echo("")
-        click.echo(f"Participants (phones on this network): {join_url}")
+        click.echo(f"Participants (phones on this network): {join_url}"
+                   f"{'' if ports else ' (served by the participant servers on the same store)'}")
+        if participant_servers > 1:
+            click.echo(f"Participant servers (behind nginx: `toolkit nginx-config`): ports {ports[0]}-{ports[-1]}")
         where = "this laptop only" if coach_host in ("127.0.0.1", "localhost") else "keep this address secret"
-        click.echo(f"Coach ({where}): {coach_url}")
+        if coach:
+            click.echo(f"Coach ({where}): {coach_url}")
         click.echo(f"Store: {url}")
         click.echo(f"Room: {room.pool} kernels kept warm for {expect} expected participants; with "
                    f"{room.available_mb} MB free this laptop can hold about {room.participants} participants at once; "

@@ -39,6 +39,7 @@ from voila.tornado.handler import TornadoVoilaHandler
 
 from .apps.request import SECRET_ENV, SECRET_HEADER  # the kernel's side of the page-request socket
 from .limits import SlidingWindow, is_this_laptop
+from .proxy import TrustedProxies
 
 RECOVERY_TEXTS = ("page_reloading", "page_still_closed")  # keys of toolkit.apps.texts.T the page may show
 
@@ -672,6 +673,9 @@ class WorkshopVoila(Voila):
                                                          "it says so and reloads once; its kernel is shut down")
     allowed_hosts = List(Unicode(), config=True, help="Names and addresses (Host header) answered besides this "
                                                       "machine's own; anything else gets 403 (DNS rebinding)")
+    trusted_proxies = List(Unicode(), config=True, help="Proxies (addresses or networks) whose X-Real-IP / "
+                                                        "X-Forwarded-For names the phone; loopback always "
+                                                        "(toolkit.proxy.TrustedProxies)")
 
     def init_settings(self) -> dict:
         self._page_resources()
@@ -733,9 +737,12 @@ class WorkshopVoila(Voila):
         """Answer only to this server's own names and addresses: a web page elsewhere cannot reach it under a
         name of its own (DNS rebinding). Checked before any handler, WebSockets and static files included."""
         allowed = HostCheck(self.ip, self.allowed_hosts)
+        proxies = TrustedProxies(self.trusted_proxies)
 
         class Checked(type(self.app)):
             def find_handler(self, request, **kwargs):
+                # behind nginx: the phone's address from the proxy's header, for the limits per address
+                request.remote_ip = proxies.client(request.remote_ip, request.headers)
                 if not allowed(request.host):
                     return self.get_handler_delegate(request, ForeignHost)
                 return super().find_handler(request, **kwargs)

@@ -24,7 +24,7 @@ ALLOWED = [(a.value, b.value) for a, nexts in TRANSITIONS.items() for b in nexts
 
 def test_the_enumerations_are_the_texts_the_database_and_bundles_hold():
     assert ACTIVITY_STATES == ("draft", "open", "closed", "revealed")
-    assert ACTIVITY_KINDS == ("pretest", "posttest", "check", "survey", "confidence", "case_study")
+    assert ACTIVITY_KINDS == ("pretest", "posttest", "check", "survey", "confidence", "case_study", "retention")
     assert ActivityState.OPEN == "open" and f"{ActivityState.OPEN}" == "open" and str(ActivityKind.CASE_STUDY) == "case_study"
     assert json.dumps([ActivityState.REVEALED, ActivityKind.PRETEST]) == '["revealed", "pretest"]'
     assert set(TRANSITIONS) == set(ActivityState)  # every state says what may follow it

@@ -8,15 +8,21 @@ toolkit's template are found by the package, not by the current folder).
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import time
 from pathlib import Path
 
 import click
 
 from . import config
-from .serve import coach_token, voila_config, voila_environment, voila_process, wait_for_port
+from .serve import (
+    coach_token,
+    stop_on_sigterm,
+    stop_servers,
+    voila_config,
+    voila_environment,
+    voila_process,
+    wait_for_port,
+)
 
 
 def explore(data_dir: Path, url: str, port: int = 8868, host: str = "127.0.0.1", cull_after: int = 3600) -> None:
@@ -38,8 +44,8 @@ def explore(data_dir: Path, url: str, port: int = 8868, host: str = "127.0.0.1",
     env = voila_environment(dict(os.environ))
     env.update({config.ENV_DB: url, config.ENV_DATA: str(data_dir.resolve())})
     proc = voila_process("explore", config.notebooks_dir() / "explore.ipynb", data_dir,
-                         voila_config(port, host, token=token, cull_after=cull_after), env)
-    signal.signal(signal.SIGTERM, _stop)
+                         voila_config(port, host, token=token, cull_after=cull_after, fork=False), env)
+    stop_on_sigterm()
     try:
         if not wait_for_port(port, 90, host) or proc.poll() is not None:
             raise click.ClickException(f"The explorer did not start on port {port}; is the port in use?")
@@ -52,13 +58,4 @@ def explore(data_dir: Path, url: str, port: int = 8868, host: str = "127.0.0.1",
     except KeyboardInterrupt:
         click.echo("Stopping…")
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def _stop(*_args) -> None:
-    raise KeyboardInterrupt
+        stop_servers([proc])

@@ -332,8 +332,7 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
         env[config.ENV_BANKS] = str(banks_dir.resolve())
     notebooks = config.notebooks_dir()
     why_not_fork = forking.available() if fork else "--no-fork"
-    # A stop by SIGTERM (a service manager, `kill`) takes the same clean path as Ctrl+C: no server left behind.
-    signal.signal(signal.SIGTERM, _stop)
+    stop_on_sigterm()
     run.write([])  # before any server starts: whatever this run starts carries its id from the first moment
     # several participant servers on this machine share its warm kernels and its cap
     pool, cap = -(-room.pool // max(participant_servers, 1)), -(-room.cap // max(participant_servers, 1))
@@ -381,18 +380,28 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
     except KeyboardInterrupt:
         click.echo("Stopping…")
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGINT)
-        for p in procs:
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_servers(procs)
+
+
+def stop_servers(procs: list[subprocess.Popen]) -> None:
+    """Stop the servers as Ctrl+C would (each stops its kernels), killing any that has not ended in 15 s."""
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGINT)
+    for p in procs:
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
 
 
 def _stop(*_args) -> None:
     raise KeyboardInterrupt
+
+
+def stop_on_sigterm() -> None:
+    """A stop by SIGTERM (a service manager, `kill`) takes the same clean path as Ctrl+C: no server left behind."""
+    signal.signal(signal.SIGTERM, _stop)
 
 
 def _show_qr(url: str) -> None:

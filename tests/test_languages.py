@@ -132,6 +132,8 @@ def test_every_named_error_has_a_text_of_its_own_in_every_language(cls):
         made = [cls("English words", "display_name", reason, 100) for reason in ("too_long", "characters", "missing")]
     elif issubclass(cls, errors.TooFast):
         made = [cls("English words", retry_after=90)]
+    elif cls is errors.TransitionNotAllowed:
+        made = [cls("English words", "open", "draft")]
     else:
         made = [cls("English words")]
     for error in made:

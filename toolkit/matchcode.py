@@ -40,7 +40,8 @@ _LEGACY = re.compile(rf"^[0-9a-f]{{{LEGACY_DIGEST_CHARS}}}(\.[0-9a-f]{{{LEGACY_D
 
 
 class MatchCodeError(ValueError):
-    """An answer the code cannot use; `reason` ("letter", "number", "day" or "range") names the text to show."""
+    """An answer the code cannot use; `reason` ("letter", "number", "day", "range", or "key": the
+    laptop's matching key is broken) names the text to show."""
 
     def __init__(self, message: str, reason: str):
         super().__init__(message)
@@ -86,7 +87,7 @@ def read_key(path: str | Path) -> bytes:
     except (OSError, UnicodeDecodeError, ValueError):
         key = b""
     if len(key) < 16:
-        raise MatchCodeError(f"{path} is not a matching key: copy the workshop's {KEY_FILE} file here again.")
+        raise MatchCodeError(f"{path} is not a matching key: copy the workshop's {KEY_FILE} file here again.", "key")
     return key
 
 

@@ -180,6 +180,7 @@ ENGLISH: dict[str, str] = {
     "match_number": "Please give a number.",
     "match_day": "The day of the month is between 1 and 31.",
     "match_range": "Please give a number between 0 and 40.",
+    "match_key": "The laptop could not make your matching code. Leave these boxes empty, or ask the coach.",
     # the store's refusals that have no text above (apps/messages.py maps every named error of toolkit/errors.py)
     "store_busy": "The laptop is busy just now. Please try again in a moment.",
     "store_too_new": "The laptop's data was made by a newer version of the toolkit. Please ask the coach.",
@@ -188,6 +189,7 @@ ENGLISH: dict[str, str] = {
     "too_fast": "Too many tries in a short while. Please wait {s} seconds, then try again.",
     "already_submitted": "Your answers were already submitted.",
     "refused": "The laptop could not do this. Please try again, or ask the coach.",
+    "transition_not_allowed": "This activity cannot go back to that step. Ask the coach.",
     "ambiguous_session": "Several sessions have had this code. Ask the coach which session to use.",
     "read_failed": "The laptop did not answer just now. This page tries again by itself.",
     "answer_refused": "Not saved: this answer cannot be stored. Please change it, then save again.",

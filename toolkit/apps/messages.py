@@ -24,6 +24,7 @@ from ..errors import (
     TooFast,
     TooManyJoins,
     TooManyWrongCodes,
+    TransitionNotAllowed,
     UnknownJoinCode,
     UnknownParticipant,
 )
@@ -46,6 +47,7 @@ TEXTS: tuple[tuple[type[StoreError], str, str], ...] = (
     (TooManyWrongCodes, "codes_wait", "codes_wait"),
     (TooManyJoins, "joins_wait", "joins_wait"),
     (TooFast, "too_fast", "too_fast"),
+    (TransitionNotAllowed, "transition_not_allowed", "transition_not_allowed"),
     (NotAllowed, "not_in_group", "not_allowed"),
     (StoreError, "answer_refused", "refused"),
 )
@@ -54,7 +56,8 @@ INVALID_TEXT = {  # reason: (text when an answer was refused, text for a field o
     "characters": ("answer_characters", "text_characters"),
     "missing": ("text_missing", "text_missing"),
 }
-MATCH_CODE = {"letter": "match_letter", "number": "match_number", "day": "match_day", "range": "match_range"}
+MATCH_CODE = {"letter": "match_letter", "number": "match_number", "day": "match_day", "range": "match_range",
+              "key": "match_key"}
 
 
 def error_text(error: StoreError, lang: str, *, saving: bool = False, typed: Any = None, **fmt: Any) -> str:

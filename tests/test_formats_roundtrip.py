@@ -1,8 +1,8 @@
 """Round trips: bank → GIFT / Moodle XML / CSV → bank keeps ids, texts, keys, weights and feedback.
 
 What each format holds (anything else is reported on export, see the other test files):
-- GIFT: every type but likert, English only; matching items and options, and ordering items, have no feedback.
-- Moodle XML: every type but likert, English and Urdu; matching items and options have no feedback.
+- GIFT: every type but likert and word cloud, English only (a short answer's accepted answers in every language); matching items and options, and ordering items, have no feedback.
+- Moodle XML: every type but likert and word cloud, English and Urdu; matching items and options have no feedback.
 - CSV: everything a question holds.
 Hypothesis builds banks of those types from texts full of the characters each format escapes.
 """
@@ -139,7 +139,7 @@ def options(draw, urdu: bool, feedback: bool, min_size: int = 2, distinct: bool 
 def question(draw, qid: str, fmt: str) -> dict:
     urdu = fmt != "gift"
     types = ["single", "multiple", "truefalse", "classification", "ordering", "matching", "numeric", "open"]
-    qtype = draw(st.sampled_from(types + (["likert"] if fmt == "csv" else [])))
+    qtype = draw(st.sampled_from(types + (["likert"] if fmt == "csv" else ["short"])))
     q: dict = {"id": qid, "type": qtype}
     if qtype not in ("open", "likert"):
         q["objectives"] = draw(st.lists(st.sampled_from(["O1", "O2"]), min_size=1, max_size=2, unique=True))
@@ -172,6 +172,13 @@ def question(draw, qid: str, fmt: str) -> dict:
         # Moodle's matching question needs two items at least: one item is reported and left out of GIFT and XML.
         q["items"] = draw(options(urdu, feedback=fmt == "csv", min_size=1 if fmt == "csv" else 2))
         q["key"] = {i["id"]: draw(st.sampled_from([o["id"] for o in q["options"]])) for i in q["items"]}
+    elif qtype == "short":
+        words = draw(st.lists(LINE, min_size=2, max_size=6, unique_by=questions.normalise)
+                     .filter(lambda ws: len({questions.normalise(w) for w in ws}) == len(ws) and all(map(questions.normalise, ws)))
+                     .filter(lambda ws: fmt != "gift" or not any("->" in w for w in ws)))  # reported, see test_formats_gift
+        pairs = [words[i:i + 2] for i in range(0, len(words) - 1, 2)]
+        q["accept"] = [{"text": {"en": en, "ur": ur} if urdu and draw(st.booleans()) else en,
+                        "points": 1 if i == 0 else draw(st.sampled_from([1, 0.5, 0.25]))} for i, (en, ur) in enumerate(pairs)]
     elif qtype == "truefalse":
         q["key"] = draw(st.booleans())
     elif qtype == "numeric":

@@ -10,7 +10,7 @@ numerical, `{=no one =nobody}` short answer, `{}` essay, no braces a description
 the text is the missing-word format ("… _____ …"); `#` after an answer gives its feedback, `####` the question's.
 What the bank cannot hold is reported per question (see toolkit.formats.moodle).
 
-Writing: every type but likert (reported); an ordering question is written as matching its items to positions
+Writing: every type but likert and word cloud (reported); a short answer as `{=a =%50%b}`; an ordering question is written as matching its items to positions
 1, 2, …; Urdu texts are left out (GIFT holds one language). A `// [id:…]` line keeps the id in Moodle, and a
 `// toolkit: {…}` line keeps what GIFT has no place for (option ids, objectives, difficulty, points, unit), so
 that bank → GIFT → bank gives the same bank. A `// toolkit-bank: {…}` line at the top keeps the bank's header.
@@ -23,7 +23,20 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..bank import Bank
-from .common import BANK_META, ERROR, META, Draft, Export, FormatError, Report, meta_dumps, meta_loads, num, read_text
+from .common import (
+    BANK_META,
+    ERROR,
+    META,
+    SKIPPED,
+    Draft,
+    Export,
+    FormatError,
+    Report,
+    meta_dumps,
+    meta_loads,
+    num,
+    read_text,
+)
 from .moodle import Answer, Converter, MQuestion, from_bank
 from .text import LOOKS_LIKE_HTML, convert, to_html
 
@@ -319,6 +332,11 @@ def write(bank: Bank, path: Path) -> list[Report]:
         mq = from_bank(q, raw, line, export, "GIFT")
         if mq is None:
             continue
+        arrows = [a.text.get("en", "") for a in mq.answers if "->" in a.text.get("en", "")] if q.type == "short" else []
+        if arrows:
+            export.report(line, "not exported: GIFT reads '->' in an answer as a matching question and has no "
+                                f"escape for it: reword the accepted answer '{arrows[0]}'", q.id, SKIPPED)
+            continue
         written += 1
         if q.type == "ordering":
             mq.meta["type"] = "ordering"
@@ -375,6 +393,13 @@ def _question_lines(mq: MQuestion, qtype: str) -> list[str]:
         lines.append(head + "{#" + f"{a.value}:{num(a.tolerance)}" + general + "}")
     elif qtype == "open":
         lines.append(head + "{" + general + "}")
+    elif qtype == "short":
+        lines.append(head + "{")
+        for a in mq.answers:
+            body = escape(a.text.get("en", ""))
+            weight = "" if a.fraction == 1 and not WEIGHT.match(body) else f"%{num(round(a.fraction * 100, 5))}%"
+            lines.append(f"\t={weight}{body}")
+        lines += ([f"\t{general}"] if general else []) + ["}"]
     return [*lines, ""]
 
 

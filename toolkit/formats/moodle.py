@@ -6,7 +6,7 @@ multichoice N    multiple                      weights other than 1/k per right 
 truefalse        truefalse                     feedback per answer (kept in the question's feedback)
 matching         matching                      -
 numerical        numeric                       further answers with partial credit, feedback per answer, units ≠ 1
-shortanswer      open, or numeric when exact   accepted answers (kept in the feedback): no scoring of typed text
+shortanswer      short, or numeric when exact  case told apart (usecase 1), wildcards (*), feedback per answer
 essay            open                          -
 ordering         ordering                      other grading types, showing only some of the items
 description      -                             skipped: there is no question to answer
@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..bank import PRESET_OPTIONS, Question
+from ..questions import normalise
 from .common import (
     CHANGED,
     ERROR,
@@ -39,7 +40,7 @@ from .common import (
 )
 
 NATURAL = {"single": "multichoice", "multiple": "multichoice", "truefalse": "truefalse", "matching": "matching",
-           "numeric": "numerical", "open": "essay", "ordering": "ordering", "classification": "multichoice"}
+           "numeric": "numerical", "open": "essay", "short": "shortanswer", "ordering": "ordering", "classification": "multichoice"}
 # The only grades Moodle accepts for an answer (question/engine/bank.php, fraction_options_full: p/q for q <= 6,
 # p/10, 1/q for q <= 10, and 1/20; each also negative): 1/11 (9.09091%) makes Moodle refuse the whole file.
 MOODLE_GRADES = (1.0, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4, 0.3333333, 0.3, 0.25, 0.2, 0.1666667,
@@ -86,6 +87,18 @@ def parse_number(s: str) -> Decimal | None:
     except (InvalidOperation, ValueError):
         return None
     return d if d.is_finite() else None
+
+
+def _accepted_forms(accept: list) -> set[tuple[str, float]]:
+    """(normalised text, points) of each accepted text of a bank's `accept`, in every language it has."""
+    out = set()
+    for entry in accept:
+        text, points = (entry.get("text"), entry.get("points", 1)) if isinstance(entry, dict) else (entry, 1)
+        texts = text.values() if isinstance(text, dict) else [text]
+        if not isinstance(points, (int, float)):
+            return set()
+        out |= {(normalise(str(t)), round(float(points), 5)) for t in texts}
+    return out
 
 
 def pct(fraction: float) -> str:
@@ -367,20 +380,52 @@ class Converter:
             return None
         numbers = {parse_number(a.text["en"]) for a in accepted}
         if (all(abs(a.fraction - 1) < EPS for a in accepted) and len(numbers) == 1 and None not in numbers
-                and not any(compact(a.feedback) for a in accepted)):
+                and not any(compact(a.feedback) for a in accepted) and not mq.meta):  # (the toolkit writes numeric as numerical)
             q["type"] = "numeric"
             say(f"a short answer that is a number ({accepted[0].text['en']}) was read as a numeric question")
             return {"key": {"value": num(float(numbers.pop())), "tolerance": 0}}
-        q["type"] = "open"
-        listed = "; ".join(f"{a.text['en']}" + (f" ({pct(a.fraction)})" if abs(a.fraction - 1) > EPS else "")
-                           + (f" — {a.feedback.get('en')}" if a.feedback.get("en") else "") for a in accepted)
-        hint = ""
+        q["type"] = "short"
         if len(accepted) == 1 and accepted[0].text["en"].lower() in ("t", "f", "true", "false"):
-            hint = " (for a true/false question write TRUE or FALSE in capitals)"
-        say("a short answer (typed text checked against accepted answers) has no equivalent in the bank: imported as "
-            f"an open question, not scored; its accepted answers are kept in its feedback: {listed}{hint}")
-        extra.append({"en": f"Accepted answers: {listed}"})
-        return {}
+            say(f"read as a short answer whose one accepted answer is '{accepted[0].text['en']}' (for a true/false "
+                "question write TRUE or FALSE in capitals)")
+        kept = mq.meta.get("accept")
+        if isinstance(kept, list) and _accepted_forms(kept) == {(normalise(a.text["en"]), round(a.fraction, 5))
+                                                               for a in accepted}:
+            return {"accept": kept}  # the toolkit comment's accepted answers, with their languages, as the file has them
+        if str(mq.settings.get("usecase") or "0").strip() not in ("", "0"):
+            say(f"{self.what} tells capitals apart in this question; the bank ignores case (and extra spaces and "
+                "diacritics)")
+        wild = [a for a in accepted if "*" in a.text["en"]]
+        if wild:
+            say("'*' is a wildcard in Moodle but a plain character in the bank: "
+                + ", ".join(f"'{a.text['en']}'" for a in wild) + " must now be typed as written")
+        zero = [a for a in accepted if a.fraction <= EPS]
+        if zero:
+            say("answers that earn nothing need no place in the bank (any answer not accepted earns 0): left out "
+                + ", ".join(f"'{a.text['en']}' ({pct(a.fraction)})" for a in zero))
+        told = [(a.text["en"], a.feedback) for a in accepted if compact(a.feedback)]
+        if told:
+            say("feedback per answer has no place in a short-answer question: added to the question's feedback")
+            for what, fb in told:
+                extra.append({lang: f"{what}: {s}" for lang, s in fb.items()})
+        accept, seen = [], set()
+        for a in accepted:
+            form = normalise(a.text["en"])
+            if a.fraction <= EPS or form in seen:
+                if form in seen and a.fraction > EPS:
+                    say(f"'{a.text['en']}' is accepted twice once case, spaces and diacritics are ignored: kept once")
+                continue
+            seen.add(form)
+            points = min(a.fraction, 1.0)
+            accept.append(a.text["en"] if abs(points - 1) < EPS else {"text": a.text["en"], "points": num(round(points, 5))})
+        if not accept:
+            say("not imported: no accepted answer earns any credit", ERROR)
+            return None
+        if all(isinstance(a, dict) for a in accept):
+            best = max(accept, key=lambda a: a["points"])
+            say(f"no answer gives full credit; the best one, '{best['text']}' ({pct(best['points'])}), now scores 100%")
+            accept[accept.index(best)] = best["text"]
+        return {"accept": accept}
 
     def _essay(self, mq, q, say, extra):
         q["type"] = "open"
@@ -447,4 +492,20 @@ def from_bank(q: Question, raw: dict, line: int, export: Export, what: str) -> M
         mq.meta = question_meta(q, raw, natural_type="numeric")
     elif q.type == "open":
         mq.meta = question_meta(q, raw, natural_type="open")
+    elif q.type == "short":
+        odd = [a for a in q.key if not moodle_accepts(a["points"])]
+        if odd:
+            say("not exported: Moodle does not accept the grade " + ", ".join(
+                f"{pct(a['points'])} of '{a['text'].get('en', '')}'" for a in odd) + " (it takes 1/2 to 1/10, and "
+                "1/20): Moodle would refuse the whole file. Give the accepted answer one of those shares", SKIPPED)
+            return None
+        seen: set[str] = set()
+        for a in q.key:  # an answer typed in any of the bank's languages is accepted: Moodle lists each
+            for text in a["text"].values():
+                if normalise(text) not in seen:
+                    seen.add(normalise(text))
+                    mq.answers.append(Answer({"en": text}, float(a["points"]), {}, 0.0, text))
+        mq.meta = question_meta(q, raw, natural_type="short")
+        if any(len(a["text"]) > 1 for a in q.key):
+            mq.meta["accept"] = raw.get("accept")
     return mq

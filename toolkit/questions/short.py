@@ -22,7 +22,7 @@ class ShortAnswer(QuestionKind):
     name = "short"
     fields = frozenset({"accept"})
     key_field = "accept"
-    exported_to = frozenset()  # Moodle's shortanswer and GIFT's {=a =b}: the formats' next step (#14)
+    exported_to = frozenset({"gift", "moodle-xml"})  # (XLSForm and CSV have no place for the accepted answers yet)
 
     def check_key(self, c: Checker, key: Any, line: int, what: str, parsed: dict[str, Any]) -> Any:
         """`accept`: a list of texts (full points) or of {text, points}; at least one earns full points."""

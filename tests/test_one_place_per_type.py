@@ -4,8 +4,8 @@ Read as Python (ast), not as text, so that `state == "open"` (an activity's stat
 what is refused is a type's name compared with something called type (`q.type == "ordering"`,
 `row["question_type"] in (...)`), a list or table of two or more type names (`("single", "classification")`,
 `{"single": 0.5, ...}`), or a type's name in a pandas `isin`.
-toolkit/formats/ still branches on types: its importers are being fixed in another branch, and move to the
-types next (#14)."""
+The Moodle model (formats/moodle.py, with gift.py and moodle_xml.py, which write it) and formats/xlsform.py
+still branch on types: they move to the types next (#14); the rest of formats/ asks the registry."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from helpers import ROOT
 from toolkit import questions
 
 PACKAGE = ROOT / "toolkit"
-LEFT_FOR_LATER = ("questions", "formats")
+LEFT_FOR_LATER = ("questions",)
+NOT_YET_MOVED = {"formats/moodle.py", "formats/gift.py", "formats/moodle_xml.py", "formats/xlsform.py"}
 NAMES = set(questions.names())
 
 
@@ -70,8 +71,8 @@ def branches_on_a_type(source: str) -> list[tuple[int, str]]:
 
 
 def _modules() -> list[Path]:
-    return sorted(p for p in PACKAGE.rglob("*.py")
-                  if p.relative_to(PACKAGE).parts[0] not in LEFT_FOR_LATER)
+    return sorted(p for p in PACKAGE.rglob("*.py") if p.relative_to(PACKAGE).parts[0] not in LEFT_FOR_LATER
+                  and p.relative_to(PACKAGE).as_posix() not in NOT_YET_MOVED)
 
 
 def test_no_module_outside_the_registry_branches_on_a_question_type():

@@ -20,6 +20,8 @@ the first question asked (they import toolkit.bank, which asks them). What a typ
   projector (toolkit.projector);
 - `exported_to`: the export formats (toolkit.formats) that write it; its questions are left out of any other
   format's export, and the export says so;
+- `csv_key`, `csv_cell` and `csv_loses`: its key in the `key` column of a CSV bank (toolkit.formats.csvfmt), read,
+  written, and what the cell cannot hold;
 - `widget`: the phone's answer widget (toolkit.apps.inputs, imported only when a phone asks for one);
 - `guess` and `simulate`: how the demo's made-up participants answer.
 
@@ -113,6 +115,19 @@ class QuestionKind:
     def right_categories(self, q: Question) -> set[str]:
         """The categories marked right once the answers are revealed."""
         return set()
+
+    # ---- the formats
+    def csv_key(self, cell: str, problems: list[str]) -> Any:
+        """The key written in a CSV bank's `key` cell (a problem appended to `problems` when it is not one)."""
+        return cell.strip()
+
+    def csv_cell(self, key: Any) -> str:
+        """The `key` cell of a CSV bank for this key (never None)."""
+        return str(key)
+
+    def csv_loses(self, q: Question) -> str:
+        """What the `key` cell cannot hold of `q`'s key, in words for the export's report ("" for nothing)."""
+        return ""
 
     # ---- the phone
     def widget(self, q: Question, lang: str, field: str) -> AnswerInput:

@@ -57,6 +57,18 @@ class Matching(QuestionKind):
         items = {i.id: tr(i.text, lang) for i in q.items}
         return "; ".join(f"{items.get(k, k)} → {names.get(v, v)}" for k, v in response.items())
 
+    def csv_key(self, cell: str, problems: list[str]) -> Any:
+        from ..formats.csvfmt import pairs
+
+        found = pairs(cell)
+        if found is None:
+            problems.append(f"a matching key is written item=option|item=option, not '{cell[:40]}'")
+            return None
+        return dict(found)
+
+    def csv_cell(self, key: Any) -> str:
+        return "|".join(f"{k}={v}" for k, v in key.items())
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import MatchingInput
 

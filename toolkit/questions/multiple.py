@@ -53,6 +53,14 @@ class Multiple(QuestionKind):
     def right_categories(self, q: Question) -> set[str]:
         return set(q.key or ())
 
+    def csv_key(self, cell: str, problems: list[str]) -> Any:
+        from ..formats.csvfmt import split
+
+        return [k for k in split(cell) if k]
+
+    def csv_cell(self, key: Any) -> str:
+        return "|".join(key)
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import ChoiceInput
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 from ..bank import Checker, Question, line_of
@@ -40,6 +41,24 @@ class Numeric(QuestionKind):
         except (TypeError, ValueError):
             return 0.0
         return 1.0 if abs(value - q.key["value"]) <= q.key["tolerance"] + 1e-9 else 0.0
+
+    def csv_key(self, cell: str, problems: list[str]) -> Any:
+        from ..formats.common import num
+
+        m = re.match(r"^\s*([-+]?[\d.]+(?:[eE][-+]?\d+)?)\s*(?:(?::|±|\+/-)\s*([\d.]+(?:[eE][-+]?\d+)?))?\s*$", cell)
+        try:
+            if m:
+                return {"value": num(float(m.group(1))), "tolerance": num(float(m.group(2) or 0))}
+        except ValueError:
+            pass
+        problems.append(f"a numeric key is a number or number:tolerance (e.g. 18:0.5), not '{cell}'")
+        return None
+
+    def csv_cell(self, key: Any) -> str:
+        from ..formats.common import num
+
+        value, tol = num(key["value"]), num(key["tolerance"])
+        return f"{value}:{tol}" if tol else str(value)
 
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import NumberInput

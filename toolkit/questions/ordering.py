@@ -41,6 +41,14 @@ class Ordering(QuestionKind):
         names = labels(q, lang)
         return " → ".join(names.get(str(r), str(r)) for r in response) if isinstance(response, list) else str(response)
 
+    def csv_key(self, cell: str, problems: list[str]) -> Any:
+        from ..formats.csvfmt import split
+
+        return [k for k in split(cell) if k]
+
+    def csv_cell(self, key: Any) -> str:
+        return "|".join(key)
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import OrderingInput
 

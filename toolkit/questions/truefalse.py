@@ -41,6 +41,15 @@ class TrueFalse(QuestionKind):
     def right_categories(self, q: Question) -> set[str]:
         return {str(q.key)}
 
+    def csv_key(self, cell: str, problems: list[str]) -> Any:
+        v = {"true": True, "false": False, "t": True, "f": False, "yes": True, "no": False}.get(cell.strip().lower())
+        if v is None:
+            problems.append(f"key must be true or false, not '{cell}'")
+        return v
+
+    def csv_cell(self, key: Any) -> str:
+        return "true" if key else "false"
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import ChoiceInput
 

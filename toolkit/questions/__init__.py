@@ -20,6 +20,7 @@ the first question asked (they import toolkit.bank, which asks them). What a typ
   projector (toolkit.projector);
 - `exported_to`: the export formats (toolkit.formats) that write it; its questions are left out of any other
   format's export, and the export says so;
+- `to_xlsform`: the rows of an XLSForm (for KoboToolbox and ODK) that ask it;
 - `csv_key`, `csv_cell` and `csv_loses`: its key in the `key` column of a CSV bank (toolkit.formats.csvfmt), read,
   written, and what the cell cannot hold;
 - `widget`: the phone's answer widget (toolkit.apps.inputs, imported only when a phone asks for one);
@@ -39,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..apps.inputs import AnswerInput
     from ..bank import Checker, Question
+    from ..formats.xlsform import Form
 
 MODULES = ("single", "multiple", "truefalse", "classification", "ordering", "matching", "likert", "numeric",
            "open", "short", "wordcloud")
@@ -128,6 +130,10 @@ class QuestionKind:
     def csv_loses(self, q: Question) -> str:
         """What the `key` cell cannot hold of `q`'s key, in words for the export's report ("" for nothing)."""
         return ""
+
+    def to_xlsform(self, q: Question, raw: dict, form: Form) -> None:
+        """Add `q`'s rows to an XLSForm (toolkit.formats.xlsform.Form); only for a type `exported_to` "xlsform"."""
+        raise NotImplementedError(f"{self.name} questions are not exported to XLSForm")
 
     # ---- the phone
     def widget(self, q: Question, lang: str, field: str) -> AnswerInput:

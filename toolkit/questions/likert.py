@@ -38,5 +38,8 @@ class Likert(OneOption):
         return ChoiceInput(q, lang, [(o.id, tr(o.text, lang)) for o in q.options],
                            compact=len(q.options) >= COMPACT_FROM)
 
+    def to_xlsform(self, q: Question, raw: dict, form) -> None:
+        form.select(q, raw, "select_one", "likert")
+
 
 register(Likert())

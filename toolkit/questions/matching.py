@@ -69,6 +69,14 @@ class Matching(QuestionKind):
     def csv_cell(self, key: Any) -> str:
         return "|".join(f"{k}={v}" for k, v in key.items())
 
+    def to_xlsform(self, q: Question, raw: dict, form) -> None:
+        """A `field-list` group with one `select_one` per item, named `QUESTION__ITEM`."""
+        form.add_list(form.name, [(o.id, o.text) for o in q.options])
+        form.row("begin_group", q.text, appearance="field-list")
+        for item in q.items:
+            form.row(f"select_one {form.name}", item.text, name=f"{form.name}__{item.id}")
+        form.row("end_group", {})
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import MatchingInput
 

@@ -61,6 +61,9 @@ class Multiple(QuestionKind):
     def csv_cell(self, key: Any) -> str:
         return "|".join(key)
 
+    def to_xlsform(self, q: Question, raw: dict, form) -> None:
+        form.select(q, raw, "select_multiple")
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import ChoiceInput
 

@@ -60,6 +60,10 @@ class Numeric(QuestionKind):
         value, tol = num(key["value"]), num(key["tolerance"])
         return f"{value}:{tol}" if tol else str(value)
 
+    def to_xlsform(self, q: Question, raw: dict, form) -> None:
+        whole = float(q.key["value"]).is_integer() and float(q.key["tolerance"]).is_integer()
+        form.row("integer" if whole else "decimal", q.text, hint=q.unit)  # the unit as its hint
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import NumberInput
 

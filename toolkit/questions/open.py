@@ -11,6 +11,9 @@ class Open(QuestionKind):
     scored = False
     free_text = True
 
+    def to_xlsform(self, q: Question, raw: dict, form) -> None:
+        form.row("text", q.text)
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import TextInput
 

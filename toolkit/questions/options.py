@@ -98,6 +98,9 @@ class OneOption(QuestionKind):
     def right_categories(self, q: Question) -> set[str]:
         return {q.key} if q.key is not None else set()
 
+    def to_xlsform(self, q: Question, raw: dict, form) -> None:
+        form.select(q, raw, "select_one")
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import ChoiceInput
 

@@ -49,6 +49,9 @@ class Ordering(QuestionKind):
     def csv_cell(self, key: Any) -> str:
         return "|".join(key)
 
+    def to_xlsform(self, q: Question, raw: dict, form) -> None:
+        form.select(q, raw, "rank")
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import OrderingInput
 

@@ -50,6 +50,9 @@ class TrueFalse(QuestionKind):
     def csv_cell(self, key: Any) -> str:
         return "true" if key else "false"
 
+    def to_xlsform(self, q: Question, raw: dict, form) -> None:
+        form.true_false(q)
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import ChoiceInput
 

@@ -5,7 +5,7 @@ Columns (the first row names them; order does not matter; missing columns are em
 | column | holds |
 |---|---|
 | `id` | the question's id |
-| `type` | a bank question type (`single`, `multiple`, `truefalse`, `classification`, `ordering`, `matching`, `likert`, `numeric`, `open`), or `bank` / `objective` (below) |
+| `type` | a bank question type (`single`, `multiple`, `truefalse`, `classification`, `ordering`, `matching`, `likert`, `numeric`, `open`, `short`, `wordcloud`), or `bank` / `objective` (below) |
 | `objectives` | objective ids, separated by `|` (e.g. `O1|O3`) |
 | `difficulty` | `easy`, `medium` or `hard` |
 | `points` | the maximum score (default 1) |
@@ -14,7 +14,7 @@ Columns (the first row names them; order does not matter; missing columns are em
 | `option_feedback_en`, `option_feedback_ur` | `id=text|id=text`: why an option is right or wrong |
 | `items_en`, `items_ur` | matching: the items to match, `id=text|id=text` |
 | `item_feedback_en`, `item_feedback_ur` | matching: `id=text|id=text`, feedback on items |
-| `key` | single, classification: `b`; multiple: `a|c`; truefalse: `true` or `false`; ordering: `c|a|b` (all ids in order); matching: `item=option|item=option`; numeric: `18`, or `18:0.5` for 18 ± 0.5 |
+| `key` | single, classification: `b`; multiple: `a|c`; truefalse: `true` or `false`; ordering: `c|a|b` (all ids in order); matching: `item=option|item=option`; numeric: `18`, or `18:0.5` for 18 ± 0.5; short: the accepted answers, `FIA|%50%police` (each type reads and writes its own: `QuestionKind.csv_key`) |
 | `unit_en`, `unit_ur` | numeric: the unit, e.g. `years` |
 | `feedback_en`, `feedback_ur` | the question's feedback |
 

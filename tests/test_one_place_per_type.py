@@ -4,7 +4,7 @@ Read as Python (ast), not as text, so that `state == "open"` (an activity's stat
 what is refused is a type's name compared with something called type (`q.type == "ordering"`,
 `row["question_type"] in (...)`), a list or table of two or more type names (`("single", "classification")`,
 `{"single": 0.5, ...}`), or a type's name in a pandas `isin`.
-The Moodle model (formats/moodle.py, with gift.py and moodle_xml.py, which write it)
+The writer of GIFT (formats/gift.py)
 still branches on types: it moves to the types next (#14); the rest of formats/ asks the registry."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from toolkit import questions
 
 PACKAGE = ROOT / "toolkit"
 LEFT_FOR_LATER = ("questions",)
-NOT_YET_MOVED = {"formats/moodle.py", "formats/gift.py", "formats/moodle_xml.py"}
+NOT_YET_MOVED = {"formats/gift.py"}
 NAMES = set(questions.names())
 
 

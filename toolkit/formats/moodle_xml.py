@@ -41,6 +41,7 @@ from .moodle import Answer, Converter, MQuestion, from_bank
 from .text import LOOKS_LIKE_HTML, convert, to_html
 
 FORMATS = {"html": "html", "moodle_auto_format": "moodle", "markdown": "markdown", "plain_text": "plain"}
+POSITIONS = frozenset({"ordering"})  # Moodle's types (qtype_ordering) whose answer's fraction is its position
 
 
 class Node:
@@ -177,7 +178,7 @@ def _question(q: Node, draft: Draft) -> MQuestion:
         value = a.value("text")
         # Moodle compares a typed answer with a short answer's accepted ones as plain text, whatever their format
         text = {"en": value.strip()} if qtype == "shortanswer" and value.strip() else _text(a, mq, answer_fmt)
-        mq.answers.append(Answer(text, fraction if qtype == "ordering" else fraction / 100,
+        mq.answers.append(Answer(text, fraction if qtype in POSITIONS else fraction / 100,
                                  _text(a.find("feedback"), mq), _number(a.value("tolerance", "0")), value))
     for s in q.all("subquestion"):
         answer = s.find("answer")

@@ -77,6 +77,30 @@ class Matching(QuestionKind):
             form.row(f"select_one {form.name}", item.text, name=f"{form.name}__{item.id}")
         form.row("end_group", {})
 
+    moodle_type = "matching"
+
+    def to_moodle(self, q: Question, raw: dict, mq, say, what: str) -> bool:
+        from ..formats.common import SKIPPED, question_meta
+
+        if len(q.items) < 2:
+            say(f"not exported: Moodle's matching question needs at least two items to match (and three answers), "
+                f"this one has {len(q.items)}: add an item, or make it a single-choice question", SKIPPED)
+            return False
+        used = list(dict.fromkeys(q.key[i.id] for i in q.items))
+        order = used + [o.id for o in q.options if o.id not in used]
+        texts = {o.id: dict(o.text) for o in q.options}
+        seen: list[str] = []
+        for oid in order:
+            if texts[oid].get("en") in seen:
+                say(f"two options share the text '{texts[oid]['en']}': Moodle cannot tell them apart")
+            seen.append(texts[oid].get("en"))
+        mq.pairs = [(dict(i.text), texts[q.key[i.id]]) for i in q.items]
+        mq.pairs += [({}, texts[oid]) for oid in order if oid not in used]
+        if any(o.feedback for o in (*q.options, *q.items)):
+            say("feedback on matching items and options is not exported: Moodle has no place for it")
+        mq.meta = question_meta(q, raw, options=order, items=[i.id for i in q.items], natural_type=self.name)
+        return True
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import MatchingInput
 

@@ -64,6 +64,13 @@ class Multiple(QuestionKind):
     def to_xlsform(self, q: Question, raw: dict, form) -> None:
         form.select(q, raw, "select_multiple")
 
+    moodle_type = "multichoice"
+
+    def to_moodle(self, q: Question, raw: dict, mq, say, what: str) -> bool:
+        from ..formats.moodle import choices
+
+        return choices(q, raw, mq, say, what, set(q.key), single=False, natural="multiple")
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import ChoiceInput
 

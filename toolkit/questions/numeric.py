@@ -64,6 +64,19 @@ class Numeric(QuestionKind):
         whole = float(q.key["value"]).is_integer() and float(q.key["tolerance"]).is_integer()
         form.row("integer" if whole else "decimal", q.text, hint=q.unit)  # the unit as its hint
 
+    moodle_type = "numerical"
+
+    def to_moodle(self, q: Question, raw: dict, mq, say, what: str) -> bool:
+        from ..formats.common import num, question_meta
+        from ..formats.moodle import Answer
+
+        mq.answers = [Answer({"en": str(num(q.key["value"]))}, 1.0, {}, float(q.key["tolerance"]),
+                             str(num(q.key["value"])))]
+        if q.unit:
+            mq.units = [(q.unit.get("en", ""), 1.0)]
+        mq.meta = question_meta(q, raw, natural_type=self.name)
+        return True
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import NumberInput
 

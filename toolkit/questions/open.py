@@ -14,6 +14,14 @@ class Open(QuestionKind):
     def to_xlsform(self, q: Question, raw: dict, form) -> None:
         form.row("text", q.text)
 
+    moodle_type = "essay"
+
+    def to_moodle(self, q: Question, raw: dict, mq, say, what: str) -> bool:
+        from ..formats.common import question_meta
+
+        mq.meta = question_meta(q, raw, natural_type=self.name)
+        return True
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import TextInput
 

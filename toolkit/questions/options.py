@@ -71,6 +71,13 @@ class OneOption(QuestionKind):
     fields = frozenset({"options", "option_feedback"})
     option_answers = True
 
+    moodle_type = "multichoice"
+
+    def to_moodle(self, q: Question, raw: dict, mq, say, what: str) -> bool:
+        from ..formats.moodle import choices
+
+        return choices(q, raw, mq, say, what, {q.key}, single=True, natural="single")
+
     def parse(self, c: Checker, q: dict, what: str) -> dict[str, Any]:
         return {"options": parse_options(c, q, what, self.name)}
 

@@ -52,6 +52,20 @@ class Ordering(QuestionKind):
     def to_xlsform(self, q: Question, raw: dict, form) -> None:
         form.select(q, raw, "rank")
 
+    moodle_type = "ordering"
+    moodle_reads_as = "matching"  # in GIFT, which has no ordering question: its items matched to positions 1, 2, …
+
+    def to_moodle(self, q: Question, raw: dict, mq, say, what: str) -> bool:
+        from ..formats.common import question_meta
+        from ..formats.moodle import Answer
+
+        texts = {o.id: o for o in q.options}
+        mq.answers = [Answer(dict(texts[oid].text), float(pos), dict(texts[oid].feedback))
+                      for pos, oid in enumerate(q.key, 1)]
+        mq.meta = question_meta(q, raw, options=list(q.key), natural_type=self.name,
+                                extra={"option_order": [o.id for o in q.options]})
+        return True
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import OrderingInput
 

@@ -123,6 +123,31 @@ class ShortAnswer(QuestionKind):
                 + ", ".join(" and ".join(f"'{t}'" for t in a["text"].values()) for a in grouped)
                 + " are no longer one answer in two languages")
 
+    moodle_type = "shortanswer"
+
+    def to_moodle(self, q: Question, raw: dict, mq, say, what: str) -> bool:
+        """Each text of an accepted answer, in every language, as a Moodle answer (Moodle accepts any of them); a
+        toolkit comment keeps which texts are one answer in two languages."""
+        from ..formats.common import SKIPPED, question_meta
+        from ..formats.moodle import Answer, moodle_accepts, pct
+
+        odd = [a for a in q.key if not moodle_accepts(a["points"])]
+        if odd:
+            say("not exported: Moodle does not accept the grade " + ", ".join(
+                f"{pct(a['points'])} of '{a['text'].get('en', '')}'" for a in odd) + " (it takes 1/2 to 1/10, and "
+                "1/20): Moodle would refuse the whole file. Give the accepted answer one of those shares", SKIPPED)
+            return False
+        seen: set[str] = set()
+        for a in q.key:
+            for text in a["text"].values():
+                if normalise(text) not in seen:
+                    seen.add(normalise(text))
+                    mq.answers.append(Answer({"en": text}, float(a["points"]), {}, 0.0, text))
+        mq.meta = question_meta(q, raw, natural_type=self.name)
+        if any(len(a["text"]) > 1 for a in q.key):
+            mq.meta["accept"] = raw.get("accept")
+        return True
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import TextInput
 

@@ -53,6 +53,16 @@ class TrueFalse(QuestionKind):
     def to_xlsform(self, q: Question, raw: dict, form) -> None:
         form.true_false(q)
 
+    moodle_type = "truefalse"
+
+    def to_moodle(self, q: Question, raw: dict, mq, say, what: str) -> bool:
+        from ..formats.common import question_meta
+        from ..formats.moodle import Answer
+
+        mq.answers = [Answer({"en": "true"}, float(q.key is True)), Answer({"en": "false"}, float(q.key is False))]
+        mq.meta = question_meta(q, raw, natural_type=self.name)
+        return True
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import ChoiceInput
 

@@ -20,7 +20,9 @@ the first question asked (they import toolkit.bank, which asks them). What a typ
   projector (toolkit.projector);
 - `exported_to`: the export formats (toolkit.formats) that write it; its questions are left out of any other
   format's export, and the export says so;
-- `moodle_type` and `to_moodle`: the Moodle question (toolkit.formats.moodle) that GIFT and Moodle XML write;
+- `moodle_type` and `to_moodle`: the Moodle question (toolkit.formats.moodle) that GIFT and Moodle XML write,
+  `moodle_reads_as` the type Moodle's question is read as unless a toolkit comment names this one, `to_gift` its
+  answer block in GIFT;
 - `to_xlsform`: the rows of an XLSForm (for KoboToolbox and ODK) that ask it;
 - `csv_key`, `csv_cell` and `csv_loses`: its key in the `key` column of a CSV bank (toolkit.formats.csvfmt), read,
   written, and what the cell cannot hold;
@@ -42,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..apps.inputs import AnswerInput
     from ..bank import Checker, Question
+    from ..formats.gift import Gift
     from ..formats.moodle import MQuestion
     from ..formats.xlsform import Form
 
@@ -143,6 +146,11 @@ class QuestionKind:
 
         say(f"not exported: {what} has no {self.name} question", SKIPPED)
         return False
+
+    def to_gift(self, q: Question, mq: MQuestion, gift: Gift) -> list[str] | None:
+        """The GIFT lines of `q`'s answer block (toolkit.formats.gift.Gift; `mq` from `to_moodle`); None when it
+        cannot go (after `gift.say`ing why, SKIPPED)."""
+        raise NotImplementedError(f"{self.name} questions are not exported to GIFT")
 
     def to_xlsform(self, q: Question, raw: dict, form: Form) -> None:
         """Add `q`'s rows to an XLSForm (toolkit.formats.xlsform.Form); only for a type `exported_to` "xlsform"."""

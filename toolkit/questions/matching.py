@@ -101,6 +101,9 @@ class Matching(QuestionKind):
         mq.meta = question_meta(q, raw, options=order, items=[i.id for i in q.items], natural_type=self.name)
         return True
 
+    def to_gift(self, q: Question, mq, gift) -> list[str] | None:
+        return gift.pairs(mq.pairs)
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import MatchingInput
 

@@ -71,6 +71,9 @@ class Multiple(QuestionKind):
 
         return choices(q, raw, mq, say, what, set(q.key), single=False, natural="multiple")
 
+    def to_gift(self, q: Question, mq, gift) -> list[str] | None:
+        return gift.choices()
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import ChoiceInput
 

@@ -77,6 +77,12 @@ class Numeric(QuestionKind):
         mq.meta = question_meta(q, raw, natural_type=self.name)
         return True
 
+    def to_gift(self, q: Question, mq, gift) -> list[str] | None:
+        from ..formats.common import num
+
+        a = mq.answers[0]
+        return gift.one_line("#" + f"{a.value}:{num(a.tolerance)}")
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import NumberInput
 

@@ -22,6 +22,9 @@ class Open(QuestionKind):
         mq.meta = question_meta(q, raw, natural_type=self.name)
         return True
 
+    def to_gift(self, q: Question, mq, gift) -> list[str] | None:
+        return gift.one_line("")
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import TextInput
 

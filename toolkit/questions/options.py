@@ -78,6 +78,9 @@ class OneOption(QuestionKind):
 
         return choices(q, raw, mq, say, what, {q.key}, single=True, natural="single")
 
+    def to_gift(self, q: Question, mq, gift) -> list[str] | None:
+        return gift.choices()
+
     def parse(self, c: Checker, q: dict, what: str) -> dict[str, Any]:
         return {"options": parse_options(c, q, what, self.name)}
 

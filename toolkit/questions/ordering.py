@@ -66,6 +66,18 @@ class Ordering(QuestionKind):
                                 extra={"option_order": [o.id for o in q.options]})
         return True
 
+    def to_gift(self, q: Question, mq, gift) -> list[str] | None:
+        """GIFT has no ordering question: its items matched to their positions 1, 2, … (read back through the
+        toolkit comment's type)."""
+        mq.meta["type"] = self.name
+        if any(o.feedback for o in q.options):
+            gift.say("feedback on the items is not exported: GIFT writes an ordering question as matching, which "
+                     "has no place for it")
+        order = mq.meta.get("option_order") or mq.meta["options"]
+        position = {oid: i for i, oid in enumerate(mq.meta["options"], 1)}
+        text_of = {oid: a.text for oid, a in zip(mq.meta["options"], mq.answers, strict=True)}
+        return gift.pairs([(text_of[oid], {"en": str(position[oid])}) for oid in order])
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import OrderingInput
 

@@ -148,6 +148,24 @@ class ShortAnswer(QuestionKind):
             mq.meta["accept"] = raw.get("accept")
         return True
 
+    def to_gift(self, q: Question, mq, gift) -> list[str] | None:
+        """`{=FIA =%50%police}`; GIFT has no escape for `->`, which makes the block a matching question."""
+        from ..formats.common import SKIPPED, num
+        from ..formats.gift import WEIGHT as GIFT_WEIGHT
+        from ..formats.gift import escape
+
+        arrows = [a.text.get("en", "") for a in mq.answers if "->" in a.text.get("en", "")]
+        if arrows:
+            gift.say("not exported: GIFT reads '->' in an answer as a matching question and has no escape for it: "
+                     f"reword the accepted answer '{arrows[0]}'", SKIPPED)
+            return None
+        lines = []
+        for a in mq.answers:
+            body = escape(a.text.get("en", ""))
+            weight = "" if a.fraction == 1 and not GIFT_WEIGHT.match(body) else f"%{num(round(a.fraction * 100, 5))}%"
+            lines.append(f"={weight}{body}")
+        return gift.block(lines)
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import TextInput
 

@@ -63,6 +63,9 @@ class TrueFalse(QuestionKind):
         mq.meta = question_meta(q, raw, natural_type=self.name)
         return True
 
+    def to_gift(self, q: Question, mq, gift) -> list[str] | None:
+        return gift.one_line("TRUE" if mq.answers[0].fraction == 1 else "FALSE")
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import ChoiceInput
 

@@ -69,6 +69,6 @@ def export_bank(bank: Bank | str | Path, fmt: str, path: str | Path) -> list[Rep
         bank = dataclasses.replace(
             bank, questions=tuple(q for q, kept in zip(bank.questions, keep, strict=True) if kept),
             content={**bank.content, "questions": [r for r, kept in zip(raw, keep, strict=False) if kept]})
-    said = [Report(bank.path or "<bank>", 1, f"not exported: {fmt} has no {q.type} question yet", q.id, SKIPPED)
+    said = [Report(bank.path or "<bank>", 1, f"not exported: {fmt} has no {q.type} question", q.id, SKIPPED)
             for q in left_out]
     return said + module.write(bank, Path(path))

@@ -185,3 +185,30 @@ def test_the_text_columns_of_every_registered_language_are_read(tmp_path):
     header = "id,type," + ",".join(f"text_{c}" for c in codes) + "\n"
     content, _ = import_bank(csv_file(tmp_path, header + "q,open," + ",".join(f"Q-{c}" for c in codes) + "\n"), "csv")
     assert content["questions"][0]["text"] == ({c: f"Q-{c}" for c in codes} if len(codes) > 1 else "Q-en")
+
+
+def test_a_short_answer_and_a_word_cloud_are_read_from_a_row_each(tmp_path):
+    path = csv_file(tmp_path, HEADER + "lead,short,O1,Who leads?,,FIA|Federal Investigation Agency|%50%police\n"
+                                       "needs,wordcloud,,One word for what a victim needs first,,\n")
+    content, reports = import_bank(path, "csv")
+    lead, needs = content["questions"]
+    assert lead["accept"] == ["FIA", "Federal Investigation Agency", {"text": "police", "points": 0.5}]
+    assert needs == {"id": "needs", "type": "wordcloud", "text": "One word for what a victim needs first"}
+    assert not [r for r in reports if r.level == "error"]
+
+
+def test_a_short_answer_in_two_languages_is_scored_the_same_after_csv_and_says_what_changed(tmp_path):
+    from test_formats_gift import SHORT_BANK
+
+    bank = tmp_path / "short.yaml"
+    bank.write_text(SHORT_BANK.replace("Federal Investigation Agency", r"FIA \| Federal"), encoding="utf-8")
+    out = tmp_path / "short.csv"
+    reports = export_bank(bank, "csv", out)
+    assert [r.message for r in reports if r.question == "lead-agency"] == [
+        "the key cell lists each text of an accepted answer as an answer of its own (scored the same): 'FIA' and "
+        "'ایف آئی اے' are no longer one answer in two languages"]
+    assert "FIA|ایف آئی اے|FIA \\\\\\| Federal|%50%police" in out.read_text(encoding="utf-8-sig")
+    content, _ = import_bank(out, "csv")
+    lead, needs = content["questions"]
+    assert lead["accept"] == ["FIA", "ایف آئی اے", r"FIA \| Federal", {"text": "police", "points": 0.5}]
+    assert needs["type"] == "wordcloud" and "objectives" not in needs

@@ -19,10 +19,10 @@ MOODLE_EXAMPLES = Path(os.environ.get("MOODLE_GIFT_EXAMPLES")
 # The line each question of moodle-examples.gift.txt starts on, counted by hand: 43 questions.
 EXAMPLE_LINES = [8, 10, 12, 14, 16, 25, 27, 29, 35, 43, 45, 49, 51, 55, 61, 70, 72, 74, 76, 85, 90, 93, 98, 103,
                  108, 113, 115, 117, 123, 130, 136, 143, 148, 167, 169, 171, 173, 175, 177, 184, 190, 195, 202]
-# The questions the bank cannot hold as they are, each reported with its line: short answers (9), partial credit
-# in single choice (3), several numerical answers (2), feedback on true/false answers (1), free wrong choices in
-# multiple answers (1).
-REPORTED_LINES = [14, 43, 45, 76, 90, 103, 108, 113, 115, 117, 123, 130, 173, 190, 195, 202]
+# The questions the bank cannot hold as they are, each reported with its line: feedback per short answer (4),
+# partial credit in single choice (3), several numerical answers (2), feedback on true/false answers (1), free
+# wrong choices in multiple answers (1).
+REPORTED_LINES = [76, 103, 108, 113, 115, 117, 123, 130, 190, 195, 202]
 
 
 def gift(tmp_path, text: str, name: str = "q.gift.txt"):
@@ -91,8 +91,9 @@ def test_the_examples_as_the_bank_holds_them(examples):
     assert "1822 ± 2 (50%)" in said[76][0]
     assert at[61]["type"] == "matching" and at[61]["key"] == {"1": "a", "2": "b", "3": "c", "4": "d"}
     assert [o["text"] for o in at[61]["options"]] == ["Ottawa", "Rome", "Tokyo", "New Delhi"]
-    assert at[14]["type"] == "open" and at[14]["feedback"] == "Accepted answers: no one; nobody"
-    assert "short answer" in said[14][0]
+    assert at[14]["type"] == "short" and at[14]["accept"] == ["no one", "nobody"] and 14 not in said
+    assert at[123]["accept"] == ["Nazareth", {"text": "Nazereth", "points": 0.75}, {"text": "Bethlehem", "points": 0.25}]
+    assert at[123]["feedback"].startswith("Nazareth: ")  # feedback per accepted answer: the question's
     assert at[45]["text"] == "Two plus two equals _____."
     assert at[90]["id"] == "kanji-origins" and at[93]["id"] == "thanksgiving-date"
     assert at[98]["options"][0]["feedback"] == "feedback comment on the wrong answer"
@@ -189,9 +190,9 @@ def test_moodle_idnumber_comment_gives_the_id(features):
     assert "O1-q7" in features[0]
 
 
-def test_short_answer_and_description_are_reported(features):
+def test_short_answer_is_imported_and_description_is_reported(features):
     q, reports, _ = features
-    assert q["who-leads-on-cross-border-trafficking"]["type"] == "open"
+    assert q["who-leads-on-cross-border-trafficking"]["type"] == "short"
     skipped = [r for r in reports if r.level == "skipped"]
     assert len(skipped) == 1 and skipped[0].where == 65 and "description" in skipped[0].message
 
@@ -352,3 +353,55 @@ def test_a_gift_export_of_a_bank_with_urdu_only_in_its_title_says_nothing_of_urd
                     encoding="utf-8")
     reports = export_bank(load_bank(path), "gift", tmp_path / "b.gift.txt")
     assert not any("Urdu" in r.message for r in reports)
+
+
+def test_a_short_answer_with_partial_credit_is_a_short_question(tmp_path):
+    content, reports, _ = gift(tmp_path, "::lead::Who leads?{=FIA =%50%police =%0%nobody}\n")
+    q = content["questions"][0]
+    assert q["type"] == "short" and q["accept"] == ["FIA", {"text": "police", "points": 0.5}]
+    assert any("left out 'nobody' (0%)" in r.message for r in reports)
+
+
+def test_a_short_question_goes_to_gift_and_back(tmp_path):
+    bank = tmp_path / "short.yaml"
+    bank.write_text(SHORT_BANK, encoding="utf-8")
+    out = tmp_path / "short.gift.txt"
+    reports = export_bank(bank, "gift", out)
+    written = out.read_text(encoding="utf-8")
+    assert "{\n\t=FIA\n\t=ایف آئی اے\n\t=Federal Investigation Agency\n\t=%50%police\n" in written
+    assert any(r.question == "needs" and "not exported" in r.message for r in reports)  # the word cloud
+    content, _reports, _ = gift(tmp_path, written, "back.gift.txt")
+    (q,) = content["questions"]
+    assert q["accept"] == [{"text": {"en": "FIA", "ur": "ایف آئی اے"}}, "Federal Investigation Agency",
+                           {"text": "police", "points": 0.5}]
+    assert load_bank(bank).questions[0].key == parse_bank(content, "<back>").questions[0].key
+
+
+SHORT_BANK = """format: 1
+id: short
+title: Short
+kind: test
+languages: [en, ur]
+objectives:
+  - {id: O1, text: Know the agencies}
+questions:
+  - id: lead-agency
+    type: short
+    objectives: [O1]
+    text: {en: "Which agency leads?", ur: "کون سا ادارہ؟"}
+    accept:
+      - {text: {en: FIA, ur: ایف آئی اے}}
+      - Federal Investigation Agency
+      - {text: police, points: 0.5}
+  - id: needs
+    type: wordcloud
+    text: {en: One word for what a victim needs first, ur: ایک لفظ}
+"""
+
+
+def test_an_accepted_answer_with_an_arrow_leaves_the_short_question_out(tmp_path):
+    bank = tmp_path / "short.yaml"
+    bank.write_text(SHORT_BANK.replace("Federal Investigation Agency", "FIA -> police"), encoding="utf-8")
+    with pytest.raises(FormatError) as e:
+        export_bank(bank, "gift", tmp_path / "short.gift.txt")
+    assert any(r.question == "lead-agency" and r.level == "skipped" and "'->'" in r.message for r in e.value.reports)

@@ -31,7 +31,7 @@ def test_every_type_becomes_its_bank_type(imported):
     q, _reports, _ = imported
     assert {k: v["type"] for k, v in q.items()} == {
         "consent-deception": "single", "elements-of-trafficking": "multiple", "border-needed": "truefalse",
-        "agencies": "matching", "age": "numeric", "shelter-days": "numeric", "lead-agency": "open",
+        "agencies": "matching", "age": "numeric", "shelter-days": "numeric", "lead-agency": "short",
         "reflection": "open", "referral-steps": "ordering"}
 
 
@@ -86,7 +86,7 @@ def test_matching_numeric_units_and_other_answers(imported):
 
 def test_shortanswer_essay_ordering_description_and_cloze(imported):
     q, reports, _ = imported
-    assert q["lead-agency"]["feedback"] == "Accepted answers: FIA; Federal Investigation Agency"
+    assert q["lead-agency"]["type"] == "short" and q["lead-agency"]["accept"] == ["FIA", "Federal Investigation Agency"]
     assert q["reflection"]["text"] == "What would you do first when you meet a possible victim?"  # markdown
     steps = q["referral-steps"]
     assert steps["key"] == ["a", "b", "c", "d"] and [o["id"] for o in steps["options"]] != steps["key"]
@@ -232,3 +232,58 @@ def test_a_link_is_written_once_and_apart_from_the_next_word(html, text):
     shown = html.split(">")[1].split("<")[0]
     markdown = html.split("<a")[0] + f"[{shown}]({href})" + html.split("</a>")[1]
     assert markdown_to_text(markdown)[0] == {"en": text}
+
+
+SHORTANSWER = """<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+  <question type="shortanswer">
+    <name><text>Lead</text></name>
+    <questiontext format="html"><text>Who leads?</text></questiontext>
+    <usecase>1</usecase>
+    <answer fraction="100" format="moodle_auto_format"><text>FIA</text>
+      <feedback format="html"><text>Yes.</text></feedback></answer>
+    <answer fraction="50" format="moodle_auto_format"><text>police</text></answer>
+    <answer fraction="0" format="moodle_auto_format"><text>*</text></answer>
+  </question>
+</quiz>
+"""
+
+
+def test_shortanswer_becomes_a_short_question_with_points_per_accepted_answer(tmp_path):
+    path = tmp_path / "short.xml"
+    path.write_text(SHORTANSWER, encoding="utf-8")
+    content, reports = import_bank(path, "moodle-xml")
+    (q,) = content["questions"]
+    assert q["type"] == "short" and q["accept"] == ["FIA", {"text": "police", "points": 0.5}]
+    assert q["feedback"] == "FIA: Yes."
+    messages = " ".join(r.message for r in reports if r.question == "lead")
+    assert "tells capitals apart" in messages and "left out '*' (0%)" in messages
+
+
+def test_a_short_question_goes_to_moodle_xml_and_back_in_both_languages(tmp_path):
+    from test_formats_gift import SHORT_BANK
+
+    bank = tmp_path / "short.yaml"
+    bank.write_text(SHORT_BANK, encoding="utf-8")
+    out = tmp_path / "short.xml"
+    reports = export_bank(bank, "moodle-xml", out)
+    written = out.read_text(encoding="utf-8")
+    assert '<question type="shortanswer">' in written and "<usecase>0</usecase>" in written
+    assert '<answer fraction="50" format="moodle_auto_format">\n      <text>police</text>' in written
+    assert "<text>ایف آئی اے</text>" in written  # an Urdu accepted answer is one more answer Moodle accepts
+    assert [r.question for r in reports if "not exported" in r.message] == ["needs"]  # the word cloud
+    content, _ = import_bank(out, "moodle-xml")
+    (q,) = content["questions"]
+    assert q["accept"] == [{"text": {"en": "FIA", "ur": "ایف آئی اے"}}, "Federal Investigation Agency",
+                           {"text": "police", "points": 0.5}]
+    assert q["text"] == {"en": "Which agency leads?", "ur": "کون سا ادارہ؟"}
+
+
+def test_a_grade_moodle_refuses_leaves_the_short_question_out(tmp_path):
+    from test_formats_gift import SHORT_BANK
+
+    bank = tmp_path / "short.yaml"
+    bank.write_text(SHORT_BANK.replace("points: 0.5", "points: 0.45"), encoding="utf-8")
+    with pytest.raises(FormatError) as e:
+        export_bank(bank, "moodle-xml", tmp_path / "short.xml")
+    assert any("45% of 'police'" in r.message and r.level == "skipped" for r in e.value.reports)

@@ -1,9 +1,9 @@
 """Round trips: bank → GIFT / Moodle XML / CSV → bank keeps ids, texts, keys, weights and feedback.
 
 What each format holds (anything else is reported on export, see the other test files):
-- GIFT: every type but likert, English only; matching items and options, and ordering items, have no feedback.
-- Moodle XML: every type but likert, English and Urdu; matching items and options have no feedback.
-- CSV: everything a question holds.
+- GIFT: every type but likert and word cloud, English only (a short answer's accepted answers in every language); matching items and options, and ordering items, have no feedback.
+- Moodle XML: every type but likert and word cloud, English and Urdu; matching items and options have no feedback.
+- CSV: everything a question holds (but which texts of a short answer's accepted answers are one in two languages).
 Hypothesis builds banks of those types from texts full of the characters each format escapes.
 """
 
@@ -139,9 +139,9 @@ def options(draw, urdu: bool, feedback: bool, min_size: int = 2, distinct: bool 
 def question(draw, qid: str, fmt: str) -> dict:
     urdu = fmt != "gift"
     types = ["single", "multiple", "truefalse", "classification", "ordering", "matching", "numeric", "open"]
-    qtype = draw(st.sampled_from(types + (["likert"] if fmt == "csv" else [])))
+    qtype = draw(st.sampled_from(types + ["short"] + (["likert", "wordcloud"] if fmt == "csv" else [])))
     q: dict = {"id": qid, "type": qtype}
-    if qtype not in ("open", "likert"):
+    if questions.kind(qtype).scored:
         q["objectives"] = draw(st.lists(st.sampled_from(["O1", "O2"]), min_size=1, max_size=2, unique=True))
         if draw(st.booleans()):
             q["points"] = draw(st.sampled_from([2, 0.5, 3]))
@@ -172,6 +172,14 @@ def question(draw, qid: str, fmt: str) -> dict:
         # Moodle's matching question needs two items at least: one item is reported and left out of GIFT and XML.
         q["items"] = draw(options(urdu, feedback=fmt == "csv", min_size=1 if fmt == "csv" else 2))
         q["key"] = {i["id"]: draw(st.sampled_from([o["id"] for o in q["options"]])) for i in q["items"]}
+    elif qtype == "short":
+        words = draw(st.lists(LINE, min_size=2, max_size=6, unique_by=questions.normalise)
+                     .filter(lambda ws: len({questions.normalise(w) for w in ws}) == len(ws) and all(map(questions.normalise, ws)))
+                     .filter(lambda ws: fmt != "gift" or not any("->" in w for w in ws)))  # reported, see test_formats_gift
+        pairs = [words[i:i + 2] for i in range(0, len(words) - 1, 2)]
+        # (CSV writes each language of an accepted answer as an answer of its own: reported, see test_formats_csv)
+        q["accept"] = [{"text": {"en": en, "ur": ur} if urdu and fmt != "csv" and draw(st.booleans()) else en,
+                        "points": 1 if i == 0 else draw(st.sampled_from([1, 0.5, 0.25]))} for i, (en, ur) in enumerate(pairs)]
     elif qtype == "truefalse":
         q["key"] = draw(st.booleans())
     elif qtype == "numeric":

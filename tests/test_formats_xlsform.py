@@ -272,3 +272,20 @@ def test_the_committed_forms_are_what_make_forms_builds():
         for ws in built.worksheets:
             assert [list(r) for r in ws.iter_rows(values_only=True)] == \
                 [list(r) for r in committed[ws.title].iter_rows(values_only=True)], (name, ws.title)
+
+
+def test_a_form_leaves_out_short_answers_and_word_clouds_and_says_so(tmp_path):
+    from test_formats_gift import SHORT_BANK
+
+    bank = tmp_path / "short.yaml"
+    bank.write_text(SHORT_BANK + """  - id: asked
+    type: open
+    text: {en: "What else?", ur: "اور کیا؟"}
+""", encoding="utf-8")
+    out = tmp_path / "form.xlsx"
+    reports = export_bank(bank, "xlsform", out)
+    assert [(r.question, r.message) for r in reports if r.level == "skipped"] == [
+        ("lead-agency", "not exported: xlsform has no short question"),
+        ("needs", "not exported: xlsform has no wordcloud question")]
+    names = [row[1].value for row in openpyxl.load_workbook(out)["survey"].iter_rows(min_row=2)]
+    assert names == ["asked"]

@@ -10,11 +10,13 @@ Files that cannot be read at all raise FormatError, whose `reports` say where an
 
 | format       | import | export | types it holds |
 |--------------|--------|--------|----------------|
-| `gift`       | yes    | yes    | all but likert (ordering as matching to positions); English only |
+| `gift`       | yes    | yes    | all but likert and wordcloud (ordering as matching to positions); English only |
 | `aiken`      | yes    | no     | single (and multiple, with `ANSWER: A, C`) |
-| `moodle-xml` | yes    | yes    | all but likert; English and Urdu (multilang spans) |
-| `xlsform`    | yes    | yes    | forms hold no keys or feedback: exported for KoboToolbox/ODK; imported unscored |
+| `moodle-xml` | yes    | yes    | all but likert and wordcloud; English and Urdu (multilang spans) |
+| `xlsform`    | yes    | yes    | forms hold no keys or feedback: exported for KoboToolbox/ODK (not short, wordcloud); imported unscored |
 | `csv`        | yes    | yes    | every question type, English and Urdu |
+
+Which types a format writes is each type's `exported_to` (toolkit.questions).
 """
 
 from __future__ import annotations
@@ -67,6 +69,6 @@ def export_bank(bank: Bank | str | Path, fmt: str, path: str | Path) -> list[Rep
         bank = dataclasses.replace(
             bank, questions=tuple(q for q, kept in zip(bank.questions, keep, strict=True) if kept),
             content={**bank.content, "questions": [r for r, kept in zip(raw, keep, strict=False) if kept]})
-    said = [Report(bank.path or "<bank>", 1, f"not exported: {fmt} has no {q.type} question yet", q.id, SKIPPED)
+    said = [Report(bank.path or "<bank>", 1, f"not exported: {fmt} has no {q.type} question", q.id, SKIPPED)
             for q in left_out]
     return said + module.write(bank, Path(path))

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .. import languages
+from .. import languages, questions
 from ..bank import FORMAT_VERSION, Bank, BankError, Question, parse_bank
 from ..languages import ENGLISH
 
@@ -300,7 +300,7 @@ class Draft:
         if not self.questions:
             raise FormatError([*self.reports, Report(self.source, 1, "no question could be imported", level=ERROR)])
         head = self.header
-        scored = any(q["type"] not in ("likert", "open") for q in self.questions)
+        scored = any(questions.kind(q["type"]).scored for q in self.questions)
         content: dict[str, Any] = {
             "format": FORMAT_VERSION,
             "id": self.overrides["id"] or head.get("id") or slugify(stem) or "imported",

@@ -5,7 +5,7 @@ Columns (the first row names them; order does not matter; missing columns are em
 | column | holds |
 |---|---|
 | `id` | the question's id |
-| `type` | a bank question type (`single`, `multiple`, `truefalse`, `classification`, `ordering`, `matching`, `likert`, `numeric`, `open`), or `bank` / `objective` (below) |
+| `type` | a bank question type (`single`, `multiple`, `truefalse`, `classification`, `ordering`, `matching`, `likert`, `numeric`, `open`, `short`, `wordcloud`), or `bank` / `objective` (below) |
 | `objectives` | objective ids, separated by `|` (e.g. `O1|O3`) |
 | `difficulty` | `easy`, `medium` or `hard` |
 | `points` | the maximum score (default 1) |
@@ -14,7 +14,7 @@ Columns (the first row names them; order does not matter; missing columns are em
 | `option_feedback_en`, `option_feedback_ur` | `id=text|id=text`: why an option is right or wrong |
 | `items_en`, `items_ur` | matching: the items to match, `id=text|id=text` |
 | `item_feedback_en`, `item_feedback_ur` | matching: `id=text|id=text`, feedback on items |
-| `key` | single, classification: `b`; multiple: `a|c`; truefalse: `true` or `false`; ordering: `c|a|b` (all ids in order); matching: `item=option|item=option`; numeric: `18`, or `18:0.5` for 18 ± 0.5 |
+| `key` | single, classification: `b`; multiple: `a|c`; truefalse: `true` or `false`; ordering: `c|a|b` (all ids in order); matching: `item=option|item=option`; numeric: `18`, or `18:0.5` for 18 ± 0.5; short: the accepted answers, `FIA|%50%police` (each type reads and writes its own: `QuestionKind.csv_key`) |
 | `unit_en`, `unit_ur` | numeric: the unit, e.g. `years` |
 | `feedback_en`, `feedback_ur` | the question's feedback |
 
@@ -37,7 +37,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .. import languages
+from .. import languages, questions
 from ..bank import KINDS, PRESET_OPTIONS, PRESET_SCALES, Bank
 from .common import ERROR, TODO, Draft, Export, FormatError, Report, Text, compact, num, read_text
 
@@ -52,7 +52,7 @@ HEADER_ROWS = ("bank", "objective", "form", "version", "description", "translati
 FORMULA = ("=", "+", "-", "@")
 
 
-def _split(s: str, sep: str = "|") -> list[str]:
+def split(s: str, sep: str = "|") -> list[str]:
     """Split on `sep` except where it is escaped with a backslash."""
     parts, cur, i = [], [], 0
     while i < len(s):
@@ -70,9 +70,9 @@ def _split(s: str, sep: str = "|") -> list[str]:
     return [p.strip() for p in parts]
 
 
-def _pairs(s: str) -> list[tuple[str, str]] | None:
+def pairs(s: str) -> list[tuple[str, str]] | None:
     out = []
-    for part in _split(s):
+    for part in split(s):
         if not part:
             continue
         if "=" not in part:
@@ -149,12 +149,13 @@ def _question(n: int, row: dict[str, str], draft: Draft) -> None:
     qtype = row.get("type", "").strip().lower()
     qid = draft.question_id(exact=row.get("id"), fallback_text=row.get("text_en", ""), where=n)
     q: dict[str, Any] = {"id": qid, "type": qtype}
+    kind = questions.kind(qtype) if questions.known(qtype) else questions.QuestionKind()  # (the bank's check says why)
     objectives = [o for o in re.split(r"[|,;\s]+", row.get("objectives", "")) if o]
     for o in objectives:
         if o not in draft.objectives:
             draft.objectives[o] = {"en": f"Objective {o} (imported from {Path(draft.source).name}: write its text)"}
             draft.report(n, f"objective '{o}' has no row of type 'objective': write its text", qid, TODO)
-    if not objectives and qtype not in ("likert", "open"):
+    if not objectives and kind.scored:
         objectives = [draft.placeholder()]
     if objectives:
         q["objectives"] = objectives
@@ -173,7 +174,7 @@ def _question(n: int, row: dict[str, str], draft: Draft) -> None:
         fb = {oid: compact(t) for oid, t in _by_id(row, "option_feedback", problems).items()}
         if fb:
             q["option_feedback"] = fb
-    elif options_en in PRESET_SCALES and qtype == "likert":
+    elif options_en in PRESET_SCALES and "scale" in kind.fields:
         q["scale"] = options_en
     elif options_en:
         texts, feedback = _by_id(row, "options", problems), _by_id(row, "option_feedback", problems)
@@ -186,7 +187,7 @@ def _question(n: int, row: dict[str, str], draft: Draft) -> None:
                                                           if item_feedback.get(iid) else {})}
                       for iid, t in _by_id(row, "items", problems).items()]
     if row.get("key"):
-        q["key"] = _key(qtype, row["key"], problems)
+        q[kind.key_field] = kind.csv_key(row["key"], problems)
     unit = compact(_texts(row, "unit"))
     if unit:
         q["unit"] = unit
@@ -211,42 +212,16 @@ def _by_id(row: dict[str, str], base: str, problems: list[str]) -> dict[str, Tex
         cell = row.get(f"{base}_{lang}")
         if not cell:
             continue
-        pairs = _pairs(cell)
-        if pairs is None:
+        found = pairs(cell)
+        if found is None:
             problems.append(f"'{base}_{lang}' must be written id=text|id=text, not '{cell[:40]}'")
             continue
-        for oid, t in pairs:
+        for oid, t in found:
             if lang != "en" and oid not in out:
                 problems.append(f"'{base}_{lang}' names '{oid}', which is not in '{base}_en'")
                 continue
             out.setdefault(oid, {})[lang] = t
     return out
-
-
-def _key(qtype: str, s: str, problems: list[str]) -> Any:
-    if qtype in ("multiple", "ordering"):
-        return [k for k in _split(s) if k]
-    if qtype == "truefalse":
-        v = {"true": True, "false": False, "t": True, "f": False, "yes": True, "no": False}.get(s.strip().lower())
-        if v is None:
-            problems.append(f"key must be true or false, not '{s}'")
-        return v
-    if qtype == "matching":
-        pairs = _pairs(s)
-        if pairs is None:
-            problems.append(f"a matching key is written item=option|item=option, not '{s[:40]}'")
-            return None
-        return dict(pairs)
-    if qtype == "numeric":
-        m = re.match(r"^\s*([-+]?[\d.]+(?:[eE][-+]?\d+)?)\s*(?:(?::|±|\+/-)\s*([\d.]+(?:[eE][-+]?\d+)?))?\s*$", s)
-        try:
-            if m:
-                return {"value": num(float(m.group(1))), "tolerance": num(float(m.group(2) or 0))}
-        except ValueError:
-            pass
-        problems.append(f"a numeric key is a number or number:tolerance (e.g. 18:0.5), not '{s}'")
-        return None
-    return s.strip()
 
 
 # ---------------------------------------------------------------- writing
@@ -272,7 +247,7 @@ def write(bank: Bank, path: Path) -> list[Report]:
             export.report(1, f"the translations entry of '{lang}' keeps its status and note only in CSV; "
                              f"{', '.join(lost)} {'is' if len(lost) == 1 else 'are'} not exported")
     rows += [_row(id=o.id, type="objective", **_text_cells("text", o.text)) for o in bank.objectives]
-    for q, raw, _line in export.items():
+    for q, raw, line in export.items():
         r: dict[str, Any] = dict(id=q.id, type=q.type, objectives="|".join(q.objectives), difficulty=q.difficulty,
                                  points=num(q.points) if q.points != 1 else "")
         for lang in LANGS:
@@ -287,7 +262,10 @@ def write(bank: Bank, path: Path) -> list[Report]:
             r[f"option_feedback_{lang}"] = _join([(o.id, o.feedback[lang]) for o in q.options if o.feedback.get(lang)])
             r[f"items_{lang}"] = _join([(i.id, i.text[lang]) for i in q.items if i.text.get(lang)])
             r[f"item_feedback_{lang}"] = _join([(i.id, i.feedback[lang]) for i in q.items if i.feedback.get(lang)])
-        r["key"] = _key_text(q.type, q.key)
+        r["key"] = "" if q.key is None else questions.kind(q.type).csv_cell(q.key)
+        lost = "" if q.key is None else questions.kind(q.type).csv_loses(q)
+        if lost:
+            export.report(line, lost, q.id)
         rows.append(_row(**r))
     buffer = io.StringIO(newline="")
     csv.writer(buffer).writerows(rows)
@@ -301,18 +279,3 @@ def _text_cells(base: str, text: Text) -> dict[str, str]:
 
 def _row(**values: Any) -> list[str]:
     return [_safe("" if values.get(c) is None else str(values[c])) for c in COLUMNS]
-
-
-def _key_text(qtype: str, key: Any) -> str:
-    if key is None:
-        return ""
-    if qtype == "truefalse":
-        return "true" if key else "false"
-    if qtype in ("multiple", "ordering"):
-        return "|".join(key)
-    if qtype == "matching":
-        return "|".join(f"{k}={v}" for k, v in key.items())
-    if qtype == "numeric":
-        value, tol = num(key["value"]), num(key["tolerance"])
-        return f"{value}:{tol}" if tol else str(value)
-    return str(key)

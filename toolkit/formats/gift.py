@@ -10,7 +10,7 @@ numerical, `{=no one =nobody}` short answer, `{}` essay, no braces a description
 the text is the missing-word format ("… _____ …"); `#` after an answer gives its feedback, `####` the question's.
 What the bank cannot hold is reported per question (see toolkit.formats.moodle).
 
-Writing: every type but likert (reported); an ordering question is written as matching its items to positions
+Writing: every type but likert and word cloud (reported); a short answer as `{=a =%50%b}`; an ordering question is written as matching its items to positions
 1, 2, …; Urdu texts are left out (GIFT holds one language). A `// [id:…]` line keeps the id in Moodle, and a
 `// toolkit: {…}` line keeps what GIFT has no place for (option ids, objectives, difficulty, points, unit), so
 that bank → GIFT → bank gives the same bank. A `// toolkit-bank: {…}` line at the top keeps the bank's header.
@@ -22,8 +22,22 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+from .. import questions
 from ..bank import Bank
-from .common import BANK_META, ERROR, META, Draft, Export, FormatError, Report, meta_dumps, meta_loads, num, read_text
+from .common import (
+    BANK_META,
+    CHANGED,
+    ERROR,
+    META,
+    Draft,
+    Export,
+    FormatError,
+    Report,
+    meta_dumps,
+    meta_loads,
+    num,
+    read_text,
+)
 from .moodle import Answer, Converter, MQuestion, from_bank
 from .text import LOOKS_LIKE_HTML, convert, to_html
 
@@ -319,63 +333,72 @@ def write(bank: Bank, path: Path) -> list[Report]:
         mq = from_bank(q, raw, line, export, "GIFT")
         if mq is None:
             continue
+        gift = Gift(mq, lambda msg, level=CHANGED, line=line, qid=q.id: export.report(line, msg, qid, level))
+        block = questions.kind(q.type).to_gift(q, mq, gift)
+        if block is None:
+            continue
         written += 1
-        if q.type == "ordering":
-            mq.meta["type"] = "ordering"
-            if any(o.feedback for o in q.options):
-                export.report(line, "feedback on the items is not exported: GIFT writes an ordering question as "
-                                    "matching, which has no place for it", q.id)
         if q.unit:
             export.report(line, f"GIFT has no units: the unit '{q.unit.get('en', '')}' is kept in a toolkit comment "
                                 "only", q.id)
         if q.points != 1:
             export.report(line, f"GIFT has no points: {num(q.points)} points are kept in a toolkit comment only", q.id)
-        out += _question_lines(mq, q.type)
+        out += [*gift.comments(), *block, ""]
     export.write(path, "\n".join(out) + "\n", written)
     return export.reports
 
 
-def _question_lines(mq: MQuestion, qtype: str) -> list[str]:
-    texts = [mq.text.get("en", ""), mq.general_feedback.get("en", "")]
-    texts += [t.get("en", "") for a in mq.answers for t in (a.text, a.feedback)]
-    texts += [t.get("en", "") for pair in mq.pairs for t in pair]
-    fmt = "plain" if any(_needs_plain(t) for t in texts) else "moodle"
-    lines = [f"// [id:{mq.idnumber.replace(']', chr(92) + ']')}]"]
-    if mq.meta:
-        lines.append(f"// {META} {meta_dumps(mq.meta)}")
-    qtext = mq.text.get("en", "")
-    head = f"::{escape(mq.name)}::" + (f"[{fmt}]" if fmt == "plain" or qtext.startswith("[") else "") + escape(qtext)
-    general = f"####{_body(mq.general_feedback, fmt)}" if mq.general_feedback.get("en") else ""
-    if qtype in ("single", "classification", "multiple"):
-        lines.append(head + "{")
+class Gift:
+    """A question on its way into GIFT: its comment lines, its head (`::name::text`), its general feedback and the
+    format of its texts; each type's module writes its answer block (QuestionKind.to_gift) with these."""
+
+    def __init__(self, mq: MQuestion, say):
+        self.mq, self.say = mq, say
+        texts = [mq.text.get("en", ""), mq.general_feedback.get("en", "")]
+        texts += [t.get("en", "") for a in mq.answers for t in (a.text, a.feedback)]
+        texts += [t.get("en", "") for pair in mq.pairs for t in pair]
+        self.fmt = "plain" if any(_needs_plain(t) for t in texts) else "moodle"
+        qtext = mq.text.get("en", "")
+        self.head = f"::{escape(mq.name)}::" + (f"[{self.fmt}]" if self.fmt == "plain" or qtext.startswith("[")
+                                                else "") + escape(qtext)
+        self.general = f"####{_body(mq.general_feedback, self.fmt)}" if mq.general_feedback.get("en") else ""
+
+    def comments(self) -> list[str]:
+        """The `// [id:…]` line, and the toolkit comment when there is something GIFT has no place for."""
+        mq = self.mq
+        lines = [f"// [id:{mq.idnumber.replace(']', chr(92) + ']')}]"]
+        return lines + ([f"// {META} {meta_dumps(mq.meta)}"] if mq.meta else [])
+
+    def body(self, text: dict) -> str:
+        return _body(text, self.fmt)
+
+    def block(self, answers: list[str]) -> list[str]:
+        """`::name::text{`, one answer a line, the general feedback, `}`."""
+        return [self.head + "{", *(f"\t{a}" for a in answers), *([f"\t{self.general}"] if self.general else []), "}"]
+
+    def one_line(self, answer: str) -> list[str]:
+        """`::name::text{answer####feedback}`."""
+        return [self.head + "{" + answer + self.general + "}"]
+
+    def choices(self) -> list[str]:
+        """Multiple choice: `=right ~wrong` for one right answer, `~%50%a` weights for several."""
+        mq, lines = self.mq, []
         for a in mq.answers:
             mark = ("=" if a.fraction == 1 else "~") if mq.single else f"~%{num(round(a.fraction * 100, 5))}%"
-            body = _body(a.text, fmt)
+            body = self.body(a.text)
             if mark == "~" and WEIGHT.match(body):
                 mark = "~%0%"
-            lines.append(f"\t{mark}{body}" + (f"#{_body(a.feedback, fmt)}" if a.feedback.get("en") else ""))
-        lines += ([f"\t{general}"] if general else []) + ["}"]
-    elif qtype == "truefalse":
-        lines.append(head + "{" + ("TRUE" if mq.answers[0].fraction == 1 else "FALSE") + general + "}")
-    elif qtype in ("matching", "ordering"):
-        pairs = mq.pairs
-        if qtype == "ordering":
-            order = mq.meta.get("option_order") or mq.meta["options"]
-            position = {oid: i for i, oid in enumerate(mq.meta["options"], 1)}
-            text_of = {oid: a.text for oid, a in zip(mq.meta["options"], mq.answers, strict=True)}
-            pairs = [(text_of[oid], {"en": str(position[oid])}) for oid in order]
-        lines.append(head + "{")
+            lines.append(f"{mark}{body}" + (f"#{self.body(a.feedback)}" if a.feedback.get("en") else ""))
+        return self.block(lines)
+
+    def pairs(self, pairs: list[tuple[dict, dict]]) -> list[str]:
+        """Matching: `=item -> answer` (an item with `->` in it as HTML, where Moodle does not look for one)."""
+        lines = []
         for item, match in pairs:
             item_text = item.get("en", "")
-            body = "[html]" + escape(to_html({"en": item_text})) if "->" in item_text else _body(item, fmt)
-            lines.append(f"\t={body} -> {escape(match.get('en', ''))}")
-        lines += ([f"\t{general}"] if general else []) + ["}"]
-    elif qtype == "numeric":
-        a = mq.answers[0]
-        lines.append(head + "{#" + f"{a.value}:{num(a.tolerance)}" + general + "}")
-    elif qtype == "open":
-        lines.append(head + "{" + general + "}")
-    return [*lines, ""]
+            body = "[html]" + escape(to_html({"en": item_text})) if "->" in item_text else self.body(item)
+            lines.append(f"={body} -> {escape(match.get('en', ''))}")
+        return self.block(lines)
 
 
 def _body(text: dict, fmt: str) -> str:

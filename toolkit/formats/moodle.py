@@ -6,7 +6,7 @@ multichoice N    multiple                      weights other than 1/k per right 
 truefalse        truefalse                     feedback per answer (kept in the question's feedback)
 matching         matching                      -
 numerical        numeric                       further answers with partial credit, feedback per answer, units ≠ 1
-shortanswer      open, or numeric when exact   accepted answers (kept in the feedback): no scoring of typed text
+shortanswer      short, or numeric when exact  case told apart (usecase 1), wildcards (*), feedback per answer
 essay            open                          -
 ordering         ordering                      other grading types, showing only some of the items
 description      -                             skipped: there is no question to answer
@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .. import questions
 from ..bank import PRESET_OPTIONS, Question
+from ..questions import normalise
 from .common import (
     CHANGED,
     ERROR,
@@ -38,8 +40,6 @@ from .common import (
     short,
 )
 
-NATURAL = {"single": "multichoice", "multiple": "multichoice", "truefalse": "truefalse", "matching": "matching",
-           "numeric": "numerical", "open": "essay", "ordering": "ordering", "classification": "multichoice"}
 # The only grades Moodle accepts for an answer (question/engine/bank.php, fraction_options_full: p/q for q <= 6,
 # p/10, 1/q for q <= 10, and 1/20; each also negative): 1/11 (9.09091%) makes Moodle refuse the whole file.
 MOODLE_GRADES = (1.0, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4, 0.3333333, 0.3, 0.25, 0.2, 0.1666667,
@@ -88,6 +88,18 @@ def parse_number(s: str) -> Decimal | None:
     return d if d.is_finite() else None
 
 
+def _accepted_forms(accept: list) -> set[tuple[str, float]]:
+    """(normalised text, points) of each accepted text of a bank's `accept`, in every language it has."""
+    out = set()
+    for entry in accept:
+        text, points = (entry.get("text"), entry.get("points", 1)) if isinstance(entry, dict) else (entry, 1)
+        texts = text.values() if isinstance(text, dict) else [text]
+        if not isinstance(points, (int, float)):
+            return set()
+        out |= {(normalise(str(t)), round(float(points), 5)) for t in texts}
+    return out
+
+
 def pct(fraction: float) -> str:
     return f"{num(round(fraction * 100, 5))}%"
 
@@ -134,9 +146,11 @@ class Converter:
         if body is None:
             return False
         meta = mq.meta
-        if meta.get("type") == "classification" and q["type"] == "single":
-            q["type"] = "classification"
-        scored = q["type"] not in ("open", "likert")
+        named = meta.get("type")  # the toolkit comment's type, for a Moodle question read as another of the same form
+        if (questions.known(named) and questions.kind(named).moodle_reads_as == q["type"]
+                and questions.kind(named).moodle_type == questions.kind(q["type"]).moodle_type):
+            q["type"] = named
+        scored = questions.kind(q["type"]).scored
         objectives = d.objectives_for(meta.get("objectives"), self.category, scored, mq.line, qid)
         out: dict[str, Any] = {"id": qid, "type": q["type"]}
         if objectives:
@@ -148,7 +162,7 @@ class Converter:
             out["points"] = num(points)
         out["text"] = compact(mq.text)
         out.update(body)
-        if meta.get("unit") and q["type"] == "numeric":
+        if meta.get("unit") and "unit" in questions.kind(q["type"]).fields:
             out["unit"] = compact(as_text(meta["unit"])) or out.get("unit")
         feedback = compact(join_texts(mq.general_feedback, *extra_feedback))
         if feedback:
@@ -277,7 +291,8 @@ class Converter:
 
     def _matching(self, mq, q, say, extra):
         items = [(t, a) for t, a in mq.pairs if t.get("en")]
-        if mq.meta.get("type") == "ordering":
+        named = mq.meta.get("type")  # GIFT has no ordering question: the toolkit writes one as matching to positions
+        if questions.known(named) and questions.kind(named).moodle_reads_as == "matching":
             body = self._ordering_from_matching(mq, q, items, say)
             if body is not None:
                 return body
@@ -367,20 +382,52 @@ class Converter:
             return None
         numbers = {parse_number(a.text["en"]) for a in accepted}
         if (all(abs(a.fraction - 1) < EPS for a in accepted) and len(numbers) == 1 and None not in numbers
-                and not any(compact(a.feedback) for a in accepted)):
+                and not any(compact(a.feedback) for a in accepted) and not mq.meta):  # (the toolkit writes numeric as numerical)
             q["type"] = "numeric"
             say(f"a short answer that is a number ({accepted[0].text['en']}) was read as a numeric question")
             return {"key": {"value": num(float(numbers.pop())), "tolerance": 0}}
-        q["type"] = "open"
-        listed = "; ".join(f"{a.text['en']}" + (f" ({pct(a.fraction)})" if abs(a.fraction - 1) > EPS else "")
-                           + (f" — {a.feedback.get('en')}" if a.feedback.get("en") else "") for a in accepted)
-        hint = ""
+        q["type"] = "short"
         if len(accepted) == 1 and accepted[0].text["en"].lower() in ("t", "f", "true", "false"):
-            hint = " (for a true/false question write TRUE or FALSE in capitals)"
-        say("a short answer (typed text checked against accepted answers) has no equivalent in the bank: imported as "
-            f"an open question, not scored; its accepted answers are kept in its feedback: {listed}{hint}")
-        extra.append({"en": f"Accepted answers: {listed}"})
-        return {}
+            say(f"read as a short answer whose one accepted answer is '{accepted[0].text['en']}' (for a true/false "
+                "question write TRUE or FALSE in capitals)")
+        kept = mq.meta.get("accept")
+        if isinstance(kept, list) and _accepted_forms(kept) == {(normalise(a.text["en"]), round(a.fraction, 5))
+                                                               for a in accepted}:
+            return {"accept": kept}  # the toolkit comment's accepted answers, with their languages, as the file has them
+        if str(mq.settings.get("usecase") or "0").strip() not in ("", "0"):
+            say(f"{self.what} tells capitals apart in this question; the bank ignores case (and extra spaces and "
+                "diacritics)")
+        wild = [a for a in accepted if "*" in a.text["en"]]
+        if wild:
+            say("'*' is a wildcard in Moodle but a plain character in the bank: "
+                + ", ".join(f"'{a.text['en']}'" for a in wild) + " must now be typed as written")
+        zero = [a for a in accepted if a.fraction <= EPS]
+        if zero:
+            say("answers that earn nothing need no place in the bank (any answer not accepted earns 0): left out "
+                + ", ".join(f"'{a.text['en']}' ({pct(a.fraction)})" for a in zero))
+        told = [(a.text["en"], a.feedback) for a in accepted if compact(a.feedback)]
+        if told:
+            say("feedback per answer has no place in a short-answer question: added to the question's feedback")
+            for what, fb in told:
+                extra.append({lang: f"{what}: {s}" for lang, s in fb.items()})
+        accept, seen = [], set()
+        for a in accepted:
+            form = normalise(a.text["en"])
+            if a.fraction <= EPS or form in seen:
+                if form in seen and a.fraction > EPS:
+                    say(f"'{a.text['en']}' is accepted twice once case, spaces and diacritics are ignored: kept once")
+                continue
+            seen.add(form)
+            points = min(a.fraction, 1.0)
+            accept.append(a.text["en"] if abs(points - 1) < EPS else {"text": a.text["en"], "points": num(round(points, 5))})
+        if not accept:
+            say("not imported: no accepted answer earns any credit", ERROR)
+            return None
+        if all(isinstance(a, dict) for a in accept):
+            best = max(accept, key=lambda a: a["points"])
+            say(f"no answer gives full credit; the best one, '{best['text']}' ({pct(best['points'])}), now scores 100%")
+            accept[accept.index(best)] = best["text"]
+        return {"accept": accept}
 
     def _essay(self, mq, q, say, extra):
         q["type"] = "open"
@@ -393,58 +440,25 @@ class Converter:
 def from_bank(q: Question, raw: dict, line: int, export: Export, what: str) -> MQuestion | None:
     """The Moodle question for a bank question; None (reported) for a type Moodle has no equivalent for."""
     say = lambda msg, level=CHANGED: export.report(line, msg, q.id, level)  # noqa: E731
-    mq = MQuestion(qtype=NATURAL.get(q.type, ""), line=line, name=q.id, idnumber=q.id, text=dict(q.text),
+    mq = MQuestion(qtype=questions.kind(q.type).moodle_type, line=line, name=q.id, idnumber=q.id, text=dict(q.text),
                    general_feedback=dict(q.feedback), grade=q.points)
-    if q.type == "likert":
-        say(f"not exported: {what} has no survey (likert) question", SKIPPED)
-        return None
-    if q.type in ("single", "classification", "multiple"):
-        k = len(q.key) if q.type == "multiple" else 1
-        if not moodle_accepts(1 / k):
-            say(f"not exported: with {k} right options each is worth 1/{k} ({pct(1 / k)}), a grade Moodle does not "
-                "accept (it takes 1/2 to 1/10, and 1/20): Moodle would refuse the whole file. Give the question at "
-                "most 10 right options, or split it in two", SKIPPED)
-            return None
-        right = set(q.key) if q.type == "multiple" else {q.key}
-        mq.single = q.type != "multiple"
-        for o in q.options:
-            fraction = (1 / k if o.id in right else -1 / k) if q.type == "multiple" else float(o.id in right)
-            mq.answers.append(Answer(dict(o.text), fraction, dict(o.feedback)))
-        natural = "single" if q.type == "classification" else q.type
-        mq.meta = question_meta(q, raw, options=[o.id for o in q.options], natural_type=natural)
-    elif q.type == "truefalse":
-        mq.answers = [Answer({"en": "true"}, float(q.key is True)), Answer({"en": "false"}, float(q.key is False))]
-        mq.meta = question_meta(q, raw, natural_type="truefalse")
-    elif q.type == "matching":
-        if len(q.items) < 2:
-            say(f"not exported: Moodle's matching question needs at least two items to match (and three answers), "
-                f"this one has {len(q.items)}: add an item, or make it a single-choice question", SKIPPED)
-            return None
-        used = list(dict.fromkeys(q.key[i.id] for i in q.items))
-        order = used + [o.id for o in q.options if o.id not in used]
-        texts = {o.id: dict(o.text) for o in q.options}
-        seen: list[str] = []
-        for oid in order:
-            if texts[oid].get("en") in seen:
-                say(f"two options share the text '{texts[oid]['en']}': Moodle cannot tell them apart")
-            seen.append(texts[oid].get("en"))
-        mq.pairs = [(dict(i.text), texts[q.key[i.id]]) for i in q.items]
-        mq.pairs += [({}, texts[oid]) for oid in order if oid not in used]
-        if any(o.feedback for o in (*q.options, *q.items)):
-            say("feedback on matching items and options is not exported: Moodle has no place for it")
-        mq.meta = question_meta(q, raw, options=order, items=[i.id for i in q.items], natural_type="matching")
-    elif q.type == "ordering":
-        texts = {o.id: o for o in q.options}
-        mq.answers = [Answer(dict(texts[oid].text), float(pos), dict(texts[oid].feedback))
-                      for pos, oid in enumerate(q.key, 1)]
-        mq.meta = question_meta(q, raw, options=list(q.key), natural_type="ordering",
-                                extra={"option_order": [o.id for o in q.options]})
-    elif q.type == "numeric":
-        mq.answers = [Answer({"en": str(num(q.key["value"]))}, 1.0, {}, float(q.key["tolerance"]),
-                             str(num(q.key["value"])))]
-        if q.unit:
-            mq.units = [(q.unit.get("en", ""), 1.0)]
-        mq.meta = question_meta(q, raw, natural_type="numeric")
-    elif q.type == "open":
-        mq.meta = question_meta(q, raw, natural_type="open")
-    return mq
+    return mq if questions.kind(q.type).to_moodle(q, raw, mq, say, what) else None
+
+
+def choices(q: Question, raw: dict, mq: MQuestion, say, what: str, right: set[str], single: bool,
+            natural: str) -> bool:
+    """A multichoice question of `q`'s options, `right` the right ones (each worth 1/k; with several, a wrong one
+    takes 1/k away); False (said) when Moodle would refuse the grade."""
+    k = len(right)
+    if not moodle_accepts(1 / k):
+        say(f"not exported: with {k} right options each is worth 1/{k} ({pct(1 / k)}), a grade Moodle does not "
+            "accept (it takes 1/2 to 1/10, and 1/20): Moodle would refuse the whole file. Give the question at "
+            "most 10 right options, or split it in two", SKIPPED)
+        return False
+    mq.single = single
+    for o in q.options:
+        fraction = float(o.id in right) if single else (1 / k if o.id in right else -1 / k)
+        mq.answers.append(Answer(dict(o.text), fraction, dict(o.feedback)))
+    mq.meta = question_meta(q, raw, options=[o.id for o in q.options], natural_type=natural)
+    return True
+

@@ -41,6 +41,7 @@ from .moodle import Answer, Converter, MQuestion, from_bank
 from .text import LOOKS_LIKE_HTML, convert, to_html
 
 FORMATS = {"html": "html", "moodle_auto_format": "moodle", "markdown": "markdown", "plain_text": "plain"}
+POSITIONS = frozenset({"ordering"})  # Moodle's types (qtype_ordering) whose answer's fraction is its position
 
 
 class Node:
@@ -173,10 +174,11 @@ def _question(q: Node, draft: Draft) -> MQuestion:
     mq.single = single not in ("false", "0")
     for a in q.all("answer"):
         fraction = _number(a.attrs.get("fraction", "0"))
-        answer_fmt = a.attrs.get("format", "plain_text" if qtype in ("shortanswer", "numerical") else "html")
-        text = _text(a, mq, answer_fmt)
+        answer_fmt = a.attrs.get("format", "plain_text" if qtype == "numerical" else "html")
         value = a.value("text")
-        mq.answers.append(Answer(text, fraction if qtype == "ordering" else fraction / 100,
+        # Moodle compares a typed answer with a short answer's accepted ones as plain text, whatever their format
+        text = {"en": value.strip()} if qtype == "shortanswer" and value.strip() else _text(a, mq, answer_fmt)
+        mq.answers.append(Answer(text, fraction if qtype in POSITIONS else fraction / 100,
                                  _text(a.find("feedback"), mq), _number(a.value("tolerance", "0")), value))
     for s in q.all("subquestion"):
         answer = s.find("answer")
@@ -184,7 +186,7 @@ def _question(q: Node, draft: Draft) -> MQuestion:
     units = q.find("units")
     for u in units.all("unit") if units is not None else []:
         mq.units.append((u.value("unit_name"), _number(u.value("multiplier", "1"), 1.0)))
-    mq.settings = {k: q.value(k) for k in ("gradingtype", "selecttype")}
+    mq.settings = {k: q.value(k) for k in ("gradingtype", "selecttype", "usecase")}
     return mq
 
 
@@ -255,12 +257,14 @@ def _question_xml(mq: MQuestion, qtype: str) -> list[str]:
             out += [f'{i}<subquestion format="html">', f"{i}  <text>{_cdata(to_html(item))}</text>",
                     f"{i}  <answer><text>{_esc(_plain_or_html(match))}</text></answer>",
                     f"{i}</subquestion>"]
+    if mq.qtype == "shortanswer":
+        out.append(f"{i}<usecase>0</usecase>")
     if mq.qtype == "essay":
         out += [f"{i}<responseformat>editor</responseformat>", f"{i}<responserequired>1</responserequired>",
                 f"{i}<responsefieldlines>10</responsefieldlines>", f"{i}<attachments>0</attachments>"]
     for a in mq.answers:
         fraction = str(int(a.fraction)) if mq.qtype == "ordering" else str(num(round(a.fraction * 100, 5)))
-        if mq.qtype in ("truefalse", "numerical"):
+        if mq.qtype in ("truefalse", "numerical", "shortanswer"):
             out.append(f'{i}<answer fraction="{fraction}" format="moodle_auto_format">')
             out.append(f"{i}  <text>{_esc(a.value or a.text.get('en', ''))}</text>")
         else:

@@ -31,8 +31,8 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from .. import languages
-from ..bank import PRESET_OPTIONS, PRESET_SCALES, Bank
+from .. import languages, questions
+from ..bank import PRESET_OPTIONS, PRESET_SCALES, Bank, Question
 from ..cells import text_cells_as_text, xlsx_value
 from ..languages import ENGLISH
 from ..texts import every_language
@@ -367,6 +367,47 @@ def _row(px: dict, n: int, row: dict, survey: _Sheet, lists: dict, draft: Draft,
 # ---------------------------------------------------------------- writing
 
 
+class Form:
+    """The form being written: each type's module adds its question's rows (QuestionKind.to_xlsform)."""
+
+    def __init__(self, export: Export, langs: list[str]):
+        self.export, self.langs = export, langs
+        self.survey: list[list[Any]] = []
+        self.choices: list[list[Any]] = []
+        self.written_lists: set[str] = set()
+        self.name, self.line, self.qid = "", 0, ""  # the question being written: its name in the form
+        self.blank_hint = [""] * len(langs)
+
+    def texts(self, t: Text) -> list[str]:
+        return [t.get(lang, "") for lang in self.langs]
+
+    def add_list(self, name: str, options: list[tuple[str, Text]]) -> None:
+        if name in self.written_lists:
+            return
+        self.written_lists.add(name)
+        for oid, t in options:
+            if not NAME.match(oid) and " " in oid:
+                self.export.report(self.line, f"option id '{oid}' has spaces, which XLSForm choice names may not "
+                                              "have", self.qid)
+            self.choices.append([name, oid, *self.texts(t)])
+
+    def row(self, kind: str, text: Text, *, name: str = "", hint: Text | None = None, appearance: str = "") -> None:
+        """One row of the survey sheet (named as the question unless `name` says otherwise)."""
+        self.survey.append([kind, name or self.name, *self.texts(text),
+                            *(self.texts(hint) if hint is not None else self.blank_hint), appearance])
+
+    def select(self, q: Question, raw: dict, kind: str, appearance: str = "") -> None:
+        """A `kind` (select_one, select_multiple, rank) row of `q`'s options, its preset's list when it has one."""
+        preset = raw.get("options") if isinstance(raw.get("options"), str) else raw.get("scale")
+        list_name = preset if preset in (*PRESET_OPTIONS, *PRESET_SCALES) else self.name
+        self.add_list(list_name, [(o.id, o.text) for o in q.options])
+        self.row(f"{kind} {list_name}", q.text, appearance=appearance)
+
+    def true_false(self, q: Question) -> None:
+        self.add_list("true_false", TRUE_FALSE)
+        self.row("select_one true_false", q.text)
+
+
 def write(bank: Bank, path: Path) -> list[Report]:
     """Write `bank` as an XLSForm for KoboToolbox or ODK; returns what the form cannot hold."""
     import openpyxl
@@ -377,22 +418,10 @@ def write(bank: Bank, path: Path) -> list[Report]:
     langs = [lang for lang in bank.languages if languages.get(lang)]
     label = [f"label::{languages.english_name(lang)} ({lang})" for lang in langs]
     hint = [f"hint::{languages.english_name(lang)} ({lang})" for lang in langs]
-    survey: list[list[Any]] = [["type", "name", *label, *hint, "appearance"]]
-    choices: list[list[Any]] = [["list_name", "name", *label]]
-    written_lists: set[str] = set()
-
-    def texts(t: Text) -> list[str]:
-        return [t.get(lang, "") for lang in langs]
-
-    def add_list(name: str, options: list[tuple[str, Text]], line: int, qid: str) -> None:
-        if name in written_lists:
-            return
-        written_lists.add(name)
-        for oid, t in options:
-            if not NAME.match(oid) and " " in oid:
-                export.report(line, f"option id '{oid}' has spaces, which XLSForm choice names may not have", qid)
-            choices.append([name, oid, *texts(t)])
-
+    form = Form(export, langs)
+    survey, choices = form.survey, form.choices
+    survey.insert(0, ["type", "name", *label, *hint, "appearance"])
+    choices.insert(0, ["list_name", "name", *label])
     n_keys = n_feedback = 0
     for q, raw, line in export.items():
         name = q.id if NAME.match(q.id) else f"q_{q.id}"
@@ -400,28 +429,8 @@ def write(bank: Bank, path: Path) -> list[Report]:
             export.report(line, f"'{q.id}' is not a valid XLSForm name; the form calls it '{name}'", q.id)
         n_keys += q.scored
         n_feedback += bool(q.feedback or any(o.feedback for o in q.options))
-        blank_hint = [""] * len(langs)
-        if q.type in ("single", "classification", "multiple", "likert", "ordering"):
-            preset = raw.get("options") if isinstance(raw.get("options"), str) else raw.get("scale")
-            list_name = preset if preset in (*PRESET_OPTIONS, *PRESET_SCALES) else name
-            add_list(list_name, [(o.id, o.text) for o in q.options], line, q.id)
-            kind = {"multiple": "select_multiple", "ordering": "rank"}.get(q.type, "select_one")
-            survey.append([f"{kind} {list_name}", name, *texts(q.text), *blank_hint,
-                           "likert" if q.type == "likert" else ""])
-        elif q.type == "truefalse":
-            add_list("true_false", TRUE_FALSE, line, q.id)
-            survey.append(["select_one true_false", name, *texts(q.text), *blank_hint, ""])
-        elif q.type == "matching":
-            add_list(name, [(o.id, o.text) for o in q.options], line, q.id)
-            survey.append(["begin_group", name, *texts(q.text), *blank_hint, "field-list"])
-            for item in q.items:
-                survey.append([f"select_one {name}", f"{name}__{item.id}", *texts(item.text), *blank_hint, ""])
-            survey.append(["end_group", name, *[""] * len(langs), *blank_hint, ""])
-        elif q.type == "numeric":
-            whole = float(q.key["value"]).is_integer() and float(q.key["tolerance"]).is_integer()
-            survey.append(["integer" if whole else "decimal", name, *texts(q.text), *texts(q.unit), ""])
-        elif q.type == "open":
-            survey.append(["text", name, *texts(q.text), *blank_hint, ""])
+        form.name, form.line, form.qid = name, line, q.id
+        questions.kind(q.type).to_xlsform(q, raw, form)
     if n_keys:
         export.report(1, f"the answer keys of {n_keys} scored questions are not in the form (XLSForm has no place "
                          "for them, and KoboToolbox and ODK do not score): score the answers with the toolkit; every "

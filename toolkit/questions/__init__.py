@@ -20,6 +20,12 @@ the first question asked (they import toolkit.bank, which asks them). What a typ
   projector (toolkit.projector);
 - `exported_to`: the export formats (toolkit.formats) that write it; its questions are left out of any other
   format's export, and the export says so;
+- `moodle_type` and `to_moodle`: the Moodle question (toolkit.formats.moodle) that GIFT and Moodle XML write,
+  `moodle_reads_as` the type Moodle's question is read as unless a toolkit comment names this one, `to_gift` its
+  answer block in GIFT;
+- `to_xlsform`: the rows of an XLSForm (for KoboToolbox and ODK) that ask it;
+- `csv_key`, `csv_cell` and `csv_loses`: its key in the `key` column of a CSV bank (toolkit.formats.csvfmt), read,
+  written, and what the cell cannot hold;
 - `widget`: the phone's answer widget (toolkit.apps.inputs, imported only when a phone asks for one);
 - `guess` and `simulate`: how the demo's made-up participants answer.
 
@@ -32,11 +38,15 @@ import importlib
 import random
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..apps.inputs import AnswerInput
     from ..bank import Checker, Question
+    from ..formats.gift import Gift
+    from ..formats.moodle import MQuestion
+    from ..formats.xlsform import Form
 
 MODULES = ("single", "multiple", "truefalse", "classification", "ordering", "matching", "likert", "numeric",
            "open", "short", "wordcloud")
@@ -77,6 +87,8 @@ class QuestionKind:
     distractors: bool = False
     rating: bool = False
     free_text: bool = False
+    moodle_type: str = ""  # Moodle's type that holds it (GIFT and Moodle XML): "" for none
+    moodle_reads_as: str = ""  # the type a Moodle question of it is read as but for the toolkit comment naming it
 
     # ---- the bank
     def parse(self, c: Checker, q: dict, what: str) -> dict[str, Any]:
@@ -113,6 +125,36 @@ class QuestionKind:
     def right_categories(self, q: Question) -> set[str]:
         """The categories marked right once the answers are revealed."""
         return set()
+
+    # ---- the formats
+    def csv_key(self, cell: str, problems: list[str]) -> Any:
+        """The key written in a CSV bank's `key` cell (a problem appended to `problems` when it is not one)."""
+        return cell.strip()
+
+    def csv_cell(self, key: Any) -> str:
+        """The `key` cell of a CSV bank for this key (never None)."""
+        return str(key)
+
+    def csv_loses(self, q: Question) -> str:
+        """What the `key` cell cannot hold of `q`'s key, in words for the export's report ("" for nothing)."""
+        return ""
+
+    def to_moodle(self, q: Question, raw: dict, mq: MQuestion, say: Callable[..., None], what: str) -> bool:
+        """Fill `mq` (toolkit.formats.moodle.MQuestion, of type `moodle_type`: Moodle's question model, which
+        GIFT and Moodle XML write) for `q`; False when the question cannot go (after `say`ing why, SKIPPED)."""
+        from ..formats.common import SKIPPED
+
+        say(f"not exported: {what} has no {self.name} question", SKIPPED)
+        return False
+
+    def to_gift(self, q: Question, mq: MQuestion, gift: Gift) -> list[str] | None:
+        """The GIFT lines of `q`'s answer block (toolkit.formats.gift.Gift; `mq` from `to_moodle`); None when it
+        cannot go (after `gift.say`ing why, SKIPPED)."""
+        raise NotImplementedError(f"{self.name} questions are not exported to GIFT")
+
+    def to_xlsform(self, q: Question, raw: dict, form: Form) -> None:
+        """Add `q`'s rows to an XLSForm (toolkit.formats.xlsform.Form); only for a type `exported_to` "xlsform"."""
+        raise NotImplementedError(f"{self.name} questions are not exported to XLSForm")
 
     # ---- the phone
     def widget(self, q: Question, lang: str, field: str) -> AnswerInput:

@@ -9,6 +9,7 @@ from .options import OneOption
 
 class Classification(OneOption):
     name = "classification"
+    moodle_reads_as = "single"  # a Moodle single choice, with the toolkit comment
     option_feedback = True
     distractors = True
 

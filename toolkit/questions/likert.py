@@ -32,11 +32,22 @@ class Likert(OneOption):
     def right_categories(self, q: Question) -> set[str]:
         return set()
 
+    moodle_type = ""
+
+    def to_moodle(self, q: Question, raw: dict, mq, say, what: str) -> bool:
+        from ..formats.common import SKIPPED
+
+        say(f"not exported: {what} has no survey (likert) question", SKIPPED)
+        return False
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import ChoiceInput
 
         return ChoiceInput(q, lang, [(o.id, tr(o.text, lang)) for o in q.options],
                            compact=len(q.options) >= COMPACT_FROM)
+
+    def to_xlsform(self, q: Question, raw: dict, form) -> None:
+        form.select(q, raw, "select_one", "likert")
 
 
 register(Likert())

@@ -57,6 +57,53 @@ class Matching(QuestionKind):
         items = {i.id: tr(i.text, lang) for i in q.items}
         return "; ".join(f"{items.get(k, k)} → {names.get(v, v)}" for k, v in response.items())
 
+    def csv_key(self, cell: str, problems: list[str]) -> Any:
+        from ..formats.csvfmt import pairs
+
+        found = pairs(cell)
+        if found is None:
+            problems.append(f"a matching key is written item=option|item=option, not '{cell[:40]}'")
+            return None
+        return dict(found)
+
+    def csv_cell(self, key: Any) -> str:
+        return "|".join(f"{k}={v}" for k, v in key.items())
+
+    def to_xlsform(self, q: Question, raw: dict, form) -> None:
+        """A `field-list` group with one `select_one` per item, named `QUESTION__ITEM`."""
+        form.add_list(form.name, [(o.id, o.text) for o in q.options])
+        form.row("begin_group", q.text, appearance="field-list")
+        for item in q.items:
+            form.row(f"select_one {form.name}", item.text, name=f"{form.name}__{item.id}")
+        form.row("end_group", {})
+
+    moodle_type = "matching"
+
+    def to_moodle(self, q: Question, raw: dict, mq, say, what: str) -> bool:
+        from ..formats.common import SKIPPED, question_meta
+
+        if len(q.items) < 2:
+            say(f"not exported: Moodle's matching question needs at least two items to match (and three answers), "
+                f"this one has {len(q.items)}: add an item, or make it a single-choice question", SKIPPED)
+            return False
+        used = list(dict.fromkeys(q.key[i.id] for i in q.items))
+        order = used + [o.id for o in q.options if o.id not in used]
+        texts = {o.id: dict(o.text) for o in q.options}
+        seen: list[str] = []
+        for oid in order:
+            if texts[oid].get("en") in seen:
+                say(f"two options share the text '{texts[oid]['en']}': Moodle cannot tell them apart")
+            seen.append(texts[oid].get("en"))
+        mq.pairs = [(dict(i.text), texts[q.key[i.id]]) for i in q.items]
+        mq.pairs += [({}, texts[oid]) for oid in order if oid not in used]
+        if any(o.feedback for o in (*q.options, *q.items)):
+            say("feedback on matching items and options is not exported: Moodle has no place for it")
+        mq.meta = question_meta(q, raw, options=order, items=[i.id for i in q.items], natural_type=self.name)
+        return True
+
+    def to_gift(self, q: Question, mq, gift) -> list[str] | None:
+        return gift.pairs(mq.pairs)
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import MatchingInput
 

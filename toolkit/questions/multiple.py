@@ -53,6 +53,27 @@ class Multiple(QuestionKind):
     def right_categories(self, q: Question) -> set[str]:
         return set(q.key or ())
 
+    def csv_key(self, cell: str, problems: list[str]) -> Any:
+        from ..formats.csvfmt import split
+
+        return [k for k in split(cell) if k]
+
+    def csv_cell(self, key: Any) -> str:
+        return "|".join(key)
+
+    def to_xlsform(self, q: Question, raw: dict, form) -> None:
+        form.select(q, raw, "select_multiple")
+
+    moodle_type = "multichoice"
+
+    def to_moodle(self, q: Question, raw: dict, mq, say, what: str) -> bool:
+        from ..formats.moodle import choices
+
+        return choices(q, raw, mq, say, what, set(q.key), single=False, natural="multiple")
+
+    def to_gift(self, q: Question, mq, gift) -> list[str] | None:
+        return gift.choices()
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import ChoiceInput
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 from ..bank import Checker, Question, line_of
@@ -40,6 +41,47 @@ class Numeric(QuestionKind):
         except (TypeError, ValueError):
             return 0.0
         return 1.0 if abs(value - q.key["value"]) <= q.key["tolerance"] + 1e-9 else 0.0
+
+    def csv_key(self, cell: str, problems: list[str]) -> Any:
+        from ..formats.common import num
+
+        m = re.match(r"^\s*([-+]?[\d.]+(?:[eE][-+]?\d+)?)\s*(?:(?::|±|\+/-)\s*([\d.]+(?:[eE][-+]?\d+)?))?\s*$", cell)
+        try:
+            if m:
+                return {"value": num(float(m.group(1))), "tolerance": num(float(m.group(2) or 0))}
+        except ValueError:
+            pass
+        problems.append(f"a numeric key is a number or number:tolerance (e.g. 18:0.5), not '{cell}'")
+        return None
+
+    def csv_cell(self, key: Any) -> str:
+        from ..formats.common import num
+
+        value, tol = num(key["value"]), num(key["tolerance"])
+        return f"{value}:{tol}" if tol else str(value)
+
+    def to_xlsform(self, q: Question, raw: dict, form) -> None:
+        whole = float(q.key["value"]).is_integer() and float(q.key["tolerance"]).is_integer()
+        form.row("integer" if whole else "decimal", q.text, hint=q.unit)  # the unit as its hint
+
+    moodle_type = "numerical"
+
+    def to_moodle(self, q: Question, raw: dict, mq, say, what: str) -> bool:
+        from ..formats.common import num, question_meta
+        from ..formats.moodle import Answer
+
+        mq.answers = [Answer({"en": str(num(q.key["value"]))}, 1.0, {}, float(q.key["tolerance"]),
+                             str(num(q.key["value"])))]
+        if q.unit:
+            mq.units = [(q.unit.get("en", ""), 1.0)]
+        mq.meta = question_meta(q, raw, natural_type=self.name)
+        return True
+
+    def to_gift(self, q: Question, mq, gift) -> list[str] | None:
+        from ..formats.common import num
+
+        a = mq.answers[0]
+        return gift.one_line("#" + f"{a.value}:{num(a.tolerance)}")
 
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import NumberInput

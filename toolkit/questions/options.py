@@ -71,6 +71,16 @@ class OneOption(QuestionKind):
     fields = frozenset({"options", "option_feedback"})
     option_answers = True
 
+    moodle_type = "multichoice"
+
+    def to_moodle(self, q: Question, raw: dict, mq, say, what: str) -> bool:
+        from ..formats.moodle import choices
+
+        return choices(q, raw, mq, say, what, {q.key}, single=True, natural="single")
+
+    def to_gift(self, q: Question, mq, gift) -> list[str] | None:
+        return gift.choices()
+
     def parse(self, c: Checker, q: dict, what: str) -> dict[str, Any]:
         return {"options": parse_options(c, q, what, self.name)}
 
@@ -97,6 +107,9 @@ class OneOption(QuestionKind):
 
     def right_categories(self, q: Question) -> set[str]:
         return {q.key} if q.key is not None else set()
+
+    def to_xlsform(self, q: Question, raw: dict, form) -> None:
+        form.select(q, raw, "select_one")
 
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import ChoiceInput

@@ -41,6 +41,43 @@ class Ordering(QuestionKind):
         names = labels(q, lang)
         return " → ".join(names.get(str(r), str(r)) for r in response) if isinstance(response, list) else str(response)
 
+    def csv_key(self, cell: str, problems: list[str]) -> Any:
+        from ..formats.csvfmt import split
+
+        return [k for k in split(cell) if k]
+
+    def csv_cell(self, key: Any) -> str:
+        return "|".join(key)
+
+    def to_xlsform(self, q: Question, raw: dict, form) -> None:
+        form.select(q, raw, "rank")
+
+    moodle_type = "ordering"
+    moodle_reads_as = "matching"  # in GIFT, which has no ordering question: its items matched to positions 1, 2, …
+
+    def to_moodle(self, q: Question, raw: dict, mq, say, what: str) -> bool:
+        from ..formats.common import question_meta
+        from ..formats.moodle import Answer
+
+        texts = {o.id: o for o in q.options}
+        mq.answers = [Answer(dict(texts[oid].text), float(pos), dict(texts[oid].feedback))
+                      for pos, oid in enumerate(q.key, 1)]
+        mq.meta = question_meta(q, raw, options=list(q.key), natural_type=self.name,
+                                extra={"option_order": [o.id for o in q.options]})
+        return True
+
+    def to_gift(self, q: Question, mq, gift) -> list[str] | None:
+        """GIFT has no ordering question: its items matched to their positions 1, 2, … (read back through the
+        toolkit comment's type)."""
+        mq.meta["type"] = self.name
+        if any(o.feedback for o in q.options):
+            gift.say("feedback on the items is not exported: GIFT writes an ordering question as matching, which "
+                     "has no place for it")
+        order = mq.meta.get("option_order") or mq.meta["options"]
+        position = {oid: i for i, oid in enumerate(mq.meta["options"], 1)}
+        text_of = {oid: a.text for oid, a in zip(mq.meta["options"], mq.answers, strict=True)}
+        return gift.pairs([(text_of[oid], {"en": str(position[oid])}) for oid in order])
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import OrderingInput
 

@@ -9,12 +9,14 @@ of the points (`points`, 1 by default), in any language the bank has: an Urdu pa
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 from .. import languages
 from ..bank import Checker, Question, line_of, tr
 from . import QuestionKind, normalise, register
 
+WEIGHT = re.compile(r"^%(\d+(?:\.\d*)?)%")  # a CSV key's share of the points before an accepted answer
 FIELD = "word"  # limits.TEXT_LIMITS: the most characters of one typed word or phrase
 CHART_BARS = 8  # the most frequent answers the coach's chart shows, one bar each
 
@@ -22,7 +24,7 @@ class ShortAnswer(QuestionKind):
     name = "short"
     fields = frozenset({"accept"})
     key_field = "accept"
-    exported_to = frozenset()  # Moodle's shortanswer and GIFT's {=a =b}: the formats' next step (#14)
+    exported_to = frozenset({"gift", "moodle-xml", "csv"})  # (an XLSForm has no keys)
 
     def check_key(self, c: Checker, key: Any, line: int, what: str, parsed: dict[str, Any]) -> Any:
         """`accept`: a list of texts (full points) or of {text, points}; at least one earns full points."""
@@ -81,6 +83,88 @@ class ShortAnswer(QuestionKind):
 
     def right_categories(self, q: Question) -> set[str]:
         return {normalise(s) for a in q.key or () if a["points"] >= 1 for s in a["text"].values()}
+
+    def csv_key(self, cell: str, problems: list[str]) -> Any:
+        """`FIA|Federal Investigation Agency|%50%police`: the accepted answers, a share of the points before one
+        that does not earn them all (as GIFT writes it)."""
+        from ..formats.csvfmt import split
+
+        accept: list[Any] = []
+        for part in (p.strip() for p in split(cell)):
+            m = WEIGHT.match(part)
+            if not part:
+                continue
+            if not m:
+                accept.append(part)
+            elif float(m.group(1)) == 100:
+                accept.append(part[m.end():].strip())
+            else:
+                accept.append({"text": part[m.end():].strip(), "points": float(m.group(1)) / 100})
+        return accept
+
+    def csv_cell(self, key: Any) -> str:
+        """Each text of an accepted answer, in any language, as an answer of its own with the same points: scored
+        the same, though the cell no longer says which texts are one answer in two languages."""
+        cells, seen = [], set()
+        for a in key:
+            for text in a["text"].values():
+                if normalise(text) in seen:
+                    continue
+                seen.add(normalise(text))
+                share = "" if a["points"] == 1 and not WEIGHT.match(text) else f"%{round(a['points'] * 100, 5):g}%"
+                cells.append(share + text.replace("\\", "\\\\").replace("|", "\\|"))
+        return "|".join(cells)
+
+    def csv_loses(self, q: Question) -> str:
+        grouped = [a for a in q.key if len(a["text"]) > 1]
+        if not grouped:
+            return ""
+        return ("the key cell lists each text of an accepted answer as an answer of its own (scored the same): "
+                + ", ".join(" and ".join(f"'{t}'" for t in a["text"].values()) for a in grouped)
+                + " are no longer one answer in two languages")
+
+    moodle_type = "shortanswer"
+
+    def to_moodle(self, q: Question, raw: dict, mq, say, what: str) -> bool:
+        """Each text of an accepted answer, in every language, as a Moodle answer (Moodle accepts any of them); a
+        toolkit comment keeps which texts are one answer in two languages."""
+        from ..formats.common import SKIPPED, question_meta
+        from ..formats.moodle import Answer, moodle_accepts, pct
+
+        odd = [a for a in q.key if not moodle_accepts(a["points"])]
+        if odd:
+            say("not exported: Moodle does not accept the grade " + ", ".join(
+                f"{pct(a['points'])} of '{a['text'].get('en', '')}'" for a in odd) + " (it takes 1/2 to 1/10, and "
+                "1/20): Moodle would refuse the whole file. Give the accepted answer one of those shares", SKIPPED)
+            return False
+        seen: set[str] = set()
+        for a in q.key:
+            for text in a["text"].values():
+                if normalise(text) not in seen:
+                    seen.add(normalise(text))
+                    mq.answers.append(Answer({"en": text}, float(a["points"]), {}, 0.0, text))
+        mq.meta = question_meta(q, raw, natural_type=self.name)
+        if any(len(a["text"]) > 1 for a in q.key):
+            mq.meta["accept"] = raw.get("accept")
+        return True
+
+    def to_gift(self, q: Question, mq, gift) -> list[str] | None:
+        """`{=FIA =%50%police}`; GIFT has no escape for `->`, which makes the block a matching question."""
+        from ..formats.common import SKIPPED, num
+        from ..formats.gift import WEIGHT as GIFT_WEIGHT
+        from ..formats.gift import escape
+
+        arrows = [a.text.get("en", "") for a in mq.answers if "->" in a.text.get("en", "")]
+        if arrows:
+            gift.say("not exported: GIFT reads '->' in an answer as a matching question and has no escape for it: "
+                     f"reword the accepted answer '{arrows[0]}'", SKIPPED)
+            return None
+        lines = []
+        for a in mq.answers:
+            body = escape(a.text.get("en", ""))
+            weight = "" if a.fraction == 1 and not GIFT_WEIGHT.match(body) else f"%{num(round(a.fraction * 100, 5))}%"
+            lines.append(f"={weight}{body}")
+        return gift.block(lines)
 
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import TextInput

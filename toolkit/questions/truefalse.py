@@ -41,6 +41,31 @@ class TrueFalse(QuestionKind):
     def right_categories(self, q: Question) -> set[str]:
         return {str(q.key)}
 
+    def csv_key(self, cell: str, problems: list[str]) -> Any:
+        v = {"true": True, "false": False, "t": True, "f": False, "yes": True, "no": False}.get(cell.strip().lower())
+        if v is None:
+            problems.append(f"key must be true or false, not '{cell}'")
+        return v
+
+    def csv_cell(self, key: Any) -> str:
+        return "true" if key else "false"
+
+    def to_xlsform(self, q: Question, raw: dict, form) -> None:
+        form.true_false(q)
+
+    moodle_type = "truefalse"
+
+    def to_moodle(self, q: Question, raw: dict, mq, say, what: str) -> bool:
+        from ..formats.common import question_meta
+        from ..formats.moodle import Answer
+
+        mq.answers = [Answer({"en": "true"}, float(q.key is True)), Answer({"en": "false"}, float(q.key is False))]
+        mq.meta = question_meta(q, raw, natural_type=self.name)
+        return True
+
+    def to_gift(self, q: Question, mq, gift) -> list[str] | None:
+        return gift.one_line("TRUE" if mq.answers[0].fraction == 1 else "FALSE")
+
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import ChoiceInput
 

@@ -29,7 +29,7 @@ class WordCloud(QuestionKind):
     name = "wordcloud"
     scored = False
     cloud = True
-    exported_to = frozenset()  # the formats have no word cloud yet (#14)
+    exported_to = frozenset({"csv"})  # GIFT, Moodle XML and XLSForm have no word cloud
 
     def answered(self, q: Question, response: Any) -> bool:
         return bool(words(response))

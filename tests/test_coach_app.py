@@ -347,3 +347,43 @@ def test_the_next_session_can_open_with_a_retention_check_of_the_last_post_test(
     sana.input.choose(first_question.key)
     kept = retention_scores(load_results(store).answers)
     assert kept["participant_id"].tolist() == [sana.participant["id"]] and kept["n_items"].iloc[0] == len(asked.questions)
+
+
+def test_a_retention_check_after_a_crossover_repeats_both_forms_and_counts_everyone(store):
+    from toolkit.analysis.retention import retention_scores
+    from toolkit.design import attempt_bank
+    from toolkit.results import load_results
+
+    def answer_all(activity, people, right):  # every question, as the phone saves it (the key when right)
+        store.open_activity(activity["id"])
+        for p in people:
+            attempt = store.start_attempt(activity["id"], p.participant["id"])
+            for q in store.find_bank(attempt_bank(attempt, activity)).questions:
+                if q.scored and right(q):
+                    store.save_answer(attempt["id"], q.id, q.key)
+            store.submit_attempt(attempt["id"])
+
+    app, first = new_session(store, ROOT / "question_banks")
+    pre, post = [a for a in store.list_activities(first["id"]) if a["kind"] in ("pretest", "posttest")]
+    people = [phone(store, first, n) for n in ("A", "B", "C", "D")]
+    sequences = {p.participant["id"]: p.participant["sequence"] for p in people}
+    assert sorted(sequences.values()) == ["AB", "AB", "BA", "BA"]
+    answer_all(pre, people, lambda q: False)
+    answer_all(post, people, lambda q: True)
+    app.show_prepare()
+    app.prepare.workshop_picker.value = first["workshop_id"]
+    app.prepare.retention.value = True
+    second = app.prepare.create()
+    retention = store.list_activities(second["id"])[0]
+    check = store.find_bank(retention["bank_hash"])
+    forms = {h: {q.id for q in store.find_bank(h).questions} for h in (pre["bank_hash"], post["bank_hash"])}
+    halves = [len({q.id for q in check.questions} & ids) for ids in forms.values()]
+    assert halves == [len(check.questions) // 2] * 2  # half of the check from each form
+    for p in people:
+        store.attend(second["id"], p.participant["id"])
+    answer_all(retention, people, lambda q: True)
+    kept = retention_scores(load_results(store).answers).set_index("participant_id")
+    # everyone is in: the A-then-B half on the check's form-B questions, the B-then-A half on its form-A ones
+    assert sorted(kept.index) == sorted(sequences)
+    assert (kept["n_items"] == len(check.questions) // 2).all() and (kept["n_asked"] == len(check.questions)).all()
+    assert (kept["post"] == 100).all() and (kept["retention"] == 100).all() and kept["pre"].isna().all()

@@ -9,7 +9,7 @@ import pytest
 from helpers import ROOT, by_place
 from scipy import stats
 
-from toolkit.analysis.retention import retention_scores, retention_summary
+from toolkit.analysis.retention import retention_note, retention_scores, retention_summary
 from toolkit.apps.explorer import ExplorerApp
 from toolkit.bank import load_bank
 from toolkit.report import analyse, render_report
@@ -68,6 +68,42 @@ def test_a_retention_check_samples_the_post_tests_questions_covering_its_objecti
     if len(objectives) <= 5:
         assert {o for q in check.questions for o in q.objectives} == objectives
     assert retention_check(bank, size=5).hash == check.hash  # the same check every time for the same bank
+
+
+def test_after_a_crossover_each_person_is_compared_on_the_form_they_took_at_the_post_test():
+    def answers(pid, kind, position, form, points, session="s1"):
+        return [{"participant_id": pid, "session_id": session, "session_position": position, "activity_kind": kind,
+                 "question_id": f"{form}{i}", "objective": f"O{i + 1}", "points": p, "max_points": 1.0}
+                for i, p in enumerate(points)]
+
+    rows = []
+    for i in range(10):  # five A then B, five B then A; the check repeats a0, a1 and b0, b1
+        first, then = ("a", "b") if i % 2 == 0 else ("b", "a")
+        pid = f"{first}{then}{i}"
+        rows += answers(pid, "pretest", 1, first, [0, 0, 0]) + answers(pid, "posttest", 2, then, [1, 1, 1])
+        rows += answers(pid, "retention", 3, "a", [1, i % 2], "s2") + answers(pid, "retention", 3, "b", [1, 0], "s2")
+    scores = retention_scores(pd.DataFrame(rows)).set_index("participant_id")
+    assert len(scores) == 10 and (scores["n_items"] == 2).all() and (scores["n_asked"] == 4).all()
+    ab, ba = scores[scores.index.str.startswith("ab")], scores[scores.index.str.startswith("ba")]
+    assert len(ab) == len(ba) == 5
+    assert (ab["retention"] == 50).all() and (ba["retention"] == 100).all()  # b0, b1 for AB; a0, a1 for BA
+    assert (scores["post"] == 100).all() and scores["pre"].isna().all()  # their pre-test asked the other form
+    assert retention_summary(scores.reset_index()).iloc[0]["n"] == 10
+    note = retention_note(scores.reset_index())
+    assert "10 of the 10 were compared on part of the check" in note and "the form they took after" in note
+    assert "part of the check" not in retention_note(retention_scores(pd.DataFrame(_rows("x", "posttest", 1, [1, 1]) + _rows(
+        "x", "retention", 2, [1, 0], session="s2"))))  # a check on one form: the whole of it is compared
+
+
+def test_a_retention_check_after_a_crossover_draws_half_from_each_form_covering_the_objectives():
+    a, b = (load_bank(ROOT / "question_banks" / f"prepost-form-{f}.yaml") for f in ("a", "b"))
+    check = retention_check(a, other_form=b)
+    from_a = [q for q in check.questions if q.id in {x.id for x in a.questions}]
+    from_b = [q for q in check.questions if q.id in {x.id for x in b.questions}]
+    assert len(from_a) == len(from_b) == 4 and len(check.questions) == 8
+    assert {o for q in check.questions for o in q.objectives} == {o for q in a.questions for o in q.objectives}
+    assert check.form is None and retention_check(a, other_form=b).hash == check.hash
+    assert retention_check(a, other_form=a).hash == retention_check(a).hash  # one form: as before
 
 
 def test_the_demo_cohort_shows_pre_post_and_retention_in_the_report(results):

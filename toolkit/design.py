@@ -140,6 +140,17 @@ def form_for(c: sa.Connection, activity_id: str, participant_id: str) -> str | N
     return activity.bank_hash
 
 
+def posttest_forms(store, activity: dict) -> list[str]:
+    """The banks a post-test was taken on: its own, and in a crossover also its pre-test's (the B-then-A half took
+    that form after); what a later retention check repeats."""
+    siblings = store.list_activities(activity["session_id"])
+    if session_design(store.find_session(activity["session_id"]), siblings) == "crossover":
+        for pre, post in test_pairs(siblings):
+            if post["id"] == activity["id"] and pre["bank_hash"] != post["bank_hash"]:
+                return [post["bank_hash"], pre["bank_hash"]]
+    return [activity["bank_hash"]]
+
+
 def attempt_bank(attempt: dict | None, activity: dict) -> str:
     """The bank an attempt was taken on (older attempts, and none yet: the activity's)."""
     return (attempt or {}).get("bank_hash") or activity["bank_hash"]

@@ -47,7 +47,7 @@ from .analysis._common import SMALL_CELL
 from .analysis.crossover import STATISTIC_WORDS, crossover_analysis, crossover_notes, crossover_scores
 from .analysis.gain import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, WILCOXON_METHODS
 from .analysis.report import ALPHA, CONFIDENCE, DISCRIMINATION, INTERVALS, T_TEST, WILCOXON, note_scope
-from .analysis.retention import RETENTION, retention_scores, retention_summary
+from .analysis.retention import RETENTION, retention_note, retention_scores, retention_summary
 from .analysis.survey import top_words
 from .design import DESIGN_WORDS, design_line
 from .results import Results, tested_answers
@@ -546,10 +546,8 @@ def retention_html(t: dict, results: Results) -> tuple[str, Figure | None]:
     columns = [("n", "n", "int"), ("pre_mean", "Pre", "pct"), ("post_mean", "Post", "pct"),
                ("retention_mean", "Retention", "pct"), ("kept_mean", "Since the post-test", "pts")]
     fig = retention_figure(scores)
-    body = ("<h2>Knowledge kept</h2><p class='muted'>A later session repeated some questions of an earlier "
-            "post-test. Each person's answers to them are compared with their own answers to the same questions "
-            "before and after the training (matched by participant; pre is left out where the pre-test did not ask "
-            "them). Groups of fewer than 5 are shown as “&lt;5”.</p>"
+    body = (f"<h2>Knowledge kept</h2><p class='muted'>{html.escape(retention_note(scores))} Groups of fewer than 5 are "
+            "shown as “&lt;5”.</p>"
             f"<p class='lead' data-stat='retention'>On the repeated questions: pre {fmt(whole['pre_mean'], 'pct')}, "
             f"post {fmt(whole['post_mean'], 'pct')}, retention {fmt(whole['retention_mean'], 'pct')}: "
             f"{fmt(whole['kept_mean'], 'pts')} points since the post-test ({ci}){share} "

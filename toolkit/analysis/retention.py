@@ -3,7 +3,11 @@
 Each person's retention check is compared with their own earlier answers to the same questions (by question id):
 the latest pre-test and post-test before the check's session that asked them. So pre, post and retention are
 scores on the same questions, in percent of their maximum; pre is missing where the person's pre-test did not ask
-them (a crossover's other form). People are matched by participant id (a returning member of the cohort).
+them. People are matched by participant id (a returning member of the cohort).
+
+After a crossover (half the room took form A at the post-test, half form B) the check repeats questions of both
+forms (toolkit.retention.retention_check), and each person is compared on the half they answered at their
+post-test; their pre-test asked the other form, so pre is missing there (retention_note says so in plain words).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from scipy import stats
 from ._common import MIN_INTERVAL_N, NO_INTERVAL, POST, PRE, SMALL_CELL, as_text, require
 
 RETENTION = "retention"
-RETENTION_COLUMNS = ["participant_id", "session_id", "n_items", "pre", "post", "retention", "kept"]
+RETENTION_COLUMNS = ["participant_id", "session_id", "n_items", "n_asked", "pre", "post", "retention", "kept"]
 _NEEDED = ["participant_id", "session_id", "session_position", "activity_kind", "question_id", "points", "max_points"]
 
 
@@ -41,8 +45,9 @@ def _objective_key(values: pd.Series) -> pd.Series:
 
 
 def retention_scores(answers: pd.DataFrame, by: tuple[str, ...] = ()) -> pd.DataFrame:
-    """One row per person and retention check (and `by` value, e.g. ("objective",)): n_items, pre, post, retention
-    (percent on the check's questions) and kept = retention - post (percentage points).
+    """One row per person and retention check (and `by` value, e.g. ("objective",)): n_items (the check's questions
+    the person also answered at an earlier post-test: what is compared), n_asked (the check's questions they
+    answered), pre, post, retention (percent on the n_items questions) and kept = retention - post (percentage points).
 
     Only questions the person also answered in an earlier post-test count; pre is NaN where no earlier pre-test
     asked them. `answers`: the results' answers frame (activity_kind 'retention' for the checks)."""
@@ -51,6 +56,7 @@ def retention_scores(answers: pd.DataFrame, by: tuple[str, ...] = ()) -> pd.Data
                              objective_key=_objective_key(answers["objective"]) if "objective" in answers else None)
     checks = answers[answers["activity_kind"] == RETENTION]
     keys = ["participant_id", "session_id", *(["objective_key"] if "objective" in by else [])]
+    asked_now = checks.groupby(keys, sort=True).size().rename("n_asked")
     post = _earlier(answers, checks, POST)
     asked = post[["participant_id", "session_id", "question_id"]]
     checks = checks.merge(asked, on=["participant_id", "session_id", "question_id"])
@@ -62,13 +68,28 @@ def retention_scores(answers: pd.DataFrame, by: tuple[str, ...] = ()) -> pd.Data
                              f"n_{name}": rows.groupby(keys, sort=True).size()})
 
     table = total(checks, "retention").join(total(post, "post"), how="inner").join(total(pre, "pre"), how="left")
+    table = table.join(asked_now, how="left")
     # pre only where the earlier pre-test asked every question of the check (else it is a score on other questions)
     table.loc[table["n_pre"] != table["n_retention"], "pre"] = np.nan
     table = table.reset_index().rename(columns={"objective_key": "objective", "n_retention": "n_items"})
     table["kept"] = table["retention"] - table["post"]
-    columns = ["participant_id", "session_id", *(["objective"] if "objective" in by else []), "n_items", "pre",
-               "post", "retention", "kept"]
+    columns = ["participant_id", "session_id", *(["objective"] if "objective" in by else []), "n_items", "n_asked",
+               "pre", "post", "retention", "kept"]
     return table[columns].sort_values(columns[:3 if "objective" in by else 2], ignore_index=True)
+
+
+def retention_note(scores: pd.DataFrame) -> str:
+    """How the comparison was made, in plain words for the report and the explorer (`scores`: retention_scores)."""
+    words = ("A later session repeated some questions of an earlier post-test. Each person's answers to them are "
+             "compared with their own answers to the same questions before and after the training (matched by "
+             "participant; pre is left out where the pre-test did not ask them).")
+    part = scores[scores["n_items"] < scores["n_asked"]] if len(scores) else scores
+    if len(part):
+        words += (f" {len(part)} of the {len(scores)} were compared on part of the check: the questions they had "
+                  "answered at the post-test. After a crossover (half the room took form A after the training, half "
+                  "form B) the check repeats questions of both forms, so each person is compared on the half from "
+                  "the form they took after, and their pre-test asked the other form, so there is no pre there.")
+    return words
 
 
 def _interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, str]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as w
 
 from ..bank import Bank, tr
-from ..design import DEFAULT_DESIGN, DESIGNS
+from ..design import DEFAULT_DESIGN, DESIGNS, posttest_forms
 from ..retention import retention_check
 from ..store import PROFILE_FIELDS, StoreError
 from .texts import esc
@@ -144,7 +144,8 @@ class PreparePanel(w.VBox):
                 and self.pretest.value != self.posttest.value
             plan = []
             if earlier is not None:
-                check = retention_check(store.find_bank(earlier["bank_hash"]))
+                forms = [store.find_bank(h) for h in posttest_forms(store, earlier)]
+                check = retention_check(forms[0], other_form=forms[1] if len(forms) > 1 else None)
                 plan.append(dict(bank=check, kind="retention", title=f"Retention check: {tr(check.title)}"))
             confidence = self._banks("confidence")[0] if self.confidence.value else None
             if confidence:

@@ -330,7 +330,7 @@ def confidence_figure(table: pd.DataFrame) -> Figure:
 
 
 def fmt(value: Any, kind: str = "num") -> str:
-    """A figure as the report prints it; suppressed cells ("<5") as they are."""
+    """A figure as the report's HTML prints it (escaped); suppressed cells ("<5") as they are."""
     if value is None or isinstance(value, str):
         return html.escape(value or "–")
     if isinstance(value, (float, np.floating)) and not np.isfinite(value):
@@ -340,7 +340,7 @@ def fmt(value: Any, kind: str = "num") -> str:
     if kind == "pts":
         return f"{value:+.1f}"
     if kind == "p":
-        return "< 0.001" if value < 0.001 else f"{value:.3f}"
+        return "&lt; 0.001" if value < 0.001 else f"{value:.3f}"
     if kind == "int":
         return f"{int(value)}"
     return f"{value:.2f}"

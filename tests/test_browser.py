@@ -10,6 +10,7 @@ from helpers import ROOT, TEST_BANKS
 from playwright.sync_api import expect
 
 from toolkit.bank import load_bank
+from toolkit.live import activity_questions, answer_counts
 from toolkit.store import Store
 
 pytestmark = pytest.mark.browser
@@ -231,15 +232,15 @@ def test_ten_phones_answer_and_the_coach_counts_and_charts_match_the_store(serve
 
     expect(coach.locator("#tk-started")).to_have_text("10", timeout=15_000)
     expect(coach.locator("td.tk-answered[data-question=kiln]")).to_have_text("10", timeout=15_000)
-    progress = store.activity_progress(quiz["id"])
+    answered, choices = answer_counts(activity_questions(store, quiz), store.activity_progress(quiz["id"]))
     for question_id in ("consent", "kiln"):
         expect(coach.locator(f"td.tk-answered[data-question={question_id}]")).to_have_text(
-            str(progress["answered"][question_id]))
-        for option, count in progress["choices"][question_id].items():
+            str(answered[question_id]))
+        for option, count in choices[question_id].items():
             shown = coach.locator(f"td.tk-dist[data-question={question_id}] [data-option='{option}'] .tk-count")
             expect(shown).to_have_text(str(count))
-    assert progress["choices"]["kiln"] == {"tip": 4, "som": 3, "both": 3}
-    assert progress["choices"]["consent"] == {"True": 6, "False": 4}
+    assert choices["kiln"] == {"tip": 4, "som": 3, "both": 3}
+    assert choices["consent"] == {"True": 6, "False": 4}
     coach.screenshot(path=str(served["data"] / "coach-results.png"), full_page=True)
 
 

@@ -18,11 +18,6 @@ if TYPE_CHECKING:
     from .coach import CoachApp
 
 
-def _percent(value: float | None) -> str:
-    """A mean score, or "–" while nobody has one (the post-test started, nobody took the pre-test)."""
-    return "–" if value is None else f"{value:.0f}%"
-
-
 class ResultsPanel(w.VBox):
     """Per question, the answers as they arrive; the class's scores; pre vs post once both exist."""
 
@@ -108,7 +103,7 @@ class ResultsPanel(w.VBox):
         from ..results import load_results, tested_answers
 
         store = self.app.store
-        key = (store.pulse(pre["session_id"]), store.pulse(post["session_id"]))
+        key = tuple(store.pulse(s) for s in sorted({pre["session_id"], post["session_id"]}))
         if self._figures_key != key:
             results = load_results(store, workshop_ids=[self.app.session["workshop_id"]])
             self._figures = class_figures(tested_answers(results))

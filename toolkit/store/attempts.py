@@ -32,22 +32,16 @@ class Attempts(StoreCore):
                 t.attempts.c.activity_id == activity_id, t.attempts.c.participant_id == participant_id)).first())
 
     def list_attempts(self, activity_id: str) -> list[dict]:
-        """The activity's attempts, each with `answered` (questions with an answer now) and `last_saved_at`."""
+        """The activity's attempts, each with `last_saved_at` (its latest save, None before any). How many questions
+        an attempt has answered is each question type's rule: toolkit.live.answered_by_attempt."""
         with self.read() as c:
             attempts = [_row(r) for r in c.execute(sa.select(t.attempts).where(t.attempts.c.activity_id == activity_id)
                                                    .order_by(t.attempts.c.started_at, t.attempts.c.id))]
-            log = c.execute(
-                sa.select(t.answers.c.attempt_id, t.answers.c.question_id, t.answers.c.response, t.answers.c.saved_at)
+            last_saved = dict(c.execute(
+                sa.select(t.answers.c.attempt_id, sa.func.max(t.answers.c.saved_at))
                 .join(t.attempts, t.attempts.c.id == t.answers.c.attempt_id)
-                .where(t.attempts.c.activity_id == activity_id).order_by(t.answers.c.seq))
-            latest: dict[str, dict[str, Any]] = {}
-            last_saved: dict[str, Any] = {}
-            for r in log:
-                latest.setdefault(r.attempt_id, {})[r.question_id] = r.response
-                last_saved[r.attempt_id] = r.saved_at
+                .where(t.attempts.c.activity_id == activity_id).group_by(t.answers.c.attempt_id)).all())
         for a in attempts:
-            given = latest.get(a["id"], {}).values()
-            a["answered"] = sum(1 for v in given if v is not None and v != "" and v != [])
             a["last_saved_at"] = last_saved.get(a["id"])
         return attempts
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,7 +41,9 @@ class Progress(StoreCore):
         return (people, last_answer or 0, tuple(attempts), states, last_group_answer or 0, members, tuple(room), room_votes)
 
     def activity_progress(self, activity_id: str) -> dict:
-        """Who started and submitted, and per question how many answered and what they chose."""
+        """Who started and submitted, and each attempt's latest answer to each question (`answers`). Whether an
+        answer counts as answered, and which bar of the coach's chart it is, is its question type's rule
+        (toolkit.live.answer_counts), not the store's."""
         with self.read() as c:
             attempts = [_row(r) for r in c.execute(sa.select(t.attempts).where(t.attempts.c.activity_id == activity_id))]
             latest = c.execute(
@@ -54,21 +55,8 @@ class Progress(StoreCore):
             final: dict[tuple[str, str], Any] = {}
             for r in latest:
                 final[(r.attempt_id, r.question_id)] = r.response
-        answered: Counter = Counter()
-        choices: dict[str, Counter] = {}
-        for (_attempt, qid), response in final.items():
-            if response is None or response == "" or response == []:
-                continue
-            answered[qid] += 1
-            counter = choices.setdefault(qid, Counter())
-            if isinstance(response, list):
-                counter.update(str(x) for x in response)
-            elif isinstance(response, (str, bool, int, float)):
-                counter[str(response)] += 1
         return {
             "started": len(attempts),
             "submitted": sum(1 for a in attempts if a["submitted_at"] is not None),
-            "answered": dict(answered),
-            "choices": {q: dict(cnt) for q, cnt in choices.items()},
-            "answers": {k: v for k, v in final.items()},
+            "answers": final,
         }

@@ -65,3 +65,18 @@ def test_demo_seeds_a_session_with_an_open_pretest(tmp_path):
     session = store.find_session_by_code(code)
     current = store.current_activity(session["id"])
     assert current["kind"] == "pretest" and current["state"] == "open"
+
+
+@pytest.mark.parametrize("module", ["toolkit", "toolkit.cli"])
+def test_python_dash_m_offers_every_command_of_the_toolkit_command(module):
+    """The commands defined in their own modules (roster, workshop, report, bank import …) are registered before
+    `main()` runs, so `python -m toolkit.cli` is not a toolkit without them."""
+    import subprocess
+    import sys
+
+    from toolkit.cli import main
+
+    shown = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, check=True).stdout
+    listed = {line.split()[0] for line in shown.split("Commands:", 1)[1].splitlines() if line.strip()}
+    assert listed == set(main.commands)
+    assert {"roster", "workshop", "report"} <= listed

@@ -64,26 +64,6 @@ def bank_check(paths: tuple[str, ...], quiet: bool) -> None:
         sys.exit(1)
 
 
-def _attach_format_commands() -> None:
-    from .cli_formats import bank_export, bank_import
-
-    bank.add_command(bank_import)
-    bank.add_command(bank_export)
-
-
-_attach_format_commands()
-
-
-def _attach_report_commands() -> None:
-    from .cli_reports import COMMANDS
-
-    for command in COMMANDS:
-        main.add_command(command)
-
-
-_attach_report_commands()
-
-
 @main.command()
 @store_options
 @click.option("--series", is_flag=True,
@@ -409,23 +389,21 @@ def backup(data_dir: str | None, keep: int | None) -> None:
     click.echo(f"Backed up to {copy}")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-
-def _attach_roster_commands() -> None:
+def _attach_commands() -> None:
+    """The commands defined in their own modules (they import this one for `main` and `bank`), all registered
+    here, before `main()` can run: `toolkit`, `python -m toolkit` and `python -m toolkit.cli` offer the same."""
+    from .cli_formats import bank_export, bank_import
+    from .cli_reports import COMMANDS
     from .cli_roster import roster
-
-    main.add_command(roster)
-
-
-_attach_roster_commands()
-
-
-def _attach_workshop_commands() -> None:
     from .cli_workshop import workshop
 
-    main.add_command(workshop)
+    bank.add_command(bank_import)
+    bank.add_command(bank_export)
+    for command in (*COMMANDS, roster, workshop):
+        main.add_command(command)
 
 
-_attach_workshop_commands()
+_attach_commands()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -184,6 +184,30 @@ def test_questions_from_the_room_sorted_by_votes_and_anonymous_when_asked(store)
     assert len(store.room_questions(session["id"], include_hidden=True)) == 2
 
 
+def test_questions_from_the_room_with_equal_votes_keep_the_order_they_were_asked_in(store):
+    """A tie is broken by when the question was asked, not by how the database happens to return the rows;
+    an answered question goes below every open one whatever its votes."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    session = store.add_session(store.add_workshop("W")["id"], "S")
+    a, b = (store.join(session["join_code"], n) for n in ("Amna", "Bushra"))
+    later = store.ask(session["id"], a["id"], "Asked second, stored first?")
+    earlier = store.ask(session["id"], b["id"], "Asked first?")
+    third = store.ask(session["id"], b["id"], "Asked third?")
+    base = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.timezone.utc)
+    with store.transaction() as c:  # the rows' stored order is the opposite of the order they were asked in
+        for minutes, q in ((5, later), (1, earlier), (9, third)):
+            c.execute(sa.update(schema.audience_questions).where(schema.audience_questions.c.id == q["id"])
+                      .values(asked_at=base + dt.timedelta(minutes=minutes)))
+    assert [q["text"] for q in store.room_questions(session["id"])] == [
+        "Asked first?", "Asked second, stored first?", "Asked third?"]
+    store.vote(third["id"], a["id"])
+    store.set_question_state(third["id"], "answered")
+    assert [q["text"] for q in store.room_questions(session["id"])][-1] == "Asked third?"
+
+
 # ------------------------------------------------------------------ retries: every write a retry could repeat
 
 

@@ -1,0 +1,50 @@
+"""A matching answer in words: the same text on the phone's review, on the coach's group board and in the
+type's own `describe`, in English and in Urdu. (#15: "the matching answer's text is empty on the phone or on
+the group board" must break a test.)"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from test_participant_app import ANSWERS, join
+
+from toolkit import questions
+from toolkit.apps.coach_groups import answer_text
+
+ANSWER = {"internal": "police", "smuggling": "fia"}
+ENGLISH = "Internal trafficking → Provincial police; Migrant smuggling → FIA"
+URDU = "اندرونی اسمگلنگ → صوبائی پولیس; تارکینِ وطن کی اسمگلنگ → FIA"
+
+
+def _matching(bank):
+    return next(q for q in bank.questions if q.id == "agencies")
+
+
+def _text(page: str) -> str:
+    """What a person reads of an HTML fragment: tags out, entities decoded, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def test_the_type_says_each_item_with_the_option_matched_to_it(all_types_bank):
+    q = _matching(all_types_bank)
+    assert questions.describe(q, ANSWER, "en") == ENGLISH
+    assert questions.describe(q, ANSWER, "ur") == URDU
+
+
+def test_the_group_board_shows_the_matching_answer_in_words(all_types_bank):
+    assert answer_text(_matching(all_types_bank), ANSWER) == ENGLISH
+    assert answer_text(_matching(all_types_bank), None) == "–"
+
+
+def test_the_phones_review_after_reveal_shows_the_matching_answer_in_words(session_with_pretest, all_types_bank):
+    store, session, activity = session_with_pretest
+    app = join(store, session)
+    for q in all_types_bank.questions:
+        ANSWERS[q.id](app.input)
+        app.next.click()
+    app.submit_button.click()
+    app.confirm_yes.click()
+    store.reveal_activity(activity["id"])
+    app.refresh()
+    assert ENGLISH in _text(app.body.children[0].value)

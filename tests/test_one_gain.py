@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from helpers import TEST_BANKS
 
 from toolkit.apps.coach import CoachApp

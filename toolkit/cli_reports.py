@@ -45,7 +45,7 @@ def report(session: str | None, workshop: str | None, out: str, title: str | Non
            db_url: str | None) -> None:
     """Write a report to send to the organiser and the donor: one HTML file that opens offline.
 
-    Participants by sex, organisation and rank; pre/post results with <g>, bootstrap intervals, the paired tests
+    Participants by sex, organisation and rank; pre/post results with <g>, t- and delta-method intervals, the paired tests
     and d_z; objectives; questions to revise; results by group (small groups hidden); workshops of a series or
     sessions of a cohort compared; the reaction survey and confidence; the design's caveat.
 

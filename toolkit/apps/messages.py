@@ -12,8 +12,8 @@ from typing import Any
 
 from ..errors import (
     ActivityNotOpen,
-    AmbiguousSession,
     AlreadySubmitted,
+    AmbiguousSession,
     InvalidText,
     NotAllowed,
     NotFound,

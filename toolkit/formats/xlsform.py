@@ -36,7 +36,7 @@ from ..bank import PRESET_OPTIONS, PRESET_SCALES, Bank, Question
 from ..cells import text_cells_as_text, xlsx_value
 from ..languages import ENGLISH
 from ..texts import every_language
-from .common import CHANGED, ERROR, SKIPPED, TODO, Draft, Export, FormatError, Report, Text, compact, read_bytes
+from .common import CHANGED, ERROR, SKIPPED, TODO, Draft, Export, FormatError, Report, Text, read_bytes
 
 TRUE_FALSE = [(value, every_language(value)) for value in ("true", "false")]  # the phone's words, every language
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9._-]*$")
@@ -302,7 +302,8 @@ def _row(px: dict, n: int, row: dict, survey: _Sheet, lists: dict, draft: Draft,
         else:
             draft.report(where, "an 'end group' row without a 'begin group' above it; left out", level=SKIPPED)
         return
-    if kind in ("skip", "begin_repeat", "end_repeat"):
+    reader = questions.xlsform_reader(kind)  # the type that reads the row (a form holds no key)
+    if reader is None and kind not in ("note", "unknown"):  # skip, repeats, select_one_external
         draft.report(where, f"'{qtype_raw}' rows have no equivalent in a bank; left out", name or None, SKIPPED)
         return
     text = survey.texts(row, "label", default)
@@ -340,26 +341,14 @@ def _row(px: dict, n: int, row: dict, survey: _Sheet, lists: dict, draft: Draft,
         if not options:
             draft.report(where, f"not imported: the list '{list_name}' is not on the choices sheet", qid, ERROR)
             return
-        if kind == "select_one":
-            q.update(type="likert", text=compact(text),
-                     options=[{"id": cid, "text": compact(t) or cid} for cid, t, _c in options])
-            draft.report(where, "a form holds no answer key: imported as an unscored choice (likert); to score it, "
-                                "set type: single, add objectives and a key", qid, TODO)
-        else:
-            listed = {lang: t + "\n" + "\n".join(f"- {o[1].get(lang) or o[1].get('en') or o[0]}" for o in options)
-                      for lang, t in text.items()}
-            q.update(type="open", text=compact(listed))
-            what = "ranking" if kind == "rank" else "select_multiple"
-            draft.report(where, f"a {what} question holds no answer key and the bank has no unscored question of "
-                                "its kind: imported as an open question with the choices listed in its text; to "
-                                f"score it, set type: {'ordering' if kind == 'rank' else 'multiple'}, options, "
-                                "objectives and a key", qid, TODO)
     else:  # text, integer, decimal, range
-        q.update(type="open", text=compact(text))
-        if kind != "text":
-            draft.report(where, f"a form holds no answer key: the {kind} question is imported as an open question; "
-                                "to score it, set type: numeric, objectives and a key {value: …, tolerance: …}",
-                         qid, TODO)
+        options = []
+    fields, told = reader.from_xlsform(kind, text, options)
+    q.update(type=reader.name, **fields)
+    if told:
+        scorer = questions.xlsform_scorer(kind)
+        draft.report(where, told + (f"; to score it, set type: {scorer.name}, {scorer.key_hint}" if scorer else ""),
+                     qid, TODO)
     draft.default_kind = "survey"
     draft.add(q, where)
 

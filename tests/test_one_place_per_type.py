@@ -20,6 +20,7 @@ import pytest
 from helpers import ROOT
 
 from toolkit import questions
+from toolkit.questions.options import OneOption
 
 PACKAGE = ROOT / "toolkit"
 LEFT_FOR_LATER = ("questions",)
@@ -190,3 +191,65 @@ def test_the_check_leaves_other_words_alone(source):
 def test_the_registry_lists_every_module_of_a_type():
     modules = {p.stem for p in (PACKAGE / "questions").glob("*.py")} - {"__init__", "options"}
     assert modules == set(questions.MODULES) == NAMES
+
+
+# ---------------------------------------------------------------- a new type is read with no change to the readers
+
+
+class _Gapfill(OneOption):
+    """A type no module ships: Moodle's drag-and-drop into text (ddwtos), unscored, to read a file with."""
+
+    name = "gapfill-probe"
+    scored = False
+    reads_moodle = ("ddwtos",)
+    reads_xlsform = ("select_one",)  # before likert, for this test
+
+    def from_moodle(self, mq, read):
+        read.say("read by the probe")
+        return {"options": [{"id": a.text["en"], "text": a.text} for a in mq.answers]}
+
+    def from_xlsform(self, kind, text, options):
+        return {"text": text, "options": [{"id": name, "text": label} for name, label, _cell in options]}, ""
+
+    def from_aiken(self, options, right):
+        return {"options": options} if len(right) == 1 else None
+
+
+@pytest.fixture
+def gapfill(monkeypatch):
+    """The probe type, registered first (the readers ask the types in order) for this test only."""
+    monkeypatch.setattr(questions, "_KINDS", {"gapfill-probe": _Gapfill(), **questions._KINDS})
+    monkeypatch.setattr(questions, "MODULES", ("gapfill-probe", *questions.MODULES))
+    return questions._KINDS["gapfill-probe"]
+
+
+def test_the_readers_ask_the_registry_for_a_type_they_do_not_know(gapfill, tmp_path):
+    from toolkit.formats import import_bank
+
+    assert questions.moodle_readers("ddwtos") == (gapfill,) and questions.xlsform_reader("select_one") is gapfill
+    xml = tmp_path / "q.xml"
+    xml.write_text('<?xml version="1.0"?><quiz><question type="ddwtos"><name><text>gaps</text></name>'
+                   '<questiontext><text>Fill [[1]]</text></questiontext>'
+                   '<answer fraction="100"><text>FIA</text></answer><answer><text>NRM</text></answer>'
+                   '</question></quiz>', encoding="utf-8")
+    content, reports = import_bank(xml, "moodle-xml")
+    assert [(q["type"], [o["id"] for o in q["options"]]) for q in content["questions"]] == [
+        ("gapfill-probe", ["FIA", "NRM"])]
+    assert [r.message for r in reports if r.question == "gaps"] == ["read by the probe"]
+    aiken = tmp_path / "q.txt"
+    aiken.write_text("Who leads?\nA. FIA\nB. NRM\nANSWER: A\n\nWho?\nA. x\nB. y\nANSWER: A, B\n", encoding="utf-8")
+    content, _ = import_bank(aiken, "aiken")
+    assert [q["type"] for q in content["questions"]] == ["gapfill-probe", "multiple"]
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "survey"
+    for row in (["type", "name", "label"], ["select_one towns", "town", "Town?"], ["text", "why", "Why?"]):
+        wb.active.append(row)
+    wb.create_sheet("choices").append(["list_name", "name", "label"])
+    for town in ("Lahore", "Quetta"):
+        wb["choices"].append(["towns", town.lower(), town])
+    wb.save(tmp_path / "form.xlsx")
+    content, reports = import_bank(tmp_path / "form.xlsx", "xlsform")
+    assert [(q["id"], q["type"]) for q in content["questions"]] == [("town", "gapfill-probe"), ("why", "open")]
+    assert not [r for r in reports if r.question == "town"]  # the probe has nothing to tell

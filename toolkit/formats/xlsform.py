@@ -403,7 +403,7 @@ def write(bank: Bank, path: Path) -> list[Report]:
     from openpyxl.styles import Font
 
     export = Export(bank)
-    export.bank_level("XLSForm", urdu=True)
+    export.bank_level("XLSForm", every_language=True)
     langs = [lang for lang in bank.languages if languages.get(lang)]
     label = [f"label::{languages.english_name(lang)} ({lang})" for lang in langs]
     hint = [f"hint::{languages.english_name(lang)} ({lang})" for lang in langs]
@@ -428,7 +428,8 @@ def write(bank: Bank, path: Path) -> list[Report]:
         export.report(1, f"the feedback of {n_feedback} questions is not in the form (a form shows no feedback)",
                       level=CHANGED)
     settings = [["form_title", "form_id", "version", "default_language"],
-                [bank.title.get("en", bank.id), bank.id, bank.version or bank.hash[:12], "English (en)"]]
+                [bank.title.get("en", bank.id), bank.id, bank.version or bank.hash[:12],
+                 f"{languages.english_name(ENGLISH)} ({ENGLISH})"]]
     wb = openpyxl.Workbook()
     for i, (title, rows) in enumerate((("survey", survey), ("choices", choices), ("settings", settings))):
         ws = wb.active if i == 0 else wb.create_sheet()

@@ -57,7 +57,7 @@ class ShortAnswer(QuestionKind):
             elif isinstance(entry, (str, int, float)) and not isinstance(entry, bool) and str(entry).strip():
                 text, points = {"en": str(entry)}, 1
                 for lang in c.languages:
-                    if lang != "en":
+                    if lang != languages.ENGLISH:
                         c.warn(eline, f"{what}: accepted answer '{entry}' has no {languages.english_name(lang)} "
                                       f"({lang}) text")
             else:

@@ -9,9 +9,11 @@ accepted here: a one-sheet workbook (still named `Sheet1`) is the survey; header
 and with one colon (`label:English`, older Kobo exports); languages written `English (en)`, `en`, `EN` or
 `English` (any language of `toolkit.languages`; other columns are reported and left out); the old type
 spellings (`select one from LIST`, `select all that apply from LIST`, `phone number`). A form with no English
-label column is refused once, naming its languages. `select_one` → an unscored choice (likert),
-`select_multiple` and `rank` → open (choices listed in the text), `text`, `integer`, `decimal`, `range`,
-`phone number` → open, `note` → skipped; groups are flattened (`begin group` is reported once, `end group`
+label column is refused once, naming its languages. Each bank type says which rows it reads
+(QuestionKind.reads_xlsform, from_xlsform) and which it would score once keyed (scores_xlsform, key_hint):
+`select_one` → an unscored choice (likert), `select_multiple` and `rank` → open (choices listed in the text),
+`text`, `integer`, `decimal`, `range`, `phone number` → open; a row no type reads (`select_one_external`,
+`note`) → skipped; groups are flattened (`begin group` is reported once, `end group`
 closes it); form metadata (start, end, deviceid, …) and calculations are skipped. Each is reported per row,
 as `FILE!survey!A7: …`: a form holds no answer key, so nothing imported from a form is scored until a person
 adds keys.

@@ -34,7 +34,9 @@ the first question asked (they import toolkit.bank, which asks them). What a typ
 - `widget`: the phone's answer widget (toolkit.apps.inputs, imported only when a phone asks for one);
 - `guess` and `simulate`: how the demo's made-up participants answer.
 
-Adding a type is one module here and its name in MODULES.
+Adding a type is one module here and its name in MODULES. The readers ask the types in the order of MODULES
+(numeric before short takes Moodle's short answer that is one number; ordering before matching takes the
+matching to positions that GIFT writes for an ordering question).
 """
 
 from __future__ import annotations

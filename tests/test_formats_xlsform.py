@@ -289,3 +289,15 @@ def test_a_form_leaves_out_short_answers_and_word_clouds_and_says_so(tmp_path):
         ("needs", "not exported: xlsform has no wordcloud question")]
     names = [row[1].value for row in openpyxl.load_workbook(out)["survey"].iter_rows(min_row=2)]
     assert names == ["asked"]
+
+
+def test_a_row_no_type_reads_is_left_out_and_said(tmp_path):
+    """Which rows a form's question types become is each bank type's (QuestionKind.reads_xlsform): an external
+    choice list (its choices are in another file) is read by none, so it is left out, not made an open question
+    that asks for a numeric key."""
+    path = _workbook(tmp_path, {"survey": [["type", "name", "label"], ["select_one_external towns", "town", "Town?"],
+                                           ["text", "why", "Why?"]]})
+    content, reports = import_bank(path, "xlsform")
+    assert [q["id"] for q in content["questions"]] == ["why"]
+    assert [(str(r.where), r.level, r.message) for r in reports if r.question == "town"] == [
+        ("survey!A2", "skipped", "'select_one_external towns' rows have no equivalent in a bank; left out")]

@@ -272,13 +272,13 @@ class _Checker:
                     self.error(_line(value, lang), f"{what}: '{key}' in '{lang}' must be text")
                 else:
                     result[lang] = str(s)
-            if "en" not in value:
+            if languages.ENGLISH not in value:
                 self.error(line, f"{what}: '{key}' has no English (en) text")
         else:
             self.error(line, f"{what}: '{key}' must be text or a mapping of language to text")
             return {}
         for lang in self.languages:
-            if lang != "en" and lang not in result and result:
+            if lang != languages.ENGLISH and lang not in result and result:
                 self.warn(line, f"{what}: '{key}' has no {languages.english_name(lang)} ({lang}) text")
         return result
 
@@ -411,7 +411,7 @@ def parse_bank(data: Any, source: str = "<bank>", content_hash: str | None = Non
     for i, lang in enumerate(langs):
         if languages.get(lang) is None:
             c.error(_line(langs, i, _line(data, "languages")), f"unknown language '{lang}' (use {', '.join(languages.codes())})")
-    if "en" not in langs:
+    if languages.ENGLISH not in langs:
         c.error(_line(data, "languages"), "'languages' must include en: English is required")
     c.languages = tuple(lang for lang in langs if languages.get(lang) is not None)
     c.unknown_fields(data, BANK_FIELDS, "bank")

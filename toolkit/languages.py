@@ -49,6 +49,11 @@ LANGUAGES: dict[str, Language] = {
 }
 
 
+# Arabic letters an Arabic keyboard types for their Urdu look-alikes (yeh, alef maksura, kaf, heh, teh marbuta):
+# a roster's headings match however they were typed.
+KEYBOARD_LOOKALIKES = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ه": "ہ", "ة": "ہ"})
+
+
 def get(code: str | None) -> Language | None:
     """The registered language with this code, or None."""
     return LANGUAGES.get(code or "")

@@ -73,8 +73,6 @@ FOOTER = re.compile(r"\b(signature|signed|sd/?|officer|secretary|director|deputy
                     r"دستخط|آفیسر|سیکرٹری|ڈائریکٹر|منجانب|نوٹ", re.IGNORECASE)
 CNIC = re.compile(r"^\d{5}-?\d{7}-?\d$")
 LOST_ZERO = re.compile(r"^[1-9]\d{8,9}$")  # 3001234567: a Pakistani number typed into a number cell
-# Arabic letters typed for their Urdu look-alikes (an Arabic keyboard), so that headings still match.
-_URDU_FORMS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ه": "ہ", "ة": "ہ"})
 
 
 class RosterError(Exception):
@@ -122,7 +120,7 @@ class Roster:
 
 
 def _key(text: str) -> str:
-    text = unicodedata.normalize("NFKC", str(text)).casefold().translate(_URDU_FORMS)
+    text = unicodedata.normalize("NFKC", str(text)).casefold().translate(languages.KEYBOARD_LOOKALIKES)
     return re.sub(r"[\s._\-/()\[\]:,'’]+", "", text)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .. import questions
 from .common import ERROR, Draft, FormatError, Report, compact, read_text, short
 
 CHOICE = re.compile(r"^([A-Z])[.)]\s*(\S.*)$")  # Moodle's /^[A-Z][).][ \t]?/: 'A)Correct' and 'B.Wrong' are choices
@@ -104,8 +105,8 @@ def _finish(q: _Question, answer: str, line: int, draft: Draft, error) -> None:
     if len(q.text) > 1:
         draft.report(q.line, f"the question text spans {len(q.text)} lines; Moodle would keep only the last one",
                      qid)
-    question = {"id": qid, "type": "single" if len(wanted) == 1 else "multiple",
-                "objectives": [draft.placeholder()], "text": compact({"en": text}),
-                "options": [{"id": letter.lower(), "text": t} for letter, t, _n in q.choices],
-                "key": wanted[0].lower() if len(wanted) == 1 else [w.lower() for w in dict.fromkeys(wanted)]}
+    options = [{"id": letter.lower(), "text": t} for letter, t, _n in q.choices]
+    qtype, fields = questions.aiken_reader(options, [w.lower() for w in wanted])
+    question = {"id": qid, "type": qtype, "objectives": [draft.placeholder()], "text": compact({"en": text}),
+                **fields}
     draft.add(question, q.line)

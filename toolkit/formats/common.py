@@ -164,7 +164,7 @@ def compact(text: Text) -> str | Text | None:
     text = {k: v for k, v in text.items() if v}
     if not text:
         return None
-    return text["en"] if set(text) == {"en"} else text
+    return text[ENGLISH] if set(text) == {ENGLISH} else text
 
 
 def meta_dumps(meta: dict) -> str:
@@ -357,12 +357,13 @@ class Export:
     def report(self, where: int, message: str, question: str | None = None, level: str = CHANGED) -> None:
         self.reports.append(Report(self.source, where, message, question, level))
 
-    def bank_level(self, fmt: str, *, urdu: bool) -> None:
-        """Reports about the whole bank that hold for every format."""
+    def bank_level(self, fmt: str, *, every_language: bool) -> None:
+        """Reports about the whole bank that hold for every format (`every_language`: the format holds every
+        language of the registry, else English only)."""
         if self.bank.case_studies:
             self.report(1, f"{len(self.bank.case_studies)} case studies are not exported: {fmt} holds questions only",
                         level=SKIPPED)
-        for lang in self.bank.languages if not urdu else ():
+        for lang in self.bank.languages if not every_language else ():
             n = sum(1 for q in self.bank.questions if lang != ENGLISH and q.text.get(lang))
             if n:
                 self.report(1, f"{fmt} holds one language: the {languages.english_name(lang)} texts of {n} "

@@ -217,7 +217,7 @@ def _by_id(row: dict[str, str], base: str, problems: list[str]) -> dict[str, Tex
             problems.append(f"'{base}_{lang}' must be written id=text|id=text, not '{cell[:40]}'")
             continue
         for oid, t in found:
-            if lang != "en" and oid not in out:
+            if lang != languages.ENGLISH and oid not in out:
                 problems.append(f"'{base}_{lang}' names '{oid}', which is not in '{base}_en'")
                 continue
             out.setdefault(oid, {})[lang] = t
@@ -234,7 +234,7 @@ def _safe(s: str) -> str:
 def write(bank: Bank, path: Path) -> list[Report]:
     """Write `bank` as CSV, one question per row; every question fits, case studies do not."""
     export = Export(bank)
-    export.bank_level("CSV", urdu=True)
+    export.bank_level("CSV", every_language=True)
     rows = [COLUMNS, _row(id=bank.id, type="bank", key=bank.kind, **_text_cells("text", bank.title))]
     rows += [_row(type=kind, key=value) for kind, value in (("form", bank.form), ("version", bank.version)) if value]
     if bank.description:
@@ -256,7 +256,7 @@ def write(bank: Bank, path: Path) -> list[Report]:
             r[f"unit_{lang}"] = q.unit.get(lang)
             preset = raw.get("options") if isinstance(raw.get("options"), str) else raw.get("scale")
             if preset:
-                r[f"options_{lang}"] = preset if lang == "en" else ""
+                r[f"options_{lang}"] = preset if lang == languages.ENGLISH else ""
             elif q.options:
                 r[f"options_{lang}"] = _join([(o.id, o.text[lang]) for o in q.options if o.text.get(lang)])
             r[f"option_feedback_{lang}"] = _join([(o.id, o.feedback[lang]) for o in q.options if o.feedback.get(lang)])

@@ -325,7 +325,7 @@ def _needs_plain(s: str) -> bool:
 def write(bank: Bank, path: Path) -> list[Report]:
     """Write `bank` as GIFT; returns what GIFT could not hold."""
     export = Export(bank)
-    export.bank_level("GIFT", urdu=False)
+    export.bank_level("GIFT", every_language=False)
     out = ["// Exported by toolkit bank export. Import into Moodle: Question bank > Import > GIFT format.",
            f"// {BANK_META} {meta_dumps(export.header(languages=['en']))}", ""]
     written = 0

@@ -214,7 +214,7 @@ def _html(tag: str, text: dict, indent: str) -> list[str]:
 def write(bank: Bank, path: Path) -> list[Report]:
     """Write `bank` as Moodle XML; returns what Moodle could not hold."""
     export = Export(bank)
-    export.bank_level("Moodle XML", urdu=True)
+    export.bank_level("Moodle XML", every_language=True)
     out = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>",
            f"  <!-- {BANK_META} {meta_dumps(export.header())} -->"]
     written = 0

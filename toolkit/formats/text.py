@@ -118,8 +118,8 @@ def html_to_text(fragment: str, *, newlines_are_breaks: bool = False) -> tuple[T
     result: Text = {}
     for lang in langs:
         result[lang] = _tidy("".join(s for part_lang, s in reader.parts if part_lang in (None, lang)))
-    if "en" not in result and "other" in result:
-        result["en"] = result.pop("other")
+    if languages.ENGLISH not in result and "other" in result:
+        result[languages.ENGLISH] = result.pop("other")
     dropped = [lang for lang in result if lang not in LANGS]
     if dropped:
         held = ", ".join(languages.english_name(c) for c in LANGS)
@@ -171,6 +171,6 @@ def to_html(text: Text) -> str:
         return html.escape(s, quote=False).replace("{mlang", "&#123;mlang").replace("\n", "<br>")
 
     text = _only(text)
-    if set(text) <= {"en"}:
+    if set(text) <= {languages.ENGLISH}:
         return one(text.get("en", ""))
     return "".join(f'<span lang="{lang}" class="multilang">{one(s)}</span>' for lang, s in text.items())

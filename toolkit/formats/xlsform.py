@@ -9,9 +9,11 @@ accepted here: a one-sheet workbook (still named `Sheet1`) is the survey; header
 and with one colon (`label:English`, older Kobo exports); languages written `English (en)`, `en`, `EN` or
 `English` (any language of `toolkit.languages`; other columns are reported and left out); the old type
 spellings (`select one from LIST`, `select all that apply from LIST`, `phone number`). A form with no English
-label column is refused once, naming its languages. `select_one` → an unscored choice (likert),
-`select_multiple` and `rank` → open (choices listed in the text), `text`, `integer`, `decimal`, `range`,
-`phone number` → open, `note` → skipped; groups are flattened (`begin group` is reported once, `end group`
+label column is refused once, naming its languages. Each bank type says which rows it reads
+(QuestionKind.reads_xlsform, from_xlsform) and which it would score once keyed (scores_xlsform, key_hint):
+`select_one` → an unscored choice (likert), `select_multiple` and `rank` → open (choices listed in the text),
+`text`, `integer`, `decimal`, `range`, `phone number` → open; a row no type reads (`select_one_external`,
+`note`) → skipped; groups are flattened (`begin group` is reported once, `end group`
 closes it); form metadata (start, end, deviceid, …) and calculations are skipped. Each is reported per row,
 as `FILE!survey!A7: …`: a form holds no answer key, so nothing imported from a form is scored until a person
 adds keys.
@@ -36,7 +38,7 @@ from ..bank import PRESET_OPTIONS, PRESET_SCALES, Bank, Question
 from ..cells import text_cells_as_text, xlsx_value
 from ..languages import ENGLISH
 from ..texts import every_language
-from .common import CHANGED, ERROR, SKIPPED, TODO, Draft, Export, FormatError, Report, Text, compact, read_bytes
+from .common import CHANGED, ERROR, SKIPPED, TODO, Draft, Export, FormatError, Report, Text, read_bytes
 
 TRUE_FALSE = [(value, every_language(value)) for value in ("true", "false")]  # the phone's words, every language
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9._-]*$")
@@ -302,7 +304,8 @@ def _row(px: dict, n: int, row: dict, survey: _Sheet, lists: dict, draft: Draft,
         else:
             draft.report(where, "an 'end group' row without a 'begin group' above it; left out", level=SKIPPED)
         return
-    if kind in ("skip", "begin_repeat", "end_repeat"):
+    reader = questions.xlsform_reader(kind)  # the type that reads the row (a form holds no key)
+    if reader is None and kind not in ("note", "unknown"):  # skip, repeats, select_one_external
         draft.report(where, f"'{qtype_raw}' rows have no equivalent in a bank; left out", name or None, SKIPPED)
         return
     text = survey.texts(row, "label", default)
@@ -340,26 +343,14 @@ def _row(px: dict, n: int, row: dict, survey: _Sheet, lists: dict, draft: Draft,
         if not options:
             draft.report(where, f"not imported: the list '{list_name}' is not on the choices sheet", qid, ERROR)
             return
-        if kind == "select_one":
-            q.update(type="likert", text=compact(text),
-                     options=[{"id": cid, "text": compact(t) or cid} for cid, t, _c in options])
-            draft.report(where, "a form holds no answer key: imported as an unscored choice (likert); to score it, "
-                                "set type: single, add objectives and a key", qid, TODO)
-        else:
-            listed = {lang: t + "\n" + "\n".join(f"- {o[1].get(lang) or o[1].get('en') or o[0]}" for o in options)
-                      for lang, t in text.items()}
-            q.update(type="open", text=compact(listed))
-            what = "ranking" if kind == "rank" else "select_multiple"
-            draft.report(where, f"a {what} question holds no answer key and the bank has no unscored question of "
-                                "its kind: imported as an open question with the choices listed in its text; to "
-                                f"score it, set type: {'ordering' if kind == 'rank' else 'multiple'}, options, "
-                                "objectives and a key", qid, TODO)
     else:  # text, integer, decimal, range
-        q.update(type="open", text=compact(text))
-        if kind != "text":
-            draft.report(where, f"a form holds no answer key: the {kind} question is imported as an open question; "
-                                "to score it, set type: numeric, objectives and a key {value: …, tolerance: …}",
-                         qid, TODO)
+        options = []
+    fields, told = reader.from_xlsform(kind, text, options)
+    q.update(type=reader.name, **fields)
+    if told:
+        scorer = questions.xlsform_scorer(kind)
+        draft.report(where, told + (f"; to score it, set type: {scorer.name}, {scorer.key_hint}" if scorer else ""),
+                     qid, TODO)
     draft.default_kind = "survey"
     draft.add(q, where)
 
@@ -414,7 +405,7 @@ def write(bank: Bank, path: Path) -> list[Report]:
     from openpyxl.styles import Font
 
     export = Export(bank)
-    export.bank_level("XLSForm", urdu=True)
+    export.bank_level("XLSForm", every_language=True)
     langs = [lang for lang in bank.languages if languages.get(lang)]
     label = [f"label::{languages.english_name(lang)} ({lang})" for lang in langs]
     hint = [f"hint::{languages.english_name(lang)} ({lang})" for lang in langs]
@@ -439,7 +430,8 @@ def write(bank: Bank, path: Path) -> list[Report]:
         export.report(1, f"the feedback of {n_feedback} questions is not in the form (a form shows no feedback)",
                       level=CHANGED)
     settings = [["form_title", "form_id", "version", "default_language"],
-                [bank.title.get("en", bank.id), bank.id, bank.version or bank.hash[:12], "English (en)"]]
+                [bank.title.get("en", bank.id), bank.id, bank.version or bank.hash[:12],
+                 f"{languages.english_name(ENGLISH)} ({ENGLISH})"]]
     wb = openpyxl.Workbook()
     for i, (title, rows) in enumerate((("survey", survey), ("choices", choices), ("settings", settings))):
         ws = wb.active if i == 0 else wb.create_sheet()

@@ -23,13 +23,20 @@ the first question asked (they import toolkit.bank, which asks them). What a typ
 - `moodle_type` and `to_moodle`: the Moodle question (toolkit.formats.moodle) that GIFT and Moodle XML write,
   `moodle_reads_as` the type Moodle's question is read as unless a toolkit comment names this one, `to_gift` its
   answer block in GIFT;
-- `to_xlsform`: the rows of an XLSForm (for KoboToolbox and ODK) that ask it;
+- `reads_moodle` and `from_moodle`: the Moodle questions (GIFT, Moodle XML) it reads, and its bank fields from one
+  (`PASS` leaves the question to the next type that reads Moodle's type: `moodle_readers`);
+- `to_xlsform`: the rows of an XLSForm (for KoboToolbox and ODK) that ask it; `reads_xlsform` and `from_xlsform`:
+  the rows of a form (which holds no key) it reads, `scores_xlsform` and `key_hint`: the rows it would score once
+  a person adds what `key_hint` says (`xlsform_reader`, `xlsform_scorer`);
+- `from_aiken`: its bank fields from an Aiken question, given its right options, if it holds one (`aiken_reader`);
 - `csv_key`, `csv_cell` and `csv_loses`: its key in the `key` column of a CSV bank (toolkit.formats.csvfmt), read,
-  written, and what the cell cannot hold;
+  written, and what the cell cannot hold (a CSV row names its type);
 - `widget`: the phone's answer widget (toolkit.apps.inputs, imported only when a phone asks for one);
 - `guess` and `simulate`: how the demo's made-up participants answer.
 
-Adding a type is one module here and its name in MODULES.
+Adding a type is one module here and its name in MODULES. The readers ask the types in the order of MODULES
+(numeric before short takes Moodle's short answer that is one number; ordering before matching takes the
+matching to positions that GIFT writes for an ordering question).
 """
 
 from __future__ import annotations
@@ -45,7 +52,7 @@ if TYPE_CHECKING:
     from ..apps.inputs import AnswerInput
     from ..bank import Checker, Question
     from ..formats.gift import Gift
-    from ..formats.moodle import MQuestion
+    from ..formats.moodle import MQuestion, Reading
     from ..formats.xlsform import Form
 
 MODULES = ("single", "multiple", "truefalse", "classification", "ordering", "matching", "likert", "numeric",
@@ -55,6 +62,14 @@ COMMON_FIELDS = frozenset({"id", "type", "text", "objectives", "difficulty", "po
 
 _KINDS: dict[str, QuestionKind] = {}
 _loaded = False
+
+
+class _Pass:
+    def __repr__(self) -> str:
+        return "PASS"
+
+
+PASS: Any = _Pass()  # what `from_moodle` returns for a question another type reads (moodle_readers)
 
 
 _HARAKAT = re.compile("[\u064b-\u065f\u0670]")
@@ -89,6 +104,10 @@ class QuestionKind:
     free_text: bool = False
     moodle_type: str = ""  # Moodle's type that holds it (GIFT and Moodle XML): "" for none
     moodle_reads_as: str = ""  # the type a Moodle question of it is read as but for the toolkit comment naming it
+    reads_moodle: tuple[str, ...] = ()  # Moodle's types whose questions it reads (from_moodle)
+    reads_xlsform: tuple[str, ...] = ()  # the XLSForm rows it reads (toolkit.formats.xlsform's kinds: select_one, …)
+    scores_xlsform: tuple[str, ...] = ()  # the XLSForm rows that become it once given a key
+    key_hint: str = ""  # what a person adds to score a question made this type ("add objectives and a key")
 
     # ---- the bank
     def parse(self, c: Checker, q: dict, what: str) -> dict[str, Any]:
@@ -155,6 +174,22 @@ class QuestionKind:
     def to_xlsform(self, q: Question, raw: dict, form: Form) -> None:
         """Add `q`'s rows to an XLSForm (toolkit.formats.xlsform.Form); only for a type `exported_to` "xlsform"."""
         raise NotImplementedError(f"{self.name} questions are not exported to XLSForm")
+
+    def from_moodle(self, mq: MQuestion, read: Reading) -> dict[str, Any] | None:
+        """The bank fields (options, key, …) of Moodle's question `mq`, of one of the types in `reads_moodle`
+        (toolkit.formats.moodle.Reading: `say` what the bank cannot hold, `extra` feedback for the question's);
+        None when it cannot be imported (after `read.say`ing why, ERROR); PASS for one another type reads."""
+        return PASS
+
+    def from_xlsform(self, kind: str, text: dict, options: list[tuple[str, dict, str]]) -> tuple[dict[str, Any], str]:
+        """The bank fields (text, options, …) of an XLSForm row of `kind` (one of `reads_xlsform`; `options`:
+        (name, label, cell) of its list's choices), and what to tell the person about it ("" for nothing)."""
+        raise NotImplementedError(f"{self.name} questions are not read from XLSForm")
+
+    def from_aiken(self, options: list[dict], right: list[str]) -> dict[str, Any] | None:
+        """The bank fields of an Aiken question of these options whose right ones are `right`; None when this
+        type does not hold it."""
+        return None
 
     # ---- the phone
     def widget(self, q: Question, lang: str, field: str) -> AnswerInput:
@@ -223,6 +258,31 @@ def names() -> tuple[str, ...]:
 def having(attribute: str) -> tuple[str, ...]:
     """The names of the types for which `attribute` (e.g. "distractors", "scored") is true."""
     return tuple(k.name for k in _kinds() if getattr(k, attribute))
+
+
+def moodle_readers(moodle_type: str) -> tuple[QuestionKind, ...]:
+    """The types that read Moodle's `moodle_type` questions, in the order of MODULES: the first whose
+    `from_moodle` does not PASS reads the question."""
+    return tuple(k for k in _kinds() if moodle_type in k.reads_moodle)
+
+
+def xlsform_reader(row: str) -> QuestionKind | None:
+    """The type an XLSForm row of this kind (select_one, text, …) is read as; None: no type reads it."""
+    return next((k for k in _kinds() if row in k.reads_xlsform), None)
+
+
+def xlsform_scorer(row: str) -> QuestionKind | None:
+    """The type that would score an XLSForm row of this kind once it has a key; None for none."""
+    return next((k for k in _kinds() if row in k.scores_xlsform), None)
+
+
+def aiken_reader(options: list[dict], right: list[str]) -> tuple[str, dict[str, Any]] | None:
+    """(type, its bank fields) of an Aiken question: the first type (in the order of MODULES) that holds it."""
+    for k in _kinds():
+        fields = k.from_aiken(options, right)
+        if fields is not None:
+            return k.name, fields
+    return None
 
 
 def owners(field: str) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ class Likert(OneOption):
     rating = True
     option_answers = False  # a point of a scale: the survey tables read it, not the item analysis
     fields = frozenset({"options", "option_feedback", "scale"})
+    reads_xlsform = ("select_one",)  # a form holds no key: a choice in it is unscored
 
     def parse(self, c: Checker, q: dict, what: str) -> dict[str, Any]:
         if "scale" not in q:
@@ -48,6 +49,12 @@ class Likert(OneOption):
 
     def to_xlsform(self, q: Question, raw: dict, form) -> None:
         form.select(q, raw, "select_one", "likert")
+
+    def from_xlsform(self, kind: str, text: dict, options: list[tuple[str, dict, str]]) -> tuple[dict[str, Any], str]:
+        from ..formats.common import compact
+
+        return ({"text": compact(text), "options": [{"id": cid, "text": compact(t) or cid} for cid, t, _c in options]},
+                f"a form holds no answer key: imported as an unscored choice ({self.name})")
 
 
 register(Likert())

@@ -13,6 +13,7 @@ from .options import labels, option_list, parse_options
 class Matching(QuestionKind):
     name = "matching"
     fields = frozenset({"options", "option_feedback", "items"})
+    reads_moodle = ("matching",)
 
     def parse(self, c: Checker, q: dict, what: str) -> dict[str, Any]:
         options = parse_options(c, q, what, self.name)
@@ -103,6 +104,29 @@ class Matching(QuestionKind):
 
     def to_gift(self, q: Question, mq, gift) -> list[str] | None:
         return gift.pairs(mq.pairs)
+
+    def from_moodle(self, mq, read) -> dict[str, Any] | None:
+        """Moodle's sub-questions are the items, its answers (each once) the options."""
+        from ..formats.common import ERROR, compact, letters
+
+        items = [(t, a) for t, a in mq.pairs if t.get("en")]
+        answers: list[dict] = []
+        for _t, a in mq.pairs:
+            if a.get("en") and a not in answers:
+                answers.append(a)
+        if not items or len(answers) < 2:
+            read.say("not imported: a matching question needs at least one item and two different answers", ERROR)
+            return None
+        if any(not a.get("en") for _t, a in items):
+            read.say("not imported: an item has no answer to match", ERROR)
+            return None
+        item_ids = read.ids("items", len(items), [str(i) for i in range(1, len(items) + 1)])
+        option_ids = read.ids("options", len(answers), letters(len(answers)))
+        options = [{"id": oid, "text": compact(a)} for oid, a in zip(option_ids, answers, strict=True)]
+        key = {iid: option_ids[answers.index(a)] for iid, (_t, a) in zip(item_ids, items, strict=True)}
+        return {"options": read.ordered(options, mix=False),
+                "items": [{"id": iid, "text": compact(t)} for iid, (t, _a) in zip(item_ids, items, strict=True)],
+                "key": key}
 
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import MatchingInput

@@ -6,8 +6,8 @@ import random
 from typing import Any
 
 from ..bank import Checker, Question, tr
-from . import QuestionKind, register
-from .options import labels, parse_options
+from . import PASS, QuestionKind, register
+from .options import labels, moodle_choices, parse_options
 
 
 class Multiple(QuestionKind):
@@ -15,6 +15,9 @@ class Multiple(QuestionKind):
     fields = frozenset({"options", "option_feedback"})
     option_feedback = True
     option_answers = True
+    reads_moodle = ("multichoice",)  # with several right answers (<single>false)
+    scores_xlsform = ("select_multiple",)
+    key_hint = "options, objectives and a key"
 
     def parse(self, c: Checker, q: dict, what: str) -> dict[str, Any]:
         return {"options": parse_options(c, q, what, self.name)}
@@ -73,6 +76,39 @@ class Multiple(QuestionKind):
 
     def to_gift(self, q: Question, mq, gift) -> list[str] | None:
         return gift.choices()
+
+    def from_moodle(self, mq, read) -> dict[str, Any] | None:
+        """Each right answer is worth 1/k and each wrong one takes 1/k away: other weights are said."""
+        from ..formats.common import ERROR, short
+        from ..formats.moodle import EPS, pct
+
+        if mq.single:
+            return PASS
+        options = moodle_choices(mq, read)
+        if options is None:
+            return None
+        answers, say = mq.answers, read.say
+        right = [a for a in answers if a.fraction > 0]
+        if not right:
+            say("not imported: no answer gives any credit, so there is no right answer", ERROR)
+            return None
+        k = len(right)
+        if any(abs(a.fraction - 1 / k) > EPS for a in right):
+            say("these weights cannot be held: " + ", ".join(f"'{short(a.text, 30)}' {pct(a.fraction)}" for a in right)
+                + f"; in the bank each of the {k} right answers is worth 1/{k} ({pct(1 / k)})")
+        free = [a for a in answers if a.fraction == 0]
+        if free:
+            say("choosing " + ", ".join(f"'{short(a.text, 30)}'" for a in free) + f" costs nothing in {read.what}; "
+                f"in the bank each wrong choice takes away 1/{k} ({pct(1 / k)}), never below 0")
+        odd = [a for a in answers if a.fraction < 0 and abs(a.fraction + 1 / k) > EPS]
+        if odd:
+            say("these penalties cannot be held: " + ", ".join(f"'{short(a.text, 30)}' {pct(a.fraction)}" for a in odd)
+                + f"; in the bank each wrong choice takes away 1/{k} ({pct(1 / k)})")
+        return read.with_preset({"options": options, "key": [a.value for a in right]})
+
+    def from_aiken(self, options: list[dict], right: list[str]) -> dict[str, Any] | None:
+        """`ANSWER: A, C` (an extension of Aiken)."""
+        return {"options": options, "key": list(dict.fromkeys(right))} if len(right) > 1 else None
 
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import ChoiceInput

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from ..bank import Checker, Question, line_of
-from . import QuestionKind, register
+from . import PASS, QuestionKind, register
 
 
 class Numeric(QuestionKind):
@@ -65,6 +65,9 @@ class Numeric(QuestionKind):
         form.row("integer" if whole else "decimal", q.text, hint=q.unit)  # the unit as its hint
 
     moodle_type = "numerical"
+    reads_moodle = ("numerical", "shortanswer")  # Moodle's short answer: when its one answer is a number
+    scores_xlsform = ("integer", "decimal", "range")
+    key_hint = "objectives and a key {value: …, tolerance: …}"
 
     def to_moodle(self, q: Question, raw: dict, mq, say, what: str) -> bool:
         from ..formats.common import num, question_meta
@@ -82,6 +85,59 @@ class Numeric(QuestionKind):
 
         a = mq.answers[0]
         return gift.one_line("#" + f"{a.value}:{num(a.tolerance)}")
+
+    def from_moodle(self, mq, read) -> dict[str, Any] | None:
+        """One right number and its tolerance; further answers, feedback per answer and other units are said."""
+        from ..formats.common import ERROR, compact, num
+        from ..formats.moodle import EPS, parse_number, pct
+
+        if mq.qtype != self.moodle_type:
+            return self._from_short_answer(mq, read)
+        say = read.say
+        numbers = [a for a in mq.answers if a.value.strip() != "*"]
+        others = [a for a in mq.answers if a.value.strip() == "*"]
+        if not numbers:
+            say("not imported: a numerical question needs a number as its answer", ERROR)
+            return None
+        full = [a for a in numbers if abs(a.fraction - 1) < EPS] or [max(numbers, key=lambda a: a.fraction)]
+        key = full[0]
+        if key.fraction < 1 - EPS:
+            say(f"no answer gives full credit; {key.value} ({pct(key.fraction)}) is now the right answer")
+        value = parse_number(key.value)
+        if value is None:
+            say(f"not imported: '{key.value}' is not a number", ERROR)
+            return None
+        rest = [a for a in numbers if a is not key]
+        if rest:
+            say("only one right answer can be held; these now score 0: "
+                + ", ".join(f"{a.value} ± {num(a.tolerance)} ({pct(a.fraction)})" for a in rest))
+        told = [(f"{a.value} ± {num(a.tolerance)}" if a.value != "*" else "Any other answer", a.feedback)
+                for a in [key, *rest, *others] if compact(a.feedback)]
+        if told:
+            say("feedback per answer has no place in a numeric question: added to the question's feedback")
+            for what, fb in told:
+                read.extra.append({lang: f"{what}: {s}" for lang, s in fb.items()})
+        body: dict[str, Any] = {"key": {"value": num(float(value)), "tolerance": num(abs(key.tolerance))}}
+        base = [u for u, m in mq.units if abs(m - 1) < EPS]
+        if base:
+            body["unit"] = base[0]
+        if len(mq.units) > len(base[:1]):
+            say("units other than the main one cannot be held: " + ", ".join(u for u, _m in mq.units if u not in base[:1]))
+        return body
+
+    def _from_short_answer(self, mq, read) -> dict[str, Any] | None:
+        """A short answer whose accepted answers are all one number with full credit and no feedback (and no toolkit
+        comment: the toolkit writes a numeric question as numerical)."""
+        from ..formats.common import compact, num
+        from ..formats.moodle import EPS, parse_number
+
+        accepted = [a for a in mq.answers if a.text.get("en")]
+        numbers = {parse_number(a.text["en"]) for a in accepted}
+        if not (accepted and all(abs(a.fraction - 1) < EPS for a in accepted) and len(numbers) == 1
+                and None not in numbers and not any(compact(a.feedback) for a in accepted) and not mq.meta):
+            return PASS
+        read.say(f"a short answer that is a number ({accepted[0].text['en']}) was read as a numeric question")
+        return {"key": {"value": num(float(numbers.pop())), "tolerance": 0}}
 
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import NumberInput

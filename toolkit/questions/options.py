@@ -61,6 +61,20 @@ def option_list(c: Checker, raw: list, what: str, noun: str) -> tuple[Option, ..
     return tuple(result)
 
 
+def moodle_choices(mq, read) -> list[dict] | None:
+    """The options of Moodle's multichoice question `mq` (toolkit.formats.moodle.Reading `read`), each answer's
+    `value` set to its option's id; None (said) for fewer than two answers."""
+    from ..formats.common import ERROR
+
+    if len(mq.answers) < 2:
+        read.say("not imported: a multiple-choice question needs at least two answers", ERROR)
+        return None
+    options, _ids = read.options([(a.text, a.feedback) for a in mq.answers])
+    for o, a in zip(options, mq.answers, strict=True):
+        a.value = o["id"]
+    return options
+
+
 def labels(q: Question, lang: str) -> dict[str, str]:
     return {o.id: tr(o.text, lang) for o in q.options}
 

@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 from ..bank import Checker, Question
-from . import QuestionKind, register
+from . import PASS, QuestionKind, register
 from .options import labels, parse_options
 
 
@@ -54,6 +54,9 @@ class Ordering(QuestionKind):
 
     moodle_type = "ordering"
     moodle_reads_as = "matching"  # in GIFT, which has no ordering question: its items matched to positions 1, 2, …
+    reads_moodle = ("ordering", "matching")  # Moodle's matching: only as the toolkit writes an ordering to GIFT
+    scores_xlsform = ("rank",)
+    key_hint = "options, objectives and a key"
 
     def to_moodle(self, q: Question, raw: dict, mq, say, what: str) -> bool:
         from ..formats.common import question_meta
@@ -77,6 +80,45 @@ class Ordering(QuestionKind):
         position = {oid: i for i, oid in enumerate(mq.meta["options"], 1)}
         text_of = {oid: a.text for oid, a in zip(mq.meta["options"], mq.answers, strict=True)}
         return gift.pairs([(text_of[oid], {"en": str(position[oid])}) for oid in order])
+
+    def from_moodle(self, mq, read) -> dict[str, Any] | None:
+        """Moodle's ordering question: its answers' fractions are their positions; settings the bank does not have
+        are said. A matching question only when its toolkit comment names this type and it matches the items to
+        the positions 1 to N (how `to_gift` writes one)."""
+        from ..formats.common import ERROR
+
+        if mq.qtype != self.moodle_type:
+            return self._from_matching(mq, read)
+        answers = sorted(mq.answers, key=lambda a: a.fraction)
+        if len(answers) < 2:
+            read.say("not imported: an ordering question needs at least two items", ERROR)
+            return None
+        grading = str(mq.settings.get("gradingtype") or "ABSOLUTE_POSITION").upper()
+        if grading not in ("ABSOLUTE_POSITION", "0"):
+            read.say(f"Moodle grades this question by '{grading}'; the bank gives the fraction of items in their "
+                     "right position")
+        select = str(mq.settings.get("selecttype") or "ALL").upper()
+        if select not in ("ALL", "0"):
+            read.say("Moodle shows only some of the items; the bank shows all of them")
+        options, ids = read.options([(a.text, a.feedback) for a in answers])
+        return {"options": read.ordered(options, mix=True), "key": ids}
+
+    def _from_matching(self, mq, read) -> dict[str, Any] | None:
+        """GIFT has no ordering type: the toolkit writes one as its items matched to their positions 1, 2, …"""
+        from ..formats.common import compact, letters
+
+        if mq.meta.get("type") != self.name:
+            return PASS
+        items = [(t, a) for t, a in mq.pairs if t.get("en")]
+        positions = [a.get("en", "") for _t, a in items]
+        n = len(items)
+        if sorted(positions) != sorted(str(i) for i in range(1, n + 1)) or n < 2:
+            read.say("the toolkit comment says 'ordering' but the answers are not the positions 1 to N: read as "
+                     "matching")
+            return PASS
+        ids = read.ids("options", n, letters(n))
+        options = [{"id": ids[int(p) - 1], "text": compact(t)} for (t, _a), p in zip(items, positions, strict=True)]
+        return {"options": options, "key": ids}
 
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import OrderingInput

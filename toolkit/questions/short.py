@@ -20,6 +20,18 @@ WEIGHT = re.compile(r"^%(\d+(?:\.\d*)?)%")  # a CSV key's share of the points be
 FIELD = "word"  # limits.TEXT_LIMITS: the most characters of one typed word or phrase
 CHART_BARS = 8  # the most frequent answers the coach's chart shows, one bar each
 
+def _accepted_forms(accept: list) -> set[tuple[str, float]]:
+    """(normalised text, points) of each accepted text of a bank's `accept`, in every language it has."""
+    out = set()
+    for entry in accept:
+        text, points = (entry.get("text"), entry.get("points", 1)) if isinstance(entry, dict) else (entry, 1)
+        texts = text.values() if isinstance(text, dict) else [text]
+        if not isinstance(points, (int, float)):
+            return set()
+        out |= {(normalise(str(t)), round(float(points), 5)) for t in texts}
+    return out
+
+
 class ShortAnswer(QuestionKind):
     name = "short"
     fields = frozenset({"accept"})
@@ -45,7 +57,7 @@ class ShortAnswer(QuestionKind):
             elif isinstance(entry, (str, int, float)) and not isinstance(entry, bool) and str(entry).strip():
                 text, points = {"en": str(entry)}, 1
                 for lang in c.languages:
-                    if lang != "en":
+                    if lang != languages.ENGLISH:
                         c.warn(eline, f"{what}: accepted answer '{entry}' has no {languages.english_name(lang)} "
                                       f"({lang}) text")
             else:
@@ -124,6 +136,7 @@ class ShortAnswer(QuestionKind):
                 + " are no longer one answer in two languages")
 
     moodle_type = "shortanswer"
+    reads_moodle = ("shortanswer",)
 
     def to_moodle(self, q: Question, raw: dict, mq, say, what: str) -> bool:
         """Each text of an accepted answer, in every language, as a Moodle answer (Moodle accepts any of them); a
@@ -165,6 +178,59 @@ class ShortAnswer(QuestionKind):
             weight = "" if a.fraction == 1 and not GIFT_WEIGHT.match(body) else f"%{num(round(a.fraction * 100, 5))}%"
             lines.append(f"={weight}{body}")
         return gift.block(lines)
+
+    def from_moodle(self, mq, read) -> dict[str, Any] | None:
+        """The accepted answers and their shares of the points; what the bank does not tell apart (case,
+        wildcards) and feedback per answer (joins the question's) are said."""
+        from ..formats.common import ERROR, compact, num
+        from ..formats.moodle import EPS, pct
+
+        say = read.say
+        accepted = [a for a in mq.answers if a.text.get("en")]
+        if not accepted:
+            say("not imported: a short-answer question needs at least one accepted answer", ERROR)
+            return None
+        if len(accepted) == 1 and accepted[0].text["en"].lower() in ("t", "f", "true", "false"):
+            say(f"read as a short answer whose one accepted answer is '{accepted[0].text['en']}' (for a true/false "
+                "question write TRUE or FALSE in capitals)")
+        kept = mq.meta.get("accept")
+        if isinstance(kept, list) and _accepted_forms(kept) == {(normalise(a.text["en"]), round(a.fraction, 5))
+                                                               for a in accepted}:
+            return {"accept": kept}  # the toolkit comment's accepted answers, with their languages, as the file has them
+        if str(mq.settings.get("usecase") or "0").strip() not in ("", "0"):
+            say(f"{read.what} tells capitals apart in this question; the bank ignores case (and extra spaces and "
+                "diacritics)")
+        wild = [a for a in accepted if "*" in a.text["en"]]
+        if wild:
+            say("'*' is a wildcard in Moodle but a plain character in the bank: "
+                + ", ".join(f"'{a.text['en']}'" for a in wild) + " must now be typed as written")
+        zero = [a for a in accepted if a.fraction <= EPS]
+        if zero:
+            say("answers that earn nothing need no place in the bank (any answer not accepted earns 0): left out "
+                + ", ".join(f"'{a.text['en']}' ({pct(a.fraction)})" for a in zero))
+        told = [(a.text["en"], a.feedback) for a in accepted if compact(a.feedback)]
+        if told:
+            say("feedback per answer has no place in a short-answer question: added to the question's feedback")
+            for what, fb in told:
+                read.extra.append({lang: f"{what}: {s}" for lang, s in fb.items()})
+        accept, seen = [], set()
+        for a in accepted:
+            form = normalise(a.text["en"])
+            if a.fraction <= EPS or form in seen:
+                if form in seen and a.fraction > EPS:
+                    say(f"'{a.text['en']}' is accepted twice once case, spaces and diacritics are ignored: kept once")
+                continue
+            seen.add(form)
+            points = min(a.fraction, 1.0)
+            accept.append(a.text["en"] if abs(points - 1) < EPS else {"text": a.text["en"], "points": num(round(points, 5))})
+        if not accept:
+            say("not imported: no accepted answer earns any credit", ERROR)
+            return None
+        if all(isinstance(a, dict) for a in accept):
+            best = max(accept, key=lambda a: a["points"])
+            say(f"no answer gives full credit; the best one, '{best['text']}' ({pct(best['points'])}), now scores 100%")
+            accept[accept.index(best)] = best["text"]
+        return {"accept": accept}
 
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import TextInput

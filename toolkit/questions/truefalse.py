@@ -19,6 +19,7 @@ def _labels(lang: str) -> tuple[str, str]:
 class TrueFalse(QuestionKind):
     name = "truefalse"
     option_answers = True
+    reads_moodle = ("truefalse",)
 
     def check_key(self, c: Checker, key: Any, line: int, what: str, parsed: dict[str, Any]) -> Any:
         if not isinstance(key, bool):
@@ -65,6 +66,26 @@ class TrueFalse(QuestionKind):
 
     def to_gift(self, q: Question, mq, gift) -> list[str] | None:
         return gift.one_line("TRUE" if mq.answers[0].fraction == 1 else "FALSE")
+
+    def from_moodle(self, mq, read) -> dict[str, Any] | None:
+        """The answers 'true' and 'false'; their feedback joins the question's (said)."""
+        from ..formats.common import ERROR, compact
+
+        by_text = {(a.text.get("en") or "").strip().lower(): a for a in mq.answers}
+        true, false = by_text.get("true"), by_text.get("false")
+        if true is None and false is None:
+            read.say("not imported: a true/false question needs the answers 'true' and 'false'", ERROR)
+            return None
+        key = bool(true and true.fraction > 0.5) if true else not (false and false.fraction > 0.5)
+        said = [(word, a.feedback) for word, a in (("true", true), ("false", false)) if a and compact(a.feedback)]
+        if said:
+            read.say(f"feedback on the answer{'s' if len(said) > 1 else ''} " + " and ".join(f"'{w}'" for w, _ in said)
+                     + " has no place in the bank "
+                     "(a true/false question has one feedback): it was added to the question's feedback, which "
+                     "everyone sees once results are revealed")
+            for word, fb in said:
+                read.extra.append({lang: f"If you answered {word}: {s}" for lang, s in fb.items()})
+        return {"key": key}
 
     def widget(self, q: Question, lang: str, field: str):
         from ..apps.inputs import ChoiceInput

@@ -1,15 +1,24 @@
 """The apps' panels build no HTML by hand: no module of toolkit/apps/ splices a value into a string with an HTML tag
 (an f-string, `%`, `.format`, `+` or a tag's `.join`). Their HTML comes from the templates of
-toolkit/templates/apps/, where every value is escaped (toolkit/templating.py). The explorer is checked by
-tests/test_html_templates.py with the report."""
+toolkit/templates/apps/, where every value is escaped (toolkit/templating.py), and markup planted in every field a
+phone shows stays text. The explorer is checked by tests/test_html_templates.py with the report."""
 
 from __future__ import annotations
 
 import ast
 import re
+from html.parser import HTMLParser
+from pathlib import Path
 
+import ipywidgets as w
 import pytest
-from helpers import ROOT
+import yaml
+from helpers import ROOT, TEST_BANKS
+from markupsafe import escape
+
+from toolkit import schema
+from toolkit.apps.participant import ParticipantApp
+from toolkit.bank import parse_bank
 
 APPS = ROOT / "toolkit" / "apps"
 TEMPLATES = ROOT / "toolkit" / "templates" / "apps"
@@ -89,3 +98,121 @@ def test_every_panel_template_is_used(template):
     users = [*APPS.glob("*.py"), *(p for p in TEMPLATES.rglob("*.html") if p != TEMPLATES / template)]
     assert any(f'"{template}"' in p.read_text(encoding="utf-8") or f'"apps/{template}"' in p.read_text(encoding="utf-8")
                for p in users), template
+
+
+@pytest.mark.parametrize("template", sorted(str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html")))
+def test_no_panel_template_turns_escaping_off(template):
+    """HTML that is not escaped reaches a template as Markup the toolkit built (a chart, a QR code's SVG)."""
+    text = (TEMPLATES / template).read_text(encoding="utf-8")
+    assert not re.search(r"\|\s*safe\b|autoescape\s+false", text), template
+
+
+# ---------------------------------------------------------------- what the phone shows, planted with markup
+
+
+def payload(where: str) -> str:
+    return f"<svg onload=alert('{where}')>"
+
+
+class _Handlers(HTMLParser):
+    """Every element with an event handler (on...) or a script."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found += [(tag, k) for k, _v in attrs if k.lower().startswith("on")]
+        if tag == "script":
+            self.found.append((tag, ""))
+
+
+def _html_values(widget) -> list[str]:
+    out = [widget.value] if isinstance(widget, w.HTML) else []
+    for child in getattr(widget, "children", ()):
+        out += _html_values(child)
+    return out
+
+
+def _marked(path: Path, case_study: bool = False):
+    """A bank with markup in every text a phone shows of it (English only: the missing Urdu is a warning)."""
+    content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    items = content["case_studies"][:1] if case_study else [content]
+    for item in items:
+        for key in ("title", "scenario", "debrief") if case_study else ():
+            item[key] = {"en": payload(f"case {key}")}
+        for q in item.get("prompts" if case_study else "questions", []):
+            q["text"] = {"en": payload(f"question {q['id']}")}
+            if "feedback" in q:
+                q["feedback"] = {"en": payload(f"feedback {q['id']}")}
+            for o in (o for o in q.get("options", []) if isinstance(o, dict)):
+                o["text"] = {"en": payload(f"option {q['id']}")}
+                if "feedback" in o:
+                    o["feedback"] = {"en": payload(f"option feedback {q['id']}")}
+    if case_study:
+        content["case_studies"] = content["case_studies"][:1]
+    return parse_bank(content, "<marked>")
+
+
+def test_the_phone_shows_every_stored_value_as_text_on_every_page(sqlite_store):
+    """Card, join, questions, review, results, questions from the room and the group exercise: markup in any field
+    a phone shows is text there (the panels' templates escape it), and it is shown."""
+    store = sqlite_store
+    bank, cases = _marked(TEST_BANKS / "all-types.yaml"), _marked(ROOT / "question_banks" / "case-studies.yaml", True)
+    workshop = store.add_workshop("Quetta", place="Quetta")
+    session = store.add_session(workshop["id"], "Day 1")
+    test = store.add_activity(session["id"], bank, "pretest")
+    group_work = store.add_activity(session["id"], cases, "case_study", case_study_id=cases.case_studies[0].id)
+    [card] = store.add_rostered(workshop["id"], [dict(name="Amna", sex="female", organisation="FIA", rank="ASI",
+                                                      contact=None)])
+    other = store.join(session["join_code"], "Bilal")
+    with store.transaction() as c:  # what a bundle imported before the checks, or an older store, could hold
+        c.execute(schema.workshops.update().values(title=payload("workshop")))
+        c.execute(schema.sessions.update().values(title=payload("session")))
+        c.execute(schema.participants.update().where(schema.participants.c.id == card["id"]).values(
+            display_name=payload("card name"), organisation=payload("organisation"), rank=payload("rank")))
+        c.execute(schema.participants.update().where(schema.participants.c.id == other["id"]).values(
+            display_name=payload("member")))
+    shown = []
+    phone = ParticipantApp(store=store, query=f"card={card['personal_code']}", start_polling=False)
+    shown += _html_values(phone)
+    phone = ParticipantApp(store=store, query=f"code={session['join_code']}", start_polling=False)
+    shown += _html_values(phone)
+    phone.join_form.name_box.value = payload("name")
+    phone.join_form.consent_box.value = True
+    phone.join_form.join_button.click()
+    shown += _html_values(phone)
+    store.ask(session["id"], other["id"], payload("room question"), anonymous=False)
+    phone.tabs.value = "room"
+    shown += _html_values(phone)
+    phone.tabs.value = "activity"
+    store.open_activity(test["id"])
+    phone.refresh()
+    for q in bank.questions:
+        shown += _html_values(phone)
+        if q.id == "border":
+            phone.input.choose("som")
+        phone.next.click()
+    shown += _html_values(phone)
+    phone.submit_button.click()
+    phone.confirm_yes.click()
+    store.reveal_activity(test["id"])
+    phone.refresh()
+    shown += _html_values(phone)
+    store.open_activity(group_work["id"])
+    store.form_groups(group_work["id"], [(payload("group"), [phone.participant["id"], other["id"]])])
+    group = store.get_group(group_work["id"], other["id"])
+    store.save_group_answer(group["id"], other["id"], "reasoning", "Debt bondage")  # "saved by" the member
+    phone.refresh()
+    shown += _html_values(phone)
+    store.reveal_activity(group_work["id"])
+    phone.refresh()
+    shown += _html_values(phone)
+    page = "".join(shown)
+    parser = _Handlers()
+    parser.feed(page)
+    assert parser.found == []
+    for where in ("workshop", "session", "card name", "organisation", "rank", "name", "member", "room question",
+                  "question border", "option border", "option feedback border", "feedback consent", "case title",
+                  "case scenario", "case debrief", "question reasoning", "group"):
+        assert escape(payload(where)) in page, where

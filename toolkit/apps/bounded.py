@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipywidgets as w
 
 from ..limits import TEXT_LIMITS
+from .texts import panel
 
 
 def clip(box: w.Text | w.Textarea, most: int) -> None:
@@ -28,7 +29,7 @@ def counted(box: w.Text | w.Textarea, field: str) -> w.HTML:
 
     def show(_change=None) -> None:
         n = len(box.value or "")
-        counter.value = f"<div class='tk-hint' dir='ltr'>{min(n, most)}/{most}</div>"
+        counter.value = panel("counter.html", n=min(n, most), most=most)
 
     clip(box, most)
     box.observe(show, "value")

@@ -25,7 +25,7 @@ from .coach_room import RoomPanel
 from .coach_run import RunPanel
 from .following import FollowsStore
 from .style import STYLE
-from .texts import esc
+from .texts import Markup, panel
 
 TABS = (("Join", "join"), ("Run", "run"), ("Results", "results"), ("Groups", "groups"),
         ("Questions", "room"), ("Presenter", "presenter"))
@@ -112,14 +112,13 @@ class CoachApp(FollowsStore, w.VBox):
             return
         self._room_read_at = now
         line = room_line(room_status(self.store))
-        self.room.value = "".join(f"<div class='tk-problem' id='tk-room-full'>{esc(text)}</div>"
-                                  for text in line.splitlines())
+        self.room.value = panel("coach/room_full.html", lines=line.splitlines())
 
     def show_problem(self, text: str) -> None:
         self.say(text)
 
     def say(self, text: str) -> None:
-        self.message.value = f"<div class='tk-problem'>{esc(text)}</div>" if text else ""
+        self.message.value = panel("line.html", css="tk-problem", text=text) if text else ""
 
     # ------------------------------------------------------------ sessions
 
@@ -137,14 +136,11 @@ class CoachApp(FollowsStore, w.VBox):
     def show_session(self, session_id: str) -> None:
         self.session = self.store.find_session(session_id)
         workshop = self.store.find_workshop(self.session["workshop_id"])
-        self.title.value = (f"<h1>{esc(workshop['title'])} <span class='tk-hint'>{esc(self.session['title'])}, "
-                            f"code {esc(self.session['join_code'])}</span></h1>")
+        self.title.value = panel("coach/title.html", workshop=workshop["title"], session=self.session["title"],
+                                 code=self.session["join_code"])
         address = join_address(self.join_url, self.session["join_code"])
-        self.join_panel.value = (
-            "<div class='tk-card tk-join'>"
-            f"<div>{qr_svg(address)}</div><div><div class='tk-hint'>Scan, or open on your phone</div>"
-            f"<div class='tk-address'>{esc(address)}</div><div class='tk-hint'>and type the code</div>"
-            f"<div class='tk-joincode'>{esc(self.session['join_code'])}</div></div></div>")
+        self.join_panel.value = panel("coach/join.html", qr=Markup(qr_svg(address)), address=address,  # segno's SVG
+                                      code=self.session["join_code"])
         self.panels = {"join": _JoinPanel([self.join_panel, self.joined]), "run": RunPanel(self),
                        "results": ResultsPanel(self), "groups": GroupsPanel(self), "room": RoomPanel(self),
                        "presenter": PresenterPanel(self)}
@@ -166,9 +162,7 @@ class CoachApp(FollowsStore, w.VBox):
 
     def _update_joined(self) -> None:
         names = display_names(self.store, self.session["id"], self.pseudonyms)
-        chips = "".join(f"<span class='tk-chip'>{esc(n)}</span>" for n in names.values())
-        self.joined.value = (f"<div class='tk-card'><span class='tk-stat'><span class='tk-big' id='tk-joined'>"
-                             f"{len(names)}</span> joined</span><div class='tk-chips'>{chips}</div></div>")
+        self.joined.value = panel("coach/joined.html", names=list(names.values()))
 
     # ------------------------------------------------------------ actions shared by the panels
 

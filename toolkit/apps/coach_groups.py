@@ -11,7 +11,7 @@ from .. import questions
 from ..bank import tr
 from ..live import activity_questions, display_names
 from ..scoring import score
-from .texts import esc
+from .texts import fragment, panel
 
 if TYPE_CHECKING:
     from .coach import CoachApp
@@ -63,7 +63,8 @@ class GroupsPanel(w.VBox):
             self._choices = choices
             self.activity_picker.options = choices
         if not cases:
-            self.board.value = "<div class='tk-hint'>This session has no case study. Add one when preparing a session.</div>"
+            self.board.value = panel("line.html", css="tk-hint",
+                                     text="This session has no case study. Add one when preparing a session.")
             return
         if self.activity_picker.value:  # None for a moment while the options change
             self._draw_board()
@@ -124,16 +125,11 @@ class GroupsPanel(w.VBox):
                 a = answers.get(p.id)
                 s = score(p, a["response"]) if a else None
                 mark = "" if s is None else (" ✓" if s.correct else (" ½" if s.points else " ✗"))
-                who = f" <span class='tk-hint'>({esc(names.get(a['participant_id'], '?'))})</span>" if a else ""
-                lines.append(f"<div class='tk-group-line' data-prompt='{esc(p.id)}'><b>{esc(p.id)}</b>: "
-                             f"{esc(answer_text(p, a['response'] if a else None))}{mark}{who}</div>")
-            members = ", ".join(esc(names.get(m, "?")) for m in g["members"])
-            cards.append(f"<div class='tk-card tk-group-card' data-group='{esc(g['name'])}'><h3>{esc(g['name'])} "
-                         f"<span class='tk-hint'>score {total}</span></h3><div class='tk-hint'>{members}</div>"
-                         + "".join(lines) + "</div>")
+                who = names.get(a["participant_id"], "?") if a else None
+                lines.append(fragment("coach/group_line.html", prompt=p.id, mark=mark, who=who,
+                                      answer=answer_text(p, a["response"] if a else None)))
+            members = [names.get(m, "?") for m in g["members"]]
+            cards.append(fragment("coach/group_card.html", group=g["name"], total=total, members=members, lines=lines))
         case = store.find_bank(activity["bank_hash"]).case_study(activity["case_study_id"])
-        debrief = f"<div class='tk-card'><h3>Debrief</h3><p>{esc(tr(case.debrief))}</p></div>" if revealed else \
-            "<div class='tk-hint'>Reveal the exercise (Run tab) to show the debrief on the participants' phones.</div>"
-        self.board.value = (f"<h2>{esc(tr(case.title))} <span class='tk-state tk-state-{esc(activity['state'])}'>"
-                            f"{esc(activity['state'])}</span></h2><div class='tk-groups'>" + "".join(cards)
-                            + "</div>" + debrief)
+        self.board.value = panel("coach/groups.html", title=tr(case.title), state_name=activity["state"], cards=cards,
+                                 debrief=tr(case.debrief) if revealed else None)

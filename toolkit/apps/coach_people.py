@@ -13,7 +13,7 @@ import ipywidgets as w
 
 from ..live import display_names
 from ..store import StoreError
-from .texts import esc
+from .texts import panel
 
 if TYPE_CHECKING:
     from .coach import CoachApp
@@ -52,13 +52,10 @@ class SilentPeople(w.VBox):
             button.add_class("tk-secondary")
             button.on_click(lambda _b, pid=pid: self.remove([pid]))
             self.remove_buttons[pid] = button
-            rows.append(w.HBox([w.HTML(f"<span class='tk-chip'>{esc(name)}</span>", layout=w.Layout(flex="1")),
+            rows.append(w.HBox([w.HTML(panel("coach/chip.html", text=name), layout=w.Layout(flex="1")),
                                 button], layout=w.Layout(align_items="center")))
         self.children = [
-            w.HTML(f"<h2>Joined, never answered: <span id='tk-silent'>{len(shown)}</span></h2>"
-                   "<div class='tk-hint'>No answer, group answer or question from them in this session. Take out "
-                   "names nobody in the room owns: their votes go too. Someone taken out by mistake joins again "
-                   "with the code.</div>"),
+            w.HTML(panel("coach/silent.html", n=len(shown))),
             w.VBox(rows), w.HBox([self.remove_all, self.confirm]), self.status]
 
     def _ask_to_remove_all(self) -> None:
@@ -80,7 +77,7 @@ class SilentPeople(w.VBox):
                 self.app.store.remove_from_session(self.app.session["id"], pid)
             except StoreError:
                 kept += 1
-        self.status.value = (f"<div class='tk-hint'>{kept} of them answered meanwhile and stay.</div>"
+        self.status.value = (panel("line.html", css="tk-hint", text=f"{kept} of them answered meanwhile and stay.")
                              if kept else "")
         self._shown = None
         self.app.refresh(force=True)

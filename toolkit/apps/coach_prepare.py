@@ -10,7 +10,7 @@ from ..bank import Bank, tr
 from ..design import DEFAULT_DESIGN, DESIGNS, posttest_forms
 from ..retention import retention_check
 from ..store import PROFILE_FIELDS, StoreError
-from .texts import esc
+from .texts import panel
 
 if TYPE_CHECKING:
     from .coach import CoachApp
@@ -93,13 +93,10 @@ class PreparePanel(w.VBox):
         self.create_button = w.Button(description="Create session", icon="plus")
         self.create_button.add_class("tk-primary")
         self.create_button.on_click(lambda _b: self.create())
-        problems = ""
-        if self.app.bank_problems:
-            problems = ("<div class='tk-problem'>Some banks could not be loaded:<br>"
-                        + "<br>".join(esc(p) for p in self.app.bank_problems[:10]) + "</div>")
         self.children = [
             w.HTML("<h2>Continue a session</h2>"), self.session_picker, self.continue_button,
-            w.HTML("<h2>New session</h2>" + problems), self.workshop_picker, self.new_workshop, self.session_title,
+            w.HTML(panel("coach/bank_problems.html", problems=self.app.bank_problems[:10])), self.workshop_picker,
+            self.new_workshop, self.session_title,
             w.HTML("<b>Activities, in this order</b>"), self.retention, self.confidence, self.pretest, self.test_minutes,
             *self.cases.values(), *self.checks.values(), self.posttest, self.design, self.survey, self.create_button,
         ]

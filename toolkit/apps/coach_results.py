@@ -12,7 +12,7 @@ from ..design import describe_session
 from ..live import activity_questions, answer_counts, attempt_scores, pre_post
 from ..projector import hidden_words, set_hidden
 from .charts import distribution, histogram, pre_post_rows
-from .texts import esc
+from .texts import fragment, panel
 
 if TYPE_CHECKING:
     from .coach import CoachApp
@@ -35,7 +35,7 @@ class ResultsPanel(w.VBox):
     def refresh(self) -> None:
         store = self.app.store
         if not self.app.selected_activity:
-            self.summary.value = "<div class='tk-hint'>Open an activity to see its answers arrive.</div>"
+            self.summary.value = panel("line.html", css="tk-hint", text="Open an activity to see its answers arrive.")
             self.questions.value = self.scores.value = self.comparison.value = ""
             return
         activity = store.find_activity(self.app.selected_activity)
@@ -46,19 +46,12 @@ class ResultsPanel(w.VBox):
         rows = []
         for i, q in enumerate(questions, 1):
             n = answered.get(q.id, 0)
-            rows.append(f"<tr><td>{i}</td><td class='tk-qtext'>{esc(tr(q.text))}</td>"
-                        f"<td class='tk-answered' data-question='{esc(q.id)}'><b>{n}</b></td>"
-                        f"<td class='tk-dist' data-question='{esc(q.id)}'>"
-                        f"{distribution(q, choices.get(q.id, {}), n, revealed, self._hidden(activity, q))}</td></tr>")
-        self.summary.value = (
-            f"<h2>{esc(activity['title'])} <span class='tk-state tk-state-{esc(activity['state'])}'>{esc(activity['state'])}"
-            f"</span></h2><div class='tk-card'><span class='tk-stat'><span class='tk-big' id='tk-started'>"
-            f"{progress['started']}</span> started</span><span class='tk-stat'><span class='tk-big' id='tk-submitted'>"
-            f"{progress['submitted']}</span> submitted</span></div>")
-        self.questions.value = ("<table class='tk-table'><tr><th>#</th><th>Question</th><th>Answered</th>"
-                                "<th>Answers</th></tr>" + "".join(rows) + "</table>")
+            rows.append(fragment("coach/question_row.html", i=i, text=tr(q.text), question=q.id, n=n,
+                                 chart=distribution(q, choices.get(q.id, {}), n, revealed, self._hidden(activity, q))))
+        self.summary.value = panel("coach/summary.html", activity=activity, progress=progress)
+        self.questions.value = panel("coach/questions.html", rows=rows)
         scored = any(q.scored for q in questions)
-        self.scores.value = (f"<h2>Class scores</h2>{histogram(list(attempt_scores(store, activity).values()))}"
+        self.scores.value = (panel("coach/scores.html", chart=histogram(list(attempt_scores(store, activity).values())))
                              if scored else "")
         self.comparison.value = self._comparison()
 
@@ -80,22 +73,14 @@ class ResultsPanel(w.VBox):
         figures = self.class_figures(pre, post)
         result = pre_post(store, pre, post)
         took = f"{figures.n_pre} took the pre-test and {figures.n_post} the post-test"
-        if figures.n_matched == 0:
-            head = f"<div class='tk-card'>Nobody has taken both tests yet ({took}).</div>"
-        else:
+        figure = {}
+        if figures.n_matched:
             g = figures.value("class_g")
-            gain = "–" if g != g else f"{g:.2f}"
-            head = (f"<div class='tk-card'><span class='tk-stat'>Pre <span class='tk-big' id='tk-pre'>"
-                    f"{figures.value('pre_mean'):.0f}%</span></span><span class='tk-stat'>Post <span class='tk-big' "
-                    f"id='tk-post'>{figures.value('post_mean'):.0f}%</span></span><span class='tk-stat'>Class gain ⟨g⟩ "
-                    f"<span class='tk-big' id='tk-gain'>{gain}</span></span></div>"
-                    f"<p class='tk-hint'>Over the <b id='tk-matched'>{figures.n_matched}</b> who took both tests, "
-                    f"as in the report; {took}.</p>")
+            figure = {"pre": figures.value("pre_mean"), "post": figures.value("post_mean"),
+                      "gain": "–" if g != g else f"{g:.2f}"}
         design = describe_session(store, pre["session_id"])
-        return (f"<h2>Pre vs post</h2><div class='tk-hint tk-design'>{esc(design)}</div>{head}"
-                f"<h3>By learning objective</h3><p class='tk-hint'>Everyone who took each test so far, not only "
-                f"those who took both.</p>{pre_post_rows(result.by_objective)}"
-                f"<h3>By question</h3>{pre_post_rows(result.by_question)}")
+        return panel("coach/comparison.html", design=design, matched=figures.n_matched, took=took, **figure,
+                     by_objective=pre_post_rows(result.by_objective), by_question=pre_post_rows(result.by_question))
 
     def class_figures(self, pre: dict, post: dict):
         """The report's pre/post figures for this workshop, computed again only when an answer has changed."""
@@ -152,7 +137,7 @@ class PresenterPanel(w.VBox):
     def refresh(self) -> None:
         store = self.app.store
         if not self.app.selected_activity:
-            self.view.value = "<div class='tk-hint'>Choose an activity to debrief (Run → Watch).</div>"
+            self.view.value = panel("line.html", css="tk-hint", text="Choose an activity to debrief (Run → Watch).")
             return
         activity = store.find_activity(self.app.selected_activity)
         asked = activity_questions(store, activity)
@@ -175,16 +160,14 @@ class PresenterPanel(w.VBox):
                 self.word.value = keep if keep in [v for _l, v in options] else (options[0][1] if options else None)
         revealed = activity["state"] == "revealed"
         n = answered.get(q.id, 0)
-        feedback = ""
+        feedback, notes = None, []
         if revealed:
-            notes = "".join(f"<li><b>{esc(tr(o.text))}</b>: {esc(tr(o.feedback))}</li>" for o in q.options if o.feedback)
-            feedback = (f"<div class='tk-card'>{esc(tr(q.feedback))}" + (f"<ul>{notes}</ul>" if notes else "")
-                        + "</div>")
+            notes = [(tr(o.text), tr(o.feedback)) for o in q.options if o.feedback]
+            feedback = tr(q.feedback)
         self.back.disabled = self.index == 0
         self.next.disabled = self.index == len(asked) - 1
         self.reveal.disabled = revealed
-        self.view.value = (
-            f"<div class='tk-hint'>{esc(activity['title'])}: question {self.index + 1} of {len(asked)}, "
-            f"{n} answered</div><div class='tk-present-q'>{esc(tr(q.text))}</div>"
-            f"<div class='tk-present-dist'>{distribution(q, choices.get(q.id, {}), n, revealed, hidden, projector=True)}</div>"
-            f"{feedback}")
+        self.view.value = panel(
+            "coach/presenter.html", title=activity["title"], i=self.index + 1, asked=len(asked), n=n, text=tr(q.text),
+            chart=distribution(q, choices.get(q.id, {}), n, revealed, hidden, projector=True), feedback=feedback,
+            notes=notes)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as w
 
 from ..live import display_names
-from .texts import esc
+from .texts import panel
 
 if TYPE_CHECKING:
     from .coach import CoachApp
@@ -40,13 +40,11 @@ class RoomPanel(w.VBox):
             answered.on_click(lambda _b, qid=q["id"]: self._set(qid, "answered"))
             hide.on_click(lambda _b, qid=q["id"]: self._set(qid, "hidden"))
             self.buttons[q["id"]] = {"answered": answered, "hide": hide}
-            done = " tk-done" if q["state"] == "answered" else ""
-            text = w.HTML(f"<div class='tk-room-row{done}'><span class='tk-big'>{q['votes']}</span> "
-                          f"<span class='tk-room-text'>{esc(q['text'])}</span> "
-                          f"<span class='tk-hint'>{esc(asker)}</span></div>", layout=w.Layout(flex="1"))
+            text = w.HTML(panel("coach/room_row.html", answered=q["state"] == "answered", votes=q["votes"],
+                                text=q["text"], asker=asker), layout=w.Layout(flex="1"))
             rows.append(w.HBox([text, answered, hide], layout=w.Layout(align_items="center")))
         self.children = [w.HTML("<h2>Questions from the room</h2>")] + (
-            rows or [w.HTML("<div class='tk-hint'>No questions yet.</div>")])
+            rows or [w.HTML(panel("line.html", css="tk-hint", text="No questions yet."))])
 
     def _set(self, question_id: str, state: str) -> None:
         self.app.store.set_question_state(question_id, state)

@@ -10,7 +10,7 @@ from ..deadline import seconds_left, seconds_open
 from ..live import status_board
 from ..store import StoreError
 from .coach_people import SilentPeople
-from .texts import esc
+from .texts import panel
 
 if TYPE_CHECKING:
     from .coach import CoachApp
@@ -68,24 +68,22 @@ class RunPanel(w.VBox):
                 buttons[action] = b
             self.buttons[a["id"]] = buttons
             self.clocks[a["id"]] = w.HTML()
-            selected = " tk-selected" if a["id"] == self.app.selected_activity else ""
-            label = w.HTML(f"<div class='tk-activity-row{selected}'><b>{esc(a['title'])}</b> "
-                           f"<span class='tk-hint'>{esc(KIND_LABELS.get(a['kind'], a['kind']))}</span> "
-                           f"<span class='tk-state tk-state-{esc(a['state'])}'>{esc(a['state'])}</span></div>",
+            label = w.HTML(panel("coach/activity_row.html", selected=a["id"] == self.app.selected_activity,
+                                 title=a["title"], kind=KIND_LABELS.get(a["kind"], a["kind"]), state_name=a["state"]),
                            layout=w.Layout(flex="1"))
             pick = w.Button(description="Watch", icon="bar-chart", layout=w.Layout(width="auto"))
             pick.add_class("tk-secondary")
             pick.on_click(lambda _b, aid=a["id"]: self.app.select(aid))
             rows.append(w.HBox([label, self.clocks[a["id"]], *buttons.values(), pick],
                                layout=w.Layout(align_items="center", flex_flow="row wrap")))
-        self.rows.children = rows or [w.HTML("<div class='tk-hint'>No activities in this session.</div>")]
+        self.rows.children = rows or [w.HTML(panel("line.html", css="tk-hint", text="No activities in this session."))]
 
     def _update_clocks(self, activities: list[dict]) -> None:
         for a in activities:
             left = seconds_left(a)
             clock = self.clocks.get(a["id"])
             if clock is not None:
-                clock.value = "" if left is None else f"<span class='tk-clock'>⏱ {left // 60}:{left % 60:02d}</span>"
+                clock.value = "" if left is None else panel("coach/clock.html", left=left)
 
     def change_timer(self, activity: dict, action: str) -> None:
         """Give five more minutes (five from now if there was no limit), or take the time limit away."""
@@ -107,19 +105,12 @@ class RunPanel(w.VBox):
             return
         activity = self.app.store.find_activity(activity_id)
         if activity["case_study_id"]:
-            self.board.value = "<div class='tk-hint'>Group exercise: see the Groups tab.</div>"
+            self.board.value = panel("line.html", css="tk-hint", text="Group exercise: see the Groups tab.")
             self.board_actions.children = []
             return
         statuses = status_board(self.app.store, self.app.session["id"], activity, pseudonyms=self.app.pseudonyms)
         counts = {s: sum(1 for x in statuses if x.state == s) for s in ("not started", "answering", "idle", "submitted")}
-        cells = "".join(f"<tr class='tk-status-{x.state.replace(' ', '-')}'><td>{esc(x.name)}</td>"
-                        f"<td>{esc(x.describe())}</td><td>{x.answered} of {x.total} answered</td></tr>"
-                        for x in statuses)
-        self.board.value = (
-            f"<h2>Who is where: {esc(activity['title'])}</h2><div class='tk-card'>"
-            + "".join(f"<span class='tk-stat'><span class='tk-big' id='tk-status-{k.replace(' ', '-')}'>{v}</span> "
-                      f"{k}</span>" for k, v in counts.items())
-            + f"</div><table class='tk-table'>{cells}</table>")
+        self.board.value = panel("coach/board.html", title=activity["title"], counts=counts, statuses=statuses)
         # Move a late or stuck participant along: submit what they have saved so far.
         waiting = [x for x in statuses if x.state in ("answering", "idle")]
         self.move_along = w.Dropdown(options=[(x.name, x.participant_id) for x in waiting],

@@ -17,7 +17,7 @@ from ..store import ActivityNotOpen, NotAllowed, Store, StoreError
 from .inputs import AnswerInput, make_input
 from .messages import refusal_text
 from .saving import SAVING, Outbox, save_window
-from .texts import esc, t
+from .texts import panel, t
 
 
 class GroupExercise(w.VBox):
@@ -36,24 +36,20 @@ class GroupExercise(w.VBox):
         self._locked = False
         names = {p["id"]: p["display_name"] or t("anonymous_asker", lang)
                  for p in store.session_participants(activity["session_id"])}
-        members = ", ".join(esc(names.get(m, "?")) for m in group["members"])
+        members = [names.get(m, "?") for m in group["members"]]
         self.inputs: dict[str, AnswerInput] = {}
         self.saved_lines: dict[str, w.HTML] = {}
         self._applying = False
         self._latest: dict[str, Any] = {}
         revealed = activity["state"] == "revealed"
-        rows: list[w.Widget] = [w.HTML(
-            f"<div class='tk-activity'>{t('kind_case_study', lang)}</div><h2>{esc(tr(case.title, lang))}</h2>"
-            f"<div class='tk-scenario'>{esc(tr(case.scenario, lang))}</div>"
-            f"<div class='tk-counter'>{t('your_group', lang, name=esc(group['name']))}</div>"
-            f"<div class='tk-hint'>{t('members', lang, names=members)}</div>"
-            f"<div class='tk-notice'>{t('group_hint', lang)}</div>")]
+        rows: list[w.Widget] = [w.HTML(panel("groupwork/case.html", lang, title=tr(case.title, lang),
+                                             scenario=tr(case.scenario, lang), group=group["name"], members=members))]
         for i, prompt in enumerate(case.prompts, 1):
             box = make_input(prompt, lang, field="group_answer")
             box.observe(lambda _ch, pid=prompt.id, box=box: self._save(pid, box.response), "given")
             self.inputs[prompt.id] = box
             self.saved_lines[prompt.id] = w.HTML()
-            rows += [w.HTML(f"<div class='tk-question'>{i}. {esc(tr(prompt.text, lang))}</div>"), box,
+            rows += [w.HTML(panel("line.html", css="tk-question", text=f"{i}. {tr(prompt.text, lang)}")), box,
                      self.saved_lines[prompt.id]]
         self.status = w.HTML()
         self.debrief = w.HTML()
@@ -85,18 +81,18 @@ class GroupExercise(w.VBox):
             return
         self.status.value = ""
         if outcome == SAVING:
-            self.saved_lines[prompt_id].value = f"<div class='tk-saving'>{t('saving', self.lang)}</div>"
+            self.saved_lines[prompt_id].value = panel("line.html", css="tk-saving", text=t("saving", self.lang))
         else:
             self.refresh()
 
     def _refused(self, error: StoreError, typed: Any = None) -> None:
-        self.status.value = f"<div class='tk-problem'>{refusal_text(error, self.lang, typed)}</div>"
+        self.status.value = panel("line.html", css="tk-problem", text=refusal_text(error, self.lang, typed))
         if isinstance(error, (ActivityNotOpen, NotAllowed)):  # closed, time up, or moved to another group
             self._lock()
 
     def _time_up(self) -> None:
         self._lock()
-        self.status.value = f"<div class='tk-problem'>{t('time_up_group', self.lang)}</div>"
+        self.status.value = panel("line.html", css="tk-problem", text=t("time_up_group", self.lang))
 
     def refresh(self) -> None:
         """Send edits that wait for the store; show what the other members saved since the last look, and who
@@ -116,12 +112,12 @@ class GroupExercise(w.VBox):
                 if answer["participant_id"] == self.participant["id"]:
                     name = t("you", self.lang)
                 when = answer["saved_at"].strftime("%H:%M") if hasattr(answer["saved_at"], "strftime") else ""
-                self.saved_lines[prompt_id].value = (
-                    f"<div class='tk-saved'>{t('saved_by', self.lang, name=esc(name), time=when)}</div>")
+                self.saved_lines[prompt_id].value = panel("line.html", css="tk-saved",
+                                                          text=t("saved_by", self.lang, name=name, time=when))
         for prompt_id, waiting in self.outbox.pending.items():
             if prompt_id in self.inputs:  # this member's edit, still on its way (also on a view drawn afresh)
                 self._show_value(prompt_id, waiting.value)
-                self.saved_lines[prompt_id].value = f"<div class='tk-saving'>{t('saving', self.lang)}</div>"
+                self.saved_lines[prompt_id].value = panel("line.html", css="tk-saving", text=t("saving", self.lang))
         if refused:
             self._refused(refused[-1])
         elif not self._locked and time_is_up(self.activity, self.now()):
@@ -140,16 +136,11 @@ class GroupExercise(w.VBox):
         latest = {k: v["response"] for k, v in self.store.group_answers(self.group["id"]).items()}
         scores = [s for s in (score(p, latest.get(p.id)) for p in self.case.prompts) if s is not None]
         points, maximum = sum(s.points for s in scores), sum(s.max_points for s in scores)
-        parts = [f"<h2>{t('debrief', self.lang)}</h2>"]
-        if maximum:
-            shown = f"{points:.1f}".rstrip("0").rstrip(".")
-            parts.append(f"<div class='tk-counter'>{t('group_score', self.lang, p=shown, m=int(maximum))}</div>")
-        parts.append(f"<p>{esc(tr(self.case.debrief, self.lang))}</p>")
-        for p in self.case.prompts:
-            fb = tr(p.feedback, self.lang)
-            if fb:
-                parts.append(f"<p><b>{esc(tr(p.text, self.lang))}</b><br>{esc(fb)}</p>")
-        self.debrief.value = "<div class='tk-card'>" + "".join(parts) + "</div>"
+        shown = {"p": f"{points:.1f}".rstrip("0").rstrip("."), "m": int(maximum)} if maximum else None
+        feedback = [(tr(p.text, self.lang), tr(p.feedback, self.lang)) for p in self.case.prompts
+                    if tr(p.feedback, self.lang)]
+        self.debrief.value = panel("groupwork/debrief.html", self.lang, score=shown, feedback=feedback,
+                                   debrief=tr(self.case.debrief, self.lang))
 
 
 def group_outbox(store: Store, group_id: str, participant_id: str, window: SlidingWindow, timeout: float | None,

@@ -19,6 +19,7 @@ from ..bank import Question, tr
 from ..limits import TEXT_LIMITS
 from ..texts import T, t
 from .bounded import clip
+from .texts import panel
 
 # {code: text} in every language, from the catalogues (toolkit/texts.py)
 TRUE_FALSE = {code: (t("true", code), t("false", code)) for code in languages.codes()}
@@ -130,9 +131,9 @@ class OrderingInput(AnswerInput):
         self.reset.add_class("tk-secondary")
         self.reset.on_click(lambda _b: self.give(None))
         self.children = [
-            w.HTML(f"<div class='tk-hint'>{tr(TAP_IN_ORDER, lang)}</div>"),
+            w.HTML(panel("line.html", css="tk-hint", text=tr(TAP_IN_ORDER, lang))),
             self.remaining,
-            w.HTML(f"<div class='tk-hint'>{tr(YOUR_ORDER, lang)}</div>"),
+            w.HTML(panel("line.html", css="tk-hint", text=tr(YOUR_ORDER, lang))),
             self.placed,
             self.reset,
         ]
@@ -241,10 +242,9 @@ class TextInput(AnswerInput):
 
     def _show_count(self) -> None:
         n = len(self.box.value or "")
-        over = " tk-over" if n > self.limit else ""
-        self.count.value = (f"<div class='tk-count{over}'>"
-                            + tr(CHARACTERS, self.lang).format(n=f"<span class='tk-count-n'>{n}</span>",
-                                                               limit=self.limit) + "</div>")
+        before, _n, after = tr(CHARACTERS, self.lang).partition("{n}")  # the count itself is a span the page reads
+        self.count.value = panel("inputs/count.html", over=n > self.limit, n=n, before=before.format(limit=self.limit),
+                                 after=after.format(limit=self.limit))
 
     def _commit(self, text: str) -> None:
         if self._redrawing:
@@ -287,7 +287,7 @@ class NumberInput(TextInput):
         except ValueError:
             value = math.nan
         if not math.isfinite(value):
-            self.problem.value = f"<div class='tk-problem'>{tr(NOT_A_NUMBER, self.lang)}</div>"
+            self.problem.value = panel("line.html", css="tk-problem", text=tr(NOT_A_NUMBER, self.lang))
             return
         self.give(int(value) if value.is_integer() else value)
 

@@ -27,7 +27,7 @@ from ..store import (
 )
 from .bounded import clip, counted
 from .messages import match_code_text, page_full, problem
-from .texts import esc, t
+from .texts import panel, t
 
 CODE_BOX_MOST = 20  # a card's code with its dash and a few spaces; nothing longer is a code
 
@@ -102,7 +102,7 @@ class JoinForm(w.VBox):
             self.card = self.store.find_card(code, client=self.client)
         except UnknownParticipant:
             self.tries.wrong_code()
-            self.message.value = f"<div class='tk-problem'>{esc(t('unknown_card', self.lang))}</div>"
+            self.message.value = panel("line.html", css="tk-problem", text=t("unknown_card", self.lang))
             return False
         except StoreError as e:
             self.message.value = problem(e, self.lang)
@@ -112,7 +112,7 @@ class JoinForm(w.VBox):
 
     def show_card_step(self) -> None:
         lang, person = self.lang, self.card
-        detail = " · ".join(esc(v) for v in (person.get("rank"), person.get("organisation")) if v)
+        detail = [v for v in (person.get("rank"), person.get("organisation")) if v]
         workshop = self.store.find_workshop(person["workshop_id"])
         self.consent_box = w.Checkbox(value=person.get("consent_at") is not None, description=t("agree", lang),
                                       indent=False)
@@ -123,14 +123,13 @@ class JoinForm(w.VBox):
         no.on_click(lambda _b: self.not_me())
         self.card_buttons = (yes, no)
         self.step.children = [
-            w.HTML(f"<h2>{t('card_title', lang)}</h2><div class='tk-card'><b>{esc(person['display_name'] or '')}"
-                   f"</b><br>{detail}<br><span class='tk-hint'>{esc(workshop['title'])}</span></div>"
-                   f"<div class='tk-hint'>{t('card_hint', lang)}</div>"),
-            w.HTML(f"<div class='tk-notice'>{t('consent', lang)}</div>"), self.consent_box, yes, no]
+            w.HTML(panel("join/card.html", lang, person=person["display_name"] or "", detail=detail,
+                         workshop=workshop["title"])),
+            w.HTML(panel("line.html", css="tk-notice", text=t("consent", lang))), self.consent_box, yes, no]
 
     def claim_card(self) -> None:
         if not self.consent_box.value:
-            self.message.value = f"<div class='tk-problem'>{t('must_agree', self.lang)}</div>"
+            self.message.value = panel("line.html", css="tk-problem", text=t("must_agree", self.lang))
             return
         if not self.tries.may_join(self.card["id"]):
             self.message.value = page_full(self.lang)
@@ -140,7 +139,7 @@ class JoinForm(w.VBox):
                                                          client=self.client)
         except NotFound:  # the card is known, its workshop has no open session
             title = self.store.find_workshop(self.card["workshop_id"])["title"]
-            self.message.value = f"<div class='tk-problem'>{esc(t('card_no_session', self.lang, title=title))}</div>"
+            self.message.value = panel("line.html", css="tk-problem", text=t("card_no_session", self.lang, title=title))
             return
         except StoreError as e:
             self.message.value = problem(e, self.lang)
@@ -171,7 +170,7 @@ class JoinForm(w.VBox):
         self.continue_button = w.Button(description=t("continue", lang), icon=forward)
         self.continue_button.add_class("tk-primary")
         self.continue_button.on_click(lambda _b: self.check_code())
-        self.step.children = [w.HTML(f"<h2>{t('join_title', lang)}</h2><label>{t('code_or_card', lang)}</label>"),
+        self.step.children = [w.HTML(panel("join/code.html", lang)),
                               self.code_box, self.continue_button]
 
     def check_code(self) -> None:
@@ -191,8 +190,8 @@ class JoinForm(w.VBox):
         self.counters = {"display_name": counted(self.name_box, "display_name")}
         self.profile_boxes: dict[str, w.Widget] = {}
         rows: list[w.Widget] = [
-            w.HTML(f"<h2>{esc(workshop['title'])}</h2><div class='tk-hint'>{esc(self.session['title'])}</div>"),
-            w.HTML(f"<label>{t('name', lang)}</label>"), self.name_box, self.counters["display_name"],
+            w.HTML(panel("join/workshop.html", workshop=workshop["title"], session=self.session["title"])),
+            w.HTML(panel("label.html", text=t("name", lang))), self.name_box, self.counters["display_name"],
         ]
         if self.store.has_roster(self.session["workshop_id"]):  # the trainer gave out cards: a way to use one
             self.card_box = w.Text(placeholder=t("card_code", lang), layout=w.Layout(width="100%"))
@@ -214,7 +213,7 @@ class JoinForm(w.VBox):
                 box = w.Text(layout=w.Layout(width="100%"))
             box.value = keep.get(field, box.value)
             self.profile_boxes[field] = box
-            rows += [w.HTML(f"<label>{t(field, lang)} {t(rule, lang)}</label>"), box]
+            rows += [w.HTML(panel("label.html", text=f"{t(field, lang)} {t(rule, lang)}")), box]
             if isinstance(box, w.Text):
                 self.counters[field] = counted(box, field)
                 rows.append(self.counters[field])
@@ -227,15 +226,15 @@ class JoinForm(w.VBox):
         self.join_button = w.Button(description=t("join", lang), icon="check")
         self.join_button.add_class("tk-primary")
         self.join_button.on_click(lambda _b: self.join())
-        rows += [self.code_panel, w.HTML(f"<div class='tk-notice'>{t('consent', lang)}</div>"), self.consent_box,
-                 self.join_button]
+        rows += [self.code_panel, w.HTML(panel("line.html", css="tk-notice", text=t("consent", lang))),
+                 self.consent_box, self.join_button]
         self.step.children = rows
 
     def _fill_code_panel(self) -> None:
         if self.code_boxes or self.code_panel.selected_index is None:
             return
         lang = self.lang
-        rows: list[w.Widget] = [w.HTML(f"<div class='tk-hint'>{t('code_explain', lang)}</div>")]
+        rows: list[w.Widget] = [w.HTML(panel("line.html", css="tk-hint", text=t("code_explain", lang)))]
         for field, kind in ELEMENTS:
             box = w.Text(layout=w.Layout(width="6em" if kind != "letter" else "4em"))
             clip(box, 10)  # one letter or a number up to 40
@@ -245,19 +244,19 @@ class JoinForm(w.VBox):
 
     def join(self) -> None:
         if not self.consent_box.value:
-            self.message.value = f"<div class='tk-problem'>{t('must_agree', self.lang)}</div>"
+            self.message.value = panel("line.html", css="tk-problem", text=t("must_agree", self.lang))
             return
         profile = {k: (b.value or None) for k, b in self.profile_boxes.items()}
         given = {k: b.value for k, b in self.code_boxes.items() if b.value.strip()}
         if given:
             if len(given) < len(ELEMENTS):
-                self.message.value = f"<div class='tk-problem'>{esc(t('code_title', self.lang))}: " \
-                                     f"{esc(t('match_all_four', self.lang))}</div>"
+                self.message.value = panel("line.html", css="tk-problem",
+                                           text=f"{t('code_title', self.lang)}: {t('match_all_four', self.lang)}")
                 return
             try:
                 profile["match_code_hash"] = match_code_hash(given, store_key(self.store))
             except MatchCodeError as e:
-                self.message.value = f"<div class='tk-problem'>{esc(match_code_text(e, self.lang))}</div>"
+                self.message.value = panel("line.html", css="tk-problem", text=match_code_text(e, self.lang))
                 return
         if not self.tries.may_join(id_from_uid("join", self.uid)):  # a retry of this form's join is not one more
             self.message.value = page_full(self.lang)

@@ -30,7 +30,7 @@ from ..errors import (
 )
 from ..limits import JOINS_PER_PAGE
 from ..matchcode import MatchCodeError
-from .texts import ENGLISH, esc, t
+from .texts import ENGLISH, Markup, panel, t
 
 # (error, text when an answer was refused, text otherwise): the first row whose error the refusal is an
 # instance of, so a subclass comes before its parent. InvalidText has texts of its own (by its reason).
@@ -79,12 +79,12 @@ def field_words(field: str, lang: str) -> str:
 
 def problem(error: StoreError, lang: str, **kw: Any) -> str:
     """The refusal as the page shows it (HTML, escaped)."""
-    return f"<div class='tk-problem'>{esc(error_text(error, lang, **kw))}</div>"
+    return panel("line.html", css="tk-problem", text=error_text(error, lang, **kw))
 
 
-def refusal_text(error: StoreError, lang: str, typed: Any = None) -> str:
-    """Why an answer was not saved (HTML, escaped)."""
-    return esc(error_text(error, lang, saving=True, typed=typed))
+def refusal_text(error: StoreError, lang: str, typed: Any = None) -> Markup:
+    """Why an answer was not saved (HTML, escaped, for a template)."""
+    return Markup.escape(error_text(error, lang, saving=True, typed=typed))
 
 
 def match_code_text(error: MatchCodeError, lang: str) -> str:
@@ -92,4 +92,4 @@ def match_code_text(error: MatchCodeError, lang: str) -> str:
 
 
 def page_full(lang: str) -> str:
-    return f"<div class='tk-problem'>{esc(t('page_full', lang, n=JOINS_PER_PAGE))}</div>"
+    return panel("line.html", css="tk-problem", text=t("page_full", lang, n=JOINS_PER_PAGE))

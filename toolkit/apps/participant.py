@@ -43,7 +43,7 @@ from .request import client_address, page_query_string
 from .room import RoomQuestions
 from .saving import Outbox, save_window
 from .style import STYLE
-from .texts import esc, t
+from .texts import panel, t
 
 TOKEN_KEY = "toolkit.participant"  # where the browser keeps the personal link, for the next session of the cohort
 _NOTHING_SHOWN = object()  # differs from every activity signature, None ("nothing open") included
@@ -133,7 +133,7 @@ class ParticipantApp(FollowsStore, w.VBox):
                 self.room.refresh()
 
     def show_problem(self, text: str) -> None:
-        self.message.value = f"<div class='tk-problem'>{esc(text)}</div>"
+        self.message.value = panel("line.html", css="tk-problem", text=text)
 
     def refresh_failed(self, error: Exception) -> None:
         self.show_problem(t("read_failed", self.lang))  # the error's own words are for the coach's log, not here
@@ -187,9 +187,10 @@ class ParticipantApp(FollowsStore, w.VBox):
             self.clock.value = ""
             return
         if left > 0:
-            self.clock.value = f"<div class='tk-clock'>{t('time_left', self.lang, time=f'{left // 60}:{left % 60:02d}')}</div>"
+            self.clock.value = panel("line.html", css="tk-clock",
+                                     text=t("time_left", self.lang, time=f"{left // 60}:{left % 60:02d}"))
         else:
-            self.clock.value = f"<div class='tk-problem'>{t('time_up', self.lang)}</div>"
+            self.clock.value = panel("line.html", css="tk-problem", text=t("time_up", self.lang))
             if self.input is not None and self.attempt is not None and not self.activity["case_study_id"]:
                 self.go(len(self._questions()))
 
@@ -201,7 +202,7 @@ class ParticipantApp(FollowsStore, w.VBox):
             try:
                 self.participant = self.store.find_participant(token)
             except UnknownParticipant:
-                self.message.value = f"<div class='tk-problem'>{t('unknown_link', self.lang)}</div>"
+                self.message.value = panel("line.html", css="tk-problem", text=t("unknown_link", self.lang))
                 self._forget_in_browser()
             else:
                 if self._enter_session(self.params.get("code")):
@@ -240,7 +241,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.lang = self.participant["language"]
         self._set_language_widget()
         if session is None:
-            self.body.children = [w.HTML(f"<div class='tk-card'>{t('waiting', self.lang)}</div>")]
+            self.body.children = [w.HTML(panel("line.html", css="tk-card", text=t("waiting", self.lang)))]
             return True
         self.session = session
         self._offer_languages(session)
@@ -277,7 +278,7 @@ class ParticipantApp(FollowsStore, w.VBox):
     def _taken_out(self) -> None:
         """The coach took this participant out of the session (they had not answered): a join form again."""
         self.join_as_someone_else()
-        self.message.value = f"<div class='tk-problem'>{esc(t('removed', self.lang))}</div>"
+        self.message.value = panel("line.html", css="tk-problem", text=t("removed", self.lang))
 
     def join_as_someone_else(self) -> None:
         """A shared phone: forget this participant here and show the join form for the same session."""
@@ -337,7 +338,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         if (self.attempt and self.attempt["submitted_at"] is not None) or activity["state"] == "revealed":
             self._show_results()
         elif activity["state"] != "open":
-            self.body.children = [w.HTML(f"<div class='tk-card'>{t('closed', self.lang)}</div>")]
+            self.body.children = [w.HTML(panel("line.html", css="tk-card", text=t("closed", self.lang)))]
         else:
             n = len(self._questions())
             self.index = n if self._time_up() else min(self.attempt["position"], n)
@@ -381,17 +382,13 @@ class ParticipantApp(FollowsStore, w.VBox):
 
     def _show_waiting(self, previous: dict | None) -> None:
         name = self.participant.get("display_name") or ""
-        closed = ""
-        if previous is not None and self.store.find_activity(previous["id"])["state"] == "closed":
-            closed = f"<p><b>{t('closed', self.lang)}</b></p>"
+        closed = previous is not None and self.store.find_activity(previous["id"])["state"] == "closed"
         upcoming = [a for a in self.store.list_activities(self.session["id"]) if a["state"] == "draft"]
         next_up = ""
         if upcoming:
             bank = self.store.find_bank(upcoming[0]["bank_hash"])
-            title = f"{t('kind_' + upcoming[0]['kind'], self.lang)}: {tr(bank.title, self.lang)}"
-            next_up = f"<p class='tk-hint'>{esc(t('next_up', self.lang, title=title))}</p>"
-        card = w.HTML(f"<div class='tk-card'><h2>{t('welcome', self.lang)} {esc(name)}</h2>{closed}"
-                      f"<p>{t('waiting', self.lang)}</p>{next_up}</div>")
+            next_up = f"{t('kind_' + upcoming[0]['kind'], self.lang)}: {tr(bank.title, self.lang)}"
+        card = w.HTML(panel("participant/waiting.html", self.lang, person=name, closed=closed, next_up=next_up))
         card.add_class("tk-waiting")
         other = w.Button(description=t("not_you", self.lang, name=name or "?"), layout=w.Layout(width="auto"))
         other.add_class("tk-link")
@@ -404,9 +401,8 @@ class ParticipantApp(FollowsStore, w.VBox):
         group = self.store.get_group(activity["id"], self.participant["id"])
         case = self.store.find_bank(activity["bank_hash"]).case_study(activity["case_study_id"])
         if group is None:
-            self.body.children = [w.HTML(
-                f"<div class='tk-card'><div class='tk-activity'>{t('kind_case_study', self.lang)}</div>"
-                f"<h2>{esc(tr(case.title, self.lang))}</h2><p>{t('no_group', self.lang)}</p></div>")]
+            title = tr(case.title, self.lang)
+            self.body.children = [w.HTML(panel("participant/no_group.html", self.lang, title=title))]
             return
         key = f"group:{group['id']}"
         if key not in self._outboxes:
@@ -422,8 +418,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         shown = min(self.index + 1, n)
         progress = w.IntProgress(value=shown, min=0, max=n, layout=w.Layout(width="100%"))
         progress.add_class("tk-progress")
-        counter = w.HTML(f"<div class='tk-activity'>{esc(self._title())}</div><div class='tk-counter'>"
-                         f"{t('question_of', self.lang, i=shown, n=n)}</div>")
+        counter = w.HTML(panel("participant/counter.html", self.lang, title=self._title(), shown=shown, n=n))
         self._tick()
         return w.VBox([counter, self.clock, progress])
 
@@ -443,16 +438,16 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.next.add_class("tk-primary")
         self.back.on_click(lambda _b: self.go(self.index - 1))
         self.next.on_click(lambda _b: self.go(self.index + 1))
-        text = w.HTML(f"<div class='tk-question'>{esc(tr(q.text, self.lang))}</div>")
+        text = w.HTML(panel("line.html", css="tk-question", text=tr(q.text, self.lang)))
         self.body.children = [self._header(), text, self.input, self.status,
                               w.HBox([self.back, self.next], layout=w.Layout(justify_content="space-between"))]
 
     def _status_text(self, q: Question) -> str:
         if self.outbox is not None and self.outbox.is_waiting(q.id):
-            return f"<div class='tk-saving'>{t('saving', self.lang)}</div>"
+            return panel("line.html", css="tk-saving", text=t("saving", self.lang))
         if is_answered(q, self.answers.get(q.id)):
-            return f"<div class='tk-saved'>{t('saved', self.lang)}</div>"
-        return f"<div class='tk-hint'>{t('not_answered', self.lang)}</div>"
+            return panel("line.html", css="tk-saved", text=t("saved", self.lang))
+        return panel("line.html", css="tk-hint", text=t("not_answered", self.lang))
 
     def _update_status(self) -> None:
         """What the current screen says of saving: the question's line, or the review's count of answers waiting."""
@@ -476,7 +471,7 @@ class ParticipantApp(FollowsStore, w.VBox):
 
     def _refused(self, error: StoreError, typed: Any = None, redraw: bool = True) -> None:
         """An answer the store will not take: say why, in the person's language, where it matters."""
-        text = f"<div class='tk-problem'>{refusal_text(error, self.lang, typed)}</div>"
+        text = panel("line.html", css="tk-problem", text=refusal_text(error, self.lang, typed))
         if isinstance(error, (ActivityNotOpen, AlreadySubmitted)):
             # closed, submitted (perhaps by the coach) or time up: show the activity as it now is, then why
             if isinstance(error, TimeUp):
@@ -504,7 +499,7 @@ class ParticipantApp(FollowsStore, w.VBox):
 
     def _review_note_text(self) -> str:
         waiting = len(self.outbox.pending)
-        return f"<div class='tk-saving'>{t('saving_n', self.lang, n=waiting)}</div>" if waiting else ""
+        return panel("line.html", css="tk-saving", text=t("saving_n", self.lang, n=waiting)) if waiting else ""
 
     def _show_review(self) -> None:
         questions = self._questions()
@@ -512,13 +507,13 @@ class ParticipantApp(FollowsStore, w.VBox):
         missing = [(i, q) for i, q in enumerate(questions) if not is_answered(q, self.outbox.value(q.id))]
         lang = self.lang
         time_up = self._time_up()
-        rows: list[w.Widget] = [w.HTML(f"<div class='tk-activity'>{esc(self._title())}</div>"
-                                       f"<h2>{t('answered_n', lang, a=len(questions) - len(missing), n=len(questions))}</h2>")]
+        rows: list[w.Widget] = [w.HTML(panel("participant/review.html", lang, title=self._title(),
+                                             answered=len(questions) - len(missing), n=len(questions)))]
         if time_up:  # answers can no longer change: no way back to the questions
             self._tick()
             rows.append(self.clock)
         elif missing:
-            rows.append(w.HTML(f"<div class='tk-hint'>{t('unanswered', lang)}</div>"))
+            rows.append(w.HTML(panel("line.html", css="tk-hint", text=t("unanswered", lang))))
             jumps = []
             for i, q in missing:
                 b = w.Button(description=t("go_to", lang, i=i + 1), tooltip=tr(q.text, lang)[:80])
@@ -546,7 +541,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         yes.on_click(lambda _b: self.submit())
         no.on_click(lambda _b: setattr(self.confirm, "children", ()))
         self.confirm_yes = yes
-        self.confirm.children = [w.HTML(f"<div class='tk-notice'>{t('submit_sure', self.lang)}</div>"),
+        self.confirm.children = [w.HTML(panel("line.html", css="tk-notice", text=t("submit_sure", self.lang))),
                                  w.HBox([no, yes])]
 
     def submit(self) -> None:
@@ -566,7 +561,7 @@ class ParticipantApp(FollowsStore, w.VBox):
                 problem = t("not_submitted", self.lang)
         if problem is not None:
             self.review_note.value = self._review_note_text()
-            self.confirm.children = [w.HTML(f"<div class='tk-problem'>{esc(problem)}</div>")]
+            self.confirm.children = [w.HTML(panel("line.html", css="tk-problem", text=problem))]
             return
         self._show_results()
 
@@ -575,38 +570,29 @@ class ParticipantApp(FollowsStore, w.VBox):
     def _show_results(self) -> None:
         lang = self.lang
         if self.activity["state"] != "revealed":
-            self.body.children = [w.HTML(f"<div class='tk-card tk-done'><h2>{t('submitted', lang)}</h2>"
-                                         f"<p>{t('wait_reveal', lang)}</p></div>")]
+            self.body.children = [w.HTML(panel("participant/submitted.html", lang))]
             return
         questions = self._questions()
         total = score_attempt(questions, self.answers)
-        parts = []
+        points = None
         if total.max_points:
-            pct = round(100 * total.fraction)
-            parts.append(f"<h2>{t('your_score', lang, p=_num(total.points), m=_num(total.max_points), pct=pct)}</h2>")
-        for i, q in enumerate(questions, 1):
-            parts.append(self._feedback_html(i, q))
-        self.body.children = [w.HTML("<div class='tk-results'>" + "".join(parts) + "</div>")]
+            points = {"p": _num(total.points), "m": _num(total.max_points), "pct": round(100 * total.fraction)}
+        cards = [self._feedback(i, q) for i, q in enumerate(questions, 1)]
+        self.body.children = [w.HTML(panel("participant/results.html", lang, score=points, cards=cards))]
 
-    def _feedback_html(self, i: int, q: Question) -> str:
+    def _feedback(self, i: int, q: Question) -> dict[str, Any]:
+        """What the results show of question `i`: its verdict (a text key, or "" when it is not scored), the
+        answer in words, and the feedback on the options chosen and on the question."""
         lang = self.lang
         response = self.answers.get(q.id)
         s = score(q, response)
-        verdict = ""
-        if s is not None:
-            key = "right" if s.correct else ("partly" if s.points > 0 else "wrong")
-            verdict = f"<span class='tk-verdict tk-{key}'>{t(key, lang)}</span>"
-        chosen = questions.describe(q, response, lang) or t("no_answer", lang)
-        notes = []
+        verdict = "" if s is None else ("right" if s.correct else ("partly" if s.points > 0 else "wrong"))
         ids = response if isinstance(response, list) else [response]
-        for o in q.options if questions.kind(q.type).option_feedback else ():
-            if o.id in ids and o.feedback:
-                notes.append(f"<li>{esc(tr(o.text, lang))}: {esc(tr(o.feedback, lang))}</li>")
-        fb = esc(tr(q.feedback, lang))
-        return (f"<div class='tk-card'><div class='tk-counter'>{i}. {verdict}</div>"
-                f"<div class='tk-question'>{esc(tr(q.text, lang))}</div>"
-                f"<div>{t('your_answer', lang)}: <b>{esc(chosen)}</b></div>"
-                + (f"<ul>{''.join(notes)}</ul>" if notes else "") + (f"<p>{fb}</p>" if fb else "") + "</div>")
+        notes = [(tr(o.text, lang), tr(o.feedback, lang))
+                 for o in (q.options if questions.kind(q.type).option_feedback else ()) if o.id in ids and o.feedback]
+        return {"i": i, "verdict": verdict, "text": tr(q.text, lang),
+                "chosen": questions.describe(q, response, lang) or t("no_answer", lang), "notes": notes,
+                "feedback": tr(q.feedback, lang)}
 
     # ------------------------------------------------------------ language
 

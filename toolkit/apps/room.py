@@ -9,7 +9,7 @@ import ipywidgets as w
 from ..store import NotAllowed, Store, StoreError
 from .bounded import counted
 from .messages import problem
-from .texts import esc, t
+from .texts import panel, t
 
 
 class RoomQuestions(w.VBox):
@@ -31,7 +31,7 @@ class RoomQuestions(w.VBox):
         self.vote_buttons: dict[str, w.ToggleButton] = {}
         self._shown: list | None = None
         self.children = [self.box, self.counter, self.anonymous, self.send, self.status,
-                         w.HTML(f"<div class='tk-hint'>{t('room_hint', lang)}</div>"), self.listing]
+                         w.HTML(panel("line.html", css="tk-hint", text=t("room_hint", lang))), self.listing]
         self.refresh()
 
     def ask(self) -> None:
@@ -39,14 +39,14 @@ class RoomQuestions(w.VBox):
             self.store.ask(self.session["id"], self.participant["id"], self.box.value, anonymous=self.anonymous.value,
                            uid=self.uid)
         except NotAllowed:  # the coach took this participant out of the session
-            self.status.value = f"<div class='tk-problem'>{esc(t('removed', self.lang))}</div>"
+            self.status.value = panel("line.html", css="tk-problem", text=t("removed", self.lang))
             return
         except StoreError as e:
             self.status.value = problem(e, self.lang)
             return
         self.box.value = ""
         self.uid = uuid.uuid4().hex
-        self.status.value = f"<div class='tk-saved'>{t('sent', self.lang)}</div>"
+        self.status.value = panel("line.html", css="tk-saved", text=t("sent", self.lang))
         self.refresh()
 
     def refresh(self) -> None:
@@ -60,21 +60,21 @@ class RoomQuestions(w.VBox):
         self.vote_buttons = {}
         for q in questions:
             asker = t("you", self.lang) if q["mine"] else (q["asker"] or t("anonymous_asker", self.lang))
-            done = f" · <b>{t('answered_by_coach', self.lang)}</b>" if q["state"] == "answered" else ""
             vote = w.ToggleButton(value=q["voted"], description=f"▲ {q['votes']}", layout=w.Layout(width="5em"))
             vote.add_class("tk-vote")
             vote.observe(lambda ch, qid=q["id"]: self._vote(qid, ch["new"]), "value")
             self.vote_buttons[q["id"]] = vote
-            text = w.HTML(f"<div class='tk-room-text'>{esc(q['text'])}</div>"
-                          f"<div class='tk-hint'>{esc(asker)}{done}</div>", layout=w.Layout(flex="1"))
+            text = w.HTML(panel("room/question.html", self.lang, text=q["text"], asker=asker,
+                                answered=q["state"] == "answered"), layout=w.Layout(flex="1"))
             rows.append(w.HBox([vote, text], layout=w.Layout(align_items="center")))
-        self.listing.children = rows or [w.HTML(f"<div class='tk-hint'>{t('no_room_questions', self.lang)}</div>")]
+        none = panel("line.html", css="tk-hint", text=t("no_room_questions", self.lang))
+        self.listing.children = rows or [w.HTML(none)]
 
     def _vote(self, question_id: str, up: bool) -> None:
         try:
             self.store.vote(question_id, self.participant["id"], up=up)
         except NotAllowed:
-            self.status.value = f"<div class='tk-problem'>{esc(t('removed', self.lang))}</div>"
+            self.status.value = panel("line.html", css="tk-problem", text=t("removed", self.lang))
             self._shown = None  # redraw: the button goes back to what the store holds
         except StoreError as e:
             self.status.value = problem(e, self.lang)

@@ -314,7 +314,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         bank = self.store.find_bank(self._bank_hash())
         kind = t(f"kind_{self.activity['kind']}", self.lang)
         own = bank.hash == self.activity["bank_hash"]  # a crossover's other form: the coach's title may name the form
-        return self.activity["title"] if self.lang == "en" and own else f"{kind}: {tr(bank.title, self.lang)}"
+        return self.activity["title"] if self.lang == languages.ENGLISH and own else f"{kind}: {tr(bank.title, self.lang)}"
 
     def _show_activity(self, activity: dict | None) -> None:
         self._shown = self._signature(activity)

@@ -135,6 +135,8 @@ def test_the_numbers_are_those_of_toolkit_analysis(quetta, quetta_page):
         d.mean() / d.std(ddof=1))
     stats_rows = {row["value"] for row in c.tables["stats"]}
     assert f"{d.mean() / d.std(ddof=1):.2f}" in stats_rows
+    assert t.pvalue < 0.001 and f"t({len(d) - 1}) = {t.statistic:.2f}, p < 0.001" in stats_rows  # as a reader reads it
+    assert "< 0.001" not in quetta_page  # and written escaped, as every "<" of a text
     assert "d_z = mean(d)/SD(d)" in quetta_page
 
 

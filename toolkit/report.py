@@ -1,7 +1,8 @@
 """What was learned, by whom: the facilitator's tables, charts and the self-contained HTML report.
 
 `analyse` runs toolkit.analysis on a Results (toolkit.results); the charts are matplotlib figures drawn without
-pyplot and embedded as inline SVG, so the report opens offline and asks nothing of the network.
+pyplot and embedded as inline SVG, so the report opens offline and asks nothing of the network. The HTML is in
+toolkit/templates/report/ (autoescape); this module gives the templates text and figures, never HTML.
 """
 
 from __future__ import annotations

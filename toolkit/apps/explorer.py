@@ -2,7 +2,8 @@
 
 Filters (workshop or series, session, test, group of participants) choose the results; every figure and table
 is recomputed by toolkit.analysis (through toolkit.report.analyse) and drawn as inline SVG, so the page works
-in JupyterLab and in Voila with no network. The participant path never imports this module.
+in JupyterLab and in Voila with no network. The tabs' HTML is in toolkit/templates/explorer/ (autoescape). The
+participant path never imports this module.
 """
 
 from __future__ import annotations

@@ -88,16 +88,18 @@ class _Cells(HTMLParser):
 def test_the_table_macro_escapes_every_cell_and_marks_the_hidden_ones():
     from toolkit.report import figure, table
 
-    frame = pd.DataFrame({"group": ["<b onclick=x>FIA</b>", "Police"], "n": ["<5", 12], "pre_mean": ["<5", 61.3]})
-    shown = table(frame, [("group", "Group", "text"), ("n", "n", "int"), ("pre_mean", "Pre", "pct")], cls="by-x")
+    frame = pd.DataFrame({"group": ["<b onclick=x>FIA</b>", "Police"], "n": ["<5", 12], "pre_mean": ["<5", 61.3],
+                          "band": ["<5", "medium"]})
+    shown = table(frame, [("group", "Group", "text"), ("n", "n", "int"), ("pre_mean", "Pre", "pct"),
+                          ("band", "Band", "text")], cls="by-x")
     page = render_string('{% import "macros.html" as m %}{{ m.table(t) }}', t=shown)
     parsed = _Cells()
     parsed.feed(page)
     assert parsed.elements.count("b") == 0  # the stored name is text, not an element
     rows = [(a["data-col"], a.get("class"), text) for a, text in parsed.cells]
     assert rows == [("group", None, "<b onclick=x>FIA</b>"), ("n", "suppressed", "<5"),
-                    ("pre_mean", "suppressed", "<5"), ("group", None, "Police"), ("n", None, "12"),
-                    ("pre_mean", None, "61.3%")]
+                    ("pre_mean", "suppressed", "<5"), ("band", "suppressed", "<5"),
+                    ("group", None, "Police"), ("n", None, "12"), ("pre_mean", None, "61.3%"), ("band", None, "medium")]
     from matplotlib.figure import Figure
 
     chart = figure(Figure(figsize=(1, 1)), "Pre & post <i>")

@@ -43,7 +43,7 @@ from .analysis import (
     reliability,
     small_sample_notes,
 )
-from .analysis._common import SMALL_CELL
+from .analysis._common import COMPLEMENTARY_TEXT, SMALL_CELL
 from .analysis.crossover import STATISTIC_WORDS, crossover_analysis, crossover_notes, crossover_scores
 from .analysis.gain import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, WILCOXON_METHODS
 from .analysis.report import ALPHA, CONFIDENCE, DISCRIMINATION, INTERVALS, T_TEST, WILCOXON, note_scope
@@ -381,10 +381,18 @@ def fmt(value: Any, kind: str = "num") -> str:
 
 def table(frame: pd.DataFrame, columns: list[tuple[str, str, str]], cls: str = "") -> Table:
     """columns: (column, heading, format kind: "text" or one of fmt's). Cells carry data-col in the page (for the
-    tests and for screen readers); a figure that the analysis hid (a text in a figure's column) is marked so."""
-    rows = [[Cell(c, str(row[c]) if k == "text" else fmt(row[c], k), k != "text" and isinstance(row[c], str))
-             for c, _h, k in columns] for _, row in frame.iterrows()]
+    tests and for screen readers); a figure that the analysis hid for a small group is marked so."""
+    rows = [[Cell(c, str(row[c]) if k == "text" else fmt(row[c], k), _hidden(row[c], k)) for c, _h, k in columns]
+            for _, row in frame.iterrows()]
     return Table([h for _c, h, _k in columns], rows, cls)
+
+
+def _hidden(value: Any, kind: str) -> bool:
+    """In a figure's place, the analysis's "<5" (or "<threshold") or "suppressed": any text in a column of figures,
+    and those two words in a column of text (a hidden row's band)."""
+    if not isinstance(value, str):
+        return False
+    return kind != "text" or value == COMPLEMENTARY_TEXT or re.fullmatch(r"<\d+", value) is not None
 
 
 def figure(fig: Figure, caption: str) -> Chart:

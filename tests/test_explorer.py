@@ -149,6 +149,22 @@ def test_files_written_from_the_files_tab(app, tmp_path):
     assert "Wrote 21 file(s)" in app.files_message.value
 
 
+def test_a_folder_that_cannot_be_written_says_so_and_shows_its_name_as_text(app, tmp_path):
+    choose(app, "Quetta")
+    blocked = tmp_path / "<b onclick=x>blocked"  # (no "/" in a file's name)
+    blocked.write_text("a file where the folder should be", encoding="utf-8")
+    app.out_dir.value = str(blocked / "reports")
+    assert app.write("report") == []
+    said = text(app.files_message.value)
+    assert said.startswith("Could not write the files: ") and "<b onclick=x>blocked" in said  # the name, as text
+    assert "<b" not in app.files_message.value
+    app.out_dir.value = str(tmp_path / "<i>reports")
+    [written] = app.write("report")
+    assert written.is_file()
+    assert text(app.files_message.value) == f"Wrote 1 file(s) in {tmp_path / '<i>reports'}."
+    assert "<i>" not in app.files_message.value
+
+
 def test_an_empty_store_says_so(tmp_path):
     app = ExplorerApp(store=Store(f"sqlite:///{tmp_path}/toolkit.db"))
     assert "No results here yet" in app.headline.value

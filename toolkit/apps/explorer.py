@@ -171,17 +171,17 @@ class ExplorerApp(w.VBox):
         results = self.current = self.selected()
         self.figures, self.tables, self._stale = {}, {}, set()
         if results.answers.empty and results.survey.empty and results.confidence.empty:
-            self.headline.value = render("explorer/headline.html", empty=True)
+            self.headline.value = render("explorer/headline.html", state="empty")
             for pane in self.panes.values():
                 pane.value = ""
             return
         try:
             t = self.tables = analyse(results)
         except (StoreError, ValueError) as e:
-            self.headline.value = render("explorer/headline.html", empty=False, problem=str(e))
+            self.headline.value = render("explorer/headline.html", state="problem", problem=str(e))
             return
         demo = results.workshops["workshop"].astype(str).str.startswith("Demo:").any()
-        self.headline.value = render("explorer/headline.html", empty=False, problem="", demo=bool(demo),
+        self.headline.value = render("explorer/headline.html", state="shown", demo=bool(demo),
                                      headcount=headcount_sentence(t["headcount_by_sex"]))
         self._stale = set(self.panes)
         self._render_shown()
@@ -340,7 +340,7 @@ class ExplorerApp(w.VBox):
         self.csv_button.on_click(lambda _b: self.write("csv"))
         self.xlsx_button.on_click(lambda _b: self.write("xlsx"))
         self.certificates_button.on_click(lambda _b: self.write("certificates"))
-        return w.VBox([w.HTML(render("explorer/files.html", intro=True)),
+        return w.VBox([w.HTML(render("explorer/files.html", state="intro")),
                        self.out_dir, w.HBox([self.report_button, self.csv_button, self.xlsx_button]),
                        w.HBox([self.certificates_button, self.rule]), self.files_message])
 
@@ -371,9 +371,9 @@ class ExplorerApp(w.VBox):
                            for c in make_certificates(self.store, None, folder / "certificates", self.rule.value,
                                                       workshop_id=wid)]
         except (OSError, StoreError, ValueError) as e:
-            self.files_message.value = render("explorer/files.html", intro=False, problem=str(e))
+            self.files_message.value = render("explorer/files.html", state="problem", problem=str(e))
             return []
         where = folder / "certificates" if what == "certificates" else folder
-        self.files_message.value = render("explorer/files.html", intro=False, problem="", written=len(written),
+        self.files_message.value = render("explorer/files.html", state="written", written=len(written),
                                           folder=str(where))
         return written

@@ -336,9 +336,11 @@ def confidence_figure(table: pd.DataFrame) -> Figure:
 
 
 class Cell(NamedTuple):
+    """A cell of a Table: its column (the page's data-col), its text, and whether the analysis hid its figure."""
+
     column: str
     text: str
-    suppressed: bool  # a figure hidden for a small group: the analysis's "<5" or "suppressed" in its place
+    suppressed: bool  # the analysis's "<5" or "suppressed" in a figure's place
 
 
 class Table(NamedTuple):
@@ -357,6 +359,8 @@ class Chart(NamedTuple):
 
 
 class Note(NamedTuple):
+    """A note on a small sample (toolkit.analysis.small_sample_notes), for the macro `notes`."""
+
     statistic: str
     scope: str
     reason: str
@@ -407,10 +411,10 @@ def notes(frame: pd.DataFrame | None, statistics: tuple[str, ...] | None = None)
     return [Note(str(r.statistic), str(r.scope or ""), str(r.reason)) for r in shown.itertuples()]
 
 
-def headcount_sentence(table: pd.DataFrame) -> str:
+def headcount_sentence(counts: pd.DataFrame) -> str:
     """ "24 participants (3 female, 21 male)" from headcount_by(participants, "sex", threshold=1), as text."""
-    total = int(table["n"].sum()) if len(table) else 0
-    parts = [f"{int(r.n)} {SEX_WORDS.get(str(r.sex), r.sex)}" for r in table.itertuples()]
+    total = int(counts["n"].sum()) if len(counts) else 0
+    parts = [f"{int(r.n)} {SEX_WORDS.get(str(r.sex), r.sex)}" for r in counts.itertuples()]
     return f"{total} participant{'s' if total != 1 else ''}" + (f" ({', '.join(parts)})" if parts else "")
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pandas as pd
 import pytest
 from helpers import by_place
+from test_report import cells, text
 
 from toolkit.analysis import (
     disaggregate,
@@ -60,9 +59,9 @@ def test_slope_chart_of_a_workshop_and_of_its_women(app, results):
     assert np.allclose(mean.get_ydata(), [scores["pre"].mean(), scores["post"].mean()])
     assert "24 participants (3 female, 21 male)" in app.headline.value
     sequences = quetta.participants.set_index("participant_id").loc[scores["participant_id"], "sequence"]
-    assert (f"Design: crossover: half the room took form A first and form B after, the other half B first and A "
-            f"after ({(sequences == 'AB').sum()} A then B, {(sequences == 'BA').sum()} B then A).") in \
-        html.unescape(app.panes["Overview"].value)
+    assert cells(app.panes["Overview"].value).stats["design"] == (
+        f"Design: crossover: half the room took form A first and form B after, the other half B first and A "
+        f"after ({(sequences == 'AB').sum()} A then B, {(sequences == 'BA').sum()} B then A).")
     app.group_by.value = "sex"
     app.group_value.value = "female"
     women = set(quetta.participants.loc[quetta.participants["sex"] == "female", "participant_id"])
@@ -150,6 +149,22 @@ def test_files_written_from_the_files_tab(app, tmp_path):
     assert "Wrote 21 file(s)" in app.files_message.value
 
 
+def test_a_folder_that_cannot_be_written_says_so_and_shows_its_name_as_text(app, tmp_path):
+    choose(app, "Quetta")
+    blocked = tmp_path / "<b onclick=x>blocked"  # (no "/" in a file's name)
+    blocked.write_text("a file where the folder should be", encoding="utf-8")
+    app.out_dir.value = str(blocked / "reports")
+    assert app.write("report") == []
+    said = text(app.files_message.value)
+    assert said.startswith("Could not write the files: ") and "<b onclick=x>blocked" in said  # the name, as text
+    assert "<b" not in app.files_message.value
+    app.out_dir.value = str(tmp_path / "<i>reports")
+    [written] = app.write("report")
+    assert written.is_file()
+    assert text(app.files_message.value) == f"Wrote 1 file(s) in {tmp_path / '<i>reports'}."
+    assert "<i>" not in app.files_message.value
+
+
 def test_an_empty_store_says_so(tmp_path):
     app = ExplorerApp(store=Store(f"sqlite:///{tmp_path}/toolkit.db"))
     assert "No results here yet" in app.headline.value
@@ -169,12 +184,14 @@ def test_a_group_of_three_shows_no_interval_and_says_why_in_words(app, results):
         reason = notes.at["95% intervals of the mean gain and <g>", "reason"]
         assert reason.startswith("only 3 people took both tests")
         overview = app.show("Overview").value
-        assert "points (no meaningful interval with fewer than 5 people)" in overview
-        assert "95% CI" not in overview
-        assert reason in overview and "Small numbers: read with care" in overview
+        read = text(overview)
+        assert "points (no meaningful interval with fewer than 5 people)" in read
+        assert "95% CI" not in read
+        assert reason in read and "Small numbers: read with care" in read
         assert app.tables["paired_tests"].set_index("test").at["Wilcoxon signed-rank", "method"] == "exact"
-        assert "<td data-col='p_from'>exact p</td>" in overview  # which p the Wilcoxon test gives, in words
-        questions = app.show("Questions").value
+        tests = {row["test"]: row for row in cells(overview).tables[""]}
+        assert tests["Wilcoxon signed-rank"]["p_from"] == "exact p"  # which p the Wilcoxon test gives, in words
+        questions = text(app.show("Questions").value)
         assert "the top and bottom 27% are only" in questions  # the 3 women's tests: 1 person in each group
     finally:
         app.group_value.value = ALL

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from helpers import ROOT, by_place
 from scipy import stats
+from test_report import cells, text
 
 from toolkit.analysis.retention import retention_note, retention_scores, retention_summary
 from toolkit.apps.explorer import ExplorerApp
@@ -115,10 +116,10 @@ def test_the_demo_cohort_shows_pre_post_and_retention_in_the_report(results):
     assert whole["post_mean"] > whole["retention_mean"] > whole["pre_mean"]  # some forgotten, most kept
     assert 0 < whole["share_kept"] < 1
     page = render_report(cohort, tables=t)
-    assert "<h2>Knowledge kept</h2>" in page
-    assert f"retention {whole['retention_mean']:.1f}%" in page
-    table = page.split("<table class='retention'>", 1)[1].split("</table>", 1)[0]
-    assert table.count("<td data-col='session'>Coaching session") == 2  # a check in sessions 2 and 3
+    assert "Knowledge kept" in text(page)
+    assert f"retention {whole['retention_mean']:.1f}%" in cells(page).stats["retention"]
+    checks = [row["session"] for row in cells(page).tables["retention"]]
+    assert len(checks) == 2 and all(s.startswith("Coaching session") for s in checks)  # a check in sessions 2 and 3
 
 
 def test_the_explorer_has_a_retention_tab_with_a_three_point_slope_chart(series, results, tmp_path):

@@ -1,17 +1,17 @@
 """What was learned, by whom: the facilitator's tables, charts and the self-contained HTML report.
 
 `analyse` runs toolkit.analysis on a Results (toolkit.results); the charts are matplotlib figures drawn without
-pyplot and embedded as inline SVG, so the report opens offline and asks nothing of the network.
+pyplot and embedded as inline SVG, so the report opens offline and asks nothing of the network. The HTML is in
+toolkit/templates/report/ (autoescape); this module gives the templates text and figures, never HTML.
 """
 
 from __future__ import annotations
 
-import html
 import io
 import re
 import textwrap
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -43,7 +43,7 @@ from .analysis import (
     reliability,
     small_sample_notes,
 )
-from .analysis._common import SMALL_CELL
+from .analysis._common import COMPLEMENTARY_TEXT, SMALL_CELL
 from .analysis.crossover import STATISTIC_WORDS, crossover_analysis, crossover_notes, crossover_scores
 from .analysis.gain import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, WILCOXON_METHODS
 from .analysis.report import ALPHA, CONFIDENCE, DISCRIMINATION, INTERVALS, T_TEST, WILCOXON, note_scope
@@ -51,12 +51,14 @@ from .analysis.retention import RETENTION, retention_note, retention_scores, ret
 from .analysis.survey import top_words
 from .design import DESIGN_WORDS, design_line
 from .results import Results, tested_answers
+from .templating import Markup, render
 
 PRE_COLOUR, POST_COLOUR, DOWN_COLOUR, INK = "#8a94a6", "#1f5fbf", "#d1495b", "#1d2330"
 GROUPS = ("sex", "organisation", "rank")
 REVISE_BANDS = ("negative: check the key", "poor", "revise")
 SEX_WORDS = {"female": "female", "male": "male", "undisclosed": "preferred not to say", "(not given)": "did not answer"}
 DEMO_PREFIX = "Demo:"
+HAKE_G = "<g>"  # the class-average normalized gain, as the report names it (text: the templates escape it)
 
 
 # ---------------------------------------------------------------- the tables
@@ -228,7 +230,7 @@ def paired_bars(labels: list[str], pre: list, post: list, title: str, notes: lis
 
 
 def objective_figure(table: pd.DataFrame) -> Figure:
-    labels = [f"{r.objective} (<g> {r.class_g:.2f})" for r in table.itertuples()]
+    labels = [f"{r.objective} ({HAKE_G} {r.class_g:.2f})" for r in table.itertuples()]
     return paired_bars(labels, table["pre_mean"].tolist(), table["post_mean"].tolist(), "Gain by learning objective")
 
 
@@ -327,12 +329,47 @@ def confidence_figure(table: pd.DataFrame) -> Figure:
 
 
 # ---------------------------------------------------------------- the HTML report
+#
+# The HTML is in toolkit/templates/report/ (and the pieces the explorer shares, in toolkit/templates/macros.html),
+# rendered with autoescape: the functions below give the templates text and figures, never HTML, and a stored text
+# is escaped once, by the template that shows it.
+
+
+class Cell(NamedTuple):
+    """A cell of a Table: its column (the page's data-col), its text, and whether the analysis hid its figure."""
+
+    column: str
+    text: str
+    suppressed: bool  # the analysis's "<5" or "suppressed" in a figure's place
+
+
+class Table(NamedTuple):
+    """A table for the macro `table` of toolkit/templates/macros.html: headings, rows of cells, a class."""
+
+    headings: list[str]
+    rows: list[list[Cell]]
+    cls: str
+
+
+class Chart(NamedTuple):
+    """A chart for the macro `figure`: the toolkit's own inline SVG and its caption (text)."""
+
+    svg: Markup
+    caption: str
+
+
+class Note(NamedTuple):
+    """A note on a small sample (toolkit.analysis.small_sample_notes), for the macro `notes`."""
+
+    statistic: str
+    scope: str
+    reason: str
 
 
 def fmt(value: Any, kind: str = "num") -> str:
-    """A figure as the report's HTML prints it (escaped); suppressed cells ("<5") as they are."""
+    """A figure as the report prints it (text: the templates escape it); suppressed cells ("<5") as they are."""
     if value is None or isinstance(value, str):
-        return html.escape(value or "–")
+        return value or "–"
     if isinstance(value, (float, np.floating)) and not np.isfinite(value):
         return "–"
     if kind == "pct":
@@ -340,27 +377,44 @@ def fmt(value: Any, kind: str = "num") -> str:
     if kind == "pts":
         return f"{value:+.1f}"
     if kind == "p":
-        return "&lt; 0.001" if value < 0.001 else f"{value:.3f}"
+        return "< 0.001" if value < 0.001 else f"{value:.3f}"
     if kind == "int":
         return f"{int(value)}"
     return f"{value:.2f}"
 
 
-def table_html(frame: pd.DataFrame, columns: list[tuple[str, str, str]], cls: str = "") -> str:
-    """columns: (column, heading, format kind). Cells carry data-col for the tests and for screen readers."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for _c, h, _k in columns)
-    body = []
-    for _, row in frame.iterrows():
-        cells = "".join(f"<td data-col='{c}'>{fmt(row[c], k) if k != 'text' else html.escape(str(row[c]))}</td>"
-                        for c, _h, k in columns)
-        body.append(f"<tr>{cells}</tr>")
-    return f"<table class='{cls}'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+def table(frame: pd.DataFrame, columns: list[tuple[str, str, str]], cls: str = "") -> Table:
+    """columns: (column, heading, format kind: "text" or one of fmt's). Cells carry data-col in the page (for the
+    tests and for screen readers); a figure that the analysis hid for a small group is marked so."""
+    rows = [[Cell(c, str(row[c]) if k == "text" else fmt(row[c], k), _hidden(row[c], k)) for c, _h, k in columns]
+            for _, row in frame.iterrows()]
+    return Table([h for _c, h, _k in columns], rows, cls)
 
 
-def headcount_sentence(table: pd.DataFrame) -> str:
-    """ "24 participants (3 female, 21 male)" from headcount_by(participants, "sex", threshold=1), as HTML."""
-    total = int(table["n"].sum()) if len(table) else 0
-    parts = [f"{int(r.n)} {html.escape(str(SEX_WORDS.get(str(r.sex), r.sex)))}" for r in table.itertuples()]
+def _hidden(value: Any, kind: str) -> bool:
+    """In a figure's place, the analysis's "<5" (or "<threshold") or "suppressed": any text in a column of figures,
+    and those two words in a column of text (a hidden row's band)."""
+    if not isinstance(value, str):
+        return False
+    return kind != "text" or value == COMPLEMENTARY_TEXT or re.fullmatch(r"<\d+", value) is not None
+
+
+def figure(fig: Figure, caption: str) -> Chart:
+    return Chart(Markup(svg(fig)), caption)
+
+
+def notes(frame: pd.DataFrame | None, statistics: tuple[str, ...] | None = None) -> list[Note]:
+    """The small-sample notes (all, or those of `statistics`), for the macro `notes`; [] when there are none."""
+    if frame is None or frame.empty:
+        return []
+    shown = frame if statistics is None else frame[frame["statistic"].isin(statistics)]
+    return [Note(str(r.statistic), str(r.scope or ""), str(r.reason)) for r in shown.itertuples()]
+
+
+def headcount_sentence(counts: pd.DataFrame) -> str:
+    """ "24 participants (3 female, 21 male)" from headcount_by(participants, "sex", threshold=1), as text."""
+    total = int(counts["n"].sum()) if len(counts) else 0
+    parts = [f"{int(r.n)} {SEX_WORDS.get(str(r.sex), r.sex)}" for r in counts.itertuples()]
     return f"{total} participant{'s' if total != 1 else ''}" + (f" ({', '.join(parts)})" if parts else "")
 
 
@@ -369,16 +423,6 @@ def interval_text(summary: pd.DataFrame, statistic: str, kind: str = "num") -> s
     if summary.at[statistic, "interval"] == NO_INTERVAL:
         return f"no meaningful interval with fewer than {MIN_INTERVAL_N} people"
     return f"95% CI {fmt(summary.at[statistic, 'ci_low'], kind)} to {fmt(summary.at[statistic, 'ci_high'], kind)}"
-
-
-def notes_html(notes: pd.DataFrame | None, statistics: tuple[str, ...] | None = None) -> str:
-    """The small-sample notes (all, or those of `statistics`) as a list in words; "" when there are none."""
-    if notes is None or notes.empty:
-        return ""
-    shown = notes if statistics is None else notes[notes["statistic"].isin(statistics)]
-    items = "".join(f"<li><b>{html.escape(r.statistic)}</b>{f' ({html.escape(r.scope)})' if r.scope else ''}: "
-                    f"{html.escape(r.reason)}.</li>" for r in shown.itertuples())
-    return f"<div class='notes'><p><b>Small numbers: read with care</b></p><ul>{items}</ul></div>" if items else ""
 
 
 def _dates(w: pd.Series) -> str:
@@ -390,55 +434,29 @@ def _dates(w: pd.Series) -> str:
     return f"{start.day} {start:%B %Y}"
 
 
-def figure_html(fig: Figure, caption: str) -> str:
-    return f"<figure>{svg(fig)}<figcaption>{html.escape(caption)}</figcaption></figure>"
-
-
-CSS = """
-body { font-family: system-ui, "Segoe UI", Roboto, "Noto Sans", sans-serif; color: #1d2330; margin: 0;
-  background: #f6f8fb; line-height: 1.45; }
-main { max-width: 980px; margin: 0 auto; background: #fff; padding: 24px 36px 48px; }
-h1 { font-size: 1.7em; margin: 0.2em 0; } h2 { border-bottom: 2px solid #dde3ee; padding-bottom: 4px; margin-top: 1.6em; }
-h3 { margin-bottom: 0.3em; }
-table { border-collapse: collapse; margin: 8px 0 16px; font-size: 0.92em; }
-th, td { border-bottom: 1px solid #dde3ee; padding: 4px 10px; text-align: left; vertical-align: top; }
-th { background: #eef3fb; } td[data-col] { font-variant-numeric: tabular-nums; }
-figure { margin: 12px 0; } figure svg { max-width: 100%; height: auto; }
-figcaption { color: #4a5468; font-size: 0.88em; }
-.lead { font-size: 1.15em; } .muted { color: #4a5468; font-size: 0.92em; }
-.demo { background: #fdecea; color: #a4161a; font-weight: 700; padding: 10px 14px; border-radius: 6px; }
-.caveat { background: #fff4d6; padding: 10px 14px; border-radius: 6px; }
-.notes { background: #fff4d6; padding: 2px 14px; border-radius: 6px; margin: 8px 0; }
-.figures { display: flex; flex-wrap: wrap; gap: 12px 32px; } .figures div { min-width: 200px; }
-.big { font-size: 1.6em; font-weight: 700; display: block; }
-ul.open li { margin: 2px 0; }
-@media print { body { background: #fff; } main { padding: 0; } }
-"""
-
-
-def _section_results(t: dict) -> str:
+def _section_results(t: dict) -> Markup:
     g = t["gain_summary"].set_index("statistic")
     tests = t["paired_tests"].set_index("test")
     rate = t["match_rate"].iloc[0]
     n = int(g.at["pre_mean", "n"])
     if n == 0:
-        return "<h2>Pre-test and post-test</h2><p>No participant took both the pre-test and the post-test.</p>"
+        return render("report/results.html", n=0)
     t_row, w_row = tests.loc["paired t-test"], tests.loc["Wilcoxon signed-rank"]
-    figures = "".join(f"<div><span class='big' data-stat='{k}'>{v}</span>{label}</div>" for k, v, label in (
-        ("pre_mean", fmt(g.at["pre_mean", "value"], "pct"), "pre-test mean"),
-        ("post_mean", fmt(g.at["post_mean", "value"], "pct"), "post-test mean"),
-        ("mean_gain", fmt(g.at["mean_gain", "value"], "pts") + " points", "mean gain"),
-        ("class_g", fmt(g.at["class_g", "value"]), f"&lt;g&gt;, {html.escape(str(g.at['class_g', 'band']))}")))
-    ci = ("No interval is shown: with fewer than 5 people who took both tests none is meaningful"
-          if g.at["mean_gain", "interval"] == NO_INTERVAL else
-          f"Mean gain {interval_text(g, 'mean_gain', 'pts')} points; &lt;g&gt; {interval_text(g, 'class_g')}")
+    band = str(g.at["class_g", "band"])
+    figures = [("pre_mean", fmt(g.at["pre_mean", "value"], "pct"), "pre-test mean"),
+               ("post_mean", fmt(g.at["post_mean", "value"], "pct"), "post-test mean"),
+               ("mean_gain", fmt(g.at["mean_gain", "value"], "pts") + " points", "mean gain"),
+               ("class_g", fmt(g.at["class_g", "value"]), f"{HAKE_G}, {band}")]
+    interval = ("No interval is shown: with fewer than 5 people who took both tests none is meaningful"
+                if g.at["mean_gain", "interval"] == NO_INTERVAL else
+                f"Mean gain {interval_text(g, 'mean_gain', 'pts')} points; {HAKE_G} {interval_text(g, 'class_g')}")
     rows = [("Pre-test mean", fmt(g.at["pre_mean", "value"], "pct"), ""),
             ("Post-test mean", fmt(g.at["post_mean", "value"], "pct"), ""),
             ("Mean gain (post − pre, percentage points)", fmt(g.at["mean_gain", "value"], "pts"),
              interval_text(g, "mean_gain", "pts")),
-            ("&lt;g&gt;: class-average normalized gain (Hake)", fmt(g.at["class_g", "value"]),
-             f"{interval_text(g, 'class_g')}; band {html.escape(str(g.at['class_g', 'band']))}"),
-            ("g_avg: average of each person's gain (not &lt;g&gt;)", fmt(g.at["g_avg", "value"]),
+            (f"{HAKE_G}: class-average normalized gain (Hake)", fmt(g.at["class_g", "value"]),
+             f"{interval_text(g, 'class_g')}; band {band}"),
+            (f"g_avg: average of each person's gain (not {HAKE_G})", fmt(g.at["g_avg", "value"]),
              f"n = {int(g.at['g_avg', 'n'])}"),
             ("Paired t-test", f"t({fmt(t_row['df'], 'int')}) = {fmt(t_row['statistic'])}, p {fmt(t_row['p_value'], 'p')}"
              if np.isfinite(t_row["statistic"]) else "–", ""),
@@ -446,20 +464,14 @@ def _section_results(t: dict) -> str:
             ("Wilcoxon signed-rank (primary for small groups)",
              f"W = {fmt(w_row['statistic'])}, p {fmt(w_row['p_value'], 'p')}" if np.isfinite(w_row["p_value"]) else "–",
              f"rank-biserial r = {fmt(w_row['effect_size'])}; "
-             f"{html.escape(WILCOXON_METHODS.get(w_row['method'], str(w_row['method'])))}")]
-    table = "".join(f"<tr><td>{a}</td><td data-col='value'>{b}</td><td class='muted'>{c}</td></tr>" for a, b, c in rows)
-    pooled = ("<p class='muted'>Over all the sessions: each person's pre-tests together against their post-tests "
-              "together; the progress from session to session is shown further down.</p>"
-              if t["progress"] else "")
-    return (f"<h2>Pre-test and post-test</h2>{pooled}<div class='figures'>{figures}</div>"
-            f"<p class='muted'>{ci}. {n} participants took both tests (matched by participant; "
-            f"{int(rate['n_pretest'])} took the pre-test, {int(rate['n_posttest'])} the post-test, match rate "
-            f"{fmt(rate['match_rate_pct'], 'pct')}).</p>"
-            f"<table class='stats'><tbody>{table}</tbody></table>"
-            + notes_html(t.get("notes"), (INTERVALS, T_TEST, WILCOXON))
-            + figure_html(slope_figure(t["scores"]), "Each line is one participant (blue: improved, red: lower). "
-                                                       "The black line joins the means.")
-            + f"<p class='caveat'>{html.escape(ONE_GROUP_CAVEAT)}</p>")
+             f"{WILCOXON_METHODS.get(w_row['method'], str(w_row['method']))}")]
+    return render("report/results.html", n=n, pooled=bool(t["progress"]), figures=figures, interval=interval,
+                  n_pretest=int(rate["n_pretest"]), n_posttest=int(rate["n_posttest"]),
+                  match_rate=fmt(rate["match_rate_pct"], "pct"), rows=rows,
+                  notes=notes(t.get("notes"), (INTERVALS, T_TEST, WILCOXON)),
+                  chart=figure(slope_figure(t["scores"]), "Each line is one participant (blue: improved, red: lower). "
+                                                          "The black line joins the means."),
+                  caveat=ONE_GROUP_CAVEAT)
 
 
 DESIGN_EXPLAINED = {
@@ -495,113 +507,93 @@ def design_summary(t: dict) -> str:
                                   for d, n in designs.items()) + "."
 
 
-def _section_design(t: dict) -> str:
+def _section_design(t: dict) -> Markup | str:
     """How the forms were given: the design in one line, in plain words, and in a crossover the forms' difference."""
     designs = t.get("designs") or {}
     if not designs:
         return ""
     cross = t["crossover"].set_index("statistic")
     n_ab, n_ba = int(cross["n_ab"].iloc[0]), int(cross["n_ba"].iloc[0])
-    line = design_summary(t)
-    parts = [f"<h2>How the tests were given</h2><p class='lead' data-stat='design'>{html.escape(line)}</p>"]
-    parts += [f"<p>{html.escape(DESIGN_EXPLAINED[d])}</p>" for d in designs]
+    rows, said = [], []
     if np.isfinite(cross.at["form_effect", "value"]):
-        rows = []
         for name in ("form_effect", "gain"):
             r = cross.loc[name]
             ci = (f"no interval is meaningful with fewer than {MIN_INTERVAL_N} people" if r["interval"] == NO_INTERVAL
                   else f"95% CI {fmt(r['ci_low'], 'pts')} to {fmt(r['ci_high'], 'pts')}, p {fmt(r['p_value'], 'p')}")
-            rows.append(f"<tr><td>{html.escape(STATISTIC_WORDS[name])}</td><td data-col='{name}'>"
-                        f"{fmt(r['value'], 'pts')}</td><td class='muted'>{ci}</td></tr>")
-        forms = f"form A is {html.escape(str(cross['form_a'].iloc[0]))}, form B {html.escape(str(cross['form_b'].iloc[0]))}"
-        notes = "".join(f"<li>{html.escape(n)}.</li>" for n in crossover_notes(t["crossover"]))
-        parts.append(f"<table class='stats crossover'><tbody>{''.join(rows)}</tbody></table>"
-                     f"<p class='muted'>From the {n_ab + n_ba} people who took both forms ({n_ab} A then B, {n_ba} B "
-                     f"then A; {forms}): the standard two-sequence crossover analysis, Student t with "
-                     f"{n_ab + n_ba - 2} df. The figures in the next section are the plain before-and-after ones.</p>"
-                     + (f"<div class='notes'><ul>{notes}</ul></div>" if notes else ""))
-    elif "crossover" in designs:
-        notes = "".join(f"<li>{html.escape(n)}.</li>" for n in crossover_notes(t["crossover"]))
-        parts.append(f"<div class='notes'><ul>{notes}</ul></div>" if notes else "")
-    return "".join(parts)
+            rows.append((STATISTIC_WORDS[name], name, fmt(r["value"], "pts"), ci))
+    if rows or "crossover" in designs:
+        said = crossover_notes(t["crossover"])
+    return render("report/design.html", line=design_summary(t), explained=[DESIGN_EXPLAINED[d] for d in designs],
+                  rows=rows, n_ab=n_ab, n_ba=n_ba, form_a=str(cross["form_a"].iloc[0]),
+                  form_b=str(cross["form_b"].iloc[0]), notes=said)
 
 
-def retention_html(t: dict, results: Results) -> tuple[str, Figure | None]:
+def retention_html(t: dict, results: Results) -> tuple[Markup | str, Figure | None]:
     """The retention section (the report's and the explorer's) and its slope chart; "" without a retention check."""
     scores = t.get("retention")
     if scores is None:
         return "", None
     if scores.empty:
-        return ("<h2>Knowledge kept</h2><p class='muted'>A retention check was given, but nobody who took it had "
-                "answered its questions in an earlier post-test.</p>"), None
+        return render("report/retention.html", whole=None), None
     whole = t["retention_all"].iloc[0]
     sessions = results.sessions.set_index("session_id")["session"]
     by_session = t["retention_by_session"].assign(session=lambda f: f["session_id"].map(sessions))
     texts = results.objectives.drop_duplicates("objective").set_index("objective")["text"]
     by_objective = t["retention_by_objective"].assign(text=lambda f: f["objective"].map(texts).fillna(""))
-    ci = ("no interval is meaningful with fewer than 5" if whole["interval"] == NO_INTERVAL else
-          f"95% CI {fmt(whole['ci_low'], 'pts')} to {fmt(whole['ci_high'], 'pts')}")
-    share = (f"; {fmt(100 * whole['share_kept'], 'pct')} of the gain was still there"
-             if np.isfinite(whole["share_kept"]) else "")
     columns = [("n", "n", "int"), ("pre_mean", "Pre", "pct"), ("post_mean", "Post", "pct"),
                ("retention_mean", "Retention", "pct"), ("kept_mean", "Since the post-test", "pts")]
     fig = retention_figure(scores)
-    body = (f"<h2>Knowledge kept</h2><p class='muted'>{html.escape(retention_note(scores))} Groups of fewer than 5 are "
-            "shown as “&lt;5”.</p>"
-            f"<p class='lead' data-stat='retention'>On the repeated questions: pre {fmt(whole['pre_mean'], 'pct')}, "
-            f"post {fmt(whole['post_mean'], 'pct')}, retention {fmt(whole['retention_mean'], 'pct')}: "
-            f"{fmt(whole['kept_mean'], 'pts')} points since the post-test ({ci}){share} "
-            f"(n = {int(whole['n'])}: each person at each check).</p>"
-            + table_html(by_session, [("session", "Retention check in", "text"), *columns], cls="retention")
-            + "<h3>By learning objective</h3>"
-            + table_html(by_objective, [("objective", "Objective", "text"), ("text", "", "text"), *columns],
-                         cls="retention-objectives")
-            + figure_html(fig, "Each line is one person at one retention check (blue: kept or better than at the "
-                               "post-test, red: lower). The black line joins the means."))
+    figures = {
+        "pre": fmt(whole["pre_mean"], "pct"), "post": fmt(whole["post_mean"], "pct"),
+        "retention": fmt(whole["retention_mean"], "pct"), "kept": fmt(whole["kept_mean"], "pts"),
+        "interval": "no interval is meaningful with fewer than 5" if whole["interval"] == NO_INTERVAL else
+                    f"95% CI {fmt(whole['ci_low'], 'pts')} to {fmt(whole['ci_high'], 'pts')}",
+        "share": fmt(100 * whole["share_kept"], "pct") if np.isfinite(whole["share_kept"]) else "",
+        "n": int(whole["n"])}
+    body = render("report/retention.html", whole=figures, note=retention_note(scores),
+                  by_session=table(by_session, [("session", "Retention check in", "text"), *columns], cls="retention"),
+                  by_objective=table(by_objective, [("objective", "Objective", "text"), ("text", "", "text"), *columns],
+                                     cls="retention-objectives"),
+                  chart=figure(fig, "Each line is one person at one retention check (blue: kept or better than at the "
+                                    "post-test, red: lower). The black line joins the means."))
     return body, fig
 
 
-def _section_people(t: dict) -> str:
-    parts = [f"<h2>Participants</h2><p class='lead' data-stat='headcount'>{headcount_sentence(t['headcount_by_sex'])}.</p>"]
-    for by in ("organisation", "rank"):
-        table = t[f"headcount_by_{by}"]
-        parts.append(f"<h3>By {by}</h3>" + table_html(table, [(by, by.capitalize(), "text"), ("n", "n", "int"),
-                                                          ("pct", "%", "pct")]))
-    return "".join(parts)
+def _section_people(t: dict) -> Markup:
+    tables = [(by, table(t[f"headcount_by_{by}"], [(by, by.capitalize(), "text"), ("n", "n", "int"),
+                                                    ("pct", "%", "pct")]))
+              for by in ("organisation", "rank")]
+    return render("report/people.html", headcount=headcount_sentence(t["headcount_by_sex"]), tables=tables)
 
 
-def _section_groups(t: dict) -> str:
-    parts = ["<h2>Did everyone benefit alike?</h2><p class='muted'>Pre, post and gain by group, over the participants "
-             "who took both tests. Figures for a group of fewer than 5 people are shown as “&lt;5” (and when only one "
-             "group is hidden, the next smallest is hidden too, as “suppressed”).</p>"]
+def _section_groups(t: dict) -> Markup:
     columns = [("n", "n", "int"), ("pre_mean", "Pre", "pct"), ("post_mean", "Post", "pct"),
-               ("gain_mean", "Gain (points)", "pts"), ("class_g", "<g>", "num"), ("band", "Band", "text")]
+               ("gain_mean", "Gain (points)", "pts"), ("class_g", HAKE_G, "num"), ("band", "Band", "text")]
+    groups = []
     for by in GROUPS:
-        table = t[f"by_{by}"]
-        shown = table.assign(**{by: [SEX_WORDS.get(str(v), v) for v in table[by]]}) if by == "sex" else table
-        parts.append(f"<h3>By {by}</h3>" + table_html(shown, [(by, by.capitalize(), "text"), *columns], cls=f"by-{by}"))
-        if by == "sex" and pd.to_numeric(table["pre_mean"], errors="coerce").notna().any():
-            parts.append(figure_html(group_figure(table, by), "Mean scores before and after, by sex."))
-    return "".join(parts)
+        frame = t[f"by_{by}"]
+        shown = frame.assign(**{by: [SEX_WORDS.get(str(v), v) for v in frame[by]]}) if by == "sex" else frame
+        chart = (figure(group_figure(frame, by), "Mean scores before and after, by sex.")
+                 if by == "sex" and pd.to_numeric(frame["pre_mean"], errors="coerce").notna().any() else None)
+        groups.append((by, table(shown, [(by, by.capitalize(), "text"), *columns], cls=f"by-{by}"), chart))
+    return render("report/groups.html", groups=groups)
 
 
-def _section_objectives(t: dict, results: Results) -> str:
-    table = t["gain_by_objective"]
-    if table is None or table.empty:
+def _section_objectives(t: dict, results: Results) -> Markup | str:
+    frame = t["gain_by_objective"]
+    if frame is None or frame.empty:
         return ""
     texts = results.objectives.drop_duplicates("objective").set_index("objective")["text"]
-    shown = table.assign(text=table["objective"].map(texts).fillna(""))
-    weak = shown[shown["band"] == "low"]["objective"].tolist()
-    note = (f"<p>Objectives that landed less well (&lt;g&gt; below 0.3): <b>{html.escape(', '.join(weak))}</b>.</p>"
-            if weak else "")
-    return ("<h2>Learning objectives</h2>" + note
-            + table_html(shown, [("objective", "Objective", "text"), ("text", "", "text"), ("pre_mean", "Pre", "pct"),
-                             ("post_mean", "Post", "pct"), ("gain_mean", "Gain", "pts"), ("class_g", "<g>", "num"),
-                             ("band", "Band", "text")], cls="objectives")
-            + figure_html(objective_figure(table), "Mean score on each objective's questions, before and after."))
+    shown = frame.assign(text=frame["objective"].map(texts).fillna(""))
+    return render("report/objectives.html", weak=[str(o) for o in shown[shown["band"] == "low"]["objective"]],
+                  table=table(shown, [("objective", "Objective", "text"), ("text", "", "text"),
+                                      ("pre_mean", "Pre", "pct"), ("post_mean", "Post", "pct"),
+                                      ("gain_mean", "Gain", "pts"), ("class_g", HAKE_G, "num"),
+                                      ("band", "Band", "text")], cls="objectives"),
+                  chart=figure(objective_figure(frame), "Mean score on each objective's questions, before and after."))
 
 
-def _section_items(t: dict, results: Results) -> str:
+def _section_items(t: dict, results: Results) -> Markup | str:
     items = t["item_statistics"]
     if items.empty:
         return ""
@@ -614,113 +606,88 @@ def _section_items(t: dict, results: Results) -> str:
     flagged = flagged.sort_values(["discrimination"])
     rel = t["reliability"].assign(test=lambda r: [names["activity"].get((k, f), f) for k, f in
                                                   zip(r["activity_kind"], r["form"], strict=True)])
-    notes = t.get("notes")
-    doubtful = set() if notes is None else set(notes.loc[notes["statistic"] == ALPHA, "scope"])
+    said = t.get("notes")
+    doubtful = set() if said is None else set(said.loc[said["statistic"] == ALPHA, "scope"])
     rel["alpha_shown"] = [fmt(a) + (" (not meaningful here: see the note)" if note_scope(
         {"activity_kind": k, "form": f}) in doubtful else "") for a, k, f in
         zip(rel["cronbach_alpha"], rel["activity_kind"], rel["form"], strict=True)]
-    few = int(items["n"].max()) < 30
-    parts = ["<h2>Questions to revise</h2>",
-             f"<p>{len(flagged)} of {len(items)} questions discriminate poorly or should be revised (upper–lower "
-             "discrimination below .30; below .20 is poor; negative: check the key).</p>",
-             "<p class='muted'>With fewer than 30 people per test these indices move a lot from one group to the next: "
-             "revise a question when it is flagged in several workshops (see the report of the series).</p>"
-             if few else "",
-             table_html(flagged, [("test", "Test", "text"), ("question_id", "Question", "text"), ("text", "", "text"),
-                              ("facility", "Facility", "num"), ("discrimination", "D", "num"),
-                              ("item_rest_r", "Item–rest r", "num"), ("discrimination_band", "Verdict", "text")],
-                    cls="items"),
-             figure_html(item_figure(items), "Each point is a question. Useful pre-test facility is 0.3–0.7 (blue band)."),
-             "<h3>Reliability</h3>",
-             table_html(rel, [("test", "Test", "text"), ("form", "Form", "text"), ("n", "n", "int"),
-                          ("k", "Questions", "int"), ("alpha_shown", "Cronbach's alpha", "text")]),
-             notes_html(notes, (ALPHA, DISCRIMINATION))]
-    d = t["distractors"]
-    if isinstance(d, pd.DataFrame) and len(d):
-        dead = d[d["not_functioning"]]
-        odd = d[d["choosers_score_higher"]]
-        parts.append(f"<p>Options: {len(dead)} wrong options were chosen by fewer than 5% (they do not function); "
-                     f"{len(odd)} wrong options were chosen by people who scored higher than the rest (review them).</p>")
-    mc = t["item_mcnemar"]
-    if isinstance(mc, pd.DataFrame) and len(mc):
-        changed = mc[mc["p_adjusted"] < 0.05]
-        parts.append(f"<p>McNemar per question asked in both tests ({html.escape(str(mc['correction'].iloc[0]))} "
-                     f"correction): {len(changed)} of {len(mc)} questions changed significantly.</p>")
-    else:
-        parts.append("<p class='muted'>The pre-test and post-test were parallel forms (different questions), so "
-                     "per-question McNemar tests do not apply.</p>")
-    return "".join(parts)
+    d, mc = t["distractors"], t["item_mcnemar"]
+    distractors = ({"dead": int(d["not_functioning"].sum()), "odd": int(d["choosers_score_higher"].sum())}
+                   if isinstance(d, pd.DataFrame) and len(d) else None)
+    mcnemar = ({"correction": str(mc["correction"].iloc[0]), "changed": int((mc["p_adjusted"] < 0.05).sum()),
+                "n": len(mc)} if isinstance(mc, pd.DataFrame) and len(mc) else None)
+    return render(
+        "report/items.html", n_flagged=len(flagged), n_items=len(items), few=int(items["n"].max()) < 30,
+        flagged=table(flagged, [("test", "Test", "text"), ("question_id", "Question", "text"), ("text", "", "text"),
+                                ("facility", "Facility", "num"), ("discrimination", "D", "num"),
+                                ("item_rest_r", "Item–rest r", "num"), ("discrimination_band", "Verdict", "text")],
+                      cls="items"),
+        chart=figure(item_figure(items), "Each point is a question. Useful pre-test facility is 0.3–0.7 (blue band)."),
+        reliability=table(rel, [("test", "Test", "text"), ("form", "Form", "text"), ("n", "n", "int"),
+                                ("k", "Questions", "int"), ("alpha_shown", "Cronbach's alpha", "text")]),
+        notes=notes(said, (ALPHA, DISCRIMINATION)), distractors=distractors, mcnemar=mcnemar)
 
 
-def _section_compare(t: dict, results: Results) -> str:
-    parts = []
+def _section_compare(t: dict, results: Results) -> Markup:
     names = results.workshops.set_index("workshop_id")
+    workshops = None
     if t["workshops"] is not None and len(t["workshops"]):
-        table = t["workshops"].assign(workshop=lambda f: f["workshop_id"].map(names["place"].fillna(names["workshop"])))
-        parts += ["<h2>Workshops compared</h2><p class='muted'>A workshop of fewer than 5 people who took both tests "
-                  "is shown as “&lt;5” (and when only one is hidden, the next smallest is hidden too, as "
-                  "“suppressed”), as are the sessions below.</p>",
-                  table_html(table, [("workshop", "Workshop", "text"), ("n", "n", "int"), ("pre_mean", "Pre", "pct"),
-                                 ("post_mean", "Post", "pct"), ("gain_mean", "Gain", "pts"), ("class_g", "<g>", "num"),
-                                 ("band", "Band", "text")], cls="workshops"),
-                  figure_html(paired_bars(table["workshop"].astype(str).tolist(), table["pre_mean"].tolist(),
-                                           table["post_mean"].tolist(), "Workshops of the series"),
-                               "Mean scores before and after, per workshop.")]
+        frame = t["workshops"].assign(workshop=lambda f: f["workshop_id"].map(names["place"].fillna(names["workshop"])))
+        workshops = {
+            "table": table(frame, [("workshop", "Workshop", "text"), ("n", "n", "int"), ("pre_mean", "Pre", "pct"),
+                                   ("post_mean", "Post", "pct"), ("gain_mean", "Gain", "pts"),
+                                   ("class_g", HAKE_G, "num"), ("band", "Band", "text")], cls="workshops"),
+            "chart": figure(paired_bars(frame["workshop"].astype(str).tolist(), frame["pre_mean"].tolist(),
+                                        frame["post_mean"].tolist(), "Workshops of the series"),
+                            "Mean scores before and after, per workshop.")}
     sessions = results.sessions.set_index("session_id")["session"]
-    for workshop_id, table in t["progress"].items():
-        shown = table.assign(session=table["session_id"].map(sessions))
-        parts += [f"<h2>Progress over sessions: {html.escape(str(names.at[workshop_id, 'workshop']))}</h2>",
-                  table_html(shown, [("position", "#", "int"), ("session", "Session", "text"), ("n", "n", "int"),
-                                 ("pre_mean", "Pre", "pct"), ("post_mean", "Post", "pct"),
-                                 ("gain_mean", "Gain", "pts"), ("class_g", "<g>", "num")], cls="progress"),
-                  figure_html(progress_figure(table, shown["session"].astype(str).tolist()),
-                               "Pre- and post-test means in each session of the cohort.")]
-    return "".join(parts)
+    cohorts = []
+    for workshop_id, frame in t["progress"].items():
+        shown = frame.assign(session=frame["session_id"].map(sessions))
+        cohorts.append({
+            "name": str(names.at[workshop_id, "workshop"]),
+            "table": table(shown, [("position", "#", "int"), ("session", "Session", "text"), ("n", "n", "int"),
+                                   ("pre_mean", "Pre", "pct"), ("post_mean", "Post", "pct"),
+                                   ("gain_mean", "Gain", "pts"), ("class_g", HAKE_G, "num")], cls="progress"),
+            "chart": figure(progress_figure(frame, shown["session"].astype(str).tolist()),
+                            "Pre- and post-test means in each session of the cohort.")})
+    return render("report/compare.html", workshops=workshops, cohorts=cohorts)
 
 
-def _section_reaction(t: dict, results: Results) -> str:
+def _section_reaction(t: dict, results: Results) -> Markup:
     texts = results.questions.drop_duplicates("question_id").set_index("question_id")["text"].to_dict()
-    parts = []
     likert = t["likert"]
+    shown_likert = None
     if len(likert):
         shown = likert.assign(text=likert["question_id"].map(texts))
-        parts += ["<h2>Reaction survey</h2>",
-                  table_html(shown, [("text", "Statement", "text"), ("n", "n", "int"), ("mean", "Mean (1–5)", "num"),
-                                 ("pct_agree", "Agree", "pct")], cls="likert"),
-                  figure_html(likert_figure(likert, texts), "Share of answers on each point of the scale.")]
+        shown_likert = {
+            "table": table(shown, [("text", "Statement", "text"), ("n", "n", "int"), ("mean", "Mean (1–5)", "num"),
+                                   ("pct_agree", "Agree", "pct")], cls="likert"),
+            "chart": figure(likert_figure(likert, texts), "Share of answers on each point of the scale.")}
     rec = t["recommend"]
+    recommend = None
     if rec is not None and rec["n"].iloc[0]:
         r = rec.iloc[0]
-        parts.append(f"<p>Would recommend (0–10): mean {fmt(r['mean'])}, {fmt(r['pct_promoters'], 'pct')} promoters, "
-                     f"{fmt(r['pct_detractors'], 'pct')} detractors, net score <b data-stat='nps'>{fmt(r['nps'], 'int')}"
-                     f"</b> (n = {int(r['n'])}).</p>")
-    answers = t["open_answers"]
-    for qid, rows in answers.groupby("question_id", sort=False):
-        counts = rows["answer"].value_counts(sort=True)  # the same answer from several people: once, with a count
-        items = "".join(f"<li><span dir='auto'>{html.escape(a)}</span>{f' <b>(×{n})</b>' if n > 1 else ''}</li>"
-                        for a, n in counts.items())
-        parts.append(f"<h3>{html.escape(texts.get(qid, qid))}</h3><ul class='open'>{items}</ul>")
-    for qid, rows in t["top_words"].groupby("question_id", sort=False):
-        items = "".join(f"<li><span dir='auto'>{html.escape(str(r.word))}</span> <b>({int(r.people)})</b></li>"
-                        for r in rows.itertuples())
-        parts.append(f"<h3>{html.escape(texts.get(qid, qid))}</h3><p class='hint'>The words sent most, and by how "
-                     f"many people.</p><ol class='words'>{items}</ol>")
+        recommend = {"mean": fmt(r["mean"]), "promoters": fmt(r["pct_promoters"], "pct"),
+                     "detractors": fmt(r["pct_detractors"], "pct"), "nps": fmt(r["nps"], "int"), "n": int(r["n"])}
+    # the same answer from several people: once, with a count
+    open_answers = [(texts.get(qid, qid), list(rows["answer"].value_counts(sort=True).items()))
+                    for qid, rows in t["open_answers"].groupby("question_id", sort=False)]
+    words = [(texts.get(qid, qid), [(str(r.word), int(r.people)) for r in rows.itertuples()])
+             for qid, rows in t["top_words"].groupby("question_id", sort=False)]
     conf = t["confidence"]
+    confidence = None
     if len(conf):
-        parts += ["<h2>Confidence before and after</h2>",
-                  table_html(conf, [("objective", "Objective", "text"), ("n", "n", "int"),
-                                ("before_mean", "Before (1–5)", "num"), ("after_mean", "After (1–5)", "num"),
-                                ("pct_confident_after", "Confident after (4–5)", "pct"),
-                                ("wilcoxon_p", "Wilcoxon p", "p"), ("rank_biserial_r", "r", "num")], cls="confidence"),
-                  figure_html(confidence_figure(conf), "Self-rated confidence, paired over those who answered both times."),
-                  notes_html(t.get("notes"), (CONFIDENCE,))]
-    return "".join(parts)
-
-
-def _session_list(names: list[str]) -> str:
-    if len(names) < 2:
-        return ""
-    return f"; {len(names)} sessions: " + "; ".join(html.escape(str(n)) for n in names)
+        confidence = {
+            "table": table(conf, [("objective", "Objective", "text"), ("n", "n", "int"),
+                                  ("before_mean", "Before (1–5)", "num"), ("after_mean", "After (1–5)", "num"),
+                                  ("pct_confident_after", "Confident after (4–5)", "pct"),
+                                  ("wilcoxon_p", "Wilcoxon p", "p"), ("rank_biserial_r", "r", "num")],
+                           cls="confidence"),
+            "chart": figure(confidence_figure(conf), "Self-rated confidence, paired over those who answered both times."),
+            "notes": notes(t.get("notes"), (CONFIDENCE,))}
+    return render("report/reaction.html", likert=shown_likert, recommend=recommend, open_answers=open_answers,
+                  top_words=words, confidence=confidence)
 
 
 def shorten(text: str, limit: int = 110) -> str:
@@ -734,34 +701,14 @@ def render_report(results: Results, title: str | None = None, tables: dict | Non
     w = results.workshops
     title = title or (w["workshop"].iloc[0] if len(w) == 1 else f"{w['cohort'].dropna().iloc[0]}"
                       if w["cohort"].notna().any() and w["cohort"].nunique() == 1 else "Workshop results")
-    demo = any(str(x).startswith(DEMO_PREFIX) for x in w["workshop"])
     sessions = results.sessions.groupby("workshop_id")["session"].agg(list)
-    where = "".join(f"<li><b>{html.escape(str(r['workshop']))}</b>: {html.escape(str(r['place'] or ''))}, {_dates(r)}"
-                    f"{', organised by ' + html.escape(str(r['organiser'])) if r['organiser'] else ''}"
-                    f"{_session_list(sessions.get(r['workshop_id'], []))}</li>" for _, r in w.iterrows())
-    banner = ("<p class='demo'>DEMO DATA: invented by toolkit's demo for trying the tools. These are not the "
-              "results of a real workshop.</p>") if demo else ""
-    body = "".join([
-        f"<h1>{html.escape(title)}</h1>", banner, f"<ul>{where}</ul>",
-        _section_people(t), _section_design(t), _section_results(t), _section_groups(t), _section_objectives(t, results),
-        _section_items(t, results), _section_compare(t, results), retention_html(t, results)[0],
-        _section_reaction(t, results),
-        "<h2>How these figures were made</h2><ul class='muted'>",
-        "<li>Scores are in percent of each test's maximum; a question left unanswered scores 0. A test counts for a "
-        "participant who answered at least one of its questions. Pre and post are matched by participant.</li>",
-        "<li>Intervals (95%): Student t for the mean gain; for &lt;g&gt;, a ratio of means, the t-interval on its "
-        "linearisation (delta method). In simulated workshops of 10 to 40 people they held the true value about "
-        "94–96% of the time, where a percentile bootstrap held 89–94%; with fewer than 5 people no interval is "
-        "shown. d_z = mean(d)/SD(d) on the differences d = post − pre. Wilcoxon drops zero differences and gives "
-        "the exact p (over every sign pattern when scores tie) up to 200 changed scores; r is the rank-biserial "
-        "correlation.</li>",
-        "<li>&lt;g&gt; = (&lt;post&gt; − &lt;pre&gt;)/(100 − &lt;pre&gt;) (Hake): low below 0.3, medium 0.3–0.7, "
-        "high above 0.7.</li>",
-        "<li>Counts of participants are shown in full; results for a group (a sex, organisation, rank, workshop or "
-        "session) of fewer than 5 people are not shown, and when only one group of a table is hidden the next "
-        "smallest is hidden too, so that no hidden figure follows from the total.</li>",
-        f"<li>{html.escape(ONE_GROUP_CAVEAT)}</li></ul>",
-        f"<p class='muted'>Made with toolkit {html.escape(__version__)} on {date.today():%d %B %Y}.</p>"])
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' "
-            f"content='width=device-width, initial-scale=1'><title>{html.escape(title)}</title><style>{CSS}</style>"
-            f"</head><body><main>{body}</main></body></html>")
+    workshops = [{"name": str(r["workshop"]), "place": str(r["place"] or ""), "dates": _dates(r),
+                  "organiser": str(r["organiser"]) if r["organiser"] else "",
+                  "sessions": [str(s) for s in sessions.get(r["workshop_id"], [])]} for _, r in w.iterrows()]
+    sections = [_section_people(t), _section_design(t), _section_results(t), _section_groups(t),
+                _section_objectives(t, results), _section_items(t, results), _section_compare(t, results),
+                retention_html(t, results)[0], _section_reaction(t, results)]
+    return str(render("report/page.html", title=str(title), workshops=workshops,
+                      demo=any(str(x).startswith(DEMO_PREFIX) for x in w["workshop"]),
+                      sections=[s for s in sections if s], caveat=ONE_GROUP_CAVEAT, version=__version__,
+                      today=f"{date.today():%d %B %Y}"))

@@ -2,12 +2,12 @@
 
 Filters (workshop or series, session, test, group of participants) choose the results; every figure and table
 is recomputed by toolkit.analysis (through toolkit.report.analyse) and drawn as inline SVG, so the page works
-in JupyterLab and in Voila with no network. The participant path never imports this module.
+in JupyterLab and in Voila with no network. The tabs' HTML is in toolkit/templates/explorer/ (autoescape). The
+participant path never imports this module.
 """
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import ipywidgets as w
@@ -17,49 +17,35 @@ from .. import config
 from ..analysis.gain import WILCOXON_METHODS
 from ..analysis.report import ALPHA, DISCRIMINATION
 from ..report import (
+    HAKE_G,
     SEX_WORDS,
     analyse,
     confidence_figure,
     design_summary,
-    figure_html,
+    figure,
     fmt,
     group_figure,
     headcount_sentence,
     interval_text,
     item_figure,
     likert_figure,
-    notes_html,
+    notes,
     objective_figure,
     paired_bars,
     progress_figure,
     retention_html,
     shorten,
     slope_figure,
-    table_html,
+    table,
 )
 from ..results import Results, load_results
 from ..store import Store, StoreError
+from ..templating import Markup, render
 
 ALL = ("all",)
 TABS = ("Overview", "Objectives", "Questions", "Groups", "Progress", "Retention", "Survey", "Files")
 GROUP_FIELDS = (("Sex", "sex"), ("Organisation", "organisation"), ("Rank", "rank"))
 KIND_NAMES = {"pretest": "Pre-test", "posttest": "Post-test", "check": "Check"}
-STYLE = """<style>
-.tk-explorer { max-width: 1180px; margin: 0 auto; padding: 8px; color: #1d2330;
-  font-family: system-ui, "Segoe UI", Roboto, "Noto Sans", sans-serif; }
-.tk-explorer h1 { font-size: 1.5em; margin: 0.2em 0; } .tk-explorer h3 { margin: 0.6em 0 0.2em; }
-.tk-explorer table { border-collapse: collapse; margin: 6px 0 12px; font-size: 14px; }
-.tk-explorer th, .tk-explorer td { border-bottom: 1px solid #dde3ee; padding: 3px 9px; text-align: left; }
-.tk-explorer th { background: #eef3fb; }
-.tk-explorer figure { margin: 6px 0; } .tk-explorer figure svg { max-width: 100%; height: auto; }
-.tk-explorer figcaption, .tk-explorer .muted { color: #4a5468; font-size: 13px; }
-.tk-explorer .big { font-size: 1.5em; font-weight: 700; display: block; }
-.tk-explorer .figures { display: flex; flex-wrap: wrap; gap: 8px 28px; margin: 6px 0; }
-.tk-explorer .demo { background: #fdecea; color: #a4161a; font-weight: 600; padding: 6px 10px; border-radius: 6px; }
-.tk-explorer .problem { color: #a4161a; font-weight: 600; }
-.tk-explorer .notes { background: #fff4d6; padding: 2px 12px; border-radius: 6px; margin: 6px 0; }
-.tk-explorer .widget-dropdown > select, .tk-explorer .widget-text input { font-size: 14px; }
-</style>"""
 
 
 class ExplorerApp(w.VBox):
@@ -103,7 +89,7 @@ class ExplorerApp(w.VBox):
             box.observe(lambda _c: self.refresh(), "value")
         filters = w.HBox([self.workshop, self.session, self.activity, self.group_by, self.group_value],
                          layout=w.Layout(flex_flow="row wrap"))
-        self.children = [w.HTML(STYLE + "<h1>Workshop results</h1>"), filters, self.headline, self.tabs]
+        self.children = [w.HTML(render("explorer/header.html")), filters, self.headline, self.tabs]
         self._on_workshop(None)
 
     # ------------------------------------------------------------ filters
@@ -185,19 +171,18 @@ class ExplorerApp(w.VBox):
         results = self.current = self.selected()
         self.figures, self.tables, self._stale = {}, {}, set()
         if results.answers.empty and results.survey.empty and results.confidence.empty:
-            self.headline.value = ("<p class='muted'>No results here yet. Try another filter, or seed the demo "
-                                   "data: <code>toolkit demo --series</code>.</p>")
+            self.headline.value = render("explorer/headline.html", state="empty")
             for pane in self.panes.values():
                 pane.value = ""
             return
         try:
             t = self.tables = analyse(results)
         except (StoreError, ValueError) as e:
-            self.headline.value = f"<p class='problem'>These results cannot be analysed: {html.escape(str(e))}</p>"
+            self.headline.value = render("explorer/headline.html", state="problem", problem=str(e))
             return
         demo = results.workshops["workshop"].astype(str).str.startswith("Demo:").any()
-        self.headline.value = ("<p class='demo'>Demo data: invented, not the results of a real workshop.</p>"
-                               if demo else "") + f"<p><b>{headcount_sentence(t['headcount_by_sex'])}</b></p>"
+        self.headline.value = render("explorer/headline.html", state="shown", demo=bool(demo),
+                                     headcount=headcount_sentence(t["headcount_by_sex"]))
         self._stale = set(self.panes)
         self._render_shown()
 
@@ -221,42 +206,40 @@ class ExplorerApp(w.VBox):
                 "Survey": lambda: self._survey(t, results)}
         self.panes[name].value = draw[name]()
 
-    def _overview(self, t: dict) -> str:
+    def _overview(self, t: dict) -> Markup:
         g = t["gain_summary"].set_index("statistic")
         if not int(g.at["pre_mean", "n"]):
-            return "<p class='muted'>Nobody here took both the pre-test and the post-test.</p>"
+            return render("explorer/overview.html", n=0)
         tests = t["paired_tests"].set_index("test")
         self.figures["slope"] = slope_figure(t["scores"])
-        cells = "".join(f"<div><span class='big' data-stat='{k}'>{v}</span>{label}</div>" for k, v, label in (
+        figures = [
             ("pre_mean", fmt(g.at["pre_mean", "value"], "pct"), "pre-test"),
             ("post_mean", fmt(g.at["post_mean", "value"], "pct"), "post-test"),
             ("mean_gain", fmt(g.at["mean_gain", "value"], "pts"), f"points ({interval_text(g, 'mean_gain', 'pts')})"),
             ("class_g", fmt(g.at["class_g", "value"]),
-             f"&lt;g&gt; ({g.at['class_g', 'band']}; {interval_text(g, 'class_g')})")))
-        design = design_summary(t)
+             f"{HAKE_G} ({g.at['class_g', 'band']}; {interval_text(g, 'class_g')})")]
         paired = t["paired_tests"].assign(p_from=[WILCOXON_METHODS.get(m, m) for m in t["paired_tests"]["method"]])
-        return ((f"<p class='muted' data-stat='design'>{html.escape(design)}</p>" if design else "")
-                + f"<div class='figures'>{cells}</div>"
-                + table_html(paired, [("test", "Test", "text"), ("n", "n", "int"), ("statistic", "Statistic", "num"),
-                                      ("p_value", "p", "p"), ("p_from", "p from", "text"),
-                                      ("effect_size", "Effect size", "num"), ("effect_size_name", "", "text")])
-                + f"<p class='muted'>Paired over {int(tests.at['paired t-test', 'n'])} participants who took both tests. "
-                  "One group tested twice, no comparison group: part of the change may come from taking the test "
-                  "twice.</p>"
-                + notes_html(t.get("notes"))
-                + figure_html(self.figures["slope"], "Each line is one participant; the black line joins the means."))
+        return render(
+            "explorer/overview.html", n=int(tests.at["paired t-test", "n"]), design=design_summary(t), figures=figures,
+            tests=table(paired, [("test", "Test", "text"), ("n", "n", "int"), ("statistic", "Statistic", "num"),
+                                 ("p_value", "p", "p"), ("p_from", "p from", "text"),
+                                 ("effect_size", "Effect size", "num"), ("effect_size_name", "", "text")]),
+            notes=notes(t.get("notes")),
+            chart=figure(self.figures["slope"], "Each line is one participant; the black line joins the means."))
 
-    def _objectives(self, t: dict, results: Results) -> str:
-        table = t["gain_by_objective"]
-        if table is None or table.empty:
-            return "<p class='muted'>No pre/post results by objective here.</p>"
-        self.figures["objectives"] = objective_figure(table)
+    def _objectives(self, t: dict, results: Results) -> Markup:
+        frame = t["gain_by_objective"]
+        if frame is None or frame.empty:
+            return render("explorer/objectives.html", table=None)
+        self.figures["objectives"] = objective_figure(frame)
         texts = results.objectives.drop_duplicates("objective").set_index("objective")["text"]
-        shown = table.assign(text=table["objective"].map(texts).fillna(""))
-        return (figure_html(self.figures["objectives"], "Mean score on each objective's questions, before and after.")
-                + table_html(shown, [("objective", "Objective", "text"), ("text", "", "text"), ("n", "n", "int"),
-                                     ("pre_mean", "Pre", "pct"), ("post_mean", "Post", "pct"),
-                                     ("gain_mean", "Gain", "pts"), ("class_g", "<g>", "num"), ("band", "Band", "text")]))
+        shown = frame.assign(text=frame["objective"].map(texts).fillna(""))
+        return render(
+            "explorer/objectives.html",
+            chart=figure(self.figures["objectives"], "Mean score on each objective's questions, before and after."),
+            table=table(shown, [("objective", "Objective", "text"), ("text", "", "text"), ("n", "n", "int"),
+                                ("pre_mean", "Pre", "pct"), ("post_mean", "Post", "pct"), ("gain_mean", "Gain", "pts"),
+                                ("class_g", HAKE_G, "num"), ("band", "Band", "text")]))
 
     def shown_items(self) -> pd.DataFrame:
         """The item statistics of the test the filter names (all tests by default)."""
@@ -266,79 +249,80 @@ class ExplorerApp(w.VBox):
         kind, form = self.activity.value
         return items[(items["activity_kind"] == kind) & (items["form"] == form)].reset_index(drop=True)
 
-    def _questions(self, t: dict, results: Results) -> str:
+    def _questions(self, t: dict, results: Results) -> Markup:
         items = self.shown_items()
         if items.empty:
-            return "<p class='muted'>No test questions here.</p>"
+            return render("explorer/questions.html", table=None)
         self.figures["items"] = item_figure(items)
         texts = results.questions.drop_duplicates(["form", "question_id"]).set_index(["form", "question_id"])["text"]
         names = results.activities.drop_duplicates(["activity_kind", "form"]).set_index(["activity_kind", "form"])
         shown = items.sort_values("discrimination").assign(
             text=lambda f: [shorten(texts.get((a, b), ""), 90) for a, b in zip(f["form"], f["question_id"], strict=True)],
             test=lambda f: [names["activity"].get((k, a), k) for k, a in zip(f["activity_kind"], f["form"], strict=True)])
-        return (notes_html(t.get("notes"), (DISCRIMINATION, ALPHA))
-                + figure_html(self.figures["items"], "Each point is a question: easy to the right, discriminating "
-                                                     "at the top. Red: poor (below .20), yellow: revise.")
-                + table_html(shown, [("test", "Test", "text"), ("question_id", "Question", "text"),
-                                     ("text", "", "text"), ("n", "n", "int"), ("facility", "Facility", "num"),
-                                     ("discrimination", "D", "num"), ("item_rest_r", "Item–rest r", "num"),
-                                     ("discrimination_band", "Verdict", "text")]))
+        return render(
+            "explorer/questions.html", notes=notes(t.get("notes"), (DISCRIMINATION, ALPHA)),
+            chart=figure(self.figures["items"], "Each point is a question: easy to the right, discriminating at the top. "
+                                                "Red: poor (below .20), yellow: revise."),
+            table=table(shown, [("test", "Test", "text"), ("question_id", "Question", "text"), ("text", "", "text"),
+                                ("n", "n", "int"), ("facility", "Facility", "num"), ("discrimination", "D", "num"),
+                                ("item_rest_r", "Item–rest r", "num"), ("discrimination_band", "Verdict", "text")]))
 
-    def _groups(self, t: dict) -> str:
+    def _groups(self, t: dict) -> Markup:
         by = self.group_by.value
-        table = t[f"by_{by}"]
-        self.figures["groups"] = group_figure(table, by)
-        shown = table.assign(**{by: [SEX_WORDS.get(str(v), v) for v in table[by]]}) if by == "sex" else table
-        return (figure_html(self.figures["groups"], "Groups of fewer than 5 people are not shown (“<5”).")
-                + table_html(shown, [(by, by.capitalize(), "text"), ("n", "n", "int"), ("pct", "%", "pct"),
-                                     ("pre_mean", "Pre", "pct"), ("post_mean", "Post", "pct"),
-                                     ("gain_mean", "Gain", "pts"), ("class_g", "<g>", "num"), ("band", "Band", "text")])
-                + table_html(t[f"headcount_by_{by}"], [(by, f"Who came, by {by}", "text"), ("n", "n", "int"),
-                                                       ("pct", "%", "pct")]))
+        frame = t[f"by_{by}"]
+        self.figures["groups"] = group_figure(frame, by)
+        shown = frame.assign(**{by: [SEX_WORDS.get(str(v), v) for v in frame[by]]}) if by == "sex" else frame
+        return render(
+            "explorer/groups.html", chart=figure(self.figures["groups"], "Groups of fewer than 5 people are not shown "
+                                                                          "(“<5”)."),
+            results=table(shown, [(by, by.capitalize(), "text"), ("n", "n", "int"), ("pct", "%", "pct"),
+                                  ("pre_mean", "Pre", "pct"), ("post_mean", "Post", "pct"),
+                                  ("gain_mean", "Gain", "pts"), ("class_g", HAKE_G, "num"), ("band", "Band", "text")]),
+            headcount=table(t[f"headcount_by_{by}"], [(by, f"Who came, by {by}", "text"), ("n", "n", "int"),
+                                                      ("pct", "%", "pct")]))
 
-    def _progress(self, t: dict, results: Results) -> str:
-        parts = []
+    def _progress(self, t: dict, results: Results) -> Markup:
         names = results.workshops.set_index("workshop_id")
+        workshops = None
         if t["workshops"] is not None and len(t["workshops"]):
-            table = t["workshops"].assign(workshop=lambda f: f["workshop_id"].map(names["place"].fillna(names["workshop"])))
-            numeric = table[pd.to_numeric(table["pre_mean"], errors="coerce").notna()]
+            frame = t["workshops"].assign(workshop=lambda f: f["workshop_id"].map(names["place"].fillna(names["workshop"])))
+            numeric = frame[pd.to_numeric(frame["pre_mean"], errors="coerce").notna()]
             self.figures["workshops"] = paired_bars(numeric["workshop"].astype(str).tolist(),
                                                     numeric["pre_mean"].tolist(), numeric["post_mean"].tolist(),
                                                     "Workshops compared")
-            parts.append(figure_html(self.figures["workshops"], "Mean scores before and after, per workshop."))
+            workshops = figure(self.figures["workshops"], "Mean scores before and after, per workshop.")
         sessions = results.sessions.set_index("session_id")["session"]
-        for workshop_id, table in t["progress"].items():
-            labels = table["session_id"].map(sessions).astype(str).tolist()
-            self.figures[f"progress:{workshop_id}"] = fig = progress_figure(table, labels)
-            parts += [f"<h3>{html.escape(str(names.at[workshop_id, 'workshop']))}</h3>",
-                      figure_html(fig, "Pre- and post-test means in each session."),
-                      table_html(table.assign(session=labels), [
-                          ("position", "#", "int"), ("session", "Session", "text"), ("n", "n", "int"),
-                          ("pre_mean", "Pre", "pct"), ("post_mean", "Post", "pct"), ("class_g", "<g>", "num")])]
-        return "".join(parts) or ("<p class='muted'>Choose a series (several workshops) or a cohort (several sessions) "
-                                  "to compare them.</p>")
+        cohorts = []
+        for workshop_id, frame in t["progress"].items():
+            labels = frame["session_id"].map(sessions).astype(str).tolist()
+            self.figures[f"progress:{workshop_id}"] = fig = progress_figure(frame, labels)
+            cohorts.append({
+                "name": str(names.at[workshop_id, "workshop"]),
+                "chart": figure(fig, "Pre- and post-test means in each session."),
+                "table": table(frame.assign(session=labels), [
+                    ("position", "#", "int"), ("session", "Session", "text"), ("n", "n", "int"),
+                    ("pre_mean", "Pre", "pct"), ("post_mean", "Post", "pct"), ("class_g", HAKE_G, "num")])})
+        return render("explorer/progress.html", workshops=workshops, cohorts=cohorts)
 
-    def _retention(self, t: dict, results: Results) -> str:
+    def _retention(self, t: dict, results: Results) -> Markup:
         body, fig = retention_html(t, results)
         if fig is not None:
             self.figures["retention"] = fig
-        return body or ("<p class='muted'>No retention check here: a later session of a cohort can repeat some "
-                        "questions of an earlier post-test to see what was kept.</p>")
+        return render("explorer/retention.html", body=body)
 
-    def _survey(self, t: dict, results: Results) -> str:
-        parts = []
+    def _survey(self, t: dict, results: Results) -> Markup:
         texts = results.questions.drop_duplicates("question_id").set_index("question_id")["text"].to_dict()
+        likert = confidence = recommend = None
         if len(t["likert"]):
             self.figures["likert"] = likert_figure(t["likert"], texts)
-            parts.append(figure_html(self.figures["likert"], "Reaction survey: share of answers on each point."))
+            likert = figure(self.figures["likert"], "Reaction survey: share of answers on each point.")
         if t["recommend"] is not None and t["recommend"]["n"].iloc[0]:
             r = t["recommend"].iloc[0]
-            parts.append(f"<p>Would recommend: mean {fmt(r['mean'])} of 10, net score {fmt(r['nps'], 'int')} "
-                         f"(n = {int(r['n'])}).</p>")
+            recommend = {"mean": fmt(r["mean"]), "nps": fmt(r["nps"], "int"), "n": int(r["n"])}
         if len(t["confidence"]):
             self.figures["confidence"] = confidence_figure(t["confidence"])
-            parts.append(figure_html(self.figures["confidence"], "Confidence before and after, paired."))
-        return "".join(parts) or "<p class='muted'>No survey or confidence answers here.</p>"
+            confidence = figure(self.figures["confidence"], "Confidence before and after, paired.")
+        return render("explorer/survey.html", likert=likert, recommend=recommend, confidence=confidence)
 
     # ------------------------------------------------------------ files to send
 
@@ -356,8 +340,7 @@ class ExplorerApp(w.VBox):
         self.csv_button.on_click(lambda _b: self.write("csv"))
         self.xlsx_button.on_click(lambda _b: self.write("xlsx"))
         self.certificates_button.on_click(lambda _b: self.write("certificates"))
-        return w.VBox([w.HTML("<p class='muted'>Files of the results chosen above, written on this computer. Certificates go "
-                              "to everyone in the chosen workshops or session who met the rule.</p>"),
+        return w.VBox([w.HTML(render("explorer/files.html", state="intro")),
                        self.out_dir, w.HBox([self.report_button, self.csv_button, self.xlsx_button]),
                        w.HBox([self.certificates_button, self.rule]), self.files_message])
 
@@ -388,8 +371,9 @@ class ExplorerApp(w.VBox):
                            for c in make_certificates(self.store, None, folder / "certificates", self.rule.value,
                                                       workshop_id=wid)]
         except (OSError, StoreError, ValueError) as e:
-            self.files_message.value = f"<p class='problem'>Could not write the files: {html.escape(str(e))}</p>"
+            self.files_message.value = render("explorer/files.html", state="problem", problem=str(e))
             return []
         where = folder / "certificates" if what == "certificates" else folder
-        self.files_message.value = f"<p>Wrote {len(written)} file(s) in <code>{html.escape(str(where))}</code>.</p>"
+        self.files_message.value = render("explorer/files.html", state="written", written=len(written),
+                                          folder=str(where))
         return written

@@ -37,9 +37,10 @@ class RunPanel(w.VBox):
                          w.HBox([self.end_button, self.end_confirm])]
         self.buttons: dict[str, dict[str, w.Button]] = {}
         self._drawn: tuple | None = None
+        self.activities: list[dict] = []  # as read at the last refresh: the clocks tick from them in between
 
     def refresh(self) -> None:
-        activities = self.app.store.list_activities(self.app.session["id"])
+        activities = self.activities = self.app.store.list_activities(self.app.session["id"])
         drawn = tuple((a["id"], a["state"], a["time_limit_s"]) for a in activities)
         if drawn != self._drawn:
             self._drawn = drawn
@@ -110,7 +111,9 @@ class RunPanel(w.VBox):
             self.board.value = "<div class='tk-hint'>Group exercise: see the Groups tab.</div>"
             self.board_actions.children = []
             return
-        statuses = status_board(self.app.store, self.app.session["id"], activity, pseudonyms=self.app.pseudonyms)
+        snap = self.app.snapshot(activity)
+        statuses = status_board(self.app.store, self.app.session["id"], activity, pseudonyms=self.app.pseudonyms,
+                                snap=snap)
         counts = {s: sum(1 for x in statuses if x.state == s) for s in ("not started", "answering", "idle", "submitted")}
         cells = "".join(f"<tr class='tk-status-{x.state.replace(' ', '-')}'><td>{esc(x.name)}</td>"
                         f"<td>{esc(x.describe())}</td><td>{x.answered} of {x.total} answered</td></tr>"

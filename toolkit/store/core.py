@@ -128,6 +128,7 @@ class StoreCore:
         self.backup_problem: str | None = None  # why the last automatic backup failed, if it did
         self.clock = time.time  # seconds since 1970: tries per address are compared across kernels and servers
         self.commits = 0  # write transactions this Store committed: the coach's change watch sees its own writes
+        self.writer_token = new_id()  # the payload of this Store's NOTIFY (PostgreSQL), which its own watch skips
         if create:
             self.create()
 
@@ -193,7 +194,7 @@ class StoreCore:
                 finally:
                     self._local.connection = None
                 if self.dialect == "postgresql":  # delivered at commit, to the coach's console (ChangeWatch)
-                    c.exec_driver_sql(f"SELECT pg_notify({CHANNEL_SQL}, '')")
+                    c.execute(sa.text(f"SELECT pg_notify({CHANNEL_SQL}, :token)"), {"token": self.writer_token})
         except sa.exc.OperationalError as e:
             raise StoreUnavailable(f"The store did not save this, try again ({e.orig}).") from e
         self.commits += 1

@@ -4,6 +4,7 @@ answers of activities, read once per refresh."""
 from __future__ import annotations
 
 import logging
+import select
 from collections.abc import Iterable
 from typing import Any
 
@@ -127,8 +128,8 @@ class ChangeWatch:
                 self.how = "data_version"
             elif self.store.dialect == "postgresql":
                 raw = self.store.engine.raw_connection()
-                raw.detach()  # the listening connection is the watch's own: never handed back to the pool
                 pg = raw.driver_connection
+                raw.detach()  # the listening connection is the watch's own: never handed back to the pool
                 pg.rollback()
                 pg.autocommit = True
                 channel = pg.execute(f"SELECT {CHANNEL_SQL}").fetchone()[0]
@@ -144,7 +145,8 @@ class ChangeWatch:
         if self.how == "data_version":
             marker = (commits, self._conn.exec_driver_sql("PRAGMA data_version").scalar())
         elif self.how == "listen":
-            heard = sum(1 for _ in self._conn.notifies(timeout=0))
+            # this Store's own writes are counted by `commits` at once: their notices, arriving later, are skipped
+            heard = sum(1 for n in self._conn.notifies(timeout=0) if n.payload != self.store.writer_token)
             marker = (commits, self._heard + heard)
             self._heard += heard
         else:
@@ -164,7 +166,19 @@ class ChangeWatch:
             self.close()
             self._open()
             self._last = None
+            try:
+                self._look()  # the mark from which the next look compares
+            except Exception:  # still broken: the next look tries again
+                self.close()
             return True
+
+    def wait(self, timeout: float) -> bool:
+        """Wait until a write may have happened, at most `timeout` seconds: on PostgreSQL, until a notice is there
+        to read (it is read by the next `changed`); elsewhere at once. Whether one may have happened."""
+        if self.how != "listen" or self._conn is None:
+            return True
+        ready, _w, _x = select.select([self._conn.fileno()], [], [], timeout)
+        return bool(ready)
 
     def close(self) -> None:
         if self._conn is not None:

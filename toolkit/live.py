@@ -7,7 +7,7 @@ coach's screen updates in a fraction of a second.)
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -52,6 +52,7 @@ class Snapshot:
     attempts: tuple[dict, ...]  # in the order they started, each with last_saved_at
     answers: dict[tuple[str, str], Any]  # (attempt id, question id) → the latest answer
     last_seq: int  # the newest answer's number: with the attempts, a version of what this shows
+    memo: dict = field(default_factory=dict, compare=False, repr=False)  # figures computed from it, by function
 
     @property
     def started(self) -> int:
@@ -177,6 +178,17 @@ def attempt_scores(store: Store, activity: dict) -> dict[str, float]:
     return scores(snapshot(store, activity))
 
 
+def _memo(compute):
+    """Computed once per snapshot (a snapshot never changes; the console keeps one while its version holds)."""
+    def once(snap: Snapshot):
+        if compute.__name__ not in snap.memo:
+            snap.memo[compute.__name__] = compute(snap)
+        return snap.memo[compute.__name__]
+    once.__name__, once.__doc__ = compute.__name__, compute.__doc__
+    return once
+
+
+@_memo
 def scores(snap: Snapshot) -> dict[str, float]:
     """Per participant, the percent score of their attempt in the snapshot, on the form it was taken on (a
     crossover gives two); answers so far, unanswered count as wrong."""
@@ -195,6 +207,7 @@ def percent_right(store: Store, activity: dict) -> dict[str, float]:
     return right_by_question(snapshot(store, activity))
 
 
+@_memo
 def right_by_question(snap: Snapshot) -> dict[str, float]:
     """percent_right over a snapshot."""
     activity = snap.activity

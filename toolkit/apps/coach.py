@@ -64,6 +64,7 @@ class CoachApp(FollowsStore, w.VBox):
         self.pseudonyms = False
         self._watch = None  # the store's change watch for the session shown (Store.watch_changes)
         self._snapshots: dict | None = None  # the activities read during this refresh (see `snapshots`)
+        self._kept: dict = {}  # the latest snapshot of each activity, kept while its version holds
         self._room_records: list[dict] = []
         self._room_due = True
         self.forced = False  # whether the refresh under way was asked for (a tab, an action), not a tick's
@@ -127,7 +128,11 @@ class CoachApp(FollowsStore, w.VBox):
             return live.snapshots(self.store, activities)
         missing = list({a["id"]: a for a in activities if a["id"] not in self._snapshots}.values())
         if missing:
-            self._snapshots.update(live.snapshots(self.store, missing))
+            for aid, snap in live.snapshots(self.store, missing).items():
+                kept = self._kept.get(aid)  # the last refresh's, with its figures, when nothing in it changed
+                same = (kept is not None and kept.version == snap.version and kept.activity == snap.activity
+                        and kept.attempts == snap.attempts)
+                self._snapshots[aid] = self._kept[aid] = kept if same else snap
         return {a["id"]: self._snapshots[a["id"]] for a in activities}
 
     def snapshot(self, activity: dict) -> live.Snapshot:
@@ -181,6 +186,7 @@ class CoachApp(FollowsStore, w.VBox):
 
     def show_session(self, session_id: str) -> None:
         self._stop_watching()
+        self._kept = {}
         self.session = self.store.find_session(session_id)
         self._watch = self.store.watch_changes(session_id)
         workshop = self.store.find_workshop(self.session["workshop_id"])

@@ -3,6 +3,7 @@ answers of activities, read once per refresh."""
 
 from __future__ import annotations
 
+import json
 import logging
 import select
 from collections.abc import Iterable
@@ -15,10 +16,18 @@ from .activities import ACTIVITY_STATES
 from .core import CHANNEL_SQL, StoreCore, _row
 
 log = logging.getLogger(__name__)
+DECODED_KEPT = 200_000  # answers whose decoded response a Store keeps (by seq) for the coach's refreshes
 
 
 class Progress(StoreCore):
     """The verbs the coach's console follows."""
+
+    @property
+    def _decoded(self) -> dict[int, Any]:
+        """Responses of the answer log already decoded, by seq (an answer, once stored, never changes)."""
+        if "_decoded_responses" not in self.__dict__:
+            self._decoded_responses: dict[int, Any] = {}
+        return self._decoded_responses
 
     def pulse(self, session_id: str) -> tuple:
         """A marker that changes whenever something the coach sees in this session changes: one statement of
@@ -65,16 +74,24 @@ class Progress(StoreCore):
         with self.read() as c:
             # answers first: an attempt is never taken away once it has an answer, so each answer's attempt
             # is among those read next, even where the two statements see different moments (PostgreSQL)
+            # the response as its JSON text: a stored answer never changes, so each is decoded once (_decoded)
             rows = c.execute(sa.select(t.answers.c.seq, t.answers.c.attempt_id, t.answers.c.question_id,
-                                       t.answers.c.response, t.answers.c.saved_at, t.attempts.c.activity_id)
+                                       sa.cast(t.answers.c.response, sa.Text).label("response"),
+                                       t.answers.c.saved_at, t.attempts.c.activity_id)
                              .join(t.attempts, t.attempts.c.id == t.answers.c.attempt_id)
                              .where(t.answers.c.seq.in_(latest)).order_by(t.answers.c.seq)).all()
             attempts = [_row(r) for r in c.execute(sa.select(t.attempts).where(of_activities)
                                                    .order_by(t.attempts.c.started_at, t.attempts.c.id))]
         last_saved: dict[str, Any] = {}
+        decoded = self._decoded
+        if len(decoded) > DECODED_KEPT:
+            decoded.clear()
         for r in rows:
             mine = out[r.activity_id]
-            mine["answers"][(r.attempt_id, r.question_id)] = r.response
+            response = decoded.get(r.seq, decoded)
+            if response is decoded:
+                response = decoded[r.seq] = None if r.response is None else json.loads(r.response)
+            mine["answers"][(r.attempt_id, r.question_id)] = response
             mine["last_seq"] = r.seq
             last_saved[r.attempt_id] = r.saved_at  # in seq order: the attempt's latest save is its last row
         for a in attempts:

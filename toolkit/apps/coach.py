@@ -4,6 +4,8 @@ What the room sees on the projector: large type, names switchable to pseudonyms,
 participant typed shown as text. Live figures follow the store: each tick asks the store's change watch whether
 anything was written (one cheap statement, or none: Store.watch_changes); only then does the visible panel
 refresh, from one snapshot of the activities it shows (one read of the answer log: toolkit.live.snapshots).
+A look being that cheap, the console looks four times a second, so that an answer is on the chart within about
+a quarter of a second and the refresh's own time.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ class CoachApp(FollowsStore, w.VBox):
     """The whole coach page."""
 
     def __init__(self, store: Store | None = None, banks_dir: str | Path | None = None, join_url: str | None = None,
-                 poll_seconds: float = 0.5, start_polling: bool = True):
+                 poll_seconds: float = 0.25, start_polling: bool = True):
         super().__init__()
         self.add_class("tk-app")
         self.add_class("tk-coach")

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import ipywidgets as w
 
-from .. import config
+from .. import config, live
 from ..bank import Bank, load_banks
-from .. import live
 from ..live import display_names
 from ..room_status import FRESH_S, room_line, room_status
 from ..store import Store, StoreError, StoreUnavailable

@@ -3,6 +3,7 @@ answers of activities, read once per refresh."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import select
@@ -16,7 +17,7 @@ from .activities import ACTIVITY_STATES
 from .core import CHANNEL_SQL, StoreCore, _row
 
 log = logging.getLogger(__name__)
-DECODED_KEPT = 200_000  # answers whose decoded response a Store keeps (by seq) for the coach's refreshes
+DECODED_KEPT = 200_000  # answers whose decoded response a Store keeps (by uid) for the coach's refreshes
 
 
 class Progress(StoreCore):
@@ -24,7 +25,8 @@ class Progress(StoreCore):
 
     @property
     def _decoded(self) -> dict[int, Any]:
-        """Responses of the answer log already decoded, by seq (an answer, once stored, never changes)."""
+        """Responses of the answer log already decoded, by uid (an answer, once stored, never changes, and its
+        uid names it in any copy of the store)."""
         if "_decoded_responses" not in self.__dict__:
             self._decoded_responses: dict[int, Any] = {}
         return self._decoded_responses
@@ -75,8 +77,8 @@ class Progress(StoreCore):
             # answers first: an attempt is never taken away once it has an answer, so each answer's attempt
             # is among those read next, even where the two statements see different moments (PostgreSQL)
             # the response as its JSON text: a stored answer never changes, so each is decoded once (_decoded)
-            rows = c.execute(sa.select(t.answers.c.seq, t.answers.c.attempt_id, t.answers.c.question_id,
-                                       sa.cast(t.answers.c.response, sa.Text).label("response"),
+            rows = c.execute(sa.select(t.answers.c.seq, t.answers.c.uid, t.answers.c.attempt_id,
+                                       t.answers.c.question_id, sa.cast(t.answers.c.response, sa.Text).label("response"),
                                        t.answers.c.saved_at, t.attempts.c.activity_id)
                              .join(t.attempts, t.attempts.c.id == t.answers.c.attempt_id)
                              .where(t.answers.c.seq.in_(latest)).order_by(t.answers.c.seq)).all()
@@ -88,12 +90,13 @@ class Progress(StoreCore):
             decoded.clear()
         for r in rows:
             mine = out[r.activity_id]
-            response = decoded.get(r.seq, decoded)
+            response = decoded.get(r.uid, decoded)
             if response is decoded:
-                response = decoded[r.seq] = None if r.response is None else json.loads(r.response)
+                response = decoded[r.uid] = None if r.response is None else json.loads(r.response)
             mine["answers"][(r.attempt_id, r.question_id)] = response
             mine["last_seq"] = r.seq
-            last_saved[r.attempt_id] = r.saved_at  # in seq order: the attempt's latest save is its last row
+            before = last_saved.get(r.attempt_id)
+            last_saved[r.attempt_id] = r.saved_at if before is None else max(before, r.saved_at)
         for a in attempts:
             a["last_saved_at"] = last_saved.get(a["id"])
             out[a["activity_id"]]["attempts"].append(a)
@@ -199,8 +202,6 @@ class ChangeWatch:
 
     def close(self) -> None:
         if self._conn is not None:
-            try:
+            with contextlib.suppress(Exception):  # a broken connection is gone already
                 self._conn.close()
-            except Exception:  # pragma: no cover - a broken connection is gone already
-                pass
             self._conn = None

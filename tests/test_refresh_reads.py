@@ -232,3 +232,43 @@ def test_a_listening_connection_that_is_gone_is_opened_again_and_nothing_is_miss
     finally:
         watch.close()
         other.close()
+
+
+def test_who_never_answered_is_followed_without_reading_the_log_again(store):
+    """The Run tab's "Joined, never answered": someone who answers the watched activity leaves the list on the
+    next tick, from the refresh's one read; someone who leaves a trace elsewhere (a question from the room)
+    leaves it at the next refresh the coach asks for (a tab), and taking them out is refused meanwhile."""
+    bank = load_bank(BANK)
+    workshop = store.add_workshop("W")
+    session = store.add_session(workshop["id"], "S")
+    activity = store.add_activity(session["id"], bank, "pretest")
+    store.open_activity(activity["id"])
+    amna, bilal, chand = (store.join(session["join_code"], n) for n in ("Amna", "Bilal", "Chand"))
+    app = coach_on(store, session, store.find_activity(activity["id"]), "run")
+    silent = app.panels["run"].silent
+    app.refresh()
+    assert list(silent.remove_buttons) == [amna["id"], bilal["id"], chand["id"]]
+    phone = Store(store.url)
+    counted = Statements(store.engine)
+    try:
+        q = chosen(bank)[0]
+        phone.save_answer(phone.start_attempt(activity["id"], amna["id"])["id"], q.id, q.options[0].id)
+        delivered(app)
+        with counted:
+            app.refresh()
+        assert list(silent.remove_buttons) == [bilal["id"], chand["id"]]
+        assert len(counted.log_reads) == 1
+        phone.ask(session["id"], bilal["id"], "Who pays for the shelter?")
+        delivered(app)
+        app.refresh()
+        assert list(silent.remove_buttons) == [bilal["id"], chand["id"]]  # not asked again on a tick
+        silent.remove_buttons[bilal["id"]].click()
+        assert "answered meanwhile and stay" in silent.status.value
+        assert [p["display_name"] for p in store.session_participants(session["id"])] == ["Amna", "Bilal", "Chand"]
+        app.nav.value = "join"
+        app.nav.value = "run"  # a refresh the coach asked for
+        assert list(silent.remove_buttons) == [chand["id"]]
+    finally:
+        counted.close()
+        phone.close()
+        app.show_prepare()

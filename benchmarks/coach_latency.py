@@ -10,6 +10,8 @@ to k: the latency of that answer is the moment the page showed a count of at lea
 k-th first (non-empty) answer to q was saved. Same clock: one machine.
 
 Not a test: `python benchmarks/coach_latency.py` (10 participants), `--participants 30` for the full figure.
+The queries and CPU of one refresh, before and after a change, and the same latency measured without servers
+and browser at 30 and 100 participants against main in one run: `python benchmarks/coach_refresh.py --latency`.
 """
 
 from __future__ import annotations
@@ -189,7 +191,7 @@ def main() -> None:
                 server.stop()
         shutil.rmtree(data, ignore_errors=True)
     print(f"   participant server: pool of {pool} warm kernels (ready after {warm_s:.0f} s); "
-          f"coach page: {cells} questions on the Results tab; the coach app polls the store every 0.5 s")
+          f"coach page: {cells} questions on the Results tab; the coach app looks for changes every 0.25 s")
     for label, r in results.items():
         run = r["run"]
         print(f"   {label}: saved → shown on the coach's chart {summary(r['values'])}")

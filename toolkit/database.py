@@ -55,6 +55,8 @@ def make_engine(url: str) -> sa.Engine:
         def _begin(conn):
             # Writers take the lock up front so that two writers never deadlock upgrading a read lock.
             options = conn.get_execution_options()
+            if options.get("isolation_level") == "AUTOCOMMIT":
+                return  # each statement on its own (the coach's change watch: PRAGMA data_version outside a read)
             immediate = options.get("write", False)
             if immediate:  # how long this write waits for the lock: its own timeout, else the usual one
                 busy_ms = int(1000 * options.get("busy_timeout_s", BUSY_TIMEOUT_S))

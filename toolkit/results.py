@@ -9,8 +9,9 @@ frames have one row per answer given, with the `moment` ('before' | 'after') the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import pandas as pd
 
@@ -125,8 +126,10 @@ def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 class _Reader:
     """Collects the rows of every table while walking the store's workshops, sessions and activities."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, kinds: Iterable[str] | None = None, snapshots: Mapping[str, Any] | None = None):
         self.store = store
+        self.kinds = set(kinds) if kinds is not None else None
+        self.snapshots = snapshots or {}
         self.rows: dict[str, list[dict]] = {name: [] for name in (
             "workshops", "sessions", "activities", "questions", "objectives", "attendance", "answers", "survey",
             "confidence")}
@@ -186,10 +189,14 @@ class _Reader:
             "bank_id": bank.id, "form": bank.id, "bank_hash": bank.hash, "moment": moment})
         if a["kind"] not in SCORED_KINDS + RATED_KINDS or a["case_study_id"]:
             return  # case studies are group work: their answers are the groups', not a person's
+        if self.kinds is not None and a["kind"] not in self.kinds:
+            return
         self.bank(bank)
-        attempts = self.store.list_attempts(a["id"])
+        snap = self.snapshots.get(a["id"])
+        attempts = list(snap.attempts) if snap is not None else self.store.list_attempts(a["id"])
         latest: dict[str, dict] = {}
-        for (attempt_id, question_id), response in self.store.activity_progress(a["id"])["answers"].items():
+        answers = snap.answers if snap is not None else self.store.activity_progress(a["id"])["answers"]
+        for (attempt_id, question_id), response in answers.items():
             latest.setdefault(attempt_id, {})[question_id] = response
         base = {**context, "activity_id": a["id"], "activity": a["title"], "activity_kind": a["kind"],
                 "bank_id": bank.id}
@@ -255,15 +262,20 @@ class _Reader:
 
 
 def load_results(store: Store, workshop_ids: Iterable[str] | None = None,
-                 session_ids: Iterable[str] | None = None) -> Results:
-    """Every table of the store, or of the given workshops and sessions (a session brings its workshop)."""
+                 session_ids: Iterable[str] | None = None, kinds: Iterable[str] | None = None,
+                 snapshots: Mapping[str, Any] | None = None) -> Results:
+    """Every table of the store, or of the given workshops and sessions (a session brings its workshop).
+
+    With `kinds`, only the answers of activities of those kinds are read. `snapshots` (the coach's console:
+    toolkit.live.Snapshot by activity id) give the attempts and latest answers of their activities instead of
+    a read of the store."""
     sessions = set(session_ids) if session_ids is not None else None
     wanted = set(workshop_ids) if workshop_ids is not None else None
     if sessions is not None:
         wanted = (wanted or set()) | {store.find_session(s)["workshop_id"] for s in sessions}
     workshops = [w for w in store.list_workshops() if wanted is None or w["id"] in wanted]
     workshops.sort(key=lambda w: (w["starts_on"] is None, w["starts_on"] or w["created_at"].date(), w["created_at"]))
-    reader = _Reader(store)
+    reader = _Reader(store, kinds, snapshots)
     for w in workshops:
         reader.workshop(w, sessions)
     return reader.results()

@@ -3,6 +3,11 @@
 One page could once join people in a loop and vote with each of them; joins are bounded now (toolkit/limits.py),
 and what still gets through shows here: people of this session with no answer, group answer or question.
 Taking someone out also takes back their votes (Store.remove_from_session).
+
+Someone who left a trace (an answer, a group answer, a question) keeps it: the store is asked only about people
+not yet known to have one, when new ones join and when the console refreshes on purpose (a tab, an action); in
+between, an answer in the activity the console is reading (its snapshot) takes the person off the list. Taking
+out someone who answered meanwhile is refused by the store, and the coach is told.
 """
 
 from __future__ import annotations
@@ -32,10 +37,22 @@ class SilentPeople(w.VBox):
         self.remove_all.on_click(lambda _b: self._ask_to_remove_all())
         self.status = w.HTML()
         self._shown: tuple | None = None
+        self._traced: set[str] = set()  # people of the session known to have answered, written or asked
+        self._checked: set[str] = set()  # people the store last said were silent
 
     def refresh(self) -> None:
         session_id = self.app.session["id"]
-        silent = self.app.store.silent_participants(session_id)
+        people = self.app.store.session_participants(session_id)
+        for snap in self.app.read_this_refresh():
+            self._traced |= {a["participant_id"] for a in snap.attempts
+                             if a["last_saved_at"] is not None or a["submitted_at"] is not None}
+        candidates = [p for p in people if p["id"] not in self._traced]
+        ask = [p["id"] for p in candidates if self.app.forced or p["id"] not in self._checked]
+        if ask:
+            quiet = {p["id"] for p in self.app.store.silent_participants(session_id, among=ask)}
+            self._traced |= set(ask) - quiet
+            self._checked = (self._checked | quiet) - self._traced
+        silent = [p for p in candidates if p["id"] not in self._traced]
         names = display_names(self.app.store, session_id, self.app.pseudonyms) if silent else {}
         shown = tuple((p["id"], names.get(p["id"], "?")) for p in silent)
         if shown == self._shown:

@@ -9,7 +9,7 @@ import ipywidgets as w
 from .. import questions
 from ..bank import tr
 from ..design import describe_session
-from ..live import activity_questions, answer_counts, attempt_scores, pre_post
+from ..live import answer_counts, pre_post, scores
 from ..projector import hidden_words, set_hidden
 from .charts import distribution, histogram, pre_post_rows
 from .texts import fragment, panel
@@ -39,8 +39,10 @@ class ResultsPanel(w.VBox):
             self.questions.value = self.scores.value = self.comparison.value = ""
             return
         activity = store.find_activity(self.app.selected_activity)
-        questions = activity_questions(store, activity)
-        progress = store.activity_progress(activity["id"])
+        # one read of the answer log for this activity and the workshop's tests (the comparison below)
+        snap = self.app.snapshots([activity, *self._tests()])[activity["id"]]
+        questions = snap.asked
+        progress = snap.progress
         answered, choices = answer_counts(questions, progress)
         revealed = activity["state"] == "revealed"
         rows = []
@@ -51,12 +53,20 @@ class ResultsPanel(w.VBox):
         self.summary.value = panel("coach/summary.html", activity=activity, progress=progress)
         self.questions.value = panel("coach/questions.html", rows=rows)
         scored = any(q.scored for q in questions)
-        self.scores.value = (panel("coach/scores.html", chart=histogram(list(attempt_scores(store, activity).values())))
+        self.scores.value = (panel("coach/scores.html", chart=histogram(list(scores(snap).values())))
                              if scored else "")
         self.comparison.value = self._comparison()
 
     def _hidden(self, activity: dict, q) -> set[str]:
         return hidden_words(self.app.store, activity["id"], q.id) if questions.kind(q.type).cloud else set()
+
+    TESTS = ("pretest", "posttest")
+
+    def _tests(self) -> list[dict]:
+        """The workshop's pre- and post-tests (of every session), in the order of its sessions."""
+        store = self.app.store
+        return [a for s in store.list_sessions(self.app.session["workshop_id"])
+                for a in store.list_activities(s["id"]) if a["kind"] in self.TESTS]
 
     def _comparison(self) -> str:
         """Pre vs post of this workshop, once post-test answers exist (possibly from another session).
@@ -64,14 +74,16 @@ class ResultsPanel(w.VBox):
         The class figures are the report's (toolkit.analysis.class_figures over the people who took both tests);
         the rows by objective and by question are everyone's so far, and say so."""
         store = self.app.store
-        activities = [a for s in store.list_sessions(self.app.session["workshop_id"])
-                      for a in store.list_activities(s["id"])]
-        pre = next((a for a in activities if a["kind"] == "pretest"), None)
-        post = next((a for a in activities if a["kind"] == "posttest"), None)
-        if pre is None or post is None or store.activity_progress(post["id"])["started"] == 0:
+        tests = self._tests()
+        pre = next((a for a in tests if a["kind"] == "pretest"), None)
+        post = next((a for a in tests if a["kind"] == "posttest"), None)
+        if pre is None or post is None:
             return ""
-        figures = self.class_figures(pre, post)
-        result = pre_post(store, pre, post)
+        snaps = self.app.snapshots(tests)
+        if snaps[post["id"]].started == 0:
+            return ""
+        figures = self.class_figures(pre, post, snaps)
+        result = pre_post(store, pre, post, snaps)
         took = f"{figures.n_pre} took the pre-test and {figures.n_post} the post-test"
         figure = {}
         if figures.n_matched:
@@ -82,15 +94,18 @@ class ResultsPanel(w.VBox):
         return panel("coach/comparison.html", design=design, matched=figures.n_matched, took=took, **figure,
                      by_objective=pre_post_rows(result.by_objective), by_question=pre_post_rows(result.by_question))
 
-    def class_figures(self, pre: dict, post: dict):
-        """The report's pre/post figures for this workshop, computed again only when an answer has changed."""
+    def class_figures(self, pre: dict, post: dict, snaps: dict | None = None):
+        """The report's pre/post figures for this workshop, computed again only when the tests' attempts or
+        answers have changed; from the refresh's snapshots of the workshop's tests (no read of the answer log)."""
         from ..analysis import class_figures
         from ..results import load_results, tested_answers
 
         store = self.app.store
-        key = tuple(store.pulse(s) for s in sorted({pre["session_id"], post["session_id"]}))
+        snaps = snaps or self.app.snapshots(self._tests())
+        key = tuple(sorted(s.version for s in snaps.values()))
         if self._figures_key != key:
-            results = load_results(store, workshop_ids=[self.app.session["workshop_id"]])
+            results = load_results(store, workshop_ids=[self.app.session["workshop_id"]], kinds=self.TESTS,
+                                   snapshots=snaps)
             self._figures = class_figures(tested_answers(results))
             self._figures_key = key
         return self._figures
@@ -140,13 +155,14 @@ class PresenterPanel(w.VBox):
             self.view.value = panel("line.html", css="tk-hint", text="Choose an activity to debrief (Run → Watch).")
             return
         activity = store.find_activity(self.app.selected_activity)
-        asked = activity_questions(store, activity)
+        snap = self.app.snapshot(activity)
+        asked = snap.asked
         if not asked:
             return
         self.index = max(0, min(self.index, len(asked) - 1))
         q = asked[self.index]
         self._question = q
-        answered, choices = answer_counts(asked, store.activity_progress(activity["id"]))
+        answered, choices = answer_counts(asked, snap.progress)
         kind = questions.kind(q.type)
         hidden = hidden_words(store, activity["id"], q.id) if kind.cloud else set()
         self.words.layout.display = None if kind.cloud else "none"

@@ -37,9 +37,10 @@ class RunPanel(w.VBox):
                          w.HBox([self.end_button, self.end_confirm])]
         self.buttons: dict[str, dict[str, w.Button]] = {}
         self._drawn: tuple | None = None
+        self.activities: list[dict] = []  # as read at the last refresh: the clocks tick from them in between
 
     def refresh(self) -> None:
-        activities = self.app.store.list_activities(self.app.session["id"])
+        activities = self.activities = self.app.store.list_activities(self.app.session["id"])
         drawn = tuple((a["id"], a["state"], a["time_limit_s"]) for a in activities)
         if drawn != self._drawn:
             self._drawn = drawn
@@ -108,7 +109,9 @@ class RunPanel(w.VBox):
             self.board.value = panel("line.html", css="tk-hint", text="Group exercise: see the Groups tab.")
             self.board_actions.children = []
             return
-        statuses = status_board(self.app.store, self.app.session["id"], activity, pseudonyms=self.app.pseudonyms)
+        snap = self.app.snapshot(activity)
+        statuses = status_board(self.app.store, self.app.session["id"], activity, pseudonyms=self.app.pseudonyms,
+                                snap=snap)
         counts = {s: sum(1 for x in statuses if x.state == s) for s in ("not started", "answering", "idle", "submitted")}
         self.board.value = panel("coach/board.html", title=activity["title"], counts=counts, statuses=statuses)
         # Move a late or stuck participant along: submit what they have saved so far.

@@ -29,6 +29,11 @@ from ..limits import RESPONSE_LIMIT, clean_text
 
 log = logging.getLogger(__name__)
 
+# The channel a PostgreSQL store's writes are announced on, computed in SQL by the writer and by the coach's
+# listener (store/progress.py, ChangeWatch): one per schema, so that stores sharing a database (several test
+# runs, several workshops) do not wake each other.
+CHANNEL_SQL = "'toolkit_' || md5(current_schema())"
+
 # Join codes avoid letters and digits people confuse on a phone: O/0, I/1/L.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 6
@@ -122,6 +127,8 @@ class StoreCore:
         self.keep_backups = keep_backups
         self.backup_problem: str | None = None  # why the last automatic backup failed, if it did
         self.clock = time.time  # seconds since 1970: tries per address are compared across kernels and servers
+        self.commits = 0  # write transactions this Store committed: the coach's change watch sees its own writes
+        self.writer_token = new_id()  # the payload of this Store's NOTIFY (PostgreSQL), which its own watch skips
         if create:
             self.create()
 
@@ -186,8 +193,11 @@ class StoreCore:
                     yield c
                 finally:
                     self._local.connection = None
+                if self.dialect == "postgresql":  # delivered at commit, to the coach's console (ChangeWatch)
+                    c.execute(sa.text(f"SELECT pg_notify({CHANNEL_SQL}, :token)"), {"token": self.writer_token})
         except sa.exc.OperationalError as e:
             raise StoreUnavailable(f"The store did not save this, try again ({e.orig}).") from e
+        self.commits += 1
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:

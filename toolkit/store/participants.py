@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 
@@ -122,11 +123,17 @@ class Participants(StoreCore):
             traces.update(c.execute(q).scalars())
         return traces
 
-    def silent_participants(self, session_id: str) -> list[dict]:
-        """The session's participants who have not answered, written for a group or asked anything in it."""
+    def silent_participants(self, session_id: str, among: Iterable[str] | None = None) -> list[dict]:
+        """The session's participants (or those of them `among` these ids) who have not answered, written for a
+        group or asked anything in it."""
         people = self.session_participants(session_id)
+        if among is not None:
+            wanted = set(among)
+            people = [p for p in people if p["id"] in wanted]
+            if not people:
+                return []
         with self.read() as c:
-            traces = self._left_traces(c, session_id)
+            traces = self._left_traces(c, session_id, None if among is None else [p["id"] for p in people])
         return [p for p in people if p["id"] not in traces]
 
     def remove_from_session(self, session_id: str, participant_id: str) -> None:

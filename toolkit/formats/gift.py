@@ -39,7 +39,7 @@ from .common import (
     read_text,
 )
 from .moodle import Answer, Converter, MQuestion, from_bank
-from .text import LOOKS_LIKE_HTML, convert, to_html
+from .text import LOOKS_LIKE_HTML, MLANG_OPENS, convert, to_html
 
 # Escaped characters stand in as private-use characters while the structure is parsed.
 ESCAPES = {"\\": "\ue05c", ":": "\ue03a", "#": "\ue023", "=": "\ue03d", "{": "\ue07b", "}": "\ue07d", "~": "\ue07e",
@@ -319,7 +319,7 @@ def escape(s: str) -> str:
 
 
 def _needs_plain(s: str) -> bool:
-    return bool(LOOKS_LIKE_HTML.search(s)) or "{mlang" in s
+    return bool(LOOKS_LIKE_HTML.search(s) or MLANG_OPENS.search(s))
 
 
 def write(bank: Bank, path: Path) -> list[Report]:

@@ -314,12 +314,18 @@ def test_multilang_spans_give_the_pashto_and_dari_of_question_answers_and_feedba
 
 
 def test_multilang2_blocks_in_any_case_with_spaces_and_for_two_languages_at_once(afghan):
+    from toolkit.texts import t
+
     q, _reports, _ = afghan
     assert q["consent"]["text"] == {"en": "Consent matters once he was deceived.",
                                     "ps": "کله چې هغه وغولول شو، رضایت مهم دی.",
                                     "prs": "وقتی او فریب خورد، رضایت مهم است."}
-    # {mlang ps, prs}: one text for both
-    assert [q["consent"]["feedback"][lang].endswith("رضایت اهمیت نلري.") for lang in ("ps", "prs")] == [True, True]
+    # {mlang ps, prs}: one text for both; the answer's feedback joins the question's in each language's words
+    assert q["consent"]["feedback"] == {
+        lang: t("if_you_answered", lang, answer=t("false", lang).lower(), feedback=said)
+        for lang, said in (("en", "Consent is irrelevant."), ("ps", "رضایت اهمیت نلري."), ("prs", "رضایت اهمیت نلري."))}
+    assert q["consent"]["feedback"]["en"] == "If you answered false: Consent is irrelevant."
+    assert "If you answered" not in q["consent"]["feedback"]["ps"] + q["consent"]["feedback"]["prs"]
 
 
 def test_moodles_language_tags_are_read_and_a_language_the_toolkit_lacks_is_said(afghan):

@@ -405,3 +405,19 @@ def test_an_accepted_answer_with_an_arrow_leaves_the_short_question_out(tmp_path
     with pytest.raises(FormatError) as e:
         export_bank(bank, "gift", tmp_path / "short.gift.txt")
     assert any(r.question == "lead-agency" and r.level == "skipped" and "'->'" in r.message for r in e.value.reports)
+
+
+def test_a_moodle_gift_export_with_pashto_and_dari_spans_and_multilang2_blocks_imports_per_language():
+    """pashto-dari.gift.txt as Moodle's GIFT export writes multilang questions: [html] with the spans' '=' and ':'
+    escaped, and filter_multilang2's blocks with their braces escaped."""
+    content, reports = import_bank(FIXTURES / "pashto-dari.gift.txt", "gift")
+    forced, first = content["questions"]
+    assert content["languages"] == ["en", "ps", "prs"]
+    assert forced["text"] == {"en": "His employer keeps his passport. What is it?",
+                              "ps": "کارفرما یې پاسپورټ ساتي. دا څه دی؟",
+                              "prs": "کارفرما پاسپورت او را نگه می‌دارد. این چیست؟"}
+    assert [o["text"] for o in forced["options"]] == [{"en": "Forced labour", "ps": "جبري کار", "prs": "کار اجباری"},
+                                                      {"en": "A labour dispute", "ps": "کاري شخړه", "prs": "اختلاف کاری"}]
+    assert forced["key"] == "a"
+    assert first["text"] == {"en": "What do you do first?", "ps": "لومړی څه کوئ؟", "prs": "اول چه می‌کنید؟"}
+    assert [r.level for r in reports] == ["todo"]  # only the placeholder objective

@@ -25,6 +25,15 @@ def test_an_unknown_code_is_named_with_the_known_ones():
     assert languages.get("xx") is None and languages.direction("xx") == "ltr"
 
 
+@pytest.mark.parametrize("tag, code", [("ps", "ps"), ("PS", "ps"), ("ps-AF", "ps"), ("ps_af", "ps"), ("pus", "ps"),
+                                       ("pbt", "ps"), ("prs", "prs"), ("fa-AF", "prs"), ("fa_af", "prs"),
+                                       ("en_us", "en"), ("ur-PK", "ur"), ("fa", None), ("fa-IR", None), ("", None)])
+def test_the_tags_other_tools_write_for_a_language_are_read_as_its_code(tag, code):
+    """Moodle writes ps_af, ODK and KoboToolbox IANA codes (ps, prs), others ISO 639-2/3 (pus, pbt) or Dari as
+    Persian of Afghanistan (fa-AF); Persian itself (fa) is not Dari."""
+    assert languages.from_tag(tag) == code
+
+
 def test_english_comes_first_and_is_not_among_the_others():
     assert languages.codes()[0] == "en"
     assert "en" not in languages.others() and "ur" in languages.others()

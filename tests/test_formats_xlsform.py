@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import openpyxl
@@ -359,3 +360,9 @@ def test_a_bank_in_pashto_and_dari_is_written_with_their_columns_and_comes_back(
     assert ("forced", "yes", "Yes", "هو", "بلی") in sheet(out, "choices")  # a list named for its question
     again, _ = import_bank(out, "xlsform")
     assert again["questions"][0]["text"] == FORCED and again["questions"][0]["options"][0] == YES
+    # pyxform (as KoboToolbox and ODK build the form) takes the languages with no warning about their codes
+    from pyxform.xls2xform import convert
+
+    built = convert(xlsform=str(out), validate=False)
+    assert built.warnings == []
+    assert re.findall(r'<translation lang="([^"]+)"', built.xform) == ["English (en)", "Pashto (ps)", "Dari (prs)"]

@@ -22,13 +22,11 @@ import re
 from pathlib import Path
 from xml.parsers import expat
 
-from .. import languages
 from ..bank import Bank
 from .common import (
     BANK_META,
     ERROR,
     META,
-    TODO,
     Draft,
     Export,
     FormatError,
@@ -39,7 +37,7 @@ from .common import (
     num,
     read_bytes,
 )
-from .moodle import Answer, Converter, MQuestion, from_bank
+from .moodle import Answer, Converter, MQuestion, from_bank, multilang_said
 from .text import LOOKS_LIKE_HTML, MLANG_OPENS, convert, to_html
 
 FORMATS = {"html": "html", "moodle_auto_format": "moodle", "markdown": "markdown", "plain_text": "plain"}
@@ -226,13 +224,7 @@ def write(bank: Bank, path: Path) -> list[Report]:
             out += _question_xml(mq, q.type)
             written += 1
     out.append("</quiz>")
-    others = [lang for lang in bank.languages if lang != languages.ENGLISH and any(q.text.get(lang) for q in bank.questions)]
-    if others:
-        names = " and ".join(languages.english_name(lang) for lang in others)
-        export.report(1, f"the {names} texts are written as Moodle multilang spans: in Moodle, turn on the "
-                         "'Multi-language content' filter (Site administration > Plugins > Filters > Manage "
-                         f"filters, and in the course), or every question shows English and {names} one after the "
-                         f"other; each participant then sees the language of their Moodle profile", level=TODO)
+    multilang_said(bank, export)
     export.write(path, "\n".join(out) + "\n", written)
     return export.reports
 

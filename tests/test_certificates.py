@@ -172,3 +172,109 @@ def test_certificates_and_verify_commands(series, tmp_path):
     run = CliRunner().invoke(certificates, ["--workshop", "Coaching series", "--rule", "attended-3",
                                             "--out", str(tmp_path / "cohort"), "--data", str(data)])
     assert run.exit_code == 0 and "Made 20 certificates" in run.output
+
+
+# ---------------------------------------------------------------- Pashto and Dari: names and certificates
+
+
+def shaped(text: str, stem: str) -> list[tuple]:
+    """The outlines of the glyphs HarfBuzz gives `text` in the bundled font `stem` (NotoNaskhArabic-Bold, …), in
+    the order they are drawn (left to right: a right-to-left text comes out reversed), spaces left out."""
+    import uharfbuzz as hb
+    from fontTools.ttLib import TTFont
+
+    path = FONTS / f"{stem}.ttf"
+    buffer = hb.Buffer()
+    buffer.add_str(text)
+    buffer.guess_segment_properties()
+    hb.shape(hb.Font(hb.Face(hb.Blob.from_file_path(str(path)))), buffer, {})
+    bundled, names = outlines(TTFont(path)), TTFont(path).getGlyphOrder()
+    return [o for o in (bundled[names[g.codepoint]] for g in buffer.glyph_infos) if o]
+
+
+def drawn(path, base_font: str) -> list[tuple]:
+    """The outlines of the glyphs the page draws in one font, in the order it draws them, spaces left out: each
+    string's character ids, through the font's CIDToGIDMap, to the glyphs of its embedded subset."""
+    from fontTools.ttLib import TTFont
+    from pypdf.generic import ContentStream
+
+    reader = pypdf.PdfReader(path)
+    page = reader.pages[0]
+    fonts = {name: f.get_object() for name, f in page["/Resources"]["/Font"].items()}
+    key = next(name for name, f in fonts.items() if f["/BaseFont"].split("+")[-1] == base_font)
+    cid_font = fonts[key]["/DescendantFonts"][0].get_object()
+    to_gid = cid_font["/CIDToGIDMap"].get_object().get_data()
+    subset = TTFont(io.BytesIO(cid_font["/FontDescriptor"].get_object()["/FontFile2"].get_object().get_data()))
+    order, shapes = subset.getGlyphOrder(), outlines(subset)
+    out, font = [], None
+    for operands, operator in ContentStream(page.get_contents(), reader).operations:
+        if operator == b"Tf":
+            font = operands[0]
+        elif operator == b"Tj" and font == key:
+            raw = operands[0].original_bytes
+            for i in range(0, len(raw), 2):
+                cid = int.from_bytes(raw[i:i + 2], "big")
+                out.append(shapes[order[int.from_bytes(to_gid[2 * cid:2 * cid + 2], "big")]])
+    return [o for o in out if o]
+
+
+def contains(seq: list, part: list) -> bool:
+    return any(seq[i:i + len(part)] == part for i in range(len(seq) - len(part) + 1))
+
+
+def runs(path) -> list[tuple[str, str]]:
+    """The page's text as it is drawn, left to right within a line: (text, font) of each run."""
+    seen: list[tuple[str, str]] = []
+
+    def visit(text, _cm, _tm, font, _size):
+        if text.strip():
+            seen.append((text.strip(), (font or {}).get("/BaseFont", "").split("+")[-1]))
+
+    pypdf.PdfReader(path).pages[0].extract_text(visitor_text=visit)
+    return seen
+
+
+def certificate_of(store, bank, tmp_path, name: str, language: str):
+    w = store.add_workshop("Victim identification", place="Kabul", starts_on=date(2026, 11, 24))
+    session = store.add_session(w["id"], "Day 1")
+    post = store.add_activity(session["id"], bank, "posttest")
+    store.open_activity(post["id"])
+    person = store.join(session["join_code"], name, language=language)
+    store.submit_attempt(store.start_attempt(post["id"], person["id"])["id"])
+    [made] = make_certificates(store, session["id"], tmp_path, data_dir=tmp_path)
+    return made
+
+
+@pytest.mark.parametrize("name, language", [("ښکلې ځدراڼ", "ps"), ("محمد ژوندی", "prs")])
+def test_a_pashto_and_a_dari_holder_get_their_name_shaped_and_the_title_in_their_language(
+        sqlite_store, all_types_bank, tmp_path, name, language):
+    from toolkit.texts import t
+
+    made = certificate_of(sqlite_store, all_types_bank, tmp_path, name, language)
+    title = t("certificate_title", language)
+    assert title != t("certificate_title", "en")  # the catalogue has it
+    line = runs(made.path)
+    assert line[:2] == [("Certificate of completion", "NotoSerifBold"), (title, "NotoNaskhArabic")]
+    assert (name, "NotoNaskhArabicBold") in line  # read back in its letters' order
+    # the glyphs drawn are the ones HarfBuzz chose (each letter in its joined form), right to left
+    assert drawn(made.path, "NotoNaskhArabicBold") == shaped(name, "NotoNaskhArabic-Bold")
+    assert drawn(made.path, "NotoNaskhArabic") == shaped(title, "NotoNaskhArabic-Regular")
+
+
+def test_an_english_holder_keeps_the_urdu_title_line(sqlite_store, all_types_bank, tmp_path):
+    made = certificate_of(sqlite_store, all_types_bank, tmp_path, "Bilal Ahmed", "en")
+    assert runs(made.path)[1] == ("سندِ تکمیل", "NotoNaskhArabic")
+
+
+@pytest.mark.parametrize("name, in_order", [
+    ("Bilal ځدراڼ", [("Bilal", "NotoSerifBold"), ("ځدراڼ", "NotoNaskhArabicBold")]),  # Latin first: left to right
+    ("ځدراڼ Khan", [("Khan", "NotoSerifBold"), ("ځدراڼ", "NotoNaskhArabicBold")]),  # Pashto first: right to left
+])
+def test_a_name_mixing_latin_and_arabic_letters_draws_each_in_its_font_in_its_direction(
+        sqlite_store, all_types_bank, tmp_path, name, in_order):
+    made = certificate_of(sqlite_store, all_types_bank, tmp_path, name, "ps")
+    line = runs(made.path)
+    start = line.index(("This certifies that", "NotoSerif")) + 1
+    assert line[start:start + 2] == in_order
+    assert drawn(made.path, "NotoNaskhArabicBold") == shaped("ځدراڼ", "NotoNaskhArabic-Bold")
+    assert contains(drawn(made.path, "NotoSerifBold"), shaped(name.replace("ځدراڼ", "").strip(), "NotoSerif-Bold"))

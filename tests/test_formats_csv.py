@@ -212,3 +212,64 @@ def test_a_short_answer_in_two_languages_is_scored_the_same_after_csv_and_says_w
     lead, needs = content["questions"]
     assert lead["accept"] == ["FIA", "ایف آئی اے", r"FIA \| Federal", {"text": "police", "points": 0.5}]
     assert needs["type"] == "wordcloud" and "objectives" not in needs
+
+
+# ---------------------------------------------------------------- Pashto and Dari, as a spreadsheet keeps them
+
+
+@pytest.fixture(scope="module")
+def afghan():
+    """bank-pashto-dari.csv as Excel's 'CSV UTF-8' writes it (BOM, CRLF, quoted cells), with a Farsi column."""
+    content, reports = import_bank(FIXTURES / "bank-pashto-dari.csv", "csv")
+    return {q["id"]: q for q in content["questions"]}, reports, content
+
+
+def test_the_pashto_and_dari_columns_of_every_text_are_read(afghan):
+    q, _reports, content = afghan
+    assert content["languages"] == ["en", "ps", "prs"]
+    assert content["title"] == {"en": "Labour exploitation", "ps": "کاري استثمار", "prs": "بهره‌کشی کاری"}
+    assert content["objectives"][0]["text"]["ps"] == "جبري کار وپېژنئ"
+    forced = q["forced-work"]
+    assert forced["text"]["prs"] == "کارفرما پاسپورت او را نگه می‌دارد. این چیست؟"
+    assert forced["options"][1] == {"id": "b", "text": {"en": "A labour dispute", "ps": "کاري شخړه", "prs": "اختلاف کاری"},
+                                    "feedback": {"en": "No: he may not leave.", "ps": "نه: هغه نشي تللی.",
+                                                 "prs": "نه: او نمی‌تواند برود."}}
+    assert forced["feedback"]["ps"] == "د اسنادو ساتل د کنټرول یوه لار ده."
+    assert q["who-does-what"]["items"][1]["text"] == {"en": "Shelter home", "ps": "د سرپناه کور", "prs": "خانهٔ امن"}
+    assert q["days-held"]["unit"] == {"en": "days", "ps": "ورځې", "prs": "روز"}
+
+
+def test_a_column_in_a_language_the_toolkit_does_not_hold_is_said_once_and_the_rest_imported(afghan):
+    from toolkit import languages
+
+    q, reports, _ = afghan
+    held = ", ".join(f"{lang.english} ({c})" for c, lang in languages.LANGUAGES.items())
+    assert [str(r) for r in reports] == [
+        f"{FIXTURES / 'bank-pashto-dari.csv'}:1: column text_fa: 'fa' is not a language the toolkit holds ({held}); "
+        f"left out, the rest imported. A column of a language it holds ends in its code, e.g. "
+        f"text_{languages.codes()[-1]}"]
+    assert len(q) == 3
+
+
+def test_columns_tagged_as_other_tools_tag_pashto_and_dari_are_read_as_theirs(tmp_path):
+    path = csv_file(tmp_path, "id,type,text_en,text_pus,Text FA_AF,options_en,options_pbt,options_fa-af\n"
+                              "q,likert,Is it fair?,ایا دا عادلانه ده؟,آیا این عادلانه است؟,a=Yes|b=No,a=هو|b=نه,"
+                              "a=بلی|b=نخیر\n")
+    content, reports = import_bank(path, "csv")
+    q = content["questions"][0]
+    assert q["text"] == {"en": "Is it fair?", "ps": "ایا دا عادلانه ده؟", "prs": "آیا این عادلانه است؟"}
+    assert q["options"][0]["text"] == {"en": "Yes", "ps": "هو", "prs": "بلی"}
+    assert not [r for r in reports if "column" in r.message]
+
+
+def test_a_pashto_and_dari_bank_goes_to_csv_and_back_the_same(afghan, tmp_path):
+    _q, _reports, content = afghan
+    bank = tmp_path / "afghan.yaml"
+    bank.write_text(dump_bank_yaml(content), encoding="utf-8")
+    out = tmp_path / "out.csv"
+    export_bank(bank, "csv", out)
+    header = out.read_text(encoding="utf-8-sig").split("\r\n", 1)[0].split(",")
+    assert {"text_ps", "text_prs", "options_ps", "options_prs", "option_feedback_prs", "items_ps", "unit_prs",
+            "feedback_ps"} <= set(header)
+    again, reports = import_bank(out, "csv")
+    assert again == content and reports == []

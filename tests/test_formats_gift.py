@@ -289,16 +289,19 @@ def test_export_writes_what_moodle_reads(tmp_path):
     out = tmp_path / "all.gift.txt"
     reports = export_bank(bank, "gift", out)
     text = out.read_text(encoding="utf-8")
-    assert "// [id:kiln]\n" in text and "::kiln::A kiln family's debt" in text
-    assert "\t=Trafficking in persons (TIP)\n\t~Smuggling of migrants (SOM)#Nobody crossed" in text
-    assert "\t~%33.33333%Act\n" in text and "\t~%-33.33333%A border crossing\n" in text
-    assert "::consent::Consent is irrelevant once deception was used.{TRUE####Once any" in text
-    assert "::age::Below what age is a person a child under the Protocol?{#18:0}" in text
-    assert "\t=Identify -> 1\n" in text  # ordering, as matching to positions
-    assert "::comment::What would you like to learn more about?{}" in text
+    span = lambda lang, s: f'<span lang\\="{lang}" class\\="multilang">{s}</span>'  # noqa: E731 (GIFT escapes =)
+    kiln = "A kiln family's debt keeps growing and they may not leave."
+    assert "// [id:kiln]\n" in text and f"::kiln::[html]{span('en', kiln)}" in text
+    assert f"\t~%33.33333%{span('en', 'Act')}{span('ur', 'عمل')}\n" in text
+    assert f"\t~%-33.33333%{span('en', 'A border crossing')}{span('ur', 'سرحد پار کرنا')}\n" in text
+    assert f"::age::[html]{span('en', 'Below what age is a person a child under the Protocol?')}" in text
+    assert "{#18:0}" in text
+    assert f"\t={span('en', 'Identify')}{span('ur', 'شناخت')} -> 1\n" in text  # ordering, as matching to positions
+    assert f"{span('ur', 'آپ مزید کس بارے میں سیکھنا چاہیں گے؟')}{{}}" in text
     levels = {(r.question, r.level) for r in reports}
     assert ("confident", "skipped") in levels and ("age", "changed") in levels
-    assert any("Urdu texts of 9 questions are not exported" in r.message for r in reports)
+    assert not any("not exported" in r.message and "Urdu" in r.message for r in reports)
+    assert [r.message.split(" are written")[0] for r in reports if r.level == "todo"] == ["the Urdu texts"]
     assert all(str(r).startswith(f"{bank.path}:") for r in reports)
 
 
@@ -405,3 +408,36 @@ def test_an_accepted_answer_with_an_arrow_leaves_the_short_question_out(tmp_path
     with pytest.raises(FormatError) as e:
         export_bank(bank, "gift", tmp_path / "short.gift.txt")
     assert any(r.question == "lead-agency" and r.level == "skipped" and "'->'" in r.message for r in e.value.reports)
+
+
+def test_a_moodle_gift_export_with_pashto_and_dari_spans_and_multilang2_blocks_imports_per_language():
+    """pashto-dari.gift.txt as Moodle's GIFT export writes multilang questions: [html] with the spans' '=' and ':'
+    escaped, and filter_multilang2's blocks with their braces escaped."""
+    content, reports = import_bank(FIXTURES / "pashto-dari.gift.txt", "gift")
+    forced, first = content["questions"]
+    assert content["languages"] == ["en", "ps", "prs"]
+    assert forced["text"] == {"en": "His employer keeps his passport. What is it?",
+                              "ps": "کارفرما یې پاسپورټ ساتي. دا څه دی؟",
+                              "prs": "کارفرما پاسپورت او را نگه می‌دارد. این چیست؟"}
+    assert [o["text"] for o in forced["options"]] == [{"en": "Forced labour", "ps": "جبري کار", "prs": "کار اجباری"},
+                                                      {"en": "A labour dispute", "ps": "کاري شخړه", "prs": "اختلاف کاری"}]
+    assert forced["key"] == "a"
+    assert first["text"] == {"en": "What do you do first?", "ps": "لومړی څه کوئ؟", "prs": "اول چه می‌کنید؟"}
+    assert [r.level for r in reports] == ["todo"]  # only the placeholder objective
+
+
+def test_a_pashto_and_dari_bank_goes_to_gift_as_multilang_spans_and_comes_back(tmp_path):
+    from toolkit.formats import dump_bank_yaml
+
+    content, _ = import_bank(FIXTURES / "pashto-dari.gift.txt", "gift")
+    bank = tmp_path / "afghan.yaml"
+    bank.write_text(dump_bank_yaml(content), encoding="utf-8")
+    out = tmp_path / "out.gift.txt"
+    reports = export_bank(bank, "gift", out)
+    written = out.read_text(encoding="utf-8")
+    assert ('\t=<span lang\\="en" class\\="multilang">Forced labour</span><span lang\\="ps" class\\="multilang">جبري '
+            'کار</span><span lang\\="prs" class\\="multilang">کار اجباری</span>\n') in written
+    assert "::forced-work::[html]<span" in written
+    assert [r.message.split(" are written")[0] for r in reports if r.level == "todo"] == ["the Pashto and Dari texts"]
+    again, _ = import_bank(out, "gift")
+    assert again["questions"] == content["questions"]

@@ -287,3 +287,86 @@ def test_a_grade_moodle_refuses_leaves_the_short_question_out(tmp_path):
     with pytest.raises(FormatError) as e:
         export_bank(bank, "moodle-xml", tmp_path / "short.xml")
     assert any("45% of 'police'" in r.message and r.level == "skipped" for r in e.value.reports)
+
+
+# ---------------------------------------------------------------- Pashto and Dari, as Moodle writes them
+
+FORCED = {"en": "His employer keeps his passport and he may not leave. What is it?",
+          "ps": "کارفرما یې پاسپورټ ساتي او هغه نشي تللی. دا څه دی؟",
+          "prs": "کارفرما پاسپورت او را نگه می‌دارد و او نمی‌تواند برود. این چیست؟"}
+
+
+@pytest.fixture(scope="module")
+def afghan():
+    content, reports = import_bank(FIXTURES / "moodle-pashto-dari.xml", "moodle-xml")
+    return {q["id"]: q for q in content["questions"]}, reports, content
+
+
+def test_multilang_spans_give_the_pashto_and_dari_of_question_answers_and_feedback(afghan):
+    q, _reports, content = afghan
+    assert content["languages"] == ["en", "ps", "prs"]
+    forced = q["forced-work"]
+    assert forced["text"] == FORCED
+    assert forced["options"][0] == {"id": "a", "text": {"en": "Forced labour", "ps": "جبري کار", "prs": "کار اجباری"},
+                                    "feedback": {"en": "Yes.", "ps": "هو.", "prs": "بلی."}}
+    assert forced["options"][1]["text"] == {"en": "A labour dispute", "ps": "کاري شخړه", "prs": "اختلاف کاری"}
+    assert forced["feedback"]["prs"] == "نگه‌داشتن اسناد یک وسیلهٔ کنترول است."
+
+
+def test_multilang2_blocks_in_any_case_with_spaces_and_for_two_languages_at_once(afghan):
+    from toolkit.texts import t
+
+    q, _reports, _ = afghan
+    assert q["consent"]["text"] == {"en": "Consent matters once he was deceived.",
+                                    "ps": "کله چې هغه وغولول شو، رضایت مهم دی.",
+                                    "prs": "وقتی او فریب خورد، رضایت مهم است."}
+    # {mlang ps, prs}: one text for both; the answer's feedback joins the question's in each language's words
+    assert q["consent"]["feedback"] == {
+        lang: t("if_you_answered", lang, answer=t("false", lang).lower(), feedback=said)
+        for lang, said in (("en", "Consent is irrelevant."), ("ps", "رضایت اهمیت نلري."), ("prs", "رضایت اهمیت نلري."))}
+    assert q["consent"]["feedback"]["en"] == "If you answered false: Consent is irrelevant."
+    assert "If you answered" not in q["consent"]["feedback"]["ps"] + q["consent"]["feedback"]["prs"]
+
+
+def test_moodles_language_tags_are_read_and_a_language_the_toolkit_lacks_is_said(afghan):
+    from toolkit import languages
+
+    q, reports, _ = afghan
+    assert q["first-step"]["text"] == {"en": "What do you do first?", "ps": "لومړی څه کوئ؟", "prs": "اول چه می‌کنید؟"}
+    held = ", ".join(languages.english_name(c) for c in languages.codes())
+    assert [str(r) for r in reports if r.question == "first-step"] == [
+        f"{FIXTURES / 'moodle-pashto-dari.xml'}:77: question 'first-step': text in fa was left out (the bank holds "
+        f"{held})"]
+
+
+def test_filter_multilang2_leaves_a_block_it_does_not_read_as_it_is():
+    from toolkit.formats.text import html_to_text
+
+    assert html_to_text("{mlang}Bad syntax{mlang}") == ({"en": "{mlang}Bad syntax{mlang}"}, [])
+    assert html_to_text("{mlang other}Hello{mlang}{mlang ps}سلام{mlang}") == ({"en": "Hello", "ps": "سلام"}, [])
+
+
+def test_a_pashto_and_dari_bank_goes_to_moodle_xml_as_spans_and_back(afghan, tmp_path):
+    from toolkit.formats import dump_bank_yaml
+
+    _q, _reports, content = afghan
+    bank = tmp_path / "afghan.yaml"
+    bank.write_text(dump_bank_yaml(content), encoding="utf-8")
+    out = tmp_path / "out.xml"
+    reports = export_bank(bank, "moodle-xml", out)
+    xml = out.read_text(encoding="utf-8")
+    assert ('<span lang="en" class="multilang">Forced labour</span><span lang="ps" class="multilang">جبري کار</span>'
+            '<span lang="prs" class="multilang">کار اجباری</span>') in xml
+    assert [r.message.split(" are written")[0] for r in reports if r.level == "todo"] == ["the Pashto and Dari texts"]
+    again, _ = import_bank(out, "moodle-xml")
+    assert [q["text"] for q in again["questions"]] == [q["text"] for q in content["questions"]]
+    assert again["questions"][0]["options"] == content["questions"][0]["options"]
+
+
+def test_a_text_that_only_looks_like_a_multilang2_block_is_kept_as_it_is(tmp_path):
+    path = tmp_path / "b.yaml"
+    path.write_text("format: 1\nid: b\ntitle: B\nkind: survey\nobjectives: [{id: O1, text: One}]\nquestions:\n"
+                    "  - {id: q, type: open, text: 'Write {MLANG ps}x{mlang} as it is'}\n", encoding="utf-8")
+    export_bank(path, "moodle-xml", tmp_path / "out.xml")
+    again, _ = import_bank(tmp_path / "out.xml", "moodle-xml")
+    assert again["questions"][0]["text"] == "Write {MLANG ps}x{mlang} as it is"

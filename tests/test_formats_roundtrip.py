@@ -1,7 +1,7 @@
 """Round trips: bank → GIFT / Moodle XML / CSV → bank keeps ids, texts, keys, weights and feedback.
 
 What each format holds (anything else is reported on export, see the other test files):
-- GIFT: every type but likert and word cloud, English only (a short answer's accepted answers in every language); matching items and options, and ordering items, have no feedback.
+- GIFT: every type but likert and word cloud, every language (as Moodle's multilang spans, in the [html] format); matching items and options, and ordering items, have no feedback.
 - Moodle XML: every type but likert and word cloud, English and Urdu; matching items and options have no feedback.
 - CSV: everything a question holds (but which texts of a short answer's accepted answers are one in two languages).
 Hypothesis builds banks of those types from texts full of the characters each format escapes.
@@ -43,25 +43,13 @@ def roundtrip(bank: Bank, fmt: str, tmp: Path) -> tuple[Bank, list, list]:
     return load_bank(path), exported, imported
 
 
-def english(q: Question) -> Question:
-    """The question in English only (as GIFT holds it); a tip-som preset comes back whole, in both languages."""
-    en = lambda t: {"en": t["en"]} if t.get("en") else {}  # noqa: E731
-    preset = q.type == "classification" and [o.id for o in q.options] == ["tip", "som", "both", "neither"]
-    opts = lambda os: tuple(dataclasses.replace(o, text=o.text if preset else en(o.text), feedback=en(o.feedback))  # noqa: E731
-                            for o in os)
-    return dataclasses.replace(q, text=en(q.text), feedback=en(q.feedback), unit=q.unit, options=opts(q.options),
-                               items=opts(q.items))
-
-
 def kept(q: Question, fmt: str) -> Question:
     """The question as the format can hold it: what is reported on export is taken away."""
     strip = lambda os: tuple(dataclasses.replace(o, feedback={}) for o in os)  # noqa: E731
     if q.type == "multiple":  # a set of right options: the formats list them in the options' order
         q = dataclasses.replace(q, key=tuple(o.id for o in q.options if o.id in q.key))
-    if fmt == "gift":
-        q = english(q)
-        if q.type == "ordering":
-            q = dataclasses.replace(q, options=strip(q.options))
+    if fmt == "gift" and q.type == "ordering":
+        q = dataclasses.replace(q, options=strip(q.options))
     if fmt in ("gift", "moodle-xml") and q.type == "matching":
         q = dataclasses.replace(q, options=strip(q.options), items=strip(q.items))
     return q
@@ -96,7 +84,7 @@ def test_every_shipped_bank_comes_back_from_each_format(path, fmt, tmp_path):
     assert not [r for r in imported if r.level == "error"]
     lost = {r.question for r in exported if "not exported" in r.message or "left out" in r.message}
     for q in original.questions:
-        dropped = kept(q, fmt) != (english(q) if fmt == "gift" else q)
+        dropped = kept(q, fmt) != q
         if dropped or (q.type == "likert" and fmt != "csv") or fmt not in questions.kind(q.type).exported_to:
             assert q.id in lost, f"{fmt}: what '{q.id}' loses is not reported"
 
@@ -137,7 +125,7 @@ def options(draw, urdu: bool, feedback: bool, min_size: int = 2, distinct: bool 
 
 @st.composite
 def question(draw, qid: str, fmt: str) -> dict:
-    urdu = fmt != "gift"
+    urdu = True  # every format holds Urdu (GIFT and Moodle XML as multilang spans)
     types = ["single", "multiple", "truefalse", "classification", "ordering", "matching", "numeric", "open"]
     qtype = draw(st.sampled_from(types + ["short"] + (["likert", "wordcloud"] if fmt == "csv" else [])))
     q: dict = {"id": qid, "type": qtype}
@@ -194,7 +182,7 @@ def question(draw, qid: str, fmt: str) -> dict:
 @st.composite
 def banks(draw, fmt: str) -> dict:
     ids = draw(st.lists(IDS, min_size=1, max_size=5, unique=True))
-    urdu = fmt != "gift"
+    urdu = True
     return {"format": 1, "id": draw(IDS), "title": draw(texts(urdu)), "kind": "test",
             "languages": ["en", "ur"] if urdu else ["en"],
             "objectives": [{"id": "O1", "text": draw(texts(urdu))}, {"id": "O2", "text": draw(texts(urdu))}],

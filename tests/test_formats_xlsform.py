@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import openpyxl
@@ -266,7 +267,7 @@ def test_the_committed_forms_are_what_make_forms_builds():
     make = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make)
     for name, build in (("old-kobo-export.xlsx", make.old_kobo_export), ("sheet1-form.xlsx", make.sheet1_form),
-                        ("german-form.xlsx", make.german_form)):
+                        ("german-form.xlsx", make.german_form), ("afghan-form.xlsx", make.afghan_form)):
         built, committed = build(), openpyxl.load_workbook(FIXTURES / name)
         assert built.sheetnames == committed.sheetnames, name
         for ws in built.worksheets:
@@ -301,3 +302,67 @@ def test_a_row_no_type_reads_is_left_out_and_said(tmp_path):
     assert [q["id"] for q in content["questions"]] == ["why"]
     assert [(str(r.where), r.level, r.message) for r in reports if r.question == "town"] == [
         ("survey!A2", "skipped", "'select_one_external towns' rows have no equivalent in a bank; left out")]
+
+
+# ---------------------------------------------------------------- Pashto and Dari, as KoboToolbox writes them
+
+FORCED = {"en": "Was the work forced?\nChoose one.", "ps": "ایا کار په زور و؟\nیو وټاکئ.",
+          "prs": "آیا کار اجباری بود؟\nیکی را انتخاب کنید."}
+YES = {"id": "yes", "text": {"en": "Yes", "ps": "هو", "prs": "بلی"}}
+
+
+def test_a_kobo_form_in_pashto_and_dari_imports_every_label_hint_and_choice_in_both():
+    content, reports = import_bank(FIXTURES / "afghan-form.xlsx", "xlsform")
+    q = {q["id"]: q for q in content["questions"]}
+    assert content["languages"] == ["en", "ps", "prs"]
+    assert q["forced"]["text"] == FORCED and q["forced"]["options"][0] == YES
+    assert q["first_step"]["text"] == {"en": "What do you do first?", "ps": "لومړی څه کوئ؟", "prs": "اول چه می‌کنید؟"}
+    # the Farsi columns: one message naming each of them with its cell, and the rest imported
+    said = [str(r) for r in reports if "Farsi" in r.message]
+    last = languages.find(languages.codes()[-1])
+    assert said == [f"{FIXTURES / 'afghan-form.xlsx'}!survey!F1: the columns 'label::Farsi (fa)' (survey!F1), "
+                    "'hint::Farsi (fa)' (survey!J1) and 'label::Farsi (fa)' (choices!F1) are in 'fa', a language the "
+                    "toolkit does not hold: left out (the rest of the form is imported). The toolkit holds "
+                    f"{', '.join(f'{lang.english} ({c})' for c, lang in languages.LANGUAGES.items())}: if the column "
+                    f"is one of these, write its code in the header, e.g. label::{last.english} ({last.code})"]
+
+
+@pytest.mark.parametrize("pashto, dari", [("ps", "prs"), ("Pashto", "Dari"), ("پښتو", "دری"), ("پښتو (ps)", "دری (prs)"),
+                                          ("PS", "PRS"), ("Pashto (pbt)", "Dari (fa-AF)"), ("Pashto (ps-AF)", "Dari (prs_AF)")])
+def test_pashto_and_dari_columns_in_every_spelling_forms_use(tmp_path, pashto, dari):
+    """pyxform takes any text after '::' as the language; ODK and KoboToolbox write 'Name (code)' with an IANA
+    code (ps, prs), forms made by hand write the code alone, the name alone or the name in itself, and Dari is
+    often tagged fa-AF (Persian as Afghanistan writes it)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_forms", FIXTURES / "make_forms.py")
+    make = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make)
+    path = tmp_path / "form.xlsx"
+    make.afghan_form(["English (en)", pashto, dari, "Farsi (fa)"]).save(path)
+    content, reports = import_bank(path, "xlsform")
+    forced = content["questions"][0]
+    assert (forced["text"], forced["options"][0]) == (FORCED, YES)
+    assert [r.where for r in reports if "does not hold" in r.message] == ["survey!F1"]
+
+
+def test_a_bank_in_pashto_and_dari_is_written_with_their_columns_and_comes_back(tmp_path):
+    content, _ = import_bank(FIXTURES / "afghan-form.xlsx", "xlsform")
+    bank = tmp_path / "afghan.yaml"
+    bank.write_text(dump_bank_yaml(content), encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    export_bank(bank, "xlsform", out)
+    assert sheet(out, "survey")[0] == ("type", "name", "label::English (en)", "label::Pashto (ps)",
+                                       "label::Dari (prs)", "hint::English (en)", "hint::Pashto (ps)",
+                                       "hint::Dari (prs)", "appearance")
+    assert sheet(out, "choices")[0] == ("list_name", "name", "label::English (en)", "label::Pashto (ps)",
+                                        "label::Dari (prs)")
+    assert ("forced", "yes", "Yes", "هو", "بلی") in sheet(out, "choices")  # a list named for its question
+    again, _ = import_bank(out, "xlsform")
+    assert again["questions"][0]["text"] == FORCED and again["questions"][0]["options"][0] == YES
+    # pyxform (as KoboToolbox and ODK build the form) takes the languages with no warning about their codes
+    from pyxform.xls2xform import convert
+
+    built = convert(xlsform=str(out), validate=False)
+    assert built.warnings == []
+    assert re.findall(r'<translation lang="([^"]+)"', built.xform) == ["English (en)", "Pashto (ps)", "Dari (prs)"]

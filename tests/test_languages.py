@@ -25,6 +25,15 @@ def test_an_unknown_code_is_named_with_the_known_ones():
     assert languages.get("xx") is None and languages.direction("xx") == "ltr"
 
 
+@pytest.mark.parametrize("tag, code", [("ps", "ps"), ("PS", "ps"), ("ps-AF", "ps"), ("ps_af", "ps"), ("pus", "ps"),
+                                       ("pbt", "ps"), ("prs", "prs"), ("fa-AF", "prs"), ("fa_af", "prs"),
+                                       ("en_us", "en"), ("ur-PK", "ur"), ("fa", None), ("fa-IR", None), ("", None)])
+def test_the_tags_other_tools_write_for_a_language_are_read_as_its_code(tag, code):
+    """Moodle writes ps_af, ODK and KoboToolbox IANA codes (ps, prs), others ISO 639-2/3 (pus, pbt) or Dari as
+    Persian of Afghanistan (fa-AF); Persian itself (fa) is not Dari."""
+    assert languages.from_tag(tag) == code
+
+
 def test_english_comes_first_and_is_not_among_the_others():
     assert languages.codes()[0] == "en"
     assert "en" not in languages.others() and "ur" in languages.others()
@@ -194,6 +203,47 @@ def test_the_join_screen_offers_the_languages_of_the_sessions_banks_by_their_nam
     typed.join_form.code_box.value = session["join_code"]
     typed.join_form.continue_button.click()
     assert [code for _name, code in typed.language.options] == ["en", "ur"]
+
+
+def _bank_in(tmp_path, bank_id: str, *codes: str):
+    """A one-question bank in English and `codes`, as a trainer writes one."""
+    from toolkit.bank import load_bank
+
+    text = ", ".join(f"{c}: Q-{c}" for c in ("en", *codes))
+    path = tmp_path / f"{bank_id}.yaml"
+    path.write_text(f"format: 1\nid: {bank_id}\ntitle: {bank_id}\nkind: survey\nlanguages: [{', '.join(('en', *codes))}]\n"
+                    f"objectives: [{{id: O1, text: One}}]\nquestions:\n  - {{id: q, type: open, text: {{{text}}}}}\n",
+                    encoding="utf-8")
+    return load_bank(path)
+
+
+def test_a_pashto_bank_offers_english_and_pashto_and_a_tap_gives_the_pashto_page(store, tmp_path):
+    workshop = store.add_workshop("W")
+    session = store.add_session(workshop["id"], "Day 1")
+    store.add_activity(session["id"], _bank_in(tmp_path, "pashto", "ps"), "pretest")
+    app = ParticipantApp(store=store, query=f"code={session['join_code']}", start_polling=False)
+    assert app.language.options == (("English", "en"), ("پښتو", "ps"))  # not Urdu, nor Dari
+    app.language.value = "ps"
+    assert app.lang == "ps" and {"tk-rtl", "tk-lang-ps"} <= set(app._dom_classes)
+    assert app.join_form.name_box.placeholder == t("name_help", "ps")
+    store.add_activity(session["id"], _bank_in(tmp_path, "dari", "prs"), "posttest")  # a second bank, in Dari
+    typed = ParticipantApp(store=store, query="", start_polling=False)
+    typed.join_form.code_box.value = session["join_code"]
+    typed.join_form.continue_button.click()
+    assert typed.language.options == (("English", "en"), ("پښتو", "ps"), ("دری", "prs"))
+
+
+def test_a_bank_with_pashto_texts_its_languages_do_not_list_says_so_at_the_first(tmp_path):
+    from toolkit.bank import load_bank
+
+    path = tmp_path / "b.yaml"
+    path.write_text("format: 1\nid: b\ntitle: B\nkind: survey\nobjectives: [{id: O1, text: One}]\nquestions:\n"
+                    "  - id: q\n    type: open\n    text:\n      en: Why?\n      ps: ولې؟\n"
+                    "  - {id: r, type: open, text: {en: 'How?', ps: څنګه}}\n", encoding="utf-8")
+    bank = load_bank(path)
+    assert bank.languages == ("en",)  # what the join screen offers: the texts are not offered until listed
+    assert bank.warnings == (f"{path}:11: a text in Pashto (ps), but the bank's 'languages' does not list ps: "
+                             "participants are not offered Pashto; write languages: [en, ps]",)
 
 
 def test_a_refused_save_on_an_urdu_page_says_why_in_urdu(session_with_pretest):

@@ -237,6 +237,7 @@ class _Checker:
         self.languages = languages
         self.errors: list[tuple[int, str]] = []
         self.warnings: list[tuple[int, str]] = []
+        self.unlisted: dict[str, int] = {}  # a registered language some text is in that 'languages' does not list
 
     def error(self, line: int, message: str) -> None:
         self.errors.append((line, message))
@@ -272,6 +273,8 @@ class _Checker:
                     self.error(_line(value, lang), f"{what}: '{key}' in '{lang}' must be text")
                 else:
                     result[lang] = str(s)
+                    if lang not in self.languages:
+                        self.unlisted.setdefault(lang, _line(value, lang))
             if languages.ENGLISH not in value:
                 self.error(line, f"{what}: '{key}' has no English (en) text")
         else:
@@ -281,6 +284,15 @@ class _Checker:
             if lang != languages.ENGLISH and lang not in result and result:
                 self.warn(line, f"{what}: '{key}' has no {languages.english_name(lang)} ({lang}) text")
         return result
+
+    def warn_unlisted(self) -> None:
+        """Once per language a bank's texts are in but its 'languages' leaves out: the join screen offers only the
+        languages listed, so those texts would never be shown."""
+        listed = ", ".join(self.languages)
+        for lang, line in sorted(self.unlisted.items(), key=lambda p: p[1]):
+            name = languages.english_name(lang)
+            self.warn(line, f"a text in {name} ({lang}), but the bank's 'languages' does not list {lang}: "
+                            f"participants are not offered {name}; write languages: [{listed}, {lang}]")
 
     def ident(self, parent: dict, what: str) -> str | None:
         value = parent.get("id")
@@ -480,6 +492,8 @@ def parse_bank(data: Any, source: str = "<bank>", content_hash: str | None = Non
         c.error(_line(data, "kind", 1), "a bank of kind case-studies needs 'case_studies'")
     if c.errors:
         raise BankError(c.formatted(c.errors))
+    description = c.text(data, "description", "bank", required=False)
+    c.warn_unlisted()
     return Bank(
         id=bank_id or "",
         title=title,
@@ -492,7 +506,7 @@ def parse_bank(data: Any, source: str = "<bank>", content_hash: str | None = Non
         languages=c.languages,
         form=str(data["form"]) if data.get("form") is not None else None,
         version=str(data["version"]) if data.get("version") is not None else None,
-        description=c.text(data, "description", "bank", required=False),
+        description=description,
         translations=dict(data.get("translations") or {}),
         path=None,
         warnings=tuple(c.formatted(c.warnings)),

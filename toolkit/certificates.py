@@ -3,6 +3,7 @@ verification code that only the holder of the data folder's secret can make (and
 
 Names in the Arabic script (Urdu, Pashto, Dari) are drawn with Noto Naskh Arabic, shaped by HarfBuzz (fpdf2
 with uharfbuzz) and laid out right to left; the fonts and their licence (SIL OFL 1.1) are in toolkit/share/fonts/.
+Under the English title, the title in the language the holder joined in (its catalogue's certificate_title).
 """
 
 from __future__ import annotations
@@ -20,11 +21,15 @@ from pathlib import Path
 from . import config, languages
 from .cells import csv_row
 from .store import Store, StoreError
+from .texts import translated
 
 FONTS = config.PACKAGE_DIR / "share" / "fonts"
 SECRET_FILE = "certificate-secret"
 DEFAULT_RULE = "submitted-post"
 RULE_HELP = "submitted-post (default: submitted a post-test), or attended-N (attended at least N sessions)"
+# The title's second line when the holder joined in English (or their catalogue lacks the title): Urdu, as the
+# certificates of the programme's first workshops (in Pakistan) were printed
+SECOND_TITLE = "سندِ تکمیل"
 FONT_FILES = {"serif": "NotoSerif", "naskh": "NotoNaskhArabic"}  # a script's family (languages.font_for): its files
 _ATTENDED = re.compile(r"^attended-(\d+)$")
 
@@ -43,6 +48,7 @@ class Certificate:
     sessions_attended: int
     sessions_held: int
     path: Path | None = None
+    language: str = languages.ENGLISH  # the holder's (as they joined): the title's second line is in it
 
 
 # ---------------------------------------------------------------- ids, codes and the secret
@@ -200,7 +206,8 @@ def render_certificate(cert: Certificate) -> bytes:
         pdf.text(148.5 - pdf.get_string_width(mark) / 2, 150, mark)
     pdf.set_y(26)
     _line(pdf, "Certificate of completion", 30, "B", (31, 95, 191), 14)
-    _line(pdf, "سندِ تکمیل", 18, "", (31, 95, 191), 11)
+    own = translated("certificate_title", cert.language) if cert.language != languages.ENGLISH else None
+    _line(pdf, own or SECOND_TITLE, 18, "", (31, 95, 191), 11)
     pdf.ln(10)
     _line(pdf, "This certifies that", 14, "", (74, 84, 104))
     pdf.ln(3)
@@ -261,7 +268,8 @@ def make_certificates(store: Store, session_id: str | None = None, out_dir: str 
             continue
         cert_id = certificate_id(workshop_id, p["id"])
         cert = Certificate(cert_id, verification_code(secret, cert_id, p["id"]), p["id"], p["display_name"].strip(),
-                           workshop, len(people[p["id"]]["sessions"]), len(sessions))
+                           workshop, len(people[p["id"]]["sessions"]), len(sessions),
+                           language=p.get("language") or languages.ENGLISH)
         path = out / _file_name(cert)
         path.write_bytes(render_certificate(cert))
         made.append(Certificate(**{**cert.__dict__, "path": path}))

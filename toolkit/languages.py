@@ -22,6 +22,7 @@ class Language:
     font: str = "serif"  # "serif" (Latin script) or "naskh" (Arabic script)
     draft: bool = False  # the interface texts await review by a native-speaking trainer
     page_font: str = ""  # the font family a page shows it in (bundled in the Voila template), if not the script's
+    tags: tuple[str, ...] = ()  # other tags other tools write for it (ISO 639-2/3, BCP 47 with a region), lower case
 
     @property
     def page_fonts(self) -> tuple[str, ...]:
@@ -41,10 +42,12 @@ SCRIPTS = {"naskh": re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-
 LANGUAGES: dict[str, Language] = {
     lang.code: lang
     for lang in (
-        Language("en", "English", "English"),
-        Language("ur", "اردو", "Urdu", "rtl", "naskh", page_font="Noto Nastaliq Urdu"),
-        Language("ps", "پښتو", "Pashto", "rtl", "naskh", draft=True),
-        Language("prs", "دری", "Dari", "rtl", "naskh", draft=True),
+        Language("en", "English", "English", tags=("eng",)),
+        Language("ur", "اردو", "Urdu", "rtl", "naskh", page_font="Noto Nastaliq Urdu", tags=("urd",)),
+        # Pashto's ISO 639-2 code and its three varieties (Southern, Northern, Central) in ISO 639-3
+        Language("ps", "پښتو", "Pashto", "rtl", "naskh", draft=True, tags=("pus", "pbt", "pbu", "pst")),
+        # Dari is Persian as Afghanistan writes it: fa-AF in BCP 47 (as Google, Microsoft and many forms write it)
+        Language("prs", "دری", "Dari", "rtl", "naskh", draft=True, tags=("fa-af", "fas-af", "per-af")),
     )
 }
 
@@ -57,6 +60,19 @@ KEYBOARD_LOOKALIKES = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ه": "
 def get(code: str | None) -> Language | None:
     """The registered language with this code, or None."""
     return LANGUAGES.get(code or "")
+
+
+def from_tag(tag: str | None) -> str | None:
+    """The registered code a tool's language tag stands for: 'ps', 'PS', 'ps-AF', 'ps_AF' (Moodle), 'pus' and
+    'pbt' are Pashto; 'fa-AF' is Dari (while 'fa' is Persian, which the registry does not hold). None otherwise."""
+    tag = (tag or "").strip().lower().replace("_", "-")
+    if not tag:
+        return None
+    for whole in (tag, tag.split("-")[0]):
+        for lang in LANGUAGES.values():
+            if whole == lang.code or whole in lang.tags:
+                return lang.code
+    return None
 
 
 def find(code: str) -> Language:

@@ -208,6 +208,10 @@ ENGLISH: dict[str, str] = {
     "confidence5_3": "Somewhat confident",
     "confidence5_4": "Fairly confident",
     "confidence5_5": "Very confident",
+    # a certificate's title under the English one, in the holder's language (toolkit/certificates.py)
+    "certificate_title": "Certificate of completion",
+    # a true/false answer's feedback from Moodle or GIFT, joined to the question's (toolkit/questions/truefalse.py)
+    "if_you_answered": "If you answered {answer}: {feedback}",
 }
 
 

@@ -22,7 +22,10 @@ A row of type `bank` gives the bank's `id`, its title (`text_en`, `text_ur`) and
 rows of type `objective` declare objectives (`id`, `text_en`, `text_ur`); the rest of the bank's header has a
 row each: `form` and `version` (in `key`), `description` (`text_en`, `text_ur`), and one `translation` row per
 language (`id` the language, `key` its status, `text_en` its note). Write `\\|` for a `|` inside a text.
-The `_en`, `_ur` columns are those of `toolkit.languages`: a language added there gets its columns.
+The `_en`, `_ur`, `_ps`, `_prs` columns are those of `toolkit.languages`: a language added there gets its
+columns. A column may also end in another tag of a registered language (`text_pus`, `text_fa_af`:
+`languages.from_tag`); the columns of a language the registry does not hold (`text_fa`) are reported once and
+left out.
 Excel's "CSV UTF-8" is read as written (a BOM is fine); `;` or tab as the separator is recognised. A file in
 another encoding (Excel's plain "CSV" on Windows is cp1252) is refused with the line of the first character
 that is not UTF-8. Export writes UTF-8 with a BOM (so that Excel shows Urdu) and puts `'` before a cell that
@@ -48,6 +51,7 @@ COLUMNS = ["id", "type", "objectives", "difficulty", "points",
            *(f"{base}_{lang}" for base in ("unit", "feedback") for lang in LANGS)]
 ALIASES = {"text": "text_en", "options": "options_en", "option_feedback": "option_feedback_en",
            "items": "items_en", "unit": "unit_en", "feedback": "feedback_en", "question": "text_en"}
+LANGUAGE_COLUMN = re.compile(rf"^({'|'.join(sorted((*TEXTS, 'unit', 'feedback'), key=len, reverse=True))})_(.+)$")
 HEADER_ROWS = ("bank", "objective", "form", "version", "description", "translation")
 FORMULA = ("=", "+", "-", "@")
 
@@ -91,6 +95,27 @@ def _cell(value: Any) -> str:
     return s[1:] if re.match(r"^'+[=+\-@]", s) else s
 
 
+def _language_columns(header: list[str], draft: Draft) -> list[str]:
+    """The header with each language column under its registered code (text_pus, text_fa_af → text_ps, text_prs:
+    languages.from_tag); columns in a language the registry does not hold are reported once per language."""
+    out, unknown = [], {}
+    for h in header:
+        m = LANGUAGE_COLUMN.match(h)
+        if m and h not in COLUMNS:
+            code = languages.from_tag(m.group(2))
+            if code:
+                h = f"{m.group(1)}_{code}"
+            else:
+                unknown.setdefault(m.group(2), []).append(h)
+        out.append(h)
+    held = ", ".join(f"{lang.english} ({code})" for code, lang in languages.LANGUAGES.items())
+    for tag, columns in unknown.items():
+        draft.report(1, f"column{'s' if len(columns) > 1 else ''} {', '.join(columns)}: '{tag}' is not a language "
+                        f"the toolkit holds ({held}); left out, the rest imported. A column of a language it holds "
+                        f"ends in its code, e.g. text_{languages.codes()[-1]}")
+    return out
+
+
 def read(path: Path, draft: Draft, encoding: str | None = None) -> None:
     """Read a CSV bank into `draft`, reporting each row that cannot become a question, with its line."""
     text = read_text(path, draft.source, encoding)
@@ -106,7 +131,8 @@ def read(path: Path, draft: Draft, encoding: str | None = None) -> None:
         raise FormatError([Report(draft.source, 1, f"the first row must name the columns, with at least 'id' and "
                                                    f"'type' (found: {', '.join(h for h in header if h) or 'nothing'})",
                                   level=ERROR)])
-    unknown = [h for h in header if h and h not in COLUMNS]
+    header = _language_columns(header, draft)
+    unknown = [h for h in header if h and h not in COLUMNS and not LANGUAGE_COLUMN.match(h)]
     if unknown:
         draft.report(1, f"column(s) {', '.join(unknown)} are not part of the format; left out")
     rows: list[tuple[int, dict[str, str]]] = []

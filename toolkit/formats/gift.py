@@ -11,7 +11,9 @@ the text is the missing-word format ("… _____ …"); `#` after an answer gives
 What the bank cannot hold is reported per question (see toolkit.formats.moodle).
 
 Writing: every type but likert and word cloud (reported); a short answer as `{=a =%50%b}`; an ordering question is written as matching its items to positions
-1, 2, …; Urdu texts are left out (GIFT holds one language). A `// [id:…]` line keeps the id in Moodle, and a
+1, 2, …; a question with texts in other languages than English is written in the `[html]` format with every
+language as Moodle's multilang spans (as Moodle's own GIFT export writes such a question; reading takes them back,
+and filter_multilang2's `\\{mlang ps\\}` blocks), a matching answer too. A `// [id:…]` line keeps the id in Moodle, and a
 `// toolkit: {…}` line keeps what GIFT has no place for (option ids, objectives, difficulty, points, unit), so
 that bank → GIFT → bank gives the same bank. A `// toolkit-bank: {…}` line at the top keeps the bank's header.
 """
@@ -24,6 +26,7 @@ from pathlib import Path
 
 from .. import questions
 from ..bank import Bank
+from ..languages import ENGLISH
 from .common import (
     BANK_META,
     CHANGED,
@@ -38,8 +41,8 @@ from .common import (
     num,
     read_text,
 )
-from .moodle import Answer, Converter, MQuestion, from_bank
-from .text import LOOKS_LIKE_HTML, convert, to_html
+from .moodle import Answer, Converter, MQuestion, from_bank, multilang_said
+from .text import LOOKS_LIKE_HTML, MLANG_OPENS, convert, to_html
 
 # Escaped characters stand in as private-use characters while the structure is parsed.
 ESCAPES = {"\\": "\ue05c", ":": "\ue03a", "#": "\ue023", "=": "\ue03d", "{": "\ue07b", "}": "\ue07d", "~": "\ue07e",
@@ -221,7 +224,9 @@ def _question(chunk: _Chunk, draft: Draft) -> MQuestion | None:
                 error(start, f"matching answer '{unescape(p)}' has no '->'")
                 return None
             item, match = p.split("->", 1)
-            mq.pairs.append((_text(item, fmt, mq), {"en": unescape(match).strip()} if match.strip() else {}))
+            answer = unescape(match).strip()  # plain text in Moodle, unless it holds multilang spans
+            mq.pairs.append((_text(item, fmt, mq), (_text(match, "html", mq) if "multilang" in answer else
+                                                    {"en": answer}) if answer else {}))
     else:
         check = answers.split("#", 1)[0].strip() if "#" in answers[1:] else answers
         if check in ("T", "TRUE", "F", "FALSE"):
@@ -319,15 +324,15 @@ def escape(s: str) -> str:
 
 
 def _needs_plain(s: str) -> bool:
-    return bool(LOOKS_LIKE_HTML.search(s)) or "{mlang" in s
+    return bool(LOOKS_LIKE_HTML.search(s) or MLANG_OPENS.search(s))
 
 
 def write(bank: Bank, path: Path) -> list[Report]:
     """Write `bank` as GIFT; returns what GIFT could not hold."""
     export = Export(bank)
-    export.bank_level("GIFT", every_language=False)
+    export.bank_level("GIFT", every_language=True)
     out = ["// Exported by toolkit bank export. Import into Moodle: Question bank > Import > GIFT format.",
-           f"// {BANK_META} {meta_dumps(export.header(languages=['en']))}", ""]
+           f"// {BANK_META} {meta_dumps(export.header())}", ""]
     written = 0
     for q, raw, line in export.items():
         mq = from_bank(q, raw, line, export, "GIFT")
@@ -344,6 +349,7 @@ def write(bank: Bank, path: Path) -> list[Report]:
         if q.points != 1:
             export.report(line, f"GIFT has no points: {num(q.points)} points are kept in a toolkit comment only", q.id)
         out += [*gift.comments(), *block, ""]
+    multilang_said(bank, export)
     export.write(path, "\n".join(out) + "\n", written)
     return export.reports
 
@@ -354,12 +360,15 @@ class Gift:
 
     def __init__(self, mq: MQuestion, say):
         self.mq, self.say = mq, say
-        texts = [mq.text.get("en", ""), mq.general_feedback.get("en", "")]
-        texts += [t.get("en", "") for a in mq.answers for t in (a.text, a.feedback)]
-        texts += [t.get("en", "") for pair in mq.pairs for t in pair]
-        self.fmt = "plain" if any(_needs_plain(t) for t in texts) else "moodle"
-        qtext = mq.text.get("en", "")
-        self.head = f"::{escape(mq.name)}::" + (f"[{self.fmt}]" if self.fmt == "plain" or qtext.startswith("[")
+        every = [mq.text, mq.general_feedback, *(t for a in mq.answers for t in (a.text, a.feedback)),
+                 *(t for pair in mq.pairs for t in pair)]
+        texts = [t.get("en", "") for t in every]
+        if any(set(t) - {ENGLISH} for t in every):
+            self.fmt = "html"  # every language as Moodle's multilang spans, as Moodle's own GIFT export writes them
+        else:
+            self.fmt = "plain" if any(_needs_plain(t) for t in texts) else "moodle"
+        qtext = _shown(mq.text, self.fmt)
+        self.head = f"::{escape(mq.name)}::" + (f"[{self.fmt}]" if self.fmt != "moodle" or qtext.startswith("[")
                                                 else "") + escape(qtext)
         self.general = f"####{_body(mq.general_feedback, self.fmt)}" if mq.general_feedback.get("en") else ""
 
@@ -396,11 +405,18 @@ class Gift:
         lines = []
         for item, match in pairs:
             item_text = item.get("en", "")
-            body = "[html]" + escape(to_html({"en": item_text})) if "->" in item_text else self.body(item)
-            lines.append(f"={body} -> {escape(match.get('en', ''))}")
+            body = "[html]" + escape(to_html({"en": item_text})) if "->" in item_text and self.fmt != "html" \
+                else self.body(item)
+            answer = to_html(match) if set(match) - {ENGLISH} else match.get("en", "")  # as Moodle XML writes it
+            lines.append(f"={body} -> {escape(answer)}")
         return self.block(lines)
 
 
+def _shown(text: dict, fmt: str) -> str:
+    """A text as the block's format writes it: HTML with a multilang span per language, else the English."""
+    return to_html(text) if fmt == "html" else text.get("en", "")
+
+
 def _body(text: dict, fmt: str) -> str:
-    s = text.get("en", "")
+    s = _shown(text, fmt)
     return (f"[{fmt}]" if s.startswith("[") else "") + escape(s)

@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .. import questions
-from ..bank import PRESET_OPTIONS, Question
+from .. import languages, questions
+from ..bank import PRESET_OPTIONS, Bank, Question
 from .common import (
     CHANGED,
     ERROR,
     SKIPPED,
+    TODO,
     Draft,
     Export,
     Text,
@@ -260,3 +261,15 @@ def choices(q: Question, raw: dict, mq: MQuestion, say, what: str, right: set[st
     mq.meta = question_meta(q, raw, options=[o.id for o in q.options], natural_type=natural)
     return True
 
+
+
+def multilang_said(bank: Bank, export: Export) -> None:
+    """Say, once, that the texts in languages other than English go to Moodle as multilang spans (Moodle XML, GIFT),
+    which Moodle shows one language at a time only with its filter on."""
+    others = [lang for lang in bank.languages if lang != languages.ENGLISH and any(q.text.get(lang) for q in bank.questions)]
+    if others:
+        names = " and ".join(languages.english_name(lang) for lang in others)
+        export.report(1, f"the {names} texts are written as Moodle multilang spans: in Moodle, turn on the "
+                         "'Multi-language content' filter (Site administration > Plugins > Filters > Manage "
+                         f"filters, and in the course), or every question shows English and {names} one after the "
+                         f"other; each participant then sees the language of their Moodle profile", level=TODO)

@@ -3,12 +3,14 @@
 Reading: `<quiz>` with `<question type="…">`: multichoice (`<single>`, answer `fraction` in percent), truefalse,
 matching (`<subquestion>`), numerical (`<tolerance>`, `<units>`), shortanswer, essay, ordering, description, and
 category (each becomes a learning objective; Moodle's "Default for …" categories do not). Texts in any format
-(html, moodle_auto_format, markdown, plain_text, CDATA or escaped) become plain text; `<span lang="…"
-class="multilang">` (and `{mlang …}`) give the text in that language (Urdu: `ur`); embedded images and files are reported and left out.
+(html, moodle_auto_format, markdown, plain_text, CDATA or escaped) become plain text; the core multilang filter's
+`<span lang="ps" class="multilang">` and filter_multilang2's `{mlang ps}…{mlang}` (any case, `{mlang ps,prs}` for
+several, `{mlang other}`) give the text in each registered language, its tag read by `languages.from_tag`
+(`ps_af`, `fa_af` for Dari); text in other languages is reported and left out; embedded images and files too.
 `<idnumber>` (else the slug of `<name>`) is the id; `<defaultgrade>` gives points. Other types (cloze, calculated,
 drag and drop, …) are reported per question. Broken XML is reported with its line and nothing is imported.
 
-Writing: every type but likert (reported); both languages as multilang spans; ordering as Moodle's ordering type
+Writing: every type but likert (reported); every language as multilang spans; ordering as Moodle's ordering type
 (absolute position); points as `<defaultgrade>`. An XML comment `<!-- toolkit: {…} -->` in each question keeps
 what Moodle has no place for (option ids, objectives, difficulty, units' Urdu), so bank → XML → bank is lossless
 for every type but likert, and for matching options' feedback (reported).
@@ -20,13 +22,11 @@ import re
 from pathlib import Path
 from xml.parsers import expat
 
-from .. import languages
 from ..bank import Bank
 from .common import (
     BANK_META,
     ERROR,
     META,
-    TODO,
     Draft,
     Export,
     FormatError,
@@ -37,8 +37,8 @@ from .common import (
     num,
     read_bytes,
 )
-from .moodle import Answer, Converter, MQuestion, from_bank
-from .text import LOOKS_LIKE_HTML, convert, to_html
+from .moodle import Answer, Converter, MQuestion, from_bank, multilang_said
+from .text import LOOKS_LIKE_HTML, MLANG_OPENS, convert, to_html
 
 FORMATS = {"html": "html", "moodle_auto_format": "moodle", "markdown": "markdown", "plain_text": "plain"}
 POSITIONS = frozenset({"ordering"})  # Moodle's types (qtype_ordering) whose answer's fraction is its position
@@ -204,7 +204,7 @@ def _esc(s: str) -> str:
 def _plain_or_html(text: dict) -> str:
     """Matching answers are plain text in Moodle; HTML only where plain text would be misread (or for Urdu)."""
     en = text.get("en", "")
-    return to_html(text) if set(text) - {"en"} or LOOKS_LIKE_HTML.search(en) or "{mlang" in en else en
+    return to_html(text) if set(text) - {"en"} or LOOKS_LIKE_HTML.search(en) or MLANG_OPENS.search(en) else en
 
 
 def _html(tag: str, text: dict, indent: str) -> list[str]:
@@ -224,13 +224,7 @@ def write(bank: Bank, path: Path) -> list[Report]:
             out += _question_xml(mq, q.type)
             written += 1
     out.append("</quiz>")
-    others = [lang for lang in bank.languages if lang != languages.ENGLISH and any(q.text.get(lang) for q in bank.questions)]
-    if others:
-        names = " and ".join(languages.english_name(lang) for lang in others)
-        export.report(1, f"the {names} texts are written as Moodle multilang spans: in Moodle, turn on the "
-                         "'Multi-language content' filter (Site administration > Plugins > Filters > Manage "
-                         f"filters, and in the course), or every question shows English and {names} one after the "
-                         f"other; each participant then sees the language of their Moodle profile", level=TODO)
+    multilang_said(bank, export)
     export.write(path, "\n".join(out) + "\n", written)
     return export.reports
 

@@ -14,6 +14,11 @@ BLOCKS = {"p", "div", "li", "tr", "table", "ul", "ol", "h1", "h2", "h3", "h4", "
 SKIPPED = {"script", "style", "head", "title", "template", "noscript"}
 LOOKS_LIKE_HTML = re.compile(r"<[A-Za-z/!][^>]*>|&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});")
 LANGS = languages.codes()  # the languages a multilang span may carry into a bank
+# filter_multilang2's blocks, as that filter reads them: any case, spaces inside the braces, one or several
+# languages ('{mlang ps,prs}' is the same text for both), 'other' for every language no block names
+MLANG = re.compile(r"\{\s*mlang\s+([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)\s*\}(.*?)\{\s*mlang\s*\}",
+                   re.IGNORECASE | re.DOTALL)
+MLANG_OPENS = re.compile(r"\{(?=\s*mlang\b)", re.IGNORECASE)  # where a text would open such a block
 
 
 class _Reader(HTMLParser):
@@ -57,7 +62,7 @@ class _Reader(HTMLParser):
         if tag in ("input", "meta", "link", "hr", "wbr", "col", "source"):
             return
         opens = a.get("lang") if (tag == "lang" or "multilang" in a.get("class", "").split()) else None
-        self.stack.append((tag, opens.lower().split("_")[0].split("-")[0] if opens else None))
+        self.stack.append((tag, (languages.from_tag(opens) or opens.strip().lower()) if opens else None))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in SKIPPED:
@@ -105,8 +110,7 @@ def _tidy(s: str) -> str:
 
 def html_to_text(fragment: str, *, newlines_are_breaks: bool = False) -> tuple[Text, list[str]]:
     """Plain text per language from HTML; `notes` says what was left out (images). Markup never survives."""
-    fragment = re.sub(r"\{mlang\s+([A-Za-z_-]+)\}", r'<span lang="\1" class="multilang">', fragment)
-    fragment = fragment.replace("{mlang}", "</span>")
+    fragment = MLANG.sub(_spans, fragment)
     if newlines_are_breaks:
         fragment = fragment.replace("\n", "<br>")
     reader = _Reader()
@@ -125,6 +129,12 @@ def html_to_text(fragment: str, *, newlines_are_breaks: bool = False) -> tuple[T
         held = ", ".join(languages.english_name(c) for c in LANGS)
         reader.notes.append(f"text in {', '.join(dropped)} was left out (the bank holds {held})")
     return _only({k: v for k, v in result.items() if k in LANGS}), reader.notes
+
+
+def _spans(block: re.Match) -> str:
+    """A filter_multilang2 block as the multilang spans of its languages."""
+    return "".join(f'<span lang="{code.strip()}" class="multilang">{block.group(2)}</span>'
+                   for code in block.group(1).split(","))
 
 
 def _only(text: Text) -> Text:
@@ -159,7 +169,7 @@ def convert(s: str, fmt: str) -> tuple[Text, list[str]]:
         return _only({"en": s.strip()}), []
     if fmt == "markdown":
         return markdown_to_text(s)
-    if fmt == "html" or LOOKS_LIKE_HTML.search(s) or "{mlang" in s:
+    if fmt == "html" or LOOKS_LIKE_HTML.search(s) or MLANG_OPENS.search(s):
         return html_to_text(s, newlines_are_breaks=fmt == "moodle")
     return _only({"en": s.strip()}), []
 
@@ -168,7 +178,7 @@ def to_html(text: Text) -> str:
     """HTML for a text: escaped, line breaks as <br>, and both languages as Moodle multilang spans."""
 
     def one(s: str) -> str:
-        return html.escape(s, quote=False).replace("{mlang", "&#123;mlang").replace("\n", "<br>")
+        return MLANG_OPENS.sub("&#123;", html.escape(s, quote=False)).replace("\n", "<br>")
 
     text = _only(text)
     if set(text) <= {languages.ENGLISH}:

@@ -7,7 +7,9 @@ form_id, version, default_language). Labels in several languages are columns `la
 Import reads the workbook with pyxform, the library KoboToolbox and ODK use, so that what they accept is
 accepted here: a one-sheet workbook (still named `Sheet1`) is the survey; headers in any case (`TYPE`, `NAME`)
 and with one colon (`label:English`, older Kobo exports); languages written `English (en)`, `en`, `EN` or
-`English` (any language of `toolkit.languages`; other columns are reported and left out); the old type
+`English`, and so for any language of `toolkit.languages`: its name in English or in itself, with or without its
+code, and the other tags tools write for it (`languages.from_tag`: `Name (ps-AF)`, `Name (fa-AF)`); the columns
+of a language the registry does not hold are left out with one report naming them and their cells; the old type
 spellings (`select one from LIST`, `select all that apply from LIST`, `phone number`). A form with no English
 label column is refused once, naming its languages. Each bank type says which rows it reads
 (QuestionKind.reads_xlsform, from_xlsform) and which it would score once keyed (scores_xlsform, key_hint):
@@ -66,19 +68,19 @@ def _pyxform():
 
 
 def language_code(written: str, default: str = ENGLISH) -> str:
-    """The code of a language as a form writes it: 'English (en)', 'en', 'EN', 'English', 'Urdu (ur)' → the
-    registry's code; pyxform's 'default' (a column without a language) → `default`; else what is written."""
+    """The code of a language as a form writes it: 'English (en)', 'en', 'EN', 'English', 'Urdu (ur)',
+    'پښتو (ps)', 'Pashto', 'پښتو', 'Dari (prs)', 'Dari (fa-AF)' → the registry's code (languages.from_tag, then
+    the name in English or in itself); pyxform's 'default' (a column without a language) → `default`; else the
+    code (or name) as written, which no registered language has."""
     written = written.strip()
     if not written or written == "default":
         return default
-    m = re.search(r"\(([A-Za-z_-]+)\)\s*$", written)
-    if m:
-        return m.group(1).lower().replace("_", "-").split("-")[0]
-    key = written.casefold()
-    for lang in languages.LANGUAGES.values():
-        if key in (lang.code, lang.english.casefold(), lang.name.casefold()):
-            return lang.code
-    return key.split("-")[0] if languages.get(key.split("-")[0]) else written
+    m = re.search(r"\(([^()]+)\)\s*$", written)
+    tag = m.group(1).strip() if m else written
+    name = written[: m.start()].strip() if m else written
+    by_name = next((lang.code for lang in languages.LANGUAGES.values()
+                    if name.casefold() in (lang.english.casefold(), lang.name.casefold())), None)
+    return languages.from_tag(tag) or by_name or tag
 
 
 class _Sheet:
@@ -216,17 +218,27 @@ def read(path: Path, draft: Draft, encoding: str | None = None) -> None:
 
 
 def _languages(survey: _Sheet, choices: _Sheet | None, draft: Draft, default: str) -> None:
-    """Columns in languages the registry does not know are left out; a form with no English is refused, once."""
+    """Columns in languages the registry does not know are left out, with one report per language naming its
+    columns; a form with no English is refused, once."""
     written: dict[str, str] = {}
+    unknown: dict[str, list[str]] = {}
     for sheet in (survey, choices):
         for column, code in (sheet.languages("label", default) | sheet.languages("hint", default)).items() \
                 if sheet else ():
             header = next(h for h, t in sheet.tokens.items() if t == column)
             if languages.get(code) is None:
-                draft.report(sheet.cell(1, column), f"column '{header}': {code} is not a language the bank holds "
-                                                    f"({', '.join(languages.codes())}); left out")
+                unknown.setdefault(code, []).append(f"'{header}' ({sheet.cell(1, column)})")
             if column[0] == "label" and sheet is survey:
                 written.setdefault(code, header)
+    held = ", ".join(f"{lang.english} ({code})" for code, lang in languages.LANGUAGES.items())
+    example = languages.find(languages.codes()[-1])
+    for code, columns in unknown.items():
+        where = columns[0].rsplit("(", 1)[1].rstrip(")")
+        some = f"the columns {', '.join(columns[:-1])} and {columns[-1]} are" if len(columns) > 1 \
+            else f"the column {columns[0]} is"
+        draft.report(where, f"{some} in '{code}', a language the toolkit does not hold: left out (the rest of "
+                            f"the form is imported). The toolkit holds {held}: if the column is one of these, "
+                            f"write its code in the header, e.g. label::{example.english} ({example.code})")
     if ENGLISH not in written:
         shown = ", ".join(f"{code} ('{h}')" for code, h in written.items()) or "none"
         others = ", ".join(f"label::{languages.english_name(c)} ({c})" for c in languages.others())

@@ -70,6 +70,7 @@ class TrueFalse(QuestionKind):
     def from_moodle(self, mq, read) -> dict[str, Any] | None:
         """The answers 'true' and 'false'; their feedback joins the question's (said)."""
         from ..formats.common import ERROR, compact
+        from ..texts import t
 
         by_text = {(a.text.get("en") or "").strip().lower(): a for a in mq.answers}
         true, false = by_text.get("true"), by_text.get("false")
@@ -84,7 +85,9 @@ class TrueFalse(QuestionKind):
                      "(a true/false question has one feedback): it was added to the question's feedback, which "
                      "everyone sees once results are revealed")
             for word, fb in said:
-                read.extra.append({lang: f"If you answered {word}: {s}" for lang, s in fb.items()})
+                read.extra.append({lang: t("if_you_answered", lang, feedback=s,
+                                           answer=_labels(lang)[0 if word == "true" else 1].lower())
+                                   for lang, s in fb.items()})
         return {"key": key}
 
     def widget(self, q: Question, lang: str, field: str):

@@ -13,7 +13,7 @@ import ipywidgets as w
 import pytest
 import yaml
 from helpers import TEST_BANKS
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from toolkit import schema
 from toolkit.apps.coach import CoachApp
@@ -169,3 +169,16 @@ def test_a_dollar_sign_in_a_stored_label_is_drawn_as_written_not_read_as_maths()
     assert svg(progress_figure(table, [label])).startswith("<svg")
     likert = pd.DataFrame({"question_id": ["q"], "n": [1], "1": [0], "2": [0], "3": [0], "4": [1], "5": [0]})
     assert svg(likert_figure(likert, {"q": label})).startswith("<svg")
+
+
+def test_a_refused_answer_is_told_as_plain_text_and_escaped_once_by_its_template():
+    """refusal_text is the words (a widget of text shows "laptop's", not "laptop&#39;s"); the panel escapes them
+    once."""
+    from toolkit.apps.messages import refusal_text
+    from toolkit.apps.texts import panel, t
+    from toolkit.errors import StoreTooNew
+
+    said = refusal_text(StoreTooNew("English words"), "en")
+    assert said == t("store_too_new", "en") and "laptop's" in said and not isinstance(said, Markup)
+    shown = panel("line.html", "en", css="tk-problem", text=said)
+    assert "laptop&#39;s" in shown and "&amp;" not in shown

@@ -119,3 +119,18 @@ def test_moodles_error_cases_give_the_two_questions_moodle_gets(tmp_path):
     assert [(x["text"], x["key"]) for x in content["questions"]] == [("Good one", "a"), ("Good two", "b")]
     assert [(r.where, r.level) for r in reports if r.level == "error"] == [(1, "error"), (5, "error"), (7, "error"),
                                                                          (14, "error")]
+
+
+def test_a_question_no_type_of_the_registry_takes_is_reported_with_its_line(tmp_path, monkeypatch):
+    """`questions.aiken_reader` gives None when no type holds the choices and answer: the question is reported at
+    its ANSWER line and the rest is imported (not a TypeError from unpacking None)."""
+    from toolkit import questions
+
+    kinds = questions._kinds()
+    monkeypatch.setattr(questions, "_kinds", lambda: [k for k in kinds if k.name != "multiple"])
+    content, reports, path = aiken(tmp_path, "One?\nA. Yes\nB. No\nANSWER: A\n\n"
+                                             "Two?\nA. Yes\nB. No\nC. Maybe\nANSWER: A, C\n")
+    assert [q["text"] for q in content["questions"]] == ["One?"]
+    errors = [str(r) for r in reports if r.level == "error"]
+    assert errors == [f"{path}:10: question 'Two?': not imported: no question type takes 3 choices with "
+                      "ANSWER A, C"]

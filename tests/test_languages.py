@@ -2,6 +2,7 @@
 
 import ast
 import re
+from pathlib import Path
 
 import pytest
 from helpers import ROOT
@@ -61,8 +62,6 @@ NAMED = "|".join(languages.english_name(code) for code in OTHERS)  # (English, e
 ONE_LANGUAGES_COLUMN = re.compile(rf"(?<=[A-Za-z0-9])_({CODES})\b")  # text_ur, options_ps
 HEADER = re.compile(rf"::\s*({NAMED})\b|\b({NAMED})\s*\((\w+)\)", re.IGNORECASE)  # label::Urdu, 'Urdu (ur)'
 OTHER_NAME = re.compile(rf"(^|_)({NAMED})(_|$)", re.IGNORECASE)
-# Found in modules other helpers own (toolkit/apps/): for them to move to the registry, then to drop from here.
-NOT_YET: dict[str, list[str]] = {}  # module: what it still names, until it asks the registry
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
@@ -111,26 +110,35 @@ def names_a_language(source: str) -> list[tuple[int, str]]:
     return found
 
 
+CHECKED = (".py", ".js", ".j2", ".html", ".css")  # the modules, the page's scripts, the templates and their styles
+
+
+def names_a_code(rel: str, source: str) -> list[str]:
+    """"FILE:LINE: what" of each place in the file `rel` that names a language: a module by the rules of
+    names_a_language, a script, template or style sheet by each line that holds a code as a text (`lang='ur'`,
+    `{% if lang == 'ur' %}`)."""
+    if rel.endswith(".py"):
+        return [f"{rel}:{n}: {what}" for n, what in names_a_language(source)]
+    return [f"{rel}:{n}: {line.strip()}" for n, line in enumerate(source.splitlines(), 1) if LITERAL_CODE.search(line)]
+
+
 def test_no_module_outside_the_registry_names_a_language_code():
     found = []
     for path in sorted((ROOT / "toolkit").rglob("*")):
         rel = path.relative_to(ROOT).as_posix()
-        if path.suffix not in (".py", ".js", ".j2") or rel == "toolkit/languages.py":
-            continue
-        source = path.read_text(encoding="utf-8")
-        if path.suffix == ".py":
-            found += [f"{rel}:{n}: {what}" for n, what in names_a_language(source) if what not in NOT_YET.get(rel, ())]
-        else:
-            found += [f"{rel}:{n}: {line.strip()}" for n, line in enumerate(source.splitlines(), 1)
-                      if LITERAL_CODE.search(line)]
+        if path.suffix in CHECKED and rel != "toolkit/languages.py":
+            found += names_a_code(rel, path.read_text(encoding="utf-8"))
     assert found == [], "ask toolkit/languages.py instead"
 
 
-def test_what_is_left_for_later_is_still_there():
-    """An entry of NOT_YET goes once its module asks the registry."""
-    for rel, whats in NOT_YET.items():
-        found = [what for _n, what in names_a_language((ROOT / rel).read_text(encoding="utf-8"))]
-        assert all(what in found for what in whats), rel
+@pytest.mark.parametrize("rel, source", [
+    ("toolkit/templates/apps/x.html", "<p lang='ur'>{{ text }}</p>"),
+    ("toolkit/templates/apps/x.html", "{% if lang == 'ur' %}<p dir=\"rtl\">{% endif %}"),
+    ("toolkit/templates/report/x.css", "[lang=\"ps\"] { font-family: naskh; }"),
+    ("toolkit/share/x.js", "if (lang === 'ur') {}"),
+])
+def test_the_check_reads_the_templates_and_styles_line_by_line(rel, source):
+    assert Path(rel).suffix in CHECKED and names_a_code(rel, source) == [f"{rel}:1: {source}"]
 
 
 @pytest.mark.parametrize("source", [

@@ -1,12 +1,11 @@
-"""The apps' panels build no HTML by hand: no module of toolkit/apps/ splices a value into a string with an HTML tag
-(an f-string, `%`, `.format`, `+` or a tag's `.join`). Their HTML comes from the templates of
-toolkit/templates/apps/, where every value is escaped (toolkit/templating.py), and markup planted in every field a
-phone shows stays text. The explorer is checked by tests/test_html_templates.py with the report."""
+"""The apps' panels come from the templates of toolkit/templates/apps/, where every value is escaped
+(toolkit/templating.py): each template is used, each one that speaks (calls `t()`) is given the person's language,
+and markup planted in every field a phone shows stays text. That no module builds HTML by hand and no template
+turns the escaping off is checked by tests/test_html_templates.py, for every module and template."""
 
 from __future__ import annotations
 
 import ast
-import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -14,82 +13,16 @@ import ipywidgets as w
 import pytest
 import yaml
 from helpers import ROOT, TEST_BANKS
+from jinja2 import nodes
 from markupsafe import escape
 
 from toolkit import schema
 from toolkit.apps.participant import ParticipantApp
 from toolkit.bank import parse_bank
+from toolkit.templating import environment
 
 APPS = ROOT / "toolkit" / "apps"
 TEMPLATES = ROOT / "toolkit" / "templates" / "apps"
-CHECKED_ELSEWHERE = {"explorer.py"}
-TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*[\s>/]|</?[a-zA-Z][a-zA-Z0-9-]*$")
-
-
-def _has_tag(node: ast.AST) -> bool:
-    return isinstance(node, ast.Constant) and isinstance(node.value, str) and bool(TAG.search(node.value))
-
-
-def _is_text(node: ast.AST) -> bool:
-    return isinstance(node, ast.Constant) and isinstance(node.value, str)
-
-
-def hand_built_html(source: str) -> list[tuple[int, str]]:
-    """(line, how) of each place in `source` where a value is put into a string with an HTML tag by hand."""
-    found = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.JoinedStr) and any(_has_tag(part) for part in node.values):
-            found.append((node.lineno, "f-string"))
-        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _has_tag(node.left):
-            found.append((node.lineno, "%"))
-        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and \
-                (_has_tag(node.left) or _has_tag(node.right)) and not (_is_text(node.left) and _is_text(node.right)):
-            found.append((node.lineno, "+"))
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-                node.func.attr in ("format", "format_map", "join") and _has_tag(node.func.value):
-            found.append((node.lineno, f".{node.func.attr}"))
-    return found
-
-
-@pytest.mark.parametrize("source", [
-    'f"<b>{name}</b>"',
-    "f\"<div class='tk-problem'>{text}</div>\"",
-    'f"{count}<br>"',
-    'f"<td>{x:.0f}%</td>"',
-    '"<p>%s</p>" % text',
-    '"<li>{}</li>".format(item)',
-    "\"<span class='{css}'>\".format_map(values)",
-    '"<h2>New session</h2>" + problems',
-    '"<ul>" + items + "</ul>"',
-    'title + "</h1>"',
-    '"<br>".join(lines)',
-])
-def test_the_scan_finds_a_value_put_into_html_by_hand(source):
-    assert hand_built_html(source), source
-
-
-@pytest.mark.parametrize("source", [
-    'f"{left // 60}:{left % 60:02d}"',
-    'f"{a} < {b}"',
-    'f"{label:<10}"',
-    'f"apps/{template}"',
-    'f"{t(\'code_title\', lang)}: {t(\'match_all_four\', lang)}"',
-    '"<h2>Activities</h2>"',
-    '"<b>Profile</b>" + " questions</b>"',
-    '"%d < %d" % (a, b)',
-    '"{n} of {limit} characters".format(n=n, limit=limit)',
-    '", ".join(names)',
-    'panel("line.html", css="tk-problem", text=text)',
-    "render_string(\"<p class='tk-hint'>{{ text }}</p>\", text=text)",
-])
-def test_the_scan_leaves_alone_what_builds_no_html(source):
-    assert hand_built_html(source) == [], source
-
-
-@pytest.mark.parametrize("module", sorted(p.name for p in APPS.glob("*.py") if p.name not in CHECKED_ELSEWHERE))
-def test_no_app_module_builds_html_by_hand(module):
-    assert hand_built_html((APPS / module).read_text(encoding="utf-8")) == [], \
-        f"toolkit/apps/{module}: put the HTML in a template of toolkit/templates/apps/ (apps.texts.panel)"
 
 
 @pytest.mark.parametrize("template", sorted(str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html")))
@@ -100,11 +33,66 @@ def test_every_panel_template_is_used(template):
                for p in users), template
 
 
-@pytest.mark.parametrize("template", sorted(str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html")))
-def test_no_panel_template_turns_escaping_off(template):
-    """HTML that is not escaped reaches a template as Markup the toolkit built (a chart, a QR code's SVG)."""
-    text = (TEMPLATES / template).read_text(encoding="utf-8")
-    assert not re.search(r"\|\s*safe\b|autoescape\s+false", text), template
+def speaks(name: str, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether template `name` (of toolkit/templates/) or one it imports or includes calls `t()`, the text in the
+    language the panel is given."""
+    tree = environment().parse(environment().loader.get_source(environment(), name)[0])
+    if any(isinstance(c.node, nodes.Name) and c.node.name == "t" for c in tree.find_all(nodes.Call)):
+        return True
+    used = [n.template.value for n in tree.find_all((nodes.Import, nodes.FromImport, nodes.Include, nodes.Extends))
+            if isinstance(n.template, nodes.Const)]
+    return any(speaks(u, seen | {name}) for u in used if u not in seen)
+
+
+def panels_without_a_language(source: str) -> list[tuple[int, str]]:
+    """(line, template) of each panel() or fragment() call given no language (its second argument or `lang=`)
+    whose template speaks or is not named as a constant (it cannot be checked)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and (node.func.id if isinstance(node.func, ast.Name) else
+                                                getattr(node.func, "attr", None)) in ("panel", "fragment")):
+            continue
+        name = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) else None
+        given = len(node.args) >= 2 or any(k.arg in ("lang", None) for k in node.keywords)
+        if given:
+            continue
+        if name is None:
+            found.append((node.lineno, ast.unparse(node)[:40]))
+        elif speaks(f"apps/{name}"):
+            found.append((node.lineno, name))
+    return found
+
+
+@pytest.mark.parametrize("source", [
+    'panel("participant/waiting.html", title=title)',
+    'fragment("join/code.html", code=code)',
+    'panel(name, title=title)',
+])
+def test_the_check_finds_a_speaking_panel_given_no_language(source):
+    assert panels_without_a_language(source), source
+
+
+@pytest.mark.parametrize("source", [
+    'panel("participant/waiting.html", self.lang, title=title)',
+    'fragment("join/code.html", lang=lang, code=code)',
+    'panel("line.html", css="tk-hint", text=t("saving", lang))',  # the text is translated before
+    'panel("coach/title.html", workshop=title, session=session, code=code)',
+])
+def test_the_check_leaves_alone_a_panel_given_its_language_or_that_does_not_speak(source):
+    assert panels_without_a_language(source) == [], source
+
+
+def test_the_check_follows_an_imported_template():
+    assert speaks("apps/participant/waiting.html") and not speaks("apps/line.html")
+    assert speaks("apps/coach/activity_row.html") == speaks("apps/coach/state.html")
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in APPS.glob("*.py")))
+def test_every_panel_that_speaks_is_given_the_persons_language(module):
+    """panel() and fragment() default to English: a template that calls t() without the person's language would
+    show English to an Urdu reader."""
+    found = panels_without_a_language((APPS / module).read_text(encoding="utf-8"))
+    assert [f"toolkit/apps/{module}:{n}: {name}" for n, name in found] == [], "give it lang"
 
 
 # ---------------------------------------------------------------- what the phone shows, planted with markup

@@ -46,22 +46,17 @@ RECOVERY_TEXTS = ("page_reloading", "page_still_closed")  # keys of toolkit.apps
 STATIC_CACHE_S = 24 * 3600  # a day: a two-day workshop loads the scripts once per phone per day
 PAGE_LOADS_PER_MINUTE = 20  # per address; a person reloading now and then never gets near it
 
-PLAIN_PAGE = """<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-{refresh}<title>{title}</title>
-<body style="font-family:system-ui,sans-serif;font-size:20px;max-width:32em;margin:2em auto;padding:0 1em">
-{parts}</body>"""
-PLAIN_PART = '<h1 dir="{dir}" lang="{lang}">{title}</h1><p dir="{dir}" lang="{lang}">{body}</p>'
-
-
 def plain_page(key: str, refresh_s: int | None = None) -> str:
-    """A page the server answers by itself (no kernel), in every language: texts `{key}_title`, `{key}_body`."""
+    """A page the server answers by itself (no kernel), in every language: texts `{key}_title`, `{key}_body`
+    (toolkit/templates/pages/plain.html)."""
     from . import languages
     from .apps.texts import t
+    from .templating import render
 
-    refresh = f'<meta http-equiv="refresh" content="{refresh_s}">' if refresh_s else ""
-    parts = "".join(PLAIN_PART.format(dir=languages.direction(code), lang=code, title=t(f"{key}_title", code),
-                                      body=t(f"{key}_body", code)) for code in languages.codes())
-    return PLAIN_PAGE.format(refresh=refresh, title=t(f"{key}_title", languages.ENGLISH), parts=parts)
+    parts = [dict(dir=languages.direction(code), lang=code, title=t(f"{key}_title", code), body=t(f"{key}_body", code))
+             for code in languages.codes()]
+    return str(render("pages/plain.html", refresh_s=refresh_s, title=t(f"{key}_title", languages.ENGLISH),
+                      parts=parts))
 
 
 ROOM_FULL_RETRY_S = 30  # the refused page asks again by itself this often: a freed kernel is taken soon
@@ -69,25 +64,19 @@ ROOM_FULL_RETRY_S = 30  # the refused page asks again by itself this often: a fr
 PAGE_LIMIT_S = 90.0  # a page Voila has not finished sending by then is ended by the server (LimitedPageHandler)
 SLOW_PAGE_S = 30.0  # a page still being sent after this long gets the server's state dump in its log
 
-PAGE_ENDED = """<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="5"><title>{title}</title>
-<body style="font-family:system-ui,sans-serif;font-size:20px;max-width:32em;margin:2em auto;padding:0 1em">{lines}</body>"""
-# the end of a page whose head and part of its body were sent: recover.js reloads it once (or says it did not open)
-PAGE_ENDED_PART = """<div id="tk-page-ended" role="status" style="font-family:system-ui,sans-serif;font-size:18px;\
-padding:12px 16px">{lines}</div>
-<script>if (window.toolkitReloadOnce) {{ window.toolkitReloadOnce(); }}</script>"""
-
-
 def page_ended(lang: str | None, part: bool) -> str:
     """What a page the server ended says (texts.T["page_reloading"]): in the page's language (its `lang=`) when
-    known, else in every language of the registry (English and Urdu) like the recovery line of recover.js."""
+    known, else in every language of the registry (English and Urdu) like the recovery line of recover.js. `part`:
+    the end of a page whose head and part of its body were sent (recover.js reloads it once, or says it did not
+    open); otherwise a whole page that reloads itself (toolkit/templates/pages/ended.html)."""
     from . import languages
-    from .apps.texts import T, esc
+    from .apps.texts import T
+    from .templating import render
 
     text = T["page_reloading"]
-    shown = [lang] if lang in text else [code for code in languages.codes() if code in text]
-    lines = "".join(f'<p lang="{code}" dir="{languages.direction(code)}">{esc(text[code])}</p>' for code in shown)
-    return (PAGE_ENDED_PART if part else PAGE_ENDED).format(lines=lines, title=esc(text[shown[0]]))
+    codes = [lang] if lang in text else [code for code in languages.codes() if code in text]
+    shown = [dict(lang=code, dir=languages.direction(code), text=text[code]) for code in codes]
+    return str(render("pages/ended.html", part=part, shown=shown))
 
 
 def room_full_page() -> str:

@@ -30,7 +30,7 @@ from ..errors import (
 )
 from ..limits import JOINS_PER_PAGE
 from ..matchcode import MatchCodeError
-from .texts import ENGLISH, Markup, panel, t
+from .texts import ENGLISH, panel, t
 
 # (error, text when an answer was refused, text otherwise): the first row whose error the refusal is an
 # instance of, so a subclass comes before its parent. InvalidText has texts of its own (by its reason).
@@ -82,9 +82,10 @@ def problem(error: StoreError, lang: str, **kw: Any) -> str:
     return panel("line.html", css="tk-problem", text=error_text(error, lang, **kw))
 
 
-def refusal_text(error: StoreError, lang: str, typed: Any = None) -> Markup:
-    """Why an answer was not saved (HTML, escaped, for a template)."""
-    return Markup.escape(error_text(error, lang, saving=True, typed=typed))
+def refusal_text(error: StoreError, lang: str, typed: Any = None) -> str:
+    """Why an answer was not saved (plain text: the template that shows it escapes it, a widget of text shows it
+    as it is)."""
+    return error_text(error, lang, saving=True, typed=typed)
 
 
 def match_code_text(error: MatchCodeError, lang: str) -> str:

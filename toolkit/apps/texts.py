@@ -1,18 +1,15 @@
 """The interface texts as the apps use them: `t(key, lang, **fmt)` from the catalogues (toolkit/texts.py), and
-`panel`, a template of toolkit/templates/apps/ filled with them (every value escaped by the template).
-
-`esc` is not for the panels: only the server's own pages that no kernel draws (voila_app.page_ended) still use it."""
+`panel`, a template of toolkit/templates/apps/ filled with them (every value escaped by the template)."""
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from .. import languages
 from ..templating import Markup, render
 from ..texts import ENGLISH, T, every_language, t
 
-__all__ = ["ENGLISH", "Markup", "T", "esc", "every_language", "fragment", "panel", "t"]
+__all__ = ["ENGLISH", "Markup", "T", "every_language", "fragment", "panel", "t"]
 
 
 def panel(template: str, /, lang: str = languages.ENGLISH, **values: Any) -> str:
@@ -24,6 +21,3 @@ def fragment(template: str, /, lang: str = languages.ENGLISH, **values: Any) -> 
     """The same as Markup, to be put into another template as it is (not escaped twice)."""
     return render(f"apps/{template}", t=lambda key, **fmt: t(key, lang, **fmt), lang=lang, **values)
 
-
-def esc(text: str | None) -> str:
-    return html.escape(text or "", quote=True)

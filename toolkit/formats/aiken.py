@@ -100,13 +100,17 @@ def _finish(q: _Question, answer: str, line: int, draft: Draft, error) -> None:
     if missing:
         error(line, f"ANSWER {', '.join(missing)} is not among the choices ({', '.join(letters)})", q)
         return
+    options = [{"id": letter.lower(), "text": t} for letter, t, _n in q.choices]
+    read = questions.aiken_reader(options, [w.lower() for w in wanted])
+    if read is None:  # no question type of the registry takes these choices and this answer
+        error(line, f"no question type takes {len(options)} choices with ANSWER {', '.join(wanted)}", q)
+        return
+    qtype, fields = read
     text = "\n".join(q.text)
     qid = draft.question_id(fallback_text=text, where=q.line)
     if len(q.text) > 1:
         draft.report(q.line, f"the question text spans {len(q.text)} lines; Moodle would keep only the last one",
                      qid)
-    options = [{"id": letter.lower(), "text": t} for letter, t, _n in q.choices]
-    qtype, fields = questions.aiken_reader(options, [w.lower() for w in wanted])
     question = {"id": qid, "type": qtype, "objectives": [draft.placeholder()], "text": compact({"en": text}),
                 **fields}
     draft.add(question, q.line)

@@ -30,6 +30,7 @@ from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from jupyter_server.utils import url_path_join
 from tornado.httputil import split_host_and_port
 from tornado.ioloop import PeriodicCallback
 from traitlets import Bool, Float, Int, List, Type, Unicode
@@ -650,6 +651,43 @@ class StateDump:
         self.app.log.warning("State dump (%s):\n%s", why, "\n".join(f"  {line}" for line in lines))
 
 
+# JupyterLab plugins of Voila's page that no page of the toolkit uses: each costs scripts the phone downloads
+# (MathJax alone is four chunks, 190 kB compressed; CodeMirror's languages and the Markdown parser as much again).
+# The pages show widgets and run display(Javascript(...)) (the participant's counter), so the JavaScript renderer stays.
+UNUSED_PLUGINS = (
+    "@jupyterlab/mathjax-extension",  # no LaTeX on any page (widgets only)
+    "@jupyterlab/codemirror-extension",  # languages for highlighting code in Markdown: no code is shown
+    "@jupyterlab/markedparser-extension",  # Markdown outputs: none (Markdown cells are rendered by the server)
+    "@jupyterlab/json-extension",  # application/json outputs: none
+    "@jupyterlab/json-lines-extension",
+    "@jupyterlab/vega5-extension",  # Vega charts: none (the coach's charts are SVG in HTML widgets)
+    "@jupyterlab/theme-dark-extension",  # the theme is fixed to light (allow_theme_override NO)
+)
+UNUSED_LAB_EXTENSIONS = ("jupyterlab_pygments",)  # styles of highlighted code: no code is shown
+
+
+# No page of the toolkit shows LaTeX, yet every widget's description is typeset: with Voila's own MathJax 3
+# that downloads MathJax itself (seven chunks, 200 kB compressed) at every first page load. Given a MathJax URL,
+# Voila's page takes JupyterLab's MathJax 2 typesetter instead, which loads its script from that URL on the
+# first typesetting: the template's nomath.js, a MathJax that typesets nothing (text is shown as it is, as
+# MathJax shows text without LaTeX).
+NO_MATH_JS = "voila/templates/toolkit/static/nomath.js"
+
+
+def lighter_page_config(page_config: dict, base_url: str = "/", **_kwargs) -> dict:
+    """VoilaConfiguration.page_config_hook: the page's JupyterLab leaves out the lab extensions no toolkit page
+    uses (UNUSED_LAB_EXTENSIONS) and typesets no LaTeX (NO_MATH_JS), so the phone never downloads their scripts.
+    (Voila's page loads its built-in plugins whatever disabledExtensions says; UNUSED_PLUGINS are listed there
+    all the same, for a Voila that honours it.)"""
+    disabled = list(page_config.get("disabledExtensions", []))
+    page_config["disabledExtensions"] = disabled + [name for name in UNUSED_PLUGINS if name not in disabled]
+    page_config["federated_extensions"] = [x for x in page_config.get("federated_extensions", [])
+                                           if x.get("name") not in UNUSED_LAB_EXTENSIONS]
+    page_config["fullMathjaxUrl"] = url_path_join(base_url or "/", NO_MATH_JS)
+    page_config["mathjaxConfig"] = "none"
+    return page_config
+
+
 def _kept(handler: type[tornado.web.StaticFileHandler]) -> type:
     """The same static handler, with assets the browser may keep for a day instead of asking again."""
 
@@ -682,6 +720,7 @@ class WorkshopVoila(Voila):
         # every kernel's client wakes for its replies (WakefulChannel); read by each kernel manager as it is made
         self.config.AsyncKernelManager.client_factory = WakefulKernelClient
         configuration = self.voila_configuration
+        configuration.page_config_hook = lighter_page_config  # read as the kernel manager is built, and by each page
         # Voila builds its pool of warm kernels on this class: the cap below, each kernel's page-request secret above
         base = CappedKernelManager
         configuration.multi_kernel_manager_class = type("PageRequest" + base.__name__, (PageRequestSecrets, base),

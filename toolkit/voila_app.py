@@ -23,6 +23,7 @@ import sys
 import time
 import uuid
 import weakref
+from pathlib import Path
 
 import tornado.web
 import zmq
@@ -41,6 +42,8 @@ from voila.tornado.handler import TornadoVoilaHandler
 from .apps.request import SECRET_ENV, SECRET_HEADER  # the kernel's side of the page-request socket
 from .limits import SlidingWindow, is_this_laptop
 from .proxy import TrustedProxies
+from .static_gzip import STORE as PRECOMPRESSED
+from .static_gzip import ServesPrecompressed
 
 RECOVERY_TEXTS = ("page_reloading", "page_still_closed")  # keys of toolkit.apps.texts.T the page may show
 
@@ -689,9 +692,10 @@ def lighter_page_config(page_config: dict, base_url: str = "/", **_kwargs) -> di
 
 
 def _kept(handler: type[tornado.web.StaticFileHandler]) -> type:
-    """The same static handler, with assets the browser may keep for a day instead of asking again."""
+    """The same static handler, with assets the browser may keep for a day instead of asking again, sent
+    compressed by Zopfli once they are (toolkit.static_gzip)."""
 
-    class Kept(handler):
+    class Kept(ServesPrecompressed, handler):
         def get_cache_time(self, path, modified, mime_type):
             return STATIC_CACHE_S
 
@@ -742,9 +746,27 @@ class WorkshopVoila(Voila):
             self._warm_reported: dict[str, int] = {}
             asyncio.get_event_loop().call_later(1.0, self._report_warm)
         settings["toolkit_page_limit_s"] = self.page_limit_s
+        self._precompress()
         settings["toolkit_state_dump"] = dump = StateDump(self)
         dump.install()
         return settings
+
+    def _precompress(self) -> None:
+        """Queue the scripts and styles of Voila's page for Zopfli (toolkit.static_gzip), in the background."""
+        from jupyter_core.paths import jupyter_path
+
+        from . import page_assets
+
+        try:
+            folders = [page_assets.voila_static()]
+        except FileNotFoundError:
+            folders = []
+        folders += [Path(p) / "lab" / "static" for p in jupyter_path("nbconvert", "templates")]
+        folders += [Path(p) / "@jupyter-widgets" / "jupyterlab-manager" for p in jupyter_path("labextensions")]
+        folders += [Path(p) / "@voila-dashboards" for p in jupyter_path("labextensions")]
+        for folder in folders:
+            if folder.is_dir():
+                PRECOMPRESSED.queue_folder(folder)
 
     def _page_resources(self) -> None:
         """What the toolkit's template needs besides Voila's: the texts of its recovery line (recover.js), in

@@ -49,13 +49,12 @@ def test_icons_are_found_in_tables_and_variables_of_the_code_not_only_in_icon_ke
 def test_the_page_config_leaves_out_pygments_and_takes_the_mathjax_that_typesets_nothing():
     given = {"federated_extensions": [{"name": "jupyterlab_pygments", "load": "x.js"},
                                       {"name": "@voila-dashboards/widgets-manager8", "load": "y.js"}],
-             "fullMathjaxUrl": None, "mathjaxConfig": None, "disabledExtensions": ["a"]}
+             "fullMathjaxUrl": None, "mathjaxConfig": None}
     config = lighter_page_config(dict(given), base_url="/quiz/")
     assert [x["name"] for x in config["federated_extensions"]] == ["@voila-dashboards/widgets-manager8"]
     assert "jupyterlab_pygments" in UNUSED_LAB_EXTENSIONS
     # a MathJax URL makes Voila's page take JupyterLab's MathJax 2 typesetter, which loads only that script
     assert config["fullMathjaxUrl"] == "/quiz/" + NO_MATH_JS and config["mathjaxConfig"]
-    assert config["disabledExtensions"][0] == "a"
     script = page_assets.TEMPLATE_STATIC / "nomath.js"
     assert NO_MATH_JS.endswith("/static/nomath.js") and script.exists()
     for called in ("Config", "Configured", "Queue", "StartupHook", "resetEquationNumbers"):  # by the typesetter

@@ -87,3 +87,21 @@ class ServedTest(tornado.testing.AsyncHTTPTestCase):
         assert (gzip.decompress(part.body) if part.headers.get("Content-Encoding") else part.body) == SCRIPT[:10]
         gz = self.fetch_raw("/static/app.js", **{"Accept-Encoding": "gzip"})
         assert gz.headers["Etag"] == plain.headers["Etag"]  # one file, two encodings (Vary says so)
+
+
+def test_a_file_another_server_is_making_is_left_to_it_unless_its_lock_is_stale(tmp_path):
+    import os
+
+    from toolkit.static_gzip import LOCK_STALE_S
+
+    source = tmp_path / "app.js"
+    source.write_bytes(SCRIPT)
+    dest = tmp_path / "app.js.gz"
+    lock = tmp_path / "app.js.gz.lock"
+    lock.write_text("")
+    compress_file(str(source), str(dest))
+    assert not dest.exists() and lock.exists()  # the other server's: not touched
+    old = lock.stat().st_mtime - LOCK_STALE_S - 1
+    os.utime(lock, (old, old))  # that server was stopped long ago
+    compress_file(str(source), str(dest))
+    assert gzip.decompress(dest.read_bytes()) == SCRIPT and not lock.exists()

@@ -17,6 +17,7 @@ import hashlib
 import multiprocessing
 import os
 import threading
+import time
 from pathlib import Path
 
 COMPRESSIBLE = (".js", ".css", ".svg", ".json", ".html", ".txt")  # fonts are WOFF2 (compressed)
@@ -42,14 +43,33 @@ def _nice() -> None:
         os.nice(15)  # the kernels and the server come first
 
 
+LOCK_STALE_S = 600.0  # a lock this old was left by a helper that was stopped: the file is made again
+
+
 def compress_file(source: str, dest: str) -> str:
-    """Write `source` gzip-compressed with Zopfli to `dest` (atomically); `dest`. Run in the helper process."""
+    """Write `source` gzip-compressed with Zopfli to `dest` (atomically); `dest`. Run in the helper process.
+    The servers of one `toolkit serve` (the coach's, the participants') share the cache folder: the file is
+    made by the one that takes its lock first."""
     import zopfli.gzip
 
-    data = Path(source).read_bytes()
-    tmp = f"{dest}.{os.getpid()}.tmp"
-    Path(tmp).write_bytes(zopfli.gzip.compress(data, numiterations=ITERATIONS))
-    os.replace(tmp, dest)
+    lock = f"{dest}.lock"
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        with contextlib.suppress(OSError):
+            if time.time() - os.stat(lock).st_mtime < LOCK_STALE_S:
+                return dest  # another server is making it
+            os.unlink(lock)
+        return compress_file(source, dest) if not os.path.exists(lock) else dest
+    try:
+        if not os.path.exists(dest):
+            data = Path(source).read_bytes()
+            tmp = f"{dest}.{os.getpid()}.tmp"
+            Path(tmp).write_bytes(zopfli.gzip.compress(data, numiterations=ITERATIONS))
+            os.replace(tmp, dest)
+    finally:
+        os.close(fd)
+        os.unlink(lock)
     return dest
 
 
@@ -126,6 +146,36 @@ class Precompressed:
 
 
 STORE = Precompressed()
+
+
+def page_folders() -> list[Path]:
+    """The folders of the files Voila's page loads: its scripts and styles, the lab template's styles, and the
+    widgets' lab extensions."""
+    from jupyter_core.paths import jupyter_path
+
+    from . import page_assets
+
+    folders = []
+    with contextlib.suppress(FileNotFoundError):
+        folders.append(page_assets.voila_static())
+    folders += [Path(p) / "lab" / "static" for p in jupyter_path("nbconvert", "templates")]
+    folders += [Path(p) / "@jupyter-widgets" / "jupyterlab-manager" for p in jupyter_path("labextensions")]
+    folders += [Path(p) / "@voila-dashboards" for p in jupyter_path("labextensions")]
+    return [folder for folder in folders if folder.is_dir()]
+
+
+def precompress_now(store: Precompressed = STORE) -> int:
+    """Make every body of page_folders() missing from the cache, here and now (benchmarks); how many were made."""
+    made = 0
+    store.folder.mkdir(parents=True, exist_ok=True)
+    for folder in page_folders():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and store.compressible(path.name):
+                dest = store.folder / f"{_key(str(path))}.gz"
+                if not dest.exists():
+                    compress_file(str(path), str(dest))
+                    made += 1
+    return made
 
 
 class ServesPrecompressed:

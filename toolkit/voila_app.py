@@ -23,7 +23,6 @@ import sys
 import time
 import uuid
 import weakref
-from pathlib import Path
 
 import tornado.web
 import zmq
@@ -43,7 +42,7 @@ from .apps.request import SECRET_ENV, SECRET_HEADER  # the kernel's side of the 
 from .limits import SlidingWindow, is_this_laptop
 from .proxy import TrustedProxies
 from .static_gzip import STORE as PRECOMPRESSED
-from .static_gzip import ServesPrecompressed
+from .static_gzip import ServesPrecompressed, page_folders
 
 RECOVERY_TEXTS = ("page_reloading", "page_still_closed")  # keys of toolkit.apps.texts.T the page may show
 
@@ -654,18 +653,6 @@ class StateDump:
         self.app.log.warning("State dump (%s):\n%s", why, "\n".join(f"  {line}" for line in lines))
 
 
-# JupyterLab plugins of Voila's page that no page of the toolkit uses: each costs scripts the phone downloads
-# (MathJax alone is four chunks, 190 kB compressed; CodeMirror's languages and the Markdown parser as much again).
-# The pages show widgets and run display(Javascript(...)) (the participant's counter), so the JavaScript renderer stays.
-UNUSED_PLUGINS = (
-    "@jupyterlab/mathjax-extension",  # no LaTeX on any page (widgets only)
-    "@jupyterlab/codemirror-extension",  # languages for highlighting code in Markdown: no code is shown
-    "@jupyterlab/markedparser-extension",  # Markdown outputs: none (Markdown cells are rendered by the server)
-    "@jupyterlab/json-extension",  # application/json outputs: none
-    "@jupyterlab/json-lines-extension",
-    "@jupyterlab/vega5-extension",  # Vega charts: none (the coach's charts are SVG in HTML widgets)
-    "@jupyterlab/theme-dark-extension",  # the theme is fixed to light (allow_theme_override NO)
-)
 UNUSED_LAB_EXTENSIONS = ("jupyterlab_pygments",)  # styles of highlighted code: no code is shown
 
 
@@ -680,10 +667,8 @@ NO_MATH_JS = "voila/templates/toolkit/static/nomath.js"
 def lighter_page_config(page_config: dict, base_url: str = "/", **_kwargs) -> dict:
     """VoilaConfiguration.page_config_hook: the page's JupyterLab leaves out the lab extensions no toolkit page
     uses (UNUSED_LAB_EXTENSIONS) and typesets no LaTeX (NO_MATH_JS), so the phone never downloads their scripts.
-    (Voila's page loads its built-in plugins whatever disabledExtensions says; UNUSED_PLUGINS are listed there
-    all the same, for a Voila that honours it.)"""
-    disabled = list(page_config.get("disabledExtensions", []))
-    page_config["disabledExtensions"] = disabled + [name for name in UNUSED_PLUGINS if name not in disabled]
+    (The rest of JupyterLab in Voila's page, CodeMirror, the notebook and console packages among them, is
+    required by Voila's own bundle: its page loads those plugins whatever `disabledExtensions` says.)"""
     page_config["federated_extensions"] = [x for x in page_config.get("federated_extensions", [])
                                            if x.get("name") not in UNUSED_LAB_EXTENSIONS]
     page_config["fullMathjaxUrl"] = url_path_join(base_url or "/", NO_MATH_JS)
@@ -753,20 +738,8 @@ class WorkshopVoila(Voila):
 
     def _precompress(self) -> None:
         """Queue the scripts and styles of Voila's page for Zopfli (toolkit.static_gzip), in the background."""
-        from jupyter_core.paths import jupyter_path
-
-        from . import page_assets
-
-        try:
-            folders = [page_assets.voila_static()]
-        except FileNotFoundError:
-            folders = []
-        folders += [Path(p) / "lab" / "static" for p in jupyter_path("nbconvert", "templates")]
-        folders += [Path(p) / "@jupyter-widgets" / "jupyterlab-manager" for p in jupyter_path("labextensions")]
-        folders += [Path(p) / "@voila-dashboards" for p in jupyter_path("labextensions")]
-        for folder in folders:
-            if folder.is_dir():
-                PRECOMPRESSED.queue_folder(folder)
+        for folder in page_folders():
+            PRECOMPRESSED.queue_folder(folder)
 
     def _page_resources(self) -> None:
         """What the toolkit's template needs besides Voila's: the texts of its recovery line (recover.js), in

@@ -10,6 +10,7 @@ from fontTools.pens.recordingPen import RecordingPen
 from fontTools.ttLib import TTFont
 
 from toolkit import page_assets
+from toolkit.apps.texts import T
 from toolkit.voila_app import NO_MATH_JS, UNUSED_LAB_EXTENSIONS, lighter_page_config
 
 STYLES = (page_assets.voila_static() / "voila-style.js").read_text(encoding="utf-8")
@@ -100,4 +101,31 @@ def test_the_first_page_downloads_no_mathjax_and_shows_its_icons(served, browser
              for f in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": n})["fonts"]]
     assert any(f["familyName"].startswith("Font Awesome 5 Free") and f["isCustomFont"] and f["glyphCount"]
                for f in drawn), drawn
+    context.close()
+
+
+def test_each_page_font_says_which_characters_it_draws():
+    template = (page_assets.TEMPLATE_STATIC.parent / "index.html.j2").read_text(encoding="utf-8")
+    faces = re.findall(r'static/fonts/([\w-]+\.woff2)"\) format\("woff2"\);\s*unicode-range: ([^;]+);', template)
+    assert [name for name, _ in faces] == ["NotoNastaliqUrdu-Regular.woff2", "NotoNaskhArabic-Regular.woff2"]
+    for name, ranges in faces:
+        assert ranges == page_assets.unicode_ranges(page_assets.TEMPLATE_STATIC / "fonts" / name), name
+
+
+@pytest.mark.browser
+def test_an_urdu_page_fetches_the_nastaliq_font_and_no_naskh_for_its_latin_words(served, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    fonts: list[str] = []
+    context.on("request", lambda r: fonts.append(r.url.rsplit("/", 1)[1]) if "/static/fonts/" in r.url else None)
+    page = context.new_page()
+    page.goto(f"{served['participant']}?code={served['session']['join_code']}")
+    page.get_by_placeholder("Leave empty to stay anonymous").wait_for(timeout=60_000)
+    page.get_by_role("button", name="اردو").click()
+    page.get_by_text(T["name"]["ur"], exact=True).wait_for(timeout=30_000)
+    assert page.get_by_role("button", name="English").is_visible()  # Latin letters on the Urdu page
+    page.wait_for_function("[...document.fonts].some(f => f.family.replace(/\"/g, '') === 'Noto Nastaliq Urdu'"
+                           " && f.status === 'loaded')", timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    assert "NotoNastaliqUrdu-Regular.woff2" in fonts
+    assert "NotoNaskhArabic-Regular.woff2" not in fonts  # the page's Latin words are in neither font
     context.close()

@@ -78,6 +78,22 @@ def wanted_icons(styles: str) -> set[str]:
     return icons_in_code(set(icon_glyphs(styles))) | set(ICONS_OF_WIDGETS)
 
 
+def unicode_ranges(font_path: Path) -> str:
+    """The characters a font draws, as a CSS unicode-range: with it in the font's @font-face the browser
+    downloads the font only for text it can draw (the Latin words of an Urdu page fetch no Naskh)."""
+    from fontTools.ttLib import TTFont
+
+    codes = sorted(TTFont(str(font_path)).getBestCmap())
+    spans, start, previous = [], codes[0], codes[0]
+    for code in codes[1:]:
+        if code != previous + 1:
+            spans.append((start, previous))
+            start = code
+        previous = code
+    spans.append((start, previous))
+    return ", ".join(f"U+{a:04X}" if a == b else f"U+{a:04X}-{b:04X}" for a, b in spans)
+
+
 def build(out_dir: Path = TEMPLATE_STATIC) -> Path:
     """Write the cut solid font under its name in Voila's styles into `out_dir`; its path."""
     from fontTools import subset

@@ -1,5 +1,6 @@
-"""What the phone downloads with its first page (issue #18): no MathJax, no lab extension no page uses, the icon
-font cut to the toolkit's icons, and the page fonts as WOFF2; the page still shows every icon and its text."""
+"""What the phone downloads with its first page (issue #18): no MathJax, no Mermaid, no lab extension no page uses,
+the icon font cut to the toolkit's icons, the page fonts as WOFF2 fetched only for text they draw; the page
+still shows every icon and its text."""
 
 from __future__ import annotations
 
@@ -84,6 +85,7 @@ def test_the_first_page_downloads_no_mathjax_and_shows_its_icons(served, browser
     assert not page.evaluate("window.jupyterapp.hasPlugin('@jupyterlab/mathjax-extension:plugin')"
                              " && window.jupyterapp.isPluginActivated('@jupyterlab/mathjax-extension:plugin')")
     assert page.evaluate("typeof window.MathJax.Hub.Queue") == "function"  # nomath.js, loaded as MathJax
+    assert "mermaid" not in page.content().lower()  # nor nbconvert's script looking for diagrams
     urls = [url for url, _ in seen]
     assert (f"{served['participant']}{NO_MATH_JS}?config=none&amp;delayStartupUntil=configured", 200) in seen
     assert not [u for u in urls if "jupyterlab_pygments" in u]

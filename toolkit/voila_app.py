@@ -736,6 +736,10 @@ class WorkshopVoila(Voila):
         dump.install()
         return settings
 
+    def stop(self) -> None:
+        PRECOMPRESSED.close()  # files not compressed yet are left for the next start: the server stops at once
+        super().stop()
+
     def _precompress(self) -> None:
         """Queue the scripts and styles of Voila's page for Zopfli (toolkit.static_gzip), in the background."""
         for folder in page_folders():

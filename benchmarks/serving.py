@@ -4,7 +4,10 @@
     bytes on the wire (CDP Network.loadingFinished encodedDataLength, headers included) and the time until
     the join form shows; then a second load in the same browser (the browser's cache at work). Plain
     Voila's lab template also asks a CDN for two stylesheets: those requests are counted as attempted and
-    fail at once (the browser resolves no name: only loopback is reached).
+    fail at once (the browser resolves no name: only loopback is reached). The bytes by kind (scripts,
+    styles, fonts, page) and the encodings of the responses are printed with each load. The browser loads
+    from 127.0.0.1, to which Chromium offers Brotli and zstd; to a phone's address on the network it offers
+    gzip and deflate only (plain HTTP): neither server sends Brotli, so the figures are a phone's.
 (b) N simulated participants (toolkit.rehearse.play_participant, think time 0, all starting at once) join
     and answer the whole pre-test: the time until each sees the first question (median, p95, max) and the
     failures, for the toolkit with a pool of warm kernels sized for N (toolkit.serve.capacity, capped by
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import shutil
 import statistics
 import threading
@@ -99,6 +103,16 @@ class TreeSampler(threading.Thread):
 # ------------------------------------------------------------------ (a) a first page load
 
 
+def kind_of(url: str) -> str:
+    """What a response of the page is, for the first load's breakdown."""
+    path = url.split("?")[0]
+    for kind, endings in (("scripts", (".js",)), ("styles", (".css",)), ("fonts", (".woff2", ".woff", ".ttf")),
+                          ("images", (".svg", ".png"))):
+        if path.endswith(endings):
+            return kind
+    return "page and API" if path.startswith("http") else "other"
+
+
 def page_load(browser, url: str, timeout_s: float) -> dict:
     """Load `url` twice in one browser context (empty cache, then cached); figures of each load."""
     context = browser.new_context(viewport={"width": 390, "height": 844})
@@ -110,7 +124,8 @@ def page_load(browser, url: str, timeout_s: float) -> dict:
 
     def reset() -> None:
         current.clear()
-        current.update(requests=0, bytes=0, failed=[], ws_bytes=0, cached=0, not_modified=0, by_url={})
+        current.update(requests=0, bytes=0, failed=[], ws_bytes=0, cached=0, not_modified=0, by_url={}, by_kind={},
+                       encodings={})
 
     def sent(e):
         current["requests"] += 1
@@ -118,6 +133,8 @@ def page_load(browser, url: str, timeout_s: float) -> dict:
 
     def received(e):
         response = e.get("response", {})
+        encoding = {k.lower(): v for k, v in response.get("headers", {}).items()}.get("content-encoding", "none")
+        current["encodings"][encoding] = current["encodings"].get(encoding, 0) + 1
         if response.get("status") == 304:
             current["not_modified"] += 1
         if response.get("fromDiskCache") or response.get("fromPrefetchCache"):
@@ -131,6 +148,8 @@ def page_load(browser, url: str, timeout_s: float) -> dict:
         current["bytes"] += size
         url = urls.get(e["requestId"], "?").split("?")[0]
         current["by_url"][url] = current["by_url"].get(url, 0) + size
+        kind = kind_of(url)
+        current["by_kind"][kind] = current["by_kind"].get(kind, 0) + size
 
     def failed(e):
         current["failed"].append(f"{e.get('errorText', '?')} {urls.get(e['requestId'], '?')}")
@@ -159,7 +178,9 @@ def page_load(browser, url: str, timeout_s: float) -> dict:
             with contextlib.suppress(Exception):  # a page that keeps asking: take the figures as they are
                 page.wait_for_load_state("networkidle", timeout=30_000)
             page.wait_for_timeout(1500)
-            loads.append(dict(current, failed=list(current["failed"]), by_url=dict(current["by_url"]), form_s=form_s))
+            loads.append(dict(current, failed=list(current["failed"]), by_url=dict(current["by_url"]),
+                              by_kind=dict(current["by_kind"]), encodings=dict(current["encodings"]), form_s=form_s,
+                              load=load_average()))
     finally:
         context.close()
     return {"first": loads[0] if loads else None, "second": loads[1] if len(loads) > 1 else None}
@@ -178,10 +199,16 @@ def print_loads(results: dict[str, dict], detail: int = 0) -> None:
             print(f"       {label + ', ' + which + ' load':28} {x['requests']:>8} {len(x['failed']):>6} "
                   f"{x['cached']:>6} {x['not_modified']:>4} {x['bytes']:>11,} {x['ws_bytes']:>10,} "
                   f"{x['form_s']:>9.2f}s")
+            print("           by kind: " + ", ".join(f"{kind} {size:,}" for kind, size in
+                                                 sorted(x["by_kind"].items(), key=lambda kv: -kv[1]))
+                  + "; encodings: " + ", ".join(f"{e} {n}" for e, n in sorted(x["encodings"].items()))
+                  + f"; {x['load']}")
             for url, size in sorted(x["by_url"].items(), key=lambda kv: -kv[1])[:detail]:
                 print(f"           {size:>10,}  {url[:110]}")
     t, p = results.get("toolkit", {}).get("first"), results.get("plain Voila", {}).get("first")
     if t and p:
+        print(f"       first load: toolkit {t['bytes'] / 1e6:.2f} MB, plain Voila {p['bytes'] / 1e6:.2f} MB (goal for the "
+              f"toolkit: at most 1.0 MB; {'met' if t['bytes'] <= 1_000_000 else 'not met'})")
         print(f"       first load, toolkit / plain: HTTP bytes {ratio(t['bytes'], p['bytes'])}, "
               f"requests {ratio(t['requests'], p['requests'])} ({t['requests']} vs {p['requests']}), "
               f"join form shown {ratio(t['form_s'], p['form_s'])}")
@@ -189,6 +216,8 @@ def print_loads(results: dict[str, dict], detail: int = 0) -> None:
             print(f"       failed (offline), {label}: {x['failed'] or 'none'}")
     t2, p2 = results.get("toolkit", {}).get("second"), results.get("plain Voila", {}).get("second")
     if t2 and p2:
+        print(f"       second load: toolkit {t2['bytes'] / 1e3:.1f} kB, plain Voila {p2['bytes'] / 1e3:.1f} kB (goal for the "
+              f"toolkit: under 20 kB; {'met' if t2['bytes'] < 20_000 else 'not met'})")
         print(f"       second load, toolkit / plain: HTTP bytes {ratio(t2['bytes'], p2['bytes'])}, "
               f"requests that reached the server {t2['requests'] - t2['cached']} vs {p2['requests'] - p2['cached']}")
 
@@ -283,6 +312,9 @@ def main() -> None:
     parser.add_argument("--one-address", action="store_true", help="all participants from 127.0.0.1")
     parser.add_argument("--keep", action="store_true", help="keep the data folders and server logs")
     parser.add_argument("--detail", type=int, default=0, help="in (a), list the N largest responses of each load")
+    parser.add_argument("--cold-gzip", action="store_true",
+                        help="in (a), the toolkit's first load before any Zopfli body is made (a new installation's "
+                             "first start): Tornado's gzip")
     parser.add_argument("--fill-delay", type=float, default=None,
                         help="experiment: seconds before the toolkit replaces a taken warm kernel (toolkit: 0)")
     args = parser.parse_args()
@@ -292,6 +324,14 @@ def main() -> None:
     if not args.skip_page:
         from playwright.sync_api import sync_playwright
 
+        from toolkit import static_gzip
+
+        started = time.monotonic()
+        made = 0 if args.cold_gzip else static_gzip.precompress_now()  # as `toolkit serve` has them after its first start (a minute or two)
+        print("   the toolkit's first load without Zopfli bodies (--cold-gzip: Tornado's gzip)" if args.cold_gzip else
+              f"   Zopfli bodies of the page's static files: {made} made now in {time.monotonic() - started:.0f} s "
+              f"(the rest were in {static_gzip.cache_dir()}); `--cold-gzip` measures without them", flush=True)
+
         loads: dict[str, dict] = {}
         with sync_playwright() as pw:
             browser = launch_chromium(pw)
@@ -300,6 +340,8 @@ def main() -> None:
                     data = work_dir("tk-serving-page-")
                     session = seed_store(data, args.banks)
                     if kind == "toolkit":
+                        if args.cold_gzip:
+                            os.environ["TOOLKIT_GZIP_CACHE"] = str(data / "gzip-cache")  # empty: none made yet
                         server = start_toolkit("participant", data, args.banks, pool=1)
                     else:
                         env = toolkit_env(data, args.banks, "http://127.0.0.1/")
@@ -315,6 +357,8 @@ def main() -> None:
                         shutil.rmtree(data, ignore_errors=True)
             finally:
                 browser.close()
+                if args.cold_gzip:
+                    os.environ.pop("TOOLKIT_GZIP_CACHE", None)
         print_loads(loads, args.detail)
 
     print("   (b) N simulated participants at once (think 0), until each sees the first question"

@@ -18,7 +18,7 @@ from toolkit import languages, texts
 TRANSLATED = languages.others()
 NASKH_FONTS = [ROOT / "toolkit/share/fonts/NotoNaskhArabic-Regular.ttf",  # certificates and cards
                ROOT / "toolkit/share/fonts/NotoNaskhArabic-Bold.ttf",
-               ROOT / "toolkit/share/jupyter/voila/templates/toolkit/static/fonts/NotoNaskhArabic-Regular.woff"]  # page
+               ROOT / "toolkit/share/jupyter/voila/templates/toolkit/static/fonts/NotoNaskhArabic-Regular.woff2"]  # page
 
 
 def po(code: str):

@@ -30,6 +30,7 @@ from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from jupyter_server.utils import url_path_join
 from tornado.httputil import split_host_and_port
 from tornado.ioloop import PeriodicCallback
 from traitlets import Bool, Float, Int, List, Type, Unicode
@@ -40,6 +41,8 @@ from voila.tornado.handler import TornadoVoilaHandler
 from .apps.request import SECRET_ENV, SECRET_HEADER  # the kernel's side of the page-request socket
 from .limits import SlidingWindow, is_this_laptop
 from .proxy import TrustedProxies
+from .static_gzip import STORE as PRECOMPRESSED
+from .static_gzip import ServesPrecompressed, page_folders
 
 RECOVERY_TEXTS = ("page_reloading", "page_still_closed")  # keys of toolkit.apps.texts.T the page may show
 
@@ -639,10 +642,34 @@ class StateDump:
         self.app.log.warning("State dump (%s):\n%s", why, "\n".join(f"  {line}" for line in lines))
 
 
-def _kept(handler: type[tornado.web.StaticFileHandler]) -> type:
-    """The same static handler, with assets the browser may keep for a day instead of asking again."""
+UNUSED_LAB_EXTENSIONS = ("jupyterlab_pygments",)  # styles of highlighted code: no code is shown
 
-    class Kept(handler):
+
+# No page of the toolkit shows LaTeX, yet every widget's description is typeset: with Voila's own MathJax 3
+# that downloads MathJax itself (seven chunks, 200 kB compressed) at every first page load. Given a MathJax URL,
+# Voila's page takes JupyterLab's MathJax 2 typesetter instead, which loads its script from that URL on the
+# first typesetting: the template's nomath.js, a MathJax that typesets nothing (text is shown as it is, as
+# MathJax shows text without LaTeX).
+NO_MATH_JS = "voila/templates/toolkit/static/nomath.js"
+
+
+def lighter_page_config(page_config: dict, base_url: str = "/", **_kwargs) -> dict:
+    """VoilaConfiguration.page_config_hook: the page's JupyterLab leaves out the lab extensions no toolkit page
+    uses (UNUSED_LAB_EXTENSIONS) and typesets no LaTeX (NO_MATH_JS), so the phone never downloads their scripts.
+    (The rest of JupyterLab in Voila's page, CodeMirror, the notebook and console packages among them, is
+    required by Voila's own bundle: its page loads those plugins whatever `disabledExtensions` says.)"""
+    page_config["federated_extensions"] = [x for x in page_config.get("federated_extensions", [])
+                                           if x.get("name") not in UNUSED_LAB_EXTENSIONS]
+    page_config["fullMathjaxUrl"] = url_path_join(base_url or "/", NO_MATH_JS)
+    page_config["mathjaxConfig"] = "none"
+    return page_config
+
+
+def _kept(handler: type[tornado.web.StaticFileHandler]) -> type:
+    """The same static handler, with assets the browser may keep for a day instead of asking again, sent
+    compressed by Zopfli once they are (toolkit.static_gzip)."""
+
+    class Kept(ServesPrecompressed, handler):
         def get_cache_time(self, path, modified, mime_type):
             return STATIC_CACHE_S
 
@@ -671,6 +698,7 @@ class WorkshopVoila(Voila):
         # every kernel's client wakes for its replies (WakefulChannel); read by each kernel manager as it is made
         self.config.AsyncKernelManager.client_factory = WakefulKernelClient
         configuration = self.voila_configuration
+        configuration.page_config_hook = lighter_page_config  # read as the kernel manager is built, and by each page
         # Voila builds its pool of warm kernels on this class: the cap below, each kernel's page-request secret above
         base = CappedKernelManager
         configuration.multi_kernel_manager_class = type("PageRequest" + base.__name__, (PageRequestSecrets, base),
@@ -692,9 +720,19 @@ class WorkshopVoila(Voila):
             self._warm_reported: dict[str, int] = {}
             asyncio.get_event_loop().call_later(1.0, self._report_warm)
         settings["toolkit_page_limit_s"] = self.page_limit_s
+        self._precompress()
         settings["toolkit_state_dump"] = dump = StateDump(self)
         dump.install()
         return settings
+
+    def stop(self) -> None:
+        PRECOMPRESSED.close()  # files not compressed yet are left for the next start: the server stops at once
+        super().stop()
+
+    def _precompress(self) -> None:
+        """Queue the scripts and styles of Voila's page for Zopfli (toolkit.static_gzip), in the background."""
+        for folder in page_folders():
+            PRECOMPRESSED.queue_folder(folder)
 
     def _page_resources(self) -> None:
         """What the toolkit's template needs besides Voila's: the texts of its recovery line (recover.js), in

@@ -47,7 +47,8 @@ PRELOAD = (
 # A participant kernel keeps no IPython history: every kernel writing its session into the one history.sqlite
 # costs a start about 60 ms, and many at once wait on each other's lock.
 KERNEL_ARGS = ["--HistoryManager.enabled=False"]
-LAUNCHER = ["-m", "ipykernel_launcher"]  # the command tail of the kernels this can fork (python3's kernelspec)
+# The kernels this can fork: `PYTHON -m ipykernel_launcher -f CONNECTION_FILE` (python3's kernelspec).
+LAUNCHER = ["-m", "ipykernel_launcher"]
 MAX_REQUEST = 1 << 20  # bytes of one launch request (argv, env, cwd)
 READY_TIMEOUT_S = 60.0
 PR_SET_PDEATHSIG = 1
@@ -204,7 +205,8 @@ class ForkingProvisioner(LocalProvisioner):
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
         self.forked = False  # (again, on a restart)
-        template = await Template.get(self.log) if available() is None and cmd[1:3] == LAUNCHER else None
+        forkable = available() is None and cmd[1:3] == LAUNCHER and len(cmd) == 5 and cmd[3] == "-f"
+        template = await Template.get(self.log) if forkable else None
         if template is None:
             return await super().launch_kernel(cmd, **kwargs)
         env = dict(kwargs.get("env") or os.environ)
@@ -280,18 +282,51 @@ class _SysForKernelInit:
 
 
 def _kernel_class():
-    """IPythonKernel, made without reading every module (see _ModulesAtFork)."""
+    """IPythonKernel, made without reading every module (see _ModulesAtFork), around the shell the template made."""
     import ipykernel.ipkernel as ipkernel
 
     class ForkedIPythonKernel(ipkernel.IPythonKernel):
         def __init__(self, **kwargs):
             ipkernel.sys = _SysForKernelInit()
             try:
-                super().__init__(**kwargs)
+                super().__init__(**kwargs)  # its shell_class.instance(...) is the template's shell
             finally:
                 ipkernel.sys = sys
+            self.shell.kernel = self  # what instance(kernel=self) would have set
 
     return ForkedIPythonKernel
+
+
+def _app_class():
+    """IPKernelApp that reads its configuration in the template (`prepare`) and only its connection file in the
+    kernel (`initialize(["-f", FILE])`)."""
+    from IPython.core.application import BaseIPythonApplication
+    from ipykernel.kernelapp import IPKernelApp
+
+    class ConfigReadBefore(BaseIPythonApplication):
+        def initialize(self, argv=None):  # IPKernelApp.initialize's super().initialize(argv)
+            self.connection_file = argv[1]
+
+    class ForkedKernelApp(IPKernelApp, ConfigReadBefore):
+        def prepare(self) -> None:
+            BaseIPythonApplication.initialize(self, KERNEL_ARGS)  # configuration files and KERNEL_ARGS
+
+    return ForkedKernelApp
+
+
+def _prepare_kernel() -> None:
+    """In the template: what every kernel makes the same way before it has sockets, made once and shared.
+
+    Reading the configuration (traitlets' command line and config files) and making IPython's shell (magics,
+    history, completer, hooks: thousands of objects, and the code that makes them) cost a kernel 4.5 and 8 MiB
+    of pages of its own when each kernel did them after the fork (measured in a bare fork). Here the kernel's
+    app is made and configured, and its shell made with the arguments the kernel would give it; the kernel
+    then finds both (they are singletons) and binds its sockets, session and itself to them."""
+    app = _app_class().instance(kernel_class=_kernel_class())
+    app.prepare()
+    kernel = app.kernel_class
+    kernel.shell_class.default_value.instance(parent=app, profile_dir=app.profile_dir, user_module=None,
+                                              user_ns=None, compiler_class=kernel.compiler_class.default_value)
 
 
 def _in_a_kernel_now() -> None:
@@ -334,9 +369,13 @@ def _run_kernel(request: dict, closing: list, template: int) -> None:
         _set_title(["python", *LAUNCHER, *argv])
         sys.argv = ["ipykernel_launcher", *argv]
         from ipykernel.kernelapp import IPKernelApp
+        from IPython.core.interactiveshell import InteractiveShell
 
-        app = IPKernelApp.instance(kernel_class=_kernel_class())  # as IPKernelApp.launch_instance, with one step between
-        app.initialize([*argv, *KERNEL_ARGS])
+        shell = InteractiveShell.instance()  # the template's (_prepare_kernel), made in its folder and environment
+        shell.starting_dir = os.getcwd()
+        shell.init_environment()
+        app = IPKernelApp.instance()  # as IPKernelApp.launch_instance, with one step between
+        app.initialize(argv)
         _in_a_kernel_now()
         app.start()
         code = 0
@@ -395,6 +434,7 @@ def _serve(path: str) -> None:
     selector.register(wake_r, selectors.EVENT_READ, "child")
     pending: dict[socket.socket, bytes] = {}
     kernels: dict[int, socket.socket] = {}
+    _prepare_kernel()
     _ModulesAtFork.take()
     gc.freeze()  # everything made so far is never touched by the collector again: its pages stay shared
     print("ready", flush=True)

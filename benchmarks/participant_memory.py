@@ -17,8 +17,9 @@ scratch (`--no-fork`), in memory and in the time from asking for a kernel to its
   first kernel_info reply (ready) and to its having imported the participant app (what a pool kernel runs before
   its page asks for it). The first forked kernel also starts the template: it is reported apart.
 
-RSS, and USS and PSS when psutil can read them (Linux: /proc/PID/smaps). toolkit.serve.capacity() sizes
-the room with KERNEL_MB per participant; that figure is printed beside the measurement. Goals (issue #18): a
+RSS, and USS and PSS when psutil can read them (Linux: /proc/PID/smaps). `toolkit serve` sizes the room with
+what toolkit.serve.measure_kernel() measures (a kernel's USS once it has imported the participant app, plus
+QUIZ_GROWTH_MB for a full quiz); that figure is printed beside the USS measured after a full quiz. Goals (issue #18): a
 forked kernel's USS after a full quiz at most 15 MiB, ready at most 0.3 s after it is asked for.
 
 Not a test: `python benchmarks/participant_memory.py [--repeat 3]` (each repeat is one more participant).
@@ -48,7 +49,7 @@ from _servers import (
 )
 
 from toolkit import config, forking
-from toolkit.serve import KERNEL_MB, SERVER_MB
+from toolkit.serve import QUIZ_GROWTH_MB, SERVER_MB, measure_kernel
 
 MB = 2**20
 PLAIN_NOTEBOOK = {
@@ -290,10 +291,16 @@ def main() -> None:
         print("   ratio forked / from scratch, start: "
               f"ready {ratio(median_of(fork_starts, 'ready'), median_of(scratch_starts, 'ready'))}, "
               f"participant app imported {ratio(median_of(fork_starts, 'app'), median_of(scratch_starts, 'app'))}")
-    rss = median_of(served, "rss")
-    print(f"   toolkit.serve.capacity() counts KERNEL_MB = {KERNEL_MB} MB per participant"
-          + (f" (measured RSS is {rss / KERNEL_MB:.2f}× that)" if rss else "")
-          + f"; the participant server itself: RSS {server_mem['rss']:.0f} MiB "
+    for label, kernels, fork in (("forked", forked, True), ("from scratch", served, False)):
+        if not kernels:
+            continue
+        cost = measure_kernel(fork)
+        uss = median_of(kernels, "uss")
+        print(f"   toolkit serve counts, {label}: {cost.per_participant_mb} MB a participant (measure_kernel: "
+              f"{cost.unique_mb:.1f} MiB USS at the start + QUIZ_GROWTH_MB {QUIZ_GROWTH_MB})"
+              + (f"; measured after a full quiz: USS {uss:.1f} MiB ({cost.per_participant_mb / uss:.2f}× that)"
+                 if uss else "") + (f"; not measured: {cost.why_assumed}" if cost.why_assumed else ""))
+    print(f"   the participant server itself: RSS {server_mem['rss']:.0f} MiB "
           f"(SERVER_MB = {SERVER_MB} MB counts both servers)")
     for p in problems:
         print(f"   problem: {p}")

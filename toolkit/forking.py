@@ -300,8 +300,8 @@ def _kernel_class():
 def _app_class():
     """IPKernelApp that reads its configuration in the template (`prepare`) and only its connection file in the
     kernel (`initialize(["-f", FILE])`)."""
-    from IPython.core.application import BaseIPythonApplication
     from ipykernel.kernelapp import IPKernelApp
+    from IPython.core.application import BaseIPythonApplication
 
     class ConfigReadBefore(BaseIPythonApplication):
         def initialize(self, argv=None):  # IPKernelApp.initialize's super().initialize(argv)

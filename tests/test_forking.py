@@ -169,6 +169,37 @@ def test_the_shell_the_template_made_is_each_kernels_own(spec_manager, tmp_path)
     asyncio.run(journey())
 
 
+def test_a_forked_kernel_is_handed_over_once_its_sockets_are_bound(spec_manager, tmp_path):
+    # a client connecting to an ipc socket not yet bound would try again only after ZMQ's reconnect interval
+    async def journey():
+        km = AsyncKernelManager(kernel_name="forked", kernel_spec_manager=spec_manager, transport="ipc",
+                                connection_file=str(tmp_path / "b.json"))
+        work = tmp_path / "work-b"
+        work.mkdir()
+        await km.start_kernel(env=dict(os.environ), cwd=str(work))
+        assert km.provisioner.forked
+        info = km.get_connection_info()
+        bound = [os.path.exists(f"{info['ip']}-{info[f'{name}_port']}") for name in ("shell", "iopub", "control")]
+        await km.shutdown_kernel(now=True)
+        return bound
+
+    assert asyncio.run(journey()) == [True, True, True]
+
+
+def test_a_forked_kernels_exit_is_read_past_the_template_saying_it_was_bound():
+    import socket
+
+    ours, template = socket.socketpair()
+    ours.setblocking(False)
+    kernel = forking.ForkedKernel(12345, ours)
+    assert kernel.poll() is None
+    template.sendall(b'{"bound": true}\n')
+    assert kernel.poll() is None
+    template.sendall(b'{"exit": 3}\n')
+    assert kernel.poll() == 3 and kernel.wait(1) == 3
+    template.close()
+
+
 def test_a_kernel_asked_for_with_other_arguments_starts_as_a_separate_process(tmp_path):
     # the template's app is configured for `-m ipykernel_launcher -f FILE` only (forking._prepare_kernel)
     folder = tmp_path / "kernels" / "other"

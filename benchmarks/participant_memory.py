@@ -309,7 +309,7 @@ def main() -> None:
         cost = measure_kernel(fork)
         uss = median_of(kernels, "uss")
         print(f"   toolkit serve counts, {label}: {cost.per_participant_mb} MB a participant (measure_kernel: "
-              f"{cost.unique_mb:.1f} MiB USS at the start + QUIZ_GROWTH_MB {QUIZ_GROWTH_MB})"
+              f"{cost.unique_mb:.1f} MiB USS at the start + QUIZ_GROWTH_MB {QUIZ_GROWTH_MB[cost.forked]})"
               + (f"; measured after a full quiz: USS {uss:.1f} MiB ({cost.per_participant_mb / uss:.2f}× that)"
                  if uss else "") + (f"; not measured: {cost.why_assumed}" if cost.why_assumed else ""))
     print(f"   the participant server itself: RSS {server_mem['rss']:.0f} MiB "

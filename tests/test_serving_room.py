@@ -270,14 +270,14 @@ def test_the_room_is_sized_by_what_a_kernel_was_measured_to_cost_and_the_console
 
     forked = KernelCost(unique_mb=15.2, forked=True, shared_mb=84.3)
     per = forked.per_participant_mb
-    assert per == 36 == -(-(15.2 + QUIZ_GROWTH_MB) // 1)  # its own memory after a quiz, rounded up
+    assert per == -(-(15.2 + QUIZ_GROWTH_MB[True]) // 1)  # its own memory after a quiz, rounded up
     room = capacity(300, available_mb=4000, kernel=forked)
     assert room.participants == (4000 - SERVER_MB - RESERVE_MB - 85) // per  # the shared part counted once
     assert room.pool == room.participants < 300 and room.kernel is forked
     assert capacity(20, available_mb=4000, kernel=forked).pool == 20
     assert describe_room(room, 300) == [
         f"Kernels: forked from a preloaded process (toolkit.forking); `--no-fork` starts each from scratch; "
-        f"36 MB a participant, measured: 15 MB of its own at the start + {QUIZ_GROWTH_MB} MB over a full quiz; "
+        f"{per} MB a participant, measured: 15 MB of its own at the start + {QUIZ_GROWTH_MB[True]} MB over a full quiz; "
         "84 MB shared by all of them, counted once.",
         f"Room: {room.pool} kernels kept warm for 300 expected participants; with 4000 MB free this laptop can hold "
         f"about {room.participants} participants at once; beyond {room.cap} a phone is told the room is full.",
@@ -287,7 +287,8 @@ def test_the_room_is_sized_by_what_a_kernel_was_measured_to_cost_and_the_console
     assert alone.participants == (4000 - SERVER_MB - RESERVE_MB) // scratch.per_participant_mb < room.participants
     assert describe_room(alone, 300, "--no-fork")[0] == (
         f"Kernels: each started from scratch (--no-fork); {scratch.per_participant_mb} MB a participant, measured: "
-        f"68 MB of its own at the start + {QUIZ_GROWTH_MB} MB over a full quiz.")
+        f"68 MB of its own at the start + {QUIZ_GROWTH_MB[False]} MB over a full quiz.")
+    assert scratch.per_participant_mb == -(-(68.3 + QUIZ_GROWTH_MB[False]) // 1)
     unknown = KernelCost(unique_mb=0, forked=True, why_assumed="TimeoutError: no reply")
     assert unknown.per_participant_mb == KERNEL_MB
     assert capacity(10, available_mb=3000, kernel=unknown).participants == (3000 - SERVER_MB - RESERVE_MB) // KERNEL_MB

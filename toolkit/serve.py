@@ -39,9 +39,10 @@ TEMPLATE = "toolkit"
 KERNEL_MB = 110  # assumed where no kernel could be measured: resident memory of one started from scratch after a quiz
 SERVER_MB = 250  # the two Voila servers themselves
 # What a participant kernel's own memory (USS) grows by from having imported the participant app to the end of a
-# full quiz (the app, its widgets and the answers; benchmarks/participant_memory.py prints both ends: forked
-# 15.6 -> 34.3 MiB, from scratch ...). measure_kernel() adds it to what it measures.
-QUIZ_GROWTH_MB = 20
+# full quiz (the app, its widgets and the answers), which measure_kernel() adds to what it measures. A forked
+# kernel grows more: every page of the template it writes to (a reference count is enough) becomes its own.
+# benchmarks/participant_memory.py prints both ends (load 5-9): forked 15.7 -> 34.3 MiB, from scratch 68.3 -> 74.5.
+QUIZ_GROWTH_MB = {True: 20, False: 8}  # forked, from scratch
 RESERVE_MB = 1024  # left for the operating system, the browser on the projector and everything else
 
 
@@ -85,7 +86,7 @@ class KernelCost:
         """One more participant: the kernel's own memory at the end of a full quiz."""
         if self.why_assumed:
             return KERNEL_MB
-        return int(-(-(self.unique_mb + QUIZ_GROWTH_MB) // 1))
+        return int(-(-(self.unique_mb + QUIZ_GROWTH_MB[self.forked]) // 1))
 
 
 ASSUMED = KernelCost(KERNEL_MB, False, why_assumed="not measured")
@@ -185,7 +186,7 @@ def describe_room(room: Capacity, expect: int, why_not_fork: str | None = None) 
         cost = f"{k.per_participant_mb} MB a participant assumed (a kernel could not be measured: {k.why_assumed})"
     else:
         cost = (f"{k.per_participant_mb} MB a participant, measured: {k.unique_mb:.0f} MB of its own at the start "
-                f"+ {QUIZ_GROWTH_MB} MB over a full quiz"
+                f"+ {QUIZ_GROWTH_MB[k.forked]} MB over a full quiz"
                 + (f"; {k.shared_mb:.0f} MB shared by all of them, counted once" if k.forked else ""))
     return [
         f"Kernels: {how}; {cost}.",

@@ -336,8 +336,19 @@ def _time_stages() -> None:
         if stages is not None and "join form" not in stages:
             stages["join form"] = time.monotonic() - stages["start"]
 
+    class Kept(rehearse.Outcome):
+        """The participant's Outcome, kept where the run can read it when the participant is still playing at the
+        cap (its task is cancelled then, and play_participant returns nothing)."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            stages = _STAGES.get()
+            if stages is not None:
+                stages["outcome"] = self
+
     rehearse.websocket_connect = timed_connect
     rehearse.WidgetClient.wait_for = timed_wait_for
+    rehearse.Outcome = Kept
     rehearse._benchmark_timed = True
 
 
@@ -393,7 +404,9 @@ async def _play_all(address: str, code: str, n: int, think_s: float, stagger_s: 
         t.cancel()
     if pending:
         await asyncio.wait(pending, timeout=10)
-    outcomes = [t.result() if t in done and not t.cancelled() else None for t in tasks]
+    # a participant still playing at the cap counts with what it had done (its first question, its saves)
+    outcomes = [t.result() if t in done and not t.cancelled() else stages[i].get("outcome")
+                for i, t in enumerate(tasks)]
     return Run(outcomes, time.monotonic() - started, len(pending), stages)
 
 

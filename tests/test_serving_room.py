@@ -299,6 +299,31 @@ def test_the_room_is_sized_by_what_a_kernel_was_measured_to_cost_and_the_console
         "kernel_min_free_mb"] == per + RESERVE_MB
 
 
+@pytest.mark.skipif(os.name != "posix", reason="open-file limits are POSIX's")
+def test_the_participant_servers_kernel_manager_holds_the_sockets_of_a_large_room():
+    # ZMQ refuses a context's 1024th socket by default, and laptops often allow a process 1024 open files: the
+    # server holds several sockets per kernel, and 200 participants with the pool's replacements need ~1,500
+    import resource
+
+    import zmq
+
+    from toolkit.voila_app import CappedKernelManager
+
+    assert zmq.Context().get(zmq.MAX_SOCKETS) == 1023  # ZMQ's default, which the manager raises
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(1024, hard), hard))
+    sockets = []
+    try:
+        manager = CappedKernelManager()
+        assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == hard
+        sockets = [manager.context.socket(zmq.DEALER) for _ in range(1500)]
+        assert len(sockets) == 1500
+    finally:
+        for sock in sockets:
+            sock.close(linger=0)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernels are forked on Linux only")
 def test_serve_measures_a_kernel_started_the_way_the_participant_server_starts_them():
     from toolkit import forking

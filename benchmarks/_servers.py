@@ -48,9 +48,24 @@ JOIN_PLACEHOLDER = "Leave empty to stay anonymous"
 
 
 def free_port() -> int:
+    """A free port on loopback: the first free one of BENCH_PORTS ("9600-9899") where that is set (a machine shared
+    by several people, each with a range of their own), else one the system picks."""
+    first, _, last = os.environ.get("BENCH_PORTS", "").partition("-")
+    for port in range(int(first), int(last or first) + 1) if first else ():
+        with socket.socket() as s:
+            try:
+                s.bind((HOST, port))
+            except OSError:
+                continue
+            if port not in _GIVEN:
+                _GIVEN.add(port)  # a server given this port may not have bound it yet
+                return port
     with socket.socket() as s:
         s.bind((HOST, 0))
         return s.getsockname()[1]
+
+
+_GIVEN: set[int] = set()
 
 
 def load_average() -> str:
@@ -204,20 +219,23 @@ def toolkit_env(data_dir: Path, banks_dir: Path | None, join_url: str) -> dict[s
 def start_toolkit(name: str, data_dir: Path, banks_dir: Path | None, pool: int, notebook: str = "participant",
                   token: str | None = None, cull_after: int = 300, port: int | None = None,
                   join_url: str | None = None, fill_delay: float | None = None, calm_refill: bool = True,
-                  kernel_cap: int = 0, workshop_voila: dict | None = None, fork: bool | None = None) -> Server:
+                  kernel_cap: int = 0, workshop_voila: dict | None = None, fork: bool | None = None,
+                  kernel_mb: int | None = None) -> Server:
     """One of the two servers of `toolkit serve`, configured by toolkit.serve.voila_config (as serve() does).
 
     For experiments only: `calm_refill=False` replaces each taken warm kernel at once, as Voila itself does
     (toolkit.voila_app.CalmRefill off); `fill_delay` (seconds before that replacement starts) overrides 0;
     `workshop_voila` overrides WorkshopVoila traits (e.g. page_connect_s); `fork`: kernels forked from a preloaded
-    process (toolkit.forking; None: where available, as `toolkit serve` does) or each started from scratch."""
+    process (toolkit.forking; None: where available, as `toolkit serve` does) or each started from scratch;
+    `kernel_mb`: what one kernel costs (toolkit.serve.KernelCost.per_participant_mb), for the free-memory check
+    that comes with `kernel_cap` (None: KERNEL_MB)."""
     port = port or free_port()
     folder = data_dir / f".voila-{name}"
     folder.mkdir(exist_ok=True)
     if fork is None:  # as `toolkit serve`: the participant server's kernels only
         fork = notebook == "participant" and forking.available() is None
     settings = voila_config(port, HOST, pool=pool, token=token, cull_after=cull_after, kernel_cap=kernel_cap,
-                            fork=fork)
+                            fork=fork, **({} if kernel_mb is None else {"kernel_mb": kernel_mb}))
     if fill_delay is not None:
         settings.setdefault("VoilaKernelManager", {})["fill_delay"] = fill_delay
     if not calm_refill:
@@ -252,9 +270,10 @@ def start_plain(name: str, notebook: Path, work_dir: Path, env_extra: dict[str, 
     return Server(name, proc, port, folder, log)
 
 
-def pool_for(n: int) -> int:
-    """The pool `toolkit serve --expect n` keeps warm on this machine (capped by free memory)."""
-    return capacity(n).pool
+def pool_for(n: int, kernel=None) -> int:
+    """The pool `toolkit serve --expect n` keeps warm on this machine (capped by free memory), for kernels that cost
+    what `kernel` (toolkit.serve.KernelCost, as measure_kernel gives it) says; None: the assumed KERNEL_MB."""
+    return (capacity(n) if kernel is None else capacity(n, kernel=kernel)).pool
 
 
 def work_dir(prefix: str) -> Path:
@@ -317,8 +336,19 @@ def _time_stages() -> None:
         if stages is not None and "join form" not in stages:
             stages["join form"] = time.monotonic() - stages["start"]
 
+    class Kept(rehearse.Outcome):
+        """The participant's Outcome, kept where the run can read it when the participant is still playing at the
+        cap (its task is cancelled then, and play_participant returns nothing)."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            stages = _STAGES.get()
+            if stages is not None:
+                stages["outcome"] = self
+
     rehearse.websocket_connect = timed_connect
     rehearse.WidgetClient.wait_for = timed_wait_for
+    rehearse.Outcome = Kept
     rehearse._benchmark_timed = True
 
 
@@ -374,7 +404,9 @@ async def _play_all(address: str, code: str, n: int, think_s: float, stagger_s: 
         t.cancel()
     if pending:
         await asyncio.wait(pending, timeout=10)
-    outcomes = [t.result() if t in done and not t.cancelled() else None for t in tasks]
+    # a participant still playing at the cap counts with what it had done (its first question, its saves)
+    outcomes = [t.result() if t in done and not t.cancelled() else stages[i].get("outcome")
+                for i, t in enumerate(tasks)]
     return Run(outcomes, time.monotonic() - started, len(pending), stages)
 
 

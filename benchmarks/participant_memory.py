@@ -14,11 +14,13 @@ scratch (`--no-fork`), in memory and in the time from asking for a kernel to its
 
 - start: jupyter_client's AsyncKernelManager starts a kernel through the provisioner the participant server uses
   (forked, then from scratch), in the kernel's own folder over ipc as the server does: the time to the kernel's
-  first kernel_info reply (ready) and to its having imported the participant app (what a pool kernel runs before
+  first kernel_info reply, to jupyter_client's wait_for_ready (ready: it also waits until IOPub has been quiet
+  for 0.2 s) and to its having imported the participant app (what a pool kernel runs before
   its page asks for it). The first forked kernel also starts the template: it is reported apart.
 
-RSS, and USS and PSS when psutil can read them (Linux: /proc/PID/smaps). toolkit.serve.capacity() sizes
-the room with KERNEL_MB per participant; that figure is printed beside the measurement. Goals (issue #18): a
+RSS, and USS and PSS when psutil can read them (Linux: /proc/PID/smaps). `toolkit serve` sizes the room with
+what toolkit.serve.measure_kernel() measures (a kernel's USS once it has imported the participant app, plus
+QUIZ_GROWTH_MB for a full quiz); that figure is printed beside the USS measured after a full quiz. Goals (issue #18): a
 forked kernel's USS after a full quiz at most 15 MiB, ready at most 0.3 s after it is asked for.
 
 Not a test: `python benchmarks/participant_memory.py [--repeat 3]` (each repeat is one more participant).
@@ -27,7 +29,9 @@ Not a test: `python benchmarks/participant_memory.py [--repeat 3]` (each repeat 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import queue
 import shutil
 import statistics
 import time
@@ -48,7 +52,7 @@ from _servers import (
 )
 
 from toolkit import config, forking
-from toolkit.serve import KERNEL_MB, SERVER_MB
+from toolkit.serve import QUIZ_GROWTH_MB, SERVER_MB, measure_kernel
 
 MB = 2**20
 PLAIN_NOTEBOOK = {
@@ -149,13 +153,20 @@ def start_times(repeat: int, fork: bool) -> tuple[list[dict], float | None]:
         await km.start_kernel(env=dict(os.environ), cwd=str(folder))
         kc = km.client()
         kc.start_channels()
-        await kc.wait_for_ready(timeout=120)
+        replied = None
+        while replied is None and time.monotonic() - asked < 120:  # the kernel's own first answer
+            kc.kernel_info()
+            with contextlib.suppress(queue.Empty):
+                while (await kc.get_shell_msg(timeout=0.05))["msg_type"] != "kernel_info_reply":
+                    pass
+                replied = time.monotonic() - asked
+        await kc.wait_for_ready(timeout=120)  # and jupyter_client's ready: it waits for IOPub to be quiet 0.2 s
         ready = time.monotonic() - asked
         await kc.execute_interactive("from toolkit.apps.participant import ParticipantApp", timeout=120)
         app = time.monotonic() - asked
         kc.stop_channels()
         await km.shutdown_kernel()
-        return {"ready": ready, "app": app}
+        return {"reply": replied, "ready": ready, "app": app}
 
     async def all_of_them() -> tuple[list[dict], float | None]:
         first = None
@@ -281,19 +292,27 @@ def main() -> None:
               f"RSS {ratio(median_of(forked, 'rss'), median_of(served, 'rss'))}, "
               f"USS {ratio(median_of(forked, 'uss'), median_of(served, 'uss'))}, "
               f"PSS {ratio(median_of(forked, 'pss'), median_of(served, 'pss'))}")
-        print(f"   kernel start, forked (median of {len(fork_starts)}): ready {median_of(fork_starts, 'ready'):.3f} s, "
+        print(f"   kernel start, forked (median of {len(fork_starts)}): first kernel_info reply "
+              f"{median_of(fork_starts, 'reply'):.3f} s, ready {median_of(fork_starts, 'ready'):.3f} s, "
               f"participant app imported {median_of(fork_starts, 'app'):.3f} s   goal: ready at most 0.3 s "
               f"(the first, which also starts the template: ready {first_fork:.2f} s)")
-    print(f"   kernel start, from scratch (median of {len(scratch_starts)}): ready "
+    print(f"   kernel start, from scratch (median of {len(scratch_starts)}): first kernel_info reply "
+          f"{median_of(scratch_starts, 'reply'):.3f} s, ready "
           f"{median_of(scratch_starts, 'ready'):.3f} s, participant app imported {median_of(scratch_starts, 'app'):.3f} s")
     if forked:
         print("   ratio forked / from scratch, start: "
               f"ready {ratio(median_of(fork_starts, 'ready'), median_of(scratch_starts, 'ready'))}, "
               f"participant app imported {ratio(median_of(fork_starts, 'app'), median_of(scratch_starts, 'app'))}")
-    rss = median_of(served, "rss")
-    print(f"   toolkit.serve.capacity() counts KERNEL_MB = {KERNEL_MB} MB per participant"
-          + (f" (measured RSS is {rss / KERNEL_MB:.2f}× that)" if rss else "")
-          + f"; the participant server itself: RSS {server_mem['rss']:.0f} MiB "
+    for label, kernels, fork in (("forked", forked, True), ("from scratch", served, False)):
+        if not kernels:
+            continue
+        cost = measure_kernel(fork)
+        uss = median_of(kernels, "uss")
+        print(f"   toolkit serve counts, {label}: {cost.per_participant_mb} MB a participant (measure_kernel: "
+              f"{cost.unique_mb:.1f} MiB USS at the start + QUIZ_GROWTH_MB {QUIZ_GROWTH_MB[cost.forked]})"
+              + (f"; measured after a full quiz: USS {uss:.1f} MiB ({cost.per_participant_mb / uss:.2f}× that)"
+                 if uss else "") + (f"; not measured: {cost.why_assumed}" if cost.why_assumed else ""))
+    print(f"   the participant server itself: RSS {server_mem['rss']:.0f} MiB "
           f"(SERVER_MB = {SERVER_MB} MB counts both servers)")
     for p in problems:
         print(f"   problem: {p}")

@@ -9,16 +9,23 @@
     from 127.0.0.1, to which Chromium offers Brotli and zstd; to a phone's address on the network it offers
     gzip and deflate only (plain HTTP): neither server sends Brotli, so the figures are a phone's.
 (b) N simulated participants (toolkit.rehearse.play_participant, think time 0, all starting at once) join
-    and answer the whole pre-test: the time until each sees the first question (median, p95, max) and the
-    failures, for the toolkit with a pool of warm kernels sized for N (toolkit.serve.capacity, capped by
-    memory; the run starts once the pool is warm) and for plain Voila (no pool: every page load starts a
-    kernel). Each run is capped; participants still playing at the cap count as failures.
+    and answer the whole pre-test: how many reach the first question and submit, the time until each sees
+    the first question (p50, p95, max), the memory of the server with its kernels (sums of RSS and PSS over
+    the process tree: with the pool warm, at the peak and once everyone has submitted), and the answers the
+    store holds against those the participants saw saved (none may be lost). Servers: the toolkit with a pool
+    of warm kernels sized for N as `toolkit serve` sizes it (toolkit.serve.measure_kernel and capacity, capped
+    by memory; the run starts once the pool is warm), with kernels forked (`toolkit`) and each started from
+    scratch (`nofork`, `toolkit serve --no-fork`); and plain Voila (no pool: every page load starts a kernel;
+    only up to --plain-up-to). Each run is capped; participants still playing at the cap count as failures.
+    Goals (issue #18, two cores): everyone reaches question 1 and submits, p95 to question 1 under 5 s at
+    N=100 and under 10 s at N=200, the tree's memory at N=200 under 4 GB, no answer lost.
 
 Each simulated participant loads its page from a loopback address of its own (127.0.0.2, …), as phones on
 a network do; `--one-address` sends them all from 127.0.0.1 instead (the toolkit's limit of page loads
 per address then applies to all of them together).
 
-Not a test: `python benchmarks/serving.py` (N=10), `python benchmarks/serving.py --sizes 10,30,60` (full).
+Not a test: `python benchmarks/serving.py` (N=10), `python benchmarks/serving.py --sizes 30,100,200` (full).
+BENCH_PORTS=9600-9899 keeps the servers on those ports (benchmarks/_servers.free_port).
 """
 
 from __future__ import annotations
@@ -42,7 +49,6 @@ from _servers import (
     load_average,
     percentile,
     play,
-    pool_for,
     ratio,
     seed_store,
     start_plain,
@@ -53,12 +59,33 @@ from _servers import (
     work_dir,
 )
 
-from toolkit import config
+from toolkit import config, forking
+from toolkit.serve import capacity, measure_kernel
+
+TOOLKITS = ("toolkit", "nofork", "eager")
+
+
+def memory_mb(p: psutil.Process) -> tuple[float, float | None]:
+    """RSS and PSS of one process in MiB (PSS from /proc/PID/smaps_rollup, None where there is none)."""
+    rss = p.memory_info().rss / 2**20
+    try:
+        with open(f"/proc/{p.pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return rss, int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return rss, None
 
 
 class TreeSampler(threading.Thread):
     """Every second: the number of kernels of a server, and the CPU seconds its process tree used since the
-    sampler started (a process that ends between two samples loses its last second)."""
+    sampler started (a process that ends between two samples loses its last second); every MEMORY_EVERY_S, the
+    memory of the whole tree (the server, the template that forks kernels, every kernel): the sum of RSS
+    (shared pages counted in every process) and of PSS (each shared page split between the processes that share
+    it: the tree's real share of the machine's memory), and the peak of each."""
+
+    MEMORY_EVERY_S = 5.0
 
     def __init__(self, server):
         super().__init__(daemon=True)
@@ -68,6 +95,27 @@ class TreeSampler(threading.Thread):
         self.cpu: dict[int, float] = {}
         self.before: dict[int, float] = {}
         self.procs: dict[int, psutil.Process] = {}
+        self.peak_rss = self.peak_pss = 0.0
+        self.last_memory: tuple[float, float | None] = (0.0, None)
+        self._memory_at = 0.0
+
+    def sample_memory(self) -> tuple[float, float | None]:
+        rss = pss = 0.0
+        pss_known = True
+        for p in [psutil.Process(self.server.proc.pid), *self.server.descendants()]:
+            try:
+                r, q = memory_mb(p)
+            except psutil.NoSuchProcess:
+                continue
+            rss += r
+            pss_known = pss_known and q is not None
+            pss += q or 0.0
+        self.peak_rss = max(self.peak_rss, rss)
+        if pss_known:
+            self.peak_pss = max(self.peak_pss, pss)
+        self.last_memory = (rss, pss if pss_known else None)
+        self._memory_at = time.monotonic()
+        return self.last_memory
 
     def sample(self) -> None:
         first = not self.procs
@@ -82,6 +130,8 @@ class TreeSampler(threading.Thread):
             if first:  # what the processes running at the start had used before: not part of the run
                 self.before[p.pid] = self.cpu[p.pid]
         self.peak_kernels = max(self.peak_kernels, len(self.server.kernels()))
+        if time.monotonic() - self._memory_at >= self.MEMORY_EVERY_S:
+            self.sample_memory()
 
     def run(self) -> None:
         deadline = time.monotonic() + 24 * 3600
@@ -231,10 +281,14 @@ def one_run(kind: str, n: int, banks: Path | None, cap_s: float, distinct: bool,
     session = seed_store(data, banks)
     code = session["join_code"]
     result: dict = {"kind": kind, "n": n, "cap": cap_s}
-    if kind in ("toolkit", "eager"):
-        result["pool"] = pool = pool_for(n)
-        server = start_toolkit("participant", data, banks, pool=pool, fill_delay=fill_delay,
-                               calm_refill=kind == "toolkit")
+    if kind in TOOLKITS:
+        fork = kind != "nofork" and forking.available() is None
+        result["kernel"] = kernel = measure_kernel(fork)  # as `toolkit serve` sizes the room, and caps it
+        room = capacity(n, kernel=kernel)
+        result["pool"], result["kernel_cap"] = room.pool, room.cap
+        server = start_toolkit("participant", data, banks, pool=room.pool, fill_delay=fill_delay,
+                               calm_refill=kind != "eager", fork=fork, kernel_cap=room.cap,
+                               kernel_mb=kernel.per_participant_mb)
         result["fill_delay"] = fill_delay
     else:
         env = toolkit_env(data, banks, "http://127.0.0.1/")
@@ -243,14 +297,18 @@ def one_run(kind: str, n: int, banks: Path | None, cap_s: float, distinct: bool,
     sampler = None
     try:
         server.wait_started()
-        if kind in ("toolkit", "eager"):
+        if kind in TOOLKITS:
             result["warm_s"] = server.wait_warm(result["pool"], seconds=max(600, 20 * result["pool"]))
+            result["warm_memory"] = TreeSampler(server).sample_memory()
         result["settled_s"] = wait_for_quiet_machine()  # the warm-up (or a previous run) has finished
         result["load_before"] = load_average()
         sampler = TreeSampler(server)
         sampler.start()
         run = play(server.url, code, n, think_s=0.0, cap_s=cap_s, timeout=cap_s, distinct=distinct)
+        result["end_memory"] = sampler.sample_memory()  # everyone has submitted (or the cap has passed)
         result["cpu_s"] = sampler.finish()
+        result["peak_rss"], result["peak_pss"] = sampler.peak_rss, sampler.peak_pss
+        result["store"] = answers_in_store(data, session)
         result["server_cpu_s"] = sampler.server_cpu()
         result.update(run=run, peak_kernels=sampler.peak_kernels, kernels_after=len(server.kernels()))
     finally:
@@ -265,13 +323,46 @@ def one_run(kind: str, n: int, banks: Path | None, cap_s: float, distinct: bool,
     return result
 
 
+def answers_in_store(data: Path, session: dict) -> dict:
+    """What the store holds of the pre-test: attempts, submitted attempts, and answers (the one that counts for
+    each question of each attempt)."""
+    from toolkit.store import Store
+
+    store = Store(config.sqlite_url(data))
+    try:
+        pre = next(a for a in store.list_activities(session["id"]) if a["kind"] == "pretest")
+        attempts = store.list_attempts(pre["id"])
+        return {"attempts": len(attempts), "submitted": sum(1 for a in attempts if a.get("submitted_at")),
+                "answers": sum(len(store.latest_answers(a["id"])) for a in attempts)}
+    finally:
+        store.close()
+
+
+def memory_line(r: dict) -> str:
+    def both(m: tuple[float, float | None]) -> str:
+        return f"RSS {m[0] / 1024:.2f} GiB" + (f", PSS {m[1] / 1024:.2f} GiB" if m[1] is not None else "")
+
+    parts = []
+    if r.get("warm_memory"):
+        parts.append(f"warm pool {both(r['warm_memory'])}")
+    if r.get("end_memory"):
+        parts.append(f"after everyone submitted {both(r['end_memory'])}")
+    if r.get("peak_rss"):
+        parts.append(f"peak sums RSS {r['peak_rss'] / 1024:.2f} GiB"
+                     + (f", PSS {r['peak_pss'] / 1024:.2f} GiB" if r.get("peak_pss") else ""))
+    return "; ".join(parts) or "–"
+
+
 def describe(r: dict) -> list[str]:
     run = r["run"]
     first = run.first_question
+    expected = sum(o.answered for o in run.outcomes if o is not None)
     delay = "" if r.get("fill_delay") is None else f", fill_delay {r['fill_delay']:g} s instead of the toolkit's"
-    refill = "" if r["kind"] == "toolkit" else ", each taken kernel replaced at once as Voila does"
-    head = f"toolkit (pool {r['pool']}{refill}{delay}, warm after {r['warm_s']:.0f} s)" \
-        if r["kind"] in ("toolkit", "eager") else "plain Voila"
+    refill = ", each taken kernel replaced at once as Voila does" if r["kind"] == "eager" else ""
+    how = {"nofork": ", kernels each started from scratch (--no-fork)", "toolkit": ", kernels forked",
+           "eager": ""}.get(r["kind"], "")
+    head = f"toolkit (pool {r['pool']}, cap {r['kernel_cap']}{how}{refill}{delay}, warm after {r['warm_s']:.0f} s)" \
+        if r["kind"] in TOOLKITS else "plain Voila"
     if first and len(first) == r["n"]:
         everyone = f"all {r['n']} at their first question after {max(first):.1f} s"
     else:
@@ -286,12 +377,27 @@ def describe(r: dict) -> list[str]:
             + (f" median {statistics.median(run.stage(name)):.1f} s" if run.stage(name) else "")
             for name in STAGES),
         f"           answer saved: {summary(run.saves)}",
+        f"           reached question 1: {len(first)}/{r['n']}; submitted: "
+        f"{sum(1 for o in run.outcomes if o is not None and o.submitted)}/{r['n']}; time to question 1: p50 "
+        + (f"{percentile(first, 0.5):.2f} s, p95 {percentile(first, 0.95):.2f} s" if first else "–"),
+        "           answers in the store: " + (
+            f"{r['store']['answers']} (the participants saw {expected} saved: "
+            + ("none lost" if r["store"]["answers"] == expected else
+               f"{expected - r['store']['answers']} LOST" if r["store"]["answers"] < expected else "more than seen")
+            + f"); attempts {r['store']['attempts']}, submitted {r['store']['submitted']}"
+            if "store" in r else "not counted"),
+        "           memory of the server and its kernels: " + memory_line(r),
         f"           kernels: peak {r['peak_kernels']}, at the end {r['kernels_after']}; "
         f"CPU used by the server and its kernels {r['cpu_s']:.0f} s (the server process alone "
         f"{r['server_cpu_s']:.0f} s) in {run.wall_s:.0f} s; the simulated participants {run.client_cpu_s:.0f} s "
         "on the same cores",
         f"           {r['load_before']} (before the run, after waiting {r['settled_s']:.0f} s for the CPU to settle)",
     ]
+    if r.get("kernel") is not None:
+        k = r["kernel"]
+        lines.append(f"           kernel cost as `toolkit serve` measured it: {k.per_participant_mb} MB a participant"
+                     + (f" ({k.unique_mb:.0f} MB own at the start, {k.shared_mb:.0f} MB shared)" if not k.why_assumed
+                        else f" (assumed: {k.why_assumed})"))
     errors = sorted({e.split(": ", 1)[1] if ": " in e else e for e in run.errors})
     lines += [f"           error: {e[:160]}" for e in errors[:3]]
     if r.get("kept"):
@@ -306,9 +412,13 @@ def main() -> None:
     parser.add_argument("--cap", type=float, default=300, help="seconds each run may take (default 300)")
     parser.add_argument("--banks", type=Path, default=None, help="question banks (default: the shipped ones)")
     parser.add_argument("--skip-page", action="store_true", help="skip (a), the page load in Chromium")
-    parser.add_argument("--servers", default="toolkit,plain",
-                        help="which servers (b) runs: toolkit, plain, and eager (the toolkit with Voila's own "
-                             "refill of the pool, at once; an experiment) (default toolkit,plain)")
+    parser.add_argument("--servers", default="toolkit,nofork,plain",
+                        help="which servers (b) runs: toolkit (kernels forked where available), nofork (the same "
+                             "toolkit with kernels each started from scratch), plain, and eager (the toolkit with "
+                             "Voila's own refill of the pool, at once; an experiment) (default toolkit,nofork,plain)")
+    parser.add_argument("--plain-up-to", type=int, default=30,
+                        help="run plain Voila only for N at most this (default 30: beyond, every page load starting "
+                             "a kernel of its own does not end within the cap on two cores)")
     parser.add_argument("--one-address", action="store_true", help="all participants from 127.0.0.1")
     parser.add_argument("--keep", action="store_true", help="keep the data folders and server logs")
     parser.add_argument("--detail", type=int, default=0, help="in (a), list the N largest responses of each load")
@@ -366,13 +476,20 @@ def main() -> None:
     for n in sizes:
         print(f"     N = {n}", flush=True)
         results = {}
-        for kind in ("toolkit", "eager", "plain"):
-            if kind not in args.servers.split(","):
+        for kind in ("toolkit", "nofork", "eager", "plain"):
+            if kind not in args.servers.split(",") or (kind == "plain" and n > args.plain_up_to):
                 continue
             results[kind] = one_run(kind, n, args.banks, args.cap, not args.one_address, args.keep,
                                     args.fill_delay if kind != "plain" else None)
             for line in describe(results[kind]):
                 print(line, flush=True)
+        if "toolkit" in results and "nofork" in results:
+            t, p = results["toolkit"], results["nofork"]
+            tf, pf = t["run"].first_question, p["run"].first_question
+            if tf and pf:
+                print(f"       forked / from scratch: p95 to question 1 {ratio(percentile(tf, 0.95), percentile(pf, 0.95))}"
+                      f", peak PSS {ratio(t.get('peak_pss'), p.get('peak_pss'))}, peak RSS "
+                      f"{ratio(t.get('peak_rss'), p.get('peak_rss'))}")
         if "toolkit" in results and "plain" in results:
             t, p = results["toolkit"]["run"].first_question, results["plain"]["run"].first_question
             if t and p:

@@ -44,8 +44,8 @@ def spec_manager(tmp_path):
     return KernelSpecManager(kernel_dirs=[str(tmp_path / "kernels")])
 
 
-async def started(spec_manager, tmp_path, name, env=None):
-    km = AsyncKernelManager(kernel_name="forked", kernel_spec_manager=spec_manager, transport="ipc",
+async def started(spec_manager, tmp_path, name, env=None, kernel="forked"):
+    km = AsyncKernelManager(kernel_name=kernel, kernel_spec_manager=spec_manager, transport="ipc",
                             connection_file=str(tmp_path / f"{name}.json"))
     work = tmp_path / f"work-{name}"
     work.mkdir()
@@ -130,6 +130,97 @@ def test_a_forked_kernel_runs_code_with_the_env_and_folder_it_was_given_and_its_
     forking.Template._close(template.proc, template.folder)
     assert template.proc.poll() is not None and not os.path.exists(template.folder)
     forking.Template.current = None
+
+
+def test_the_shell_the_template_made_is_each_kernels_own(spec_manager, tmp_path):
+    # The template makes the kernel's app and IPython shell before forking (forking._prepare_kernel): each kernel
+    # must still get a shell bound to itself, with its own namespace, folder and environment, whose display and
+    # results reach its own client.
+    async def journey():
+        (km1, kc1, work1), (km2, kc2, work2) = [await started(spec_manager, tmp_path, f"s{i}") for i in (1, 2)]
+        assert km1.provisioner.forked and km2.provisioner.forked
+        content, out = await run(kc1, "from ipykernel.kernelapp import IPKernelApp\n"
+                                      "import ipykernel, os\n"
+                                      "shell = get_ipython()\n"
+                                      "print(shell.kernel is IPKernelApp.instance().kernel, shell.kernel.shell is shell,"
+                                      " shell.starting_dir == os.getcwd(), os.environ['PAGER'],"
+                                      " shell.history_manager.enabled,"
+                                      " ipykernel.__file__.replace('__init__.py', 'kernelapp.py') in"
+                                      " shell.kernel._kernel_modules)\n"
+                                      "secret = 41")
+        assert content["status"] == "ok"
+        assert out.split() == ["True", "True", "True", "cat", "False", "True"]
+        results = []
+        reply = await kc1.execute_interactive("from IPython.display import display, HTML\n"
+                                              "display(HTML('<b>shown</b>'))\nsecret + 1", timeout=30,
+                                              output_hook=lambda m: results.append(
+                                                  (m["msg_type"], m["content"].get("data", {}).get("text/plain"))))
+        assert reply["content"]["status"] == "ok"
+        assert ("display_data", "<IPython.core.display.HTML object>") in results
+        assert ("execute_result", "42") in results
+        content, _ = await run(kc2, "secret")  # the second kernel's namespace is its own
+        assert content["status"] == "error" and content["ename"] == "NameError"
+        content, out = await run(kc2, "import os; print(os.getcwd())")
+        assert out.strip() == str(work2)
+        for km, kc in ((km1, kc1), (km2, kc2)):
+            kc.stop_channels()
+            await km.shutdown_kernel()
+
+    asyncio.run(journey())
+
+
+def test_a_forked_kernel_is_handed_over_once_its_sockets_are_bound(spec_manager, tmp_path):
+    # a client connecting to an ipc socket not yet bound would try again only after ZMQ's reconnect interval
+    async def journey():
+        km = AsyncKernelManager(kernel_name="forked", kernel_spec_manager=spec_manager, transport="ipc",
+                                connection_file=str(tmp_path / "b.json"))
+        work = tmp_path / "work-b"
+        work.mkdir()
+        await km.start_kernel(env=dict(os.environ), cwd=str(work))
+        assert km.provisioner.forked
+        info = km.get_connection_info()
+        bound = [os.path.exists(f"{info['ip']}-{info[f'{name}_port']}") for name in ("shell", "iopub", "control")]
+        await km.shutdown_kernel(now=True)
+        return bound
+
+    assert asyncio.run(journey()) == [True, True, True]
+
+
+def test_a_forked_kernels_exit_is_read_past_the_template_saying_it_was_bound():
+    import socket
+
+    ours, template = socket.socketpair()
+    ours.setblocking(False)
+    kernel = forking.ForkedKernel(12345, ours)
+    assert kernel.poll() is None
+    template.sendall(b'{"bound": true}\n')
+    assert kernel.poll() is None
+    template.sendall(b'{"exit": 3}\n')
+    assert kernel.poll() == 3 and kernel.wait(1) == 3
+    template.close()
+
+
+def test_a_kernel_asked_for_with_other_arguments_starts_as_a_separate_process(tmp_path):
+    # the template's app is configured for `-m ipykernel_launcher -f FILE` only (forking._prepare_kernel)
+    folder = tmp_path / "kernels" / "other"
+    folder.mkdir(parents=True)
+    (folder / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--IPKernelApp.quiet=False"],
+        "display_name": "other", "language": "python",
+        "metadata": {"kernel_provisioner": {"provisioner_name": forking.ENTRY_POINT}},
+    }))
+
+    async def journey():
+        km, kc, _ = await started(KernelSpecManager(kernel_dirs=[str(tmp_path / "kernels")]), tmp_path, "o",
+                                  kernel="other")
+        assert not km.provisioner.forked
+        assert psutil.Process(km.provisioner.pid).ppid() == os.getpid()
+        content, out = await run(kc, "print(6 * 7)")
+        assert out.strip() == "42"
+        kc.stop_channels()
+        await km.shutdown_kernel()
+
+    asyncio.run(journey())
 
 
 def test_a_forked_kernel_is_interrupted_and_killed(spec_manager, tmp_path):

@@ -265,6 +265,78 @@ def test_serve_configures_the_cap_the_client_header_and_the_names_of_the_partici
     assert voila_config(8867, "127.0.0.1", token="x")["WorkshopVoila"]["kernel_cap"] == 0  # the coach: no cap
 
 
+def test_the_room_is_sized_by_what_a_kernel_was_measured_to_cost_and_the_console_says_so():
+    from toolkit.serve import KERNEL_MB, QUIZ_GROWTH_MB, RESERVE_MB, SERVER_MB, KernelCost, capacity, describe_room
+
+    forked = KernelCost(unique_mb=15.2, forked=True, shared_mb=84.3)
+    per = forked.per_participant_mb
+    assert per == -(-(15.2 + QUIZ_GROWTH_MB[True]) // 1)  # its own memory after a quiz, rounded up
+    room = capacity(300, available_mb=4000, kernel=forked)
+    assert room.participants == (4000 - SERVER_MB - RESERVE_MB - 85) // per  # the shared part counted once
+    assert room.pool == room.participants < 300 and room.kernel is forked
+    assert capacity(20, available_mb=4000, kernel=forked).pool == 20
+    assert describe_room(room, 300) == [
+        f"Kernels: forked from a preloaded process (toolkit.forking); `--no-fork` starts each from scratch; "
+        f"{per} MB a participant, measured: 15 MB of its own at the start + {QUIZ_GROWTH_MB[True]} MB over a full quiz; "
+        "84 MB shared by all of them, counted once.",
+        f"Room: {room.pool} kernels kept warm for 300 expected participants; with 4000 MB free this laptop can hold "
+        f"about {room.participants} participants at once; beyond {room.cap} a phone is told the room is full.",
+    ]
+    scratch = KernelCost(unique_mb=68.3, forked=False)
+    alone = capacity(300, available_mb=4000, kernel=scratch)
+    assert alone.participants == (4000 - SERVER_MB - RESERVE_MB) // scratch.per_participant_mb < room.participants
+    assert describe_room(alone, 300, "--no-fork")[0] == (
+        f"Kernels: each started from scratch (--no-fork); {scratch.per_participant_mb} MB a participant, measured: "
+        f"68 MB of its own at the start + {QUIZ_GROWTH_MB[False]} MB over a full quiz.")
+    assert scratch.per_participant_mb == -(-(68.3 + QUIZ_GROWTH_MB[False]) // 1)
+    unknown = KernelCost(unique_mb=0, forked=True, why_assumed="TimeoutError: no reply")
+    assert unknown.per_participant_mb == KERNEL_MB
+    assert capacity(10, available_mb=3000, kernel=unknown).participants == (3000 - SERVER_MB - RESERVE_MB) // KERNEL_MB
+    assert describe_room(capacity(10, available_mb=3000, kernel=unknown), 10)[0].endswith(
+        f"; {KERNEL_MB} MB a participant assumed (a kernel could not be measured: TimeoutError: no reply).")
+    # the participant server starts a kernel only while what one costs and the reserve are free
+    assert voila_config(8866, "0.0.0.0", pool=10, kernel_cap=5, kernel_mb=per)["WorkshopVoila"][
+        "kernel_min_free_mb"] == per + RESERVE_MB
+
+
+@pytest.mark.skipif(os.name != "posix", reason="open-file limits are POSIX's")
+def test_the_participant_servers_kernel_manager_holds_the_sockets_of_a_large_room():
+    # ZMQ refuses a context's 1024th socket by default, and laptops often allow a process 1024 open files: the
+    # server holds several sockets per kernel, and 200 participants with the pool's replacements need ~1,500
+    import resource
+
+    import zmq
+
+    from toolkit.voila_app import CappedKernelManager
+
+    assert zmq.Context().get(zmq.MAX_SOCKETS) == 1023  # ZMQ's default, which the manager raises
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(1024, hard), hard))
+    sockets = []
+    try:
+        manager = CappedKernelManager()
+        assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == hard
+        sockets = [manager.context.socket(zmq.DEALER) for _ in range(1500)]
+        assert len(sockets) == 1500
+    finally:
+        for sock in sockets:
+            sock.close(linger=0)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernels are forked on Linux only")
+def test_serve_measures_a_kernel_started_the_way_the_participant_server_starts_them():
+    from toolkit import forking
+    from toolkit.serve import measure_kernel
+
+    forked, scratch = measure_kernel(True), measure_kernel(False)
+    assert forked.why_assumed is None and scratch.why_assumed is None
+    assert forked.forked and not scratch.forked
+    assert forked.shared_mb > 0 and scratch.shared_mb == 0  # the template's memory, shared by its kernels
+    assert 0 < forked.unique_mb < scratch.unique_mb  # what forking is for
+    assert forking.Template.current is None  # the template started to measure is stopped again
+
+
 @pytest.mark.parametrize(("path", "answer"), [
     ("/", 200), ("/voila/static/voila.js", 200), ("/login", 302),
     ("/voila/templates/toolkit/static/fonts/NotoNastaliqUrdu-Regular.woff2", 200),

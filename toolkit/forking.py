@@ -14,7 +14,8 @@ does not start, it launches kernels as jupyter_client's LocalProvisioner does an
 The template runs as `python -m toolkit.forking SOCKET`, listens on a Unix socket in a folder only its owner may
 enter, ends when the server that started it ends (its stdin closes, and PR_SET_PDEATHSIG), and its kernels end
 with it (PR_SET_PDEATHSIG). Protocol: one connection per kernel; the server sends one JSON line
-{"argv", "env", "cwd"}, the template answers {"pid"} (or {"error"}) and, when the kernel ends, {"exit": code}.
+{"argv", "env", "cwd"}, the template answers {"pid"} (or {"error"}), then {"bound": true} once the kernel has
+bound its sockets and, when the kernel ends, {"exit": code}.
 """
 
 from __future__ import annotations
@@ -47,9 +48,11 @@ PRELOAD = (
 # A participant kernel keeps no IPython history: every kernel writing its session into the one history.sqlite
 # costs a start about 60 ms, and many at once wait on each other's lock.
 KERNEL_ARGS = ["--HistoryManager.enabled=False"]
-LAUNCHER = ["-m", "ipykernel_launcher"]  # the command tail of the kernels this can fork (python3's kernelspec)
+# The kernels this can fork: `PYTHON -m ipykernel_launcher -f CONNECTION_FILE` (python3's kernelspec).
+LAUNCHER = ["-m", "ipykernel_launcher"]
 MAX_REQUEST = 1 << 20  # bytes of one launch request (argv, env, cwd)
 READY_TIMEOUT_S = 60.0
+BOUND_WAIT_S = 5.0  # the most a kernel's start waits for the kernel to have bound its sockets
 PR_SET_PDEATHSIG = 1
 
 
@@ -134,20 +137,35 @@ class Template:
         try:
             await loop.sock_connect(sock, self.path)
             await loop.sock_sendall(sock, json.dumps({"argv": argv, "env": env, "cwd": cwd}).encode() + b"\n")
-            reply = b""
-            while not reply.endswith(b"\n"):
-                chunk = await asyncio.wait_for(loop.sock_recv(sock, 4096), 30)
-                if not chunk or len(reply) > 4096:
-                    raise RuntimeError("the template closed the connection")
-                reply += chunk
+            buffer = b""
+
+            async def line() -> dict:
+                nonlocal buffer
+                while b"\n" not in buffer:
+                    chunk = await asyncio.wait_for(loop.sock_recv(sock, 4096), 30)
+                    if not chunk or len(buffer) > 4096:
+                        raise RuntimeError("the template closed the connection")
+                    buffer += chunk
+                first, buffer = buffer.split(b"\n", 1)
+                return json.loads(first)
+
+            answer = await line()
         except BaseException:
             sock.close()
             raise
-        answer = json.loads(reply)
         if "pid" not in answer:
             sock.close()
             raise RuntimeError(answer.get("error", "no pid"))
-        return ForkedKernel(int(answer["pid"]), sock)
+        kernel = ForkedKernel(int(answer["pid"]), sock)
+        # Hand the kernel over once it listens: a client that connects to an ipc socket not yet bound tries again
+        # only after ZMQ's reconnect interval (which made half the starts 0.15 s slower). Not for long: past
+        # BOUND_WAIT_S the kernel is handed over anyway, and its client reconnects as before.
+        with contextlib.suppress(asyncio.TimeoutError, RuntimeError, ValueError):
+            news = await asyncio.wait_for(line(), BOUND_WAIT_S)
+            if "bound" not in news:  # it ended first: its exit is for poll()
+                buffer = json.dumps(news).encode() + b"\n" + buffer
+        kernel._buffer = buffer
+        return kernel
 
 
 class ForkedKernel:
@@ -161,16 +179,26 @@ class ForkedKernel:
         self.pid, self.sock, self.returncode = pid, sock, None
         self._buffer = b""
 
+    def _exit_read(self) -> int | None:
+        while b"\n" in self._buffer:
+            line, self._buffer = self._buffer.split(b"\n", 1)
+            message = json.loads(line)
+            if "exit" in message:
+                return int(message["exit"])
+        return None
+
     def poll(self) -> int | None:
         if self.returncode is None:
             try:
-                while chunk := self.sock.recv(4096):
-                    self._buffer += chunk
-                    if b"\n" in self._buffer:
-                        self.returncode = int(json.loads(self._buffer.split(b"\n")[0])["exit"])
+                code = self._exit_read()
+                while code is None:
+                    chunk = self.sock.recv(4096)
+                    if not chunk:  # the template is gone, and its kernels with it (PR_SET_PDEATHSIG)
+                        code = -signal.SIGKILL
                         break
-                else:  # the template is gone, and its kernels with it (PR_SET_PDEATHSIG)
-                    self.returncode = -signal.SIGKILL
+                    self._buffer += chunk
+                    code = self._exit_read()
+                self.returncode = code
             except BlockingIOError:
                 return None
             except (OSError, ValueError, KeyError):
@@ -204,7 +232,8 @@ class ForkingProvisioner(LocalProvisioner):
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
         self.forked = False  # (again, on a restart)
-        template = await Template.get(self.log) if available() is None and cmd[1:3] == LAUNCHER else None
+        forkable = available() is None and cmd[1:3] == LAUNCHER and len(cmd) == 5 and cmd[3] == "-f"
+        template = await Template.get(self.log) if forkable else None
         if template is None:
             return await super().launch_kernel(cmd, **kwargs)
         env = dict(kwargs.get("env") or os.environ)
@@ -246,6 +275,87 @@ def _set_title(words: list[str]) -> None:
     ctypes.memmove(start, title.ljust(end - start, b"\0"), end - start)
 
 
+class _ModulesAtFork:
+    """What `IPythonKernel.__init__` reads of `sys.modules` (the files of the modules loaded, for its debugger),
+    made once in the template.
+
+    It reads them as `[m.__file__ for m in sys.modules.copy().values() ...]`: the copy and the attribute reads
+    write the reference count of every module, its name and its file name, which copies the pages holding them
+    into the child (8.4 MiB of a kernel's 21 at ready, measured). A kernel forked here has imported nothing since
+    the fork, so the template's answer is the kernel's; its stand-ins and their strings lie together in a few
+    pages."""
+
+    files: dict[int, Any] = {}
+
+    @classmethod
+    def take(cls) -> None:
+        from types import SimpleNamespace
+
+        cls.files = {i: SimpleNamespace(__file__=(f + "\0")[:-1])  # a string of its own, beside the others
+                     for i, f in enumerate(m.__file__ for m in sys.modules.copy().values()
+                                           if getattr(m, "__file__", None))}
+
+    def copy(self) -> dict[int, Any]:
+        return self.files
+
+
+class _SysForKernelInit:
+    """`sys` as ipykernel.ipkernel sees it while the kernel is made: the real one, but for `modules.copy()`."""
+
+    modules = _ModulesAtFork()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(sys, name)
+
+
+def _kernel_class():
+    """IPythonKernel, made without reading every module (see _ModulesAtFork), around the shell the template made."""
+    import ipykernel.ipkernel as ipkernel
+
+    class ForkedIPythonKernel(ipkernel.IPythonKernel):
+        def __init__(self, **kwargs):
+            ipkernel.sys = _SysForKernelInit()
+            try:
+                super().__init__(**kwargs)  # its shell_class.instance(...) is the template's shell
+            finally:
+                ipkernel.sys = sys
+            self.shell.kernel = self  # what instance(kernel=self) would have set
+
+    return ForkedIPythonKernel
+
+
+def _app_class():
+    """IPKernelApp that reads its configuration in the template (`prepare`) and only its connection file in the
+    kernel (`initialize(["-f", FILE])`)."""
+    from ipykernel.kernelapp import IPKernelApp
+    from IPython.core.application import BaseIPythonApplication
+
+    class ConfigReadBefore(BaseIPythonApplication):
+        def initialize(self, argv=None):  # IPKernelApp.initialize's super().initialize(argv)
+            self.connection_file = argv[1]
+
+    class ForkedKernelApp(IPKernelApp, ConfigReadBefore):
+        def prepare(self) -> None:
+            BaseIPythonApplication.initialize(self, KERNEL_ARGS)  # configuration files and KERNEL_ARGS
+
+    return ForkedKernelApp
+
+
+def _prepare_kernel() -> None:
+    """In the template: what every kernel makes the same way before it has sockets, made once and shared.
+
+    Reading the configuration (traitlets' command line and config files) and making IPython's shell (magics,
+    history, completer, hooks: thousands of objects, and the code that makes them) cost a kernel 4.5 and 8 MiB
+    of pages of its own when each kernel did them after the fork (measured in a bare fork). Here the kernel's
+    app is made and configured, and its shell made with the arguments the kernel would give it; the kernel
+    then finds both (they are singletons) and binds its sockets, session and itself to them."""
+    app = _app_class().instance(kernel_class=_kernel_class())
+    app.prepare()
+    kernel = app.kernel_class
+    kernel.shell_class.default_value.instance(parent=app, profile_dir=app.profile_dir, user_module=None,
+                                              user_ns=None, compiler_class=kernel.compiler_class.default_value)
+
+
 def _in_a_kernel_now() -> None:
     """What a preloaded module does on import only when it finds itself in a kernel, done now that it is in one."""
     import ipywidgets
@@ -253,7 +363,7 @@ def _in_a_kernel_now() -> None:
     ipywidgets.register_comm_target()  # at import, ipywidgets registers its comm targets only inside a kernel
 
 
-def _run_kernel(request: dict, closing: list, template: int) -> None:
+def _run_kernel(request: dict, closing: list, template: int, bound: int) -> None:
     """In the forked child: become the kernel asked for; never returns."""
     code = 1
     try:
@@ -286,9 +396,15 @@ def _run_kernel(request: dict, closing: list, template: int) -> None:
         _set_title(["python", *LAUNCHER, *argv])
         sys.argv = ["ipykernel_launcher", *argv]
         from ipykernel.kernelapp import IPKernelApp
+        from IPython.core.interactiveshell import InteractiveShell
 
+        shell = InteractiveShell.instance()  # the template's (_prepare_kernel), made in its folder and environment
+        shell.starting_dir = os.getcwd()
+        shell.init_environment()
         app = IPKernelApp.instance()  # as IPKernelApp.launch_instance, with one step between
-        app.initialize([*argv, *KERNEL_ARGS])
+        app.initialize(argv)
+        os.write(bound, b"\n")  # its sockets are bound: the template tells the server
+        os.close(bound)
         _in_a_kernel_now()
         app.start()
         code = 0
@@ -328,6 +444,11 @@ def template_main(path: str, parent: int) -> None:
             os.rmdir(os.path.dirname(path))
 
 
+def _stop_watching(selector: selectors.BaseSelector, fd: int) -> None:
+    selector.unregister(fd)
+    os.close(fd)
+
+
 def _serve(path: str) -> None:
     import gc
 
@@ -347,6 +468,9 @@ def _serve(path: str) -> None:
     selector.register(wake_r, selectors.EVENT_READ, "child")
     pending: dict[socket.socket, bytes] = {}
     kernels: dict[int, socket.socket] = {}
+    binding: dict[int, int] = {}  # kernels that have not bound their sockets yet: the pipe they say it on
+    _prepare_kernel()
+    _ModulesAtFork.take()
     gc.freeze()  # everything made so far is never touched by the collector again: its pages stay shared
     print("ready", flush=True)
     os.dup2(2, 1)  # what the kernels print goes where the server's own messages go, not into that pipe
@@ -386,12 +510,23 @@ def _serve(path: str) -> None:
                     conn.close()
                     continue
                 me = os.getpid()
+                bound_r, bound_w = os.pipe()
                 pid = os.fork()
                 if pid == 0:
-                    _run_kernel(request, [selector, listener, wake_r, wake_w, conn, *pending, *kernels.values()], me)
+                    _run_kernel(request, [selector, listener, wake_r, wake_w, conn, bound_r, *pending,
+                                          *kernels.values(), *binding.values()], me, bound_w)
+                os.close(bound_w)
                 kernels[pid] = conn
+                binding[pid] = bound_r
+                selector.register(bound_r, selectors.EVENT_READ, ("bound", pid))
                 with contextlib.suppress(OSError):
                     conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+            elif isinstance(key.data, tuple):  # a kernel has bound its sockets (or ended before)
+                pid = key.data[1]
+                _stop_watching(selector, binding.pop(pid))
+                if pid in kernels:
+                    with contextlib.suppress(OSError):
+                        kernels[pid].sendall(b'{"bound": true}\n')
             elif key.data == "child":
                 with contextlib.suppress(BlockingIOError):
                     os.read(wake_r, 4096)
@@ -402,6 +537,8 @@ def _serve(path: str) -> None:
                 break
             if pid == 0:
                 break
+            if pid in binding:
+                _stop_watching(selector, binding.pop(pid))
             conn = kernels.pop(pid, None)
             if conn is not None:
                 with contextlib.suppress(OSError):

@@ -36,8 +36,13 @@ import click
 from . import config, forking
 
 TEMPLATE = "toolkit"
-KERNEL_MB = 110  # resident memory of one participant kernel after a full quiz (benchmarks/participant_memory.py)
+KERNEL_MB = 110  # assumed where no kernel could be measured: resident memory of one started from scratch after a quiz
 SERVER_MB = 250  # the two Voila servers themselves
+# What a participant kernel's own memory (USS) grows by from having imported the participant app to the end of a
+# full quiz (the app, its widgets and the answers), which measure_kernel() adds to what it measures. A forked
+# kernel grows more: every page of the template it writes to (a reference count is enough) becomes its own.
+# benchmarks/participant_memory.py prints both ends (load 5-9): forked 15.7 -> 34.3 MiB, from scratch 68.3 -> 74.5.
+QUIZ_GROWTH_MB = {True: 20, False: 8}  # forked, from scratch
 RESERVE_MB = 1024  # left for the operating system, the browser on the projector and everything else
 
 
@@ -67,10 +72,89 @@ def coach_token(data_dir: Path) -> str:
 
 
 @dataclass(frozen=True)
+class KernelCost:
+    """What one participant's kernel costs this machine, in MB: `unique_mb` measured (the USS of a kernel started
+    as the participant server starts them, the participant app imported) or, where that failed, assumed."""
+
+    unique_mb: float
+    forked: bool
+    shared_mb: float = 0.0  # forked: the template's memory, which all its kernels share (paid once)
+    why_assumed: str | None = None  # None: measured
+
+    @property
+    def per_participant_mb(self) -> int:
+        """One more participant: the kernel's own memory at the end of a full quiz."""
+        if self.why_assumed:
+            return KERNEL_MB
+        return int(-(-(self.unique_mb + QUIZ_GROWTH_MB[self.forked]) // 1))
+
+
+ASSUMED = KernelCost(KERNEL_MB, False, why_assumed="not measured")
+
+
+def measure_kernel(fork: bool) -> KernelCost:
+    """Start one kernel the way the participant server will (forked from a template of its own, or from scratch),
+    import the participant app in it, and measure its unique memory (USS); then stop it (and the template).
+    Where that cannot be done, KERNEL_MB is assumed and `why_assumed` says why."""
+    import asyncio
+    import shutil
+    import tempfile
+
+    try:
+        import psutil
+        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_client.manager import AsyncKernelManager
+    except ImportError as e:
+        return KernelCost(KERNEL_MB, fork, why_assumed=str(e))
+    folder = Path(tempfile.mkdtemp(prefix="toolkit-measure-"))
+    spec = folder / "kernels" / "participant"
+    spec.mkdir(parents=True)
+    provisioner = forking.ENTRY_POINT if fork else "local-provisioner"
+    spec.joinpath("kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "participant", "language": "python",
+        "metadata": {"kernel_provisioner": {"provisioner_name": provisioner}}}))
+
+    async def one() -> KernelCost:
+        km = AsyncKernelManager(kernel_name="participant", transport="ipc" if os.name == "posix" else "tcp",
+                                kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(folder / "kernels")]),
+                                connection_file=str(folder / "kernel.json"))
+        await km.start_kernel(env=voila_environment(dict(os.environ)), cwd=str(folder))
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=120)
+            reply = await kc.execute_interactive("from toolkit.apps.participant import ParticipantApp", timeout=120)
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError(f"the participant app did not import: {reply['content'].get('evalue')}")
+            forked = bool(getattr(km.provisioner, "forked", False))
+            unique = psutil.Process(km.provisioner.pid).memory_full_info().uss / 2**20
+            shared = 0.0
+            if forked and forking.Template.current is not None:
+                shared = psutil.Process(forking.Template.current.proc.pid).memory_info().rss / 2**20
+            return KernelCost(unique, forked, shared)
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+
+    try:
+        return asyncio.run(asyncio.wait_for(one(), 180))
+    except Exception as e:  # anything at all: the room is then sized as before
+        return KernelCost(KERNEL_MB, fork, why_assumed=f"{type(e).__name__}: {e}"[:200])
+    finally:
+        current = forking.Template.current
+        if current is not None:
+            forking.Template._close(current.proc, current.folder)
+            forking.Template.current = None
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass(frozen=True)
 class Capacity:
     available_mb: int
     participants: int
     pool: int
+    kernel: KernelCost = ASSUMED
 
     @property
     def cap(self) -> int:
@@ -78,28 +162,52 @@ class Capacity:
         return max(self.participants, self.pool)
 
 
-def capacity(expect: int, available_mb: int | None = None) -> Capacity:
-    """How many participants this machine can hold, and how many kernels to keep warm for the room."""
+def capacity(expect: int, available_mb: int | None = None, kernel: KernelCost = ASSUMED) -> Capacity:
+    """How many participants this machine can hold, and how many kernels to keep warm for the room: the memory
+    free, less the servers, the reserve and what forked kernels share, over what one participant's kernel costs."""
     if available_mb is None:
         import psutil
 
         available_mb = int(psutil.virtual_memory().available / 2**20)
-    holdable = max(0, (available_mb - SERVER_MB - RESERVE_MB) // KERNEL_MB)
+    room_mb = available_mb - SERVER_MB - RESERVE_MB - int(-(-kernel.shared_mb // 1))
+    holdable = max(0, room_mb // kernel.per_participant_mb)
     # Warm kernels for everyone expected to join at once, never more than memory allows.
     pool = max(1, min(expect, holdable))
-    return Capacity(available_mb, int(holdable), int(pool))
+    return Capacity(available_mb, int(holdable), int(pool), kernel)
+
+
+def describe_room(room: Capacity, expect: int, why_not_fork: str | None = None) -> list[str]:
+    """What `toolkit serve` tells the coach about the room: how kernels start (`why_not_fork`: None where they are
+    forked), what one costs, how many the laptop holds."""
+    k = room.kernel
+    how = ("forked from a preloaded process (toolkit.forking); `--no-fork` starts each from scratch"
+           if why_not_fork is None else f"each started from scratch ({why_not_fork})")
+    if k.why_assumed:
+        cost = f"{k.per_participant_mb} MB a participant assumed (a kernel could not be measured: {k.why_assumed})"
+    else:
+        cost = (f"{k.per_participant_mb} MB a participant, measured: {k.unique_mb:.0f} MB of its own at the start "
+                f"+ {QUIZ_GROWTH_MB[k.forked]} MB over a full quiz"
+                + (f"; {k.shared_mb:.0f} MB shared by all of them, counted once" if k.forked else ""))
+    return [
+        f"Kernels: {how}; {cost}.",
+        f"Room: {room.pool} kernels kept warm for {expect} expected participants; with {room.available_mb} MB free "
+        f"this laptop can hold about {room.participants} participants at once; beyond {room.cap} a phone is told "
+        "the room is full.",
+    ]
 
 
 def voila_config(port: int, ip: str, pool: int = 0, token: str | None = None, cull_after: int = 300,
                  kernel_cap: int = 0, hosts: tuple[str, ...] = (), fork: bool | None = None,
-                 trusted_proxies: tuple[str, ...] = ()) -> dict:
+                 trusted_proxies: tuple[str, ...] = (), kernel_mb: int = KERNEL_MB) -> dict:
     """The configuration of one of the two Voila servers.
 
     `kernel_cap`: the most kernels it runs (pool and pages together), each started only while a kernel and
     the reserve still fit in free memory; 0: no cap. `hosts`: names and addresses it answers to besides
     loopback and its own (toolkit.voila_app.HostCheck). `fork`: kernels are forked from a preloaded process
     (toolkit.forking); None: wherever that is available. `trusted_proxies`: besides loopback, the proxies whose
-    X-Real-IP / X-Forwarded-For names the phone (toolkit.proxy.TrustedProxies)."""
+    X-Real-IP / X-Forwarded-For names the phone (toolkit.proxy.TrustedProxies). `kernel_mb`: what one
+    participant's kernel costs (KernelCost.per_participant_mb): a kernel starts only while that and the reserve
+    are free."""
     if fork is None:
         fork = forking.available() is None
     return {
@@ -108,7 +216,7 @@ def voila_config(port: int, ip: str, pool: int = 0, token: str | None = None, cu
             "token": token or "",
             "tornado_settings": {"compress_response": True},
             "kernel_cap": max(kernel_cap, 0),
-            "kernel_min_free_mb": KERNEL_MB + RESERVE_MB if kernel_cap > 0 else 0,
+            "kernel_min_free_mb": kernel_mb + RESERVE_MB if kernel_cap > 0 else 0,
             "allowed_hosts": list(hosts),
             "trusted_proxies": list(trusted_proxies),
         },
@@ -315,7 +423,15 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
         click.echo(f"Seeded a demo session; join code {session['join_code']}.")
     store.close()
 
-    room = capacity(expect)
+    why_not_fork = forking.available() if fork else "--no-fork"
+    if ports:
+        click.echo("Measuring what a participant kernel costs on this machine…")
+        kernel = measure_kernel(why_not_fork is None)
+        if why_not_fork is None and not kernel.forked and not kernel.why_assumed:  # the template did not start
+            why_not_fork = f"forking failed: {forking.Template.failed}"
+    else:
+        kernel = ASSUMED
+    room = capacity(expect, kernel=kernel)
     token = coach_token(data_dir)
     shown_host = lan_address() if host in ("0.0.0.0", "") else host
     join_url = public_url or f"http://{shown_host}:{port}/"
@@ -331,7 +447,6 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
     if banks_dir:
         env[config.ENV_BANKS] = str(banks_dir.resolve())
     notebooks = config.notebooks_dir()
-    why_not_fork = forking.available() if fork else "--no-fork"
     stop_on_sigterm()
     run.write([])  # before any server starts: whatever this run starts carries its id from the first moment
     # several participant servers on this machine share its warm kernels and its cap
@@ -340,7 +455,7 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
         voila_process("participant" if i == 0 else f"participant-{i + 1}", notebooks / "participant.ipynb",
                       data_dir, voila_config(p, host, pool=pool, cull_after=cull_after, kernel_cap=cap,
                                              hosts=(shown_host, *server_names), trusted_proxies=trusted_proxies,
-                                             fork=why_not_fork is None),
+                                             fork=why_not_fork is None, kernel_mb=kernel.per_participant_mb),
                       env)
         for i, p in enumerate(ports)
     ]
@@ -363,11 +478,9 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
         if coach:
             click.echo(f"Coach ({where}): {coach_url}")
         click.echo(f"Store: {url}")
-        click.echo(f"Room: {room.pool} kernels kept warm for {expect} expected participants; with "
-                   f"{room.available_mb} MB free this laptop can hold about {room.participants} participants at once; "
-                   f"beyond {room.cap} a phone is told the room is full.")
-        click.echo("Kernels: forked from a preloaded process (toolkit.forking); `--no-fork` starts each from scratch."
-                   if why_not_fork is None else f"Kernels: each started from scratch ({why_not_fork}).")
+        if ports:
+            for line in describe_room(room, expect, why_not_fork):
+                click.echo(line)
         if room.participants < expect:
             click.echo(f"Warning: {expect} participants expected but memory for about {room.participants}: "
                        "close other programs, or run `toolkit rehearse` to check.")

@@ -10,6 +10,7 @@ Run as `python -m toolkit.voila_app NOTEBOOK`; it reads voila.json from its work
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import faulthandler
 import hmac
@@ -134,9 +135,11 @@ class CappedKernelManager(AsyncMappingKernelManager):
     - a kernel handed to a page whose page has not opened its kernel's WebSocket within `page_connect_s`
       of the page being sent is shut down (a plain page load, a link preview, a phone that left at once),
       whatever `cull_idle_timeout` says. Warm kernels of the pool are never shut down this way.
+    - the server's ZMQ context and open-file limit hold the sockets of a large room (`make_room_for_sockets`).
     Set by WorkshopVoila from its traits; 0 means no cap, no memory check."""
 
     CHECK_S = 10.0
+    MAX_SOCKETS = 65536
 
     kernel_cap = 0
     min_free_mb = 0
@@ -144,12 +147,29 @@ class CappedKernelManager(AsyncMappingKernelManager):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self.make_room_for_sockets()
         self._starting = 0
         self._sent: dict[str, float] = {}  # kernels handed to a page, not yet connected: when the page was sent
         self._sending: set[str] = set()  # … whose page is still being sent
         self._ever_connected: set[str] = set()
         self._closing = False
         self._watch: PeriodicCallback | None = None
+
+    def make_room_for_sockets(self) -> None:
+        """The server holds several ZMQ sockets per kernel (its own channels, and each page's) in one context, and
+        ZMQ refuses a context's 1024th socket ("Too many open files"): 200 participants and the pool's
+        replacements need about 1,500 (seen: 0 of 200 simulated participants got through). Raise the context's
+        limit before its first socket, and this process's soft limit of open files to its hard limit (often
+        1024 of 524288 on a laptop), each socket holding a file or more."""
+        with contextlib.suppress(zmq.ZMQError, AttributeError):
+            self.context.set(zmq.MAX_SOCKETS, min(self.MAX_SOCKETS, self.context.get(zmq.SOCKET_LIMIT)))
+        with contextlib.suppress(ImportError, ValueError, OSError):
+            import resource  # POSIX
+
+            soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            want = hard if hard != resource.RLIM_INFINITY else max(soft, self.MAX_SOCKETS * 2)
+            if soft != resource.RLIM_INFINITY and soft < want:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
     # ------------------------------------------------------------ the cap
 

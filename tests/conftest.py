@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from helpers import POSTGRES_URL, ROOT, TEST_BANKS, free_port
+from helpers import POSTGRES_URL, ROOT, TEST_BANKS, free_port, stop_tree
 
 from toolkit import config, schema
 from toolkit.bank import load_bank
@@ -119,11 +119,7 @@ def served(tmp_path_factory):
                "coach_bare": f"http://127.0.0.1:{coach_port}/", "session": session, "db": config.sqlite_url(data),
                "port": port, "coach_port": coach_port, "data": data, "process": proc, "log": data / "serve.log"}
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_tree(proc)
         log.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from pathlib import Path
@@ -31,3 +32,27 @@ def quick_code(answers: dict) -> str:
     from toolkit.matchcode import match_code_hash
 
     return match_code_hash(answers, KEY, cost=QUICK_CODES)
+
+
+def stop_tree(proc, timeout: float = 30) -> None:
+    """Stop `toolkit serve` as Ctrl+C does; whatever of its tree is still running after `timeout` (servers,
+    kernels, a fork template) is killed by pid, so that no test leaves kernels holding store connections."""
+    import signal
+    import subprocess
+
+    import psutil
+
+    try:
+        tree = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        tree = []
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    _gone, alive = psutil.wait_procs(tree, timeout=5)
+    for p in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.kill()

@@ -272,3 +272,30 @@ def test_who_never_answered_is_followed_without_reading_the_log_again(store):
         counted.close()
         phone.close()
         app.show_prepare()
+
+
+def test_a_watch_nobody_closed_is_closed_with_its_store(store):
+    """A coach console that is never shown another session (a test, a kernel that ends) must not keep its
+    watch's own connection open after the store is closed: on PostgreSQL each one is a server connection of
+    its own, outside the pool, and a day of them ran the server out ("too many clients")."""
+    session = store.add_session(store.add_workshop("W")["id"], "S")
+    if store.dialect == "postgresql":
+        with store.engine.connect() as c:
+            channel = c.exec_driver_sql(f"SELECT {progress.CHANNEL_SQL}").scalar()
+        listening = sa.text("SELECT count(*) FROM pg_stat_activity WHERE query = :q")
+        outside = sa.create_engine(store.engine.url)
+        try:
+            watch = store.watch_changes(session["id"])
+            assert watch.how == "listen" and watch.changed()
+            with outside.connect() as c:
+                assert c.execute(listening, {"q": f'LISTEN "{channel}"'}).scalar() == 1
+            store.close()
+            with outside.connect() as c:
+                assert c.execute(listening, {"q": f'LISTEN "{channel}"'}).scalar() == 0
+        finally:
+            outside.dispose()
+    else:
+        watch = store.watch_changes(session["id"])
+        assert watch.how == "data_version" and watch.changed()
+        store.close()
+        assert watch.how == "data_version" and watch._conn is None

@@ -468,3 +468,25 @@ def test_the_voila_tornado_and_jupyter_server_internals_the_room_builds_on():
     # tornado routes every request, WebSockets and static files too, through Application.find_handler
     assert callable(tornado.web.Application.find_handler) and callable(tornado.web.Application.get_handler_delegate)
     assert "_headers_written" in inspect.getsource(tornado.web.RequestHandler.__init__)
+
+
+def test_ctrl_c_stops_the_servers_even_when_started_as_a_background_job_that_ignores_it():
+    """A script's background job starts with SIGINT ignored, and every server it starts would inherit that:
+    Ctrl+C, and a test's SIGINT, would then stop nothing and leave the servers and their kernels running."""
+    code = ("import time\n"
+            "from toolkit.serve import stop_on_signals\n"
+            "stop_on_signals()\n"
+            "print('ready', flush=True)\n"
+            "try:\n"
+            "    time.sleep(15)\n"
+            "except KeyboardInterrupt:\n"
+            "    print('stopping', flush=True)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        proc.send_signal(signal.SIGINT)
+        assert proc.stdout.readline().strip() == "stopping"
+        assert proc.wait(timeout=30) == 0
+    finally:
+        proc.kill()

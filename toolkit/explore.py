@@ -16,7 +16,7 @@ import click
 from . import config
 from .serve import (
     coach_token,
-    stop_on_sigterm,
+    stop_on_signals,
     stop_servers,
     voila_config,
     voila_environment,
@@ -45,7 +45,7 @@ def explore(data_dir: Path, url: str, port: int = 8868, host: str = "127.0.0.1",
     env.update({config.ENV_DB: url, config.ENV_DATA: str(data_dir.resolve())})
     proc = voila_process("explore", config.notebooks_dir() / "explore.ipynb", data_dir,
                          voila_config(port, host, token=token, cull_after=cull_after, fork=False), env)
-    stop_on_sigterm()
+    stop_on_signals()
     try:
         if not wait_for_port(port, 90, host) or proc.poll() is not None:
             raise click.ClickException(f"The explorer did not start on port {port}; is the port in use?")

@@ -447,7 +447,7 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
     if banks_dir:
         env[config.ENV_BANKS] = str(banks_dir.resolve())
     notebooks = config.notebooks_dir()
-    stop_on_sigterm()
+    stop_on_signals()
     run.write([])  # before any server starts: whatever this run starts carries its id from the first moment
     # several participant servers on this machine share its warm kernels and its cap
     pool, cap = -(-room.pool // max(participant_servers, 1)), -(-room.cap // max(participant_servers, 1))
@@ -512,8 +512,12 @@ def _stop(*_args) -> None:
     raise KeyboardInterrupt
 
 
-def stop_on_sigterm() -> None:
-    """A stop by SIGTERM (a service manager, `kill`) takes the same clean path as Ctrl+C: no server left behind."""
+def stop_on_signals() -> None:
+    """Ctrl+C stops the servers, as the console says, even when this process was started with SIGINT ignored (a
+    background job of a script inherits that, and so would every server it starts: none would ever stop on
+    Ctrl+C, and a stop by SIGINT would leave them all running). A stop by SIGTERM (a service manager, `kill`)
+    takes the same clean path: no server left behind."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _stop)
 
 

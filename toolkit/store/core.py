@@ -10,6 +10,7 @@ import secrets
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -124,6 +125,7 @@ class StoreCore:
         self._queue = WriterQueue(self.sqlite_path)
         self._local = threading.local()  # the open transaction of this thread, which verbs called in it join
         self._banks: dict[str, Bank] = {}
+        self._watches: weakref.WeakSet = weakref.WeakSet()  # change watches open on this store (progress.py)
         self.keep_backups = keep_backups
         self.backup_problem: str | None = None  # why the last automatic backup failed, if it did
         self.clock = time.time  # seconds since 1970: tries per address are compared across kernels and servers
@@ -155,6 +157,9 @@ class StoreCore:
         return migrations.revision_of(self.engine)
 
     def close(self) -> None:
+        """Close the store: its change watches' own connections (a LISTEN is never in the pool), then the pool."""
+        for watch in list(self._watches):
+            watch.close()
         self.engine.dispose()
         self._queue.close()
 

@@ -114,7 +114,9 @@ class Progress(StoreCore):
 
     def watch_changes(self, session_id: str) -> ChangeWatch:
         """A watch whose `changed()` says whether the store may have changed since it was last asked."""
-        return ChangeWatch(self, session_id)
+        watch = ChangeWatch(self, session_id)
+        self._watches.add(watch)  # closed with the store, whoever forgets to close it
+        return watch
 
 
 class ChangeWatch:

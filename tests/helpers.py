@@ -56,3 +56,16 @@ def stop_tree(proc, timeout: float = 30) -> None:
     for p in alive:
         with contextlib.suppress(psutil.NoSuchProcess):
             p.kill()
+
+
+def page_text(page: str) -> str:
+    """What a reader of an HTML page or fragment reads: its text, entities decoded (markup shown as text is
+    there, an element made of it is not)."""
+    from html.parser import HTMLParser
+
+    parts: list[str] = []
+    parser = HTMLParser(convert_charrefs=True)
+    parser.handle_data = parts.append
+    parser.feed(page)
+    parser.close()
+    return "".join(parts)

@@ -4,9 +4,7 @@ the group board" must break a test.)"""
 
 from __future__ import annotations
 
-import html
-import re
-
+from helpers import page_text
 from test_participant_app import ANSWERS, join
 
 from toolkit import questions
@@ -19,11 +17,6 @@ URDU = "اندرونی اسمگلنگ → صوبائی پولیس; تارکین�
 
 def _matching(bank):
     return next(q for q in bank.questions if q.id == "agencies")
-
-
-def _text(page: str) -> str:
-    """What a person reads of an HTML fragment: tags out, entities decoded, spaces collapsed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 def test_the_type_says_each_item_with_the_option_matched_to_it(all_types_bank):
@@ -47,4 +40,4 @@ def test_the_phones_review_after_reveal_shows_the_matching_answer_in_words(sessi
     app.confirm_yes.click()
     store.reveal_activity(activity["id"])
     app.refresh()
-    assert ENGLISH in _text(app.body.children[0].value)
+    assert ENGLISH in page_text(app.body.children[0].value)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import by_place
-from test_report import cells, text
+from helpers import by_place, page_text
+from test_report import cells
 
 from toolkit.analysis import (
     disaggregate,
@@ -155,13 +155,13 @@ def test_a_folder_that_cannot_be_written_says_so_and_shows_its_name_as_text(app,
     blocked.write_text("a file where the folder should be", encoding="utf-8")
     app.out_dir.value = str(blocked / "reports")
     assert app.write("report") == []
-    said = text(app.files_message.value)
+    said = page_text(app.files_message.value)
     assert said.startswith("Could not write the files: ") and "<b onclick=x>blocked" in said  # the name, as text
     assert "<b" not in app.files_message.value
     app.out_dir.value = str(tmp_path / "<i>reports")
     [written] = app.write("report")
     assert written.is_file()
-    assert text(app.files_message.value) == f"Wrote 1 file(s) in {tmp_path / '<i>reports'}."
+    assert page_text(app.files_message.value) == f"Wrote 1 file(s) in {tmp_path / '<i>reports'}."
     assert "<i>" not in app.files_message.value
 
 
@@ -184,14 +184,14 @@ def test_a_group_of_three_shows_no_interval_and_says_why_in_words(app, results):
         reason = notes.at["95% intervals of the mean gain and <g>", "reason"]
         assert reason.startswith("only 3 people took both tests")
         overview = app.show("Overview").value
-        read = text(overview)
+        read = page_text(overview)
         assert "points (no meaningful interval with fewer than 5 people)" in read
         assert "95% CI" not in read
         assert reason in read and "Small numbers: read with care" in read
         assert app.tables["paired_tests"].set_index("test").at["Wilcoxon signed-rank", "method"] == "exact"
         tests = {row["test"]: row for row in cells(overview).tables[""]}
         assert tests["Wilcoxon signed-rank"]["p_from"] == "exact p"  # which p the Wilcoxon test gives, in words
-        questions = text(app.show("Questions").value)
+        questions = page_text(app.show("Questions").value)
         assert "the top and bottom 27% are only" in questions  # the 3 women's tests: 1 person in each group
     finally:
         app.group_value.value = ALL

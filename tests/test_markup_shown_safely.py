@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import ipywidgets as w
 import pytest
 import yaml
-from helpers import ROOT, TEST_BANKS
+from helpers import ROOT, TEST_BANKS, page_text
 from markupsafe import Markup, escape
 
 from toolkit import schema
@@ -47,22 +47,6 @@ def handlers(html: str) -> list[tuple[str, str, str]]:
     parser.close()
     return parser.found
 
-
-class _Text(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data):
-        self.parts.append(data)
-
-
-def shown_text(html: str) -> str:
-    """The text a reader sees (entities decoded): markup shown as text is there, an element made of it is not."""
-    parser = _Text()
-    parser.feed(html)
-    parser.close()
-    return "".join(parser.parts)
 
 
 def _marked_bank():
@@ -139,7 +123,7 @@ def test_the_report_shows_every_stored_value_as_text(marked):
     store, _session, _activities = marked
     page = render_report(load_results(store))
     assert handlers(page) == []
-    assert payload("sex") in shown_text(page)  # the sex, shown as text in the headcount
+    assert payload("sex") in page_text(page)  # the sex, shown as text in the headcount
 
 
 def test_the_explorer_shows_every_stored_value_as_text(marked):
@@ -149,7 +133,7 @@ def test_the_explorer_shows_every_stored_value_as_text(marked):
     for name in list(explorer.panes):
         shown.append(explorer.show(name).value)
     assert handlers("".join(shown)) == []
-    assert payload("sex") in shown_text(explorer.headline.value)
+    assert payload("sex") in page_text(explorer.headline.value)
 
 
 def _html_values(widget) -> list[str]:

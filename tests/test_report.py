@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from helpers import by_place
+from helpers import by_place, page_text
 from scipy import stats
 
 from toolkit.analysis import (
@@ -70,22 +70,6 @@ def cells(page: str) -> Cells:
     return parser
 
 
-class _Text(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data):
-        self.parts.append(data)
-
-
-def text(page: str) -> str:
-    """What a reader of the page reads: its text, entities decoded (the markup and the charts' paths left out)."""
-    parser = _Text()
-    parser.feed(page)
-    parser.close()
-    return "".join(parser.parts)
-
 
 @pytest.fixture(scope="module")
 def quetta(results):
@@ -112,8 +96,8 @@ def test_participants_by_sex_in_full_and_small_groups_hidden(quetta, quetta_page
     by_sex = {row["sex"]: row for row in c.tables["by-sex"]}
     assert by_sex["female"]["n"] == "<5" and by_sex["female"]["pre_mean"] == "<5"
     assert by_sex["male"]["n"] == "suppressed"  # the only other group would give the women's figures away
-    assert "DEMO DATA" in text(quetta_page)
-    assert ONE_GROUP_CAVEAT in text(quetta_page)
+    assert "DEMO DATA" in page_text(quetta_page)
+    assert ONE_GROUP_CAVEAT in page_text(quetta_page)
 
 
 def test_the_numbers_are_those_of_toolkit_analysis(quetta, quetta_page):
@@ -126,18 +110,18 @@ def test_the_numbers_are_those_of_toolkit_analysis(quetta, quetta_page):
     assert c.stats["class_g"] == fmt(summary.at["class_g", "value"])
     assert c.stats["mean_gain"] == fmt(summary.at["mean_gain", "value"], "pts") + " points"
     ci = f"95% CI {fmt(summary.at['mean_gain', 'ci_low'], 'pts')} to {fmt(summary.at['mean_gain', 'ci_high'], 'pts')}"
-    assert ci in text(quetta_page)
+    assert ci in page_text(quetta_page)
     # the paired t-test and d_z, against scipy and by hand on the same scores
     d = (scores["post"] - scores["pre"]).to_numpy()
     t = stats.ttest_rel(scores["post"], scores["pre"])
-    assert f"t({len(d) - 1}) = {t.statistic:.2f}" in text(quetta_page)
+    assert f"t({len(d) - 1}) = {t.statistic:.2f}" in page_text(quetta_page)
     assert paired_tests(scores).set_index("test").at["paired t-test", "effect_size"] == pytest.approx(
         d.mean() / d.std(ddof=1))
     stats_rows = {row["value"] for row in c.tables["stats"]}
     assert f"{d.mean() / d.std(ddof=1):.2f}" in stats_rows
     assert t.pvalue < 0.001 and f"t({len(d) - 1}) = {t.statistic:.2f}, p < 0.001" in stats_rows  # as a reader reads it
     assert "< 0.001" not in quetta_page  # and written escaped, as every "<" of a text
-    assert "d_z = mean(d)/SD(d)" in text(quetta_page)
+    assert "d_z = mean(d)/SD(d)" in page_text(quetta_page)
 
 
 def test_objectives_items_and_the_reaction_survey(quetta, quetta_page):
@@ -155,7 +139,7 @@ def test_objectives_items_and_the_reaction_survey(quetta, quetta_page):
     agree = t["likert"].set_index("question_id").at["pace-right", "pct_agree"]
     assert likert["The pace of the workshop was right for me."]["pct_agree"] == fmt(agree, "pct")
     assert c.stats["nps"] == fmt(t["recommend"]["nps"].iloc[0], "int")
-    assert "per-question McNemar tests do not apply" in text(quetta_page)  # forms A and B share no question
+    assert "per-question McNemar tests do not apply" in page_text(quetta_page)  # forms A and B share no question
 
 
 def test_a_series_compares_its_workshops_and_a_cohort_its_sessions(results):
@@ -242,11 +226,11 @@ def test_a_report_on_three_people_says_no_interval_is_meaningful_and_notes_alpha
     page = render_report(three, tables=t)
     rows = {row.get("value"): row for row in cells(page).tables["stats"]}
     assert any("no meaningful interval with fewer than 5 people" in "".join(r.values()) for r in rows.values())
-    assert "No interval is shown: with fewer than 5 people who took both tests none is meaningful" in text(page)
-    assert "95% CI" not in text(page)
+    assert "No interval is shown: with fewer than 5 people who took both tests none is meaningful" in page_text(page)
+    assert "95% CI" not in page_text(page)
     notes = t["notes"]
     for r in notes.itertuples():  # every note is in the page, in words
-        assert r.reason in text(page)
+        assert r.reason in page_text(page)
     assert {"95% intervals of the mean gain and <g>", "Cronbach's alpha"} <= set(notes["statistic"])
     alpha_cells = [row["alpha_shown"] for row in cells(page).tables[""] if "alpha_shown" in row]
     # (a crossover: each test on two forms; a form only one of the three took has no alpha at all: "–")
@@ -276,8 +260,8 @@ def test_the_report_says_the_design_and_what_the_crossover_found(results):
     line = cells(page).stats["design"]
     assert line == (f"Design: crossover: half the room took form A first and form B after, the other half B first and "
                     f"A after ({n_ab} A then B, {n_ba} B then A).")
-    assert "Half of the participants took form A before the training" in text(page)
-    assert "it assumes the training helps as much on either form" in text(page)
+    assert "Half of the participants took form A before the training" in page_text(page)
+    assert "it assumes the training helps as much on either form" in page_text(page)
     [row] = [r for r in cells(page).tables["stats crossover"] if "form_effect" in r]
     assert row["form_effect"] == fmt(effect, "pts")
 
@@ -298,4 +282,4 @@ def test_a_then_b_is_explained_as_a_limit(sqlite_store, all_types_bank):
     page = render_report(load_results(sqlite_store))
     assert cells(page).stats["design"] == ("Design: A then B: everyone took the pre-test's form first and the other "
                                            "form after.")
-    assert "that difference is counted here as learning (or as forgetting)" in text(page)
+    assert "that difference is counted here as learning (or as forgetting)" in page_text(page)

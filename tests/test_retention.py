@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import ROOT, by_place
+from helpers import ROOT, by_place, page_text
 from scipy import stats
-from test_report import cells, text
+from test_report import cells
 
 from toolkit.analysis.retention import retention_note, retention_scores, retention_summary
 from toolkit.apps.explorer import ExplorerApp
@@ -116,7 +116,7 @@ def test_the_demo_cohort_shows_pre_post_and_retention_in_the_report(results):
     assert whole["post_mean"] > whole["retention_mean"] > whole["pre_mean"]  # some forgotten, most kept
     assert 0 < whole["share_kept"] < 1
     page = render_report(cohort, tables=t)
-    assert "Knowledge kept" in text(page)
+    assert "Knowledge kept" in page_text(page)
     assert f"retention {whole['retention_mean']:.1f}%" in cells(page).stats["retention"]
     checks = [row["session"] for row in cells(page).tables["retention"]]
     assert len(checks) == 2 and all(s.startswith("Coaching session") for s in checks)  # a check in sessions 2 and 3

@@ -131,20 +131,14 @@ def start_times(repeat: int, fork: bool) -> tuple[list[dict], float | None]:
     """Seconds from asking for a kernel to its first reply and to its having imported the participant app."""
     import asyncio
     import os
-    import sys
 
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
 
+    from toolkit.serve import participant_kernelspec
+
     folder = work_dir("tk-memory-start-")
-    spec = folder / "kernels" / "participant"
-    spec.mkdir(parents=True)
-    provisioner = forking.ENTRY_POINT if fork else "local-provisioner"
-    spec.joinpath("kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "participant", "language": "python",
-        "metadata": {"kernel_provisioner": {"provisioner_name": provisioner}}}))
-    specs = KernelSpecManager(kernel_dirs=[str(folder / "kernels")])
+    specs = KernelSpecManager(kernel_dirs=[str(participant_kernelspec(folder, fork))])
 
     async def one(i: int) -> dict:
         km = AsyncKernelManager(kernel_name="participant", kernel_spec_manager=specs, transport="ipc",

@@ -92,6 +92,19 @@ class KernelCost:
 ASSUMED = KernelCost(KERNEL_MB, False, why_assumed="not measured")
 
 
+def participant_kernelspec(folder: Path, fork: bool) -> Path:
+    """A kernel spec named "participant" in `folder`/kernels, started as the participant server starts its
+    kernels (forked from a template, or from scratch): the kernels folder, for a KernelSpecManager."""
+    spec = folder / "kernels" / "participant"
+    spec.mkdir(parents=True)
+    provisioner = forking.ENTRY_POINT if fork else "local-provisioner"
+    spec.joinpath("kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "participant", "language": "python",
+        "metadata": {"kernel_provisioner": {"provisioner_name": provisioner}}}))
+    return folder / "kernels"
+
+
 def measure_kernel(fork: bool) -> KernelCost:
     """Start one kernel the way the participant server will (forked from a template of its own, or from scratch),
     import the participant app in it, and measure its unique memory (USS); then stop it (and the template).
@@ -107,17 +120,11 @@ def measure_kernel(fork: bool) -> KernelCost:
     except ImportError as e:
         return KernelCost(KERNEL_MB, fork, why_assumed=str(e))
     folder = Path(tempfile.mkdtemp(prefix="toolkit-measure-"))
-    spec = folder / "kernels" / "participant"
-    spec.mkdir(parents=True)
-    provisioner = forking.ENTRY_POINT if fork else "local-provisioner"
-    spec.joinpath("kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "participant", "language": "python",
-        "metadata": {"kernel_provisioner": {"provisioner_name": provisioner}}}))
+    kernels = participant_kernelspec(folder, fork)
 
     async def one() -> KernelCost:
         km = AsyncKernelManager(kernel_name="participant", transport="ipc" if os.name == "posix" else "tcp",
-                                kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(folder / "kernels")]),
+                                kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]),
                                 connection_file=str(folder / "kernel.json"))
         await km.start_kernel(env=voila_environment(dict(os.environ)), cwd=str(folder))
         kc = km.client()

@@ -68,6 +68,8 @@ def icons_in_code(known: set[str], root: Path = PACKAGE) -> set[str]:
     through a variable or a table): a word like "file" that is not an icon counts too, which costs a glyph."""
     found = set()
     for path in root.rglob("*.py"):
+        if path.resolve() == Path(__file__).resolve():  # this module's strings name CSS tokens ("comment"), not icons
+            continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in known:
                 found.add(node.value)
@@ -126,3 +128,511 @@ def build(out_dir: Path = TEMPLATE_STATIC) -> Path:
 if __name__ == "__main__":
     path = build()
     print(f"{path} ({path.stat().st_size:,} bytes)", file=sys.stderr)
+
+
+# ------------------------------------------------------------------ the page's styles, lighter
+#
+# Voila's page carries JupyterLab's styles twice: in voila-style.js (63 style modules that its script injects)
+# and in nbconvert's lab index.css, linked after them. Both define the icons of JupyterLab's *deprecated* CSS
+# background icons (`--jp-icon-add: url(data:image/svg+xml,…)` for 99 icons and a `.jp-AddIcon` class for each):
+# 29 kB of the compressed index.css and 23 kB of voila-style.js, for classes no element of a Voila page has.
+# Font Awesome's styles have a rule for each of its 1,600 icon names, where the toolkit's cut font draws a few.
+# At its start the server makes, from the installed files, the same files without those (and voila-style.js
+# without the rules that index.css repeats later, which therefore never decide anything), and serves them under
+# the installed files' names (toolkit.voila_app._kept). Each cut checks that the file still has the shape it
+# expects and raises ShapeChanged otherwise: the server then serves the installed file as it is, and
+# tests/test_page_assets.py fails until the cut is brought up to date.
+
+STYLES_VERSION = 1  # in the cache key: a change of the cuts below makes the files again
+ICON_CLASS = re.compile(r"\.jp-[A-Za-z0-9]+Icon")  # JupyterLab's deprecated CSS-background icon classes
+ICON_VARIABLE = re.compile(r"--jp-icon-[a-z0-9-]+")
+_FA_ICON_SELECTOR = re.compile(r"\.fa(?:\.fa)?-(?P<name>[a-z0-9-]+)(?::before)?|\.fa\.fa-(?P<shim>[a-z0-9-]+)(?::before)?")
+_ICON_CLASS_TEXT = re.compile(  # an icon class's rule in the text of a style sheet or of a script's string
+    r"\.jp-[A-Za-z0-9]+Icon(?:\\n|\s)*\{(?:\\n|\s)*background-image:(?:\\n|\s)*var\(--jp-icon-[a-z0-9-]+\);?(?:\\n|\s)*\}")
+_KEPT_COMMENT = re.compile(r"copyright|licen[cs]e", re.IGNORECASE)
+
+
+class ShapeChanged(ValueError):
+    """An installed file no longer has the shape a cut expects (another Voila or JupyterLab)."""
+
+
+def styles_cache_dir() -> Path:
+    """Where the lighter styles are kept (TOOLKIT_STYLES_CACHE, else the user's cache folder)."""
+    import os
+
+    given = os.environ.get("TOOLKIT_STYLES_CACHE")
+    if given:
+        return Path(given)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "toolkit" / "styles"
+
+
+def lab_index_css() -> Path:
+    """nbconvert's lab index.css, the styles Voila's lab template links."""
+    from jupyter_core.paths import jupyter_path
+
+    for folder in jupyter_path("nbconvert", "templates", "lab", "static"):
+        if (Path(folder) / "index.css").exists():
+            return Path(folder) / "index.css"
+    raise FileNotFoundError("nbconvert's lab index.css was not found in any Jupyter data folder")
+
+
+def _parse(css: str) -> list:
+    import tinycss2
+
+    return tinycss2.parse_stylesheet(css, skip_comments=False, skip_whitespace=True)
+
+
+def _selectors(rule) -> list[str]:
+    import tinycss2
+
+    return [s.strip() for s in _split_top_level(tinycss2.serialize(rule.prelude))]
+
+
+def _split_top_level(prelude: str) -> list[str]:
+    """A selector list split at its top-level commas (not those inside :is(…), :not(…) or [attr="a,b"])."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, c in enumerate(prelude):
+        if quote:
+            quote = "" if c == quote and prelude[i - 1] != "\\" else quote
+        elif c in "\"'":
+            quote = c
+        elif c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        elif c == "," and depth == 0:
+            parts.append(prelude[start:i])
+            start = i + 1
+    parts.append(prelude[start:])
+    return parts
+
+
+def _declarations(rule) -> list:
+    import tinycss2
+
+    return [d for d in tinycss2.parse_blocks_contents(rule.content, skip_comments=True, skip_whitespace=True)
+            if d.type == "declaration"]
+
+
+def _is_icon_class_rule(rule) -> bool:
+    """`.jp-AddIcon { background-image: var(--jp-icon-add); }` (every selector an icon class, nothing else)."""
+    import tinycss2
+
+    if rule.type != "qualified-rule" or not all(ICON_CLASS.fullmatch(s) for s in _selectors(rule)):
+        return False
+    declarations = _declarations(rule)
+    return bool(declarations) and all(d.lower_name == "background-image" and
+                                      ICON_VARIABLE.search(tinycss2.serialize(d.value)) for d in declarations)
+
+
+def _root_icon_urls(rule) -> list:
+    """The `--jp-icon-…: url(…)` declarations of a `:root` rule."""
+    import tinycss2
+
+    if rule.type != "qualified-rule" or tinycss2.serialize(rule.prelude).strip() != ":root":
+        return []
+    return [d for d in _declarations(rule) if _is_icon_url(d)]
+
+
+def _is_icon_url(declaration) -> bool:
+    import tinycss2
+
+    return bool(ICON_VARIABLE.fullmatch(declaration.name)) and "url(" in tinycss2.serialize(declaration.value).lower()
+
+
+def _serialize(rules) -> str:
+    import tinycss2
+
+    out = []
+    for rule in rules:
+        if rule.type == "comment":
+            if _KEPT_COMMENT.search(rule.value):
+                out.append(f"/*{rule.value}*/")
+        else:
+            out.append(tinycss2.serialize([rule]))
+    return "\n".join(out) + "\n"
+
+
+def _root_without(rule, dropped: set[str]) -> str | None:
+    """A `:root` rule's text without the declarations of the dropped variables (None: nothing left)."""
+    import tinycss2
+
+    kept = [d for d in tinycss2.parse_blocks_contents(rule.content, skip_comments=True, skip_whitespace=True)
+            if d.type == "declaration" and d.name not in dropped]
+    if not kept:
+        return None
+    body = "".join(f"\n  {d.name}: {tinycss2.serialize(d.value).strip()}{' !important' if d.important else ''};"
+                   for d in kept)
+    return f":root {{{body}\n}}"
+
+
+def without_icons(sheets: list[str], used_elsewhere: str = "") -> tuple[list[str], set[str]]:
+    """The style sheets without JupyterLab's deprecated CSS-background icon classes (ICON_CLASS rules) and the
+    `--jp-icon-…` image variables no rule left uses as var(…) (neither in these sheets nor in `used_elsewhere`, the
+    text of the page's other styles and scripts); the variables dropped. Raises ShapeChanged when no sheet defines an
+    icon variable or has an icon class."""
+    import tinycss2
+
+    parsed = [_parse(css) for css in sheets]
+    if not any(_root_icon_urls(r) for rules in parsed for r in rules):
+        raise ShapeChanged("no `:root { --jp-icon-…: url(…) }` rule in the styles")
+    if not any(_is_icon_class_rule(r) for rules in parsed for r in rules):
+        raise ShapeChanged("no `.jp-…Icon { background-image: var(--jp-icon-…) }` rule in the styles")
+    kept = [[r for r in rules if not _is_icon_class_rule(r)] for rules in parsed]
+    defined = {d.name for rules in kept for r in rules for d in _root_icon_urls(r)}
+    rest = []
+    for rules in kept:
+        for rule in rules:
+            if _root_icon_urls(rule):  # the rule's other declarations may use an icon variable
+                rest += [tinycss2.serialize(d.value) for d in _declarations(rule) if not _is_icon_url(d)]
+            elif rule.type != "comment":
+                rest.append(tinycss2.serialize([rule]))
+    rest_text = "".join(rest)
+    # elsewhere, an icon class's own rule (in a chunk the page may load, that brings its own variables) is no use
+    elsewhere = _ICON_CLASS_TEXT.sub("", used_elsewhere)
+    used = set(re.findall(r"var\(\s*(--jp-icon-[a-z0-9-]+)", rest_text + elsewhere))
+    dropped = defined - used
+    out = []
+    for rules in kept:
+        parts = []
+        for rule in rules:
+            if _root_icon_urls(rule) and dropped & {d.name for d in _root_icon_urls(rule)}:
+                text = _root_without(rule, dropped)
+                if text is not None:
+                    parts.append(text)
+            elif rule.type == "comment":
+                if _KEPT_COMMENT.search(rule.value):
+                    parts.append(f"/*{rule.value}*/")
+            else:
+                parts.append(tinycss2.serialize([rule]))
+        out.append("\n".join(parts) + "\n")
+    return out, dropped
+
+
+def _normal(nodes) -> str:
+    """Tokens with every run of whitespace between them as one space (strings and the rest as they are): the
+    same text for the same tokens however they were formatted."""
+    out: list[str] = []
+    for node in nodes:
+        kind = node.type
+        if kind == "whitespace":
+            if out and out[-1] != " ":
+                out.append(" ")
+            continue
+        if kind == "comment":
+            continue
+        if kind == "function":
+            out.append(f"{node.name}({_normal(node.arguments)})")
+        elif kind in ("() block", "[] block", "{} block"):
+            out.append(f"{kind[0]}{_normal(node.content)}{kind[1]}")
+        else:
+            out.append(node.serialize())
+    return "".join(out).strip(" ")
+
+
+def rule_key(rule) -> str:
+    """A rule's text for comparing rules: selectors and values with their whitespace as one space, the
+    declarations without the spaces around `:` and `;` (which mean nothing); "" for a comment."""
+    import tinycss2
+
+    def block(content, rules: bool) -> str:
+        if rules:
+            return "".join(rule_key(r) for r in tinycss2.parse_rule_list(content, skip_comments=True,
+                                                                         skip_whitespace=True))
+        return ";".join(f"{d.lower_name}:{_normal(d.value)}{'!important' if d.important else ''}"
+                        for d in tinycss2.parse_blocks_contents(content, skip_comments=True, skip_whitespace=True)
+                        if d.type == "declaration")
+
+    if rule.type == "qualified-rule":
+        return f"{_normal(rule.prelude)}{{{block(rule.content, False)}}}"
+    if rule.type == "at-rule":
+        head = f"@{rule.lower_at_keyword} {_normal(rule.prelude)}"
+        if rule.content is None:
+            return head + ";"
+        nested = rule.lower_at_keyword in ("media", "supports", "keyframes", "layer", "container", "document")
+        return f"{head}{{{block(rule.content, nested)}}}"
+    return ""
+
+
+def font_awesome_cut(css: str, wanted: set[str], icon_names: set[str]) -> str:
+    """Font Awesome's styles (all.css or its v4 shims) without the rules of icons the page never shows: a
+    selector `.fa-NAME:before`, `.fa.fa-NAME:before` or `.fa.fa-NAME` whose NAME is an icon (`icon_names`) not in
+    `wanted` is dropped, and a rule left with no selector. The page's cut font draws no other icon anyway."""
+    import tinycss2
+
+    out, dropped = [], 0
+    for rule in _parse(css):
+        if rule.type == "qualified-rule":
+            selectors = _selectors(rule)
+            kept = []
+            for selector in selectors:
+                match = re.fullmatch(r"\.fa(?:\.fa)?-([a-z0-9-]+)(:before)?", selector)
+                if match and match.group(1) in icon_names and match.group(1) not in wanted:
+                    dropped += 1
+                else:
+                    kept.append(selector)
+            if not kept:
+                continue
+            if len(kept) < len(selectors):
+                out.append(",".join(kept) + "{" + tinycss2.serialize(rule.content) + "}")
+                continue
+        if rule.type == "comment":
+            if _KEPT_COMMENT.search(rule.value):
+                out.append(f"/*{rule.value}*/")
+            continue
+        out.append(tinycss2.serialize([rule]))
+    if not dropped:
+        raise ShapeChanged("Font Awesome's styles have no `.fa-NAME:before` rule of an icon the page does not use")
+    return "\n".join(out) + "\n"
+
+
+def without_rules(css: str, later: set[str]) -> tuple[str, int]:
+    """`css` without its top-level rules whose text (rule_key) a style sheet loaded after it repeats: the later
+    copy decides everything the earlier one would (same selector, same specificity, later in the cascade).
+    The text and how many rules went."""
+    import tinycss2
+
+    out, dropped = [], 0
+    for rule in _parse(css):
+        if rule.type == "comment":
+            if _KEPT_COMMENT.search(rule.value):
+                out.append(f"/*{rule.value}*/")
+        elif rule_key(rule) in later:
+            dropped += 1
+        else:
+            out.append(tinycss2.serialize([rule]))
+    return "\n".join(out) + "\n", dropped
+
+
+# -- the style modules of voila-style.js: `X.push([e.id, <CSS as a JavaScript string>, ""])`
+
+_PUSH = re.compile(r"\.push\(\[\w+\.id,(?=[\"'`])")
+_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|\r\n|[\s\S])")
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0", "\n": "", "\r\n": ""}
+PLACEHOLDER = "tkph{}tkph"  # a ${name} of a template literal while its CSS is cut (a name CSS leaves alone)
+
+
+def js_string_end(text: str, start: int) -> int:
+    """The index just past the JavaScript string literal (quotes or template) that opens at `start`."""
+    quote, i = text[start], start + 1
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if quote == "`" and c == "$" and text.startswith("${", i):
+            i = text.index("}", i) + 1
+            continue
+        if c == quote:
+            return i + 1
+        i += 1
+    raise ShapeChanged("a style module's string does not end")
+
+
+def decode_js_string(literal: str) -> tuple[str, list[str]]:
+    """A JavaScript string literal's value, each `${name}` of a template as PLACEHOLDER; the names in order."""
+    quote, body = literal[0], literal[1:-1]
+    names: list[str] = []
+    if quote == "`":
+        def hold(match):
+            names.append(match.group(1))
+            return "\x00" + str(len(names) - 1) + "\x00"
+        body = re.sub(r"\$\{([\w$]+)\}", hold, body)
+        if "${" in body:
+            raise ShapeChanged("a style module's template has an expression that is not a name")
+
+    def unescape(match):
+        e = match.group(1)
+        if e in _SIMPLE_ESCAPES:
+            return _SIMPLE_ESCAPES[e]
+        if e[0] in "xu" and len(e) > 1:
+            return chr(int(e.strip("xu{}"), 16))
+        return e
+
+    value = _ESCAPE.sub(unescape, body)
+    return re.sub(r"\x00(\d+)\x00", lambda m: PLACEHOLDER.format(m.group(1)), value), names
+
+
+def encode_js_string(value: str, quote: str, names: list[str]) -> str:
+    """The literal of `value` in `quote` (the inverse of decode_js_string), with its placeholders as ${name}."""
+    out = []
+    for c in value:
+        if c == "\\" or c == quote:
+            out.append("\\" + c)
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\r":
+            out.append("\\r")
+        elif ord(c) < 32 or ord(c) > 126:
+            out.append(f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\u{{{ord(c):x}}}")
+        elif quote == "`" and c == "$":
+            out.append("\\$")
+        else:
+            out.append(c)
+    text = "".join(out)
+    if quote == "`":
+        text = re.sub(PLACEHOLDER.format(r"(\d+)"), lambda m: "${" + names[int(m.group(1))] + "}", text)
+    elif re.search(PLACEHOLDER.format(r"\d+"), text):
+        raise ShapeChanged("a placeholder in a string that is not a template")
+    return quote + text + quote
+
+
+def style_modules(script: str) -> list[tuple[int, int]]:
+    """Where the CSS strings of voila-style.js's style modules are (start, end of each literal)."""
+    spans = [(m.end(), js_string_end(script, m.end())) for m in _PUSH.finditer(script)]
+    if not spans:
+        raise ShapeChanged("voila-style.js has no style module (`.push([e.id, \"…css…\"`)")
+    return spans
+
+
+_DATA_MODULE = re.compile(r"(?<=[{,])(\d+):(\w+)=>\{\2\.exports=\"data:image/svg\+xml,[^\"]*\"\}")
+_URL_OF_MODULE = re.compile(r"(?<![\w$])([\w$]+)=new URL\([\w$]+\((\d+)\),[\w$]+\.b\)")
+_URL_CALL = re.compile(r"(?<![\w$])([\w$]+)=[\w$]+\(\)\(([\w$]+)(?:,\{[^{}]*\})?\)")
+
+
+def lighter_voila_style(script: str, later: set[str], wanted: set[str], used_elsewhere: str) -> tuple[str, dict]:
+    """voila-style.js without the icon classes and variables (without_icons), with Font Awesome cut to the
+    page's icons (font_awesome_cut), without the rules the later index.css repeats (`later`: their rule_key),
+    and with the SVG images no style uses any longer as an empty `data:,` URL. The script and what was cut."""
+    spans = style_modules(script)
+    decoded = [decode_js_string(script[a:b]) for a, b in spans]
+    sheets = [css for css, _ in decoded]
+    sheets, dropped_icons = without_icons(sheets, used_elsewhere)
+    icon_names = set(icon_glyphs(script))
+    font_awesome = [i for i, css in enumerate(sheets) if "Font Awesome Free" in css[:400]]
+    if not font_awesome:
+        raise ShapeChanged("voila-style.js has no Font Awesome styles")
+    for i in font_awesome:
+        sheets[i] = font_awesome_cut(sheets[i], wanted, icon_names)
+    repeated = 0
+    for i, css in enumerate(sheets):
+        sheets[i], n = without_rules(css, later)
+        repeated += n
+    # the placeholders left -> the image modules still used
+    used_modules: set[str] = set()
+    previous = 0
+    for (a, b), css, (_, names) in zip(spans, sheets, decoded):
+        declared = script[previous:a]
+        urls = dict(_URL_OF_MODULE.findall(declared))
+        calls = dict(_URL_CALL.findall(declared))
+        for index in set(re.findall(PLACEHOLDER.format(r"(\d+)"), css)):
+            name = names[int(index)]
+            module = urls.get(calls.get(name, ""))
+            if module is None:
+                raise ShapeChanged(f"the style module's ${{{name}}} is not an URL of a module")
+            used_modules.add(module)
+        previous = b
+    out, last = [], 0
+    for (a, b), css, (_, names) in zip(spans, sheets, decoded):
+        out += [script[last:a], encode_js_string(css, script[a], names)]
+        last = b
+    out.append(script[last:])
+    result = "".join(out)
+    blanked = 0
+
+    def blank(match):
+        nonlocal blanked
+        module = match.group(1)
+        calls = re.findall(rf"[\w$]\({module}\)", result)
+        urls = re.findall(rf"new URL\([\w$]+\({module}\),[\w$]+\.b\)", result)
+        if module in used_modules or len(calls) != len(urls):
+            return match.group(0)
+        blanked += 1
+        return f'{module}:{match.group(2)}=>{{{match.group(2)}.exports="data:,"}}'
+
+    result = _DATA_MODULE.sub(blank, result)
+    return result, {"icon variables": len(dropped_icons), "repeated rules": repeated, "images": blanked}
+
+
+def page_styles_elsewhere() -> str:
+    """The text of the page's other scripts and styles (Voila's chunks, the widgets' lab extensions, the lab
+    theme): an icon variable any of them names stays."""
+    from . import static_gzip
+
+    texts = []
+    for folder in static_gzip.page_folders():
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in (".js", ".css") and path.name not in ("voila-style.js", "index.css"):
+                texts.append(path.read_text(encoding="utf-8", errors="replace"))
+    return "".join(texts)
+
+
+def lighter_styles(index_css: str, voila_style: str, wanted: set[str], used_elsewhere: str) -> tuple[str, str, dict]:
+    """The lighter index.css and voila-style.js (see above) and what was cut."""
+    (index_out, *_), dropped = without_icons([index_css], used_elsewhere + voila_style)
+    later = {rule_key(rule) for rule in _parse(index_out) if rule.type in ("qualified-rule", "at-rule")}
+    style_out, cut = lighter_voila_style(voila_style, later, wanted, used_elsewhere + index_out)
+    cut["icon variables in index.css"] = len(dropped)
+    return index_out, style_out, cut
+
+
+def derived_styles(folder: Path | None = None) -> dict[str, str]:
+    """{installed file: its lighter copy} for index.css and voila-style.js, made from the installed files the
+    first time (a second or two) and kept in `folder` (styles_cache_dir()) under a key of their contents, this
+    module's cuts and the toolkit's icons. Raises ShapeChanged (or FileNotFoundError) when they cannot be made."""
+    import hashlib
+    import json
+    import os
+
+    index_path, style_path = lab_index_css(), voila_static() / "voila-style.js"
+    index_css, voila_style = index_path.read_text(encoding="utf-8"), style_path.read_text(encoding="utf-8")
+    wanted = wanted_icons(voila_style)
+    key = hashlib.sha256("\0".join([str(STYLES_VERSION), index_css, voila_style, *sorted(wanted)]).encode()
+                         ).hexdigest()[:24]
+    out = Path(folder if folder is not None else styles_cache_dir()) / key
+    made = {str(index_path): out / "index.css", str(style_path): out / "voila-style.js"}
+    if not all(path.exists() for path in made.values()):
+        index_out, style_out, cut = lighter_styles(index_css, voila_style, wanted, page_styles_elsewhere())
+        out.mkdir(parents=True, exist_ok=True)
+        for old in out.parent.iterdir():  # those of an earlier Voila or toolkit
+            if old != out and re.fullmatch(r"[0-9a-f]{24}", old.name) and old.is_dir():
+                import shutil
+
+                shutil.rmtree(old, ignore_errors=True)
+        for path, text in ((made[str(index_path)], index_out), (made[str(style_path)], style_out),
+                           (out / "cut.json", json.dumps(cut))):
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)
+    return {source: str(path) for source, path in made.items()}
+
+
+LIGHTER: dict[str, str] = {}  # installed file (its real path) -> the lighter copy the server sends in its place
+
+
+def use_lighter_styles(log=None) -> dict[str, str]:
+    """Make (or find) the lighter styles and have the server send them (ServesLighter); where they cannot be
+    made, the installed files are sent as they are and `log` says why."""
+    import os
+
+    try:
+        made = {os.path.realpath(source): os.path.realpath(path) for source, path in derived_styles().items()}
+    except (ShapeChanged, OSError, ValueError) as error:
+        if log is not None:
+            log.warning("The page's styles are sent as Voila installed them (%s: %s)", type(error).__name__, error)
+        made = {}
+    LIGHTER.clear()
+    LIGHTER.update(made)
+    return dict(made)
+
+
+class ServesLighter:
+    """Mixed into Voila's TemplateStaticFileHandler (the template's static files): where LIGHTER has a lighter copy
+    of the file a request names, that copy is sent (its own ETag, size and modification time)."""
+
+    @classmethod
+    def get_absolute_path(cls, root, path):
+        import os
+
+        found = super().get_absolute_path(root, path)
+        return LIGHTER.get(os.path.realpath(found), found)
+
+    def validate_absolute_path(self, root, absolute_path):
+        import os
+
+        import tornado.web
+
+        if absolute_path in LIGHTER.values():  # outside the template's folders, which the handler checks
+            return tornado.web.StaticFileHandler.validate_absolute_path(self, os.path.dirname(absolute_path),
+                                                                        absolute_path)
+        return super().validate_absolute_path(root, absolute_path)

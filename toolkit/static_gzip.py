@@ -165,16 +165,21 @@ def page_folders() -> list[Path]:
 
 
 def precompress_now(store: Precompressed = STORE) -> int:
-    """Make every body of page_folders() missing from the cache, here and now (benchmarks); how many were made."""
+    """Make every body of page_folders() and of the lighter styles (toolkit.page_assets) missing from the cache,
+    here and now (benchmarks); how many were made."""
+    from . import page_assets
+
     made = 0
     store.folder.mkdir(parents=True, exist_ok=True)
-    for folder in page_folders():
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and store.compressible(path.name):
-                dest = store.folder / f"{_key(str(path))}.gz"
-                if not dest.exists():
-                    compress_file(str(path), str(dest))
-                    made += 1
+    paths = [path for folder in page_folders() for path in sorted(folder.rglob("*"))]
+    with contextlib.suppress(page_assets.ShapeChanged, OSError, ValueError):  # the server then sends Voila's
+        paths += [Path(path) for path in page_assets.derived_styles().values()]
+    for path in paths:
+        if path.is_file() and store.compressible(path.name):
+            dest = store.folder / f"{_key(str(path))}.gz"
+            if not dest.exists():
+                compress_file(str(path), str(dest))
+                made += 1
     return made
 
 

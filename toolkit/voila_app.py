@@ -37,11 +37,13 @@ from tornado.ioloop import PeriodicCallback
 from traitlets import Bool, Float, Int, List, Type, Unicode
 from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
+from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
 from .apps.request import SECRET_ENV, SECRET_HEADER  # the kernel's side of the page-request socket
 from .limits import SlidingWindow, is_this_laptop
 from .proxy import TrustedProxies
+from . import page_assets
 from .static_gzip import STORE as PRECOMPRESSED
 from .static_gzip import ServesPrecompressed, page_folders
 
@@ -687,9 +689,12 @@ def lighter_page_config(page_config: dict, base_url: str = "/", **_kwargs) -> di
 
 def _kept(handler: type[tornado.web.StaticFileHandler]) -> type:
     """The same static handler, with assets the browser may keep for a day instead of asking again, sent
-    compressed by Zopfli once they are (toolkit.static_gzip)."""
+    compressed by Zopfli once they are (toolkit.static_gzip); the template's handler sends the lighter styles
+    in place of Voila's (toolkit.page_assets.ServesLighter)."""
 
-    class Kept(ServesPrecompressed, handler):
+    lighter = (page_assets.ServesLighter,) if issubclass(handler, TemplateStaticFileHandler) else ()
+
+    class Kept(ServesPrecompressed, *lighter, handler):
         def get_cache_time(self, path, modified, mime_type):
             return STATIC_CACHE_S
 
@@ -753,13 +758,17 @@ class WorkshopVoila(Voila):
         """Queue the scripts and styles of Voila's page for Zopfli (toolkit.static_gzip), in the background."""
         for folder in page_folders():
             PRECOMPRESSED.queue_folder(folder)
+        for path in page_assets.LIGHTER.values():
+            PRECOMPRESSED.queue(path)
 
     def _page_resources(self) -> None:
-        """What the toolkit's template needs besides Voila's: the texts of its recovery line (recover.js), in
-        every language, from toolkit/apps/texts.py. Voila's renderer reads VoilaConfiguration.resources from
+        """What the toolkit's template needs besides Voila's: its lighter styles (toolkit.page_assets), the texts
+        of its recovery line (recover.js), in every language, from toolkit/apps/texts.py. Voila's renderer reads VoilaConfiguration.resources from
         the configuration at every page."""
         from . import languages
         from .apps.texts import T
+
+        page_assets.use_lighter_styles(self.log)  # index.css and voila-style.js without what the page never uses
 
         section = self.config.VoilaConfiguration
         given = section.get("resources", {})

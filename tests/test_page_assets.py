@@ -235,7 +235,7 @@ def test_the_lighter_styles_leave_every_element_of_the_page_as_voilas_own_styles
 def lighter(tmp_path_factory):
     """The lighter styles made from the installed Voila and JupyterLab, and the installed files."""
     folder = tmp_path_factory.mktemp("styles")
-    made = page_assets.derived_styles(folder)
+    made = page_assets.derived_files(folder)
     index, style = page_assets.lab_index_css(), page_assets.voila_static() / "voila-style.js"
     return {"index": index.read_text(), "style": style.read_text(), "made": made,
             "lighter index": Path(made[str(index)]).read_text(), "lighter style": Path(made[str(style)]).read_text(),
@@ -247,7 +247,7 @@ def test_the_installed_styles_still_have_the_shape_the_cuts_expect_and_lose_most
     the installed files as they are, heavier): bring toolkit/page_assets.py's cuts up to date."""
     cut = lighter["cut"]
     assert cut["icon variables in index.css"] >= 90 and cut["icon variables"] >= 90 and cut["images"] >= 90
-    assert cut["repeated rules"] >= 300  # voila-style.js's rules that index.css repeats later
+    assert cut["repeated rules"] >= 200  # voila-style.js's rules that index.css repeats later
     for installed, made in (("index", "lighter index"), ("style", "lighter style")):
         assert len(gzip.compress(lighter[made].encode())) < 0.5 * len(gzip.compress(lighter[installed].encode()))
     for text in (lighter["index"], lighter["style"]):  # what is cut is there to cut
@@ -255,8 +255,12 @@ def test_the_installed_styles_still_have_the_shape_the_cuts_expect_and_lose_most
     assert ".fa-500px:before" in lighter["style"]
     for text in (lighter["lighter index"], lighter["lighter style"]):
         assert ".jp-AddIcon" not in text and "--jp-icon-add:" not in text and ".fa-500px" not in text
-    # what the page uses stays: the scroll bar's carets, the icons the toolkit names, Font Awesome's own rules
-    assert "--jp-icon-caret-left: url(" in lighter["lighter index"] and "var(--jp-icon-caret-left)" in lighter["lighter index"]
+    assert cut["selectors of parts not on the page"] >= 300
+    index = lighter["lighter index"]
+    assert ".jp-DirListing" not in index and ".lm-ScrollBar" not in index and ".cm-editor" not in index
+    # what the page uses stays: the output area, the cells' collapsers (not a part cut by its prefix), the
+    # icons the toolkit names, Font Awesome's own rules
+    assert ".jp-OutputArea-output" in index and ".jp-Collapser" in index and ".jp-RenderedHTMLCommon" in index
     style = lighter["lighter style"]
     assert all(f".fa-{name}:before" in style for name in ("check", "paper-plane", "arrow-right", "caret-down"))
     assert ".fa,.fab,.fad,.fal,.far,.fas{" in style and "@font-face" in style and "Font Awesome Free 5" in style
@@ -295,6 +299,30 @@ def test_icon_variables_stay_where_a_rule_left_or_another_file_uses_them():
     assert dropped == {"--jp-icon-bug"}  # add: used elsewhere; case: used by .x; bug: only by its icon class
     assert ".jp-AddIcon" not in out and ".jp-BugIcon" not in out and "--jp-icon-contrast-color0: red" in out
     assert "--jp-icon-add: url(data:a)" in out and "--jp-icon-case: url(data:c)" in out and "data:b" not in out
+
+
+def test_a_part_not_on_the_page_goes_with_its_own_classes_only():
+    css, dropped = page_assets.without_parts_not_on_the_page(
+        ".jp-Toolbar, .jp-Collapser {a:1}\n.jp-Toolbar-item{b:2}\n.jp-Toolbarx{c:3}\n.x .cm-line{d:4}\n"
+        "@media (max-width: 1px) { .jp-DirListing{e:5} .y{f:6} }")
+    assert dropped == 4
+    assert ".jp-Collapser" in css and ".jp-Toolbarx{c:3}" in css and ".y{f:6}" in css
+    assert ".jp-Toolbar," not in css and "jp-Toolbar-item" not in css and "cm-line" not in css and "DirListing" not in css
+
+
+def test_voilas_main_module_no_longer_preloads_the_data_grid_which_stays_shared():
+    static = page_assets.voila_static()
+    runtime = (static / "voila.js").read_text()
+    main = page_assets.main_chunk(runtime)
+    text = (static / f"{main}.voila.js").read_text()
+    lighter_runtime, chunks = page_assets.without_preloads(runtime, {main: text})
+    assert len(lighter_runtime) < len(runtime) and len(chunks[main]) < len(text)
+    assert '"@lumino/datagrid"' in lighter_runtime  # still offered to anything that asks for it
+    module = re.findall(r'(\d+):\(\)=>[\w$]+\("default","@lumino/datagrid"', runtime)[0]
+    assert module not in re.search(rf"{main}:\[([\d,]+)\]", lighter_runtime).group(1).split(",")
+    assert module not in chunks[main]
+    with pytest.raises(page_assets.ShapeChanged):
+        page_assets.without_preloads(runtime, {main: text.replace(f"({module}),", f"({module})+1,")})
 
 
 def test_styles_of_another_shape_are_refused_not_cut_wrongly():

@@ -4,6 +4,7 @@ right Content-Encoding and Vary, the same ETag, never while the body is still be
 from __future__ import annotations
 
 import gzip
+import re
 import zlib
 
 import tornado.testing
@@ -105,3 +106,49 @@ def test_a_file_another_server_is_making_is_left_to_it_unless_its_lock_is_stale(
     os.utime(lock, (old, old))  # that server was stopped long ago
     compress_file(str(source), str(dest))
     assert gzip.decompress(dest.read_bytes()) == SCRIPT and not lock.exists()
+
+
+class HeadersTest(tornado.testing.AsyncHTTPTestCase):
+    """A static file's answer carries only what a browser uses, and a lab extension's file whose name has its
+    contents' hash is kept for a day like the rest (jupyter_server's own handler asks for no-cache)."""
+
+    def get_app(self):
+        import tempfile
+        from pathlib import Path
+
+        self.folder = Path(tempfile.mkdtemp())
+        for name in ("app.js", "84.09c61a35dce1705f.js", "plain.js"):
+            (self.folder / name).write_bytes(SCRIPT)
+
+        class NoCache(tornado.web.StaticFileHandler):  # as jupyter_server's FileFindHandler without ?v=
+            def set_headers(self):
+                super().set_headers()
+                self.set_header("Cache-Control", "no-cache")
+
+            def compute_etag(self):
+                return None
+
+        store = Precompressed(self.folder / "cache")
+        store.queue = lambda path: None
+        kept, lab = _kept(tornado.web.StaticFileHandler), _kept(NoCache)
+        kept.toolkit_store = lab.toolkit_store = store
+        return tornado.web.Application([(r"/static/(.*)", kept, {"path": str(self.folder)}),
+                                        (r"/lab/(.*)", lab, {"path": str(self.folder)})])
+
+    def test_only_the_headers_a_browser_uses(self):
+        r = self.fetch("/static/app.js")
+        assert r.code == 200 and r.body == SCRIPT
+        assert re.fullmatch(r'"[0-9a-f]{20}"', r.headers["Etag"])  # not Tornado's 128 digits
+        for gone in ("Expires", "Server", "Accept-Ranges", "Last-Modified"):
+            assert gone not in r.headers, gone
+        assert r.headers["Cache-Control"] == f"max-age={STATIC_CACHE_S}"
+        assert self.fetch("/static/app.js", headers={"If-None-Match": r.headers["Etag"]}).code == 304
+
+    def test_a_lab_extension_file_named_by_its_hash_is_kept_and_another_still_asked_for(self):
+        hashed = self.fetch("/lab/84.09c61a35dce1705f.js")
+        assert hashed.headers["Cache-Control"] == f"max-age={STATIC_CACHE_S}"
+        plain = self.fetch("/lab/plain.js")
+        assert plain.headers["Cache-Control"] == "no-cache"
+        assert "Last-Modified" in plain.headers  # without an ETag, the browser asks with it
+        again = self.fetch("/lab/plain.js", headers={"If-Modified-Since": plain.headers["Last-Modified"]})
+        assert again.code == 304

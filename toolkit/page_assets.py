@@ -143,7 +143,7 @@ if __name__ == "__main__":
 # expects and raises ShapeChanged otherwise: the server then serves the installed file as it is, and
 # tests/test_page_assets.py fails until the cut is brought up to date.
 
-STYLES_VERSION = 1  # in the cache key: a change of the cuts below makes the files again
+STYLES_VERSION = 2  # in the cache key: a change of the cuts below makes the files again
 ICON_CLASS = re.compile(r"\.jp-[A-Za-z0-9]+Icon")  # JupyterLab's deprecated CSS-background icon classes
 ICON_VARIABLE = re.compile(r"--jp-icon-[a-z0-9-]+")
 _FA_ICON_SELECTOR = re.compile(r"\.fa(?:\.fa)?-(?P<name>[a-z0-9-]+)(?::before)?|\.fa\.fa-(?P<shim>[a-z0-9-]+)(?::before)?")
@@ -354,6 +354,57 @@ def rule_key(rule) -> str:
     return ""
 
 
+# JupyterLab's parts a Voila page never has: its page is Voila's shell with the outputs of the notebook's code
+# cells (no input, no editor, no markdown) and the widgets. A selector that needs a class of one of them (the
+# class itself or one that begins with it and a dash) can match no element of the page; tests/test_page_assets.py
+# walks the participant page and compares every element's computed style with Voila's own styles.
+NOT_ON_THE_PAGE = (
+    "jp-DocumentSearch", "lm-CommandPalette", "jp-ModalCommandPalette", "jp-DirListing", "jp-FileBrowser",
+    "jp-BreadCrumbs", "jp-FormGroup", "jp-tocItem", "jp-TableOfContents", "jp-Statusbar", "jp-StatusBar",
+    "jp-ActiveCellTool", "jp-NotebookTools", "lm-DockPanel", "lm-TabBar", "jp-SidePanel", "jp-JSONEditor",
+    "jp-Toolbar", "jp-ToolbarButton", "jp-ToolbarButtonComponent", "jp-Cell-Placeholder", "jp-dragImage",
+    "jp-collapseHeadingButton", "jp-CollaboratorCursor", "jp-switch", "lm-AccordionPanel", "jp-AccordionPanel",
+    "lm-SplitPanel", "jp-MainAreaWidget", "lm-ScrollBar", "CodeMirror", "jp-CodeMirrorEditor", "jp-InputArea",
+    "jp-InputPrompt", "jp-Stdin", "jp-MarkdownOutput", "jp-MimeDocument", "jp-Notebook-footer",
+    "jp-Notebook-ExecutionIndicator", "jp-NotebookPanel-toolbar",
+)
+_NOT_ON_THE_PAGE = re.compile(r"\.(?:" + "|".join(map(re.escape, NOT_ON_THE_PAGE)) + r"|cm-[\w-]+)(?:-[\w-]*)?(?![\w-])")
+
+
+def without_parts_not_on_the_page(css: str) -> tuple[str, int]:
+    """`css` without the selectors that need a class of NOT_ON_THE_PAGE (or CodeMirror's `cm-…`), and the rules
+    left with none; how many selectors went."""
+    import tinycss2
+
+    out, dropped = [], 0
+
+    def cut(rules) -> list[str]:
+        nonlocal dropped
+        kept_rules = []
+        for rule in rules:
+            if rule.type == "qualified-rule":
+                selectors = _selectors(rule)
+                kept = [s for s in selectors if not _NOT_ON_THE_PAGE.search(s)]
+                dropped += len(selectors) - len(kept)
+                if kept == selectors:
+                    kept_rules.append(tinycss2.serialize([rule]))
+                elif kept:
+                    kept_rules.append(",".join(kept) + "{" + tinycss2.serialize(rule.content) + "}")
+            elif rule.type == "at-rule" and rule.lower_at_keyword in ("media", "supports") and rule.content:
+                inner = cut(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True))
+                if inner:
+                    kept_rules.append(f"@{rule.at_keyword}{tinycss2.serialize(rule.prelude)}{{" + "\n".join(inner) + "}")
+            elif rule.type == "comment":
+                if _KEPT_COMMENT.search(rule.value):
+                    kept_rules.append(f"/*{rule.value}*/")
+            else:
+                kept_rules.append(tinycss2.serialize([rule]))
+        return kept_rules
+
+    out = cut(_parse(css))
+    return "\n".join(out) + "\n", dropped
+
+
 def font_awesome_cut(css: str, wanted: set[str], icon_names: set[str]) -> str:
     """Font Awesome's styles (all.css or its v4 shims) without the rules of icons the page never shows: a
     selector `.fa-NAME:before`, `.fa.fa-NAME:before` or `.fa.fa-NAME` whose NAME is an icon (`icon_names`) not in
@@ -492,7 +543,8 @@ _URL_CALL = re.compile(r"(?<![\w$])([\w$]+)=[\w$]+\(\)\(([\w$]+)(?:,\{[^{}]*\})?
 
 def lighter_voila_style(script: str, later: set[str], wanted: set[str], used_elsewhere: str) -> tuple[str, dict]:
     """voila-style.js without the icon classes and variables (without_icons), with Font Awesome cut to the
-    page's icons (font_awesome_cut), without the rules the later index.css repeats (`later`: their rule_key),
+    page's icons (font_awesome_cut), without the parts of JupyterLab a Voila page never has
+    (without_parts_not_on_the_page) and the rules the later index.css repeats (`later`: their rule_key),
     and with the SVG images no style uses any longer as an empty `data:,` URL. The script and what was cut."""
     spans = style_modules(script)
     decoded = [decode_js_string(script[a:b]) for a, b in spans]
@@ -504,8 +556,10 @@ def lighter_voila_style(script: str, later: set[str], wanted: set[str], used_els
         raise ShapeChanged("voila-style.js has no Font Awesome styles")
     for i in font_awesome:
         sheets[i] = font_awesome_cut(sheets[i], wanted, icon_names)
-    repeated = 0
+    repeated = parts = 0
     for i, css in enumerate(sheets):
+        css, n = without_parts_not_on_the_page(css)
+        parts += n
         sheets[i], n = without_rules(css, later)
         repeated += n
     # the placeholders left -> the image modules still used
@@ -541,7 +595,47 @@ def lighter_voila_style(script: str, later: set[str], wanted: set[str], used_els
         return f'{module}:{match.group(2)}=>{{{match.group(2)}.exports="data:,"}}'
 
     result = _DATA_MODULE.sub(blank, result)
-    return result, {"icon variables": len(dropped_icons), "repeated rules": repeated, "images": blanked}
+    return result, {"icon variables": len(dropped_icons), "repeated rules": repeated, "images": blanked,
+                    "selectors of parts not on the page in voila-style.js": parts}
+
+
+# Voila's main module imports a few shared packages only so that they are loaded before any extension asks
+# for them; the one below no page of the toolkit uses (Lumino's data grid, 28 kB compressed). Without its eager
+# import it stays in the share scope, loaded when something asks for it.
+NOT_PRELOADED = ("@lumino/datagrid",)
+
+
+def without_preloads(runtime: str, chunks: dict[str, str], packages=NOT_PRELOADED) -> tuple[str, dict[str, str]]:
+    """Voila's runtime (voila.js) and the chunk of its main module (`chunks`: {chunk id: text}) without the
+    eager import of `packages`: the package's id leaves the chunk's consumes in the runtime and its bare
+    `n(id),` leaves the main module's list of imports. Raises ShapeChanged unless each is found exactly once
+    and the main module uses the package nowhere else."""
+    changed = dict(chunks)
+    for package in packages:
+        found = re.findall(rf'(?<![\w$])(\d+):\(\)=>[\w$]+\("default","{re.escape(package)}"', runtime)
+        if len(found) != 1:
+            raise ShapeChanged(f"voila.js does not share {package} once")
+        module = found[0]
+        owners = [m for m in re.finditer(r'(?<![\w$])(\d+):\[([\d,]+)\]', runtime) if module in m.group(2).split(",")]
+        if len(owners) != 1 or owners[0].group(1) not in changed:
+            raise ShapeChanged(f"{package} is not consumed by Voila's main chunk alone")
+        owner = owners[0]
+        ids = [i for i in owner.group(2).split(",") if i != module]
+        runtime = runtime[:owner.start()] + f"{owner.group(1)}:[{','.join(ids)}]" + runtime[owner.end():]
+        text = changed[owner.group(1)]
+        bare = re.findall(rf"(?<=[(,])[\w$]+\({module}\),", text)
+        if len(bare) != 1 or len(re.findall(rf"(?<!\d){module}(?!\d)", text)) != 1:
+            raise ShapeChanged(f"Voila's main module uses {package} beyond importing it")
+        changed[owner.group(1)] = text.replace(bare[0], "", 1)
+    return runtime, changed
+
+
+def main_chunk(runtime: str) -> str:
+    """The id of the chunk of Voila's main module: the one its entry loads last and runs."""
+    found = re.findall(r"\.then\([\w$]+\.bind\([\w$]+,(\d+)\)\)", runtime)
+    if len(found) != 1:
+        raise ShapeChanged("voila.js's entry does not run one main module")
+    return found[0]
 
 
 def page_styles_elsewhere() -> str:
@@ -560,29 +654,41 @@ def page_styles_elsewhere() -> str:
 def lighter_styles(index_css: str, voila_style: str, wanted: set[str], used_elsewhere: str) -> tuple[str, str, dict]:
     """The lighter index.css and voila-style.js (see above) and what was cut."""
     (index_out, *_), dropped = without_icons([index_css], used_elsewhere + voila_style)
+    index_out, parts = without_parts_not_on_the_page(index_out)
+    if parts < 200:
+        raise ShapeChanged(f"index.css has {parts} selectors of JupyterLab's parts a Voila page never has")
     later = {rule_key(rule) for rule in _parse(index_out) if rule.type in ("qualified-rule", "at-rule")}
     style_out, cut = lighter_voila_style(voila_style, later, wanted, used_elsewhere + index_out)
     cut["icon variables in index.css"] = len(dropped)
+    cut["selectors of parts not on the page"] = parts
     return index_out, style_out, cut
 
 
-def derived_styles(folder: Path | None = None) -> dict[str, str]:
-    """{installed file: its lighter copy} for index.css and voila-style.js, made from the installed files the
-    first time (a second or two) and kept in `folder` (styles_cache_dir()) under a key of their contents, this
-    module's cuts and the toolkit's icons. Raises ShapeChanged (or FileNotFoundError) when they cannot be made."""
+def derived_files(folder: Path | None = None) -> dict[str, str]:
+    """{installed file: its lighter copy} for index.css and voila-style.js (lighter_styles) and for voila.js and
+    its main chunk (without_preloads), made from the installed files the first time (a second or two) and kept
+    in `folder` (styles_cache_dir()) under a key of their contents, this module's cuts and the toolkit's icons.
+    Raises ShapeChanged (or FileNotFoundError) when they cannot be made."""
     import hashlib
     import json
     import os
 
-    index_path, style_path = lab_index_css(), voila_static() / "voila-style.js"
+    static = voila_static()
+    index_path, style_path, runtime_path = lab_index_css(), static / "voila-style.js", static / "voila.js"
     index_css, voila_style = index_path.read_text(encoding="utf-8"), style_path.read_text(encoding="utf-8")
+    runtime = runtime_path.read_text(encoding="utf-8")
+    main_path = static / f"{main_chunk(runtime)}.voila.js"
+    main = main_path.read_text(encoding="utf-8")
     wanted = wanted_icons(voila_style)
-    key = hashlib.sha256("\0".join([str(STYLES_VERSION), index_css, voila_style, *sorted(wanted)]).encode()
-                         ).hexdigest()[:24]
+    key = hashlib.sha256("\0".join([str(STYLES_VERSION), index_css, voila_style, runtime, main, *sorted(wanted)]
+                                    ).encode()).hexdigest()[:24]
     out = Path(folder if folder is not None else styles_cache_dir()) / key
-    made = {str(index_path): out / "index.css", str(style_path): out / "voila-style.js"}
+    made = {str(index_path): out / "index.css", str(style_path): out / "voila-style.js",
+            str(runtime_path): out / "voila.js", str(main_path): out / main_path.name}
     if not all(path.exists() for path in made.values()):
         index_out, style_out, cut = lighter_styles(index_css, voila_style, wanted, page_styles_elsewhere())
+        runtime_out, chunks = without_preloads(runtime, {main_chunk(runtime): main})
+        cut["not preloaded"] = list(NOT_PRELOADED)
         out.mkdir(parents=True, exist_ok=True)
         for old in out.parent.iterdir():  # those of an earlier Voila or toolkit
             if old != out and re.fullmatch(r"[0-9a-f]{24}", old.name) and old.is_dir():
@@ -590,6 +696,7 @@ def derived_styles(folder: Path | None = None) -> dict[str, str]:
 
                 shutil.rmtree(old, ignore_errors=True)
         for path, text in ((made[str(index_path)], index_out), (made[str(style_path)], style_out),
+                           (made[str(runtime_path)], runtime_out), (made[str(main_path)], chunks[main_chunk(runtime)]),
                            (out / "cut.json", json.dumps(cut))):
             tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
             tmp.write_text(text, encoding="utf-8")
@@ -600,16 +707,16 @@ def derived_styles(folder: Path | None = None) -> dict[str, str]:
 LIGHTER: dict[str, str] = {}  # installed file (its real path) -> the lighter copy the server sends in its place
 
 
-def use_lighter_styles(log=None) -> dict[str, str]:
-    """Make (or find) the lighter styles and have the server send them (ServesLighter); where they cannot be
+def use_lighter_files(log=None) -> dict[str, str]:
+    """Make (or find) the lighter files and have the server send them (ServesLighter); where they cannot be
     made, the installed files are sent as they are and `log` says why."""
     import os
 
     try:
-        made = {os.path.realpath(source): os.path.realpath(path) for source, path in derived_styles().items()}
+        made = {os.path.realpath(source): os.path.realpath(path) for source, path in derived_files().items()}
     except (ShapeChanged, OSError, ValueError) as error:
         if log is not None:
-            log.warning("The page's styles are sent as Voila installed them (%s: %s)", type(error).__name__, error)
+            log.warning("The page's styles and scripts are sent as Voila installed them (%s: %s)", type(error).__name__, error)
         made = {}
     LIGHTER.clear()
     LIGHTER.update(made)
@@ -617,11 +724,11 @@ def use_lighter_styles(log=None) -> dict[str, str]:
 
 
 class ServesLighter:
-    """Mixed into Voila's TemplateStaticFileHandler (the template's static files): where LIGHTER has a lighter copy
-    of the file a request names, that copy is sent (its own ETag, size and modification time)."""
+    """Mixed into Voila's TemplateStaticFileHandler (the template's static files) and MultiStaticFileHandler
+    (/voila/static/): where LIGHTER has a lighter copy of the file a request names, that copy is sent (its own
+    ETag, size and modification time)."""
 
-    @classmethod
-    def get_absolute_path(cls, root, path):
+    def get_absolute_path(self, root, path):  # Voila's template handler has it as a class method, its static one not
         import os
 
         found = super().get_absolute_path(root, path)

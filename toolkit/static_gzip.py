@@ -165,7 +165,7 @@ def page_folders() -> list[Path]:
 
 
 def precompress_now(store: Precompressed = STORE) -> int:
-    """Make every body of page_folders() and of the lighter styles (toolkit.page_assets) missing from the cache,
+    """Make every body of page_folders() and of the lighter files (toolkit.page_assets) missing from the cache,
     here and now (benchmarks); how many were made."""
     from . import page_assets
 
@@ -173,7 +173,7 @@ def precompress_now(store: Precompressed = STORE) -> int:
     store.folder.mkdir(parents=True, exist_ok=True)
     paths = [path for folder in page_folders() for path in sorted(folder.rglob("*"))]
     with contextlib.suppress(page_assets.ShapeChanged, OSError, ValueError):  # the server then sends Voila's
-        paths += [Path(path) for path in page_assets.derived_styles().values()]
+        paths += [Path(path) for path in page_assets.derived_files().values()]
     for path in paths:
         if path.is_file() and store.compressible(path.name):
             dest = store.folder / f"{_key(str(path))}.gz"

@@ -17,6 +17,7 @@ import hmac
 import ipaddress
 import math
 import os
+import re
 import secrets
 import signal
 import socket
@@ -37,7 +38,7 @@ from tornado.ioloop import PeriodicCallback
 from traitlets import Bool, Float, Int, List, Type, Unicode
 from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
-from voila.static_file_handler import TemplateStaticFileHandler
+from voila.static_file_handler import MultiStaticFileHandler, TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
 from .apps.request import SECRET_ENV, SECRET_HEADER  # the kernel's side of the page-request socket
@@ -687,16 +688,37 @@ def lighter_page_config(page_config: dict, base_url: str = "/", **_kwargs) -> di
     return page_config
 
 
-def _kept(handler: type[tornado.web.StaticFileHandler]) -> type:
-    """The same static handler, with assets the browser may keep for a day instead of asking again, sent
-    compressed by Zopfli once they are (toolkit.static_gzip); the template's handler sends the lighter styles
-    in place of Voila's (toolkit.page_assets.ServesLighter)."""
+ETAG_DIGITS = 20
+CONTENT_HASHED = re.compile(r"[.-][0-9a-f]{16,}\.js$")  # 84.09c61a35dce1705f.js, remoteEntry.c8c9eed2….js
 
-    lighter = (page_assets.ServesLighter,) if issubclass(handler, TemplateStaticFileHandler) else ()
+
+def _kept(handler: type[tornado.web.StaticFileHandler]) -> type:
+    """The same static handler, with assets the browser may keep for a day instead of asking again (the lab
+    extensions' files too, whose names carry their contents' hash), sent compressed by Zopfli once they are
+    (toolkit.static_gzip) with only the headers a browser uses; Voila's template and static handlers send the
+    lighter files in place of Voila's (toolkit.page_assets.ServesLighter)."""
+
+    lighter = (page_assets.ServesLighter,) if issubclass(handler, (TemplateStaticFileHandler,
+                                                                   MultiStaticFileHandler)) else ()
 
     class Kept(ServesPrecompressed, *lighter, handler):
         def get_cache_time(self, path, modified, mime_type):
             return STATIC_CACHE_S
+
+        def compute_etag(self):
+            # Tornado's is the file's whole SHA-512 (128 hex digits, in every answer): 80 bits tell its versions apart
+            etag = super().compute_etag()
+            return etag if etag is None else f'"{etag.strip(chr(34))[:ETAG_DIGITS]}"'
+
+        def set_headers(self):
+            super().set_headers()
+            # a lab extension's file (jupyter_server's handler asks for no-cache) whose name has its contents' hash
+            if self._headers.get("Cache-Control") == "no-cache" and CONTENT_HASHED.search(self.request.path):
+                self.set_header("Cache-Control", f"max-age={STATIC_CACHE_S}")
+            # what no browser needs of a static file: Expires (max-age says it), Last-Modified beside an ETag (the
+            # browser asks with the ETag), Accept-Ranges (a range is served all the same), the server's name
+            for name in ("Expires", "Accept-Ranges", "Server", *(("Last-Modified",) if "Etag" in self._headers else ())):
+                self.clear_header(name)
 
     Kept.__name__ = f"Kept{handler.__name__}"
     return Kept
@@ -768,7 +790,7 @@ class WorkshopVoila(Voila):
         from . import languages
         from .apps.texts import T
 
-        page_assets.use_lighter_styles(self.log)  # index.css and voila-style.js without what the page never uses
+        page_assets.use_lighter_files(self.log)  # styles and scripts without what the page never uses
 
         section = self.config.VoilaConfiguration
         given = section.get("resources", {})

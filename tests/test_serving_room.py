@@ -225,6 +225,34 @@ def test_a_kernel_whose_page_never_connected_is_freed_within_a_minute_and_warm_o
         stop(proc)
 
 
+def test_once_the_room_has_joined_the_pool_refills_only_its_spares_not_every_kernel_taken(tmp_path):
+    """Voila replaces every warm kernel a page takes: a room of N that has joined had N more kernels starting
+    while it answered. The pool is for those still to come: four expected, four joined, two spares."""
+    from toolkit.voila_app import CalmRefill
+
+    port = free_port()
+    settings = voila_config(port, "127.0.0.1", pool=4)
+    settings["WorkshopVoila"]["page_connect_s"] = 600  # the pages below never connect; their kernels stay
+    proc = start_probe(tmp_path / "probe", settings, port)
+    log = tmp_path / "probe" / "voila.log"
+    try:
+        assert wait_until(lambda: "Warm kernels: 4 of 4" in log.read_text(), 120)
+        pages = {page_kernel(get(port, source=f"127.0.0.{31 + i}")[2]) for i in range(4)}
+        assert len(pages) == 4 and pages <= set(probe_kernels(proc))
+        spares = min(4, max(CalmRefill.MIN_SPARES, -(-4 * CalmRefill.SPARE_SHARE // 1)))
+        assert spares == 2
+        # the replacements start once no page has loaded for CalmRefill.QUIET_S, one at a time
+        assert wait_until(lambda: log.read_text().count("Warm kernels: 2 of 4") >= 1, 120)
+        wait_until(lambda: len(probe_kernels(proc)) > 4 + spares, CalmRefill.QUIET_S + 20)
+        assert len(probe_kernels(proc)) == 4 + spares  # the four pages' kernels and the two spares, no more
+        # a page taking a spare gets it replaced: the room keeps its spares
+        fifth = page_kernel(get(port, source="127.0.0.41")[2])
+        assert fifth in probe_kernels(proc) and fifth not in pages
+        assert wait_until(lambda: len(probe_kernels(proc)) == 5 + spares, CalmRefill.QUIET_S + 60)
+    finally:
+        stop(proc)
+
+
 # ------------------------------------------------------------------ only the server's own names (DNS rebinding)
 
 
@@ -439,6 +467,60 @@ def test_a_kernel_starts_only_while_memory_is_free_and_a_pool_replacement_waits_
     asyncio.run(scenario())
 
 
+def test_the_activity_watch_records_state_and_activity_without_deserializing_every_message(monkeypatch):
+    """Every IOPub message of every kernel passes the kernel manager's activity watch (culling reads it):
+    jupyter_server's checks its signature and parses every date of it, twice for a status message, at 100
+    phones 12 % of the participant server's CPU. The toolkit's reads the headers only."""
+    from jupyter_client.session import Session
+
+    from toolkit.voila_app import CappedKernelManager
+
+    class Stream:
+        socket = type("S", (), {"closed": False})()
+
+        def on_recv(self, callback):
+            self.callback = callback
+
+        def close(self):
+            self.socket.closed = True
+
+    class Kernel:
+        session = Session(key=b"secret")
+        execution_state = "starting"
+        last_activity = None
+
+        def connect_iopub(self):
+            self.stream = Stream()
+            return self.stream
+
+    manager = CappedKernelManager()
+    kernel = manager._kernels["k"] = Kernel()
+    manager.start_watching_activity("k")
+    deliver = kernel.stream.callback
+    session = kernel.session
+
+    def status(state: str, parent_type: str) -> list[bytes]:
+        parent = session.msg(parent_type, {})
+        return session.serialize(session.msg("status", {"execution_state": state}, parent=parent))
+
+    monkeypatch.setattr(Session, "deserialize", lambda *a, **k: pytest.fail("a message was deserialized in full"))
+    deliver(status("idle", "kernel_info_request"))  # untracked parent: starting -> idle
+    assert kernel.execution_state == "idle" and kernel.last_activity is not None
+    seen = kernel.last_activity
+    time.sleep(0.01)
+    deliver(status("busy", "execute_request"))
+    assert kernel.execution_state == "busy" and kernel.last_activity > seen
+    stream = session.msg("stream", {"name": "stdout", "text": "x"}, parent=session.msg("execute_request", {}))
+    busy_at = kernel.last_activity
+    time.sleep(0.01)
+    deliver(session.serialize(stream))
+    assert kernel.last_activity > busy_at and manager.last_kernel_activity == kernel.last_activity
+    deliver(status("idle", "execute_request"))
+    assert kernel.execution_state == "idle"
+    manager.stop_watching_activity("k")  # jupyter_server's: closes the stream the watch opened
+    assert kernel.stream.socket.closed and kernel._activity_stream is None
+
+
 def test_the_voila_tornado_and_jupyter_server_internals_the_room_builds_on():
     """The cap, the hand-out and the host check lean on these; when a new release changes them, this says where."""
     import inspect
@@ -463,6 +545,11 @@ def test_the_voila_tornado_and_jupyter_server_internals_the_room_builds_on():
     source = inspect.getsource(VoilaHandler.get_generator)
     assert "http_header_envs" in source and "self.kernel_manager.start_kernel(" in source
     assert 'kernel_env[ENV_VARIABLE.VOILA_PREHEAT] = "False"' in source
+    # jupyter_server watches each kernel's activity through start_watching_activity, with these parts
+    watch = inspect.getsource(AsyncMappingKernelManager.start_watching_activity)
+    assert all(part in watch for part in ("kernel._activity_stream = kernel.connect_iopub()", "last_kernel_activity",
+                                          "track_message_type", 'kernel.execution_state == "starting"'))
+    assert "kernel._activity_stream" in inspect.getsource(AsyncMappingKernelManager.stop_watching_activity)
     # jupyter_server counts a kernel's WebSocket connections through notify_connect
     assert "notify_connect" in vars(AsyncMappingKernelManager.__mro__[1])
     # tornado routes every request, WebSockets and static files too, through Application.find_handler

@@ -294,7 +294,18 @@ def test_serve_configures_the_cap_the_client_header_and_the_names_of_the_partici
 
 
 def test_the_room_is_sized_by_what_a_kernel_was_measured_to_cost_and_the_console_says_so():
-    from toolkit.serve import KERNEL_MB, QUIZ_GROWTH_MB, RESERVE_MB, SERVER_MB, KernelCost, capacity, describe_room
+    from toolkit.serve import (
+        ANSWER_CPU_S,
+        JOIN_CPU_S,
+        JOIN_WITHIN_S,
+        KERNEL_MB,
+        QUIZ_GROWTH_MB,
+        RESERVE_MB,
+        SERVER_MB,
+        KernelCost,
+        capacity,
+        describe_room,
+    )
 
     forked = KernelCost(unique_mb=15.2, forked=True, shared_mb=84.3)
     per = forked.per_participant_mb
@@ -309,6 +320,10 @@ def test_the_room_is_sized_by_what_a_kernel_was_measured_to_cost_and_the_console
         "84 MB shared by all of them, counted once.",
         f"Room: {room.pool} kernels kept warm for 300 expected participants; with 4000 MB free this laptop can hold "
         f"about {room.participants} participants at once; beyond {room.cap} a phone is told the room is full.",
+        f"CPU: {room.cores} core{'s' if room.cores != 1 else ''}; a participant costs about {JOIN_CPU_S:.2f} s of CPU "
+        f"to reach the first question and {ANSWER_CPU_S:.3f} s an answer (measured on this laptop's speed, 1.00× the "
+        f"reference machine's CPU time); about {room.joining_at_once} joining at once see their first question "
+        f"within {JOIN_WITHIN_S} s, more wait longer; about {room.answers_per_s:.0f} answers a second keep up.",
     ]
     scratch = KernelCost(unique_mb=68.3, forked=False)
     alone = capacity(300, available_mb=4000, kernel=scratch)
@@ -353,6 +368,22 @@ def test_the_participant_servers_kernel_manager_holds_the_sockets_of_a_large_roo
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernels are forked on Linux only")
+def test_the_console_says_how_many_the_cpu_brings_to_their_first_question_and_scales_with_the_machine():
+    """`toolkit serve` said "about 590 participants" from memory alone, though on two cores 100 joining at once
+    waited 17 s for their first question: the console says what the CPU allows too, for this machine's speed."""
+    from toolkit.serve import JOIN_CPU_S, JOIN_WITHIN_S, REFERENCE_PROBE_S, Capacity, KernelCost, cpu_scale, speed_probe
+
+    reference = KernelCost(unique_mb=15, forked=True, shared_mb=85)
+    room = Capacity(20000, 590, 100, reference, cores=2)
+    assert room.participants == 590 and room.joining_at_once == int(JOIN_WITHIN_S * 2 // JOIN_CPU_S) < 590
+    slow = Capacity(20000, 590, 100, KernelCost(15, True, 85, cpu_scale=cpu_scale(2 * REFERENCE_PROBE_S)), cores=2)
+    assert slow.kernel.join_cpu_s == pytest.approx(2 * JOIN_CPU_S)
+    assert slow.joining_at_once == int(JOIN_WITHIN_S * 2 // (2 * JOIN_CPU_S))  # half as fast: about half as many
+    assert Capacity(20000, 590, 100, reference, cores=4).joining_at_once == int(JOIN_WITHIN_S * 4 // JOIN_CPU_S)
+    assert slow.answers_per_s == pytest.approx(room.answers_per_s / 2)
+    assert 0.2 < cpu_scale() < 5 and speed_probe() > 0  # this machine, measured (CPU time of a fixed piece of work)
+
+
 def test_serve_measures_a_kernel_started_the_way_the_participant_server_starts_them():
     from toolkit import forking
     from toolkit.serve import measure_kernel
@@ -363,6 +394,7 @@ def test_serve_measures_a_kernel_started_the_way_the_participant_server_starts_t
     assert forked.shared_mb > 0 and scratch.shared_mb == 0  # the template's memory, shared by its kernels
     assert 0 < forked.unique_mb < scratch.unique_mb  # what forking is for
     assert forking.Template.current is None  # the template started to measure is stopped again
+    assert 0.2 < forked.cpu_scale < 5 and 0.2 < scratch.cpu_scale < 5  # this machine's speed, measured with it
 
 
 @pytest.mark.parametrize(("path", "answer"), [

@@ -62,6 +62,9 @@ class Outcome:
     answered: int = 0
     submitted: bool = False
     error: str | None = None
+    messages: int = 0  # kernel messages the page received over its WebSocket
+    message_bytes: int = 0
+    first_question_messages: int | None = None  # … of which before the first question showed
 
 
 class WidgetClient:
@@ -75,6 +78,7 @@ class WidgetClient:
         self.changed = asyncio.Event()
         self.reader: asyncio.Task | None = None
         self.handled: set[str] = set()  # our messages the kernel has finished with (status idle)
+        self.messages = self.message_bytes = 0  # received
 
     def _message(self, channel: str, msg_type: str, content: dict, metadata: dict | None = None,
                  msg_id: str | None = None) -> str | bytes:
@@ -121,6 +125,8 @@ class WidgetClient:
             raw = await self.ws.read_message()
             if raw is None:
                 return
+            self.messages += 1
+            self.message_bytes += len(raw)
             msg = self._parse(raw)
             if msg is None:
                 continue
@@ -238,6 +244,7 @@ async def play_participant(address: str, code: str, number: int, think_s: float 
     rng = random.Random(seed if seed is not None else number)
     base = address.rstrip("/") + "/"
     started = time.monotonic()
+    client = None
     try:
         http = AsyncHTTPClient()
         response = await http.fetch(f"{base}?{urlencode({'code': code})}", request_timeout=timeout,
@@ -262,6 +269,7 @@ async def play_participant(address: str, code: str, number: int, think_s: float 
         await client.handled_by_kernel(await client.click(client.find("ButtonModel", description="Join")[0]), timeout)
         await client.wait_for(lambda: _question_position(client.page_text()), timeout)
         outcome.first_question_s = time.monotonic() - started
+        outcome.first_question_messages = client.messages
         while True:
             position = _question_position(client.page_text())
             if position is None:
@@ -286,6 +294,9 @@ async def play_participant(address: str, code: str, number: int, think_s: float 
         ws.close()
     except Exception as e:  # a rehearsal reports every failure and goes on with the others
         outcome.error = f"participant {number}: {type(e).__name__}: {e}"
+    finally:
+        if client is not None:
+            outcome.messages, outcome.message_bytes = client.messages, client.message_bytes
     return outcome
 
 

@@ -532,8 +532,9 @@ class CalmRefill:
     Only what the room still needs is replaced: the pool is sized for the participants expected
     (`--expect`), so once k of them hold a page, `pool_size - k` warm kernels are enough for those still to
     come, and never fewer than `spares()` for reloads and latecomers. Voila replaces every kernel taken,
-    so a room of 200 that had joined had 200 more kernels starting while it answered: each forked and ran
-    the notebook on the two cores the participants needed (0.5 s of CPU each, and its memory).
+    so a room of 100 that had joined had 50 more kernels started while it answered the pre-test, and more to
+    come: each forked and ran the notebook on the cores the participants needed (about 0.5 s of CPU each,
+    the server's and the kernel's) and kept its memory.
 
     Mixed into the kernel manager Voila builds (`WorkshopVoila.init_settings`); it adds no traits.
     """

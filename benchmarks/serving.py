@@ -98,6 +98,7 @@ class TreeSampler(threading.Thread):
         self.peak_rss = self.peak_pss = 0.0
         self.last_memory: tuple[float, float | None] = (0.0, None)
         self._memory_at = 0.0
+        self.timeline: list[tuple[float, float, float]] = []  # (when, CPU of the tree, CPU of the server) since start
 
     def sample_memory(self) -> tuple[float, float | None]:
         rss = pss = 0.0
@@ -129,6 +130,8 @@ class TreeSampler(threading.Thread):
                 continue
             if first:  # what the processes running at the start had used before: not part of the run
                 self.before[p.pid] = self.cpu[p.pid]
+        self.timeline.append((time.monotonic(), sum(self.cpu.values()) - sum(self.before.values()),
+                              self.cpu.get(self.server.proc.pid, 0.0) - self.before.get(self.server.proc.pid, 0.0)))
         self.peak_kernels = max(self.peak_kernels, len(self.server.kernels()))
         if time.monotonic() - self._memory_at >= self.MEMORY_EVERY_S:
             self.sample_memory()
@@ -144,6 +147,11 @@ class TreeSampler(threading.Thread):
         self.stop_event.set()
         self.join(timeout=10)
         return sum(self.cpu.values()) - sum(self.before.values())
+
+    def cpu_at(self, when: float) -> tuple[float, float] | None:
+        """CPU seconds (the tree, the server process) used from the start until `when` (time.monotonic()), from the
+        first sample at or after it."""
+        return next(((tree, server) for t, tree, server in self.timeline if t >= when), None)
 
     def server_cpu(self) -> float:
         pid = self.server.proc.pid
@@ -304,12 +312,15 @@ def one_run(kind: str, n: int, banks: Path | None, cap_s: float, distinct: bool,
         result["load_before"] = load_average()
         sampler = TreeSampler(server)
         sampler.start()
+        started = time.monotonic()
         run = play(server.url, code, n, think_s=0.0, cap_s=cap_s, timeout=cap_s, distinct=distinct)
         result["end_memory"] = sampler.sample_memory()  # everyone has submitted (or the cap has passed)
         result["cpu_s"] = sampler.finish()
         result["peak_rss"], result["peak_pss"] = sampler.peak_rss, sampler.peak_pss
         result["store"] = answers_in_store(data, session)
         result["server_cpu_s"] = sampler.server_cpu()
+        if run.first_question:  # CPU until the last participant saw question 1 (the sample after it)
+            result["cpu_to_first"] = sampler.cpu_at(started + max(run.first_question))
         result.update(run=run, peak_kernels=sampler.peak_kernels, kernels_after=len(server.kernels()))
     finally:
         if sampler is not None and sampler.is_alive():
@@ -353,6 +364,34 @@ def memory_line(r: dict) -> str:
     return "; ".join(parts) or "–"
 
 
+def messages_line(run) -> str:
+    """What the kernels sent each participant (toolkit.rehearse.Outcome.messages): every one passes the server."""
+    outcomes = [o for o in run.outcomes if o is not None and o.messages]
+    if not outcomes:
+        return "–"
+    first = [o.first_question_messages for o in outcomes if o.first_question_messages is not None]
+    per_answer = [(o.messages - (o.first_question_messages or 0)) / o.answered for o in outcomes if o.answered]
+    return (f"median {statistics.median(o.messages for o in outcomes):.0f} in all"
+            + (f", {statistics.median(first):.0f} before question 1" if first else "")
+            + (f", {statistics.median(per_answer):.1f} per answered question after it" if per_answer else "")
+            + f"; {statistics.median(o.message_bytes for o in outcomes) / 1e3:.0f} kB in all; "
+            f"{sum(o.messages for o in outcomes):,} through the server")
+
+
+def cpu_lines(r: dict) -> list[str]:
+    """The CPU a participant costs the laptop (the server and its kernels; the simulated phones are not counted:
+    real phones bring their own), to question 1 and per answer after it: what toolkit.serve.CPU_COST is set from."""
+    run, to_first = r["run"], r.get("cpu_to_first")
+    if not to_first or not run.first_question:
+        return []
+    answers = sum(o.answered for o in run.outcomes if o is not None)
+    after = r["cpu_s"] - to_first[0]
+    return [f"           CPU a participant costs the server and its kernels: {to_first[0] / r['n']:.3f} s to question 1 "
+            f"(the server process {to_first[1] / r['n']:.3f} s; {to_first[0]:.0f} s for all {r['n']} by "
+            f"{max(run.first_question):.0f} s)"
+            + (f", then {after / answers:.4f} s an answer ({answers} answers)" if answers else "")]
+
+
 def describe(r: dict) -> list[str]:
     run = r["run"]
     first = run.first_question
@@ -387,11 +426,13 @@ def describe(r: dict) -> list[str]:
             + f"); attempts {r['store']['attempts']}, submitted {r['store']['submitted']}"
             if "store" in r else "not counted"),
         "           memory of the server and its kernels: " + memory_line(r),
+        "           kernel messages to each phone over its WebSocket: " + messages_line(run),
         f"           kernels: peak {r['peak_kernels']}, at the end {r['kernels_after']}; "
         f"CPU used by the server and its kernels {r['cpu_s']:.0f} s (the server process alone "
         f"{r['server_cpu_s']:.0f} s) in {run.wall_s:.0f} s; the simulated participants {run.client_cpu_s:.0f} s "
         "on the same cores",
         f"           {r['load_before']} (before the run, after waiting {r['settled_s']:.0f} s for the CPU to settle)",
+        *cpu_lines(r),
     ]
     if r.get("kernel") is not None:
         k = r["kernel"]

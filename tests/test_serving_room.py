@@ -225,6 +225,34 @@ def test_a_kernel_whose_page_never_connected_is_freed_within_a_minute_and_warm_o
         stop(proc)
 
 
+def test_once_the_room_has_joined_the_pool_refills_only_its_spares_not_every_kernel_taken(tmp_path):
+    """Voila replaces every warm kernel a page takes: a room of N that has joined had N more kernels starting
+    while it answered. The pool is for those still to come: four expected, four joined, two spares."""
+    from toolkit.voila_app import CalmRefill
+
+    port = free_port()
+    settings = voila_config(port, "127.0.0.1", pool=4)
+    settings["WorkshopVoila"]["page_connect_s"] = 600  # the pages below never connect; their kernels stay
+    proc = start_probe(tmp_path / "probe", settings, port)
+    log = tmp_path / "probe" / "voila.log"
+    try:
+        assert wait_until(lambda: "Warm kernels: 4 of 4" in log.read_text(), 120)
+        pages = {page_kernel(get(port, source=f"127.0.0.{31 + i}")[2]) for i in range(4)}
+        assert len(pages) == 4 and pages <= set(probe_kernels(proc))
+        spares = min(4, max(CalmRefill.MIN_SPARES, -(-4 * CalmRefill.SPARE_SHARE // 1)))
+        assert spares == 2
+        # the replacements start once no page has loaded for CalmRefill.QUIET_S, one at a time
+        assert wait_until(lambda: log.read_text().count("Warm kernels: 2 of 4") >= 1, 120)
+        wait_until(lambda: len(probe_kernels(proc)) > 4 + spares, CalmRefill.QUIET_S + 20)
+        assert len(probe_kernels(proc)) == 4 + spares  # the four pages' kernels and the two spares, no more
+        # a page taking a spare gets it replaced: the room keeps its spares
+        fifth = page_kernel(get(port, source="127.0.0.41")[2])
+        assert fifth in probe_kernels(proc) and fifth not in pages
+        assert wait_until(lambda: len(probe_kernels(proc)) == 5 + spares, CalmRefill.QUIET_S + 60)
+    finally:
+        stop(proc)
+
+
 # ------------------------------------------------------------------ only the server's own names (DNS rebinding)
 
 
@@ -266,7 +294,18 @@ def test_serve_configures_the_cap_the_client_header_and_the_names_of_the_partici
 
 
 def test_the_room_is_sized_by_what_a_kernel_was_measured_to_cost_and_the_console_says_so():
-    from toolkit.serve import KERNEL_MB, QUIZ_GROWTH_MB, RESERVE_MB, SERVER_MB, KernelCost, capacity, describe_room
+    from toolkit.serve import (
+        ANSWER_CPU_S,
+        JOIN_CPU_S,
+        JOIN_WITHIN_S,
+        KERNEL_MB,
+        QUIZ_GROWTH_MB,
+        RESERVE_MB,
+        SERVER_MB,
+        KernelCost,
+        capacity,
+        describe_room,
+    )
 
     forked = KernelCost(unique_mb=15.2, forked=True, shared_mb=84.3)
     per = forked.per_participant_mb
@@ -281,6 +320,10 @@ def test_the_room_is_sized_by_what_a_kernel_was_measured_to_cost_and_the_console
         "84 MB shared by all of them, counted once.",
         f"Room: {room.pool} kernels kept warm for 300 expected participants; with 4000 MB free this laptop can hold "
         f"about {room.participants} participants at once; beyond {room.cap} a phone is told the room is full.",
+        f"CPU: {room.cores} core{'s' if room.cores != 1 else ''}; a participant costs about {JOIN_CPU_S:.2f} s of CPU "
+        f"to reach the first question and {ANSWER_CPU_S:.3f} s an answer (measured on this laptop's speed, 1.00× the "
+        f"reference machine's CPU time); about {room.joining_at_once} joining at once see their first question "
+        f"within {JOIN_WITHIN_S} s, more wait longer; about {room.answers_per_s:.0f} answers a second keep up.",
     ]
     scratch = KernelCost(unique_mb=68.3, forked=False)
     alone = capacity(300, available_mb=4000, kernel=scratch)
@@ -325,6 +368,22 @@ def test_the_participant_servers_kernel_manager_holds_the_sockets_of_a_large_roo
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernels are forked on Linux only")
+def test_the_console_says_how_many_the_cpu_brings_to_their_first_question_and_scales_with_the_machine():
+    """`toolkit serve` said "about 590 participants" from memory alone, though on two cores 100 joining at once
+    waited 17 s for their first question: the console says what the CPU allows too, for this machine's speed."""
+    from toolkit.serve import JOIN_CPU_S, JOIN_WITHIN_S, REFERENCE_PROBE_S, Capacity, KernelCost, cpu_scale, speed_probe
+
+    reference = KernelCost(unique_mb=15, forked=True, shared_mb=85)
+    room = Capacity(20000, 590, 100, reference, cores=2)
+    assert room.participants == 590 and room.joining_at_once == int(JOIN_WITHIN_S * 2 // JOIN_CPU_S) < 590
+    slow = Capacity(20000, 590, 100, KernelCost(15, True, 85, cpu_scale=cpu_scale(2 * REFERENCE_PROBE_S)), cores=2)
+    assert slow.kernel.join_cpu_s == pytest.approx(2 * JOIN_CPU_S)
+    assert slow.joining_at_once == int(JOIN_WITHIN_S * 2 // (2 * JOIN_CPU_S))  # half as fast: about half as many
+    assert Capacity(20000, 590, 100, reference, cores=4).joining_at_once == int(JOIN_WITHIN_S * 4 // JOIN_CPU_S)
+    assert slow.answers_per_s == pytest.approx(room.answers_per_s / 2)
+    assert 0.2 < cpu_scale() < 5 and speed_probe() > 0  # this machine, measured (CPU time of a fixed piece of work)
+
+
 def test_serve_measures_a_kernel_started_the_way_the_participant_server_starts_them():
     from toolkit import forking
     from toolkit.serve import measure_kernel
@@ -335,6 +394,7 @@ def test_serve_measures_a_kernel_started_the_way_the_participant_server_starts_t
     assert forked.shared_mb > 0 and scratch.shared_mb == 0  # the template's memory, shared by its kernels
     assert 0 < forked.unique_mb < scratch.unique_mb  # what forking is for
     assert forking.Template.current is None  # the template started to measure is stopped again
+    assert 0.2 < forked.cpu_scale < 5 and 0.2 < scratch.cpu_scale < 5  # this machine's speed, measured with it
 
 
 @pytest.mark.parametrize(("path", "answer"), [
@@ -439,6 +499,60 @@ def test_a_kernel_starts_only_while_memory_is_free_and_a_pool_replacement_waits_
     asyncio.run(scenario())
 
 
+def test_the_activity_watch_records_state_and_activity_without_deserializing_every_message(monkeypatch):
+    """Every IOPub message of every kernel passes the kernel manager's activity watch (culling reads it):
+    jupyter_server's checks its signature and parses every date of it, twice for a status message, at 100
+    phones 12 % of the participant server's CPU. The toolkit's reads the headers only."""
+    from jupyter_client.session import Session
+
+    from toolkit.voila_app import CappedKernelManager
+
+    class Stream:
+        socket = type("S", (), {"closed": False})()
+
+        def on_recv(self, callback):
+            self.callback = callback
+
+        def close(self):
+            self.socket.closed = True
+
+    class Kernel:
+        session = Session(key=b"secret")
+        execution_state = "starting"
+        last_activity = None
+
+        def connect_iopub(self):
+            self.stream = Stream()
+            return self.stream
+
+    manager = CappedKernelManager()
+    kernel = manager._kernels["k"] = Kernel()
+    manager.start_watching_activity("k")
+    deliver = kernel.stream.callback
+    session = kernel.session
+
+    def status(state: str, parent_type: str) -> list[bytes]:
+        parent = session.msg(parent_type, {})
+        return session.serialize(session.msg("status", {"execution_state": state}, parent=parent))
+
+    monkeypatch.setattr(Session, "deserialize", lambda *a, **k: pytest.fail("a message was deserialized in full"))
+    deliver(status("idle", "kernel_info_request"))  # untracked parent: starting -> idle
+    assert kernel.execution_state == "idle" and kernel.last_activity is not None
+    seen = kernel.last_activity
+    time.sleep(0.01)
+    deliver(status("busy", "execute_request"))
+    assert kernel.execution_state == "busy" and kernel.last_activity > seen
+    stream = session.msg("stream", {"name": "stdout", "text": "x"}, parent=session.msg("execute_request", {}))
+    busy_at = kernel.last_activity
+    time.sleep(0.01)
+    deliver(session.serialize(stream))
+    assert kernel.last_activity > busy_at and manager.last_kernel_activity == kernel.last_activity
+    deliver(status("idle", "execute_request"))
+    assert kernel.execution_state == "idle"
+    manager.stop_watching_activity("k")  # jupyter_server's: closes the stream the watch opened
+    assert kernel.stream.socket.closed and kernel._activity_stream is None
+
+
 def test_the_voila_tornado_and_jupyter_server_internals_the_room_builds_on():
     """The cap, the hand-out and the host check lean on these; when a new release changes them, this says where."""
     import inspect
@@ -463,6 +577,11 @@ def test_the_voila_tornado_and_jupyter_server_internals_the_room_builds_on():
     source = inspect.getsource(VoilaHandler.get_generator)
     assert "http_header_envs" in source and "self.kernel_manager.start_kernel(" in source
     assert 'kernel_env[ENV_VARIABLE.VOILA_PREHEAT] = "False"' in source
+    # jupyter_server watches each kernel's activity through start_watching_activity, with these parts
+    watch = inspect.getsource(AsyncMappingKernelManager.start_watching_activity)
+    assert all(part in watch for part in ("kernel._activity_stream = kernel.connect_iopub()", "last_kernel_activity",
+                                          "track_message_type", 'kernel.execution_state == "starting"'))
+    assert "kernel._activity_stream" in inspect.getsource(AsyncMappingKernelManager.stop_watching_activity)
     # jupyter_server counts a kernel's WebSocket connections through notify_connect
     assert "notify_connect" in vars(AsyncMappingKernelManager.__mro__[1])
     # tornado routes every request, WebSockets and static files too, through Application.find_handler

@@ -5,6 +5,11 @@ Jupyter widget protocol as the browser does: it asks for the widgets' state, fil
 taps an answer to every question, moves on and submits. No browser is needed, so a laptop can play a
 whole room against itself before the workshop. It prints the time to the first question, the time to
 see an answer saved, and every failure.
+
+Its WebSocket speaks the browser's protocol: JupyterLab's page (Voila's) asks for jupyter_server's
+`v1.kernel.websocket.jupyter.org`, in which the server passes each kernel message on as it came, without
+checking its signature, parsing it and writing it out again as JSON. A rehearsal on the older JSON protocol
+would make the server do that for every message of every phone, work no phone asks of it.
 """
 
 from __future__ import annotations
@@ -29,6 +34,27 @@ class RehearsalError(Exception):
     pass
 
 
+V1 = "v1.kernel.websocket.jupyter.org"  # the kernel WebSocket protocol JupyterLab's page asks for
+
+
+def to_v1(channel: str, parts: list[bytes]) -> bytes:
+    """A kernel message as a v1 WebSocket frame: the count of offsets, the offsets (8 bytes each, little-endian),
+    the channel, then the message's parts (header, parent header, metadata, content, buffers) as they are."""
+    chunks = [channel.encode(), *parts]
+    offsets = [8 * (len(chunks) + 2)]
+    for chunk in chunks:
+        offsets.append(offsets[-1] + len(chunk))
+    return b"".join([len(offsets).to_bytes(8, "little"), *(o.to_bytes(8, "little") for o in offsets), *chunks])
+
+
+def from_v1(frame: bytes) -> tuple[str, list[bytes]]:
+    """The channel and the parts of a v1 WebSocket frame (to_v1)."""
+    count = int.from_bytes(frame[:8], "little")
+    offsets = [int.from_bytes(frame[8 * (i + 1):8 * (i + 2)], "little") for i in range(count)]
+    channel = frame[offsets[0]:offsets[1]].decode()
+    return channel, [frame[offsets[i]:offsets[i + 1]] for i in range(1, count - 1)]
+
+
 @dataclass
 class Outcome:
     first_question_s: float | None = None
@@ -36,30 +62,36 @@ class Outcome:
     answered: int = 0
     submitted: bool = False
     error: str | None = None
+    messages: int = 0  # kernel messages the page received over its WebSocket
+    message_bytes: int = 0
+    first_question_messages: int | None = None  # … of which before the first question showed
 
 
 class WidgetClient:
     """One page's widgets as the browser sees them, kept up to date from the kernel's messages."""
 
-    def __init__(self, ws, session: str):
+    def __init__(self, ws, session: str, protocol: str | None = None):
         self.ws = ws
         self.session = session
+        self.v1 = protocol == V1  # else the older JSON protocol (a server that offers no v1)
         self.models: dict[str, dict] = {}
         self.changed = asyncio.Event()
         self.reader: asyncio.Task | None = None
         self.handled: set[str] = set()  # our messages the kernel has finished with (status idle)
+        self.messages = self.message_bytes = 0  # received
 
     def _message(self, channel: str, msg_type: str, content: dict, metadata: dict | None = None,
-                 msg_id: str | None = None) -> str:
+                 msg_id: str | None = None) -> str | bytes:
         header = {"msg_id": msg_id or uuid.uuid4().hex, "msg_type": msg_type, "username": "rehearsal",
                   "version": "5.3", "session": self.session, "date": datetime.now(timezone.utc).isoformat()}
+        if self.v1:
+            return to_v1(channel, [json.dumps(part).encode() for part in (header, {}, metadata or {}, content)])
         return json.dumps({"header": header, "parent_header": {}, "metadata": metadata or {}, "content": content,
                            "channel": channel, "buffers": []})
 
     async def _comm_msg(self, model_id: str, data: dict) -> str:
         msg_id = uuid.uuid4().hex
-        await self.ws.write_message(self._message("shell", "comm_msg", {"comm_id": model_id, "data": data},
-                                                  msg_id=msg_id))
+        await self._send(self._message("shell", "comm_msg", {"comm_id": model_id, "data": data}, msg_id=msg_id))
         return msg_id
 
     async def handled_by_kernel(self, msg_id: str, timeout: float) -> None:
@@ -70,19 +102,34 @@ class WidgetClient:
     async def start(self) -> None:
         self.reader = asyncio.ensure_future(self._read())
         control = uuid.uuid4().hex
-        await self.ws.write_message(self._message("shell", "comm_open", {
+        await self._send(self._message("shell", "comm_open", {
             "comm_id": control, "target_name": "jupyter.widget.control", "data": {}}, {"version": "1.0.0"}))
-        await self.ws.write_message(self._message("shell", "comm_msg", {
+        await self._send(self._message("shell", "comm_msg", {
             "comm_id": control, "data": {"method": "request_states"}}))
+
+    async def _send(self, message: str | bytes) -> None:
+        await self.ws.write_message(message, binary=isinstance(message, bytes))
+
+    def _parse(self, raw: str | bytes) -> dict | None:
+        """A kernel message from the WebSocket (its header, parent header and content), or None for binary buffers
+        of the JSON protocol (the toolkit's widgets use none)."""
+        if not self.v1:
+            return None if isinstance(raw, bytes) else json.loads(raw)
+        if isinstance(raw, str):
+            return json.loads(raw)
+        _channel, parts = from_v1(raw)
+        return {"header": json.loads(parts[0]), "parent_header": json.loads(parts[1]), "content": json.loads(parts[3])}
 
     async def _read(self) -> None:
         while True:
             raw = await self.ws.read_message()
             if raw is None:
                 return
-            if isinstance(raw, bytes):  # binary buffers: not used by the toolkit's widgets
+            self.messages += 1
+            self.message_bytes += len(raw)
+            msg = self._parse(raw)
+            if msg is None:
                 continue
-            msg = json.loads(raw)
             kind, content = msg["header"]["msg_type"], msg.get("content", {})
             data = content.get("data", {})
             if kind == "comm_open" and content.get("target_name") == "jupyter.widget":
@@ -197,6 +244,7 @@ async def play_participant(address: str, code: str, number: int, think_s: float 
     rng = random.Random(seed if seed is not None else number)
     base = address.rstrip("/") + "/"
     started = time.monotonic()
+    client = None
     try:
         http = AsyncHTTPClient()
         response = await http.fetch(f"{base}?{urlencode({'code': code})}", request_timeout=timeout,
@@ -211,8 +259,8 @@ async def play_participant(address: str, code: str, number: int, think_s: float 
         ws_url = f"ws://{parts.netloc}{parts.path}api/kernels/{kernel}/channels?session_id={uuid.uuid4().hex}"
         request = HTTPRequest(ws_url, headers={"Cookie": "; ".join(f"{k}={v.value}" for k, v in cookies.items())},
                               request_timeout=timeout, network_interface=source_address)
-        ws = await websocket_connect(request, max_message_size=64 * 2**20)
-        client = WidgetClient(ws, uuid.uuid4().hex)
+        ws = await websocket_connect(request, max_message_size=64 * 2**20, subprotocols=[V1])
+        client = WidgetClient(ws, uuid.uuid4().hex, ws.selected_subprotocol)
         await client.start()
         await client.wait_for(lambda: client.find("CheckboxModel", description="I understand"), timeout)
         name = client.find("TextModel", placeholder="anonymous")
@@ -221,6 +269,7 @@ async def play_participant(address: str, code: str, number: int, think_s: float 
         await client.handled_by_kernel(await client.click(client.find("ButtonModel", description="Join")[0]), timeout)
         await client.wait_for(lambda: _question_position(client.page_text()), timeout)
         outcome.first_question_s = time.monotonic() - started
+        outcome.first_question_messages = client.messages
         while True:
             position = _question_position(client.page_text())
             if position is None:
@@ -245,6 +294,9 @@ async def play_participant(address: str, code: str, number: int, think_s: float 
         ws.close()
     except Exception as e:  # a rehearsal reports every failure and goes on with the others
         outcome.error = f"participant {number}: {type(e).__name__}: {e}"
+    finally:
+        if client is not None:
+            outcome.messages, outcome.message_bytes = client.messages, client.message_bytes
     return outcome
 
 

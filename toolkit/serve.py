@@ -44,6 +44,15 @@ SERVER_MB = 250  # the two Voila servers themselves
 # benchmarks/participant_memory.py prints both ends (load 5-9): forked 15.7 -> 34.3 MiB, from scratch 68.3 -> 74.5.
 QUIZ_GROWTH_MB = {True: 20, False: 8}  # forked, from scratch
 RESERVE_MB = 1024  # left for the operating system, the browser on the projector and everything else
+# What one participant costs the laptop's CPU: the participant server (its page, every kernel message passed between
+# the kernel and the phone) and the participant's kernel together; the phone's own work is done on the phone.
+# Measured by benchmarks/serving.py (N participants joining at once, think time 0, the whole pre-test, forked
+# kernels; its line "CPU a participant costs the server and its kernels") on the machine where SPEED_PROBE took
+# REFERENCE_PROBE_S, and scaled for this machine by how long SPEED_PROBE takes here (cpu_scale()).
+JOIN_CPU_S = 0.26  # to the first question (N=100, 2026-12-02: 0.258 s, of which the server process 0.067 s)
+ANSWER_CPU_S = 0.033  # each answer after it (the tap, its save, the next question)
+REFERENCE_PROBE_S = 0.031  # speed_probe() there (10:27 UTC, load 1.9)
+JOIN_WITHIN_S = 10  # a room joining at once should see its first question within this
 
 
 def lan_address() -> str:
@@ -71,6 +80,36 @@ def coach_token(data_dir: Path) -> str:
     return token
 
 
+def speed_probe() -> float:
+    """CPU seconds this machine takes for a fixed piece of the work a participant costs the server: writing,
+    signing and reading back a widget's message, 3,000 times (the best of three runs: CPU time, so barely
+    affected by other programs, but caches are)."""
+    import hashlib
+    import hmac
+
+    state = {"header": {"msg_id": "0" * 32, "msg_type": "comm_msg", "session": "1" * 32, "username": "toolkit",
+                        "date": "2026-01-01T00:00:00.000000Z", "version": "5.3"},
+             "content": {"comm_id": "2" * 32, "data": {"method": "update", "buffer_paths": [], "state": {
+                 "value": "<div class='tk-question'>" + "Which of these is a sign of trafficking? " * 4 + "</div>",
+                 "children": [f"IPY_MODEL_{i:032d}" for i in range(8)], "_dom_classes": ["tk-choice", "tk-body"]}}}}
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        for _ in range(3000):
+            text = json.dumps(state).encode()
+            hmac.new(b"k" * 32, text, hashlib.sha256).hexdigest()
+            json.loads(text)
+        best = min(best, time.process_time() - started)
+    return best
+
+
+def cpu_scale(probe_s: float | None = None) -> float:
+    """How much more CPU time the same work takes here than where JOIN_CPU_S and ANSWER_CPU_S were measured (1.0:
+    the same; 2.0: a machine half as fast)."""
+    probe_s = speed_probe() if probe_s is None else probe_s
+    return max(probe_s, 1e-6) / REFERENCE_PROBE_S
+
+
 @dataclass(frozen=True)
 class KernelCost:
     """What one participant's kernel costs this machine, in MB: `unique_mb` measured (the USS of a kernel started
@@ -80,6 +119,17 @@ class KernelCost:
     forked: bool
     shared_mb: float = 0.0  # forked: the template's memory, which all its kernels share (paid once)
     why_assumed: str | None = None  # None: measured
+    cpu_scale: float = 1.0  # this machine's CPU time for the same work, over the reference machine's (cpu_scale())
+
+    @property
+    def join_cpu_s(self) -> float:
+        """CPU seconds one participant costs the laptop until they see the first question."""
+        return JOIN_CPU_S * self.cpu_scale
+
+    @property
+    def answer_cpu_s(self) -> float:
+        """CPU seconds each answer costs the laptop."""
+        return ANSWER_CPU_S * self.cpu_scale
 
     @property
     def per_participant_mb(self) -> int:
@@ -119,6 +169,7 @@ def measure_kernel(fork: bool) -> KernelCost:
         from jupyter_client.manager import AsyncKernelManager
     except ImportError as e:
         return KernelCost(KERNEL_MB, fork, why_assumed=str(e))
+    scale = cpu_scale()
     folder = Path(tempfile.mkdtemp(prefix="toolkit-measure-"))
     kernels = participant_kernelspec(folder, fork)
 
@@ -139,7 +190,7 @@ def measure_kernel(fork: bool) -> KernelCost:
             shared = 0.0
             if forked and forking.Template.current is not None:
                 shared = psutil.Process(forking.Template.current.proc.pid).memory_info().rss / 2**20
-            return KernelCost(unique, forked, shared)
+            return KernelCost(unique, forked, shared, cpu_scale=scale)
         finally:
             kc.stop_channels()
             await km.shutdown_kernel(now=True)
@@ -147,7 +198,7 @@ def measure_kernel(fork: bool) -> KernelCost:
     try:
         return asyncio.run(asyncio.wait_for(one(), 180))
     except Exception as e:  # anything at all: the room is then sized as before
-        return KernelCost(KERNEL_MB, fork, why_assumed=f"{type(e).__name__}: {e}"[:200])
+        return KernelCost(KERNEL_MB, fork, why_assumed=f"{type(e).__name__}: {e}"[:200], cpu_scale=scale)
     finally:
         current = forking.Template.current
         if current is not None:
@@ -163,10 +214,24 @@ class Capacity:
     pool: int
     kernel: KernelCost = ASSUMED
 
+    cores: int = 1
+
     @property
     def cap(self) -> int:
         """The most participant kernels the server runs (warm pool and pages together)."""
         return max(self.participants, self.pool)
+
+    @property
+    def joining_at_once(self) -> int:
+        """How many participants joining at once the CPU brings to their first question within JOIN_WITHIN_S: the
+        laptop's cores for that long, over what one participant's join costs. Memory may hold many more: they
+        join all the same, only more slowly (about join_cpu_s / cores more seconds for each one more)."""
+        return int(JOIN_WITHIN_S * self.cores // self.kernel.join_cpu_s)
+
+    @property
+    def answers_per_s(self) -> float:
+        """Answers a second the CPU keeps up with, all cores busy."""
+        return self.cores / self.kernel.answer_cpu_s
 
 
 def capacity(expect: int, available_mb: int | None = None, kernel: KernelCost = ASSUMED) -> Capacity:
@@ -180,7 +245,7 @@ def capacity(expect: int, available_mb: int | None = None, kernel: KernelCost = 
     holdable = max(0, room_mb // kernel.per_participant_mb)
     # Warm kernels for everyone expected to join at once, never more than memory allows.
     pool = max(1, min(expect, holdable))
-    return Capacity(available_mb, int(holdable), int(pool), kernel)
+    return Capacity(available_mb, int(holdable), int(pool), kernel, cores=os.cpu_count() or 1)
 
 
 def describe_room(room: Capacity, expect: int, why_not_fork: str | None = None) -> list[str]:
@@ -200,6 +265,11 @@ def describe_room(room: Capacity, expect: int, why_not_fork: str | None = None) 
         f"Room: {room.pool} kernels kept warm for {expect} expected participants; with {room.available_mb} MB free "
         f"this laptop can hold about {room.participants} participants at once; beyond {room.cap} a phone is told "
         "the room is full.",
+        f"CPU: {room.cores} core{'s' if room.cores != 1 else ''}; a participant costs about {k.join_cpu_s:.2f} s of "
+        f"CPU to reach the first question and {k.answer_cpu_s:.3f} s an answer (measured on this laptop's speed, "
+        f"{k.cpu_scale:.2f}× the reference machine's CPU time); about {room.joining_at_once} joining at once see "
+        f"their first question within {JOIN_WITHIN_S} s, more wait longer; about {room.answers_per_s:.0f} answers "
+        "a second keep up.",
     ]
 
 
@@ -491,6 +561,11 @@ def serve(data_dir: Path, db_url: str | None = None, demo: bool = False, port: i
         if room.participants < expect:
             click.echo(f"Warning: {expect} participants expected but memory for about {room.participants}: "
                        "close other programs, or run `toolkit rehearse` to check.")
+        elif ports and room.joining_at_once < expect:
+            click.echo(f"Note: {expect} participants joining at all at once wait about "
+                       f"{expect * kernel.join_cpu_s / room.cores:.0f} s for their first question on this laptop's "
+                       f"{room.cores} cores: let them join in groups of about {room.joining_at_once}, or run "
+                       "`toolkit rehearse` to check.")
         click.echo("Press Ctrl+C to stop. Every answer is already saved.")
         _show_qr(join_url)
         while all(p.poll() is None for p in procs):

@@ -18,7 +18,10 @@ scratch (`--no-fork`), in memory and in the time from asking for a kernel to its
   for 0.2 s) and to its having imported the participant app (what a pool kernel runs before
   its page asks for it). The first forked kernel also starts the template: it is reported apart.
 
-RSS, and USS and PSS when psutil can read them (Linux: /proc/PID/smaps). `toolkit serve` sizes the room with
+RSS, and USS and PSS when psutil can read them (Linux: /proc/PID/smaps); CPU: the seconds the kernel process has
+used (a forked kernel's since its fork). Forked kernels are measured twice: from the template as it is, and
+from one that did not compile the participant's templates first (toolkit.forking._compile_templates;
+`--skip-no-warm-up`). `toolkit serve` sizes the room with
 what toolkit.serve.measure_kernel() measures (a kernel's USS once it has imported the participant app, plus
 QUIZ_GROWTH_MB for a full quiz); that figure is printed beside the USS measured after a full quiz. Goals (issue #18): a
 forked kernel's USS after a full quiz at most 15 MiB, ready at most 0.3 s after it is asked for.
@@ -31,6 +34,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import queue
 import shutil
 import statistics
@@ -64,8 +68,10 @@ PLAIN_NOTEBOOK = {
 
 
 def memory(p: psutil.Process) -> dict[str, float | None]:
-    """RSS, USS and PSS in MiB (USS/PSS None when not readable)."""
-    out: dict[str, float | None] = {"rss": p.memory_info().rss / MB, "uss": None, "pss": None}
+    """RSS, USS and PSS in MiB (USS/PSS None when not readable), and the CPU seconds the process has used."""
+    cpu = p.cpu_times()
+    out: dict[str, float | None] = {"rss": p.memory_info().rss / MB, "uss": None, "pss": None,
+                                    "cpu": cpu.user + cpu.system}
     try:
         full = p.memory_full_info()
         out["uss"] = full.uss / MB
@@ -85,6 +91,9 @@ def fmt(samples: list[dict]) -> str:
     for key in ("rss", "uss", "pss"):
         v = median_of(samples, key)
         parts.append(f"{key.upper()} {v:6.1f} MiB" if v is not None else f"{key.upper()} –")
+    cpu = median_of(samples, "cpu")
+    if cpu is not None:
+        parts.append(f"CPU {cpu:5.2f} s")
     return ", ".join(parts) + (f"  (median of {len(samples)})" if len(samples) > 1 else "")
 
 
@@ -130,7 +139,6 @@ def toolkit_kernels(repeat: int, banks: Path | None, cap_s: float,
 def start_times(repeat: int, fork: bool) -> tuple[list[dict], float | None]:
     """Seconds from asking for a kernel to its first reply and to its having imported the participant app."""
     import asyncio
-    import os
 
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
@@ -235,6 +243,8 @@ def main() -> None:
     parser.add_argument("--cap", type=float, default=300, help="seconds one quiz may take (default 300)")
     parser.add_argument("--skip-plain-participant", action="store_true",
                         help="skip plain Voila on the participant notebook")
+    parser.add_argument("--skip-no-warm-up", action="store_true",
+                        help="skip forked kernels from a template without its compiled templates")
     parser.add_argument("--starts", type=int, default=5, help="kernel starts timed per way (default 5)")
     args = parser.parse_args()
     banner("participant kernel memory: after a full quiz, against a plain ipywidgets + pandas page")
@@ -245,9 +255,17 @@ def main() -> None:
 
     forked: list[dict] = []
     forked_warm: list[dict] = []
+    unwarmed: list[dict] = []
     if why_not is None:
         forked, forked_warm, _mem, problems = toolkit_kernels(args.repeat, args.banks, args.cap, fork=True)
         fork_starts, first_fork = start_times(args.starts, fork=True)
+        if not args.skip_no_warm_up:
+            os.environ[forking.WARM_UP_ENV] = "0"  # the servers, and so their templates, inherit it
+            try:
+                unwarmed, unwarmed_warm, _mem, more = toolkit_kernels(args.repeat, args.banks, args.cap, fork=True)
+                problems += more
+            finally:
+                del os.environ[forking.WARM_UP_ENV]
     served, warm, server_mem, more = toolkit_kernels(args.repeat, args.banks, args.cap, fork=False)
     problems = (problems if why_not is None else []) + more
     scratch_starts, _ = start_times(args.starts, fork=False)
@@ -264,6 +282,14 @@ def main() -> None:
         print(f"       {fmt(forked)}   goal: USS at most 15 MiB")
         print("   toolkit warm pool kernel, forked (notebook run, nobody served yet):")
         print(f"       {fmt(forked_warm)}")
+    if unwarmed:
+        print(f"   the same, forked from a template that did not compile the participant's templates first ({forking.WARM_UP_ENV}=0):")
+        print(f"       after a full quiz: {fmt(unwarmed)}")
+        print(f"       warm pool kernel:  {fmt(unwarmed_warm)}")
+        print("   ratio forked with / without the templates compiled before the fork, after a full quiz: "
+              f"USS {ratio(median_of(forked, 'uss'), median_of(unwarmed, 'uss'))}, "
+              f"PSS {ratio(median_of(forked, 'pss'), median_of(unwarmed, 'pss'))}; warm pool kernel: "
+              f"USS {ratio(median_of(forked_warm, 'uss'), median_of(unwarmed_warm, 'uss'))}")
     print(f"   toolkit participant kernel{', started from scratch (--no-fork),' if forked else ''} after a full quiz "
           f"({answered} answers" + (", submitted):" if not problems else "; see the problems below):"))
     print(f"       {fmt(served)}")

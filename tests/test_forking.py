@@ -295,3 +295,37 @@ def test_a_template_that_does_not_start_leaves_kernels_starting_as_separate_proc
         await km.shutdown_kernel()
 
     asyncio.run(journey())
+
+
+def test_a_kernel_finds_the_participant_templates_compiled_and_no_widget_or_store_of_the_template(spec_manager,
+                                                                                                   tmp_path):
+    # forking._compile_templates fills the Jinja2 cache before the fork; nothing else of the app may be there
+    code = ("import gc, os, sqlite3, comm, sqlalchemy\n"
+            "from ipywidgets.widgets.widget import _instances\n"
+            "from toolkit.store import Store\n"
+            "from toolkit.templating import environment\n"
+            "from toolkit.apps.participant import ParticipantApp\n"
+            "widgets, comms = len(_instances), len(comm.get_comm_manager().comms)\n"
+            "gc.unfreeze()  # (this kernel only) so that gc sees what the template made before the fork\n"
+            "left = [type(o).__name__ for o in gc.get_objects() if isinstance(o, (Store, ParticipantApp,"
+            " sqlalchemy.engine.Engine, sqlite3.Connection))]\n"
+            "def link(fd):\n"
+            "    try:\n"
+            "        return os.readlink(f'/proc/self/fd/{fd}')\n"
+            "    except OSError:  # the listing's own descriptor, closed by now\n"
+            "        return ''\n"
+            "files = [link(fd) for fd in os.listdir('/proc/self/fd')]\n"
+            "print(widgets, comms, left, [f for f in files if f.endswith('.db')],"
+            " 'participant/counter.html' in str(list(environment().cache.keys())))\n")
+
+    async def journey():
+        km, kc, _ = await started(spec_manager, tmp_path, "w")
+        assert km.provisioner.forked
+        content, out = await run(kc, code)
+        assert content["status"] == "ok", content
+        kc.stop_channels()
+        await km.shutdown_kernel()
+        return out
+
+    assert asyncio.run(journey()).split("\n")[0] == "0 0 [] [] True"
+

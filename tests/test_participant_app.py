@@ -416,3 +416,117 @@ def test_a_timed_group_exercise_stops_taking_edits_when_time_is_up(store, case_b
     assert view.status.value == "<div class='tk-problem'>Time is up. Your group&#39;s saved answers are kept.</div>"
     assert all(b.disabled for b in view.inputs["classification"].buttons)
     assert store.group_answers(group["id"])["classification"]["response"] == "tip"
+
+
+def open_widgets():
+    """The widgets this kernel holds open: ipywidgets' registry (a private dict, checked below)."""
+    from ipywidgets.widgets.widget import _instances
+
+    return dict(_instances)
+
+
+def test_ipywidgets_keeps_its_open_widgets_in_the_registry_the_tests_count():
+    # the test below counts ipywidgets' private registry of open widgets: if it moves, this fails first
+    import ipywidgets as w
+    from ipywidgets.widgets import widget
+
+    button = w.Button()
+    assert isinstance(widget._instances, dict)
+    assert widget._instances[button.model_id] is button and button.layout.model_id in widget._instances
+    key = button.model_id
+    button.close()
+    assert key not in widget._instances and button.comm is None
+
+
+def test_the_widgets_of_screens_left_are_closed_and_answers_come_back_on_going_back(session_with_pretest,
+                                                                                    all_types_bank):
+    from toolkit.apps.screens import widgets_under
+
+    store, session, _ = session_with_pretest
+    before = open_widgets()
+    app = join(store, session)
+
+    def held() -> set[str]:
+        """The open widgets made since the page began that the page can no longer show."""
+        reachable = widgets_under([app, app.clock]).values()
+        assert all(x.comm is not None for x in reachable)  # nothing the page shows (or shows again) is closed
+        shown = {x.model_id for x in reachable}
+        return {k for k in open_widgets() if k not in before and k not in shown}
+
+    assert held() == set()  # the join form is closed once the first question shows
+    counts = []
+    for lap in range(3):  # forward through the quiz (answering the first time) and back to the first question
+        for q in all_types_bank.questions:
+            assert app.input.answered == (lap > 0), q.id  # going forward again, the answer is shown again
+            if lap == 0:
+                ANSWERS[q.id](app.input)
+            app.next.click()
+            assert held() == set(), q.id
+            counts.append(len(open_widgets()) - len(before))
+        while app.index > 0:
+            (app.back if app.input is not None else app.body.children[-2].children[0]).click()
+            assert held() == set()
+            assert app.input.answered, all_types_bank.questions[app.index].id  # its answer is shown again
+    assert max(counts) < 120 and counts[9:18] == counts[18:]  # bounded: going through the quiz again costs nothing more
+    app.go(len(all_types_bank.questions))
+    app.submit_button.click()
+    app.confirm_yes.click()
+    assert held() == set()
+    assert store.latest_answers(app.attempt["id"]) == {
+        "consent": True, "kiln": "tip", "border": "som", "elements": ["act", "means", "purpose"],
+        "nrm": ["identify", "screen", "refer", "protect"], "agencies": {"internal": "police", "smuggling": "fia"},
+        "age": 18, "confident": "4", "comment": "More on <b>PEACE</b> interviews",
+    }
+    reloaded = ParticipantApp(store=store, query=f"code={session['join_code']}&token={app.participant['token']}",
+                              start_polling=False)
+    assert "Your answers are submitted" in reloaded.body.children[0].value
+
+
+def test_the_clock_a_question_shows_survives_the_screens_around_it(store, all_types_bank):
+    workshop = store.add_workshop("W")
+    session = store.add_session(workshop["id"], "Day 1")
+    activity = store.add_activity(session["id"], all_types_bank, "pretest", time_limit_s=600)
+    store.open_activity(activity["id"])
+    app = join(store, session)
+    app.next.click()
+    app.go(len(all_types_bank.questions))  # the review shows the clock's screen, then a question again
+    app.go(0)
+    header = app.body.children[0]
+    assert app.clock in header.children and app.clock.comm is not None and "tk-clock" in app.clock.value
+
+
+def test_the_room_list_closes_the_rows_it_redraws_and_an_ordering_keeps_its_buttons(session_with_pretest, all_types_bank):
+    from toolkit.apps.inputs import make_input
+    from toolkit.apps.screens import widgets_under
+
+    store, session, _ = session_with_pretest
+    app = join(store, session)
+    app.tabs.value = "room"
+    app.room.box.value = "Question 1?"
+    app.room.send.click()
+    first_rows = app.room.listing.children
+    app.room.box.value = "Question 2?"
+    app.room.send.click()  # the list is drawn again: the rows it showed are closed, their vote buttons too
+    assert len(app.room.listing.children) == 2
+    assert all(x.comm is None for x in widgets_under(first_rows).values())
+    assert all(x.comm is not None for x in widgets_under(app.room.listing.children).values())
+    app.room.vote_buttons[next(iter(app.room.vote_buttons))].value = True
+    assert app.room.listing.children[0].children[0].comm is not None
+    nrm = next(q for q in all_types_bank.questions if q.id == "nrm")
+    box = make_input(nrm, "en")
+    made = widgets_under([box])
+    first = list(box.remaining.children)
+    for item in ("identify", "screen", "refer"):  # quick taps on the buttons as first drawn all count
+        next(b for b in first if b.description == box._labels[item]).click()
+    shown = [b.description for b in box.remaining.children if b.layout.display != "none"]
+    assert shown == [box._labels["protect"]] and box.response == ["identify", "screen", "refer"]
+    assert [x.value for x in box.placed.children if x.layout.display != "none"] == [
+        f"{i}. {box._labels[x]}" for i, x in enumerate(("identify", "screen", "refer"), 1)]
+    box.give(None)
+    assert all(b.layout.display != "none" for b in box.remaining.children)
+    assert all(x.layout.display == "none" for x in box.placed.children) and box.reset.layout.display == "none"
+    box.give(["protect", "refer", "screen", "identify"])  # an answer come back from the store
+    assert not [b for b in box.remaining.children if b.layout.display != "none"]
+    assert set(widgets_under([box])) - set(made) == {id(x) for line in box.placed.children
+                                                     for x in (line, line.layout, line.style)}
+    assert len(box.placed.children) == 4  # one line per place, made once

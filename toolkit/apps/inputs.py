@@ -120,12 +120,22 @@ class ChoiceInput(AnswerInput):
 
 
 class OrderingInput(AnswerInput):
-    """Tap the items in order; the chosen order builds up underneath."""
+    """Tap the items in order; the chosen order builds up underneath.
+
+    One button per item and one line per place, made once: a tap hides the item's button and fills the next
+    line (drawing new ones on every tap left the old ones open in the kernel, and a second quick tap on a
+    button being replaced went nowhere)."""
 
     def __init__(self, question: Question, lang: str = "en", **kwargs):
         super().__init__(question, lang, **kwargs)
         self._labels = {o.id: _label(o.text, lang) for o in question.options}
-        self.remaining = w.VBox()
+        self.item_buttons: dict[str, w.Button] = {}
+        for o in question.options:
+            b = w.Button(description=self._labels[o.id], layout=w.Layout(width="100%", height="auto"))
+            b.add_class("tk-choice")
+            b.on_click(lambda _b, oid=o.id: self.tap(oid))
+            self.item_buttons[o.id] = b
+        self.remaining = w.VBox(list(self.item_buttons.values()))
         self.placed = w.VBox()
         self.reset = w.Button(description=tr(START_AGAIN, lang), icon="undo")
         self.reset.add_class("tk-secondary")
@@ -150,18 +160,16 @@ class OrderingInput(AnswerInput):
 
     def _redraw(self, _change=None) -> None:
         order = self._order()
-        buttons = []
-        for o in self.question.options:
-            if o.id in order:
-                continue
-            b = w.Button(description=self._labels[o.id], layout=w.Layout(width="100%", height="auto"))
-            b.add_class("tk-choice")
-            b.on_click(lambda _b, oid=o.id: self.tap(oid))
-            buttons.append(b)
-        self.remaining.children = buttons
-        self.placed.children = [
-            w.Label(f"{i}. {self._labels.get(oid, oid)}", layout=w.Layout(width="100%")) for i, oid in enumerate(order, 1)
-        ]
+        for oid, b in self.item_buttons.items():
+            b.layout.display = "none" if oid in order else None
+        lines = list(self.placed.children)
+        if len(lines) < len(order):  # (a stored order longer than the items: every place still shows)
+            lines += [w.Label(layout=w.Layout(width="100%")) for _ in range(len(order) - len(lines))]
+            self.placed.children = lines
+        for i, line in enumerate(lines):
+            if i < len(order):
+                line.value = f"{i + 1}. {self._labels.get(order[i], order[i])}"
+            line.layout.display = None if i < len(order) else "none"
         self.reset.layout.display = None if order else "none"
 
 
@@ -213,7 +221,7 @@ class TextInput(AnswerInput):
         super().__init__(question, lang, **kwargs)
         self.one_line = one_line
         self.limit = self._limit(field)
-        self.count = w.HTML()
+        self.count = w.HTML() if self.counted else None  # (a widget made and never shown would stay open)
         self.box, self.field = self._make_box()
         self.save = w.Button(description=tr(SAVE, lang), icon="check")
         self.save.add_class("tk-secondary")
@@ -241,6 +249,8 @@ class TextInput(AnswerInput):
         return box, box
 
     def _show_count(self) -> None:
+        if self.count is None:
+            return
         n = len(self.box.value or "")
         before, _n, after = tr(CHARACTERS, self.lang).partition("{n}")  # the count itself is a span the page reads
         self.count.value = panel("inputs/count.html", over=n > self.limit, n=n, before=before.format(limit=self.limit),

@@ -27,6 +27,7 @@ from ..store import (
 )
 from .bounded import clip, counted
 from .messages import match_code_text, page_full, problem
+from .screens import replace_children
 from .texts import panel, t
 
 CODE_BOX_MOST = 20  # a card's code with its dash and a few spaces; nothing longer is a code
@@ -62,6 +63,15 @@ class JoinForm(w.VBox):
         elif code:
             self._find_session(code)
         self.draw()
+
+    def _step(self, children: list[w.Widget]) -> None:
+        """Show a step of the form; the widgets of the step it replaces are closed, but for the code box, which
+        the code step shows again (apps/screens.py)."""
+        replace_children(self.step, children, keep=(self, self.code_box))
+
+    def widgets(self) -> list[w.Widget]:
+        """What the form holds open: what the app closes once the person has joined."""
+        return [self, self.code_box]
 
     def _page_waits(self) -> bool:
         """Say so when this page must wait after its wrong codes (before asking the store anything)."""
@@ -122,10 +132,10 @@ class JoinForm(w.VBox):
         no = w.Button(description=t("card_no", lang))
         no.on_click(lambda _b: self.not_me())
         self.card_buttons = (yes, no)
-        self.step.children = [
+        self._step([
             w.HTML(panel("join/card.html", lang, person=person["display_name"] or "", detail=detail,
                          workshop=workshop["title"])),
-            w.HTML(panel("line.html", css="tk-notice", text=t("consent", lang))), self.consent_box, yes, no]
+            w.HTML(panel("line.html", css="tk-notice", text=t("consent", lang))), self.consent_box, yes, no])
 
     def claim_card(self) -> None:
         if not self.consent_box.value:
@@ -170,8 +180,7 @@ class JoinForm(w.VBox):
         self.continue_button = w.Button(description=t("continue", lang), icon=forward)
         self.continue_button.add_class("tk-primary")
         self.continue_button.on_click(lambda _b: self.check_code())
-        self.step.children = [w.HTML(panel("join/code.html", lang)),
-                              self.code_box, self.continue_button]
+        self._step([w.HTML(panel("join/code.html", lang)), self.code_box, self.continue_button])
 
     def check_code(self) -> None:
         if len(normalise_join_code(self.code_box.value)) == PERSONAL_CODE_LENGTH:  # longer than a join code: a card
@@ -185,7 +194,8 @@ class JoinForm(w.VBox):
         rules = workshop["profile_fields"]
         lang = self.lang
         keep = {k: b.value for k, b in getattr(self, "profile_boxes", {}).items()}
-        self.name_box = w.Text(value=getattr(self, "name_box", w.Text()).value, placeholder=t("name_help", lang),
+        typed = self.name_box.value if hasattr(self, "name_box") else ""  # kept when the step is drawn again
+        self.name_box = w.Text(value=typed, placeholder=t("name_help", lang),
                                layout=w.Layout(width="100%"))
         self.counters = {"display_name": counted(self.name_box, "display_name")}
         self.profile_boxes: dict[str, w.Widget] = {}
@@ -228,7 +238,7 @@ class JoinForm(w.VBox):
         self.join_button.on_click(lambda _b: self.join())
         rows += [self.code_panel, w.HTML(panel("line.html", css="tk-notice", text=t("consent", lang))),
                  self.consent_box, self.join_button]
-        self.step.children = rows
+        self._step(rows)
 
     def _fill_code_panel(self) -> None:
         if self.code_boxes or self.code_panel.selected_index is None:

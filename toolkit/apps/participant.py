@@ -42,6 +42,7 @@ from .messages import refusal_text
 from .request import client_address, page_query_string
 from .room import RoomQuestions
 from .saving import Outbox, save_window
+from .screens import close_left, replace_children
 from .style import STYLE
 from .texts import panel, t
 
@@ -128,9 +129,14 @@ class ParticipantApp(FollowsStore, w.VBox):
         if room and self.participant is not None and self.session is not None:
             if self.room is None or self.room.lang != self.lang:
                 self.room = RoomQuestions(self.store, self.session, self.participant, self.lang)
-                self.room_panel.children = [self.room]
+                replace_children(self.room_panel, [self.room], keep=(self, self.clock))
             else:
                 self.room.refresh()
+
+    def _screen(self, children: list[w.Widget]) -> None:
+        """Show `children` as the page's body; the widgets of the screen left are closed (apps/screens.py), but
+        for the clock, which the next question shows again."""
+        replace_children(self.body, children, keep=(self, self.clock))
 
     def show_problem(self, text: str) -> None:
         self.message.value = panel("line.html", css="tk-problem", text=text)
@@ -213,14 +219,16 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.join_form = JoinForm(self.store, self.lang, self.params.get("code", ""), self._joined,
                                   card=self.params.get("card", ""), tries=self.tries, client=self.client,
                                   on_session=self._offer_languages)
-        self.body.children = [self.join_form]
+        self._screen([self.join_form])
 
     def _joined(self, participant: dict, session: dict) -> None:
         self.participant, self.session = participant, session
-        self.join_form = None
+        form, self.join_form = self.join_form, None
         self.message.value = ""
         self._remember_in_address()
         self.refresh()
+        if form is not None:  # the form's code box, which its last step did not show
+            close_left(form.widgets(), keep=(self, self.clock))
 
     def _enter_session(self, code: str | None) -> bool:
         """A known participant: back into the session in the address, or the latest open one of their workshop.
@@ -241,7 +249,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.lang = self.participant["language"]
         self._set_language_widget()
         if session is None:
-            self.body.children = [w.HTML(panel("line.html", css="tk-card", text=t("waiting", self.lang)))]
+            self._screen([w.HTML(panel("line.html", css="tk-card", text=t("waiting", self.lang)))])
             return True
         self.session = session
         self._offer_languages(session)
@@ -294,7 +302,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.group_view = None
         self.join_form = JoinForm(self.store, self.lang, code, self._joined, tries=self.tries, client=self.client,
                                   on_session=self._offer_languages)
-        self.body.children = [self.join_form]
+        self._screen([self.join_form])
 
     # ------------------------------------------------------------ activities
 
@@ -338,7 +346,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         if (self.attempt and self.attempt["submitted_at"] is not None) or activity["state"] == "revealed":
             self._show_results()
         elif activity["state"] != "open":
-            self.body.children = [w.HTML(panel("line.html", css="tk-card", text=t("closed", self.lang)))]
+            self._screen([w.HTML(panel("line.html", css="tk-card", text=t("closed", self.lang)))])
         else:
             n = len(self._questions())
             self.index = n if self._time_up() else min(self.attempt["position"], n)
@@ -394,7 +402,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         other.add_class("tk-link")
         other.on_click(lambda _b: self.join_as_someone_else())
         self.not_you = other
-        self.body.children = [card, other] if name else [card]
+        self._screen([card, other] if name else [card])
 
     def _show_group_exercise(self) -> None:
         activity = self.activity
@@ -402,7 +410,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         case = self.store.find_bank(activity["bank_hash"]).case_study(activity["case_study_id"])
         if group is None:
             title = tr(case.title, self.lang)
-            self.body.children = [w.HTML(panel("participant/no_group.html", self.lang, title=title))]
+            self._screen([w.HTML(panel("participant/no_group.html", self.lang, title=title))])
             return
         key = f"group:{group['id']}"
         if key not in self._outboxes:
@@ -410,7 +418,7 @@ class ParticipantApp(FollowsStore, w.VBox):
                                                self.save_timeout, self._monotonic)
         self.group_view = GroupExercise(self.store, activity, case, group, self.participant, self.lang,
                                         outbox=self._outboxes[key], now=self.now)
-        self.body.children = [self.group_view]
+        self._screen([self.group_view])
 
     def _header(self) -> w.Widget:
         questions = self._questions()
@@ -439,8 +447,8 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.back.on_click(lambda _b: self.go(self.index - 1))
         self.next.on_click(lambda _b: self.go(self.index + 1))
         text = w.HTML(panel("line.html", css="tk-question", text=tr(q.text, self.lang)))
-        self.body.children = [self._header(), text, self.input, self.status,
-                              w.HBox([self.back, self.next], layout=w.Layout(justify_content="space-between"))]
+        self._screen([self._header(), text, self.input, self.status,
+                      w.HBox([self.back, self.next], layout=w.Layout(justify_content="space-between"))])
 
     def _status_text(self, q: Question) -> str:
         if self.outbox is not None and self.outbox.is_waiting(q.id):
@@ -531,7 +539,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.submit_button.on_click(lambda _b: self._ask_to_submit())
         buttons = [self.submit_button] if time_up else [back, self.submit_button]
         rows += [self.review_note, w.HBox(buttons, layout=w.Layout(justify_content="space-between")), self.confirm]
-        self.body.children = rows
+        self._screen(rows)
 
     def _ask_to_submit(self) -> None:
         yes = w.Button(description=t("yes_submit", self.lang))
@@ -539,10 +547,10 @@ class ParticipantApp(FollowsStore, w.VBox):
         no = w.Button(description=t("not_yet", self.lang))
         no.add_class("tk-secondary")
         yes.on_click(lambda _b: self.submit())
-        no.on_click(lambda _b: setattr(self.confirm, "children", ()))
+        no.on_click(lambda _b: replace_children(self.confirm, (), keep=(self, self.clock)))
         self.confirm_yes = yes
-        self.confirm.children = [w.HTML(panel("line.html", css="tk-notice", text=t("submit_sure", self.lang))),
-                                 w.HBox([no, yes])]
+        replace_children(self.confirm, [w.HTML(panel("line.html", css="tk-notice", text=t("submit_sure", self.lang))),
+                                        w.HBox([no, yes])], keep=(self, self.clock))
 
     def submit(self) -> None:
         """Hand the answers in, once every answer given is saved: one still waiting is sent now, or the person
@@ -561,7 +569,8 @@ class ParticipantApp(FollowsStore, w.VBox):
                 problem = t("not_submitted", self.lang)
         if problem is not None:
             self.review_note.value = self._review_note_text()
-            self.confirm.children = [w.HTML(panel("line.html", css="tk-problem", text=problem))]
+            replace_children(self.confirm, [w.HTML(panel("line.html", css="tk-problem", text=problem))],
+                             keep=(self, self.clock))
             return
         self._show_results()
 
@@ -570,7 +579,7 @@ class ParticipantApp(FollowsStore, w.VBox):
     def _show_results(self) -> None:
         lang = self.lang
         if self.activity["state"] != "revealed":
-            self.body.children = [w.HTML(panel("participant/submitted.html", lang))]
+            self._screen([w.HTML(panel("participant/submitted.html", lang))])
             return
         questions = self._questions()
         total = score_attempt(questions, self.answers)
@@ -578,7 +587,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         if total.max_points:
             points = {"p": _num(total.points), "m": _num(total.max_points), "pct": round(100 * total.fraction)}
         cards = [self._feedback(i, q) for i, q in enumerate(questions, 1)]
-        self.body.children = [w.HTML(panel("participant/results.html", lang, score=points, cards=cards))]
+        self._screen([w.HTML(panel("participant/results.html", lang, score=points, cards=cards))])
 
     def _feedback(self, i: int, q: Question) -> dict[str, Any]:
         """What the results show of question `i`: its verdict (a text key, or "" when it is not scored), the

@@ -9,6 +9,7 @@ import ipywidgets as w
 from ..store import NotAllowed, Store, StoreError
 from .bounded import counted
 from .messages import problem
+from .screens import replace_children
 from .texts import panel, t
 
 
@@ -68,7 +69,7 @@ class RoomQuestions(w.VBox):
                                 answered=q["state"] == "answered"), layout=w.Layout(flex="1"))
             rows.append(w.HBox([vote, text], layout=w.Layout(align_items="center")))
         none = panel("line.html", css="tk-hint", text=t("no_room_questions", self.lang))
-        self.listing.children = rows or [w.HTML(none)]
+        replace_children(self.listing, rows or [w.HTML(none)], keep=[self])  # the old rows are closed
 
     def _vote(self, question_id: str, up: bool) -> None:
         try:

@@ -31,6 +31,7 @@ NOT_A_PAGE = {
     ("toolkit/formats/text.py", "escape()", None): "html.escape of a text for Moodle's question HTML",
     ("toolkit/formats/gift.py", "escape()", None): "GIFT's own escape of ~ = # { } : (a text format, not HTML)",
     ("toolkit/questions/short.py", "escape()", None): "GIFT's own escape of an accepted answer",
+    ("toolkit/page_assets.py", "escape()", None): "re.escape of a package name in a regular expression",
     ("toolkit/bank.py", "f-string", "<stored bank "): "a bank's name in a message, not a tag",
     ("toolkit/formats/common.py", "f-string", "<bank "): "a bank's name in a message, not a tag",
     ("toolkit/formats/moodle_xml.py", "f-string", "the root element is <"): "an XML element named in a message",

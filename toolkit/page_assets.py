@@ -20,6 +20,8 @@ import re
 import sys
 from pathlib import Path
 
+from tinycss2.ast import AtRule, Comment, Declaration, QualifiedRule
+
 PACKAGE = Path(__file__).resolve().parent
 TEMPLATE_STATIC = PACKAGE / "share" / "jupyter" / "voila" / "templates" / "toolkit" / "static"
 ICONS_OF_WIDGETS = ("caret-down", "caret-right", "check", "times", "play", "pause", "stop", "retweet")  # ipywidgets'
@@ -211,14 +213,14 @@ def _declarations(rule) -> list:
     import tinycss2
 
     return [d for d in tinycss2.parse_blocks_contents(rule.content, skip_comments=True, skip_whitespace=True)
-            if d.type == "declaration"]
+            if isinstance(d, Declaration)]
 
 
 def _is_icon_class_rule(rule) -> bool:
     """`.jp-AddIcon { background-image: var(--jp-icon-add); }` (every selector an icon class, nothing else)."""
     import tinycss2
 
-    if rule.type != "qualified-rule" or not all(ICON_CLASS.fullmatch(s) for s in _selectors(rule)):
+    if not isinstance(rule, QualifiedRule) or not all(ICON_CLASS.fullmatch(s) for s in _selectors(rule)):
         return False
     declarations = _declarations(rule)
     return bool(declarations) and all(d.lower_name == "background-image" and
@@ -229,7 +231,7 @@ def _root_icon_urls(rule) -> list:
     """The `--jp-icon-…: url(…)` declarations of a `:root` rule."""
     import tinycss2
 
-    if rule.type != "qualified-rule" or tinycss2.serialize(rule.prelude).strip() != ":root":
+    if not isinstance(rule, QualifiedRule) or tinycss2.serialize(rule.prelude).strip() != ":root":
         return []
     return [d for d in _declarations(rule) if _is_icon_url(d)]
 
@@ -245,7 +247,7 @@ def _serialize(rules) -> str:
 
     out = []
     for rule in rules:
-        if rule.type == "comment":
+        if isinstance(rule, Comment):
             if _KEPT_COMMENT.search(rule.value):
                 out.append(f"/*{rule.value}*/")
         else:
@@ -258,7 +260,7 @@ def _root_without(rule, dropped: set[str]) -> str | None:
     import tinycss2
 
     kept = [d for d in tinycss2.parse_blocks_contents(rule.content, skip_comments=True, skip_whitespace=True)
-            if d.type == "declaration" and d.name not in dropped]
+            if isinstance(d, Declaration) and d.name not in dropped]
     if not kept:
         return None
     body = "".join(f"\n  {d.name}: {tinycss2.serialize(d.value).strip()}{' !important' if d.important else ''};"
@@ -285,7 +287,7 @@ def without_icons(sheets: list[str], used_elsewhere: str = "") -> tuple[list[str
         for rule in rules:
             if _root_icon_urls(rule):  # the rule's other declarations may use an icon variable
                 rest += [tinycss2.serialize(d.value) for d in _declarations(rule) if not _is_icon_url(d)]
-            elif rule.type != "comment":
+            elif not isinstance(rule, Comment):
                 rest.append(tinycss2.serialize([rule]))
     rest_text = "".join(rest)
     # elsewhere, an icon class's own rule (in a chunk the page may load, that brings its own variables) is no use
@@ -300,7 +302,7 @@ def without_icons(sheets: list[str], used_elsewhere: str = "") -> tuple[list[str
                 text = _root_without(rule, dropped)
                 if text is not None:
                     parts.append(text)
-            elif rule.type == "comment":
+            elif isinstance(rule, Comment):
                 if _KEPT_COMMENT.search(rule.value):
                     parts.append(f"/*{rule.value}*/")
             else:
@@ -341,11 +343,11 @@ def rule_key(rule) -> str:
                                                                          skip_whitespace=True))
         return ";".join(f"{d.lower_name}:{_normal(d.value)}{'!important' if d.important else ''}"
                         for d in tinycss2.parse_blocks_contents(content, skip_comments=True, skip_whitespace=True)
-                        if d.type == "declaration")
+                        if isinstance(d, Declaration))
 
-    if rule.type == "qualified-rule":
+    if isinstance(rule, QualifiedRule):
         return f"{_normal(rule.prelude)}{{{block(rule.content, False)}}}"
-    if rule.type == "at-rule":
+    if isinstance(rule, AtRule):
         head = f"@{rule.lower_at_keyword} {_normal(rule.prelude)}"
         if rule.content is None:
             return head + ";"
@@ -382,7 +384,7 @@ def without_parts_not_on_the_page(css: str) -> tuple[str, int]:
         nonlocal dropped
         kept_rules = []
         for rule in rules:
-            if rule.type == "qualified-rule":
+            if isinstance(rule, QualifiedRule):
                 selectors = _selectors(rule)
                 kept = [s for s in selectors if not _NOT_ON_THE_PAGE.search(s)]
                 dropped += len(selectors) - len(kept)
@@ -390,11 +392,11 @@ def without_parts_not_on_the_page(css: str) -> tuple[str, int]:
                     kept_rules.append(tinycss2.serialize([rule]))
                 elif kept:
                     kept_rules.append(",".join(kept) + "{" + tinycss2.serialize(rule.content) + "}")
-            elif rule.type == "at-rule" and rule.lower_at_keyword in ("media", "supports") and rule.content:
+            elif isinstance(rule, AtRule) and rule.lower_at_keyword in ("media", "supports") and rule.content:
                 inner = cut(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True))
                 if inner:
                     kept_rules.append(f"@{rule.at_keyword}{tinycss2.serialize(rule.prelude)}{{" + "\n".join(inner) + "}")
-            elif rule.type == "comment":
+            elif isinstance(rule, Comment):
                 if _KEPT_COMMENT.search(rule.value):
                     kept_rules.append(f"/*{rule.value}*/")
             else:
@@ -413,7 +415,7 @@ def font_awesome_cut(css: str, wanted: set[str], icon_names: set[str]) -> str:
 
     out, dropped = [], 0
     for rule in _parse(css):
-        if rule.type == "qualified-rule":
+        if isinstance(rule, QualifiedRule):
             selectors = _selectors(rule)
             kept = []
             for selector in selectors:
@@ -427,7 +429,7 @@ def font_awesome_cut(css: str, wanted: set[str], icon_names: set[str]) -> str:
             if len(kept) < len(selectors):
                 out.append(",".join(kept) + "{" + tinycss2.serialize(rule.content) + "}")
                 continue
-        if rule.type == "comment":
+        if isinstance(rule, Comment):
             if _KEPT_COMMENT.search(rule.value):
                 out.append(f"/*{rule.value}*/")
             continue
@@ -445,7 +447,7 @@ def without_rules(css: str, later: set[str]) -> tuple[str, int]:
 
     out, dropped = [], 0
     for rule in _parse(css):
-        if rule.type == "comment":
+        if isinstance(rule, Comment):
             if _KEPT_COMMENT.search(rule.value):
                 out.append(f"/*{rule.value}*/")
         elif rule_key(rule) in later:
@@ -657,7 +659,7 @@ def lighter_styles(index_css: str, voila_style: str, wanted: set[str], used_else
     index_out, parts = without_parts_not_on_the_page(index_out)
     if parts < 200:
         raise ShapeChanged(f"index.css has {parts} selectors of JupyterLab's parts a Voila page never has")
-    later = {rule_key(rule) for rule in _parse(index_out) if rule.type in ("qualified-rule", "at-rule")}
+    later = {rule_key(rule) for rule in _parse(index_out) if isinstance(rule, (QualifiedRule, AtRule))}
     style_out, cut = lighter_voila_style(voila_style, later, wanted, used_elsewhere + index_out)
     cut["icon variables in index.css"] = len(dropped)
     cut["selectors of parts not on the page"] = parts

@@ -90,7 +90,7 @@ def speed_probe() -> float:
     state = {"header": {"msg_id": "0" * 32, "msg_type": "comm_msg", "session": "1" * 32, "username": "toolkit",
                         "date": "2026-01-01T00:00:00.000000Z", "version": "5.3"},
              "content": {"comm_id": "2" * 32, "data": {"method": "update", "buffer_paths": [], "state": {
-                 "value": "<div class='tk-question'>" + "Which of these is a sign of trafficking? " * 4 + "</div>",
+                 "value": "Which of these is a sign of trafficking? " * 5,
                  "children": [f"IPY_MODEL_{i:032d}" for i in range(8)], "_dom_classes": ["tk-choice", "tk-body"]}}}}
     best = float("inf")
     for _ in range(3):

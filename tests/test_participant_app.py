@@ -448,7 +448,7 @@ def test_the_widgets_of_screens_left_are_closed_and_answers_come_back_on_going_b
 
     def held() -> set[str]:
         """The open widgets made since the page began that the page can no longer show."""
-        reachable = widgets_under([app, app.clock]).values()
+        reachable = widgets_under([app, *app.kept_aside()]).values()
         assert all(x.comm is not None for x in reachable)  # nothing the page shows (or shows again) is closed
         shown = {x.model_id for x in reachable}
         return {k for k in open_widgets() if k not in before and k not in shown}

@@ -42,7 +42,7 @@ from .messages import refusal_text
 from .request import client_address, page_query_string
 from .room import RoomQuestions
 from .saving import Outbox, save_window
-from .screens import close_left, replace_children
+from .screens import QuestionFrame, close_left, replace_children
 from .style import STYLE
 from .texts import panel, t
 
@@ -112,6 +112,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.clock = w.HTML()
         self.message = w.HTML()
         self.join_form: JoinForm | None = None
+        self.question_frame: QuestionFrame | None = None
         self.children = [w.HTML(STYLE), self.language, self.tabs, self.message, self.body, self.room_panel, self.script,
                          self.counter_script]
         self._apply_direction()
@@ -133,10 +134,18 @@ class ParticipantApp(FollowsStore, w.VBox):
             else:
                 self.room.refresh()
 
-    def _screen(self, children: list[w.Widget]) -> None:
+    def _screen(self, children: list[w.Widget], frame: QuestionFrame | None = None) -> None:
         """Show `children` as the page's body; the widgets of the screen left are closed (apps/screens.py), but
-        for the clock, which the next question shows again."""
+        for the clock, which the next question shows again, and the question frame when `children` show it."""
+        left, self.question_frame = self.question_frame, frame
         replace_children(self.body, children, keep=(self, self.clock))
+        if left is not None and left is not frame:
+            close_left(left.widgets(), keep=(self, self.clock))
+
+    def kept_aside(self) -> tuple[w.Widget, ...]:
+        """The widgets this page keeps open off the screen, to show them again: the clock, and on a question
+        screen the pair of buttons the next question shows."""
+        return (self.clock, *(self.question_frame.spare() if self.question_frame is not None else ()))
 
     def show_problem(self, text: str) -> None:
         self.message.value = panel("line.html", css="tk-problem", text=text)
@@ -420,35 +429,31 @@ class ParticipantApp(FollowsStore, w.VBox):
                                         outbox=self._outboxes[key], now=self.now)
         self._screen([self.group_view])
 
-    def _header(self) -> w.Widget:
-        questions = self._questions()
-        n = len(questions)
-        shown = min(self.index + 1, n)
-        progress = w.IntProgress(value=shown, min=0, max=n, layout=w.Layout(width="100%"))
-        progress.add_class("tk-progress")
-        counter = w.HTML(panel("participant/counter.html", self.lang, title=self._title(), shown=shown, n=n))
-        self._tick()
-        return w.VBox([counter, self.clock, progress])
-
     def _show_question(self) -> None:
+        """The question at `self.index`: a new input in the question frame, which stays from one question to
+        the next (apps/screens.py QuestionFrame; made anew after another screen, which closed it)."""
         questions = self._questions()
         q = questions[self.index]
         self.input = make_input(q, self.lang)
         if self.outbox.is_waiting(q.id) or q.id in self.answers:
             self.input.response = self.outbox.value(q.id)
-        self.status = w.HTML(self._status_text(q))
         self.input.observe(lambda _ch, q=q, box=self.input: self._give(q, box.response), "given")
+        n = len(questions)
+        shown = min(self.index + 1, n)
         forward, backward = ("arrow-left", "arrow-right") if languages.is_rtl(self.lang) else ("arrow-right", "arrow-left")
-        self.back = w.Button(description=t("back", self.lang), icon=backward, disabled=self.index == 0)
-        self.back.add_class("tk-secondary")
-        last = self.index == len(questions) - 1
-        self.next = w.Button(description=t("review" if last else "next", self.lang), icon=forward)
-        self.next.add_class("tk-primary")
-        self.back.on_click(lambda _b: self.go(self.index - 1))
-        self.next.on_click(lambda _b: self.go(self.index + 1))
-        text = w.HTML(panel("line.html", css="tk-question", text=tr(q.text, self.lang)))
-        self._screen([self._header(), text, self.input, self.status,
-                      w.HBox([self.back, self.next], layout=w.Layout(justify_content="space-between"))])
+        view = {"index": self.index, "n": n, "shown": shown, "status": self._status_text(q),
+                "text": panel("line.html", css="tk-question", text=tr(q.text, self.lang)),
+                "counter": panel("participant/counter.html", self.lang, title=self._title(), shown=shown, n=n),
+                "back": t("back", self.lang), "back_icon": backward, "next_icon": forward,
+                "next": t("review" if self.index == n - 1 else "next", self.lang)}
+        frame = self.question_frame
+        if frame is None:
+            self._tick()
+            frame = QuestionFrame(self.clock, self.go, view)
+        self.status = frame.status
+        self._screen(frame.screen(self.input), frame=frame)
+        frame.show(view, self._tick)
+        self.back, self.next = frame.back, frame.next
 
     def _status_text(self, q: Question) -> str:
         if self.outbox is not None and self.outbox.is_waiting(q.id):

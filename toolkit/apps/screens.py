@@ -13,7 +13,8 @@ closed must never be shown again, so every screen is made of new widgets or of w
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import ipywidgets as w
 
@@ -58,3 +59,68 @@ def replace_children(box: w.Box, children: Iterable[w.Widget], keep: Iterable[w.
     old = box.children
     box.children = tuple(children)
     close_left(old, [box, *keep])
+
+
+class QuestionFrame:
+    """What every question screen shows around its input: the header (the counter, the clock, the progress bar),
+    the question's text, the status line and the Back and Next buttons. Made once and kept from one question to
+    the next, with only their values changed (the participant app shows a new input on each): a question then
+    costs its kernel the input's widgets and a few updates, not some twenty widgets opened and closed.
+
+    The buttons come in two pairs that take turns: the pair of the question left is taken off the screen, and a
+    click still on its way to it does nothing, as one on a closed button did (a double tap on Next moves on by
+    one question, not two). The app closes the frame, both pairs too, when another screen shows."""
+
+    def __init__(self, clock: w.Widget, go: Callable[[int], None], view: dict[str, Any]):
+        self.go, self.index = go, view["index"]
+        self.counter = w.HTML(view["counter"])
+        self.progress = w.IntProgress(value=view["shown"], min=0, max=view["n"], layout=w.Layout(width="100%"))
+        self.progress.add_class("tk-progress")
+        self.header = w.VBox([self.counter, clock, self.progress])
+        self.text = w.HTML(view["text"])
+        self.status = w.HTML(view["status"])
+        self.pairs = [self._pair(view)]
+        self.back, self.next = self.pairs[0]
+        self.buttons = w.HBox(self.pairs[0], layout=w.Layout(justify_content="space-between"))
+        self._made = True  # shows its first question as made
+
+    def _pair(self, view: dict[str, Any]) -> tuple[w.Button, w.Button]:
+        back = w.Button(description=view["back"], icon=view["back_icon"], disabled=view["index"] == 0)
+        back.add_class("tk-secondary")
+        forward = w.Button(description=view["next"], icon=view["next_icon"])
+        forward.add_class("tk-primary")
+        # a click counts on the pair on screen only (self.back and self.next when the click arrives)
+        back.on_click(lambda b: b is self.back and self.go(self.index - 1))
+        forward.on_click(lambda b: b is self.next and self.go(self.index + 1))
+        return back, forward
+
+    def screen(self, input_widget: w.Widget) -> list[w.Widget]:
+        """The children of a question screen showing `input_widget`."""
+        return [self.header, self.text, input_widget, self.status, self.buttons]
+
+    def show(self, view: dict[str, Any], clock: Callable[[], None]) -> None:
+        """Show the values of the question in `view` (after its input is on screen; the counter last, so that a
+        page that sees the new count sees the rest of the question too). `clock` brings the clock up to date."""
+        self.index = view["index"]
+        self.status.value, self.text.value = view["status"], view["text"]
+        if self._made:
+            self._made = False
+        else:
+            if len(self.pairs) < 2:
+                self.pairs.append(self._pair(view))
+            back, forward = self.pairs[1] if self.next is self.pairs[0][1] else self.pairs[0]
+            back.description, back.icon, back.disabled = view["back"], view["back_icon"], view["index"] == 0
+            forward.description, forward.icon = view["next"], view["next_icon"]
+            self.back, self.next = back, forward
+            self.buttons.children = (back, forward)
+        clock()
+        self.progress.max, self.progress.value = view["n"], view["shown"]
+        self.counter.value = view["counter"]
+
+    def spare(self) -> list[w.Widget]:
+        """The pair of buttons off the screen, kept aside for the next question."""
+        return [b for pair in self.pairs if pair[1] is not self.next for b in pair]
+
+    def widgets(self) -> list[w.Widget]:
+        """Every widget of the frame (the clock is the app's)."""
+        return [self.header, self.text, self.status, self.buttons, *(b for pair in self.pairs for b in pair)]

@@ -13,12 +13,16 @@ from typing import Any
 
 import ipywidgets as w
 import traitlets
+from ipywidgets.widgets.widget_bool import ToggleButtonStyle
+from ipywidgets.widgets.widget_description import DescriptionStyle
+from ipywidgets.widgets.widget_string import HTMLStyle, LabelStyle, TextStyle
 
 from .. import languages, questions
 from ..bank import Question, tr
 from ..limits import TEXT_LIMITS
 from ..texts import T, t
 from .bounded import clip
+from .screens import shared
 from .texts import panel
 
 # {code: text} in every language, from the catalogues (toolkit/texts.py)
@@ -33,6 +37,11 @@ def _label(text: dict, lang: str) -> str:
     return tr(text, lang)
 
 
+def _html(value: str = "") -> w.HTML:
+    """An HTML line of an input, with the layout and style every such line shares (apps/screens.py shared)."""
+    return w.HTML(value, layout=shared(w.Layout), style=shared(HTMLStyle))
+
+
 class AnswerInput(w.VBox):
     """The base of every answer widget."""
 
@@ -40,6 +49,7 @@ class AnswerInput(w.VBox):
     given = traitlets.Int(0, help="How many times the person answered here (a tap, a save), the same answer again too.")
 
     def __init__(self, question: Question, lang: str = "en", **kwargs):
+        kwargs.setdefault("layout", shared(w.Layout))
         super().__init__(**kwargs)
         self.question = question
         self.lang = lang
@@ -70,17 +80,16 @@ class ChoiceInput(AnswerInput):
         super().__init__(question, lang, **kwargs)
         self.multiple = multiple
         self._choices = list(choices)
-        self.buttons = [
-            w.ToggleButton(description=label, value=False, layout=w.Layout(width="100%", height="auto"))
-            for _, label in self._choices
-        ]
+        # the buttons share their layout and style (apps/screens.py shared): none changes its own
+        layout = shared(w.Layout, width="3.2em" if compact else "100%", height="auto")
+        style = shared(ToggleButtonStyle)
+        self.buttons = [w.ToggleButton(description=label, value=False, layout=layout, style=style)
+                        for _, label in self._choices]
         for b in self.buttons:
             b.add_class("tk-choice")
             b.observe(self._on_tap, "value")
         if compact:
-            self.children = [w.HBox(self.buttons, layout=w.Layout(flex_flow="row wrap"))]
-            for b in self.buttons:
-                b.layout.width = "3.2em"
+            self.children = [w.HBox(self.buttons, layout=shared(w.Layout, flex_flow="row wrap"))]
         else:
             self.children = self.buttons
         self.observe(self._redraw, "response")
@@ -131,19 +140,20 @@ class OrderingInput(AnswerInput):
         self._labels = {o.id: _label(o.text, lang) for o in question.options}
         self.item_buttons: dict[str, w.Button] = {}
         for o in question.options:
-            b = w.Button(description=self._labels[o.id], layout=w.Layout(width="100%", height="auto"))
+            b = w.Button(description=self._labels[o.id], layout=w.Layout(width="100%", height="auto"),
+                         style=shared(w.ButtonStyle))
             b.add_class("tk-choice")
             b.on_click(lambda _b, oid=o.id: self.tap(oid))
             self.item_buttons[o.id] = b
-        self.remaining = w.VBox(list(self.item_buttons.values()))
-        self.placed = w.VBox()
-        self.reset = w.Button(description=tr(START_AGAIN, lang), icon="undo")
+        self.remaining = w.VBox(list(self.item_buttons.values()), layout=shared(w.Layout))
+        self.placed = w.VBox(layout=shared(w.Layout))
+        self.reset = w.Button(description=tr(START_AGAIN, lang), icon="undo", style=shared(w.ButtonStyle))
         self.reset.add_class("tk-secondary")
         self.reset.on_click(lambda _b: self.give(None))
         self.children = [
-            w.HTML(panel("line.html", css="tk-hint", text=tr(TAP_IN_ORDER, lang))),
+            _html(panel("line.html", css="tk-hint", text=tr(TAP_IN_ORDER, lang))),
             self.remaining,
-            w.HTML(panel("line.html", css="tk-hint", text=tr(YOUR_ORDER, lang))),
+            _html(panel("line.html", css="tk-hint", text=tr(YOUR_ORDER, lang))),
             self.placed,
             self.reset,
         ]
@@ -164,7 +174,8 @@ class OrderingInput(AnswerInput):
             b.layout.display = "none" if oid in order else None
         lines = list(self.placed.children)
         if len(lines) < len(order):  # (a stored order longer than the items: every place still shows)
-            lines += [w.Label(layout=w.Layout(width="100%")) for _ in range(len(order) - len(lines))]
+            lines += [w.Label(layout=w.Layout(width="100%"), style=shared(LabelStyle))
+                      for _ in range(len(order) - len(lines))]
             self.placed.children = lines
         for i, line in enumerate(lines):
             if i < len(order):
@@ -182,10 +193,12 @@ class MatchingInput(AnswerInput):
         self.dropdowns: dict[str, w.Dropdown] = {}
         rows = []
         for item in question.items:
-            dd = w.Dropdown(options=choices, value="", layout=w.Layout(width="100%"))
+            dd = w.Dropdown(options=choices, value="", layout=shared(w.Layout, width="100%"),
+                            style=shared(DescriptionStyle))
             dd.observe(self._on_choose, "value")
             self.dropdowns[item.id] = dd
-            rows.append(w.VBox([w.Label(_label(item.text, lang)), dd], layout=w.Layout(margin="0 0 12px 0")))
+            label = w.Label(_label(item.text, lang), layout=shared(w.Layout), style=shared(LabelStyle))
+            rows.append(w.VBox([label, dd], layout=shared(w.Layout, margin="0 0 12px 0")))
         self.children = rows
         self.observe(self._redraw, "response")
 
@@ -221,12 +234,13 @@ class TextInput(AnswerInput):
         super().__init__(question, lang, **kwargs)
         self.one_line = one_line
         self.limit = self._limit(field)
-        self.count = w.HTML() if self.counted else None  # (a widget made and never shown would stay open)
+        self.count = _html() if self.counted else None  # (a widget made and never shown would stay open)
         self.box, self.field = self._make_box()
-        self.save = w.Button(description=tr(SAVE, lang), icon="check")
+        self.save = w.Button(description=tr(SAVE, lang), icon="check", layout=shared(w.Layout),
+                             style=shared(w.ButtonStyle))
         self.save.add_class("tk-secondary")
         self.save.on_click(lambda _b: self._commit(self.box.value))
-        self.problem = w.HTML()
+        self.problem = _html()
         self.box.observe(lambda ch: self._commit(ch["new"]), "value")
         self.children = [self.field] + ([self.count] if self.counted else []) + [self.save, self.problem]
         self.observe(self._redraw, "response")
@@ -239,11 +253,11 @@ class TextInput(AnswerInput):
         """(the box typed in, the widget shown for it)."""
         if self.one_line:
             box = w.Text(placeholder=tr(TYPE_ANSWER, self.lang), continuous_update=False,
-                         layout=w.Layout(width="100%"))
+                         layout=shared(w.Layout, width="100%"), style=shared(TextStyle))
             clip(box, self.limit)
         else:
             box = w.Textarea(placeholder=tr(TYPE_ANSWER, self.lang), continuous_update=False,
-                             layout=w.Layout(width="100%", height="8em"))
+                             layout=shared(w.Layout, width="100%", height="8em"), style=shared(TextStyle))
         box.add_class("tk-counted")
         box.add_class(f"tk-limit-{self.limit}")
         return box, box
@@ -284,9 +298,11 @@ class NumberInput(TextInput):
         return NUMBER_LIMIT
 
     def _make_box(self) -> tuple[w.Widget, w.Widget]:
-        box = w.Text(placeholder=tr(TYPE_NUMBER, self.lang), continuous_update=False, layout=w.Layout(width="12em"))
+        box = w.Text(placeholder=tr(TYPE_NUMBER, self.lang), continuous_update=False,
+                     layout=shared(w.Layout, width="12em"), style=shared(TextStyle))
         unit = tr(self.question.unit, self.lang)
-        return box, w.HBox([box] + ([w.Label(unit)] if unit else []))
+        label = [w.Label(unit, layout=shared(w.Layout), style=shared(LabelStyle))] if unit else []
+        return box, w.HBox([box] + label, layout=shared(w.Layout))
 
     def _give_text(self, text: str) -> None:
         if not text:
@@ -309,14 +325,15 @@ class WordsInput(AnswerInput):
     def __init__(self, question: Question, lang: str = "en", most: int = 3, field: str = "word", **kwargs):
         super().__init__(question, lang, **kwargs)
         self.limit = TEXT_LIMITS[field]
-        self.boxes = [w.Text(placeholder=tr(TYPE_WORD, lang), continuous_update=False, layout=w.Layout(width="100%"))
-                      for _ in range(most)]
+        self.boxes = [w.Text(placeholder=tr(TYPE_WORD, lang), continuous_update=False,
+                             layout=shared(w.Layout, width="100%"), style=shared(TextStyle)) for _ in range(most)]
         for box in self.boxes:
             clip(box, self.limit)
             box.add_class("tk-counted")
             box.add_class(f"tk-limit-{self.limit}")
             box.observe(lambda _ch: self._commit(), "value")
-        self.save = w.Button(description=tr(SAVE, lang), icon="check")
+        self.save = w.Button(description=tr(SAVE, lang), icon="check", layout=shared(w.Layout),
+                             style=shared(w.ButtonStyle))
         self.save.add_class("tk-secondary")
         self.save.on_click(lambda _b: self._commit())
         self.children = [*self.boxes, self.save]

@@ -42,7 +42,7 @@ from .messages import refusal_text
 from .request import client_address, page_query_string
 from .room import RoomQuestions
 from .saving import Outbox, save_window
-from .screens import QuestionFrame, close_left, replace_children
+from .screens import QuestionFrame, close_left, replace_children, shared_widgets
 from .style import STYLE
 from .texts import panel, t
 
@@ -144,8 +144,10 @@ class ParticipantApp(FollowsStore, w.VBox):
 
     def kept_aside(self) -> tuple[w.Widget, ...]:
         """The widgets this page keeps open off the screen, to show them again: the clock, and on a question
-        screen the pair of buttons the next question shows."""
-        return (self.clock, *(self.question_frame.spare() if self.question_frame is not None else ()))
+        screen the pair of buttons the next question shows; and the layouts and styles the kernel's widgets share
+        (apps/screens.py shared)."""
+        return (self.clock, *(self.question_frame.spare() if self.question_frame is not None else ()),
+                *shared_widgets())
 
     def show_problem(self, text: str) -> None:
         self.message.value = panel("line.html", css="tk-problem", text=text)

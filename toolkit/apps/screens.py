@@ -24,6 +24,27 @@ import ipywidgets as w
 HOLDING = ("children", "layout", "style")
 
 
+# Layouts and styles that many widgets show and none changes (a choice's full-width layout, its style), one of each
+# per kernel (`shared`): every widget made without one makes its own, one widget more to open and to close.
+_SHARED: dict[tuple, w.Widget] = {}
+
+
+def shared(cls: type[w.Widget], **traits: Any) -> w.Widget:
+    """The kernel's one `cls` (a Layout, a style) with these traits, for widgets that never change it: code that
+    sets a trait of a widget's layout or style (`.layout.display`) gives that widget one of its own. Never closed
+    by `close_left`; made again if something else closed it."""
+    key = (cls, tuple(sorted(traits.items())))
+    found = _SHARED.get(key)
+    if found is None or found.comm is None:
+        found = _SHARED[key] = cls(**traits)
+    return found
+
+
+def shared_widgets() -> list[w.Widget]:
+    """The layouts and styles `shared` has made in this kernel (open while the kernel lives)."""
+    return [x for x in _SHARED.values() if x.comm is not None]
+
+
 def widgets_under(roots: Iterable[w.Widget]) -> dict[int, w.Widget]:
     """Every widget reachable from `roots` through their children, layouts and styles, by id."""
     seen: dict[int, w.Widget] = {}
@@ -45,6 +66,7 @@ def widgets_under(roots: Iterable[w.Widget]) -> dict[int, w.Widget]:
 def close_left(old: Iterable[w.Widget], keep: Iterable[w.Widget]) -> int:
     """Close the widgets under `old` that are not under `keep`; returns how many were closed."""
     kept = widgets_under(keep)
+    kept.update((id(x), x) for x in _SHARED.values())
     closed = 0
     for key, widget in widgets_under(old).items():
         if key not in kept and widget.comm is not None:

@@ -530,3 +530,41 @@ def test_the_room_list_closes_the_rows_it_redraws_and_an_ordering_keeps_its_butt
     assert set(widgets_under([box])) - set(made) == {id(x) for line in box.placed.children
                                                      for x in (line, line.layout, line.style)}
     assert len(box.placed.children) == 4  # one line per place, made once
+
+
+def test_the_question_frame_stays_from_question_to_question_and_a_double_tap_moves_on_by_one(session_with_pretest):
+    store, session, _ = session_with_pretest
+    app = join(store, session)
+    header, text, _input, status, buttons = app.body.children
+    first_next = app.next
+    made = set(open_widgets())
+    app.next.click()
+    assert app.index == 1
+    assert [app.body.children[i] for i in (0, 1, 3, 4)] == [header, text, status, buttons]  # the same widgets
+    assert app.body.children[2] is app.input and app.input.model_id not in made  # only the input is new
+    assert "Question 2 of 9" in header.children[0].value and not app.back.disabled
+    assert all(x.comm is not None for x in (header, text, status, buttons))
+    first_next.click()  # the second tap of a double tap, on the pair of the question left
+    assert app.index == 1
+    app.next.click()
+    assert app.index == 2 and app.next is first_next  # the pairs take turns
+    app.back.click()
+    app.back.click()
+    assert app.index == 0 and app.back.disabled
+    app.go(8)
+    assert app.next.description == "Review"
+    app.go(9)  # the review closes the frame, both pairs too
+    assert all(x.comm is None for x in (header, text, status, buttons, first_next))
+
+
+def test_the_buttons_of_a_choice_share_one_layout_that_outlives_the_question(session_with_pretest):
+    store, session, _ = session_with_pretest
+    app = join(store, session)
+    app.go(1)  # kiln: a single choice
+    buttons = app.input.buttons
+    assert len({id(b.layout) for b in buttons}) == 1 and len({id(b.style) for b in buttons}) == 1
+    layout = buttons[0].layout
+    app.go(5)  # agencies: lists to choose from, no choice buttons on screen
+    assert buttons[0].comm is None and layout.comm is not None  # the question left is closed, not what it shared
+    app.go(1)
+    assert app.input.buttons[0].layout is layout

@@ -37,9 +37,12 @@ def _label(text: dict, lang: str) -> str:
     return tr(text, lang)
 
 
-def _html(value: str = "") -> w.HTML:
-    """An HTML line of an input, with the layout and style every such line shares (apps/screens.py shared)."""
-    return w.HTML(value, layout=shared(w.Layout), style=shared(HTMLStyle))
+def _html(hint: dict | None = None, lang: str = "en") -> w.HTML:
+    """An HTML line of an input (empty, or the `hint` in a line), with the layout and style every such line shares
+    (apps/screens.py shared)."""
+    line = w.HTML(layout=shared(w.Layout), style=shared(HTMLStyle)) if hint is None else \
+        w.HTML(panel("line.html", css="tk-hint", text=tr(hint, lang)), layout=shared(w.Layout), style=shared(HTMLStyle))
+    return line
 
 
 class AnswerInput(w.VBox):
@@ -151,9 +154,9 @@ class OrderingInput(AnswerInput):
         self.reset.add_class("tk-secondary")
         self.reset.on_click(lambda _b: self.give(None))
         self.children = [
-            _html(panel("line.html", css="tk-hint", text=tr(TAP_IN_ORDER, lang))),
+            _html(TAP_IN_ORDER, lang),
             self.remaining,
-            _html(panel("line.html", css="tk-hint", text=tr(YOUR_ORDER, lang))),
+            _html(YOUR_ORDER, lang),
             self.placed,
             self.reset,
         ]

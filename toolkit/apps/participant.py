@@ -443,17 +443,17 @@ class ParticipantApp(FollowsStore, w.VBox):
         n = len(questions)
         shown = min(self.index + 1, n)
         forward, backward = ("arrow-left", "arrow-right") if languages.is_rtl(self.lang) else ("arrow-right", "arrow-left")
-        view = {"index": self.index, "n": n, "shown": shown, "status": self._status_text(q),
-                "text": panel("line.html", css="tk-question", text=tr(q.text, self.lang)),
-                "counter": panel("participant/counter.html", self.lang, title=self._title(), shown=shown, n=n),
+        view = {"index": self.index, "n": n, "shown": shown, "lang": self.lang, "title": self._title(),
+                "question": tr(q.text, self.lang),
                 "back": t("back", self.lang), "back_icon": backward, "next_icon": forward,
                 "next": t("review" if self.index == n - 1 else "next", self.lang)}
         frame = self.question_frame
         if frame is None:
             self._tick()
-            frame = QuestionFrame(self.clock, self.go, view)
+            frame = QuestionFrame(self.clock, w.HTML(self._status_text(q)), self.go, view)
         self.status = frame.status
         self._screen(frame.screen(self.input), frame=frame)
+        self.status.value = self._status_text(q)
         frame.show(view, self._tick)
         self.back, self.next = frame.back, frame.next
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import ipywidgets as w
 
+from .texts import panel
+
 
 # The traits through which one widget holds others in the toolkit's views (a box's or an accordion's children, and
 # every widget's layout and style). Reading only these keeps a walk over a screen well under a millisecond.
@@ -93,14 +95,14 @@ class QuestionFrame:
     click still on its way to it does nothing, as one on a closed button did (a double tap on Next moves on by
     one question, not two). The app closes the frame, both pairs too, when another screen shows."""
 
-    def __init__(self, clock: w.Widget, go: Callable[[int], None], view: dict[str, Any]):
+    def __init__(self, clock: w.Widget, status: w.HTML, go: Callable[[int], None], view: dict[str, Any]):
         self.go, self.index = go, view["index"]
-        self.counter = w.HTML(view["counter"])
+        self.counter = w.HTML(_counter(view))
         self.progress = w.IntProgress(value=view["shown"], min=0, max=view["n"], layout=w.Layout(width="100%"))
         self.progress.add_class("tk-progress")
         self.header = w.VBox([self.counter, clock, self.progress])
-        self.text = w.HTML(view["text"])
-        self.status = w.HTML(view["status"])
+        self.text = w.HTML(_question(view))
+        self.status = status
         self.pairs = [self._pair(view)]
         self.back, self.next = self.pairs[0]
         self.buttons = w.HBox(self.pairs[0], layout=w.Layout(justify_content="space-between"))
@@ -121,10 +123,11 @@ class QuestionFrame:
         return [self.header, self.text, input_widget, self.status, self.buttons]
 
     def show(self, view: dict[str, Any], clock: Callable[[], None]) -> None:
-        """Show the values of the question in `view` (after its input is on screen; the counter last, so that a
-        page that sees the new count sees the rest of the question too). `clock` brings the clock up to date."""
+        """Show the values of the question in `view` (after its input and its status are on screen; the counter
+        last, so that a page that sees the new count sees the rest of the question too). `clock` brings the clock
+        up to date."""
         self.index = view["index"]
-        self.status.value, self.text.value = view["status"], view["text"]
+        self.text.value = _question(view)
         if self._made:
             self._made = False
         else:
@@ -137,7 +140,7 @@ class QuestionFrame:
             self.buttons.children = (back, forward)
         clock()
         self.progress.max, self.progress.value = view["n"], view["shown"]
-        self.counter.value = view["counter"]
+        self.counter.value = _counter(view)
 
     def spare(self) -> list[w.Widget]:
         """The pair of buttons off the screen, kept aside for the next question."""
@@ -146,3 +149,11 @@ class QuestionFrame:
     def widgets(self) -> list[w.Widget]:
         """Every widget of the frame (the clock is the app's)."""
         return [self.header, self.text, self.status, self.buttons, *(b for pair in self.pairs for b in pair)]
+
+
+def _counter(view: dict[str, Any]) -> str:
+    return panel("participant/counter.html", view["lang"], title=view["title"], shown=view["shown"], n=view["n"])
+
+
+def _question(view: dict[str, Any]) -> str:
+    return panel("line.html", css="tk-question", text=view["question"])

@@ -557,6 +557,19 @@ def test_the_question_frame_stays_from_question_to_question_and_a_double_tap_mov
     assert all(x.comm is None for x in (header, text, status, buttons, first_next))
 
 
+def test_a_tap_sent_before_the_same_question_is_drawn_again_still_counts(session_with_pretest):
+    """A refusal or a new look at the activity draws the question on screen again: the phone's tap on Next, sent
+    before that redraw reached it, must move on (a frame that swapped its buttons here left phones stuck)."""
+    store, session, _ = session_with_pretest
+    app = join(store, session)
+    app.next.click()
+    tapped = app.next
+    app.go(app.index)  # the same question drawn again, as _show_activity does after a refusal
+    assert app.index == 1 and app.next is tapped
+    tapped.click()
+    assert app.index == 2
+
+
 def test_the_buttons_of_a_choice_share_one_layout_that_outlives_the_question(session_with_pretest):
     store, session, _ = session_with_pretest
     app = join(store, session)

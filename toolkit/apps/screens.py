@@ -93,7 +93,7 @@ class QuestionFrame:
 
     The buttons come in two pairs that take turns: the pair of the question left is taken off the screen, and a
     click still on its way to it does nothing, as one on a closed button did (a double tap on Next moves on by
-    one question, not two). The app closes the frame, both pairs too, when another screen shows."""
+    one question, not two). The same question drawn again keeps its pair, so that a tap sent before counts. The app closes the frame, both pairs too, when another screen shows."""
 
     def __init__(self, clock: w.Widget, status: w.HTML, go: Callable[[int], None], view: dict[str, Any]):
         self.go, self.index = go, view["index"]
@@ -126,10 +126,13 @@ class QuestionFrame:
         """Show the values of the question in `view` (after its input and its status are on screen; the counter
         last, so that a page that sees the new count sees the rest of the question too). `clock` brings the clock
         up to date."""
-        self.index = view["index"]
+        moved, self.index = view["index"] != self.index, view["index"]
         self.text.value = _question(view)
         if self._made:
             self._made = False
+        elif not moved:  # the same question drawn again (a language, a refusal): a click on its way still counts
+            self.back.description, self.back.icon = view["back"], view["back_icon"]
+            self.next.description, self.next.icon = view["next"], view["next_icon"]
         else:
             if len(self.pairs) < 2:
                 self.pairs.append(self._pair(view))

@@ -97,6 +97,7 @@ class TreeSampler(threading.Thread):
         self.procs: dict[int, psutil.Process] = {}
         self.peak_rss = self.peak_pss = 0.0
         self.last_memory: tuple[float, float | None] = (0.0, None)
+        self.server_memory: tuple[float, float | None] = (0.0, None)  # the server process alone, at the last sample
         self._memory_at = 0.0
         self.timeline: list[tuple[float, float, float]] = []  # (when, CPU of the tree, CPU of the server) since start
 
@@ -108,6 +109,8 @@ class TreeSampler(threading.Thread):
                 r, q = memory_mb(p)
             except psutil.NoSuchProcess:
                 continue
+            if p.pid == self.server.proc.pid:
+                self.server_memory = (r, q)
             rss += r
             pss_known = pss_known and q is not None
             pss += q or 0.0
@@ -315,6 +318,7 @@ def one_run(kind: str, n: int, banks: Path | None, cap_s: float, distinct: bool,
         started = time.monotonic()
         run = play(server.url, code, n, think_s=0.0, cap_s=cap_s, timeout=cap_s, distinct=distinct)
         result["end_memory"] = sampler.sample_memory()  # everyone has submitted (or the cap has passed)
+        result["end_server_memory"] = sampler.server_memory
         result["cpu_s"] = sampler.finish()
         result["peak_rss"], result["peak_pss"] = sampler.peak_rss, sampler.peak_pss
         result["store"] = answers_in_store(data, session)
@@ -358,6 +362,9 @@ def memory_line(r: dict) -> str:
         parts.append(f"warm pool {both(r['warm_memory'])}")
     if r.get("end_memory"):
         parts.append(f"after everyone submitted {both(r['end_memory'])}")
+    if r.get("end_server_memory") and r["end_server_memory"][0]:
+        rss, pss = r["end_server_memory"]
+        parts.append(f"of which the server process RSS {rss:.0f} MiB" + (f", PSS {pss:.0f} MiB" if pss else ""))
     if r.get("peak_rss"):
         parts.append(f"peak sums RSS {r['peak_rss'] / 1024:.2f} GiB"
                      + (f", PSS {r['peak_pss'] / 1024:.2f} GiB" if r.get("peak_pss") else ""))

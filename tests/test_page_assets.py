@@ -199,7 +199,7 @@ def test_the_lighter_styles_leave_every_element_of_the_page_as_voilas_own_styles
             page.wait_for_timeout(500)  # the widgets' transitions
         lighter, original = (page.evaluate(COMPUTED_STYLES) for page in phones)
         assert len(lighter) == len(original) > 50
-        assert [x for x, y in zip(lighter, original) if x != y] == [], then
+        assert [x for x, y in zip(lighter, original, strict=True) if x != y] == [], then
 
     lighter_sent = []
     phones[0].on("response", lambda r: lighter_sent.append(r.url) if "/toolkit/static/" in r.url else None)

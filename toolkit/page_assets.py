@@ -567,7 +567,7 @@ def lighter_voila_style(script: str, later: set[str], wanted: set[str], used_els
     # the placeholders left -> the image modules still used
     used_modules: set[str] = set()
     previous = 0
-    for (a, b), css, (_, names) in zip(spans, sheets, decoded):
+    for (a, b), css, (_, names) in zip(spans, sheets, decoded, strict=True):
         declared = script[previous:a]
         urls = dict(_URL_OF_MODULE.findall(declared))
         calls = dict(_URL_CALL.findall(declared))
@@ -579,7 +579,7 @@ def lighter_voila_style(script: str, later: set[str], wanted: set[str], used_els
             used_modules.add(module)
         previous = b
     out, last = [], 0
-    for (a, b), css, (_, names) in zip(spans, sheets, decoded):
+    for (a, b), css, (_, names) in zip(spans, sheets, decoded, strict=True):
         out += [script[last:a], encode_js_string(css, script[a], names)]
         last = b
     out.append(script[last:])

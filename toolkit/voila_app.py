@@ -42,10 +42,10 @@ from voila.request_info_handler import RequestInfoSocketHandler
 from voila.static_file_handler import MultiStaticFileHandler, TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
+from . import page_assets
 from .apps.request import SECRET_ENV, SECRET_HEADER  # the kernel's side of the page-request socket
 from .limits import SlidingWindow, is_this_laptop
 from .proxy import TrustedProxies
-from . import page_assets
 from .static_gzip import STORE as PRECOMPRESSED
 from .static_gzip import ServesPrecompressed, page_folders
 

@@ -78,6 +78,28 @@ def memory(p: psutil.Process) -> dict[str, float | None]:
         out["pss"] = getattr(full, "pss", 0) / MB or None
     except (psutil.AccessDenied, AttributeError):
         pass
+    for kind, mib in (private_dirty(p.pid) or {}).items():
+        out[f"dirty_{kind}"] = mib
+    return out
+
+
+def private_dirty(pid: int) -> dict[str, float] | None:
+    """A process's Private_Dirty in MiB by mapping (Linux /proc/PID/smaps): [heap] (glibc's main malloc arena),
+    anonymous (pymalloc's arenas, glibc's thread arenas and large blocks, thread stacks) and the rest (the data of
+    the shared libraries); None where smaps cannot be read."""
+    out = {"heap": 0.0, "anonymous": 0.0, "other": 0.0}
+    kind = "other"
+    try:
+        with open(f"/proc/{pid}/smaps") as f:
+            for line in f:
+                parts = line.split()
+                if parts and not parts[0].endswith(":"):  # a mapping's first line: address perms offset dev inode [path]
+                    path = parts[5] if len(parts) > 5 else ""
+                    kind = "heap" if path == "[heap]" else "anonymous" if not path else "other"
+                elif parts and parts[0] == "Private_Dirty:":
+                    out[kind] += int(parts[1]) / 1024
+    except OSError:
+        return None
     return out
 
 
@@ -94,6 +116,9 @@ def fmt(samples: list[dict]) -> str:
     cpu = median_of(samples, "cpu")
     if cpu is not None:
         parts.append(f"CPU {cpu:5.2f} s")
+    dirty = [(kind, median_of(samples, f"dirty_{kind}")) for kind in ("heap", "anonymous", "other")]
+    if all(v is not None for _kind, v in dirty):
+        parts.append("Private_Dirty " + " / ".join(f"{kind} {v:.1f}" for kind, v in dirty) + " MiB")
     return ", ".join(parts) + (f"  (median of {len(samples)})" if len(samples) > 1 else "")
 
 

@@ -42,7 +42,10 @@ SERVER_MB = 250  # the two Voila servers themselves
 # full quiz (the app, its widgets and the answers), which measure_kernel() adds to what it measures. A forked
 # kernel grows more: every page of the template it writes to (a reference count is enough) becomes its own.
 # benchmarks/participant_memory.py prints both ends (load 5-9): forked 15.7 -> 34.3 MiB, from scratch 68.3 -> 74.5.
-QUIZ_GROWTH_MB = {True: 20, False: 8}  # forked, from scratch
+# What a full quiz adds to a kernel's USS measured once it has imported the participant app (measure_kernel), forked
+# and from scratch: benchmarks/participant_memory.py, 2 Dec 2026 (load 3.3 on 2 cores): forked 15.8 MiB at the start,
+# 32.4 after a quiz (+16.6); from scratch 70.0 and 74.7 (+4.7); rounded up.
+QUIZ_GROWTH_MB = {True: 17, False: 5}  # forked, from scratch
 RESERVE_MB = 1024  # left for the operating system, the browser on the projector and everything else
 # What one participant costs the laptop's CPU: the participant server (its page, every kernel message passed between
 # the kernel and the phone) and the participant's kernel together; the phone's own work is done on the phone.

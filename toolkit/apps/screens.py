@@ -20,7 +20,6 @@ import ipywidgets as w
 
 from .texts import panel
 
-
 # The traits through which one widget holds others in the toolkit's views (a box's or an accordion's children, and
 # every widget's layout and style). Reading only these keeps a walk over a screen well under a millisecond.
 HOLDING = ("children", "layout", "style")

@@ -581,3 +581,38 @@ def test_the_buttons_of_a_choice_share_one_layout_that_outlives_the_question(ses
     assert buttons[0].comm is None and layout.comm is not None  # the question left is closed, not what it shared
     app.go(1)
     assert app.input.buttons[0].layout is layout
+
+
+def test_a_page_and_its_join_form_share_the_layouts_and_styles_none_of_them_changes(session_with_pretest):
+    """Each widget made without one opens a layout (and a style) of its own: two or three messages to every phone
+    of a room joining at once, and as many closes when the form is left. The page's fixed widgets, the join form
+    and the question frame share the kernel's (apps/screens.py lean)."""
+    import ipywidgets as w
+
+    store, session, _ = session_with_pretest
+    before = set(open_widgets())
+    app = ParticipantApp(store=store, query=f"code={session['join_code']}", start_polling=False)
+    form = app.join_form
+    plain = (app.message, app.clock, form.message, form.consent_box, form.join_button, form.step)
+    assert len({id(x.layout) for x in plain}) == 1
+    assert form.name_box.layout is form.code_box.layout and form.name_box.style is form.code_box.style
+    assert form.consent_box.layout.comm is not None
+    opened = [x for k, x in open_widgets().items() if k not in before]
+    assert sum(isinstance(x, w.Layout) for x in opened) < len(opened) / 4  # was one a widget, and more
+    form.name_box.value, form.consent_box.value = "Ayesha", True
+    form.join_button.click()
+    assert app.index == 0 and app.next.layout is app.back.layout
+    assert app.next.layout.comm is not None  # closing the form closed its widgets, not what they shared
+
+
+def test_the_room_tab_hides_the_body_alone(session_with_pretest):
+    """The widgets whose layout the page changes (the body, the room's panel, the tabs) keep layouts of their
+    own: hiding the body must not hide what shares the kernel's layouts."""
+    store, session, _ = session_with_pretest
+    app = join(store, session)
+    app.tabs.value = "room"
+    assert app.body.layout.display == "none" and app.room_panel.layout.display is None
+    assert app.message.layout.display is None and app.clock.layout.display is None
+    assert app.next.layout.display is None and app.input.layout.display is None
+    app.tabs.value = "activity"
+    assert app.body.layout.display is None and app.room_panel.layout.display == "none"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipywidgets as w
 
 from ..limits import TEXT_LIMITS
+from .screens import lean
 from .texts import panel
 
 
@@ -24,7 +25,7 @@ def clip(box: w.Text | w.Textarea, most: int) -> None:
 def counted(box: w.Text | w.Textarea, field: str) -> w.HTML:
     """Clip the box to its field's limit and return the counter ("12/100") that follows it."""
     most = TEXT_LIMITS[field]
-    counter = w.HTML(layout=w.Layout(align_self="flex-end"))  # under the box, at the end of the line
+    counter = lean(w.HTML, layout={"align_self": "flex-end"})  # under the box, at the end of the line
     counter.add_class("tk-count")
 
     def show(_change=None) -> None:

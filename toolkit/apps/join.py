@@ -27,7 +27,7 @@ from ..store import (
 )
 from .bounded import clip, counted
 from .messages import match_code_text, page_full, problem
-from .screens import replace_children
+from .screens import lean, replace_children
 from .texts import panel, t
 
 CODE_BOX_MOST = 20  # a card's code with its dash and a few spaces; nothing longer is a code
@@ -53,10 +53,10 @@ class JoinForm(w.VBox):
         self.uid = uuid.uuid4().hex  # a double tap or a retry joins once
         self.session: dict | None = None
         self.card: dict | None = None
-        self.message = w.HTML()
-        self.step = w.VBox()
+        self.message = lean(w.HTML)
+        self.step = lean(w.VBox)
         self.children = [self.message, self.step]
-        self.code_box = w.Text(value=code[:CODE_BOX_MOST], layout=w.Layout(width="100%"))
+        self.code_box = lean(w.Text, value=code[:CODE_BOX_MOST], layout={"width": "100%"})
         clip(self.code_box, CODE_BOX_MOST)
         if card:
             self._find_card(card)
@@ -124,18 +124,18 @@ class JoinForm(w.VBox):
         lang, person = self.lang, self.card
         detail = [v for v in (person.get("rank"), person.get("organisation")) if v]
         workshop = self.store.find_workshop(person["workshop_id"])
-        self.consent_box = w.Checkbox(value=person.get("consent_at") is not None, description=t("agree", lang),
-                                      indent=False)
-        yes = w.Button(description=t("card_yes", lang), icon="check")
+        self.consent_box = lean(w.Checkbox, value=person.get("consent_at") is not None,
+                                description=t("agree", lang), indent=False)
+        yes = lean(w.Button, description=t("card_yes", lang), icon="check")
         yes.add_class("tk-primary")
         yes.on_click(lambda _b: self.claim_card())
-        no = w.Button(description=t("card_no", lang))
+        no = lean(w.Button, description=t("card_no", lang))
         no.on_click(lambda _b: self.not_me())
         self.card_buttons = (yes, no)
         self._step([
-            w.HTML(panel("join/card.html", lang, person=person["display_name"] or "", detail=detail,
-                         workshop=workshop["title"])),
-            w.HTML(panel("line.html", css="tk-notice", text=t("consent", lang))), self.consent_box, yes, no])
+            lean(w.HTML, panel("join/card.html", lang, person=person["display_name"] or "", detail=detail,
+                               workshop=workshop["title"])),
+            lean(w.HTML, panel("line.html", css="tk-notice", text=t("consent", lang))), self.consent_box, yes, no])
 
     def claim_card(self) -> None:
         if not self.consent_box.value:
@@ -177,10 +177,10 @@ class JoinForm(w.VBox):
         self.code_box.placeholder = t("code_help", lang)
         self.code_box.add_class("tk-code")
         forward = "arrow-left" if languages.is_rtl(lang) else "arrow-right"  # onward, in the reading direction
-        self.continue_button = w.Button(description=t("continue", lang), icon=forward)
+        self.continue_button = lean(w.Button, description=t("continue", lang), icon=forward)
         self.continue_button.add_class("tk-primary")
         self.continue_button.on_click(lambda _b: self.check_code())
-        self._step([w.HTML(panel("join/code.html", lang)), self.code_box, self.continue_button])
+        self._step([lean(w.HTML, panel("join/code.html", lang)), self.code_box, self.continue_button])
 
     def check_code(self) -> None:
         if len(normalise_join_code(self.code_box.value)) == PERSONAL_CODE_LENGTH:  # longer than a join code: a card
@@ -195,13 +195,12 @@ class JoinForm(w.VBox):
         lang = self.lang
         keep = {k: b.value for k, b in getattr(self, "profile_boxes", {}).items()}
         typed = self.name_box.value if hasattr(self, "name_box") else ""  # kept when the step is drawn again
-        self.name_box = w.Text(value=typed, placeholder=t("name_help", lang),
-                               layout=w.Layout(width="100%"))
+        self.name_box = lean(w.Text, value=typed, placeholder=t("name_help", lang), layout={"width": "100%"})
         self.counters = {"display_name": counted(self.name_box, "display_name")}
         self.profile_boxes: dict[str, w.Widget] = {}
         rows: list[w.Widget] = [
-            w.HTML(panel("join/workshop.html", workshop=workshop["title"], session=self.session["title"])),
-            w.HTML(panel("label.html", text=t("name", lang))), self.name_box, self.counters["display_name"],
+            lean(w.HTML, panel("join/workshop.html", workshop=workshop["title"], session=self.session["title"])),
+            lean(w.HTML, panel("label.html", text=t("name", lang))), self.name_box, self.counters["display_name"],
         ]
         if self.store.has_roster(self.session["workshop_id"]):  # the trainer gave out cards: a way to use one
             self.card_box = w.Text(placeholder=t("card_code", lang), layout=w.Layout(width="100%"))
@@ -217,13 +216,13 @@ class JoinForm(w.VBox):
             if rule == "off":
                 continue
             if field == "sex":
-                box = w.Dropdown(options=[("—", ""), (t("female", lang), "female"), (t("male", lang), "male"),
-                                          (t("no_say", lang), "undisclosed")], layout=w.Layout(width="100%"))
+                box = lean(w.Dropdown, options=[("—", ""), (t("female", lang), "female"), (t("male", lang), "male"),
+                                                (t("no_say", lang), "undisclosed")], layout={"width": "100%"})
             else:
-                box = w.Text(layout=w.Layout(width="100%"))
+                box = lean(w.Text, layout={"width": "100%"})
             box.value = keep.get(field, box.value)
             self.profile_boxes[field] = box
-            rows += [w.HTML(panel("label.html", text=f"{t(field, lang)} {t(rule, lang)}")), box]
+            rows += [lean(w.HTML, panel("label.html", text=f"{t(field, lang)} {t(rule, lang)}")), box]
             if isinstance(box, w.Text):
                 self.counters[field] = counted(box, field)
                 rows.append(self.counters[field])
@@ -232,11 +231,11 @@ class JoinForm(w.VBox):
         self.code_boxes = {}
         self.code_panel = w.Accordion(children=[w.VBox()], titles=(t("code_title", lang),), selected_index=None)
         self.code_panel.observe(lambda _change: self._fill_code_panel(), "selected_index")
-        self.consent_box = w.Checkbox(value=False, description=t("agree", lang), indent=False)
-        self.join_button = w.Button(description=t("join", lang), icon="check")
+        self.consent_box = lean(w.Checkbox, value=False, description=t("agree", lang), indent=False)
+        self.join_button = lean(w.Button, description=t("join", lang), icon="check")
         self.join_button.add_class("tk-primary")
         self.join_button.on_click(lambda _b: self.join())
-        rows += [self.code_panel, w.HTML(panel("line.html", css="tk-notice", text=t("consent", lang))),
+        rows += [self.code_panel, lean(w.HTML, panel("line.html", css="tk-notice", text=t("consent", lang))),
                  self.consent_box, self.join_button]
         self._step(rows)
 

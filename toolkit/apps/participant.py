@@ -42,7 +42,7 @@ from .messages import refusal_text
 from .request import client_address, page_query_string
 from .room import RoomQuestions
 from .saving import Outbox, save_window
-from .screens import QuestionFrame, close_left, replace_children, shared_widgets
+from .screens import QuestionFrame, close_left, lean, replace_children, shared_widgets
 from .style import STYLE
 from .texts import panel, t
 
@@ -92,7 +92,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         self._outboxes: dict[str, Outbox] = {}  # per attempt or group: answers waiting survive a redraw
         self._position_due: tuple[str, int] | None = None
         self.review_note: w.HTML | None = None
-        self.counter_script = w.Output(layout=w.Layout(display="none"))
+        self.counter_script = lean(w.Output, layout={"display": "none"})
         with self.counter_script:
             display(Javascript(COUNTER_JS))
 
@@ -103,17 +103,17 @@ class ParticipantApp(FollowsStore, w.VBox):
                                     layout=w.Layout(display="none"))
         self.tabs.add_class("tk-tabs")
         self.tabs.observe(lambda _ch: self._show_tab(), "value")
-        self.script = w.Output(layout=w.Layout(display="none"))
+        self.script = lean(w.Output, layout={"display": "none"})
         self.body = w.VBox()
         self.body.add_class("tk-body")
         self.room_panel = w.VBox(layout=w.Layout(display="none"))
         self.room: RoomQuestions | None = None
         self.group_view: GroupExercise | None = None
-        self.clock = w.HTML()
-        self.message = w.HTML()
+        self.clock = lean(w.HTML)
+        self.message = lean(w.HTML)
         self.join_form: JoinForm | None = None
         self.question_frame: QuestionFrame | None = None
-        self.children = [w.HTML(STYLE), self.language, self.tabs, self.message, self.body, self.room_panel, self.script,
+        self.children = [lean(w.HTML, STYLE), self.language, self.tabs, self.message, self.body, self.room_panel, self.script,
                          self.counter_script]
         self._apply_direction()
         self._resume_or_join()
@@ -450,7 +450,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         frame = self.question_frame
         if frame is None:
             self._tick()
-            frame = QuestionFrame(self.clock, w.HTML(self._status_text(q)), self.go, view)
+            frame = QuestionFrame(self.clock, lean(w.HTML, self._status_text(q)), self.go, view)
         self.status = frame.status
         self._screen(frame.screen(self.input), frame=frame)
         self.status.value = self._status_text(q)

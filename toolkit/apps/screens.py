@@ -41,6 +41,16 @@ def shared(cls: type[w.Widget], **traits: Any) -> w.Widget:
     return found
 
 
+def lean(cls: type[w.Widget], *args: Any, layout: dict[str, Any] | None = None, **traits: Any) -> w.Widget:
+    """A `cls` widget whose layout (`layout`: its traits) and style are the kernel's shared ones (`shared`): for
+    widgets whose layout and style no code changes. A page then opens one widget where it opened two or three
+    (the widget, its own layout, its own style), and closes one when the screen is left."""
+    style = cls.class_traits().get("style")
+    if style is not None and "style" not in traits:
+        traits["style"] = shared(style.klass)
+    return cls(*args, layout=shared(w.Layout, **(layout or {})), **traits)
+
+
 def shared_widgets() -> list[w.Widget]:
     """The layouts and styles `shared` has made in this kernel (open while the kernel lives)."""
     return [x for x in _SHARED.values() if x.comm is not None]
@@ -96,21 +106,21 @@ class QuestionFrame:
 
     def __init__(self, clock: w.Widget, status: w.HTML, go: Callable[[int], None], view: dict[str, Any]):
         self.go, self.index = go, view["index"]
-        self.counter = w.HTML(_counter(view))
-        self.progress = w.IntProgress(value=view["shown"], min=0, max=view["n"], layout=w.Layout(width="100%"))
+        self.counter = lean(w.HTML, _counter(view))
+        self.progress = lean(w.IntProgress, value=view["shown"], min=0, max=view["n"], layout={"width": "100%"})
         self.progress.add_class("tk-progress")
-        self.header = w.VBox([self.counter, clock, self.progress])
-        self.text = w.HTML(_question(view))
+        self.header = lean(w.VBox, [self.counter, clock, self.progress])
+        self.text = lean(w.HTML, _question(view))
         self.status = status
         self.pairs = [self._pair(view)]
         self.back, self.next = self.pairs[0]
-        self.buttons = w.HBox(self.pairs[0], layout=w.Layout(justify_content="space-between"))
+        self.buttons = lean(w.HBox, self.pairs[0], layout={"justify_content": "space-between"})
         self._made = True  # shows its first question as made
 
     def _pair(self, view: dict[str, Any]) -> tuple[w.Button, w.Button]:
-        back = w.Button(description=view["back"], icon=view["back_icon"], disabled=view["index"] == 0)
+        back = lean(w.Button, description=view["back"], icon=view["back_icon"], disabled=view["index"] == 0)
         back.add_class("tk-secondary")
-        forward = w.Button(description=view["next"], icon=view["next_icon"])
+        forward = lean(w.Button, description=view["next"], icon=view["next_icon"])
         forward.add_class("tk-primary")
         # a click counts on the pair on screen only (self.back and self.next when the click arrives)
         back.on_click(lambda b: b is self.back and self.go(self.index - 1))

@@ -381,7 +381,7 @@ class Run:
 
 
 async def _play_all(address: str, code: str, n: int, think_s: float, stagger_s: float, timeout: float,
-                    cap_s: float, distinct: bool, first: int) -> Run:
+                    cap_s: float, distinct: bool, first: int, hold: bool = False) -> Run:
     from toolkit.rehearse import play_participant
 
     # A request cut short at the cap would log "Exception after Future was cancelled" with a traceback.
@@ -389,14 +389,32 @@ async def _play_all(address: str, code: str, n: int, think_s: float, stagger_s: 
     _time_stages()
     started = time.monotonic()
     stages = [{} for _ in range(n)]
+    # hold: each participant waits at question 1 until every one has reached it or failed (joining measured alone)
+    settled, everyone_joined = [0], asyncio.Event()
+
+    def settle():
+        settled[0] += 1
+        if settled[0] == n:
+            everyone_joined.set()
+
+    async def at_first_question():
+        stages[_STAGES.get()["index"]]["held"] = True
+        settle()
+        await everyone_joined.wait()
 
     async def one(i: int):
         if distinct:
             _SOURCE.set(loopback_source(first + i))
         await asyncio.sleep(i * stagger_s)
         stages[i]["start"] = time.monotonic()
+        stages[i]["index"] = i
         _STAGES.set(stages[i])
-        return await play_participant(address, code, first + i + 1, think_s=think_s, timeout=timeout)
+        try:
+            return await play_participant(address, code, first + i + 1, think_s=think_s, timeout=timeout,
+                                          at_first_question=at_first_question if hold else None)
+        finally:
+            if hold and not stages[i].get("held"):
+                settle()
 
     tasks = [asyncio.ensure_future(one(i)) for i in range(n)]
     done, pending = await asyncio.wait(tasks, timeout=cap_s)
@@ -416,7 +434,7 @@ def _cpu_of_this_process() -> float:
 
 
 def play(address: str, code: str, n: int, think_s: float = 0.0, stagger_s: float = 0.0, timeout: float = 180,
-         cap_s: float = 600, distinct: bool = True, first: int = 0) -> Run:
+         cap_s: float = 600, distinct: bool = True, first: int = 0, hold: bool = False) -> Run:
     """`n` participants of toolkit.rehearse (play_participant) at once, the whole run capped at `cap_s`;
     those still playing at the cap count as timed out."""
     install_source_addresses()
@@ -424,7 +442,7 @@ def play(address: str, code: str, n: int, think_s: float = 0.0, stagger_s: float
     cpu = _cpu_of_this_process()
     with concurrent.futures.ThreadPoolExecutor(1) as worker:
         run = worker.submit(asyncio.run, _play_all(address, code, n, think_s, stagger_s, timeout, cap_s,
-                                                   distinct, first)).result()
+                                                   distinct, first, hold)).result()
     run.client_cpu_s = _cpu_of_this_process() - cpu  # the simulated phones share the server's cores
     return run
 

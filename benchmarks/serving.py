@@ -287,11 +287,11 @@ def print_loads(results: dict[str, dict], detail: int = 0) -> None:
 
 
 def one_run(kind: str, n: int, banks: Path | None, cap_s: float, distinct: bool, keep: bool,
-            fill_delay: float | None = None) -> dict:
+            fill_delay: float | None = None, hold: bool = False) -> dict:
     data = work_dir(f"tk-serving-{kind}-{n}-")
     session = seed_store(data, banks)
     code = session["join_code"]
-    result: dict = {"kind": kind, "n": n, "cap": cap_s}
+    result: dict = {"kind": kind, "n": n, "cap": cap_s, "hold": hold}
     if kind in TOOLKITS:
         fork = kind != "nofork" and forking.available() is None
         result["kernel"] = kernel = measure_kernel(fork)  # as `toolkit serve` sizes the room, and caps it
@@ -316,7 +316,7 @@ def one_run(kind: str, n: int, banks: Path | None, cap_s: float, distinct: bool,
         sampler = TreeSampler(server)
         sampler.start()
         started = time.monotonic()
-        run = play(server.url, code, n, think_s=0.0, cap_s=cap_s, timeout=cap_s, distinct=distinct)
+        run = play(server.url, code, n, think_s=0.0, cap_s=cap_s, timeout=cap_s, distinct=distinct, hold=hold)
         result["end_memory"] = sampler.sample_memory()  # everyone has submitted (or the cap has passed)
         result["end_server_memory"] = sampler.server_memory
         result["cpu_s"] = sampler.finish()
@@ -407,6 +407,8 @@ def describe(r: dict) -> list[str]:
     refill = ", each taken kernel replaced at once as Voila does" if r["kind"] == "eager" else ""
     how = {"nofork": ", kernels each started from scratch (--no-fork)", "toolkit": ", kernels forked",
            "eager": ""}.get(r["kind"], "")
+    if r.get("hold"):
+        how += ", everyone held at question 1 until all had joined"
     head = f"toolkit (pool {r['pool']}, cap {r['kernel_cap']}{how}{refill}{delay}, warm after {r['warm_s']:.0f} s)" \
         if r["kind"] in TOOLKITS else "plain Voila"
     if first and len(first) == r["n"]:
@@ -475,6 +477,9 @@ def main() -> None:
                              "first start): Tornado's gzip")
     parser.add_argument("--fill-delay", type=float, default=None,
                         help="experiment: seconds before the toolkit replaces a taken warm kernel (toolkit: 0)")
+    parser.add_argument("--hold", action="store_true",
+                        help="each participant waits at question 1 until all have reached it (or failed), then goes "
+                             "on: the time and CPU to question 1 of joining alone, with nobody answering yet")
     args = parser.parse_args()
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     banner(f"serving: `toolkit serve` vs plain Voila, participant page ({ROOT / 'notebooks' / 'participant.ipynb'})")
@@ -528,7 +533,7 @@ def main() -> None:
             if kind not in args.servers.split(",") or (kind == "plain" and n > args.plain_up_to):
                 continue
             results[kind] = one_run(kind, n, args.banks, args.cap, not args.one_address, args.keep,
-                                    args.fill_delay if kind != "plain" else None)
+                                    args.fill_delay if kind != "plain" else None, args.hold)
             for line in describe(results[kind]):
                 print(line, flush=True)
         if "toolkit" in results and "nofork" in results:

@@ -438,6 +438,46 @@ def test_ipywidgets_keeps_its_open_widgets_in_the_registry_the_tests_count():
     assert key not in widget._instances and button.comm is None
 
 
+def test_a_widget_closed_quietly_is_forgotten_by_the_kernel_and_its_page_is_sent_nothing(monkeypatch):
+    # close_quietly does what Widget.close does but for the comm_close, through the comm's `_closed` flag and
+    # ipywidgets' registry: if either changes, this fails
+    import comm
+    import ipywidgets as w
+    from ipywidgets.widgets import widget
+
+    from toolkit.apps.screens import close_quietly
+
+    sent = []
+    quiet, loud = w.Button(), w.Button()
+    monkeypatch.setattr(comm.DummyComm, "publish_msg", lambda self, msg_type, *a, **k: sent.append(msg_type))
+    channel, key = quiet.comm, quiet.model_id
+    close_quietly(quiet)
+    assert quiet.comm is None and key not in widget._instances
+    assert channel.comm_id not in comm.get_comm_manager().comms
+    channel.close()  # what Widget.close would call: the flag close_quietly set makes it return at once
+    assert sent == []
+    loud.close()  # the usual close still tells the page
+    assert sent == ["comm_close"]
+
+
+def test_a_quiz_closes_the_screens_it_leaves_without_a_message_for_each_widget(session_with_pretest, monkeypatch):
+    import comm
+
+    sent = []
+    original = comm.DummyComm.publish_msg
+    monkeypatch.setattr(comm.DummyComm, "publish_msg",
+                        lambda self, msg_type, *a, **k: (sent.append(msg_type), original(self, msg_type, *a, **k)))
+    store, session, _ = session_with_pretest
+    app = join(store, session)
+    counts = []
+    for _ in range(9):
+        counts.append(len(open_widgets()))
+        app.next.click()
+    assert "You answered" in app.body.children[0].value
+    assert sent.count("comm_open") > 100 and "comm_close" not in sent
+    assert max(counts) - min(counts) < 20  # and yet what each screen left held is closed: nothing piles up
+
+
 def test_the_widgets_of_screens_left_are_closed_and_answers_come_back_on_going_back(session_with_pretest,
                                                                                     all_types_bank):
     from toolkit.apps.screens import widgets_under

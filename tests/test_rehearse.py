@@ -39,3 +39,18 @@ def test_rehearse_plays_participants_who_join_answer_and_submit_in_the_store(ser
             assert set(store.latest_answers(attempt["id"])) == questions  # every question's answer is stored
     finally:
         store.close()
+
+
+def test_a_phone_is_sent_no_echo_of_its_own_changes_and_no_close_for_each_screen_it_left(served):
+    # toolkit serve's kernels (toolkit.serve.voila_environment: JUPYTER_WIDGETS_ECHO=0) and the screens' quiet
+    # closing (toolkit.apps.screens.close_quietly): a whole quiz costs the phone and the server fewer messages
+    import asyncio
+
+    from toolkit.rehearse import play_participant
+
+    outcome = asyncio.run(play_participant(served["participant"], served["session"]["join_code"], 41, timeout=120))
+    assert outcome.submitted, outcome.error
+    assert outcome.answered == len(load_bank(TEST_BANKS / "all-types.yaml").questions)
+    assert outcome.kinds["comm_msg update"] > outcome.answered  # the kernel's changes still arrive
+    assert outcome.kinds["comm_msg echo_update"] == 0
+    assert outcome.kinds["comm_close"] == 0

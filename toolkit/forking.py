@@ -477,11 +477,28 @@ def _stop_watching(selector: selectors.BaseSelector, fd: int) -> None:
     os.close(fd)
 
 
-def _serve(path: str) -> None:
-    import gc
+def preload(templates: bool = True) -> None:
+    """What the template imports and compiles before its first kernel: PRELOAD, every question type's module, and
+    (`templates`) the participant app's templates (_compile_templates).
+
+    The question types' registry imports its modules on first use (toolkit.questions), which in a kernel was the
+    page's first bank read: each kernel imported them after the fork, in pages of its own, and where no bytecode
+    is cached (PYTHONDONTWRITEBYTECODE, a read-only install) compiled them from source, about 13% of a kernel's
+    CPU from its page request to question 1 (py-spy, 30 joins). tests/test_lean_participant.py checks that a whole
+    quiz imports nothing this has not."""
+    from toolkit import questions
 
     for name in PRELOAD:
         __import__(name)
+    questions.names()
+    if templates:
+        _compile_templates()
+
+
+def _serve(path: str) -> None:
+    import gc
+
+    preload(templates=os.environ.get(WARM_UP_ENV, "1") != "0")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     os.chmod(path, 0o600)
@@ -497,8 +514,6 @@ def _serve(path: str) -> None:
     pending: dict[socket.socket, bytes] = {}
     kernels: dict[int, socket.socket] = {}
     binding: dict[int, int] = {}  # kernels that have not bound their sockets yet: the pipe they say it on
-    if os.environ.get(WARM_UP_ENV, "1") != "0":
-        _compile_templates()
     _prepare_kernel()
     _ModulesAtFork.take()
     gc.freeze()  # everything made so far is never touched by the collector again: its pages stay shared

@@ -21,6 +21,7 @@ import random
 import statistics
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.cookies import SimpleCookie
@@ -65,6 +66,7 @@ class Outcome:
     messages: int = 0  # kernel messages the page received over its WebSocket
     message_bytes: int = 0
     first_question_messages: int | None = None  # … of which before the first question showed
+    kinds: Counter = field(default_factory=Counter)  # … by kind: "comm_close", "comm_msg update", "status", …
 
 
 class WidgetClient:
@@ -79,6 +81,7 @@ class WidgetClient:
         self.reader: asyncio.Task | None = None
         self.handled: set[str] = set()  # our messages the kernel has finished with (status idle)
         self.messages = self.message_bytes = 0  # received
+        self.kinds: Counter = Counter()  # received, by kind (Outcome.kinds)
 
     def _message(self, channel: str, msg_type: str, content: dict, metadata: dict | None = None,
                  msg_id: str | None = None) -> str | bytes:
@@ -132,6 +135,7 @@ class WidgetClient:
                 continue
             kind, content = msg["header"]["msg_type"], msg.get("content", {})
             data = content.get("data", {})
+            self.kinds[f"{kind} {data['method']}" if kind == "comm_msg" and "method" in data else kind] += 1
             if kind == "comm_open" and content.get("target_name") == "jupyter.widget":
                 self.models[content["comm_id"]] = dict(data.get("state", {}))
             elif kind == "comm_msg":
@@ -166,6 +170,12 @@ class WidgetClient:
             if all(str(v) in str(state.get(k, "")) for k, v in match.items()):
                 found.append(model_id)
         return found
+
+    def shown(self, model: str | None = None, css: str | None = None, **match) -> list[str]:
+        """`find` among the widgets on screen (under the page's body): a browser keeps the models of widgets the
+        kernel closed without telling it (toolkit.apps.screens.close_quietly), and so does this client."""
+        on_screen = set(_descendants(self, self.body()))
+        return [m for m in self.find(model, css, **match) if m in on_screen]
 
     def body(self) -> str | None:
         found = self.find("VBoxModel", css="tk-body")
@@ -237,9 +247,12 @@ def _descendants(client: WidgetClient, root: str | None) -> list[str]:
 
 
 async def play_participant(address: str, code: str, number: int, think_s: float = 0.0, timeout: float = 120,
-                           seed: int | None = None, source_address: str | None = None) -> Outcome:
+                           seed: int | None = None, source_address: str | None = None,
+                           at_first_question=None) -> Outcome:
     """One simulated participant: join, answer every question, submit. `source_address`: the local address its
-    page and its WebSocket come from, as one phone's do (e.g. 127.0.0.7; a proxy in front picks the server by it)."""
+    page and its WebSocket come from, as one phone's do (e.g. 127.0.0.7; a proxy in front picks the server by it).
+    `at_first_question`: an async callable awaited once question 1 is on screen, before the first answer (a
+    benchmark holds everyone there until all have joined, to measure joining alone)."""
     outcome = Outcome()
     rng = random.Random(seed if seed is not None else number)
     base = address.rstrip("/") + "/"
@@ -262,14 +275,16 @@ async def play_participant(address: str, code: str, number: int, think_s: float 
         ws = await websocket_connect(request, max_message_size=64 * 2**20, subprotocols=[V1])
         client = WidgetClient(ws, uuid.uuid4().hex, ws.selected_subprotocol)
         await client.start()
-        await client.wait_for(lambda: client.find("CheckboxModel", description="I understand"), timeout)
-        name = client.find("TextModel", placeholder="anonymous")
+        await client.wait_for(lambda: client.shown("CheckboxModel", description="I understand"), timeout)
+        name = client.shown("TextModel", placeholder="anonymous")
         await client.set(name[0], value=f"Rehearsal {number}")
-        await client.set(client.find("CheckboxModel", description="I understand")[0], value=True)
-        await client.handled_by_kernel(await client.click(client.find("ButtonModel", description="Join")[0]), timeout)
+        await client.set(client.shown("CheckboxModel", description="I understand")[0], value=True)
+        await client.handled_by_kernel(await client.click(client.shown("ButtonModel", description="Join")[0]), timeout)
         await client.wait_for(lambda: _question_position(client.page_text()), timeout)
         outcome.first_question_s = time.monotonic() - started
         outcome.first_question_messages = client.messages
+        if at_first_question is not None:
+            await at_first_question()
         while True:
             position = _question_position(client.page_text())
             if position is None:
@@ -286,9 +301,9 @@ async def play_participant(address: str, code: str, number: int, think_s: float 
             await client.handled_by_kernel(await client.click(forward[0]), timeout)
             current = position
             await client.wait_for(lambda current=current: _question_position(client.page_text()) != current, timeout)
-        await client.click(client.find("ButtonModel", description="Submit my answers")[0])
-        await client.wait_for(lambda: client.find("ButtonModel", description="Yes, submit"), timeout)
-        await client.click(client.find("ButtonModel", description="Yes, submit")[0])
+        await client.click(client.shown("ButtonModel", description="Submit my answers")[0])
+        await client.wait_for(lambda: client.shown("ButtonModel", description="Yes, submit"), timeout)
+        await client.click(client.shown("ButtonModel", description="Yes, submit")[0])
         await client.wait_for(lambda: "answers are submitted" in client.page_text(), timeout)
         outcome.submitted = True
         ws.close()
@@ -296,7 +311,7 @@ async def play_participant(address: str, code: str, number: int, think_s: float 
         outcome.error = f"participant {number}: {type(e).__name__}: {e}"
     finally:
         if client is not None:
-            outcome.messages, outcome.message_bytes = client.messages, client.message_bytes
+            outcome.messages, outcome.message_bytes, outcome.kinds = client.messages, client.message_bytes, client.kinds
     return outcome
 
 

@@ -448,8 +448,11 @@ def voila_process(name: str, notebook: Path, data_dir: Path, settings: dict, env
 
 
 def voila_environment(base: dict[str, str]) -> dict[str, str]:
-    """The environment for Voila: the toolkit's template found through JUPYTER_PATH."""
+    """The environment for Voila: the toolkit's template found through JUPYTER_PATH; and kernels that do not echo a
+    page's own changes back to it (ipywidgets 8 sends every change a page makes back as an `echo_update`, for other
+    pages on the same kernel: a Voila kernel has one page, and the echo was one message more for each answer)."""
     env = dict(base)
+    env["JUPYTER_WIDGETS_ECHO"] = "0"
     share = str(config.PACKAGE_DIR / "share" / "jupyter")
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (share, base.get("JUPYTER_PATH", "")) if p)
     return env

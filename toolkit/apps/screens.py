@@ -13,10 +13,13 @@ closed must never be shown again, so every screen is made of new widgets or of w
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import comm
 import ipywidgets as w
+from ipywidgets.widgets.widget import _instances
 
 from .texts import panel
 
@@ -74,14 +77,30 @@ def widgets_under(roots: Iterable[w.Widget]) -> dict[int, w.Widget]:
     return seen
 
 
+def close_quietly(widget: w.Widget) -> None:
+    """Close `widget` in the kernel without telling the page (a widget whose views the page no longer shows):
+    what `Widget.close` does, but for the comm_close message. Relies on ipywidgets' registry of open widgets and
+    on the comm's `_closed` flag (tests/test_participant_app.py fails if either changes)."""
+    channel = widget.comm
+    if channel is None:
+        return
+    _instances.pop(widget.model_id, None)
+    channel._closed = True  # its close() would send a comm_close; now it returns at once
+    with contextlib.suppress(KeyError):  # (a comm that never opened is in no manager)
+        comm.get_comm_manager().unregister_comm(channel)
+    widget.comm = None
+    widget._repr_mimebundle_ = None
+
+
 def close_left(old: Iterable[w.Widget], keep: Iterable[w.Widget]) -> int:
-    """Close the widgets under `old` that are not under `keep`; returns how many were closed."""
+    """Close (quietly: the page has taken them off the screen) the widgets under `old` that are not under `keep`;
+    returns how many were closed."""
     kept = widgets_under(keep)
     kept.update((id(x), x) for x in _SHARED.values())
     closed = 0
     for key, widget in widgets_under(old).items():
         if key not in kept and widget.comm is not None:
-            widget.close()
+            close_quietly(widget)
             closed += 1
     return closed
 

@@ -438,6 +438,27 @@ def test_ipywidgets_keeps_its_open_widgets_in_the_registry_the_tests_count():
     assert key not in widget._instances and button.comm is None
 
 
+def test_the_page_frame_is_made_before_the_page_request_and_takes_the_address_language(session_with_pretest,
+                                                                                        monkeypatch):
+    # a pool kernel waits for the page request in page_query_string; what does not depend on it is made before
+    from toolkit.apps import participant
+
+    store, session, _ = session_with_pretest
+    before, at_request = len(open_widgets()), []
+
+    def page_query_string():
+        at_request.append(len(open_widgets()) - before)
+        return f"code={session['join_code']}&lang=ur"
+
+    monkeypatch.setattr(participant, "page_query_string", page_query_string)
+    app = participant.ParticipantApp(store=store, start_polling=False)
+    assert at_request[0] >= 10 and len(open_widgets()) - before > at_request[0]  # the frame, then the join form
+    assert app.lang == "ur" and app.language.value == "ur" and "tk-rtl" in app._dom_classes
+    assert list(app.tabs.options) == app._tab_options() and app.tabs.options[0][0] != "Activity"
+    app.language.value = "en"  # the switch still works
+    assert app.lang == "en" and "tk-rtl" not in app._dom_classes and app.tabs.options[0][0] == "Activity"
+
+
 def test_a_widget_closed_quietly_is_forgotten_by_the_kernel_and_its_page_is_sent_nothing(monkeypatch):
     # close_quietly does what Widget.close does but for the comm_close, through the comm's `_closed` flag and
     # ipywidgets' registry: if either changes, this fails

@@ -70,12 +70,31 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.add_class("tk-app")
         self.add_class("tk-participant")
         self.store = store or Store(config.db_url())
+        # The page's frame first: in a pool kernel this runs before the page request (query_params waits for it),
+        # while the room is quiet, so a phone's request costs its kernel only what depends on who is asking.
+        self.lang = languages.ENGLISH
+        self.counter_script = lean(w.Output, layout={"display": "none"})
+        with self.counter_script:
+            display(Javascript(COUNTER_JS))
+        self.language = w.ToggleButtons(options=language_options(languages.codes()), value=self.lang)
+        self.language.add_class("tk-language")
+        self.tabs = w.ToggleButtons(options=self._tab_options(), value="activity",
+                                    layout=w.Layout(display="none"))
+        self.tabs.add_class("tk-tabs")
+        self.script = lean(w.Output, layout={"display": "none"})
+        self.body = w.VBox()
+        self.body.add_class("tk-body")
+        self.room_panel = w.VBox(layout=w.Layout(display="none"))
+        self.clock = lean(w.HTML)
+        self.message = lean(w.HTML)
+        self.children = [lean(w.HTML, STYLE), self.language, self.tabs, self.message, self.body, self.room_panel, self.script,
+                         self.counter_script]
+
         self.params = query_params(query)
         self.client = client_address()  # known once the page request has arrived (query_params waits for it)
         self.tries = PageTries()  # one page is one person: wrong codes and joins of this page, across its join forms
         self._looks = 0
         self.poll_seconds = poll_seconds
-        self.lang = self.params["lang"] if languages.get(self.params.get("lang")) else languages.ENGLISH
         self.participant: dict | None = None
         self.session: dict | None = None
         self.activity: dict | None = None
@@ -92,29 +111,17 @@ class ParticipantApp(FollowsStore, w.VBox):
         self._outboxes: dict[str, Outbox] = {}  # per attempt or group: answers waiting survive a redraw
         self._position_due: tuple[str, int] | None = None
         self.review_note: w.HTML | None = None
-        self.counter_script = lean(w.Output, layout={"display": "none"})
-        with self.counter_script:
-            display(Javascript(COUNTER_JS))
-
-        self.language = w.ToggleButtons(options=language_options(languages.codes()), value=self.lang)
-        self.language.add_class("tk-language")
-        self.language.observe(self._on_language, "value")
-        self.tabs = w.ToggleButtons(options=self._tab_options(), value="activity",
-                                    layout=w.Layout(display="none"))
-        self.tabs.add_class("tk-tabs")
-        self.tabs.observe(lambda _ch: self._show_tab(), "value")
-        self.script = lean(w.Output, layout={"display": "none"})
-        self.body = w.VBox()
-        self.body.add_class("tk-body")
-        self.room_panel = w.VBox(layout=w.Layout(display="none"))
         self.room: RoomQuestions | None = None
         self.group_view: GroupExercise | None = None
-        self.clock = lean(w.HTML)
-        self.message = lean(w.HTML)
         self.join_form: JoinForm | None = None
         self.question_frame: QuestionFrame | None = None
-        self.children = [lean(w.HTML, STYLE), self.language, self.tabs, self.message, self.body, self.room_panel, self.script,
-                         self.counter_script]
+
+        asked = self.params.get("lang")
+        if languages.get(asked) and asked != self.lang:  # the page's language, from its address
+            self.lang = self.language.value = asked
+            self.tabs.options = self._tab_options()
+        self.language.observe(self._on_language, "value")
+        self.tabs.observe(lambda _ch: self._show_tab(), "value")
         self._apply_direction()
         self._resume_or_join()
         if start_polling:

@@ -93,3 +93,22 @@ def test_every_kernel_the_server_starts_is_rendered_through_the_wakeful_client(v
     client = kernel.client()  # what nbclient renders the page through (NotebookClient.async_start_new_kernel_client)
     assert isinstance(client, WakefulKernelClient)
     assert client.shell_channel_class is WakefulChannel and client.control_channel_class is WakefulChannel
+
+
+def test_the_server_makes_no_log_record_below_the_level_it_shows(voila, tmp_path):
+    # traitlets leaves the logger at DEBUG and filters in its handler: each page's cell made two records per
+    # kernel message only to drop them (WorkshopVoila.log_only_what_is_shown)
+    import logging
+
+    made = []
+    voila.log.addHandler(handler := logging.Handler())
+    handler.emit = made.append
+    try:
+        voila.log.debug("content: %s", {"data": "x" * 1000})
+        voila.log.info("shown")
+    finally:
+        voila.log.removeHandler(handler)
+    assert [r.getMessage() for r in made] == ["shown"]
+    shown = WorkshopVoila(config=Config({"Application": {"log_level": "DEBUG"}}))
+    shown.log_only_what_is_shown()
+    assert shown.log.isEnabledFor(logging.DEBUG)  # --debug still shows everything

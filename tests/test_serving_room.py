@@ -525,6 +525,7 @@ def test_the_activity_watch_records_state_and_activity_without_deserializing_eve
             self.stream = Stream()
             return self.stream
 
+    monkeypatch.setattr(CappedKernelManager, "ACTIVITY_EVERY_S", 0.005)  # the sleeps below are 0.01 s
     manager = CappedKernelManager()
     kernel = manager._kernels["k"] = Kernel()
     manager.start_watching_activity("k")
@@ -549,6 +550,13 @@ def test_the_activity_watch_records_state_and_activity_without_deserializing_eve
     assert kernel.last_activity > busy_at and manager.last_kernel_activity == kernel.last_activity
     deliver(status("idle", "execute_request"))
     assert kernel.execution_state == "idle"
+    # the time is set at most once in ACTIVITY_EVERY_S (culling counts minutes); the state on every status
+    monkeypatch.setattr(CappedKernelManager, "ACTIVITY_EVERY_S", 60.0)
+    noted = kernel.last_activity
+    time.sleep(0.01)
+    deliver(status("busy", "execute_request"))
+    deliver(session.serialize(stream))
+    assert kernel.execution_state == "busy" and kernel.last_activity == noted
     manager.stop_watching_activity("k")  # jupyter_server's: closes the stream the watch opened
     assert kernel.stream.socket.closed and kernel._activity_stream is None
 

@@ -15,6 +15,7 @@ import contextvars
 import faulthandler
 import hmac
 import ipaddress
+import logging
 import math
 import os
 import re
@@ -177,6 +178,8 @@ class CappedKernelManager(AsyncMappingKernelManager):
 
     # ------------------------------------------------------------ every kernel's activity
 
+    ACTIVITY_EVERY_S = 1.0
+
     def start_watching_activity(self, kernel_id):
         """jupyter_server's watch of a kernel's IOPub messages (its last activity, for culling, on every message;
         its execution state from status messages), reading of each message only what it uses: the header and the
@@ -186,19 +189,24 @@ class CappedKernelManager(AsyncMappingKernelManager):
         checked, and every date of the headers parsed by dateutil), and again for a status message. It does so
         for every message of every kernel, besides the page's WebSocket forwarding it: at 100 phones, 12 % of the
         participant server's CPU. The messages come from this server's own kernels over their IOPub socket; their
-        signature is checked where one matters (a message the server acts on)."""
+        signature is checked where one matters (a message the server acts on). The activity's time is set at most
+        once a second (ACTIVITY_EVERY_S; culling counts minutes): setting the two traits on every message was half
+        of this watch's CPU."""
         kernel = self._kernels[kernel_id]
         kernel.reason = ""
         kernel.last_activity = utcnow()
         kernel._activity_stream = kernel.connect_iopub()  # closed by jupyter_server's stop_watching_activity
         session = kernel.session
         tracked = self.track_message_type
+        noted = [time.monotonic()]  # when kernel.last_activity was last set
 
         def record_activity(msg_list):
             _idents, parts = session.feed_identities(msg_list)  # signature, header, parent header, metadata, content
             header, parent = session.unpack(parts[1]), session.unpack(parts[2])
             msg_type, parent_type = header.get("msg_type"), (parent or {}).get("msg_type")
-            if tracked(msg_type) or tracked(parent_type) or kernel.execution_state == "busy":
+            if (tracked(msg_type) or tracked(parent_type) or kernel.execution_state == "busy") \
+                    and time.monotonic() - noted[0] >= self.ACTIVITY_EVERY_S:
+                noted[0] = time.monotonic()
                 self.last_kernel_activity = kernel.last_activity = utcnow()
             if msg_type == "status":
                 state = session.unpack(parts[4]).get("execution_state")
@@ -819,7 +827,17 @@ class WorkshopVoila(Voila):
                                                         "X-Forwarded-For names the phone; loopback always "
                                                         "(toolkit.proxy.TrustedProxies)")
 
+    def log_only_what_is_shown(self) -> None:
+        """Give the server's logger the level its output is filtered at (`log_level`).
+
+        traitlets leaves an application's logger at DEBUG and filters in its console handler, so every debug call
+        made a record only for the handler to drop it: nbclient's two for each message of each page's cell
+        (`process_message`) were 5.8% of the participant server's CPU during joins (py-spy, 30 joins)."""
+        level = self.log_level if isinstance(self.log_level, int) else logging.getLevelName(self.log_level)
+        self.log.setLevel(level)
+
     def init_settings(self) -> dict:
+        self.log_only_what_is_shown()
         self._page_resources()
         # every kernel's client wakes for its replies (WakefulChannel); read by each kernel manager as it is made
         self.config.AsyncKernelManager.client_factory = WakefulKernelClient

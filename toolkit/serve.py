@@ -52,10 +52,11 @@ RESERVE_MB = 1024  # left for the operating system, the browser on the projector
 # Measured by benchmarks/serving.py (N participants joining at once, think time 0, the whole pre-test, forked
 # kernels; its line "CPU a participant costs the server and its kernels") on the machine where SPEED_PROBE took
 # REFERENCE_PROBE_S, and scaled for this machine by how long SPEED_PROBE takes here (cpu_scale()).
-JOIN_CPU_S = 0.26  # to the first question (N=100, 2026-12-02: 0.258 s, of which the server process 0.067 s)
-ANSWER_CPU_S = 0.022  # each answer after it (the tap, its save, the next question); N=30, load 0.5, 2 Dec 18:10
-# UTC: 0.0216 s with the question frame kept across questions, against 0.0412 s before it in the same hour
-REFERENCE_PROBE_S = 0.031  # speed_probe() there (10:27 UTC, load 1.9)
+JOIN_CPU_S = 0.18  # to the first question (N=100, 2026-12-03, two runs: 0.163 and 0.189 s; the server 0.035-0.038)
+ANSWER_CPU_S = 0.019  # each answer after it (the tap, its save, the next question); the same runs: 0.0191 s
+# (0.235 s and 0.0195 s on the same machine before the changes of 3 Dec: question types preloaded, no echo, quiet
+# closing of left screens, the page frame made before the page request, fewer log records)
+REFERENCE_PROBE_S = 0.0337  # speed_probe() there (09:35 UTC, load 1.9)
 JOIN_WITHIN_S = 10  # a room joining at once should see its first question within this
 
 

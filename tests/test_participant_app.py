@@ -556,7 +556,10 @@ def test_the_clock_a_question_shows_survives_the_screens_around_it(store, all_ty
     assert app.clock in header.children and app.clock.comm is not None and "tk-clock" in app.clock.value
 
 
-def test_the_room_list_closes_the_rows_it_redraws_and_an_ordering_keeps_its_buttons(session_with_pretest, all_types_bank):
+def test_the_room_list_closes_the_rows_it_redraws_and_an_ordering_keeps_its_buttons(session_with_pretest, all_types_bank,
+                                                                                    monkeypatch):
+    import comm
+
     from toolkit.apps.inputs import make_input
     from toolkit.apps.screens import widgets_under
 
@@ -566,10 +569,16 @@ def test_the_room_list_closes_the_rows_it_redraws_and_an_ordering_keeps_its_butt
     app.room.box.value = "Question 1?"
     app.room.send.click()
     first_rows = app.room.listing.children
+    first_ids = {x.model_id for x in widgets_under(first_rows).values()}
+    closed = []
+    monkeypatch.setattr(comm.DummyComm, "publish_msg", lambda self, msg_type, *a, **k: msg_type == "comm_close"
+                        and closed.append(self.comm_id))
     app.room.box.value = "Question 2?"
     app.room.send.click()  # the list is drawn again: the rows it showed are closed, their vote buttons too
     assert len(app.room.listing.children) == 2
     assert all(x.comm is None for x in widgets_under(first_rows).values())
+    # and the page is told (it redraws on every vote of anyone: a page that kept every row would fill up)
+    assert first_ids <= set(closed)
     assert all(x.comm is not None for x in widgets_under(app.room.listing.children).values())
     app.room.vote_buttons[next(iter(app.room.vote_buttons))].value = True
     assert app.room.listing.children[0].children[0].comm is not None

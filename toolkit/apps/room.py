@@ -69,7 +69,8 @@ class RoomQuestions(w.VBox):
                                 answered=q["state"] == "answered"), layout=w.Layout(flex="1"))
             rows.append(w.HBox([vote, text], layout=w.Layout(align_items="center")))
         none = panel("line.html", css="tk-hint", text=t("no_room_questions", self.lang))
-        replace_children(self.listing, rows or [w.HTML(none)], keep=[self])  # the old rows are closed
+        # the old rows are closed, and the page told: it redraws on every vote of anyone (apps/screens.py)
+        replace_children(self.listing, rows or [w.HTML(none)], keep=[self], quiet=False)
 
     def _vote(self, question_id: str, up: bool) -> None:
         try:

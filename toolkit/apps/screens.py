@@ -92,25 +92,27 @@ def close_quietly(widget: w.Widget) -> None:
     widget._repr_mimebundle_ = None
 
 
-def close_left(old: Iterable[w.Widget], keep: Iterable[w.Widget]) -> int:
-    """Close (quietly: the page has taken them off the screen) the widgets under `old` that are not under `keep`;
-    returns how many were closed."""
+def close_left(old: Iterable[w.Widget], keep: Iterable[w.Widget], quiet: bool = True) -> int:
+    """Close the widgets under `old` that are not under `keep` (`quiet`: in the kernel only, the page has taken them
+    off the screen; else the page is told too, and frees them); returns how many were closed."""
     kept = widgets_under(keep)
     kept.update((id(x), x) for x in _SHARED.values())
     closed = 0
     for key, widget in widgets_under(old).items():
         if key not in kept and widget.comm is not None:
-            close_quietly(widget)
+            close_quietly(widget) if quiet else widget.close()
             closed += 1
     return closed
 
 
-def replace_children(box: w.Box, children: Iterable[w.Widget], keep: Iterable[w.Widget] = ()) -> None:
+def replace_children(box: w.Box, children: Iterable[w.Widget], keep: Iterable[w.Widget] = (),
+                     quiet: bool = True) -> None:
     """Show `children` in `box`, then close what the old children held that neither `box` nor `keep` still
-    reaches (`keep`: the whole view a component draws into, and the widgets it keeps aside to show again)."""
+    reaches (`keep`: the whole view a component draws into, and the widgets it keeps aside to show again; `quiet`:
+    see close_left)."""
     old = box.children
     box.children = tuple(children)
-    close_left(old, [box, *keep])
+    close_left(old, [box, *keep], quiet=quiet)
 
 
 class QuestionFrame:

@@ -499,6 +499,29 @@ def test_a_quiz_closes_the_screens_it_leaves_without_a_message_for_each_widget(s
     assert max(counts) - min(counts) < 20  # and yet what each screen left held is closed: nothing piles up
 
 
+def test_the_widgets_of_a_quiz_open_with_their_classes_and_no_update_follows_for_them(session_with_pretest,
+                                                                                      all_types_bank, monkeypatch):
+    # add_class on a widget just made sent one update more for each (a fifth of a question's messages)
+    import comm
+
+    sent = []
+    original = comm.DummyComm.publish_msg
+    monkeypatch.setattr(comm.DummyComm, "publish_msg", lambda self, msg_type, data=None, *a, **k: (
+        sent.append((msg_type, data or {})), original(self, msg_type, data, *a, **k)))
+    store, session, _ = session_with_pretest
+    app = join(store, session)
+    for q in all_types_bank.questions:
+        ANSWERS[q.id](app.input)
+        app.next.click()
+    app.submit_button.click()
+    app.confirm_yes.click()
+    opened = [d["state"] for kind, d in sent if kind == "comm_open"]
+    assert sum("tk-choice" in s.get("_dom_classes", ()) for s in opened) >= 10  # the choices open with it
+    classes_only = [d for kind, d in sent if kind == "comm_msg" and d.get("method") == "update"
+                    and set(d["state"]) == {"_dom_classes"}]
+    assert classes_only == []
+
+
 def test_the_widgets_of_screens_left_are_closed_and_answers_come_back_on_going_back(session_with_pretest,
                                                                                     all_types_bank):
     from toolkit.apps.screens import widgets_under

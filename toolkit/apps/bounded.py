@@ -25,8 +25,7 @@ def clip(box: w.Text | w.Textarea, most: int) -> None:
 def counted(box: w.Text | w.Textarea, field: str) -> w.HTML:
     """Clip the box to its field's limit and return the counter ("12/100") that follows it."""
     most = TEXT_LIMITS[field]
-    counter = lean(w.HTML, layout={"align_self": "flex-end"})  # under the box, at the end of the line
-    counter.add_class("tk-count")
+    counter = lean(w.HTML, layout={"align_self": "flex-end"}, _dom_classes=("tk-count",))  # under the box, at the end
 
     def show(_change=None) -> None:
         n = len(box.value or "")

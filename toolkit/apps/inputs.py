@@ -53,10 +53,10 @@ class AnswerInput(w.VBox):
 
     def __init__(self, question: Question, lang: str = "en", **kwargs):
         kwargs.setdefault("layout", shared(w.Layout))
+        kwargs["_dom_classes"] = ("tk-input", *kwargs.get("_dom_classes", ()))  # in its opening state (screens.py)
         super().__init__(**kwargs)
         self.question = question
         self.lang = lang
-        self.add_class("tk-input")
         self._redrawing = False
 
     @property
@@ -86,10 +86,9 @@ class ChoiceInput(AnswerInput):
         # the buttons share their layout and style (apps/screens.py shared): none changes its own
         layout = shared(w.Layout, width="3.2em" if compact else "100%", height="auto")
         style = shared(ToggleButtonStyle)
-        self.buttons = [w.ToggleButton(description=label, value=False, layout=layout, style=style)
-                        for _, label in self._choices]
+        self.buttons = [w.ToggleButton(description=label, value=False, layout=layout, style=style,
+                                       _dom_classes=("tk-choice",)) for _, label in self._choices]
         for b in self.buttons:
-            b.add_class("tk-choice")
             b.observe(self._on_tap, "value")
         if compact:
             self.children = [w.HBox(self.buttons, layout=shared(w.Layout, flex_flow="row wrap"))]
@@ -144,14 +143,13 @@ class OrderingInput(AnswerInput):
         self.item_buttons: dict[str, w.Button] = {}
         for o in question.options:
             b = w.Button(description=self._labels[o.id], layout=w.Layout(width="100%", height="auto"),
-                         style=shared(w.ButtonStyle))
-            b.add_class("tk-choice")
+                         style=shared(w.ButtonStyle), _dom_classes=("tk-choice",))
             b.on_click(lambda _b, oid=o.id: self.tap(oid))
             self.item_buttons[o.id] = b
         self.remaining = w.VBox(list(self.item_buttons.values()), layout=shared(w.Layout))
         self.placed = w.VBox(layout=shared(w.Layout))
-        self.reset = w.Button(description=tr(START_AGAIN, lang), icon="undo", style=shared(w.ButtonStyle))
-        self.reset.add_class("tk-secondary")
+        self.reset = w.Button(description=tr(START_AGAIN, lang), icon="undo", style=shared(w.ButtonStyle),
+                              _dom_classes=("tk-secondary",))
         self.reset.on_click(lambda _b: self.give(None))
         self.children = [
             _html(TAP_IN_ORDER, lang),
@@ -240,8 +238,7 @@ class TextInput(AnswerInput):
         self.count = _html() if self.counted else None  # (a widget made and never shown would stay open)
         self.box, self.field = self._make_box()
         self.save = w.Button(description=tr(SAVE, lang), icon="check", layout=shared(w.Layout),
-                             style=shared(w.ButtonStyle))
-        self.save.add_class("tk-secondary")
+                             style=shared(w.ButtonStyle), _dom_classes=("tk-secondary",))
         self.save.on_click(lambda _b: self._commit(self.box.value))
         self.problem = _html()
         self.box.observe(lambda ch: self._commit(ch["new"]), "value")
@@ -254,15 +251,15 @@ class TextInput(AnswerInput):
 
     def _make_box(self) -> tuple[w.Widget, w.Widget]:
         """(the box typed in, the widget shown for it)."""
+        classes = ("tk-counted", f"tk-limit-{self.limit}")
         if self.one_line:
             box = w.Text(placeholder=tr(TYPE_ANSWER, self.lang), continuous_update=False,
-                         layout=shared(w.Layout, width="100%"), style=shared(TextStyle))
+                         layout=shared(w.Layout, width="100%"), style=shared(TextStyle), _dom_classes=classes)
             clip(box, self.limit)
         else:
             box = w.Textarea(placeholder=tr(TYPE_ANSWER, self.lang), continuous_update=False,
-                             layout=shared(w.Layout, width="100%", height="8em"), style=shared(TextStyle))
-        box.add_class("tk-counted")
-        box.add_class(f"tk-limit-{self.limit}")
+                             layout=shared(w.Layout, width="100%", height="8em"), style=shared(TextStyle),
+                             _dom_classes=classes)
         return box, box
 
     def _show_count(self) -> None:
@@ -329,15 +326,13 @@ class WordsInput(AnswerInput):
         super().__init__(question, lang, **kwargs)
         self.limit = TEXT_LIMITS[field]
         self.boxes = [w.Text(placeholder=tr(TYPE_WORD, lang), continuous_update=False,
-                             layout=shared(w.Layout, width="100%"), style=shared(TextStyle)) for _ in range(most)]
+                             layout=shared(w.Layout, width="100%"), style=shared(TextStyle),
+                             _dom_classes=("tk-counted", f"tk-limit-{self.limit}")) for _ in range(most)]
         for box in self.boxes:
             clip(box, self.limit)
-            box.add_class("tk-counted")
-            box.add_class(f"tk-limit-{self.limit}")
             box.observe(lambda _ch: self._commit(), "value")
         self.save = w.Button(description=tr(SAVE, lang), icon="check", layout=shared(w.Layout),
-                             style=shared(w.ButtonStyle))
-        self.save.add_class("tk-secondary")
+                             style=shared(w.ButtonStyle), _dom_classes=("tk-secondary",))
         self.save.on_click(lambda _b: self._commit())
         self.children = [*self.boxes, self.save]
         self.observe(self._redraw, "response")

@@ -56,7 +56,7 @@ class JoinForm(w.VBox):
         self.message = lean(w.HTML)
         self.step = lean(w.VBox)
         self.children = [self.message, self.step]
-        self.code_box = lean(w.Text, value=code[:CODE_BOX_MOST], layout={"width": "100%"})
+        self.code_box = lean(w.Text, value=code[:CODE_BOX_MOST], layout={"width": "100%"}, _dom_classes=("tk-code",))
         clip(self.code_box, CODE_BOX_MOST)
         if card:
             self._find_card(card)
@@ -126,8 +126,7 @@ class JoinForm(w.VBox):
         workshop = self.store.find_workshop(person["workshop_id"])
         self.consent_box = lean(w.Checkbox, value=person.get("consent_at") is not None,
                                 description=t("agree", lang), indent=False)
-        yes = lean(w.Button, description=t("card_yes", lang), icon="check")
-        yes.add_class("tk-primary")
+        yes = lean(w.Button, description=t("card_yes", lang), icon="check", _dom_classes=("tk-primary",))
         yes.on_click(lambda _b: self.claim_card())
         no = lean(w.Button, description=t("card_no", lang))
         no.on_click(lambda _b: self.not_me())
@@ -175,10 +174,9 @@ class JoinForm(w.VBox):
     def show_code_step(self) -> None:
         lang = self.lang
         self.code_box.placeholder = t("code_help", lang)
-        self.code_box.add_class("tk-code")
         forward = "arrow-left" if languages.is_rtl(lang) else "arrow-right"  # onward, in the reading direction
-        self.continue_button = lean(w.Button, description=t("continue", lang), icon=forward)
-        self.continue_button.add_class("tk-primary")
+        self.continue_button = lean(w.Button, description=t("continue", lang), icon=forward,
+                                    _dom_classes=("tk-primary",))
         self.continue_button.on_click(lambda _b: self.check_code())
         self._step([lean(w.HTML, panel("join/code.html", lang)), self.code_box, self.continue_button])
 
@@ -203,9 +201,9 @@ class JoinForm(w.VBox):
             lean(w.HTML, panel("label.html", text=t("name", lang))), self.name_box, self.counters["display_name"],
         ]
         if self.store.has_roster(self.session["workshop_id"]):  # the trainer gave out cards: a way to use one
-            self.card_box = w.Text(placeholder=t("card_code", lang), layout=w.Layout(width="100%"))
+            self.card_box = w.Text(placeholder=t("card_code", lang), layout=w.Layout(width="100%"),
+                                   _dom_classes=("tk-code",))
             clip(self.card_box, CODE_BOX_MOST)
-            self.card_box.add_class("tk-code")
             use = w.Button(description=t("use_card", lang), icon="id-card")
             use.on_click(lambda _b: self.use_card(self.card_box.value))
             self.card_panel = w.Accordion(children=[w.VBox([self.card_box, use])], titles=(t("have_card", lang),),
@@ -232,8 +230,7 @@ class JoinForm(w.VBox):
         self.code_panel = w.Accordion(children=[w.VBox()], titles=(t("code_title", lang),), selected_index=None)
         self.code_panel.observe(lambda _change: self._fill_code_panel(), "selected_index")
         self.consent_box = lean(w.Checkbox, value=False, description=t("agree", lang), indent=False)
-        self.join_button = lean(w.Button, description=t("join", lang), icon="check")
-        self.join_button.add_class("tk-primary")
+        self.join_button = lean(w.Button, description=t("join", lang), icon="check", _dom_classes=("tk-primary",))
         self.join_button.on_click(lambda _b: self.join())
         rows += [self.code_panel, lean(w.HTML, panel("line.html", css="tk-notice", text=t("consent", lang))),
                  self.consent_box, self.join_button]

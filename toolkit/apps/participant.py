@@ -66,9 +66,9 @@ class ParticipantApp(FollowsStore, w.VBox):
     def __init__(self, store: Store | None = None, query: str | None = None, poll_seconds: float = 1.0,
                  start_polling: bool = True, save_timeout: float = SAVE_TIMEOUT_S,
                  now: Callable[[], datetime] = utc_now, monotonic: Callable[[], float] = time.monotonic):
-        super().__init__()
-        self.add_class("tk-app")
-        self.add_class("tk-participant")
+        # its classes in its opening state (an add_class after it is made is one message more); the language's
+        # classes change below only for a page in another language
+        super().__init__(_dom_classes=("tk-app", "tk-participant", f"tk-lang-{languages.ENGLISH}"))
         self.store = store or Store(config.db_url())
         # The page's frame first: in a pool kernel this runs before the page request (query_params waits for it),
         # while the room is quiet, so a phone's request costs its kernel only what depends on who is asking.
@@ -76,14 +76,12 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.counter_script = lean(w.Output, layout={"display": "none"})
         with self.counter_script:
             display(Javascript(COUNTER_JS))
-        self.language = w.ToggleButtons(options=language_options(languages.codes()), value=self.lang)
-        self.language.add_class("tk-language")
+        self.language = w.ToggleButtons(options=language_options(languages.codes()), value=self.lang,
+                                        _dom_classes=("tk-language",))
         self.tabs = w.ToggleButtons(options=self._tab_options(), value="activity",
-                                    layout=w.Layout(display="none"))
-        self.tabs.add_class("tk-tabs")
+                                    layout=w.Layout(display="none"), _dom_classes=("tk-tabs",))
         self.script = lean(w.Output, layout={"display": "none"})
-        self.body = w.VBox()
-        self.body.add_class("tk-body")
+        self.body = w.VBox(_dom_classes=("tk-body",))
         self.room_panel = w.VBox(layout=w.Layout(display="none"))
         self.clock = lean(w.HTML)
         self.message = lean(w.HTML)
@@ -414,10 +412,10 @@ class ParticipantApp(FollowsStore, w.VBox):
         if upcoming:
             bank = self.store.find_bank(upcoming[0]["bank_hash"])
             next_up = f"{t('kind_' + upcoming[0]['kind'], self.lang)}: {tr(bank.title, self.lang)}"
-        card = w.HTML(panel("participant/waiting.html", self.lang, person=name, closed=closed, next_up=next_up))
-        card.add_class("tk-waiting")
-        other = w.Button(description=t("not_you", self.lang, name=name or "?"), layout=w.Layout(width="auto"))
-        other.add_class("tk-link")
+        card = w.HTML(panel("participant/waiting.html", self.lang, person=name, closed=closed, next_up=next_up),
+                      _dom_classes=("tk-waiting",))
+        other = w.Button(description=t("not_you", self.lang, name=name or "?"), layout=w.Layout(width="auto"),
+                         _dom_classes=("tk-link",))
         other.on_click(lambda _b: self.join_as_someone_else())
         self.not_you = other
         self._screen([card, other] if name else [card])
@@ -538,17 +536,16 @@ class ParticipantApp(FollowsStore, w.VBox):
             rows.append(w.HTML(panel("line.html", css="tk-hint", text=t("unanswered", lang))))
             jumps = []
             for i, q in missing:
-                b = w.Button(description=t("go_to", lang, i=i + 1), tooltip=tr(q.text, lang)[:80])
-                b.add_class("tk-secondary")
+                b = w.Button(description=t("go_to", lang, i=i + 1), tooltip=tr(q.text, lang)[:80],
+                             _dom_classes=("tk-secondary",))
                 b.on_click(lambda _b, i=i: self.go(i))
                 jumps.append(b)
             rows.append(w.HBox(jumps, layout=w.Layout(flex_flow="row wrap")))
         self.review_note = w.HTML(self._review_note_text())
-        back = w.Button(description=t("back", lang), icon="arrow-right" if languages.is_rtl(lang) else "arrow-left")
-        back.add_class("tk-secondary")
+        back = w.Button(description=t("back", lang), icon="arrow-right" if languages.is_rtl(lang) else "arrow-left",
+                        _dom_classes=("tk-secondary",))
         back.on_click(lambda _b: self.go(len(questions) - 1))
-        self.submit_button = w.Button(description=t("submit", lang), icon="paper-plane")
-        self.submit_button.add_class("tk-primary")
+        self.submit_button = w.Button(description=t("submit", lang), icon="paper-plane", _dom_classes=("tk-primary",))
         self.confirm = w.VBox()
         self.submit_button.on_click(lambda _b: self._ask_to_submit())
         buttons = [self.submit_button] if time_up else [back, self.submit_button]
@@ -556,10 +553,8 @@ class ParticipantApp(FollowsStore, w.VBox):
         self._screen(rows)
 
     def _ask_to_submit(self) -> None:
-        yes = w.Button(description=t("yes_submit", self.lang))
-        yes.add_class("tk-primary")
-        no = w.Button(description=t("not_yet", self.lang))
-        no.add_class("tk-secondary")
+        yes = w.Button(description=t("yes_submit", self.lang), _dom_classes=("tk-primary",))
+        no = w.Button(description=t("not_yet", self.lang), _dom_classes=("tk-secondary",))
         yes.on_click(lambda _b: self.submit())
         no.on_click(lambda _b: replace_children(self.confirm, (), keep=(self, self.clock)))
         self.confirm_yes = yes

@@ -128,8 +128,8 @@ class QuestionFrame:
     def __init__(self, clock: w.Widget, status: w.HTML, go: Callable[[int], None], view: dict[str, Any]):
         self.go, self.index = go, view["index"]
         self.counter = lean(w.HTML, _counter(view))
-        self.progress = lean(w.IntProgress, value=view["shown"], min=0, max=view["n"], layout={"width": "100%"})
-        self.progress.add_class("tk-progress")
+        self.progress = lean(w.IntProgress, value=view["shown"], min=0, max=view["n"], layout={"width": "100%"},
+                             _dom_classes=("tk-progress",))
         self.header = lean(w.VBox, [self.counter, clock, self.progress])
         self.text = lean(w.HTML, _question(view))
         self.status = status
@@ -139,10 +139,9 @@ class QuestionFrame:
         self._made = True  # shows its first question as made
 
     def _pair(self, view: dict[str, Any]) -> tuple[w.Button, w.Button]:
-        back = lean(w.Button, description=view["back"], icon=view["back_icon"], disabled=view["index"] == 0)
-        back.add_class("tk-secondary")
-        forward = lean(w.Button, description=view["next"], icon=view["next_icon"])
-        forward.add_class("tk-primary")
+        back = lean(w.Button, description=view["back"], icon=view["back_icon"], disabled=view["index"] == 0,
+                    _dom_classes=("tk-secondary",))
+        forward = lean(w.Button, description=view["next"], icon=view["next_icon"], _dom_classes=("tk-primary",))
         # a click counts on the pair on screen only (self.back and self.next when the click arrives)
         back.on_click(lambda b: b is self.back and self.go(self.index - 1))
         forward.on_click(lambda b: b is self.next and self.go(self.index + 1))

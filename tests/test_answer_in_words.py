@@ -5,7 +5,7 @@ the group board" must break a test.)"""
 from __future__ import annotations
 
 from helpers import page_text
-from test_participant_app import ANSWERS, join
+from test_participant_app import answer_every_question_and_submit, join
 
 from toolkit import questions
 from toolkit.apps.coach_groups import answer_text
@@ -33,11 +33,7 @@ def test_the_group_board_shows_the_matching_answer_in_words(all_types_bank):
 def test_the_phones_review_after_reveal_shows_the_matching_answer_in_words(session_with_pretest, all_types_bank):
     store, session, activity = session_with_pretest
     app = join(store, session)
-    for q in all_types_bank.questions:
-        ANSWERS[q.id](app.input)
-        app.next.click()
-    app.submit_button.click()
-    app.confirm_yes.click()
+    answer_every_question_and_submit(app, all_types_bank)
     store.reveal_activity(activity["id"])
     app.refresh()
     assert ENGLISH in page_text(app.body.children[0].value)

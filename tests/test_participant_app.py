@@ -33,6 +33,15 @@ ANSWERS = {  # a right answer to every question of the all-types bank, given by 
 }
 
 
+def answer_every_question_and_submit(app, bank) -> None:
+    """Tap a right answer to every question of the all-types bank, then submit and confirm."""
+    for q in bank.questions:
+        ANSWERS[q.id](app.input)
+        app.next.click()
+    app.submit_button.click()
+    app.confirm_yes.click()
+
+
 def test_join_with_the_code_in_the_address_then_answer_every_type(session_with_pretest, all_types_bank):
     store, session, activity = session_with_pretest
     app = join(store, session)
@@ -509,12 +518,7 @@ def test_the_widgets_of_a_quiz_open_with_their_classes_and_no_update_follows_for
     monkeypatch.setattr(comm.DummyComm, "publish_msg", lambda self, msg_type, data=None, *a, **k: (
         sent.append((msg_type, data or {})), original(self, msg_type, data, *a, **k)))
     store, session, _ = session_with_pretest
-    app = join(store, session)
-    for q in all_types_bank.questions:
-        ANSWERS[q.id](app.input)
-        app.next.click()
-    app.submit_button.click()
-    app.confirm_yes.click()
+    answer_every_question_and_submit(join(store, session), all_types_bank)
     opened = [d["state"] for kind, d in sent if kind == "comm_open"]
     assert sum("tk-choice" in s.get("_dom_classes", ()) for s in opened) >= 10  # the choices open with it
     classes_only = [d for kind, d in sent if kind == "comm_msg" and d.get("method") == "update"

@@ -603,8 +603,8 @@ def test_ctrl_c_stops_the_servers_even_when_started_as_a_background_job_that_ign
     code = ("import time\n"
             "from toolkit.serve import stop_on_signals\n"
             "stop_on_signals()\n"
-            "print('ready', flush=True)\n"
-            "try:\n"
+            "try:\n"  # ready is said inside the try: a SIGINT right after it is still caught
+            "    print('ready', flush=True)\n"
             "    time.sleep(15)\n"
             "except KeyboardInterrupt:\n"
             "    print('stopping', flush=True)\n")

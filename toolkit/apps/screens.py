@@ -19,7 +19,6 @@ from typing import Any
 
 import comm
 import ipywidgets as w
-from ipywidgets.widgets.widget import _instances
 
 from .texts import panel
 
@@ -79,17 +78,16 @@ def widgets_under(roots: Iterable[w.Widget]) -> dict[int, w.Widget]:
 
 def close_quietly(widget: w.Widget) -> None:
     """Close `widget` in the kernel without telling the page (a widget whose views the page no longer shows):
-    what `Widget.close` does, but for the comm_close message. Relies on ipywidgets' registry of open widgets and
-    on the comm's `_closed` flag (tests/test_participant_app.py fails if either changes)."""
+    `Widget.close`, with its comm marked closed first so that it sends no comm_close, and taken out of the comm
+    manager (which the comm's own close does only when it sends). Relies on the comm's `_closed` flag
+    (tests/test_participant_app.py fails if it changes)."""
     channel = widget.comm
     if channel is None:
         return
-    _instances.pop(widget.model_id, None)
     channel._closed = True  # its close() would send a comm_close; now it returns at once
     with contextlib.suppress(KeyError):  # (a comm that never opened is in no manager)
         comm.get_comm_manager().unregister_comm(channel)
-    widget.comm = None
-    widget._repr_mimebundle_ = None
+    widget.close()  # out of ipywidgets' registry, its comm let go
 
 
 def close_left(old: Iterable[w.Widget], keep: Iterable[w.Widget], quiet: bool = True) -> int:

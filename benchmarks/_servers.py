@@ -372,6 +372,17 @@ class Run:
         return [s for o in self.outcomes if o is not None for s in o.save_latencies_s]
 
     @property
+    def held(self) -> list[float]:
+        """The saves that a page's own bound held (toolkit.rehearse.Outcome.held_latencies_s)."""
+        return [s for o in self.outcomes if o is not None for s in o.held_latencies_s]
+
+    def saves_line(self) -> str:
+        """The save latencies, and what the page's bound held of them."""
+        from toolkit.rehearse import held_note
+
+        return summary(self.saves) + (f"; {held_note(self.held)}" if self.held else "")
+
+    @property
     def errors(self) -> list[str]:
         return [o.error for o in self.outcomes if o is not None and o.error]
 

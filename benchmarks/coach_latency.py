@@ -196,7 +196,7 @@ def main() -> None:
         run = r["run"]
         print(f"   {label}: saved → shown on the coach's chart {summary(r['values'])}")
         print(f"       answers never shown: {r['missing']}; participants failed {run.failures} "
-              f"(of them timed out {run.timed_out}); answer saved (tap → ✓ Saved) {summary(run.saves)}")
+              f"(of them timed out {run.timed_out}); answer saved (tap → ✓ Saved) {run.saves_line()}")
         print(f"       coach kernel CPU {r['coach_cpu']:.1f} s over {run.wall_s:.0f} s; {r['load']} (before)")
         for e in sorted(set(run.errors))[:3]:
             print(f"       error: {e[:160]}")

@@ -424,7 +424,7 @@ def describe(r: dict) -> list[str]:
             f"{name} {len(run.stage(name))}/{r['n']}"
             + (f" median {statistics.median(run.stage(name)):.1f} s" if run.stage(name) else "")
             for name in STAGES),
-        f"           answer saved: {summary(run.saves)}",
+        f"           answer saved: {run.saves_line()}",
         f"           reached question 1: {len(first)}/{r['n']}; submitted: "
         f"{sum(1 for o in run.outcomes if o is not None and o.submitted)}/{r['n']}; time to question 1: p50 "
         + (f"{percentile(first, 0.5):.2f} s, p95 {percentile(first, 0.95):.2f} s" if first else "–"),

@@ -60,6 +60,9 @@ def from_v1(frame: bytes) -> tuple[str, list[bytes]]:
 class Outcome:
     first_question_s: float | None = None
     save_latencies_s: list[float] = field(default_factory=list)
+    # … of those, the saves that the page's own bound held (toolkit.apps.saving: SAVES_PER_WINDOW a page in
+    # WINDOW_S): a phone that taps without pause reaches it, a person does not
+    held_latencies_s: list[float] = field(default_factory=list)
     answered: int = 0
     submitted: bool = False
     error: str | None = None
@@ -211,8 +214,9 @@ def _question_position(text: str) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
-async def _answer(client: WidgetClient, rng: random.Random) -> None:
-    """Tap an answer to the question on screen, whatever its type."""
+async def _answer(client: WidgetClient, rng: random.Random, taps: list[float]) -> None:
+    """Tap an answer to the question on screen, whatever its type; the time of each tap (each gives an answer to
+    save) is added to `taps`."""
     body = client.body()
     inputs = [m for m in _descendants(client, body) if "tk-input" in client.models[m].get("_dom_classes", ())]
     if not inputs:
@@ -224,17 +228,38 @@ async def _answer(client: WidgetClient, rng: random.Random) -> None:
     dropdowns = [m for m in parts if client.models[m].get("_model_name") == "DropdownModel"]
     texts = [m for m in parts if client.models[m].get("_model_name") in ("TextModel", "TextareaModel")]
     if toggles:
+        taps.append(time.monotonic())
         await client.set(rng.choice(toggles), value=True)
     elif buttons:
         for b in buttons:  # ordering: tap the items one after the other
+            taps.append(time.monotonic())
             await client.click(b)
     elif dropdowns:
         for d in dropdowns:
+            taps.append(time.monotonic())
             await client.set(d, index=1)
     elif texts:
+        taps.append(time.monotonic())
         await client.set(texts[0], value="18")
     else:
         raise RehearsalError("an answer widget the rehearsal does not know")
+
+
+def held_by_page_bound(taps: list[float], new: int) -> bool:
+    """Whether the page's own bound on saves (toolkit.apps.saving: its SlidingWindow, replayed over this phone's
+    taps) held any of the last `new` taps, so that its save waited for the window and not for the server."""
+    from .apps.saving import save_window
+
+    now = 0.0
+    window = save_window(clock=lambda: now)
+    held = False
+    for i, tap in enumerate(taps):
+        now = max(now, tap)  # a held save goes when the window has room; taps after it come later still
+        if not window.allow("save"):
+            now += window.retry_after("save")
+            window.allow("save")
+            held = held or i >= len(taps) - new
+    return held
 
 
 def _descendants(client: WidgetClient, root: str | None) -> list[str]:
@@ -258,6 +283,7 @@ async def play_participant(address: str, code: str, number: int, think_s: float 
     base = address.rstrip("/") + "/"
     started = time.monotonic()
     client = None
+    taps: list[float] = []
     try:
         http = AsyncHTTPClient()
         response = await http.fetch(f"{base}?{urlencode({'code': code})}", request_timeout=timeout,
@@ -291,10 +317,12 @@ async def play_participant(address: str, code: str, number: int, think_s: float 
                 break
             if think_s:
                 await asyncio.sleep(rng.uniform(0.5, 1.5) * think_s)
-            sent = time.monotonic()
-            await _answer(client, rng)
+            sent, tapped = time.monotonic(), len(taps)
+            await _answer(client, rng, taps)
             await client.wait_for(lambda: "✓ Saved" in client.page_text(), timeout)
             outcome.save_latencies_s.append(time.monotonic() - sent)
+            if held_by_page_bound(taps, len(taps) - tapped):
+                outcome.held_latencies_s.append(outcome.save_latencies_s[-1])
             outcome.answered += 1
             forward = [m for m in client.find("ButtonModel") if client.models[m].get("description") in ("Next", "Review")
                        and m in _descendants(client, client.body())]
@@ -313,6 +341,14 @@ async def play_participant(address: str, code: str, number: int, think_s: float 
         if client is not None:
             outcome.messages, outcome.message_bytes, outcome.kinds = client.messages, client.message_bytes, client.kinds
     return outcome
+
+
+def held_note(held: list[float]) -> str:
+    """What to say of the saves that a page's own bound held (Outcome.held_latencies_s)."""
+    from .apps.saving import SAVES_PER_WINDOW, WINDOW_S
+
+    return (f"{len(held)} of them held by the page's own bound of {SAVES_PER_WINDOW} saves in {WINDOW_S:g} s, "
+            f"which these phones reach by tapping without pause: the longest waited {max(held):.2f} s")
 
 
 @dataclass
@@ -335,12 +371,14 @@ class Report:
     def lines(self) -> list[str]:
         first = [o.first_question_s for o in self.outcomes if o.first_question_s is not None]
         saves = [s for o in self.outcomes for s in o.save_latencies_s]
+        held = [s for o in self.outcomes for s in o.held_latencies_s]
         done = sum(1 for o in self.outcomes if o.submitted)
         return [
             f"{self.participants} simulated participants, {done} submitted, {len(self.failures)} failed, "
             f"{self.wall_s:.1f} s in all",
             f"time to first question: {self._summary(first)}",
-            f"answer saved (tap to ✓ Saved): {self._summary(saves)} over {len(saves)} answers",
+            f"answer saved (tap to ✓ Saved): {self._summary(saves)} over {len(saves)} answers"
+            + (f" ({held_note(held)})" if held else ""),
             *self.failures,
         ]
 

@@ -384,6 +384,17 @@ def test_the_console_says_how_many_the_cpu_brings_to_their_first_question_and_sc
     assert 0.2 < cpu_scale() < 5 and speed_probe() > 0  # this machine, measured (CPU time of a fixed piece of work)
 
 
+def test_the_speed_probe_does_a_participants_work_and_leaves_nothing_behind():
+    # it makes widgets in the serve command's own process (their comms are dummies outside a kernel): none stays
+    from ipywidgets.widgets.widget import _instances
+
+    from toolkit.serve import speed_probe
+
+    before = dict(_instances)
+    assert speed_probe(rounds=3) > 0
+    assert _instances == before
+
+
 def test_serve_measures_a_kernel_started_the_way_the_participant_server_starts_them():
     from toolkit import forking
     from toolkit.serve import measure_kernel

@@ -20,6 +20,7 @@ What a plain Voila setup gets wrong in a workshop, and what is done about it her
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import secrets
@@ -52,11 +53,11 @@ RESERVE_MB = 1024  # left for the operating system, the browser on the projector
 # Measured by benchmarks/serving.py (N participants joining at once, think time 0, the whole pre-test, forked
 # kernels; its line "CPU a participant costs the server and its kernels") on the machine where SPEED_PROBE took
 # REFERENCE_PROBE_S, and scaled for this machine by how long SPEED_PROBE takes here (cpu_scale()).
-JOIN_CPU_S = 0.18  # to the first question (N=100, 2026-12-03, two runs: 0.163 and 0.189 s; the server 0.035-0.038)
-ANSWER_CPU_S = 0.019  # each answer after it (the tap, its save, the next question); the same runs: 0.0191 s
-# (0.235 s and 0.0195 s on the same machine before the changes of 3 Dec: question types preloaded, no echo, quiet
-# closing of left screens, the page frame made before the page request, fewer log records)
-REFERENCE_PROBE_S = 0.0337  # speed_probe() there (09:35 UTC, load 1.9)
+JOIN_CPU_S = 0.28  # to the first question (N=100, 2026-12-03 13:30-13:47 UTC, three runs: 0.277, 0.273, 0.279 s)
+ANSWER_CPU_S = 0.030  # each answer after it (the tap, its save, the next question); the same runs: 0.0302-0.0304
+# (On the machine of the morning's runs the same work cost 0.18 and 0.019 s. It is the same code: that machine
+# was faster. speed_probe() was then JSON and HMAC only, which said 2.9 times faster where it was 1.5.)
+REFERENCE_PROBE_S = 0.107  # speed_probe() there (the same runs: 0.107 and 0.108 s, load 1.0 and 9.6)
 JOIN_WITHIN_S = 10  # a room joining at once should see its first question within this
 
 
@@ -85,26 +86,39 @@ def coach_token(data_dir: Path) -> str:
     return token
 
 
-def speed_probe() -> float:
-    """CPU seconds this machine takes for a fixed piece of the work a participant costs the server: writing,
-    signing and reading back a widget's message, 3,000 times (the best of three runs: CPU time, so barely
-    affected by other programs, but caches are)."""
-    import hashlib
-    import hmac
+def speed_probe(rounds: int = 25) -> float:
+    """CPU seconds this machine takes for a fixed piece of the work a participant costs the laptop, made of the
+    same code: a question's answer widgets made, one tapped and closed (ipywidgets and traitlets, as a kernel
+    does), each widget's state sent as a signed kernel message and read back (jupyter_client's Session, as the
+    kernel and the server do), and a status line filled (Jinja2). The best of three runs: CPU time, so barely
+    affected by other programs, but caches are.
 
-    state = {"header": {"msg_id": "0" * 32, "msg_type": "comm_msg", "session": "1" * 32, "username": "toolkit",
-                        "date": "2026-01-01T00:00:00.000000Z", "version": "5.3"},
-             "content": {"comm_id": "2" * 32, "data": {"method": "update", "buffer_paths": [], "state": {
-                 "value": "Which of these is a sign of trafficking? " * 5,
-                 "children": [f"IPY_MODEL_{i:032d}" for i in range(8)], "_dom_classes": ["tk-choice", "tk-body"]}}}}
+    It was JSON and HMAC alone, which two machines took 0.0337 and 0.099 s for (2.9 times) where a participant
+    cost them 0.18 and 0.28 s of CPU (1.5 times): hashing and the C parts of JSON differ between processors more
+    than the interpreter's work, which is most of what a participant costs."""
+    import ipywidgets as w
+    from jupyter_client.session import Session
+
+    from .apps.texts import panel
+
+    session = Session(key=b"k" * 32, username="toolkit")
     best = float("inf")
     for _ in range(3):
-        started = time.process_time()
-        for _ in range(3000):
-            text = json.dumps(state).encode()
-            hmac.new(b"k" * 32, text, hashlib.sha256).hexdigest()
-            json.loads(text)
-        best = min(best, time.process_time() - started)
+        started = time.thread_time()
+        for i in range(rounds):  # outside a kernel the widgets' comms are dummies: nothing is sent anywhere
+            options = [w.ToggleButton(description=f"Option {j}", _dom_classes=["tk-choice"]) for j in range(4)]
+            box = w.VBox(options, _dom_classes=["tk-input"])
+            options[i % 4].value = True
+            for widget in (*options, box):
+                state = {"method": "update", "state": widget.get_state(), "buffer_paths": []}
+                parts = session.serialize(session.msg("comm_msg", {"comm_id": widget.model_id, "data": state}))
+                session.deserialize(session.feed_identities(parts)[1])
+            for widget in (box, *options):  # with the layout and style each made for itself
+                for part in (widget, widget.layout, getattr(widget, "style", None)):
+                    if part is not None:
+                        part.close()
+            panel("line.html", css="tk-saved", text=f"Saved {i}")
+        best = min(best, time.thread_time() - started)
     return best
 
 
@@ -163,18 +177,28 @@ def participant_kernelspec(folder: Path, fork: bool) -> Path:
 def measure_kernel(fork: bool) -> KernelCost:
     """Start one kernel the way the participant server will (forked from a template of its own, or from scratch),
     import the participant app in it, and measure its unique memory (USS); then stop it (and the template).
-    Where that cannot be done, KERNEL_MB is assumed and `why_assumed` says why."""
-    import asyncio
-    import shutil
-    import tempfile
+    Where that cannot be done, KERNEL_MB is assumed and `why_assumed` says why. This machine's speed
+    (speed_probe) is measured meanwhile."""
+    from concurrent.futures import ThreadPoolExecutor
 
     try:
         import psutil
         from jupyter_client.kernelspec import KernelSpecManager
         from jupyter_client.manager import AsyncKernelManager
     except ImportError as e:
-        return KernelCost(KERNEL_MB, fork, why_assumed=str(e))
-    scale = cpu_scale()
+        return KernelCost(KERNEL_MB, fork, why_assumed=str(e), cpu_scale=cpu_scale())
+    with ThreadPoolExecutor(1) as probing:  # while the kernel starts (the probe counts its own thread's CPU only)
+        probe = probing.submit(speed_probe)
+        cost = _measure_kernel(fork, psutil, KernelSpecManager, AsyncKernelManager)
+        scale = cpu_scale(probe.result())
+    return dataclasses.replace(cost, cpu_scale=scale)
+
+
+def _measure_kernel(fork: bool, psutil, KernelSpecManager, AsyncKernelManager) -> KernelCost:
+    import asyncio
+    import shutil
+    import tempfile
+
     folder = Path(tempfile.mkdtemp(prefix="toolkit-measure-"))
     kernels = participant_kernelspec(folder, fork)
 
@@ -195,7 +219,7 @@ def measure_kernel(fork: bool) -> KernelCost:
             shared = 0.0
             if forked and forking.Template.current is not None:
                 shared = psutil.Process(forking.Template.current.proc.pid).memory_info().rss / 2**20
-            return KernelCost(unique, forked, shared, cpu_scale=scale)
+            return KernelCost(unique, forked, shared)
         finally:
             kc.stop_channels()
             await km.shutdown_kernel(now=True)
@@ -203,7 +227,7 @@ def measure_kernel(fork: bool) -> KernelCost:
     try:
         return asyncio.run(asyncio.wait_for(one(), 180))
     except Exception as e:  # anything at all: the room is then sized as before
-        return KernelCost(KERNEL_MB, fork, why_assumed=f"{type(e).__name__}: {e}"[:200], cpu_scale=scale)
+        return KernelCost(KERNEL_MB, fork, why_assumed=f"{type(e).__name__}: {e}"[:200])
     finally:
         current = forking.Template.current
         if current is not None:

@@ -468,6 +468,48 @@ def test_the_page_frame_is_made_before_the_page_request_and_takes_the_address_la
     assert app.lang == "en" and "tk-rtl" not in app._dom_classes and app.tabs.options[0][0] == "Activity"
 
 
+def test_the_first_questions_frame_is_made_before_the_page_request_and_joining_opens_only_its_input(
+        session_with_pretest, all_types_bank, monkeypatch):
+    # made while the pool kernel waits for its page, the frame reaches the phone in the page's first message (the
+    # states of every widget then open); joining opened a dozen widgets more, one message each, while the
+    # participant waited for question 1
+    import comm
+
+    from toolkit.apps import participant
+
+    store, session, _ = session_with_pretest
+    opened, requested = [], []
+    original = comm.DummyComm.publish_msg
+    monkeypatch.setattr(comm.DummyComm, "publish_msg", lambda self, msg_type, *a, **k: (
+        opened.append(self.comm_id) if msg_type == "comm_open" else None, original(self, msg_type, *a, **k)))
+    monkeypatch.setattr(participant, "page_query_string", lambda: (
+        requested.append(len(opened)), f"code={session['join_code']}&lang=ur")[1])
+    app = participant.ParticipantApp(store=store, start_polling=False)
+    frame = app._first_frame
+    assert {x.comm.comm_id for x in frame.widgets()} <= set(opened[:requested[0]])  # all before the request
+    form = app.join_form
+    form.name_box.value = "Ayesha"
+    form.consent_box.value = True
+    at_join = len(opened)
+    form.join_button.click()
+    assert app.question_frame is frame and app._first_frame is None
+    assert set(opened[at_join:]) == {x.comm.comm_id for x in app.input.children} | {app.input.comm.comm_id}
+    # … and it shows the first question as a frame made for it would, in the page's language
+    from toolkit.bank import tr
+    from toolkit.texts import t
+
+    first = all_types_bank.questions[0]
+    assert "1" in frame.counter.value and "9" in frame.counter.value  # question 1 of 9
+    assert html.unescape(tr(first.text, "ur")) in html.unescape(frame.text.value)
+    assert (frame.progress.value, frame.progress.max) == (1, 9)
+    assert frame.back.disabled and frame.next.description == t("next", "ur") != t("next", "en")
+    assert (frame.back.icon, frame.next.icon) == ("arrow-right", "arrow-left")  # right to left
+    assert app.status.value and app.status is frame.status
+    ANSWERS[first.id](app.input)
+    app.next.click()
+    assert app.index == 1 and not app.back.disabled and "2" in frame.counter.value
+
+
 def test_a_widget_closed_quietly_is_forgotten_by_the_kernel_and_its_page_is_sent_nothing(monkeypatch):
     # close_quietly does what Widget.close does but for the comm_close, through the comm's `_closed` flag and
     # ipywidgets' registry: if either changes, this fails

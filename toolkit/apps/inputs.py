@@ -74,6 +74,18 @@ def is_answered(question: Question, response: Any) -> bool:
     return questions.answered(question, response)
 
 
+def _choice_layout(compact: bool) -> w.Layout:
+    return shared(w.Layout, width="3.2em" if compact else "100%", height="auto")
+
+
+def make_shared() -> None:
+    """Make the layout and style that most questions' choices share (apps/screens.py shared) before a question
+    needs them: a page made ahead of its request (a pool kernel's) then sends them with its other widgets, not
+    as two messages more when its first question shows."""
+    _choice_layout(False)
+    shared(ToggleButtonStyle)
+
+
 class ChoiceInput(AnswerInput):
     """One large button per choice (value, label); `multiple`: several may be chosen; `compact`: a row of small
     buttons (a scale of 0-10)."""
@@ -84,8 +96,7 @@ class ChoiceInput(AnswerInput):
         self.multiple = multiple
         self._choices = list(choices)
         # the buttons share their layout and style (apps/screens.py shared): none changes its own
-        layout = shared(w.Layout, width="3.2em" if compact else "100%", height="auto")
-        style = shared(ToggleButtonStyle)
+        layout, style = _choice_layout(compact), shared(ToggleButtonStyle)
         self.buttons = [w.ToggleButton(description=label, value=False, layout=layout, style=style,
                                        _dom_classes=("tk-choice",)) for _, label in self._choices]
         for b in self.buttons:

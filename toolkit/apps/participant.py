@@ -36,13 +36,13 @@ from ..store import (
 )
 from .following import FollowsStore
 from .groupwork import GroupExercise, group_outbox
-from .inputs import COUNTER_JS, AnswerInput, is_answered, make_input
+from .inputs import COUNTER_JS, AnswerInput, is_answered, make_input, make_shared
 from .join import JoinForm, language_options, session_languages
 from .messages import refusal_text
 from .request import client_address, page_query_string
 from .room import RoomQuestions
 from .saving import Outbox, save_window
-from .screens import QuestionFrame, close_left, lean, replace_children, shared_widgets
+from .screens import QuestionFrame, blank_view, close_left, lean, replace_children, shared_widgets
 from .style import STYLE
 from .texts import panel, t
 
@@ -87,6 +87,12 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.message = lean(w.HTML)
         self.children = [lean(w.HTML, STYLE), self.language, self.tabs, self.message, self.body, self.room_panel, self.script,
                          self.counter_script]
+        # The first question's frame too (its header, text, status line and buttons: a dozen widgets), filled when
+        # the first question shows: made now, they reach the page in its first message with the rest of the page's
+        # widgets, not one message each as the participant waits for question 1.
+        self._first_frame: QuestionFrame | None = QuestionFrame(self.clock, lean(w.HTML), self.go,
+                                                                blank_view(self.lang), filled=False)
+        make_shared()  # and what most questions' choices share
 
         self.params = query_params(query)
         self.client = client_address()  # known once the page request has arrived (query_params waits for it)
@@ -149,10 +155,11 @@ class ParticipantApp(FollowsStore, w.VBox):
 
     def kept_aside(self) -> tuple[w.Widget, ...]:
         """The widgets this page keeps open off the screen, to show them again: the clock, and on a question
-        screen the pair of buttons the next question shows; and the layouts and styles the kernel's widgets share
+        screen the pair of buttons the next question shows; until the first question, the frame made for it; and
+        the layouts and styles the kernel's widgets share
         (apps/screens.py shared)."""
         return (self.clock, *(self.question_frame.spare() if self.question_frame is not None else ()),
-                *shared_widgets())
+                *(self._first_frame.widgets() if self._first_frame is not None else ()), *shared_widgets())
 
     def show_problem(self, text: str) -> None:
         self.message.value = panel("line.html", css="tk-problem", text=text)
@@ -455,7 +462,9 @@ class ParticipantApp(FollowsStore, w.VBox):
         frame = self.question_frame
         if frame is None:
             self._tick()
-            frame = QuestionFrame(self.clock, lean(w.HTML, self._status_text(q)), self.go, view)
+            frame, self._first_frame = self._first_frame, None
+            if frame is None:
+                frame = QuestionFrame(self.clock, lean(w.HTML, self._status_text(q)), self.go, view)
         self.status = frame.status
         self._screen(frame.screen(self.input), frame=frame)
         self.status.value = self._status_text(q)

@@ -123,7 +123,10 @@ class QuestionFrame:
     click still on its way to it does nothing, as one on a closed button did (a double tap on Next moves on by
     one question, not two). The same question drawn again keeps its pair, so that a tap sent before counts. The app closes the frame, both pairs too, when another screen shows."""
 
-    def __init__(self, clock: w.Widget, status: w.HTML, go: Callable[[int], None], view: dict[str, Any]):
+    def __init__(self, clock: w.Widget, status: w.HTML, go: Callable[[int], None], view: dict[str, Any],
+                 filled: bool = True):
+        """`filled`: made with the view of the question it shows first (else with a blank one, ahead of time:
+        its first `show` then sets everything)."""
         self.go, self.index = go, view["index"]
         self.counter = lean(w.HTML, _counter(view))
         self.progress = lean(w.IntProgress, value=view["shown"], min=0, max=view["n"], layout={"width": "100%"},
@@ -134,7 +137,7 @@ class QuestionFrame:
         self.pairs = [self._pair(view)]
         self.back, self.next = self.pairs[0]
         self.buttons = lean(w.HBox, self.pairs[0], layout={"justify_content": "space-between"})
-        self._made = True  # shows its first question as made
+        self._made = filled  # shows its first question as made
 
     def _pair(self, view: dict[str, Any]) -> tuple[w.Button, w.Button]:
         back = lean(w.Button, description=view["back"], icon=view["back_icon"], disabled=view["index"] == 0,
@@ -179,6 +182,14 @@ class QuestionFrame:
     def widgets(self) -> list[w.Widget]:
         """Every widget of the frame (the clock is the app's)."""
         return [self.header, self.text, self.status, self.buttons, *(b for pair in self.pairs for b in pair)]
+
+
+def blank_view(lang: str) -> dict[str, Any]:
+    """The view of a frame made before its first question is known (QuestionFrame(…, filled=False))."""
+    from ..texts import t
+
+    return {"index": 0, "n": 1, "shown": 0, "lang": lang, "title": "", "question": "", "back": t("back", lang),
+            "back_icon": "arrow-left", "next": t("next", lang), "next_icon": "arrow-right"}
 
 
 def _counter(view: dict[str, Any]) -> str:

@@ -510,6 +510,27 @@ def test_the_first_questions_frame_is_made_before_the_page_request_and_joining_o
     assert app.index == 1 and not app.back.disabled and "2" in frame.counter.value
 
 
+def test_a_script_for_the_page_is_one_update_and_the_same_script_twice_runs_twice(session_with_pretest,
+                                                                                  monkeypatch):
+    # the token goes into the page's address by a script (tests/test_browser.py sees it there); capturing a display
+    # in the Output widget sent four messages for it, the widget's outputs set at once send one
+    import comm
+
+    store, session, _ = session_with_pretest
+    app = join(store, session)
+    sent = []
+    original = comm.DummyComm.publish_msg
+    monkeypatch.setattr(comm.DummyComm, "publish_msg", lambda self, msg_type, data=None, *a, **k: (
+        sent.append((self.comm_id, msg_type, data or {})), original(self, msg_type, data, *a, **k)))
+    app._forget_in_browser()
+    app._forget_in_browser()
+    mine = [(kind, d.get("state", {})) for c, kind, d in sent if c == app.script.comm.comm_id]
+    assert [kind for kind, _ in mine] == ["comm_msg", "comm_msg"]
+    first, second = (state["outputs"][0]["data"]["application/javascript"] for _, state in mine)
+    assert "localStorage.removeItem" in first and first != second  # told apart: the page runs it again
+    assert [kind for c, kind, _ in sent if c != app.script.comm.comm_id] == []
+
+
 def test_a_widget_closed_quietly_is_forgotten_by_the_kernel_and_its_page_is_sent_nothing(monkeypatch):
     # close_quietly does what Widget.close does but for the comm_close, through the comm's `_closed` flag and
     # ipywidgets' registry: if either changes, this fails

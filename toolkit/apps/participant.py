@@ -81,6 +81,7 @@ class ParticipantApp(FollowsStore, w.VBox):
         self.tabs = w.ToggleButtons(options=self._tab_options(), value="activity",
                                     layout=w.Layout(display="none"), _dom_classes=("tk-tabs",))
         self.script = lean(w.Output, layout={"display": "none"})
+        self._scripts = 0  # run in the page so far (_run_js)
         self.body = w.VBox(_dom_classes=("tk-body",))
         self.room_panel = w.VBox(layout=w.Layout(display="none"))
         self.clock = lean(w.HTML)
@@ -282,9 +283,13 @@ class ParticipantApp(FollowsStore, w.VBox):
         return True
 
     def _run_js(self, code: str) -> None:
-        with self.script:
-            self.script.clear_output()
-            display(Javascript(code))
+        """Run `code` in the page, as the one output of the hidden script widget: one update to the phone, where
+        capturing a display (`with self.script:`) sent four (the capture's start and end, a clear, the display).
+        Each script is told apart by a count, so that the same code twice runs twice."""
+        self._scripts += 1
+        self.script.outputs = ({"output_type": "display_data", "metadata": {},
+                                "data": {"application/javascript": f"{code}\n// {self._scripts}",
+                                         "text/plain": "<IPython.core.display.Javascript object>"}},)
 
     def _remember_in_address(self) -> None:
         """Put the token in the page address (a reload comes back here) and in the browser (the next session does)."""

@@ -531,6 +531,30 @@ def test_a_script_for_the_page_is_one_update_and_the_same_script_twice_runs_twic
     assert [kind for c, kind, _ in sent if c != app.script.comm.comm_id] == []
 
 
+def test_every_types_input_opens_with_its_children_and_sends_nothing_more_as_it_is_made(all_types_bank, monkeypatch):
+    # ipywidgets opens a widget at the end of Widget.__init__; an input that set its children after that sent them
+    # in an update of their own for every question (apps/inputs.py _OpenedWhenMade opens it once made)
+    import comm
+    import ipywidgets as w
+
+    from toolkit.apps.inputs import make_input
+
+    sent = []
+    original = comm.DummyComm.publish_msg
+    monkeypatch.setattr(comm.DummyComm, "publish_msg", lambda self, msg_type, data=None, *a, **k: (
+        sent.append((self.comm_id, msg_type, data or {})), original(self, msg_type, data, *a, **k)))
+    for q in all_types_bank.questions:
+        sent.clear()
+        made = make_input(q, "en")
+        mine = [(kind, data) for c, kind, data in sent if c == made.comm.comm_id]
+        assert [kind for kind, _ in mine] == ["comm_open"], q.id
+        children = mine[0][1]["state"]["children"]
+        assert children and children == [f"IPY_MODEL_{x.model_id}" for x in made.children], q.id
+        made.response = None  # and a change after it is sent as before
+        made.layout = w.Layout(width="50%")
+        assert [kind for c, kind, _ in sent if c == made.comm.comm_id][-1] == "comm_msg", q.id
+
+
 def test_a_widget_closed_quietly_is_forgotten_by_the_kernel_and_its_page_is_sent_nothing(monkeypatch):
     # close_quietly does what Widget.close does but for the comm_close, through the comm's `_closed` flag and
     # ipywidgets' registry: if either changes, this fails

@@ -45,8 +45,29 @@ def _html(hint: dict | None = None, lang: str = "en") -> w.HTML:
     return line
 
 
-class AnswerInput(w.VBox):
-    """The base of every answer widget."""
+class _OpenedWhenMade(type(w.VBox)):
+    """Opens an answer widget once its whole `__init__` has run (AnswerInput.open), so that it reaches the page
+    with its children in its opening state."""
+
+    def __call__(cls, *args, **kwargs):
+        made = super().__call__(*args, **kwargs)
+        made._open_later = False
+        made.open()
+        return made
+
+
+class AnswerInput(w.VBox, metaclass=_OpenedWhenMade):
+    """The base of every answer widget.
+
+    It opens (sends its state to the page) when it is made whole: a question type's input sets its children after
+    AnswerInput.__init__, which ipywidgets' Widget.__init__ would have opened it in, so that each question cost
+    one update more (its children) after its opening."""
+
+    _open_later = True  # until made (_OpenedWhenMade)
+
+    def open(self) -> None:
+        if not self._open_later:
+            super().open()
 
     response = traitlets.Any(None, allow_none=True, help="The answer, in the shape the scorer reads.")
     given = traitlets.Int(0, help="How many times the person answered here (a tap, a save), the same answer again too.")

@@ -17,6 +17,7 @@ import uuid
 
 import pytest
 import tornado.httpclient
+import tornado.web
 import tornado.websocket
 from traitlets.config import Config
 from voila.handler import VoilaHandler
@@ -177,6 +178,70 @@ def test_a_second_socket_for_a_waiting_kernel_is_refused_even_with_the_secret(vo
     second, received = asyncio.run(scenario())
     assert second == 403
     assert received == {"QUERY_STRING": "code=X"}
+
+
+def test_a_waiting_kernel_does_its_waiting_work_on_the_same_socket_until_its_page_comes(voila):
+    """A pool kernel reads ahead what the room shows now while it waits (ParticipantApp._read_ahead): its socket
+    stays the one registered, and the request, when it comes, still reaches it."""
+    port = free_port()
+    calls: list[float] = []
+
+    class Waiting(Kernel):
+        def run(self):
+            try:
+                self.received = receive_page_request(self.url, self.secret, timeout=30,
+                                                     while_waiting=lambda: calls.append(1), every=0.05)
+            except Exception as e:  # noqa: BLE001 - reported by the test
+                self.error = e
+
+    async def scenario():
+        server = voila.app.listen(port, "127.0.0.1")
+        try:
+            a = str(uuid.uuid4())
+            secrets_of(voila)[a] = "secret-a"
+            kernel = Waiting(port, a, "secret-a")
+            kernel.start()
+            await until(lambda: a in RequestInfoSocketHandler._waiters and len(calls) >= 3)
+            registered = RequestInfoSocketHandler._waiters[a]
+            await until(lambda: len(calls) >= 6)
+            same = RequestInfoSocketHandler._waiters.get(a) is registered
+            RequestInfoSocketHandler.send_updates({"kernel_id": a, "payload": {"QUERY_STRING": "code=W"}})
+            await until(lambda: kernel.received or kernel.error)
+            return same, kernel.received, kernel.error
+        finally:
+            server.stop()
+
+    same, received, error = asyncio.run(scenario())
+    assert error is None and received == {"QUERY_STRING": "code=W"}
+    assert same  # one socket all along: the waiting work did not reconnect
+
+
+def test_a_waiting_kernel_gives_up_after_its_timeout_whatever_its_waiting_work():
+    import websocket
+
+    async def scenario():
+        sockets = []
+
+        class Quiet(tornado.websocket.WebSocketHandler):
+            def open(self, *_):
+                sockets.append(self)  # never sends a page request
+
+        port = free_port()
+        server = tornado.web.Application([(r"/voila/query/(.*)", Quiet)]).listen(port, "127.0.0.1")
+        calls = []
+        try:
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            with pytest.raises(websocket.WebSocketTimeoutException):
+                await loop.run_in_executor(None, lambda: receive_page_request(
+                    f"ws://127.0.0.1:{port}/voila/query/k", "s", timeout=0.6, while_waiting=lambda: calls.append(1),
+                    every=0.1))
+            return loop.time() - started, len(calls), len(sockets)
+        finally:
+            server.stop()
+
+    waited, calls, sockets = asyncio.run(scenario())
+    assert sockets == 1 and calls >= 2 and waited < 5  # bounded by its timeout, not by the waiting work
 
 
 class StandInManager:

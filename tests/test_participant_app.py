@@ -455,7 +455,7 @@ def test_the_page_frame_is_made_before_the_page_request_and_takes_the_address_la
     store, session, _ = session_with_pretest
     before, at_request = len(open_widgets()), []
 
-    def page_query_string():
+    def page_query_string(while_waiting=None):
         at_request.append(len(open_widgets()) - before)
         return f"code={session['join_code']}&lang=ur"
 
@@ -482,7 +482,7 @@ def test_the_first_questions_frame_is_made_before_the_page_request_and_joining_o
     original = comm.DummyComm.publish_msg
     monkeypatch.setattr(comm.DummyComm, "publish_msg", lambda self, msg_type, *a, **k: (
         opened.append(self.comm_id) if msg_type == "comm_open" else None, original(self, msg_type, *a, **k)))
-    monkeypatch.setattr(participant, "page_query_string", lambda: (
+    monkeypatch.setattr(participant, "page_query_string", lambda while_waiting=None: (
         requested.append(len(opened)), f"code={session['join_code']}&lang=ur")[1])
     app = participant.ParticipantApp(store=store, start_polling=False)
     frame = app._first_frame
@@ -800,3 +800,42 @@ def test_the_room_tab_hides_the_body_alone(session_with_pretest):
     assert app.next.layout.display is None and app.input.layout.display is None
     app.tabs.value = "activity"
     assert app.body.layout.display is None and app.room_panel.layout.display == "none"
+
+
+def test_a_pool_kernel_reads_ahead_the_bank_shown_now_and_joining_rebuilds_no_other(store, all_types_bank,
+                                                                                     monkeypatch):
+    """Before its page request a kernel rebuilds the bank of what the room shows now, and again while it waits
+    (it may have been warmed before the trainer opened anything); joining then reads only who is asking. The
+    session's other banks are not rebuilt: the language switch reads their `languages:` from the store."""
+    from toolkit.apps import participant
+    from toolkit.bank import parse_bank
+    from toolkit.store import Store
+
+    workshop = store.add_workshop("Read ahead", place="Quetta")
+    session = store.add_session(workshop["id"], "Day 1")
+    english_only = parse_bank({**all_types_bank.content, "id": "english-only", "languages": ["en"]}, "<en>")
+    pretest = store.add_activity(session["id"], english_only, "pretest")
+    survey = store.add_activity(session["id"], all_types_bank, "survey")  # in Urdu too; a draft: not shown
+    kernel_store = Store(store.url)  # the kernel's own: it has rebuilt nothing yet
+    seen = {}
+
+    def page_query_string(while_waiting=None):
+        seen["before"] = set(kernel_store._banks)  # nothing open yet when the kernel was warmed
+        store.open_activity(pretest["id"])  # the trainer opens the pre-test while the kernel waits
+        while_waiting()
+        seen["waiting"] = set(kernel_store._banks)
+        return f"code={session['join_code']}"
+
+    monkeypatch.setattr(participant, "page_query_string", page_query_string)
+    rebuilt = []
+    monkeypatch.setattr(kernel_store, "find_bank", lambda h, find=kernel_store.find_bank: (
+        rebuilt.append(h), find(h))[1])
+    app = participant.ParticipantApp(store=kernel_store, start_polling=False)
+    assert seen == {"before": set(), "waiting": {english_only.hash}}
+    assert [v for _, v in app.language.options] == ["en", "ur"]  # the survey's Urdu, read without its bank
+    app.join_form.name_box.value = "Ayesha"
+    app.join_form.consent_box.value = True
+    app.join_form.join_button.click()
+    assert app.input is not None and app.activity["id"] == pretest["id"]
+    assert all_types_bank.hash not in kernel_store._banks and set(rebuilt) == {english_only.hash}
+    kernel_store.close()

@@ -424,3 +424,30 @@ def test_a_save_with_a_timeout_gives_up_on_a_locked_store_and_saves_once_it_is_f
     store.save_answer(attempt["id"], "kiln", "tip", uid="once", timeout=0.05)
     store.save_answer(attempt["id"], "kiln", "tip", uid="once")
     assert [a["uid"] for a in store.answer_history(attempt["id"])] == ["once"]
+
+
+def test_the_languages_of_a_sessions_banks_are_read_without_rebuilding_them(store, all_types_bank):
+    """The join screen asks which languages a session's banks offer: the store reads each bank's `languages:`
+    from its kept content, as parse_bank states them, and rebuilds none (a participant's kernel rebuilds only the
+    bank it shows)."""
+    from toolkit.bank import parse_bank
+    from toolkit.store import Store
+
+    english_only = parse_bank({**all_types_bank.content, "id": "english-only", "languages": ["en"]}, "<en>")
+    unstated = dict(all_types_bank.content, id="unstated")
+    unstated.pop("languages")
+    unstated = parse_bank(unstated, "<unstated>")
+    for bank in (all_types_bank, english_only, unstated):
+        store.add_bank(bank)
+    assert all_types_bank.languages == ("en", "ur") and unstated.languages == ("en",)
+
+    fresh = Store(store.url)  # a kernel's own store: it has rebuilt no bank yet
+    try:
+        assert fresh.bank_languages([english_only.hash, unstated.hash]) == {"en"}
+        assert fresh.bank_languages([english_only.hash, all_types_bank.hash]) == {"en", "ur"}
+        assert fresh._banks == {}  # none rebuilt to answer
+        fresh.find_bank(all_types_bank.hash)  # one it has rebuilt answers from the bank itself
+        assert fresh.bank_languages([all_types_bank.hash]) == {"en", "ur"}
+        assert fresh.bank_languages([]) == set()
+    finally:
+        fresh.close()

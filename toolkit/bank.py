@@ -411,6 +411,16 @@ def _questions(c: _Checker, raw: Any, parent: dict, field_name: str, declared: s
     return tuple(result)
 
 
+def stated_languages(langs: Any) -> tuple[str, ...]:
+    """The languages a bank's `languages:` states that are registered, in its order; English when it states none.
+
+    What a bank offers a participant: parse_bank keeps it as `Bank.languages`, and the store reads it from a kept
+    bank's content without rebuilding the bank (Store.bank_languages)."""
+    if not isinstance(langs, list) or not langs:
+        return (languages.ENGLISH,)
+    return tuple(lang for lang in langs if isinstance(lang, str) and languages.get(lang) is not None)
+
+
 def parse_bank(data: Any, source: str = "<bank>", content_hash: str | None = None) -> Bank:
     """Validate parsed bank content; raise BankError listing every problem."""
     if not isinstance(data, dict):
@@ -425,7 +435,7 @@ def parse_bank(data: Any, source: str = "<bank>", content_hash: str | None = Non
             c.error(_line(langs, i, _line(data, "languages")), f"unknown language '{lang}' (use {', '.join(languages.codes())})")
     if languages.ENGLISH not in langs:
         c.error(_line(data, "languages"), "'languages' must include en: English is required")
-    c.languages = tuple(lang for lang in langs if languages.get(lang) is not None)
+    c.languages = stated_languages(langs)
     c.unknown_fields(data, BANK_FIELDS, "bank")
     fmt = data.get("format")
     if fmt is None:

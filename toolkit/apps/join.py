@@ -281,7 +281,7 @@ class JoinForm(w.VBox):
 def session_languages(store: Store, session: dict) -> tuple[str, ...]:
     """The languages the session's banks have (each bank's `languages:`), in the registry's order; every
     registered language while the session has no activity yet."""
-    have = {code for a in store.list_activities(session["id"]) for code in store.find_bank(a["bank_hash"]).languages}
+    have = store.bank_languages(a["bank_hash"] for a in store.list_activities(session["id"]))
     return tuple(code for code in languages.codes() if code in have) or languages.codes()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -53,10 +54,13 @@ _NOTHING_SHOWN = object()  # differs from every activity signature, None ("nothi
 SAVE_TIMEOUT_S = 1.0
 ATTENDANCE_EVERY = 10  # looks at the store (about seconds) between two checks that the coach has not taken us out
 
+log = logging.getLogger(__name__)
 
-def query_params(query: str | None = None) -> dict[str, str]:
-    """The page address's parameters (Voila passes the query string to the kernel)."""
-    query = page_query_string() if query is None else query
+
+def query_params(query: str | None = None, while_waiting: Callable[[], None] | None = None) -> dict[str, str]:
+    """The page address's parameters (Voila passes the query string to the kernel; a pool kernel waits for it,
+    calling `while_waiting` now and then: toolkit.apps.request.page_query_string)."""
+    query = page_query_string(while_waiting=while_waiting) if query is None else query
     return {k: v[-1] for k, v in parse_qs(query.lstrip("?")).items()}
 
 
@@ -94,8 +98,9 @@ class ParticipantApp(FollowsStore, w.VBox):
         self._first_frame: QuestionFrame | None = QuestionFrame(self.clock, lean(w.HTML), self.go,
                                                                 blank_view(self.lang), filled=False)
         make_shared()  # and what most questions' choices share
+        self._read_ahead()
 
-        self.params = query_params(query)
+        self.params = query_params(query, while_waiting=self._read_ahead)
         self.client = client_address()  # known once the page request has arrived (query_params waits for it)
         self.tries = PageTries()  # one page is one person: wrong codes and joins of this page, across its join forms
         self._looks = 0
@@ -131,6 +136,16 @@ class ParticipantApp(FollowsStore, w.VBox):
         self._resume_or_join()
         if start_polling:
             self.start()
+
+    def _read_ahead(self) -> None:
+        """Rebuild the banks participants may be shown now (Store.banks_shown_now) before the page request: in a
+        pool kernel the join then costs only the reads that depend on who is asking. A store that cannot be read
+        now is read at the join, as it would have been without this."""
+        try:
+            for bank_hash in self.store.banks_shown_now():
+                self.store.find_bank(bank_hash)
+        except Exception as e:  # a locked or restarting store: the join reads it again
+            log.warning("Reading ahead the banks shown now failed: %s", e)
 
     def _tab_options(self) -> list[tuple[str, str]]:
         return [(t("tab_activity", self.lang), "activity"), (t("tab_room", self.lang), "room")]

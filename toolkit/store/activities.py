@@ -155,6 +155,18 @@ class Activities(StoreCore):
     def reveal_activity(self, activity_id: str) -> dict:
         return self.set_activity_state(activity_id, "revealed")
 
+    def banks_shown_now(self, limit: int = 4) -> list[str]:
+        """The banks participants may be shown now: those of the open and revealed activities of open sessions,
+        the latest opened first, at most `limit` (what a participant's kernel reads ahead of its page request)."""
+        opened = sa.func.coalesce(t.activities.c.opened_at, t.activities.c.revealed_at)
+        with self.read() as c:
+            rows = c.execute(
+                sa.select(t.activities.c.bank_hash, sa.func.max(opened).label("at"))
+                .select_from(t.activities.join(t.sessions, t.sessions.c.id == t.activities.c.session_id))
+                .where(t.sessions.c.state == "open", t.activities.c.state.in_(("open", "revealed")))
+                .group_by(t.activities.c.bank_hash).order_by(sa.desc("at")).limit(limit))
+            return [r.bank_hash for r in rows]
+
     def current_activity(self, session_id: str) -> dict | None:
         """What participants should see now: the open activity, else the last one revealed, else none."""
         with self.read() as c:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
 from .. import schema as t
-from ..bank import Bank, bank_from_store
+from ..bank import Bank, bank_from_store, stated_languages
 from ..design import DEFAULT_DESIGN, check_design
 from ..errors import NotFound, StoreError, UnknownJoinCode
 from .core import (
@@ -49,6 +50,18 @@ class Sessions(StoreCore):
                 raise NotFound(f"no bank with hash {bank_hash[:12]} in this store")
             self._banks[bank_hash] = bank_from_store(content, bank_hash)
         return self._banks[bank_hash]
+
+    def bank_languages(self, bank_hashes: Iterable[str]) -> set[str]:
+        """The languages these banks offer (each bank's `languages:`), read from their kept content, without
+        rebuilding the banks this store has not read yet (a participant's kernel rebuilds only the one it shows)."""
+        wanted = set(bank_hashes)
+        have = {lang for h in wanted & self._banks.keys() for lang in self._banks[h].languages}
+        rest = sorted(wanted - self._banks.keys())
+        if rest:
+            with self.read() as c:
+                for (langs,) in c.execute(sa.select(t.banks.c.content["languages"]).where(t.banks.c.hash.in_(rest))):
+                    have.update(stated_languages(langs))
+        return have
 
     def add_workshop(self, title: str, place: str | None = None, starts_on: date | None = None,
                      ends_on: date | None = None, organiser: str | None = None, cohort: str | None = None,

@@ -144,12 +144,12 @@ def test_the_shell_the_template_made_is_each_kernels_own(spec_manager, tmp_path)
                                       "shell = get_ipython()\n"
                                       "print(shell.kernel is IPKernelApp.instance().kernel, shell.kernel.shell is shell,"
                                       " shell.starting_dir == os.getcwd(), os.environ['PAGER'],"
-                                      " shell.history_manager.enabled,"
+                                      " shell.history_manager.enabled, shell.InteractiveTB.mode,"
                                       " ipykernel.__file__.replace('__init__.py', 'kernelapp.py') in"
                                       " shell.kernel._kernel_modules)\n"
                                       "secret = 41")
         assert content["status"] == "ok"
-        assert out.split() == ["True", "True", "True", "cat", "False", "True"]
+        assert out.split() == ["True", "True", "True", "cat", "False", "Plain", "True"]  # forking.KERNEL_ARGS
         results = []
         reply = await kc1.execute_interactive("from IPython.display import display, HTML\n"
                                               "display(HTML('<b>shown</b>'))\nsecret + 1", timeout=30,

@@ -510,6 +510,35 @@ def test_a_kernel_starts_only_while_memory_is_free_and_a_pool_replacement_waits_
     asyncio.run(scenario())
 
 
+def test_every_kernel_the_servers_start_gets_the_kernel_arguments(monkeypatch):
+    """A kernel started from scratch (`--no-fork`, Windows, a fork that failed) gets forking.KERNEL_ARGS on its
+    command line, as a forked kernel reads them in its template: no history, plain tracebacks."""
+    import asyncio
+
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    from toolkit import forking
+    from toolkit.voila_app import CappedKernelManager
+
+    asked = []
+
+    async def start_kernel(self, *args, **kwargs):
+        asked.append(kwargs)
+        return f"k{len(asked)}"
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", start_kernel)
+
+    async def scenario():
+        manager = CappedKernelManager()
+        manager.handed_to_page = lambda kernel_id: None
+        await manager.start_kernel(kernel_name="python3", env={"VOILA_PREHEAT": "True"})
+        await manager.start_kernel(kernel_name="python3", env={}, extra_arguments=["--own"])
+
+    asyncio.run(scenario())
+    assert forking.KERNEL_ARGS == ["--HistoryManager.enabled=False", "--InteractiveShell.xmode=Plain"]
+    assert [a["extra_arguments"] for a in asked] == [forking.KERNEL_ARGS, ["--own", *forking.KERNEL_ARGS]]
+
+
 def test_the_activity_watch_records_state_and_activity_without_deserializing_every_message(monkeypatch):
     """Every IOPub message of every kernel passes the kernel manager's activity watch (culling reads it):
     jupyter_server's checks its signature and parses every date of it, twice for a status message, at 100

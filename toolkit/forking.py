@@ -45,9 +45,15 @@ PRELOAD = (
     "ipykernel.debugger", "IPython.core.completerlib", "tornado.platform.asyncio", "faulthandler", "psutil",
     "ipywidgets", "comm", "toolkit.apps.participant", "toolkit.store", "sqlalchemy.dialects.sqlite",
 )
-# A participant kernel keeps no IPython history: every kernel writing its session into the one history.sqlite
-# costs a start about 60 ms, and many at once wait on each other's lock.
-KERNEL_ARGS = ["--HistoryManager.enabled=False"]
+# The arguments of every kernel the servers start: a forked kernel's configuration is read with them in the
+# template (_prepare_kernel); a kernel started from scratch gets them on its command line (voila_app's
+# CappedKernelManager). No IPython history: every kernel writing its session into the one history.sqlite costs
+# a start about 60 ms, and many at once wait on each other's lock. Plain tracebacks: IPython's default
+# ("Context") reads and parses the source of every file a traceback passes through, 0.68 s of CPU for one
+# exception through the participant app (its cell, when the server ends and a warm kernel's page never came)
+# against 0.02 s plain, which names the same files, lines and error: a room's kernels failing at once must not
+# take the laptop's CPU to format what nobody reads.
+KERNEL_ARGS = ["--HistoryManager.enabled=False", "--InteractiveShell.xmode=Plain"]
 # The kernels this can fork: `PYTHON -m ipykernel_launcher -f CONNECTION_FILE` (python3's kernelspec).
 LAUNCHER = ["-m", "ipykernel_launcher"]
 MAX_REQUEST = 1 << 20  # bytes of one launch request (argv, env, cwd)

@@ -43,7 +43,7 @@ from voila.request_info_handler import RequestInfoSocketHandler
 from voila.static_file_handler import MultiStaticFileHandler, TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
-from . import page_assets
+from . import forking, page_assets
 from .apps.request import SECRET_ENV, SECRET_HEADER  # the kernel's side of the page-request socket
 from .limits import SlidingWindow, is_this_laptop
 from .proxy import TrustedProxies
@@ -249,6 +249,8 @@ class CappedKernelManager(AsyncMappingKernelManager):
             if not warm or self._closing:
                 raise RoomFull(self.why_full())
             await asyncio.sleep(1.0)  # a replacement for the pool: wait until a kernel is freed
+        # the arguments of every kernel (a forked kernel reads its configuration in the template, with them)
+        kwargs["extra_arguments"] = [*kwargs.get("extra_arguments", ()), *forking.KERNEL_ARGS]
         self._starting += 1
         try:
             kernel_id = await super().start_kernel(*args, **kwargs)

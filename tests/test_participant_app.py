@@ -815,7 +815,7 @@ def test_a_pool_kernel_reads_ahead_the_bank_shown_now_and_joining_rebuilds_no_ot
     session = store.add_session(workshop["id"], "Day 1")
     english_only = parse_bank({**all_types_bank.content, "id": "english-only", "languages": ["en"]}, "<en>")
     pretest = store.add_activity(session["id"], english_only, "pretest")
-    survey = store.add_activity(session["id"], all_types_bank, "survey")  # in Urdu too; a draft: not shown
+    store.add_activity(session["id"], all_types_bank, "survey")  # in Urdu too; a draft: not shown
     kernel_store = Store(store.url)  # the kernel's own: it has rebuilt nothing yet
     seen = {}
 

@@ -44,12 +44,13 @@ def spec_manager(tmp_path):
     return KernelSpecManager(kernel_dirs=[str(tmp_path / "kernels")])
 
 
-async def started(spec_manager, tmp_path, name, env=None, kernel="forked"):
+async def started(spec_manager, tmp_path, name, env=None, kernel="forked", extra_arguments=None):
     km = AsyncKernelManager(kernel_name=kernel, kernel_spec_manager=spec_manager, transport="ipc",
                             connection_file=str(tmp_path / f"{name}.json"))
     work = tmp_path / f"work-{name}"
     work.mkdir()
-    await km.start_kernel(env={**os.environ, **(env or {})}, cwd=str(work))
+    await km.start_kernel(env={**os.environ, **(env or {})}, cwd=str(work),
+                          **({} if extra_arguments is None else {"extra_arguments": extra_arguments}))
     kc = km.client()
     kc.start_channels()
     await kc.wait_for_ready(timeout=60)
@@ -167,6 +168,23 @@ def test_the_shell_the_template_made_is_each_kernels_own(spec_manager, tmp_path)
             await km.shutdown_kernel()
 
     asyncio.run(journey())
+
+
+def test_a_kernel_given_the_kernel_arguments_is_still_forked_and_one_given_others_is_not(spec_manager, tmp_path):
+    # the servers give every kernel forking.KERNEL_ARGS on its command line (voila_app.CappedKernelManager), which
+    # the template has read for its kernels; a command line it has not read starts a kernel from scratch
+    async def journey():
+        (km1, kc1, _), (km2, kc2, _) = [
+            await started(spec_manager, tmp_path, name, extra_arguments=extra)
+            for name, extra in (("args", forking.KERNEL_ARGS), ("other", ["--InteractiveShell.xmode=Verbose"]))]
+        content, out = await run(kc1, "print(get_ipython().InteractiveTB.mode)")
+        forked = km1.provisioner.forked, km2.provisioner.forked
+        for km, kc in ((km1, kc1), (km2, kc2)):
+            kc.stop_channels()
+            await km.shutdown_kernel()
+        return forked, out.strip()
+
+    assert asyncio.run(journey()) == ((True, False), "Plain")
 
 
 def test_a_forked_kernel_is_handed_over_once_its_sockets_are_bound(spec_manager, tmp_path):

@@ -51,6 +51,22 @@ def participant_kernels(served) -> int:
     return sum(1 for c in server.children(recursive=True) if "ipykernel" in _cmdline(c))
 
 
+def test_the_participant_servers_kernels_are_forked_from_its_template(served):
+    # what `toolkit serve` says it does ("kernels forked") is what its kernels are: each a child of the template,
+    # not a process started from scratch (a command line the template did not expect once made them all so)
+    from toolkit import forking
+
+    server = next(p for p in psutil.Process(served["process"].pid).children() if "participant.ipynb" in _cmdline(p))
+    deadline = time.monotonic() + 60
+    while participant_kernels(served) == 0 and time.monotonic() < deadline:  # the warm pool is filling
+        time.sleep(0.5)
+    kernels = [c for c in server.children(recursive=True) if "ipykernel" in _cmdline(c)]
+    assert kernels
+    templates = {k.ppid() for k in kernels}
+    assert len(templates) == 1 and templates != {server.pid}
+    assert " ".join(forking.Template.command) in _cmdline(psutil.Process(templates.pop()))
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("path", [
     "tree", "tree/coach.ipynb", "voila/render/coach.ipynb", "voila/files/coach.ipynb",

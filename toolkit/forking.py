@@ -240,7 +240,9 @@ class ForkingProvisioner(LocalProvisioner):
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
         self.forked = False  # (again, on a restart)
-        forkable = available() is None and cmd[1:3] == LAUNCHER and len(cmd) == 5 and cmd[3] == "-f"
+        # python -m ipykernel_launcher -f FILE, with KERNEL_ARGS after it or none (the template has read those)
+        forkable = available() is None and cmd[1:3] == LAUNCHER and len(cmd) >= 5 and cmd[3] == "-f" \
+            and cmd[5:] in ([], KERNEL_ARGS)
         template = await Template.get(self.log) if forkable else None
         if template is None:
             return await super().launch_kernel(cmd, **kwargs)
